@@ -1,0 +1,6 @@
+/** Every voxstate lifecycle as an XState v5 statechart: no I/O here, src/ provides the implementations. */
+export * from './job.js';
+export * from './session.js';
+export * from './agent.js';
+export * from './speech.js';
+export * from './listener.js';

@@ -1,0 +1,282 @@
+/**
+ * The life of one job: the shutdown contract as a statechart.
+ *
+ * pending → connecting → running → shuttingDown → done.
+ *
+ * - `start` launches the entrypoint; the job is `connecting` until the room is connected, then
+ *   `running`. The entrypoint returning does not end the job (as in LiveKit): only a shutdown does.
+ * - Shutdown triggers: ctx.shutdown(reason), the room disconnecting, a request from the worker,
+ *   the primary session closing, and the entrypoint throwing ("job crashed"). The first one wins:
+ *   once shutting down, later triggers are ignored.
+ * - Shutting down runs bounded phases in order: the job's AbortSignal fires on entry; the
+ *   entrypoint (and participant entrypoints) are awaited up to `entrypointGrace`, then cancelled;
+ *   the primary session is drained and closed (its active agent's onExit runs there), bounded by
+ *   `sessionCloseTimeout`; the shutdown callbacks run concurrently, bounded together by
+ *   `shutdownProcessTimeout`; the room is disconnected, bounded by `roomDisconnectTimeout`.
+ * - `done` outputs the reason, and status `failed` with the first error when the entrypoint threw,
+ *   a phase failed or ran out of time, or a shutdown callback failed; otherwise `success`.
+ */
+import { assign, emit, enqueueActions, fromPromise, setup, spawnChild, stopChild, type ErrorActorEvent } from 'xstate';
+
+export type JobStatus = 'success' | 'failed';
+export type ShutdownSource = 'user' | 'room' | 'worker' | 'session' | 'crash';
+export type JobState =
+  | 'pending'
+  | 'connecting'
+  | 'running'
+  | 'shuttingDown.awaitingEntrypoint'
+  | 'shuttingDown.closingSession'
+  | 'shuttingDown.runningCallbacks'
+  | 'shuttingDown.disconnectingRoom'
+  | 'done';
+export type JobPhase = 'entrypoint' | 'session' | 'callbacks' | 'room';
+
+export interface JobMachineInput {
+  jobId: string;
+  entrypointGrace: number;
+  sessionCloseTimeout: number;
+  shutdownProcessTimeout: number;
+  roomDisconnectTimeout: number;
+  /** Warn when the room is still not connected this long after start (ms). */
+  connectWarningDelay: number;
+}
+
+/** A problem met while the job ran or shut down; the implementation wraps it in a typed error. */
+export type JobProblem =
+  | { kind: 'crash'; error: unknown }
+  | { kind: 'failed'; phase: JobPhase; error: unknown }
+  | { kind: 'timeout'; phase: JobPhase; timeoutMs: number };
+
+export interface JobMachineContext extends JobMachineInput {
+  state: JobState;
+  reason: string | undefined;
+  source: ShutdownSource | undefined;
+  problems: JobProblem[];
+}
+
+export type JobMachineEvent =
+  | { type: 'start' }
+  | { type: 'room.connected' }
+  | { type: 'shutdown'; reason: string; source: ShutdownSource }
+  | ErrorActorEvent;
+
+export type JobMachineEmitted =
+  | { type: 'job_state_changed'; oldState: JobState; newState: JobState }
+  | { type: 'shutdown_started'; reason: string; source: ShutdownSource }
+  | { type: 'problem'; problem: JobProblem }
+  | { type: 'connect_overdue'; afterMs: number };
+
+export interface JobMachineOutput {
+  reason: string;
+  status: JobStatus;
+  problems: JobProblem[];
+}
+
+export const jobMachine = setup({
+  types: {
+    input: {} as JobMachineInput,
+    context: {} as JobMachineContext,
+    events: {} as JobMachineEvent,
+    emitted: {} as JobMachineEmitted,
+    output: {} as JobMachineOutput,
+  },
+  actors: {
+    // src/job provides these; here each one finishes at once.
+    entrypoint: fromPromise<void>(async () => {}),
+    joinEntrypoints: fromPromise<void>(async () => {}),
+    closeSession: fromPromise<void, { reason: string }>(async () => {}),
+    runShutdownCallbacks: fromPromise<unknown[], { reason: string }>(async () => []),
+    disconnectRoom: fromPromise<void>(async () => {}),
+  },
+  delays: {
+    entrypointGrace: ({ context }) => context.entrypointGrace,
+    sessionCloseTimeout: ({ context }) => context.sessionCloseTimeout,
+    shutdownProcessTimeout: ({ context }) => context.shutdownProcessTimeout,
+    roomDisconnectTimeout: ({ context }) => context.roomDisconnectTimeout,
+    connectWarningDelay: ({ context }) => context.connectWarningDelay,
+  },
+  actions: {
+    enterState: emit(({ context }, params: { state: JobState }) => ({
+      type: 'job_state_changed' as const,
+      oldState: context.state,
+      newState: params.state,
+    })),
+    trackState: assign((_, params: { state: JobState }) => ({ state: params.state })),
+    launchEntrypoint: spawnChild('entrypoint', { id: 'entrypoint' }),
+    // Cancels the entrypoint actor (its AbortSignal fires); the job stops waiting for user code.
+    cancelEntrypoints: stopChild('entrypoint'),
+    recordShutdown: assign(({ event }) =>
+      event.type === 'shutdown' ? { reason: event.reason, source: event.source } : {},
+    ),
+    announceShutdown: emit(({ context }) => ({
+      type: 'shutdown_started' as const,
+      reason: context.reason ?? 'unknown',
+      source: context.source ?? 'user',
+    })),
+    // src/job provides it: aborts the job's AbortSignal.
+    fireAbortSignal: () => {},
+    recordProblem: enqueueActions<JobMachineContext, JobMachineEvent, JobProblem, JobMachineEvent, never, never, never, never, JobMachineEmitted>(({ context, enqueue }, problem) => {
+      enqueue.assign({ problems: [...context.problems, problem] });
+      enqueue.emit({ type: 'problem', problem });
+    }),
+    recordCallbackFailures: enqueueActions<JobMachineContext, JobMachineEvent, { errors: unknown[] }, JobMachineEvent, never, never, never, never, JobMachineEmitted>(({ context, enqueue }, params) => {
+      const problems = params.errors.map((error): JobProblem => ({ kind: 'failed', phase: 'callbacks', error }));
+      if (problems.length === 0) return;
+      enqueue.assign({ problems: [...context.problems, ...problems] });
+      for (const problem of problems) enqueue.emit({ type: 'problem', problem });
+    }),
+    warnConnectOverdue: emit(({ context }) => ({ type: 'connect_overdue' as const, afterMs: context.connectWarningDelay })),
+  },
+}).createMachine({
+  id: 'job',
+  context: ({ input }) => ({ ...input, state: 'pending', reason: undefined, source: undefined, problems: [] }),
+  initial: 'pending',
+  states: {
+    pending: {
+      on: {
+        start: { target: 'connecting', actions: 'launchEntrypoint' },
+        shutdown: { target: 'shuttingDown', actions: 'recordShutdown' },
+      },
+    },
+    connecting: {
+      ...stateEntry('connecting'),
+      after: { connectWarningDelay: { actions: 'warnConnectOverdue' } },
+      on: {
+        'room.connected': 'running',
+        shutdown: { target: 'shuttingDown', actions: 'recordShutdown' },
+        'xstate.error.actor.entrypoint': {
+          target: 'shuttingDown',
+          actions: [
+            assign({ reason: 'job crashed', source: 'crash' as const }),
+            { type: 'recordProblem', params: ({ event }) => ({ kind: 'crash', error: event.error }) },
+          ],
+        },
+      },
+    },
+    running: {
+      ...stateEntry('running'),
+      on: {
+        shutdown: { target: 'shuttingDown', actions: 'recordShutdown' },
+        'xstate.error.actor.entrypoint': {
+          target: 'shuttingDown',
+          actions: [
+            assign({ reason: 'job crashed', source: 'crash' as const }),
+            { type: 'recordProblem', params: ({ event }) => ({ kind: 'crash', error: event.error }) },
+          ],
+        },
+      },
+    },
+    shuttingDown: {
+      entry: ['fireAbortSignal', 'announceShutdown'],
+      initial: 'awaitingEntrypoint',
+      on: {
+        // A late crash of user code is still worth reporting; it does not change the reason.
+        'xstate.error.actor.entrypoint': {
+          actions: { type: 'recordProblem', params: ({ event }) => ({ kind: 'crash', error: event.error }) },
+        },
+      },
+      states: {
+        awaitingEntrypoint: {
+          ...stateEntry('shuttingDown.awaitingEntrypoint'),
+          invoke: {
+            src: 'joinEntrypoints',
+            onDone: 'closingSession',
+            onError: 'closingSession',
+          },
+          after: {
+            entrypointGrace: {
+              target: 'closingSession',
+              actions: [
+                'cancelEntrypoints',
+                {
+                  type: 'recordProblem',
+                  params: ({ context }) => ({ kind: 'timeout', phase: 'entrypoint', timeoutMs: context.entrypointGrace }),
+                },
+              ],
+            },
+          },
+        },
+        closingSession: {
+          ...stateEntry('shuttingDown.closingSession'),
+          invoke: {
+            src: 'closeSession',
+            input: ({ context }) => ({ reason: context.reason ?? 'unknown' }),
+            onDone: 'runningCallbacks',
+            onError: {
+              target: 'runningCallbacks',
+              actions: { type: 'recordProblem', params: ({ event }) => ({ kind: 'failed', phase: 'session', error: event.error }) },
+            },
+          },
+          after: {
+            sessionCloseTimeout: {
+              target: 'runningCallbacks',
+              actions: {
+                type: 'recordProblem',
+                params: ({ context }) => ({ kind: 'timeout', phase: 'session', timeoutMs: context.sessionCloseTimeout }),
+              },
+            },
+          },
+        },
+        runningCallbacks: {
+          ...stateEntry('shuttingDown.runningCallbacks'),
+          invoke: {
+            src: 'runShutdownCallbacks',
+            input: ({ context }) => ({ reason: context.reason ?? 'unknown' }),
+            onDone: {
+              target: 'disconnectingRoom',
+              actions: { type: 'recordCallbackFailures', params: ({ event }) => ({ errors: event.output }) },
+            },
+          },
+          after: {
+            shutdownProcessTimeout: {
+              target: 'disconnectingRoom',
+              actions: {
+                type: 'recordProblem',
+                params: ({ context }) => ({ kind: 'timeout', phase: 'callbacks', timeoutMs: context.shutdownProcessTimeout }),
+              },
+            },
+          },
+        },
+        disconnectingRoom: {
+          ...stateEntry('shuttingDown.disconnectingRoom'),
+          invoke: {
+            src: 'disconnectRoom',
+            onDone: '#job.done',
+            onError: {
+              target: '#job.done',
+              actions: { type: 'recordProblem', params: ({ event }) => ({ kind: 'failed', phase: 'room', error: event.error }) },
+            },
+          },
+          after: {
+            roomDisconnectTimeout: {
+              target: '#job.done',
+              actions: {
+                type: 'recordProblem',
+                params: ({ context }) => ({ kind: 'timeout', phase: 'room', timeoutMs: context.roomDisconnectTimeout }),
+              },
+            },
+          },
+        },
+      },
+    },
+    done: {
+      type: 'final',
+      ...stateEntry('done'),
+    },
+  },
+  output: ({ context }) => ({
+    reason: context.reason ?? 'unknown',
+    status: context.problems.length > 0 ? 'failed' : 'success',
+    problems: context.problems,
+  }),
+});
+
+/** Entry actions every observable job state shares: announce the change, then remember it. */
+function stateEntry(state: JobState) {
+  return {
+    entry: [
+      { type: 'enterState', params: { state } },
+      { type: 'trackState', params: { state } },
+    ],
+  } as const;
+}

@@ -1,0 +1,317 @@
+/**
+ * The life of an AgentSession.
+ *
+ * idle → starting → running → draining → closing → closed.
+ *
+ * - `running` has two parallel regions: what the agent is doing (listening / thinking / speaking)
+ *   and what the user is doing (listening / speaking / away). The user is `away` after
+ *   `userAwayTimeout` during which both were silent: the timer re-arms each time the agent returns
+ *   to listening, and only fires while the agent is still listening.
+ * - Every way to end a session goes through `draining`: the active agent's onExit runs first (it
+ *   may still speak, e.g. say "Goodbye!"), then queued speech plays out, and only then is the
+ *   session closed. `drain()` stops in `draining.drained` until a close is requested; a close
+ *   without drain first interrupts the speech in flight.
+ * - The first close request decides the close reason; later ones only add "no drain".
+ * - `closed` is reached exactly once and announces `close`.
+ */
+import { and, assign, emit, enqueueActions, fromPromise, raise, setup, stateIn } from 'xstate';
+
+export type AgentState = 'initializing' | 'listening' | 'thinking' | 'speaking';
+export type UserState = 'listening' | 'speaking' | 'away';
+
+/** Why a session closed, as LiveKit's CloseReason. */
+export type CloseReason = 'user_initiated' | 'job_shutdown' | 'participant_disconnected' | 'error';
+
+export interface SessionMachineInput {
+  /** ms of shared silence before the user is `away`; null never marks the user away. */
+  userAwayTimeout: number | null;
+  /** Upper bound for queued speech to play out while draining, in ms. */
+  speechDrainTimeout: number;
+  /** Upper bound for releasing the session's resources once drained, in ms. */
+  closeTimeout: number;
+}
+
+export interface SessionMachineContext extends SessionMachineInput {
+  agentState: AgentState;
+  userState: UserState;
+  closeRequested: boolean;
+  closeReason: CloseReason | undefined;
+  closeError: unknown;
+}
+
+export type SessionMachineEvent =
+  | { type: 'start' }
+  | { type: 'agent.listening' }
+  | { type: 'agent.thinking' }
+  | { type: 'agent.speaking' }
+  | { type: 'agent.silent' }
+  | { type: 'user.speechStarted' }
+  | { type: 'user.speechEnded' }
+  | { type: 'user.active' }
+  | { type: 'drain' }
+  | { type: 'close'; reason: CloseReason; drain: boolean; error?: unknown }
+  | { type: 'speech.created'; speech: unknown; source: string; userInitiated: boolean }
+  | { type: 'item.added'; item: unknown }
+  | { type: 'error.reported'; error: unknown };
+
+export type SessionMachineEmitted =
+  | { type: 'agent_state_changed'; oldState: AgentState; newState: AgentState }
+  | { type: 'user_state_changed'; oldState: UserState; newState: UserState }
+  | { type: 'speech_created'; speech: unknown; source: string; userInitiated: boolean }
+  | { type: 'conversation_item_added'; item: unknown }
+  | { type: 'error'; error: unknown }
+  | { type: 'close'; reason: CloseReason; error: unknown };
+
+export interface SessionMachineOutput {
+  reason: CloseReason;
+  error: unknown;
+}
+
+/** Rejection reasons the machine reports itself (the implementation turns them into typed errors). */
+export interface SessionTimeout {
+  kind: 'timeout';
+  phase: 'speechDrain' | 'close';
+  timeoutMs: number;
+}
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export const sessionMachine = setup({
+  types: {
+    input: {} as SessionMachineInput,
+    context: {} as SessionMachineContext,
+    events: {} as SessionMachineEvent,
+    emitted: {} as SessionMachineEmitted,
+    output: {} as SessionMachineOutput,
+  },
+  actors: {
+    // src/session provides these; here each phase completes at once.
+    startSession: fromPromise<void>(async () => {}),
+    exitAgent: fromPromise<void>(async () => {}),
+    awaitSpeech: fromPromise<void>(async () => {}),
+    releaseResources: fromPromise<void, SessionMachineOutput>(async () => {}),
+  },
+  delays: {
+    // setTimeout cannot take Infinity (it fires at once), so a disabled timer waits ~24 days and
+    // its guard refuses it.
+    userAwayTimeout: ({ context }) => context.userAwayTimeout ?? MAX_TIMER_MS,
+    speechDrainTimeout: ({ context }) => context.speechDrainTimeout,
+    closeTimeout: ({ context }) => context.closeTimeout,
+  },
+  guards: {
+    awayTimerEnabled: ({ context }) => context.userAwayTimeout !== null,
+    agentIsListening: stateIn('#session.running.agent.listening'),
+    closeRequested: ({ context }) => context.closeRequested,
+    withoutDrain: ({ event }) => event.type === 'close' && !event.drain,
+  },
+  actions: {
+    setAgentState: enqueueActions<SessionMachineContext, SessionMachineEvent, { state: AgentState }, SessionMachineEvent, never, never, never, never, SessionMachineEmitted>(({ context, enqueue }, params) => {
+      if (context.agentState === params.state) return;
+      enqueue.emit({ type: 'agent_state_changed', oldState: context.agentState, newState: params.state });
+      enqueue.assign({ agentState: params.state });
+    }),
+    setUserState: enqueueActions<SessionMachineContext, SessionMachineEvent, { state: UserState }, SessionMachineEvent, never, never, never, never, SessionMachineEmitted>(({ context, enqueue }, params) => {
+      if (context.userState === params.state) return;
+      enqueue.emit({ type: 'user_state_changed', oldState: context.userState, newState: params.state });
+      enqueue.assign({ userState: params.state });
+    }),
+    announceAgentSilence: raise({ type: 'agent.silent' }),
+    announceSpeech: emit(({ event }) => {
+      if (event.type !== 'speech.created') throw new Error(`announceSpeech on ${event.type}`);
+      return { type: 'speech_created' as const, speech: event.speech, source: event.source, userInitiated: event.userInitiated };
+    }),
+    announceItem: emit(({ event }) => {
+      if (event.type !== 'item.added') throw new Error(`announceItem on ${event.type}`);
+      return { type: 'conversation_item_added' as const, item: event.item };
+    }),
+    reportError: emit((_, params: { error: unknown }) => ({ type: 'error' as const, error: params.error })),
+    recordCloseRequest: assign(({ context, event }) => {
+      if (event.type !== 'close' || context.closeReason !== undefined) return { closeRequested: true };
+      return { closeRequested: true, closeReason: event.reason, closeError: event.error };
+    }),
+    recordStartFailure: assign(({ context, event }) => ({
+      closeReason: context.closeReason ?? ('error' as const),
+      closeError: context.closeError ?? (event as { error?: unknown }).error,
+    })),
+    // src/session provides it: force-interrupts the speech in flight and the queue.
+    interruptSpeech: () => {},
+    announceClose: emit(({ context }) => ({
+      type: 'close' as const,
+      reason: context.closeReason ?? 'user_initiated',
+      error: context.closeError,
+    })),
+  },
+}).createMachine({
+  id: 'session',
+  context: ({ input }) => ({
+    ...input,
+    agentState: 'initializing',
+    userState: 'listening',
+    closeRequested: false,
+    closeReason: undefined,
+    closeError: undefined,
+  }),
+  initial: 'idle',
+  on: {
+    'speech.created': { actions: 'announceSpeech' },
+    'item.added': { actions: 'announceItem' },
+    'error.reported': { actions: { type: 'reportError', params: ({ event }) => ({ error: event.error }) } },
+  },
+  states: {
+    idle: {
+      on: {
+        start: 'starting',
+        close: { target: 'closed', actions: 'recordCloseRequest' },
+      },
+    },
+    starting: {
+      invoke: {
+        src: 'startSession',
+        onDone: [{ guard: 'closeRequested', target: 'draining' }, { target: 'running' }],
+        onError: {
+          target: 'closing',
+          actions: ['recordStartFailure', { type: 'reportError', params: ({ event }) => ({ error: event.error }) }],
+        },
+      },
+      on: {
+        close: { actions: 'recordCloseRequest' },
+      },
+    },
+    running: {
+      type: 'parallel',
+      on: {
+        drain: 'draining',
+        close: [
+          { guard: 'withoutDrain', target: 'draining', actions: ['recordCloseRequest', 'interruptSpeech'] },
+          { target: 'draining', actions: 'recordCloseRequest' },
+        ],
+      },
+      states: {
+        agent: {
+          initial: 'listening',
+          states: {
+            listening: {
+              entry: [{ type: 'setAgentState', params: { state: 'listening' } }, 'announceAgentSilence'],
+              on: { 'agent.thinking': 'thinking', 'agent.speaking': 'speaking' },
+            },
+            thinking: {
+              entry: { type: 'setAgentState', params: { state: 'thinking' } },
+              on: { 'agent.speaking': 'speaking', 'agent.listening': 'listening' },
+            },
+            speaking: {
+              entry: { type: 'setAgentState', params: { state: 'speaking' } },
+              on: { 'agent.thinking': 'thinking', 'agent.listening': 'listening' },
+            },
+          },
+        },
+        user: {
+          initial: 'listening',
+          states: {
+            listening: {
+              entry: { type: 'setUserState', params: { state: 'listening' } },
+              after: {
+                userAwayTimeout: { guard: and(['awayTimerEnabled', 'agentIsListening']), target: 'away' },
+              },
+              on: {
+                'user.speechStarted': 'speaking',
+                // Re-entering restarts the away timer: silence is counted from the later of the two.
+                'agent.silent': { target: 'listening', reenter: true },
+                'user.active': { target: 'listening', reenter: true },
+              },
+            },
+            speaking: {
+              entry: { type: 'setUserState', params: { state: 'speaking' } },
+              on: { 'user.speechEnded': 'listening' },
+            },
+            away: {
+              entry: { type: 'setUserState', params: { state: 'away' } },
+              on: { 'user.speechStarted': 'speaking', 'user.active': 'listening' },
+            },
+          },
+        },
+      },
+    },
+    draining: {
+      initial: 'exitingAgent',
+      on: {
+        close: [
+          { guard: 'withoutDrain', actions: ['recordCloseRequest', 'interruptSpeech'] },
+          { actions: 'recordCloseRequest' },
+        ],
+        // The agent may still speak while it says goodbye; the user may still talk.
+        'agent.listening': { actions: { type: 'setAgentState', params: { state: 'listening' } } },
+        'agent.thinking': { actions: { type: 'setAgentState', params: { state: 'thinking' } } },
+        'agent.speaking': { actions: { type: 'setAgentState', params: { state: 'speaking' } } },
+        'user.speechStarted': { actions: { type: 'setUserState', params: { state: 'speaking' } } },
+        'user.speechEnded': { actions: { type: 'setUserState', params: { state: 'listening' } } },
+        'user.active': { actions: { type: 'setUserState', params: { state: 'listening' } } },
+      },
+      states: {
+        exitingAgent: {
+          invoke: {
+            src: 'exitAgent',
+            onDone: 'awaitingSpeech',
+            onError: {
+              target: 'awaitingSpeech',
+              actions: { type: 'reportError', params: ({ event }) => ({ error: event.error }) },
+            },
+          },
+        },
+        awaitingSpeech: {
+          invoke: {
+            src: 'awaitSpeech',
+            onDone: 'drained',
+            onError: {
+              target: 'drained',
+              actions: { type: 'reportError', params: ({ event }) => ({ error: event.error }) },
+            },
+          },
+          after: {
+            speechDrainTimeout: {
+              target: 'drained',
+              actions: [
+                'interruptSpeech',
+                {
+                  type: 'reportError',
+                  params: ({ context }) => ({
+                    error: { kind: 'timeout', phase: 'speechDrain', timeoutMs: context.speechDrainTimeout } satisfies SessionTimeout,
+                  }),
+                },
+              ],
+            },
+          },
+        },
+        drained: {
+          always: { guard: 'closeRequested', target: '#session.closing' },
+        },
+      },
+    },
+    closing: {
+      invoke: {
+        src: 'releaseResources',
+        input: ({ context }) => ({ reason: context.closeReason ?? 'user_initiated', error: context.closeError }),
+        onDone: 'closed',
+        onError: {
+          target: 'closed',
+          actions: { type: 'reportError', params: ({ event }) => ({ error: event.error }) },
+        },
+      },
+      after: {
+        closeTimeout: {
+          target: 'closed',
+          actions: {
+            type: 'reportError',
+            params: ({ context }) => ({
+              error: { kind: 'timeout', phase: 'close', timeoutMs: context.closeTimeout } satisfies SessionTimeout,
+            }),
+          },
+        },
+      },
+    },
+    closed: {
+      type: 'final',
+      entry: 'announceClose',
+    },
+  },
+  output: ({ context }) => ({ reason: context.closeReason ?? 'user_initiated', error: context.closeError }),
+});
