@@ -1,0 +1,130 @@
+/**
+ * A typed event emitter with the semantics of LiveKit's rtc EventEmitter, specified by
+ * machines/listener.ts:
+ *
+ * - a listener is registered at most once per event (registering it again, by on or once, is
+ *   ignored), and `off` removes it however it was registered;
+ * - `emit` delivers to the listeners registered when it started (a snapshot): one removed during
+ *   the emit is still called if it had not run yet, one added is not called until the next emit;
+ * - a `once` listener is removed before it is called, so a re-entrant emit does not call it twice;
+ * - a listener that throws (or returns a promise that rejects) does not stop the others: the
+ *   failure is logged and emitted as an `error` event carrying a ListenerError.
+ *
+ * Listener lists are copy-on-write arrays, so an emit iterates without copying: this is a hot
+ * path and stays off the actors.
+ */
+import { ListenerError } from '../errors.js';
+import { log } from '../log/logger.js';
+
+// biome-ignore lint: listener signatures are arbitrary by design
+type Listener = (...args: any[]) => unknown;
+
+/** Maps event names to listener signatures, e.g. `{ greet: (name: string) => void }`. */
+export type EventMap<T> = { [K in keyof T]: Listener };
+
+interface Entry {
+  readonly fn: Listener;
+  readonly once: boolean;
+}
+
+const NONE: readonly Entry[] = Object.freeze([]);
+
+export class EventEmitter<Events extends EventMap<Events>> {
+  #listeners: Record<string | symbol, readonly Entry[]> = Object.create(null);
+
+  /** Calls `listener` on every `event` until `off`. Registering it twice is ignored. */
+  on<E extends keyof Events>(event: E, listener: Events[E]): this {
+    return this.#add(event, listener, false);
+  }
+
+  /** Calls `listener` on the next `event` only. Ignored if the listener is already registered. */
+  once<E extends keyof Events>(event: E, listener: Events[E]): this {
+    return this.#add(event, listener, true);
+  }
+
+  /** Removes `listener` from `event`, whether it was registered with on or once. */
+  off<E extends keyof Events>(event: E, listener: Events[E]): this {
+    const key = event as string | symbol;
+    const entries = this.#listeners[key];
+    if (entries === undefined) return this;
+    const index = entries.findIndex((entry) => entry.fn === listener);
+    if (index < 0) return this;
+    if (entries.length === 1) delete this.#listeners[key];
+    else this.#listeners[key] = entries.filter((_, i) => i !== index);
+    return this;
+  }
+
+  /** Removes every listener of `event`, or of every event. */
+  removeAllListeners(event?: keyof Events): this {
+    if (event === undefined) this.#listeners = Object.create(null);
+    else delete this.#listeners[event as string | symbol];
+    return this;
+  }
+
+  /** How many listeners `event` has. */
+  listenerCount(event: keyof Events): number {
+    return (this.#listeners[event as string | symbol] ?? NONE).length;
+  }
+
+  /** The listeners of `event`, in registration order. */
+  listeners<E extends keyof Events>(event: E): Events[E][] {
+    return (this.#listeners[event as string | symbol] ?? NONE).map((entry) => entry.fn as Events[E]);
+  }
+
+  /** Delivers `args` to the listeners of `event`; returns whether there were any. */
+  emit<E extends keyof Events>(event: E, ...args: Parameters<Events[E]>): boolean {
+    const entries = this.#listeners[event as string | symbol];
+    if (entries === undefined) return false;
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i]!;
+      if (entry.once) this.off(event, entry.fn as Events[E]);
+      let result: unknown;
+      try {
+        switch (args.length) {
+          case 0:
+            result = entry.fn.call(this);
+            break;
+          case 1:
+            result = entry.fn.call(this, args[0]);
+            break;
+          case 2:
+            result = entry.fn.call(this, args[0], args[1]);
+            break;
+          default:
+            result = entry.fn.apply(this, args);
+        }
+      } catch (error) {
+        this.#fail(event, error);
+        continue;
+      }
+      if (result !== undefined && typeof (result as PromiseLike<unknown>)?.then === 'function') {
+        (result as PromiseLike<unknown>).then(undefined, (error: unknown) => this.#fail(event, error));
+      }
+    }
+    return true;
+  }
+
+  #add(event: keyof Events, listener: Listener, once: boolean): this {
+    if (typeof listener !== 'function') {
+      throw new TypeError(`listener for "${String(event)}" must be a function, got ${typeof listener}`);
+    }
+    const key = event as string | symbol;
+    const entries = this.#listeners[key];
+    if (entries === undefined) {
+      this.#listeners[key] = [{ fn: listener, once }];
+      return this;
+    }
+    if (entries.some((entry) => entry.fn === listener)) return this;
+    this.#listeners[key] = [...entries, { fn: listener, once }];
+    return this;
+  }
+
+  #fail(event: keyof Events, cause: unknown): void {
+    const error = new ListenerError(event as string | symbol, cause);
+    log().error({ err: cause, event: String(event) }, error.message);
+    // A failing error listener is only logged, never re-reported: that would loop.
+    if (event !== 'error' && this.#listeners.error !== undefined) {
+      (this as unknown as EventEmitter<{ error: (error: ListenerError) => void }>).emit('error', error);
+    }
+  }
+}
