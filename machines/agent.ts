@@ -72,6 +72,7 @@ export const agentMachine = setup({
     entering: {
       entry: 'markEntered',
       invoke: {
+        id: 'onEnter',
         src: 'onEnter',
         onDone: 'active',
         onError: {
@@ -98,6 +99,7 @@ export const agentMachine = setup({
     },
     exiting: {
       invoke: {
+        id: 'onExit',
         src: 'onExit',
         onDone: 'exited',
         onError: {

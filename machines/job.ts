@@ -179,6 +179,7 @@ export const jobMachine = setup({
         awaitingEntrypoint: {
           ...stateEntry('shuttingDown.awaitingEntrypoint'),
           invoke: {
+            id: 'joinEntrypoints',
             src: 'joinEntrypoints',
             onDone: 'closingSession',
             onError: 'closingSession',
@@ -199,6 +200,7 @@ export const jobMachine = setup({
         closingSession: {
           ...stateEntry('shuttingDown.closingSession'),
           invoke: {
+            id: 'closeSession',
             src: 'closeSession',
             input: ({ context }) => ({ reason: context.reason ?? 'unknown' }),
             onDone: 'runningCallbacks',
@@ -220,6 +222,7 @@ export const jobMachine = setup({
         runningCallbacks: {
           ...stateEntry('shuttingDown.runningCallbacks'),
           invoke: {
+            id: 'runShutdownCallbacks',
             src: 'runShutdownCallbacks',
             input: ({ context }) => ({ reason: context.reason ?? 'unknown' }),
             onDone: {
@@ -240,6 +243,7 @@ export const jobMachine = setup({
         disconnectingRoom: {
           ...stateEntry('shuttingDown.disconnectingRoom'),
           invoke: {
+            id: 'disconnectRoom',
             src: 'disconnectRoom',
             onDone: '#job.done',
             onError: {

@@ -166,6 +166,7 @@ export const sessionMachine = setup({
     },
     starting: {
       invoke: {
+        id: 'startSession',
         src: 'startSession',
         onDone: [{ guard: 'closeRequested', target: 'draining' }, { target: 'running' }],
         onError: {
@@ -249,6 +250,7 @@ export const sessionMachine = setup({
       states: {
         exitingAgent: {
           invoke: {
+            id: 'exitAgent',
             src: 'exitAgent',
             onDone: 'awaitingSpeech',
             onError: {
@@ -259,6 +261,7 @@ export const sessionMachine = setup({
         },
         awaitingSpeech: {
           invoke: {
+            id: 'awaitSpeech',
             src: 'awaitSpeech',
             onDone: 'drained',
             onError: {
@@ -288,6 +291,7 @@ export const sessionMachine = setup({
     },
     closing: {
       invoke: {
+        id: 'releaseResources',
         src: 'releaseResources',
         input: ({ context }) => ({ reason: context.closeReason ?? 'user_initiated', error: context.closeError }),
         onDone: 'closed',
