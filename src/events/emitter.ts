@@ -123,8 +123,14 @@ export class EventEmitter<Events extends EventMap<Events>> {
     const error = new ListenerError(event as string | symbol, cause);
     log().error({ err: cause, event: String(event) }, error.message);
     // A failing error listener is only logged, never re-reported: that would loop.
-    if (event !== 'error' && this.#listeners.error !== undefined) {
-      (this as unknown as EventEmitter<{ error: (error: ListenerError) => void }>).emit('error', error);
-    }
+    if (event !== 'error' && this.#listeners.error !== undefined) this.reportListenerError(error);
+  }
+
+  /**
+   * Delivers a listener failure to the `error` listeners. Emitters whose `error` event carries a
+   * richer payload (AgentSession's ErrorEvent) override this to wrap it.
+   */
+  protected reportListenerError(error: ListenerError): void {
+    (this as unknown as EventEmitter<{ error: (error: ListenerError) => void }>).emit('error', error);
   }
 }

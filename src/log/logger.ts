@@ -15,7 +15,10 @@ export function loggerOptions(overrides: LoggerOptions = {}): LoggerOptions {
     level: process.env.LOG_LEVEL ?? 'info',
     base: { pid: process.pid },
     serializers: { err: pino.stdSerializers.err, error: pino.stdSerializers.err },
-    formatters: { log: (object) => redactSecrets(object) as Record<string, unknown> },
+    formatters: {
+      log: (object) => redactSecrets(object) as Record<string, unknown>,
+      bindings: (bindings) => redactSecrets(bindings) as Record<string, unknown>,
+    },
     ...overrides,
   };
 }

@@ -1,0 +1,153 @@
+/**
+ * An Agent: instructions, tools and hooks. A session runs one agent at a time; each activation is
+ * an actor of machines/agent.ts (inactive → entering → active ⇄ paused → exiting → exited).
+ *
+ *   class SimpleAgent extends Agent {
+ *     constructor() { super({ instructions: 'You are a helpful agent.' }); }
+ *     override async onEnter() { this.session.say('Hello!'); }
+ *   }
+ */
+import { fromPromise, type Actor } from 'xstate';
+import { agentMachine, type AgentMachineEmitted } from '../../machines/agent.js';
+import { startActor } from '../actors/start_actor.js';
+import { VoxstateError } from '../errors.js';
+import type { ChatContext, ChatMessage } from '../llm/chat_context.js';
+import type { ToolSet } from '../llm/function_tool.js';
+import type { LLM } from '../llm/llm.js';
+import type { AgentSession } from '../session/agent_session.js';
+
+export type AgentLifecycleState = 'inactive' | 'entering' | 'active' | 'paused' | 'exiting' | 'exited';
+
+export interface AgentOptions {
+  instructions: string;
+  tools?: ToolSet;
+  /** Defaults to the class name in snake_case ("default_agent" for a plain Agent). */
+  id?: string;
+  /** Overrides the session's LLM while this agent is active. */
+  llm?: LLM;
+}
+
+/** Throw it from onUserTurnCompleted to let the turn pass without a reply. */
+export class StopResponse extends Error {
+  constructor() {
+    super('the agent chose not to reply to this turn');
+    this.name = 'StopResponse';
+  }
+}
+
+export class Agent {
+  instructions: string;
+  tools: ToolSet;
+  llm: LLM | undefined;
+  readonly id: string;
+  #session: AgentSession | undefined;
+  #actor: Actor<typeof agentMachine> | undefined;
+
+  constructor(options: AgentOptions) {
+    if (typeof options?.instructions !== 'string') throw new TypeError('an Agent needs instructions (a string)');
+    this.instructions = options.instructions;
+    this.tools = options.tools ?? {};
+    this.llm = options.llm;
+    this.id = options.id ?? defaultId(new.target);
+  }
+
+  /** The session running this agent. Available from onEnter on (and in tools and hooks). */
+  get session(): AgentSession {
+    if (this.#session === undefined) {
+      throw new VoxstateError('agent_not_active', `agent ${this.id} is not running in a session yet: use this.session from onEnter, tools and hooks`);
+    }
+    return this.#session;
+  }
+
+  /** Where the agent is in its lifecycle. */
+  get state(): AgentLifecycleState {
+    return (this.#actor?.getSnapshot().value as AgentLifecycleState | undefined) ?? 'inactive';
+  }
+
+  /** The actor of the current (or last) activation. */
+  get actor(): Actor<typeof agentMachine> | undefined {
+    return this.#actor;
+  }
+
+  /** Runs when the agent becomes the active agent of a session. */
+  async onEnter(): Promise<void> {}
+
+  /** Runs when the agent hands over to another one or the session ends; it may still speak. */
+  async onExit(): Promise<void> {}
+
+  /**
+   * Runs when the user has finished a turn, before the reply. `turnCtx` is a copy of the history
+   * for this reply only; throw StopResponse to skip the reply.
+   */
+  async onUserTurnCompleted(_turnCtx: ChatContext, _newMessage: ChatMessage): Promise<void> {}
+
+  /** @internal starts an activation in `session`: onEnter runs. */
+  _activate(
+    session: AgentSession,
+    options: {
+      hookTimeout: number;
+      onError: (error: unknown) => void;
+      onHookProblem: (problem: AgentMachineEmitted) => void;
+    },
+  ): Actor<typeof agentMachine> {
+    if (this.#actor && this.#actor.getSnapshot().status === 'active') {
+      throw new VoxstateError('agent_active', `agent ${this.id} is already active in a session`);
+    }
+    this.#session = session;
+    const machine = agentMachine.provide({
+      actors: {
+        onEnter: fromPromise(async () => this.onEnter()),
+        onExit: fromPromise(async () => this.onExit()),
+      },
+    });
+    this.#actor = startActor(machine, {
+      name: `agent ${this.id}`,
+      input: { agentId: this.id, hookTimeout: options.hookTimeout },
+      onError: options.onError,
+    });
+    this.#actor.on('*', options.onHookProblem);
+    this.#actor.send({ type: 'enter' });
+    return this.#actor;
+  }
+}
+
+/**
+ * An agent that takes over for a sub-task and hands back a result: `await session.runTask(task)`
+ * pauses the current agent, runs the task's agent until it calls `complete`, and resumes.
+ */
+export class AgentTask<T> extends Agent {
+  readonly #result: Promise<T>;
+  #settle!: (outcome: { value: T } | { error: Error }) => void;
+  #settled = false;
+
+  constructor(options: AgentOptions) {
+    super(options);
+    this.#result = new Promise<T>((resolve, reject) => {
+      this.#settle = (outcome) => ('error' in outcome ? reject(outcome.error) : resolve(outcome.value));
+    });
+    // Nobody may be waiting yet; the rejection is delivered to runTask's caller.
+    this.#result.catch(() => {});
+  }
+
+  /** Ends the task with a result (or an error for the caller of runTask). Later calls are ignored. */
+  complete(result: T | Error): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#settle(result instanceof Error ? { error: result } : { value: result });
+  }
+
+  /** Whether complete() was called. */
+  get completed(): boolean {
+    return this.#settled;
+  }
+
+  /** @internal */
+  get _result(): Promise<T> {
+    return this.#result;
+  }
+}
+
+function defaultId(cls: Function): string {
+  if (cls === Agent || cls === AgentTask) return 'default_agent';
+  return cls.name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase() || 'agent';
+}

@@ -1,0 +1,1 @@
+export { runApp, type RunAppOptions } from './run_app.js';

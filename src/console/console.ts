@@ -1,0 +1,87 @@
+/**
+ * Console mode: runs a job of the server in this process against a LocalRoom, with the terminal as
+ * the user. Typed lines are user turns, the agent's speech is printed, and the live states of the
+ * job, session and agent actors are shown as they change. Ctrl+C or end of input shuts the job
+ * down through the contract.
+ */
+import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import { isOfflineStandIn } from '../inference/models.js';
+import { addInspector } from '../inspect/registry.js';
+import type { JobResult } from '../job/job.js';
+import { createLogger, setRootLogger } from '../log/logger.js';
+import { LocalRoom } from '../room/local_room.js';
+import { TRANSCRIPTION_TOPIC } from '../room/room.js';
+import type { AgentServer } from '../server/agent_server.js';
+import { stateDisplay } from './state_display.js';
+
+export interface ConsoleOptions {
+  input?: Readable;
+  output?: Writable;
+  /** Identity of the terminal user in the room. */
+  identity?: string;
+  /** Job metadata to pass to the entrypoint. */
+  metadata?: string;
+  /** Show actor state changes (default true). */
+  showStates?: boolean;
+  /** Handle SIGINT (default true when input is the process's stdin). */
+  handleSignals?: boolean;
+}
+
+const dim = (text: string, color: boolean) => (color ? `\x1b[2m${text}\x1b[22m` : text);
+
+export async function runConsole<U extends Record<string, unknown>>(server: AgentServer<U>, options: ConsoleOptions = {}): Promise<JobResult> {
+  const input = options.input ?? process.stdin;
+  const output = options.output ?? process.stdout;
+  const color = (output as { isTTY?: boolean }).isTTY === true;
+  const print = (line: string) => output.write(`${line}\n`);
+  if (input === process.stdin) {
+    setRootLogger(createLogger(process.stderr, { level: process.env.LOG_LEVEL ?? 'warn' }));
+  }
+  const removeDisplay = options.showStates === false ? () => {} : addInspector(stateDisplay((line) => print(dim(`  ⟳ ${line}`, color))));
+
+  const room = new LocalRoom({ name: 'console', agentIdentity: 'agent' });
+  const user = room.join({ identity: options.identity ?? 'you', kind: 'standard' });
+  user.onText((text) => {
+    const interrupted = text.attributes['lk.interrupted'] === 'true' ? dim(' [interrupted]', color) : '';
+    if (text.topic === TRANSCRIPTION_TOPIC) print(`agent › ${text.text}${interrupted}`);
+    else print(dim(`agent (${text.topic}) › ${text.text}`, color));
+  });
+  print(dim('voxstate console: type a line and press Enter to talk; Ctrl+C or Ctrl+D to end.', color));
+
+  const job = await server.startJob({ room, job: { id: 'console', metadata: options.metadata ?? '' } });
+  job.ctx.on('session_started', (session) => {
+    for (const model of [session.llm, session.stt, session.tts]) {
+      if (isOfflineStandIn(model)) print(dim(`  ℹ ${model.notice}`, color));
+    }
+  });
+  job.ctx.on('error', (event) => print(dim(`  ✖ ${event.error.message}`, color)));
+
+  const lines = createInterface({ input, terminal: false });
+  // Lines typed before the agent is in the room wait for it: nothing the user says is lost.
+  const waiting: string[] = [];
+  room.on('connected', () => {
+    for (const line of waiting.splice(0)) user.sendText(line);
+  });
+  lines.on('line', (line) => {
+    if (line.trim() === '') return;
+    if (room.isConnected) user.sendText(line);
+    else waiting.push(line);
+  });
+  lines.on('close', () => job.requestShutdown('console input ended', 'user'));
+  const handleSignals = options.handleSignals ?? input === process.stdin;
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts += 1;
+    if (interrupts > 1) process.exit(130);
+    job.requestShutdown('console interrupted (Ctrl+C)', 'user');
+  };
+  if (handleSignals) process.on('SIGINT', onSigint);
+
+  const result = await job.result;
+  if (handleSignals) process.off('SIGINT', onSigint);
+  lines.close();
+  removeDisplay();
+  print(dim(`job ${result.status} (${result.reason})${result.error ? `: ${result.error.message}` : ''}`, color));
+  return result;
+}

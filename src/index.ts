@@ -1,0 +1,38 @@
+/**
+ * voxstate: realtime voice and chat agents where every job, session, agent and speech is an
+ * XState v5 actor. The statecharts themselves are exported from "voxstate/machines".
+ */
+export { Agent, AgentTask, StopResponse, type AgentOptions, type AgentLifecycleState } from './agent/agent.js';
+export {
+  AgentSession,
+  type AgentSessionOptions,
+  type GenerateReplyOptions,
+  type SayOptions,
+  type SessionState,
+  type UserInput,
+} from './session/agent_session.js';
+export type * from './session/events.js';
+export { SpeechHandle, SPEECH_PRIORITY, type SpeechSource, type SpeechState } from './speech/speech_handle.js';
+export { HistoryOnlyOutput, RoomTextOutput, consumeText, type Playout, type SpeechOutput } from './speech/speech_output.js';
+export { JobContext, type JobContextEvents, type ParticipantEntrypoint, type ShutdownCallback } from './job/job_context.js';
+export { Job, JobShutdownError, DEFAULT_JOB_TIMEOUTS, type Entrypoint, type JobResult, type JobTimeouts } from './job/job.js';
+export { JobProcess } from './job/job_process.js';
+export { jobInfo, parseJobMetadata, type JobInfo } from './job/job_info.js';
+export { getJobContext, currentJobContext } from './job/job_scope.js';
+export { AgentServer, type AgentServerOptions } from './server/agent_server.js';
+export { ChatContext, type ChatItem, type ChatMessage, type ChatRole, type FunctionCall, type FunctionCallOutput, type AgentHandoff } from './llm/chat_context.js';
+export { functionTool, type FunctionTool, type FunctionToolDefinition, type ToolContext, type ToolSet } from './llm/function_tool.js';
+export { p, type Infer, type Param } from './llm/tool_parameters.js';
+export type { ChatChunk, ChatRequest, LLM, ToolChoice } from './llm/llm.js';
+export { EventEmitter, type EventMap } from './events/emitter.js';
+export { LocalRoom, LocalRoomMember, type MemberInfo, type ReceivedText } from './room/local_room.js';
+export * from './room/room.js';
+export * from './errors.js';
+export { log, createLogger, setRootLogger, rootLogger, type Logger } from './log/logger.js';
+export { redactSecrets } from './log/redact.js';
+export { addInspector, type Inspector } from './inspect/registry.js';
+export { OfflineLLM } from './inference/offline_llm.js';
+export type { STT, TTS, VAD, OfflineStandIn } from './inference/models.js';
+export * as inference from './inference/index.js';
+export * as cli from './cli/index.js';
+export { runConsole, type ConsoleOptions } from './console/console.js';

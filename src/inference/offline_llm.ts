@@ -1,0 +1,52 @@
+/**
+ * The LLM used when no provider is configured: it needs no network and no credentials, and says so.
+ * It answers by repeating what the user said, and calls a tool when the user names it ("end
+ * session" calls `end_session`), so every lifecycle path, handoffs and goodbyes included, can be
+ * walked in the console.
+ */
+import type { ChatChunk, ChatRequest, LLM } from '../llm/llm.js';
+import type { OfflineStandIn } from './models.js';
+
+export class OfflineLLM implements LLM, OfflineStandIn {
+  readonly offline = true;
+  readonly label: string;
+  readonly notice: string;
+
+  constructor(standsInFor = 'llm') {
+    this.label = `offline (${standsInFor})`;
+    this.notice = `LLM ${standsInFor}: offline stand-in — it repeats what you say and calls a tool when you name it`;
+  }
+
+  async *chat(request: ChatRequest): AsyncIterable<ChatChunk> {
+    const items = request.chatCtx.items;
+    const last = items[items.length - 1];
+    if (last?.type === 'function_call_output') {
+      yield* words(last.isError ? `${last.name} failed: ${last.output}` : `Done: ${last.name}${last.output ? ` → ${last.output}` : ''}.`);
+      return;
+    }
+    const said = [...items].reverse().find((item) => item.type === 'message' && item.role === 'user');
+    const text = said?.type === 'message' ? said.content : '';
+    const tool = request.toolChoice === 'none' ? undefined : namedTool(text, request.tools);
+    if (tool) {
+      yield { type: 'tool_call', callId: `call_${Date.now().toString(36)}`, name: tool, arguments: '{}' };
+      return;
+    }
+    yield* words(text ? `You said: ${text}` : 'Hello! I am an offline stand-in: type something and I will repeat it.');
+  }
+}
+
+function* words(text: string): Iterable<ChatChunk> {
+  for (const piece of text.match(/\S+\s*/g) ?? []) yield { type: 'content', text: piece };
+}
+
+const normalize = (text: string) => text.toLowerCase().replace(/[_\-\s]+/g, ' ').trim();
+
+/** A tool with no required parameters whose name the user said, if any. */
+function namedTool(text: string, tools: ChatRequest['tools']): string | undefined {
+  const said = ` ${normalize(text)} `;
+  for (const { name, tool } of tools) {
+    const required = (tool.parameters.schema.required as string[] | undefined) ?? [];
+    if (required.length === 0 && said.includes(` ${normalize(name)} `)) return name;
+  }
+  return undefined;
+}

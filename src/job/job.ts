@@ -1,0 +1,219 @@
+/**
+ * Job: runs one entrypoint under the shutdown contract of machines/job.ts, providing its phases:
+ * the entrypoint itself, joining user code, closing the primary session, the shutdown callbacks
+ * and leaving the room.
+ */
+import { fromPromise, toPromise, type Actor } from 'xstate';
+import { jobMachine, type JobMachineOutput, type JobProblem, type JobState, type JobStatus, type ShutdownSource } from '../../machines/job.js';
+import { startActor, type Clock } from '../actors/start_actor.js';
+import {
+  EntrypointError,
+  ShutdownCallbackError,
+  ShutdownPhaseError,
+  TimeoutError,
+  VoxstateError,
+  describe,
+} from '../errors.js';
+import { log, rootLogger, type Logger } from '../log/logger.js';
+import type { Room } from '../room/room.js';
+import { JobContext, type JobControl } from './job_context.js';
+import type { JobInfo } from './job_info.js';
+import type { JobProcess } from './job_process.js';
+
+export type Entrypoint<UserData extends Record<string, unknown> = Record<string, unknown>> = (
+  ctx: JobContext<UserData>,
+) => unknown;
+
+/** The bounds of the shutdown contract, in ms. */
+export interface JobTimeouts {
+  /** How long a shutdown waits for the entrypoint (and participant entrypoints) before cancelling them. */
+  entrypointGrace: number;
+  /** Upper bound for draining and closing the primary session (its agent's onExit included). */
+  sessionCloseTimeout: number;
+  /** Upper bound for all shutdown callbacks together. */
+  shutdownProcessTimeout: number;
+  /** Upper bound for leaving the room. */
+  roomDisconnectTimeout: number;
+  /** Warn when the room is not connected this long after the job started. */
+  connectWarningDelay: number;
+}
+
+export const DEFAULT_JOB_TIMEOUTS: JobTimeouts = {
+  entrypointGrace: 15_000,
+  sessionCloseTimeout: 60_000,
+  shutdownProcessTimeout: 10_000,
+  roomDisconnectTimeout: 5_000,
+  connectWarningDelay: 10_000,
+};
+
+export interface JobResult {
+  jobId: string;
+  reason: string;
+  status: JobStatus;
+  /** The first thing that went wrong, when status is failed. */
+  error: VoxstateError | undefined;
+  /** Everything that went wrong, in order. */
+  errors: VoxstateError[];
+}
+
+/** Thrown as the reason of the job's AbortSignal. */
+export class JobShutdownError extends VoxstateError {
+  constructor(readonly reason: string) {
+    super('job_shutdown', `the job is shutting down: ${reason}`);
+  }
+}
+
+export interface JobInit<UserData extends Record<string, unknown>> {
+  info: JobInfo;
+  room: Room;
+  proc: JobProcess<UserData>;
+  entrypoint: Entrypoint<UserData>;
+  timeouts?: Partial<JobTimeouts>;
+  logger?: Logger;
+  clock?: Clock;
+}
+
+export class Job<UserData extends Record<string, unknown> = Record<string, unknown>> {
+  readonly ctx: JobContext<UserData>;
+  readonly actor: Actor<typeof jobMachine>;
+  readonly result: Promise<JobResult>;
+  readonly #abort = new AbortController();
+  readonly #pendingCallbacks = new Set<string>();
+
+  constructor(init: JobInit<UserData>) {
+    const timeouts = { ...DEFAULT_JOB_TIMEOUTS, ...init.timeouts };
+    const logger = (init.logger ?? rootLogger()).child({ jobId: init.info.id });
+    const control: JobControl = {
+      signal: this.#abort.signal,
+      state: () => this.state,
+      connected: () => this.actor.send({ type: 'room.connected' }),
+      requestShutdown: (reason, source) => this.requestShutdown(reason, source),
+      report: (error, source) => this.#report(error, source),
+    };
+    this.ctx = new JobContext({ room: init.room, job: init.info, proc: init.proc, control, logger });
+    const ctx = this.ctx;
+    const machine = jobMachine.provide({
+      actors: {
+        entrypoint: fromPromise(async () => {
+          await ctx._track(ctx.runAsJob(async () => init.entrypoint(ctx)));
+        }),
+        joinEntrypoints: fromPromise(async () => {
+          await Promise.allSettled(ctx._userTasks);
+        }),
+        closeSession: fromPromise(async () => {
+          const session = ctx.primarySession;
+          if (session === undefined || session.state === 'closed') return;
+          session.shutdown({ drain: true, reason: 'job_shutdown' });
+          await session.closed();
+        }),
+        runShutdownCallbacks: fromPromise(({ input }) => this.#runCallbacks(input.reason)),
+        disconnectRoom: fromPromise(() => init.room.disconnect()),
+      },
+      actions: {
+        fireAbortSignal: ({ context }) => this.#abort.abort(new JobShutdownError(context.reason ?? 'unknown')),
+      },
+    });
+    this.actor = startActor(machine, {
+      name: `job ${init.info.id}`,
+      input: { jobId: init.info.id, ...timeouts },
+      onError: (error) => this.#report(error instanceof VoxstateError ? error : new VoxstateError('job_failed', describe(error), { cause: error }), 'job'),
+      ...(init.clock ? { clock: init.clock } : {}),
+    });
+    this.actor.on('*', (event) => {
+      switch (event.type) {
+        case 'job_state_changed':
+          ctx.logger.debug({ from: event.oldState, to: event.newState }, 'job state changed');
+          ctx.emit('state_changed', { oldState: event.oldState, newState: event.newState });
+          return;
+        case 'shutdown_started':
+          ctx.logger.info({ reason: event.reason, source: event.source }, 'job shutting down');
+          ctx.emit('shutdown', { reason: event.reason, source: event.source });
+          return;
+        case 'problem':
+          this.#report(this.#toError(event.problem), 'job');
+          return;
+        case 'connect_overdue':
+          ctx.logger.warn(
+            `the room was not connected within ${event.afterMs} ms of the job starting: call ctx.connect() or start an AgentSession with ctx.room`,
+          );
+          return;
+      }
+    });
+    init.room.on('disconnected', () => this.requestShutdown('room disconnected', 'room'));
+    this.result = toPromise(this.actor).then(
+      (output) => this.#result(output),
+      (error: unknown) => {
+        const failure = new VoxstateError('job_failed', describe(error), { cause: error });
+        return { jobId: init.info.id, reason: 'job failed', status: 'failed' as const, error: failure, errors: [failure] };
+      },
+    );
+  }
+
+  /** Where the job is in its lifecycle. */
+  get state(): JobState {
+    return this.actor.getSnapshot().context.state;
+  }
+
+  /** Runs the entrypoint. */
+  start(): this {
+    this.actor.send({ type: 'start' });
+    return this;
+  }
+
+  /** Asks the job to shut down (the worker's request by default). The first reason wins. */
+  requestShutdown(reason: string, source: ShutdownSource = 'worker'): void {
+    this.actor.send({ type: 'shutdown', reason, source });
+  }
+
+  async #runCallbacks(reason: string): Promise<ShutdownCallbackError[]> {
+    const callbacks = this.ctx._shutdownCallbacks;
+    const failures: ShutdownCallbackError[] = [];
+    await Promise.all(
+      callbacks.map(async (callback, index) => {
+        const name = `#${index + 1}${callback.name ? ` (${callback.name})` : ''}`;
+        this.#pendingCallbacks.add(name);
+        try {
+          await this.ctx.runAsJob(async () => callback(reason));
+        } catch (error) {
+          failures.push(new ShutdownCallbackError(name, error));
+        } finally {
+          this.#pendingCallbacks.delete(name);
+        }
+      }),
+    );
+    return failures;
+  }
+
+  #toError(problem: JobProblem): VoxstateError {
+    switch (problem.kind) {
+      case 'crash':
+        return new EntrypointError(this.ctx.job.id, problem.error);
+      case 'failed':
+        return problem.error instanceof VoxstateError ? problem.error : new ShutdownPhaseError(problem.phase, problem.error);
+      case 'timeout': {
+        const error = new TimeoutError(`the job's ${PHASE_NAMES[problem.phase]}`, problem.timeoutMs);
+        if (problem.phase === 'callbacks' && this.#pendingCallbacks.size > 0) {
+          error.message += `; still running: shutdown callback ${[...this.#pendingCallbacks].join(', ')}`;
+        }
+        return error;
+      }
+    }
+  }
+
+  #report(error: VoxstateError, source: string): void {
+    (this.ctx?.logger ?? log()).error({ err: error, source }, error.message);
+    this.ctx?.emit('error', { type: 'error', error, source });
+  }
+
+  #result(output: JobMachineOutput): JobResult {
+    const errors = output.problems.map((problem) => this.#toError(problem));
+    return { jobId: this.ctx.job.id, reason: output.reason, status: output.status, error: errors[0], errors };
+  }
+}
+
+const PHASE_NAMES = {
+  entrypoint: 'entrypoint (grace period)',
+  session: 'session close',
+  callbacks: 'shutdown callbacks',
+  room: 'room disconnect',
+} as const;

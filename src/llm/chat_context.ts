@@ -1,0 +1,102 @@
+/**
+ * The conversation history: messages, function calls and their outputs, and agent handoffs, in
+ * the order they happened. An AgentSession owns one; LLMs receive copies.
+ */
+import { newId } from '../ids.js';
+
+export type ChatRole = 'system' | 'developer' | 'user' | 'assistant';
+
+export interface ChatMessage {
+  type: 'message';
+  id: string;
+  role: ChatRole;
+  content: string;
+  /** True when the agent was interrupted: `content` is what was actually played. */
+  interrupted: boolean;
+  createdAt: number;
+}
+
+export interface FunctionCall {
+  type: 'function_call';
+  id: string;
+  callId: string;
+  name: string;
+  /** The arguments as the LLM produced them (JSON text). */
+  arguments: string;
+  createdAt: number;
+}
+
+export interface FunctionCallOutput {
+  type: 'function_call_output';
+  id: string;
+  callId: string;
+  name: string;
+  output: string;
+  isError: boolean;
+  createdAt: number;
+}
+
+export interface AgentHandoff {
+  type: 'agent_handoff';
+  id: string;
+  oldAgentId: string | undefined;
+  newAgentId: string;
+  createdAt: number;
+}
+
+export type ChatItem = ChatMessage | FunctionCall | FunctionCallOutput | AgentHandoff;
+
+type NewItem<T extends ChatItem> = Omit<T, 'id' | 'createdAt' | 'type'> & Partial<Pick<T, 'id' | 'createdAt'>>;
+
+export class ChatContext {
+  #items: ChatItem[];
+
+  constructor(items: readonly ChatItem[] = []) {
+    this.#items = [...items];
+  }
+
+  /** The items in order. */
+  get items(): readonly ChatItem[] {
+    return this.#items;
+  }
+
+  /** Only the messages. */
+  messages(): ChatMessage[] {
+    return this.#items.filter((item): item is ChatMessage => item.type === 'message');
+  }
+
+  addMessage(message: Omit<NewItem<ChatMessage>, 'interrupted'> & { interrupted?: boolean }): ChatMessage {
+    return this.insert({ interrupted: false, ...message, type: 'message', ...stamp('item', message) });
+  }
+
+  addFunctionCall(call: NewItem<FunctionCall>): FunctionCall {
+    return this.insert({ ...call, type: 'function_call', ...stamp('call', call) });
+  }
+
+  addFunctionCallOutput(output: NewItem<FunctionCallOutput>): FunctionCallOutput {
+    return this.insert({ ...output, type: 'function_call_output', ...stamp('output', output) });
+  }
+
+  addHandoff(handoff: NewItem<AgentHandoff>): AgentHandoff {
+    return this.insert({ ...handoff, type: 'agent_handoff', ...stamp('handoff', handoff) });
+  }
+
+  /** Appends an item built elsewhere. */
+  insert<T extends ChatItem>(item: T): T {
+    this.#items.push(item);
+    return item;
+  }
+
+  /** An independent copy: changing it does not change this context. */
+  copy(): ChatContext {
+    return new ChatContext(this.#items);
+  }
+
+  toJSON(): { items: readonly ChatItem[] } {
+    return { items: this.#items };
+  }
+}
+
+function stamp(kind: string, item: { id?: string; createdAt?: number }): { id: string; createdAt: number } {
+  return { id: item.id ?? newId(kind), createdAt: item.createdAt ?? Date.now() };
+}

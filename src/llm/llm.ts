@@ -1,0 +1,29 @@
+/**
+ * What an AgentSession needs from a language model: a stream of chunks for a chat context and a
+ * set of tools. Providers (OpenAI and any compatible server) implement it; tokens flow on the
+ * stream, never through an actor.
+ */
+import type { ChatContext } from './chat_context.js';
+import type { FunctionTool } from './function_tool.js';
+
+export type ToolChoice = 'auto' | 'none' | 'required';
+
+export interface ChatRequest {
+  /** The agent's instructions, sent as the system message. */
+  instructions: string;
+  chatCtx: ChatContext;
+  tools: ReadonlyArray<{ name: string; tool: FunctionTool<never, unknown> }>;
+  toolChoice: ToolChoice;
+  signal: AbortSignal;
+}
+
+export type ChatChunk =
+  | { type: 'content'; text: string }
+  | { type: 'tool_call'; callId: string; name: string; arguments: string }
+  | { type: 'usage'; promptTokens: number; completionTokens: number };
+
+export interface LLM {
+  /** provider/model, e.g. "openai/gpt-4.1-mini". */
+  readonly label: string;
+  chat(request: ChatRequest): AsyncIterable<ChatChunk>;
+}

@@ -1,0 +1,116 @@
+/**
+ * AgentServer: where an agent program registers its entrypoint and its per-process setup, as
+ * LiveKit's AgentServer. In console mode it runs jobs in this process; as a worker it takes jobs
+ * from LiveKit.
+ *
+ *   const server = new AgentServer();
+ *   server.setupFnc = (proc) => { proc.userData.greeting = 'Hello'; };
+ *   server.rtcSession(async (ctx) => { ... }, { agentName: 'my-agent' });
+ *   cli.runApp(server);
+ */
+import { VoxstateError, describe } from '../errors.js';
+import { Job, type Entrypoint, type JobTimeouts } from '../job/job.js';
+import { jobInfo } from '../job/job_info.js';
+import { JobProcess } from '../job/job_process.js';
+import type { Clock } from '../actors/start_actor.js';
+import type { Logger } from '../log/logger.js';
+import type { Room } from '../room/room.js';
+import { callerModule } from './caller_module.js';
+
+export interface AgentServerOptions<UserData extends Record<string, unknown>> extends Partial<JobTimeouts> {
+  /** Runs once per process before its first job (prewarm): load models into proc.userData. */
+  setupFnc?: (proc: JobProcess<UserData>) => unknown;
+  /** Upper bound for setupFnc, in ms (default 10000). */
+  initializeProcessTimeout?: number;
+}
+
+export class AgentServer<UserData extends Record<string, unknown> = Record<string, unknown>> {
+  setupFnc: ((proc: JobProcess<UserData>) => unknown) | undefined;
+  readonly options: AgentServerOptions<UserData>;
+  #entrypoint: Entrypoint<UserData> | undefined;
+  #agentName = '';
+  #module: string | undefined;
+  #proc: Promise<JobProcess<UserData>> | undefined;
+
+  constructor(options: AgentServerOptions<UserData> = {}) {
+    this.options = options;
+    this.setupFnc = options.setupFnc;
+  }
+
+  /** Registers the job entrypoint (one per server). Returns it, so it can be used as a decorator-like wrapper. */
+  rtcSession<E extends Entrypoint<UserData>>(entrypoint: E, options: { agentName?: string } = {}): E {
+    if (typeof entrypoint !== 'function') throw new TypeError('rtcSession needs the entrypoint function');
+    if (this.#entrypoint) throw new VoxstateError('entrypoint_registered', 'this AgentServer already has an entrypoint');
+    this.#entrypoint = entrypoint;
+    this.#agentName = options.agentName ?? '';
+    this.#module = callerModule();
+    return entrypoint;
+  }
+
+  get entrypoint(): Entrypoint<UserData> | undefined {
+    return this.#entrypoint;
+  }
+
+  /** Non-empty: the agent is dispatched explicitly, by this name. */
+  get agentName(): string {
+    return this.#agentName;
+  }
+
+  /** The file that registered the entrypoint. */
+  get module(): string | undefined {
+    return this.#module;
+  }
+
+  /** Runs setupFnc once for this process (later calls share the result), bounded by initializeProcessTimeout. */
+  prewarm(): Promise<JobProcess<UserData>> {
+    this.#proc ??= (async () => {
+      const proc = new JobProcess<UserData>();
+      if (!this.setupFnc) return proc;
+      const timeoutMs = this.options.initializeProcessTimeout ?? 10_000;
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          Promise.resolve().then(() => this.setupFnc!(proc)),
+          new Promise((_, reject) => {
+            timer = setTimeout(() => reject(new VoxstateError('setup_timeout', `setupFnc did not finish within ${timeoutMs} ms`)), timeoutMs);
+          }),
+        ]);
+      } catch (error) {
+        this.#proc = undefined;
+        throw error instanceof VoxstateError ? error : new VoxstateError('setup_failed', `setupFnc failed: ${describe(error)}`, { cause: error });
+      } finally {
+        clearTimeout(timer);
+      }
+      return proc;
+    })();
+    return this.#proc;
+  }
+
+  /** Runs a job of this server in this process, against `room`. */
+  async startJob(options: {
+    room: Room;
+    job?: { id?: string; metadata?: unknown };
+    logger?: Logger;
+    clock?: Clock;
+  }): Promise<Job<UserData>> {
+    const entrypoint = this.#entrypoint;
+    if (!entrypoint) throw new VoxstateError('no_entrypoint', 'register an entrypoint with server.rtcSession(...) first');
+    const proc = await this.prewarm();
+    const { setupFnc: _setup, initializeProcessTimeout: _init, ...timeouts } = this.options;
+    const job = new Job<UserData>({
+      info: jobInfo({
+        id: options.job?.id ?? `job_${Date.now().toString(36)}`,
+        metadata: options.job?.metadata,
+        roomName: options.room.name,
+        agentName: this.#agentName,
+      }),
+      room: options.room,
+      proc,
+      entrypoint,
+      timeouts,
+      ...(options.logger ? { logger: options.logger } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
+    });
+    return job.start();
+  }
+}

@@ -1,0 +1,616 @@
+/**
+ * AgentSession: runs an Agent in a conversation. Its lifecycle is machines/session.ts (idle →
+ * starting → running → draining → closing → closed); this class provides the machine's phases
+ * (connecting the room, exiting the agent, waiting for speech, releasing resources), schedules
+ * speech, and re-emits the machine's events as LiveKit-style session events.
+ *
+ *   const session = new AgentSession({ llm });
+ *   await session.start({ agent: new MyAgent(), room: ctx.room });
+ *   session.say('Hello!');
+ */
+import { fromPromise, type Actor } from 'xstate';
+import { sessionMachine, type AgentState, type CloseReason, type SessionTimeout, type UserState } from '../../machines/session.js';
+import { Agent, AgentTask, StopResponse } from '../agent/agent.js';
+import { startActor, type Clock } from '../actors/start_actor.js';
+import { whenStopped } from '../actors/when_stopped.js';
+import {
+  ClosedError,
+  HookError,
+  InterruptionRefusedError,
+  NotStartedError,
+  TimeoutError,
+  VoxstateError,
+  describe,
+  type ListenerError,
+} from '../errors.js';
+import { EventEmitter } from '../events/emitter.js';
+import type { STT, TTS, VAD } from '../inference/models.js';
+import { currentJobContext } from '../job/job_scope.js';
+import { ChatContext, type ChatMessage } from '../llm/chat_context.js';
+import type { LLM, ToolChoice } from '../llm/llm.js';
+import { log } from '../log/logger.js';
+import type { Room } from '../room/room.js';
+import { SpeechHandle, type SpeechSource } from '../speech/speech_handle.js';
+import { HistoryOnlyOutput, RoomTextOutput, type Playout, type SpeechOutput } from '../speech/speech_output.js';
+import { SpeechScheduler, type SpeechTask } from '../speech/speech_scheduler.js';
+import { currentSpeech } from '../speech/speech_scope.js';
+import type { AgentSessionEvents, CloseEvent } from './events.js';
+import { runReply, type ReplyHost } from './reply.js';
+import { RoomIO } from './room_io.js';
+
+export interface AgentSessionOptions<UserData = unknown> {
+  llm?: LLM;
+  stt?: STT;
+  tts?: TTS;
+  vad?: VAD;
+  userData?: UserData;
+  /** Most LLM steps one user turn may take through tool calls (default 3). */
+  maxToolSteps?: number;
+  /** ms of shared silence before the user is `away` (default 15000); null never. */
+  userAwayTimeout?: number | null;
+  /** Upper bound for onEnter and for onExit of each agent, in ms (default 30000). */
+  agentHookTimeout?: number;
+  /** Upper bound for queued speech to play out while draining, in ms (default 30000). */
+  speechDrainTimeout?: number;
+  /** Upper bound for releasing resources once drained, in ms (default 10000). */
+  closeTimeout?: number;
+  /** Start the reply on the final transcript, before the turn is committed. */
+  preemptiveGeneration?: boolean;
+  /** Clock for the session's timers (XState's SimulatedClock in tests). */
+  clock?: Clock;
+}
+
+export interface SayOptions {
+  allowInterruptions?: boolean;
+  /** Add what was played to the history (default true). */
+  addToChatCtx?: boolean;
+}
+
+export interface GenerateReplyOptions {
+  /** A user message to add before replying. */
+  userInput?: string;
+  /** Extra instructions for this reply only. */
+  instructions?: string;
+  allowInterruptions?: boolean;
+  toolChoice?: ToolChoice;
+}
+
+export type SessionState = 'idle' | 'starting' | 'running' | 'draining' | 'closing' | 'closed';
+
+/** The control surface for user input: typed or transcribed text and VAD edges. */
+export interface UserInput {
+  /** A finished user turn: interrupts the agent if it may, adds the message, and replies. */
+  text(text: string): Promise<SpeechHandle | undefined>;
+  /** The user started speaking (VAD start of speech). */
+  speechStarted(): void;
+  /** The user stopped speaking (VAD end of speech). */
+  speechEnded(): void;
+}
+
+export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionEvents> {
+  readonly actor: Actor<typeof sessionMachine>;
+  /** The conversation so far. */
+  readonly history = new ChatContext();
+  readonly userData: UserData;
+  llm: LLM | undefined;
+  stt: STT | undefined;
+  tts: TTS | undefined;
+  vad: VAD | undefined;
+  readonly input: UserInput;
+  readonly #options: Required<Pick<AgentSessionOptions, 'maxToolSteps' | 'agentHookTimeout'>>;
+  readonly #scheduler: SpeechScheduler;
+  readonly #agents: Agent[] = [];
+  readonly #drainExempt = new Set<SpeechHandle>();
+  readonly #closed: Promise<CloseEvent>;
+  #resolveClosed!: (event: CloseEvent) => void;
+  #output: SpeechOutput | undefined;
+  #pendingAgent: Agent | undefined;
+  #room: Room | undefined;
+  #roomIO: RoomIO | undefined;
+  #toolsRunning = 0;
+  #handoffs: Promise<void> = Promise.resolve();
+  readonly #replyHost: ReplyHost;
+
+  constructor(options: AgentSessionOptions<UserData> = {}) {
+    super();
+    this.llm = options.llm;
+    this.stt = options.stt;
+    this.tts = options.tts;
+    this.vad = options.vad;
+    this.userData = options.userData as UserData;
+    this.#options = { maxToolSteps: options.maxToolSteps ?? 3, agentHookTimeout: options.agentHookTimeout ?? 30_000 };
+    this.#closed = new Promise((resolve) => (this.#resolveClosed = resolve));
+    this.#scheduler = new SpeechScheduler(
+      () => this.#refreshAgentState(),
+      (speech, error) => this.#report(error, speech.source === 'say' ? 'speech' : 'llm'),
+    );
+    this.input = {
+      text: (text) => this.#userText(text),
+      speechStarted: () => this.actor.send({ type: 'user.speechStarted' }),
+      speechEnded: () => this.actor.send({ type: 'user.speechEnded' }),
+    };
+    const machine = sessionMachine.provide({
+      actors: {
+        startSession: fromPromise(() => this.#connect()),
+        exitAgent: fromPromise(() => this.#exitAgents()),
+        awaitSpeech: fromPromise(() => this.#scheduler.settled(this.#drainExempt)),
+        releaseResources: fromPromise(() => this.#release()),
+      },
+      actions: { interruptSpeech: () => this.#interruptAll() },
+    });
+    this.actor = startActor(machine, {
+      name: 'AgentSession',
+      input: {
+        userAwayTimeout: options.userAwayTimeout === undefined ? 15_000 : options.userAwayTimeout,
+        speechDrainTimeout: options.speechDrainTimeout ?? 30_000,
+        closeTimeout: options.closeTimeout ?? 10_000,
+      },
+      onError: (error) => this.#report(error, 'session'),
+      ...(options.clock ? { clock: options.clock } : {}),
+    });
+    this.actor.on('*', (event) => this.#relay(event));
+      this.#replyHost = {
+      history: this.history,
+      maxToolSteps: this.#options.maxToolSteps,
+      session: this,
+      agent: () => {
+        const agent = this.currentAgent;
+        if (!agent) throw new NotStartedError('AgentSession', 'generateReply()');
+        return agent;
+      },
+      llm: () => this.currentAgent?.llm ?? this.llm,
+      play: (speech, text) => this.#play(speech, text),
+      commitMessage: (speech, content, interrupted) => this.#commitMessage(speech, content, interrupted),
+      toolsRunning: (delta) => {
+        this.#toolsRunning += delta;
+        this.#refreshAgentState();
+      },
+      scheduleToolResponse: (parent) => {
+        if (this.state === 'running') this.#reply({}, false, parent);
+      },
+      handoff: (agent) => this.updateAgent(agent),
+      report: (error, source) => this.#report(error, source),
+    };
+  }
+
+  /** Where the session is in its lifecycle. */
+  get state(): SessionState {
+    const value = this.actor.getSnapshot().value;
+    return (typeof value === 'string' ? value : Object.keys(value)[0]) as SessionState;
+  }
+
+  get agentState(): AgentState {
+    return this.actor.getSnapshot().context.agentState;
+  }
+
+  get userState(): UserState {
+    return this.actor.getSnapshot().context.userState;
+  }
+
+  /** The agent in charge now (a running AgentTask, else the session's agent). */
+  get currentAgent(): Agent | undefined {
+    return this.#agents[this.#agents.length - 1] ?? this.#pendingAgent;
+  }
+
+  /** Where speech goes. Defaults to the room's transcription when started with a room. */
+  get output(): SpeechOutput {
+    return this.#output ?? new HistoryOnlyOutput();
+  }
+
+  set output(output: SpeechOutput) {
+    this.#output = output;
+  }
+
+  /** The speech that holds the output now. */
+  get currentSpeech(): SpeechHandle | undefined {
+    return this.#scheduler.current;
+  }
+
+  /** The room the session was started with. */
+  get room(): Room | undefined {
+    return this.#room;
+  }
+
+  /**
+   * Starts the session with `agent` (its onEnter runs; start() does not wait for it). With a room,
+   * connects it (through the job when it is the job's room) and talks with its first participant.
+   * Rejects when connecting fails. Starting a started session does nothing.
+   */
+  async start(options: { agent: Agent; room?: Room }): Promise<void> {
+    if (!(options?.agent instanceof Agent)) throw new TypeError('start() needs { agent } (an Agent)');
+    const state = this.state;
+    if (state === 'running' || state === 'starting') return;
+    if (state !== 'idle') throw new ClosedError('AgentSession', 'start()', state);
+    this.#pendingAgent = options.agent;
+    this.#room = options.room;
+    this.actor.send({ type: 'start' });
+    await new Promise<void>((resolve) => {
+      const check = () => {
+        if (this.state === 'starting') return;
+        subscription.unsubscribe();
+        resolve();
+      };
+      const subscription = this.actor.subscribe({ next: check, complete: check, error: check });
+      check();
+    });
+    if (this.state !== 'running') {
+      const closeError = this.actor.getSnapshot().context.closeError;
+      if (closeError !== undefined) throw toError(closeError);
+      return;
+    }
+    const agent = this.#pendingAgent;
+    this.#pendingAgent = undefined;
+    this.#agents.push(agent);
+    this.#enter(agent);
+    this.#scheduler.open();
+  }
+
+  /** Speaks `text`. Throws ClosedError once the session is closing (onExit may still speak). */
+  say(text: string | AsyncIterable<string>, options: SayOptions = {}): SpeechHandle {
+    this.#acceptSpeech('say()');
+    if (typeof text !== 'string' && !(text && Symbol.asyncIterator in Object(text))) {
+      throw new TypeError('say() needs a string or an async iterable of strings');
+    }
+    const speech = this.#newSpeech('say', options.allowInterruptions ?? true);
+    const addToChatCtx = options.addToChatCtx ?? true;
+    this.#schedule(speech, true, async (s) => {
+      const played = await this.#play(s, typeof text === 'string' ? once(text) : text);
+      if (addToChatCtx && played.text !== '') this.#commitMessage(s, played.text, played.interrupted);
+      s._releaseOutput();
+    });
+    return speech;
+  }
+
+  /** Asks the agent's LLM for a reply (after adding `userInput`, if given). */
+  generateReply(options: GenerateReplyOptions = {}): SpeechHandle {
+    this.#acceptSpeech('generateReply()');
+    if (options.userInput !== undefined) this.#commitUserMessage(options.userInput);
+    return this.#reply(options, true);
+  }
+
+  /**
+   * Interrupts the current speech and the queued ones. Refused (InterruptionRefusedError) when the
+   * current speech does not allow interruptions, unless `force`. Resolves when they have ended.
+   */
+  async interrupt(options: { force?: boolean } = {}): Promise<void> {
+    const current = this.#scheduler.current;
+    if (current && !current.done && !current.allowInterruptions && !options.force) {
+      throw new InterruptionRefusedError(current.id);
+    }
+    const self = currentSpeech();
+    const targets = [...this.#scheduler.live].filter((speech) => options.force || speech.allowInterruptions);
+    for (const speech of targets) speech.interrupt(options);
+    await Promise.all(targets.filter((speech) => speech !== self).map((speech) => speech.waitForPlayout()));
+  }
+
+  /**
+   * Runs the active agent's onExit, then waits for queued speech to play out; the session then
+   * takes no new speech and waits for a close. Called from a tool, it does not wait for that tool.
+   */
+  async drain(): Promise<void> {
+    const state = this.state;
+    if (state === 'idle') throw new NotStartedError('AgentSession', 'drain()');
+    this.#exempt();
+    this.actor.send({ type: 'drain' });
+    await new Promise<void>((resolve) => {
+      const check = () => {
+        const snapshot = this.actor.getSnapshot();
+        if (snapshot.status === 'active' && !snapshot.matches({ draining: 'drained' }) && !snapshot.matches('closing')) {
+          if (snapshot.matches('draining') || snapshot.matches('starting')) return;
+        }
+        subscription.unsubscribe();
+        resolve();
+      };
+      const subscription = this.actor.subscribe({ next: check, complete: check, error: check });
+      check();
+    });
+  }
+
+  /** Closes the session now: speech in flight is interrupted, onExit still runs. Resolves once closed. */
+  async aclose(): Promise<void> {
+    await this.#close('user_initiated', false);
+  }
+
+  /** Closes the session in the background; by default queued speech plays out first. */
+  shutdown(options: { drain?: boolean; reason?: CloseReason } = {}): void {
+    void this.#close(options.reason ?? 'user_initiated', options.drain ?? true);
+  }
+
+  /** Resolves with the close event once the session has closed. */
+  closed(): Promise<CloseEvent> {
+    return this.#closed;
+  }
+
+  /** Hands the conversation over to `agent`: the current agent's onExit, then the new one's onEnter. */
+  updateAgent(agent: Agent): void {
+    if (!(agent instanceof Agent)) throw new TypeError('updateAgent() needs an Agent');
+    const state = this.state;
+    if (state === 'idle' || state === 'starting') {
+      this.#pendingAgent = agent;
+      return;
+    }
+    if (state !== 'running') throw new ClosedError('AgentSession', 'updateAgent()', state);
+    this.#handoffs = this.#handoffs.then(() => this.#handoff(agent)).catch((error: unknown) => this.#report(error, 'agent'));
+  }
+
+  /**
+   * Lets `task` take over until it calls complete(): the current agent is paused (no onExit) and
+   * resumed afterwards (no second onEnter). Rejects if the session closes first.
+   */
+  async runTask<T>(task: AgentTask<T>): Promise<T> {
+    if (this.state !== 'running') throw new ClosedError('AgentSession', 'runTask()', this.state);
+    const parent = this.currentAgent;
+    parent?.actor?.send({ type: 'pause' });
+    this.#agents.push(task);
+    this.#enter(task);
+    try {
+      return await task._result;
+    } finally {
+      const at = this.#agents.lastIndexOf(task);
+      if (at >= 0) this.#agents.splice(at, 1);
+      if (task.actor) {
+        task.actor.send({ type: 'exit' });
+        await whenStopped(task.actor);
+      }
+      if (this.state === 'running') parent?.actor?.send({ type: 'resume' });
+    }
+  }
+
+  protected override reportListenerError(error: ListenerError): void {
+    this.emit('error', { type: 'error', error, source: 'listener', createdAt: Date.now() });
+  }
+
+  // ---- the machine's phases ----
+
+  async #connect(): Promise<void> {
+    const room = this.#room;
+    const job = currentJobContext();
+    if (room) {
+      // Listen before connecting, so nothing said right after the connection is missed.
+      this.#roomIO = new RoomIO(room, {
+        userText: (text) => this.#userText(text),
+        participantLeft: () => this.shutdown({ drain: false, reason: 'participant_disconnected' }),
+        report: (error, source) => this.#report(error, source),
+      });
+      this.#output ??= new RoomTextOutput(room);
+      if (job && job.room === room) await job.connect();
+      else if (!room.isConnected) await room.connect();
+    }
+    job?._registerSession(this);
+  }
+
+  async #exitAgents(): Promise<void> {
+    await this.#handoffs;
+    for (const agent of [...this.#agents].reverse()) {
+      if (agent instanceof AgentTask && !agent.completed) agent.complete(new ClosedError('AgentSession', 'runTask()', 'closing'));
+      await this.#exit(agent);
+    }
+  }
+
+  async #release(): Promise<void> {
+    this.#interruptAll();
+    await this.#scheduler.settled(this.#drainExempt);
+    this.#roomIO?.close();
+  }
+
+  // ---- speech ----
+
+  #acceptSpeech(call: string): void {
+    const snapshot = this.actor.getSnapshot();
+    if (snapshot.matches('idle')) throw new NotStartedError('AgentSession', call);
+    if (snapshot.matches('starting') || snapshot.matches('running') || snapshot.matches({ draining: 'exitingAgent' })) return;
+    throw new ClosedError('AgentSession', call, snapshot.matches('closed') ? 'closed' : 'closing');
+  }
+
+  #newSpeech(source: SpeechSource, allowInterruptions: boolean, parent?: SpeechHandle): SpeechHandle {
+    return new SpeechHandle({
+      source,
+      allowInterruptions,
+      ...(parent ? { parent, step: parent.step + 1 } : {}),
+      onError: (error) => this.#report(error, 'speech'),
+    });
+  }
+
+  #schedule(speech: SpeechHandle, userInitiated: boolean, task: SpeechTask): void {
+    this.actor.send({ type: 'speech.created', speech, source: speech.source, userInitiated });
+    this.#scheduler.add(speech, task);
+  }
+
+  #reply(options: GenerateReplyOptions, userInitiated: boolean, parent?: SpeechHandle): SpeechHandle {
+    const speech = this.#newSpeech(parent ? 'tool_response' : 'generate_reply', options.allowInterruptions ?? parent?.allowInterruptions ?? true, parent);
+    this.#schedule(speech, userInitiated, (s) => runReply(this.#replyHost, s, options));
+    return speech;
+  }
+
+  async #play(speech: SpeechHandle, text: AsyncIterable<string>): Promise<{ text: string; interrupted: boolean }> {
+    let played = '';
+    const playout: Playout = {
+      speechId: speech.id,
+      signal: speech.signal,
+      started: () => {
+        speech._setSpeaking(true);
+        this.#refreshAgentState();
+      },
+      played: (piece) => {
+        played += piece;
+      },
+    };
+    try {
+      await this.output.play(text, playout);
+    } catch (error) {
+      if (!speech.signal.aborted) throw error;
+    } finally {
+      speech._setSpeaking(false);
+      this.#refreshAgentState();
+    }
+    return { text: played, interrupted: speech.interrupted };
+  }
+
+  #commitMessage(speech: SpeechHandle, content: string, interrupted: boolean): void {
+    const item = this.history.addMessage({ role: 'assistant', content, interrupted });
+    speech.chatItems.push(item);
+    this.actor.send({ type: 'item.added', item });
+  }
+
+  #commitUserMessage(content: string): ChatMessage {
+    if (typeof content !== 'string') throw new TypeError('user input must be a string');
+    const item = this.history.addMessage({ role: 'user', content });
+    this.actor.send({ type: 'item.added', item });
+    return item;
+  }
+
+  #interruptAll(): void {
+    for (const speech of this.#scheduler.live) speech.interrupt({ force: true });
+  }
+
+  #refreshAgentState(): void {
+    const current = this.#scheduler.current;
+    const generating = current !== undefined && !current.done && current.source !== 'say';
+    const state: AgentState = current?.speaking ? 'speaking' : generating || this.#toolsRunning > 0 ? 'thinking' : 'listening';
+    if (this.actor.getSnapshot().context.agentState !== state) this.actor.send({ type: `agent.${state}` });
+  }
+
+  async #userText(text: string): Promise<SpeechHandle | undefined> {
+    const state = this.state;
+    if (state === 'idle') throw new NotStartedError('AgentSession', 'input.text()');
+    if (state === 'closed') throw new ClosedError('AgentSession', 'input.text()', 'closed');
+    // What the user said is kept even when the session can no longer answer.
+    const message = this.#commitUserMessage(text);
+    if (state !== 'running' && state !== 'starting') return undefined;
+    this.actor.send({ type: 'user.active' });
+    const current = this.#scheduler.current;
+    let reply = true;
+    if (current && !current.done) {
+      if (current.allowInterruptions) current.interrupt();
+      else reply = false;
+    }
+    const agent = this.currentAgent;
+    try {
+      await agent?.onUserTurnCompleted(this.history.copy(), message);
+    } catch (error) {
+      if (error instanceof StopResponse) return undefined;
+      this.#report(new HookError('onUserTurnCompleted', agent?.id ?? 'agent', error), 'agent');
+      return undefined;
+    }
+    if (!reply) {
+      log().info({ speech: current?.id }, 'not replying to this turn: the current speech does not allow interruptions');
+      return undefined;
+    }
+    if (this.state !== 'running') return undefined;
+    return this.#reply({}, false);
+  }
+
+  // ---- agents ----
+
+  #enter(agent: Agent): void {
+    agent._activate(this, {
+      hookTimeout: this.#options.agentHookTimeout,
+      onError: (error) => this.#report(error, 'agent'),
+      onHookProblem: (problem) =>
+        this.#report(
+          problem.type === 'hook_failed'
+            ? new HookError(problem.hook, agent.id, problem.error)
+            : new TimeoutError(`${agent.id}.${problem.hook}`, problem.timeoutMs),
+          'agent',
+        ),
+    });
+  }
+
+  async #exit(agent: Agent): Promise<void> {
+    const actor = agent.actor;
+    if (!actor) return;
+    actor.send({ type: 'exit' });
+    await whenStopped(actor);
+  }
+
+  async #handoff(next: Agent): Promise<void> {
+    if (this.state !== 'running') return;
+    const previous = this.#agents.pop();
+    if (previous) await this.#exit(previous);
+    if (this.state !== 'running') return;
+    this.#agents.push(next);
+    const item = this.history.addHandoff({ oldAgentId: previous?.id, newAgentId: next.id });
+    this.actor.send({ type: 'item.added', item });
+    this.#enter(next);
+  }
+
+
+  // ---- closing ----
+
+  #exempt(): void {
+    const caller = currentSpeech();
+    if (caller) this.#drainExempt.add(caller);
+  }
+
+  #close(reason: CloseReason, drain: boolean): Promise<CloseEvent> {
+    this.#exempt();
+    this.actor.send({ type: 'close', reason, drain });
+    return this.#closed;
+  }
+
+  // ---- events ----
+
+  #report(error: unknown, source: string): void {
+    const snapshot = this.actor?.getSnapshot();
+    const report = { error: toError(error), source };
+    if (snapshot?.status === 'active') this.actor.send({ type: 'error.reported', error: report });
+    else this.#emitError(report.error, source);
+  }
+
+  #emitError(error: VoxstateError, source: string): void {
+    log().error({ err: error, source }, error.message);
+    this.emit('error', { type: 'error', error, source, createdAt: Date.now() });
+  }
+
+  #relay(event: { type: string } & Record<string, unknown>): void {
+    const createdAt = Date.now();
+    switch (event.type) {
+      case 'agent_state_changed':
+      case 'user_state_changed':
+        this.emit(event.type, { ...(event as object), createdAt } as never);
+        return;
+      case 'speech_created':
+        this.emit('speech_created', {
+          type: 'speech_created',
+          speechHandle: event.speech as SpeechHandle,
+          source: event.source as SpeechSource,
+          userInitiated: event.userInitiated as boolean,
+          createdAt,
+        });
+        return;
+      case 'conversation_item_added':
+        this.emit('conversation_item_added', { type: 'conversation_item_added', item: event.item as never, createdAt });
+        return;
+      case 'error': {
+        const report = event.error as { error?: unknown; source?: string };
+        if (report && typeof report === 'object' && report.error instanceof VoxstateError) this.#emitError(report.error, report.source ?? 'session');
+        else this.#emitError(toError(event.error), 'session');
+        return;
+      }
+      case 'close': {
+        const close: CloseEvent = {
+          type: 'close',
+          reason: event.reason as CloseReason,
+          error: event.error === undefined ? null : toError(event.error),
+          createdAt,
+        };
+        this.emit('close', close);
+        this.#resolveClosed(close);
+        return;
+      }
+    }
+  }
+}
+
+async function* once(text: string): AsyncIterable<string> {
+  yield text;
+}
+
+function toError(error: unknown): VoxstateError {
+  if (error instanceof VoxstateError) return error;
+  const timeout = error as Partial<SessionTimeout> | undefined;
+  if (timeout?.kind === 'timeout' && typeof timeout.timeoutMs === 'number') {
+    return new TimeoutError(timeout.phase === 'close' ? 'closing the session' : 'playing out queued speech', timeout.timeoutMs);
+  }
+  return new VoxstateError('session_failed', describe(error), { cause: error });
+}

@@ -1,0 +1,60 @@
+/** The events an AgentSession emits, with LiveKit's names and payloads (durations in ms). */
+import type { AgentState, CloseReason, UserState } from '../../machines/session.js';
+import type { VoxstateError } from '../errors.js';
+import type { AgentHandoff, ChatMessage } from '../llm/chat_context.js';
+import type { SpeechHandle, SpeechSource } from '../speech/speech_handle.js';
+
+export type { AgentState, CloseReason, UserState };
+
+export interface AgentStateChangedEvent {
+  type: 'agent_state_changed';
+  oldState: AgentState;
+  newState: AgentState;
+  createdAt: number;
+}
+
+export interface UserStateChangedEvent {
+  type: 'user_state_changed';
+  oldState: UserState;
+  newState: UserState;
+  createdAt: number;
+}
+
+export interface SpeechCreatedEvent {
+  type: 'speech_created';
+  speechHandle: SpeechHandle;
+  source: SpeechSource;
+  /** True for say() and generateReply() called by the user's code. */
+  userInitiated: boolean;
+  createdAt: number;
+}
+
+export interface ConversationItemAddedEvent {
+  type: 'conversation_item_added';
+  item: ChatMessage | AgentHandoff;
+  createdAt: number;
+}
+
+export interface ErrorEvent {
+  type: 'error';
+  error: VoxstateError;
+  /** What failed: "listener", "agent", "llm", "tool", "session", … */
+  source: string;
+  createdAt: number;
+}
+
+export interface CloseEvent {
+  type: 'close';
+  reason: CloseReason;
+  error: VoxstateError | null;
+  createdAt: number;
+}
+
+export type AgentSessionEvents = {
+  agent_state_changed: (event: AgentStateChangedEvent) => void;
+  user_state_changed: (event: UserStateChangedEvent) => void;
+  speech_created: (event: SpeechCreatedEvent) => void;
+  conversation_item_added: (event: ConversationItemAddedEvent) => void;
+  error: (event: ErrorEvent) => void;
+  close: (event: CloseEvent) => void;
+};

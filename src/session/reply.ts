@@ -1,0 +1,124 @@
+/**
+ * One reply of the agent: ask the LLM, play its text, then run the tools it called (in parallel,
+ * results kept in call order) and, if they produced something to talk about, schedule the
+ * follow-up reply. Tokens flow on the LLM's stream straight to the output; only the outcome
+ * reaches the session's actors.
+ */
+import { Agent } from '../agent/agent.js';
+import { HookError, ToolArgumentsError, VoxstateError, describe } from '../errors.js';
+import type { ChatContext } from '../llm/chat_context.js';
+import type { FunctionTool } from '../llm/function_tool.js';
+import type { ChatChunk, LLM, ToolChoice } from '../llm/llm.js';
+import type { SpeechHandle } from '../speech/speech_handle.js';
+import { runInSpeech } from '../speech/speech_scope.js';
+
+export interface ReplyHost {
+  readonly history: ChatContext;
+  readonly maxToolSteps: number;
+  readonly session: unknown;
+  agent(): Agent;
+  llm(): LLM | undefined;
+  /** Plays text for `speech`; returns what was played. */
+  play(speech: SpeechHandle, text: AsyncIterable<string>): Promise<{ text: string; interrupted: boolean }>;
+  /** Adds the assistant's message (announced). */
+  commitMessage(speech: SpeechHandle, content: string, interrupted: boolean): void;
+  toolsRunning(delta: 1 | -1): void;
+  scheduleToolResponse(parent: SpeechHandle): void;
+  handoff(agent: Agent): void;
+  report(error: VoxstateError, source: string): void;
+}
+
+export interface ReplyOptions {
+  instructions?: string;
+  toolChoice?: ToolChoice;
+}
+
+interface ToolCall {
+  callId: string;
+  name: string;
+  arguments: string;
+}
+
+type ToolResult = { output: string; isError: boolean; handoff?: Agent; replyRequired: boolean };
+
+export async function runReply(host: ReplyHost, speech: SpeechHandle, options: ReplyOptions): Promise<void> {
+  const agent = host.agent();
+  const llm = host.llm();
+  if (llm === undefined) {
+    speech._releaseOutput();
+    throw new VoxstateError('no_llm', 'generateReply() needs an LLM: give one to the AgentSession or to the Agent');
+  }
+  const tools = Object.entries(agent.tools).map(([name, tool]) => ({ name, tool: tool as FunctionTool<never, unknown> }));
+  const calls: ToolCall[] = [];
+  const chunks = llm.chat({
+    instructions: options.instructions ? `${agent.instructions}\n\n${options.instructions}` : agent.instructions,
+    chatCtx: host.history.copy(),
+    tools,
+    toolChoice: speech.step >= host.maxToolSteps ? 'none' : (options.toolChoice ?? 'auto'),
+    signal: speech.signal,
+  });
+  const played = await host.play(speech, textOf(chunks, calls, speech.signal));
+  if (played.text !== '') host.commitMessage(speech, played.text, played.interrupted);
+  speech._releaseOutput();
+  if (speech.interrupted || calls.length === 0) return;
+
+  for (const call of calls) speech.chatItems.push(host.history.addFunctionCall(call));
+  host.toolsRunning(1);
+  let results: ToolResult[];
+  try {
+    results = await Promise.all(calls.map((call) => execute(host, agent, speech, call)));
+  } finally {
+    host.toolsRunning(-1);
+  }
+  results.forEach((result, i) => {
+    const call = calls[i]!;
+    speech.chatItems.push(
+      host.history.addFunctionCallOutput({ callId: call.callId, name: call.name, output: result.output, isError: result.isError }),
+    );
+  });
+  // The handoff is decided in call order, whatever order the tools finished in.
+  const handoffs = results.filter((result) => result.handoff !== undefined);
+  if (handoffs.length > 1) {
+    host.report(new VoxstateError('multiple_handoffs', `${handoffs.length} tools handed off in one step; the first in call order wins`), 'tool');
+  }
+  if (handoffs[0]?.handoff) host.handoff(handoffs[0].handoff);
+  else if (results.some((result) => result.replyRequired) && !speech.interrupted) host.scheduleToolResponse(speech);
+}
+
+async function* textOf(chunks: AsyncIterable<ChatChunk>, calls: ToolCall[], signal: AbortSignal): AsyncIterable<string> {
+  for await (const chunk of chunks) {
+    if (signal.aborted) return;
+    if (chunk.type === 'content') yield chunk.text;
+    else if (chunk.type === 'tool_call') calls.push({ callId: chunk.callId, name: chunk.name, arguments: chunk.arguments });
+  }
+}
+
+async function execute(host: ReplyHost, agent: Agent, speech: SpeechHandle, call: ToolCall): Promise<ToolResult> {
+  const tool = agent.tools[call.name] as FunctionTool<unknown, unknown> | undefined;
+  if (tool === undefined) {
+    return failure(host, new ToolArgumentsError(call.name, `agent ${agent.id} has no tool named "${call.name}"`));
+  }
+  let raw: unknown;
+  try {
+    raw = call.arguments.trim() === '' ? {} : JSON.parse(call.arguments);
+  } catch (error) {
+    return failure(host, new ToolArgumentsError(call.name, `arguments are not valid JSON (${describe(error)})`));
+  }
+  const checked = tool.parameters.check(raw, '');
+  if (!checked.ok) return failure(host, new ToolArgumentsError(call.name, checked.problem));
+  try {
+    const value = await runInSpeech(speech, () =>
+      tool.execute(checked.value, { session: host.session, callId: call.callId, signal: speech.signal }),
+    );
+    if (value instanceof Agent) return { output: '', isError: false, handoff: value, replyRequired: false };
+    if (value === undefined || value === null) return { output: '', isError: false, replyRequired: false };
+    return { output: typeof value === 'string' ? value : JSON.stringify(value), isError: false, replyRequired: true };
+  } catch (error) {
+    return failure(host, new HookError(`tool ${call.name}`, agent.id, error));
+  }
+}
+
+function failure(host: ReplyHost, error: VoxstateError): ToolResult {
+  host.report(error, 'tool');
+  return { output: error.message, isError: true, replyRequired: true };
+}

@@ -1,0 +1,55 @@
+/**
+ * Connects a session to a room: the linked participant's chat text becomes user turns, the agent's
+ * speech goes to the room, and the session closes when the linked participant leaves.
+ */
+import { log } from '../log/logger.js';
+import { CHAT_TOPIC, DEFAULT_PARTICIPANT_KINDS, type RemoteParticipant, type Room, type RoomEvents, type TextInfo } from '../room/room.js';
+
+export interface RoomIOHost {
+  userText(text: string): Promise<unknown>;
+  participantLeft(): void;
+  report(error: unknown, source: string): void;
+}
+
+export class RoomIO {
+  #linked: string | undefined;
+
+  constructor(
+    private readonly room: Room,
+    private readonly host: RoomIOHost,
+  ) {
+    for (const participant of room.remoteParticipants.values()) this.#onJoin(participant);
+    room.on('participantConnected', this.#onJoin);
+    room.on('participantDisconnected', this.#onLeave);
+    room.on('textReceived', this.#onText);
+  }
+
+  /** The identity of the participant the session talks with. */
+  get linkedParticipant(): string | undefined {
+    return this.#linked;
+  }
+
+  close(): void {
+    this.room.off('participantConnected', this.#onJoin);
+    this.room.off('participantDisconnected', this.#onLeave);
+    this.room.off('textReceived', this.#onText);
+  }
+
+  readonly #onJoin: RoomEvents['participantConnected'] = (participant: RemoteParticipant) => {
+    if (this.#linked === undefined && DEFAULT_PARTICIPANT_KINDS.includes(participant.kind)) {
+      this.#linked = participant.identity;
+      log().debug({ participant: participant.identity }, 'session linked to participant');
+    }
+  };
+
+  readonly #onLeave: RoomEvents['participantDisconnected'] = (participant: RemoteParticipant) => {
+    if (participant.identity === this.#linked) this.host.participantLeft();
+  };
+
+  readonly #onText: RoomEvents['textReceived'] = (text: string, info: TextInfo) => {
+    if (info.topic !== CHAT_TOPIC) return;
+    this.#onJoin(info.participant);
+    if (info.participant.identity !== this.#linked) return;
+    this.host.userText(text).catch((error: unknown) => this.host.report(error, 'input'));
+  };
+}
