@@ -81,7 +81,9 @@ export const jobMachine = setup({
     output: {} as JobMachineOutput,
   },
   actors: {
-    // src/job provides these; here each one finishes at once.
+    // src/job provides these; here each one finishes at once. Joining user code, closing the
+    // session and running the callbacks never fail (they settle and report what failed inside);
+    // leaving the room can.
     entrypoint: fromPromise<void>(async () => {}),
     joinEntrypoints: fromPromise<void>(async () => {}),
     closeSession: fromPromise<void, { reason: string }>(async () => {}),
@@ -182,7 +184,6 @@ export const jobMachine = setup({
             id: 'joinEntrypoints',
             src: 'joinEntrypoints',
             onDone: 'closingSession',
-            onError: 'closingSession',
           },
           after: {
             entrypointGrace: {
@@ -204,10 +205,6 @@ export const jobMachine = setup({
             src: 'closeSession',
             input: ({ context }) => ({ reason: context.reason ?? 'unknown' }),
             onDone: 'runningCallbacks',
-            onError: {
-              target: 'runningCallbacks',
-              actions: { type: 'recordProblem', params: ({ event }) => ({ kind: 'failed', phase: 'session', error: event.error }) },
-            },
           },
           after: {
             sessionCloseTimeout: {

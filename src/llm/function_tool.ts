@@ -48,5 +48,6 @@ export function functionTool<Args = Record<string, never>, Result = unknown>(
   };
 }
 
-/** A tool registry as agents hold it: tool name → tool. */
-export type ToolSet = Record<string, FunctionTool<never, unknown>>;
+/** A tool registry as agents hold it: tool name → tool (each with its own argument type). */
+// biome-ignore lint: the argument types differ per tool; each tool checks its own at run time
+export type ToolSet = Record<string, FunctionTool<any, unknown>>;

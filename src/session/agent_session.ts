@@ -9,6 +9,7 @@
  *   session.say('Hello!');
  */
 import { fromPromise, type Actor } from 'xstate';
+import type { AgentMachineEmitted } from '../../machines/agent.js';
 import { sessionMachine, type AgentState, type CloseReason, type SessionTimeout, type UserState } from '../../machines/session.js';
 import { Agent, AgentTask, StopResponse } from '../agent/agent.js';
 import { startActor, type Clock } from '../actors/start_actor.js';
@@ -133,7 +134,10 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
       actors: {
         startSession: fromPromise(() => this.#connect()),
         exitAgent: fromPromise(() => this.#exitAgents()),
-        awaitSpeech: fromPromise(() => this.#scheduler.settled(this.#drainExempt)),
+        awaitSpeech: fromPromise(async () => {
+          await this.#scheduler.settled(this.#drainExempt);
+          await this.#output?.flush?.();
+        }),
         releaseResources: fromPromise(() => this.#release()),
       },
       actions: { interruptSpeech: () => this.#interruptAll() },
@@ -348,10 +352,8 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     } finally {
       const at = this.#agents.lastIndexOf(task);
       if (at >= 0) this.#agents.splice(at, 1);
-      if (task.actor) {
-        task.actor.send({ type: 'exit' });
-        await whenStopped(task.actor);
-      }
+      const problem = await this.#exit(task);
+      if (problem) this.#report(problem, 'agent');
       if (this.state === 'running') parent?.actor?.send({ type: 'resume' });
     }
   }
@@ -379,18 +381,24 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     job?._registerSession(this);
   }
 
+  /** Exits the running agents, innermost task first; rejects with what went wrong in their onExit. */
   async #exitAgents(): Promise<void> {
     await this.#handoffs;
+    const problems: VoxstateError[] = [];
     for (const agent of [...this.#agents].reverse()) {
       if (agent instanceof AgentTask && !agent.completed) agent.complete(new ClosedError('AgentSession', 'runTask()', 'closing'));
-      await this.#exit(agent);
+      const problem = await this.#exit(agent);
+      if (problem) problems.push(problem);
     }
+    if (problems.length === 1) throw problems[0];
+    if (problems.length > 1) throw new VoxstateError('hooks_failed', problems.map((problem) => problem.message).join('; '));
   }
 
   async #release(): Promise<void> {
     this.#interruptAll();
     await this.#scheduler.settled(this.#drainExempt);
     this.#roomIO?.close();
+    await this.#output?.close?.();
   }
 
   // ---- speech ----
@@ -506,27 +514,32 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     agent._activate(this, {
       hookTimeout: this.#options.agentHookTimeout,
       onError: (error) => this.#report(error, 'agent'),
-      onHookProblem: (problem) =>
-        this.#report(
-          problem.type === 'hook_failed'
-            ? new HookError(problem.hook, agent.id, problem.error)
-            : new TimeoutError(`${agent.id}.${problem.hook}`, problem.timeoutMs),
-          'agent',
-        ),
+      // onExit problems are returned by #exit to whoever exits the agent, which reports them.
+      onHookProblem: (problem) => {
+        if (problem.hook === 'onEnter') this.#report(hookProblem(agent, problem), 'agent');
+      },
     });
   }
 
-  async #exit(agent: Agent): Promise<void> {
+  /** Exits `agent` (its onExit runs once); returns what went wrong in onExit, if anything. */
+  async #exit(agent: Agent): Promise<VoxstateError | undefined> {
     const actor = agent.actor;
-    if (!actor) return;
+    if (!actor) return undefined;
+    let problem: VoxstateError | undefined;
+    const subscription = actor.on('*', (event) => {
+      if (event.hook === 'onExit') problem = hookProblem(agent, event);
+    });
     actor.send({ type: 'exit' });
     await whenStopped(actor);
+    subscription.unsubscribe();
+    return problem;
   }
 
   async #handoff(next: Agent): Promise<void> {
     if (this.state !== 'running') return;
     const previous = this.#agents.pop();
-    if (previous) await this.#exit(previous);
+    const problem = previous ? await this.#exit(previous) : undefined;
+    if (problem) this.#report(problem, 'agent');
     if (this.state !== 'running') return;
     this.#agents.push(next);
     const item = this.history.addHandoff({ oldAgentId: previous?.id, newAgentId: next.id });
@@ -600,6 +613,12 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
       }
     }
   }
+}
+
+function hookProblem(agent: Agent, problem: AgentMachineEmitted): VoxstateError {
+  return problem.type === 'hook_failed'
+    ? new HookError(problem.hook, agent.id, problem.error)
+    : new TimeoutError(`${agent.id}.${problem.hook}`, problem.timeoutMs);
 }
 
 async function* once(text: string): AsyncIterable<string> {

@@ -20,6 +20,10 @@ export interface Playout {
 export interface SpeechOutput {
   /** Plays `text`; resolves when playout has finished or was cut off by `playout.signal`. */
   play(text: AsyncIterable<string>, playout: Playout): Promise<void>;
+  /** Resolves once everything sent has been heard (e.g. buffered audio); a drain waits for it. */
+  flush?(): Promise<void>;
+  /** Releases the output when the session closes. */
+  close?(): Promise<void>;
 }
 
 /** Reads the text to its end (or until interrupted), telling `playout` as it goes; returns it whole. */

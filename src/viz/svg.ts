@@ -83,8 +83,11 @@ function buildLayout(graph: VizGraph, internal: Map<string, string[]>): Layout {
     layout.setEdge(ref, { width: 0, height: 0, minlen: 1, weight: visible ? 2 : 1 });
     helpers.push({ ref, visible });
   };
+  // Only containers that edges leave get a footer: it costs an extra rank at their bottom.
+  const leaving = new Set(graph.edges.filter((edge) => !edge.internal && edge.source !== edge.target).map((edge) => edge.source));
+  const hasFooter = (id: string) => isContainer(node(graph, id)) && leaving.has(id);
   const top = (id: string) => (isContainer(node(graph, id)) ? headerId(id) : leafId(id));
-  const bottom = (id: string) => (isContainer(node(graph, id)) ? footerId(id) : leafId(id));
+  const bottom = (id: string) => (hasFooter(id) ? footerId(id) : top(id));
 
   for (const vizNode of graph.nodes.values()) {
     const lines = internal.get(vizNode.id) ?? [];
@@ -94,12 +97,13 @@ function buildLayout(graph: VizGraph, internal: Map<string, string[]>): Layout {
     } else {
       layout.setNode(clusterId(vizNode.id), {});
       layout.setNode(headerId(vizNode.id), size);
-      layout.setNode(footerId(vizNode.id), { width: 1, height: 1 });
       layout.setParent(headerId(vizNode.id), clusterId(vizNode.id));
-      layout.setParent(footerId(vizNode.id), clusterId(vizNode.id));
-      for (const child of vizNode.children) {
-        helper(headerId(vizNode.id), top(child));
-        helper(bottom(child), footerId(vizNode.id));
+      for (const child of vizNode.children) helper(headerId(vizNode.id), top(child));
+      if (hasFooter(vizNode.id)) {
+        layout.setNode(footerId(vizNode.id), { width: 1, height: 1 });
+        layout.setParent(footerId(vizNode.id), clusterId(vizNode.id));
+        // Below every leaf inside, so it sits at the container's bottom.
+        for (const leaf of leavesWithin(graph, vizNode.id)) helper(leafId(leaf), footerId(vizNode.id));
       }
       if (vizNode.initial !== undefined) {
         layout.setNode(dotId(vizNode.id), { width: DOT, height: DOT });
@@ -128,6 +132,11 @@ function buildLayout(graph: VizGraph, internal: Map<string, string[]>): Layout {
     edges.push({ edges: group, ref });
   }
   return { graph: layout, edges, helpers };
+}
+
+function leavesWithin(graph: VizGraph, id: string): string[] {
+  const container = node(graph, id);
+  return isContainer(container) ? container.children.flatMap((child) => leavesWithin(graph, child)) : [id];
 }
 
 function node(graph: VizGraph, id: string): VizNode {
