@@ -14,7 +14,9 @@ export function loggerOptions(overrides: LoggerOptions = {}): LoggerOptions {
   return {
     level: process.env.LOG_LEVEL ?? 'info',
     base: { pid: process.pid },
-    serializers: { err: pino.stdSerializers.err, error: pino.stdSerializers.err },
+    // pino's own error serializer would undo it: the log formatter below already turns errors
+    // (with their cause and stack) into plain data, with secrets redacted.
+    serializers: { err: (value: unknown) => value },
     formatters: {
       log: (object) => redactSecrets(object) as Record<string, unknown>,
       bindings: (bindings) => redactSecrets(bindings) as Record<string, unknown>,

@@ -24,7 +24,9 @@ export function redactSecrets(value: unknown, depth = 8, seen = new WeakSet<obje
   seen.add(value);
   if (Array.isArray(value)) return value.map((item) => redactSecrets(item, depth - 1, seen));
   if (value instanceof Error) {
-    return { name: value.name, message: value.message, ...(redactSecrets({ ...value }, depth - 1, seen) as object) };
+    const own = redactSecrets({ ...value }, depth - 1, seen) as Record<string, unknown>;
+    const cause = value.cause === undefined ? {} : { cause: redactSecrets(value.cause, depth - 1, seen) };
+    return { type: value.name, message: value.message, stack: value.stack, ...own, ...cause };
   }
   const proto = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null && !(Symbol.iterator in value)) {
