@@ -2,11 +2,13 @@
  * The neutral graph as a standalone SVG: dagre lays it out as a compound graph, and this file
  * writes the shapes itself (no browser, no DOM), so the output is the same on every machine.
  *
- * Dagre cannot route edges to a cluster, so every container gets three invisible helper nodes:
- * a header (its title, pinned to the top by invisible edges to each child), a footer (pinned to
- * the bottom) and, for compound states, the initial-state dot. Edges into a container end at its
- * header, edges out of it start at its footer, and both are then cut back to the container's
- * border. Targetless transitions are not edges: they are listed inside their state, as in UML.
+ * Dagre cannot route edges to a cluster, so containers get helper nodes: a header (its title,
+ * pinned to the top by invisible edges to each child), a footer when edges leave it (pinned below
+ * every leaf inside) and, for compound states, the initial-state dot. Edges into a container end
+ * at its header, edges out of it start at its footer, and both are then cut back to the
+ * container's border. Transitions with the same source, target and style share one drawn edge,
+ * one label line each. Targetless transitions are not edges: they are listed inside their state
+ * (↺), as internal transitions are in UML.
  */
 import * as dagre from '@dagrejs/dagre';
 import { isContainer, isWithin, type VizEdge, type VizGraph, type VizNode } from './graph.js';
@@ -29,14 +31,15 @@ interface LayoutEdge {
   x?: number;
   y?: number;
 }
+type EdgeRef = { v: string; w: string; name: string };
 /** The part of dagre's graph API used here (its bundled typings do not resolve under NodeNext). */
 interface LayoutGraph {
   setGraph(label: Record<string, unknown>): void;
   setNode(id: string, label: Partial<Box>): void;
   setParent(id: string, parent: string): void;
-  setEdge(edge: { v: string; w: string; name: string }, label: LayoutEdge): void;
+  setEdge(edge: EdgeRef, label: LayoutEdge): void;
   node(id: string): Box;
-  edge(edge: { v: string; w: string; name: string }): LayoutEdge;
+  edge(edge: EdgeRef): LayoutEdge;
   graph(): { width: number; height: number };
 }
 
@@ -60,7 +63,6 @@ export function toSvg(graph: VizGraph): string {
   return render(graph, layout, internal);
 }
 
-type EdgeRef = { v: string; w: string; name: string };
 interface Layout {
   graph: LayoutGraph;
   /** Transitions sharing source, target and style are one drawn edge with one label line each. */
@@ -400,7 +402,7 @@ export function textWidth(text: string, size: number, bold = false): number {
 }
 
 function num(value: number): string {
-  // One decimal keeps files small and diffs quiet; -0 would print as "0" anyway.
+  // One decimal keeps files small and diffs quiet.
   return String(Math.round(value * 10) / 10);
 }
 
