@@ -58,6 +58,8 @@ export type JobMachineEvent =
   | { type: 'start' }
   | { type: 'room.connected' }
   | { type: 'shutdown'; reason: string; source: ShutdownSource }
+  /** A shutdown callback failed; recorded at once, so a later timeout cannot hide it. */
+  | { type: 'callback.failed'; error: unknown }
   | ErrorActorEvent;
 
 export type JobMachineEmitted =
@@ -87,7 +89,7 @@ export const jobMachine = setup({
     entrypoint: fromPromise<void>(async () => {}),
     joinEntrypoints: fromPromise<void>(async () => {}),
     closeSession: fromPromise<void, { reason: string }>(async () => {}),
-    runShutdownCallbacks: fromPromise<unknown[], { reason: string }>(async () => []),
+    runShutdownCallbacks: fromPromise<void, { reason: string }>(async () => {}),
     disconnectRoom: fromPromise<void>(async () => {}),
   },
   delays: {
@@ -121,12 +123,7 @@ export const jobMachine = setup({
       enqueue.assign({ problems: [...context.problems, problem] });
       enqueue.emit({ type: 'problem', problem });
     }),
-    recordCallbackFailures: enqueueActions<JobMachineContext, JobMachineEvent, { errors: unknown[] }, JobMachineEvent, never, never, never, never, JobMachineEmitted>(({ context, enqueue }, params) => {
-      const problems = params.errors.map((error): JobProblem => ({ kind: 'failed', phase: 'callbacks', error }));
-      if (problems.length === 0) return;
-      enqueue.assign({ problems: [...context.problems, ...problems] });
-      for (const problem of problems) enqueue.emit({ type: 'problem', problem });
-    }),
+
     warnConnectOverdue: emit(({ context }) => ({ type: 'connect_overdue' as const, afterMs: context.connectWarningDelay })),
   },
 }).createMachine({
@@ -222,9 +219,11 @@ export const jobMachine = setup({
             id: 'runShutdownCallbacks',
             src: 'runShutdownCallbacks',
             input: ({ context }) => ({ reason: context.reason ?? 'unknown' }),
-            onDone: {
-              target: 'disconnectingRoom',
-              actions: { type: 'recordCallbackFailures', params: ({ event }) => ({ errors: event.output }) },
+            onDone: 'disconnectingRoom',
+          },
+          on: {
+            'callback.failed': {
+              actions: { type: 'recordProblem', params: ({ event }) => ({ kind: 'failed', phase: 'callbacks', error: event.error }) },
             },
           },
           after: {

@@ -165,23 +165,21 @@ export class Job<UserData extends Record<string, unknown> = Record<string, unkno
     this.actor.send({ type: 'shutdown', reason, source });
   }
 
-  async #runCallbacks(reason: string): Promise<ShutdownCallbackError[]> {
-    const callbacks = this.ctx._shutdownCallbacks;
-    const failures: ShutdownCallbackError[] = [];
+  /** Runs every callback at once; each failure is recorded as it happens, none stops the others. */
+  async #runCallbacks(reason: string): Promise<void> {
     await Promise.all(
-      callbacks.map(async (callback, index) => {
+      this.ctx._shutdownCallbacks.map(async (callback, index) => {
         const name = `#${index + 1}${callback.name ? ` (${callback.name})` : ''}`;
         this.#pendingCallbacks.add(name);
         try {
           await this.ctx.runAsJob(async () => callback(reason));
         } catch (error) {
-          failures.push(new ShutdownCallbackError(name, error));
+          this.actor.send({ type: 'callback.failed', error: new ShutdownCallbackError(name, error) });
         } finally {
           this.#pendingCallbacks.delete(name);
         }
       }),
     );
-    return failures;
   }
 
   #toError(problem: JobProblem): VoxstateError {

@@ -48,11 +48,24 @@ export type ChatItem = ChatMessage | FunctionCall | FunctionCallOutput | AgentHa
 
 type NewItem<T extends ChatItem> = Omit<T, 'id' | 'createdAt' | 'type'> & Partial<Pick<T, 'id' | 'createdAt'>>;
 
+/**
+ * Items are kept in the order things happened, which is not always the order they are committed:
+ * an agent message is committed when its playout ends, but it belongs where its playout started
+ * (before the user turn that interrupted it). `reserve()` takes that place in advance.
+ */
 export class ChatContext {
   #items: ChatItem[];
+  #places: number[];
+  #next = 0;
 
   constructor(items: readonly ChatItem[] = []) {
     this.#items = [...items];
+    this.#places = this.#items.map(() => this.#next++);
+  }
+
+  /** A place in the order, for an item that will be committed later. */
+  reserve(): number {
+    return this.#next++;
   }
 
   /** The items in order. */
@@ -65,8 +78,8 @@ export class ChatContext {
     return this.#items.filter((item): item is ChatMessage => item.type === 'message');
   }
 
-  addMessage(message: Omit<NewItem<ChatMessage>, 'interrupted'> & { interrupted?: boolean }): ChatMessage {
-    return this.insert({ interrupted: false, ...message, type: 'message', ...stamp('item', message) });
+  addMessage(message: Omit<NewItem<ChatMessage>, 'interrupted'> & { interrupted?: boolean }, place?: number): ChatMessage {
+    return this.insert({ interrupted: false, ...message, type: 'message', ...stamp('item', message) }, place);
   }
 
   addFunctionCall(call: NewItem<FunctionCall>): FunctionCall {
@@ -81,9 +94,12 @@ export class ChatContext {
     return this.insert({ ...handoff, type: 'agent_handoff', ...stamp('handoff', handoff) });
   }
 
-  /** Appends an item built elsewhere. */
-  insert<T extends ChatItem>(item: T): T {
-    this.#items.push(item);
+  /** Adds an item built elsewhere, at `place` (from reserve()) or at the end. */
+  insert<T extends ChatItem>(item: T, place: number = this.#next++): T {
+    let at = this.#items.length;
+    while (at > 0 && this.#places[at - 1]! > place) at -= 1;
+    this.#items.splice(at, 0, item);
+    this.#places.splice(at, 0, place);
     return item;
   }
 

@@ -80,8 +80,12 @@ export type SessionState = 'idle' | 'starting' | 'running' | 'draining' | 'closi
 
 /** The control surface for user input: typed or transcribed text and VAD edges. */
 export interface UserInput {
-  /** A finished user turn: interrupts the agent if it may, adds the message, and replies. */
-  text(text: string): Promise<SpeechHandle | undefined>;
+  /**
+   * A finished user turn: interrupts the agent if it may, adds the message, runs the agent's
+   * onUserTurnCompleted and schedules the reply (announced by `speech_created`). Resolves once
+   * that is done, not when the reply has been heard.
+   */
+  text(text: string): Promise<void>;
   /** The user started speaking (VAD start of speech). */
   speechStarted(): void;
   /** The user stopped speaking (VAD end of speech). */
@@ -164,7 +168,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
       },
       llm: () => this.currentAgent?.llm ?? this.llm,
       play: (speech, text) => this.#play(speech, text),
-      commitMessage: (speech, content, interrupted) => this.#commitMessage(speech, content, interrupted),
+      commitMessage: (speech, content, interrupted, place) => this.#commitMessage(speech, content, interrupted, place),
       toolsRunning: (delta) => {
         this.#toolsRunning += delta;
         this.#refreshAgentState();
@@ -259,7 +263,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     const addToChatCtx = options.addToChatCtx ?? true;
     this.#schedule(speech, true, async (s) => {
       const played = await this.#play(s, typeof text === 'string' ? once(text) : text);
-      if (addToChatCtx && played.text !== '') this.#commitMessage(s, played.text, played.interrupted);
+      if (addToChatCtx && played.text !== '') this.#commitMessage(s, played.text, played.interrupted, played.place);
       s._releaseOutput();
     });
     return speech;
@@ -430,12 +434,15 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     return speech;
   }
 
-  async #play(speech: SpeechHandle, text: AsyncIterable<string>): Promise<{ text: string; interrupted: boolean }> {
+  async #play(speech: SpeechHandle, text: AsyncIterable<string>): Promise<{ text: string; interrupted: boolean; place: number }> {
     let played = '';
+    let place: number | undefined;
     const playout: Playout = {
       speechId: speech.id,
       signal: speech.signal,
       started: () => {
+        // What is said belongs in the history where it started, before anything said over it.
+        place = this.history.reserve();
         speech._setSpeaking(true);
         this.#refreshAgentState();
       },
@@ -451,11 +458,11 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
       speech._setSpeaking(false);
       this.#refreshAgentState();
     }
-    return { text: played, interrupted: speech.interrupted };
+    return { text: played, interrupted: speech.interrupted, place: place ?? this.history.reserve() };
   }
 
-  #commitMessage(speech: SpeechHandle, content: string, interrupted: boolean): void {
-    const item = this.history.addMessage({ role: 'assistant', content, interrupted });
+  #commitMessage(speech: SpeechHandle, content: string, interrupted: boolean, place: number): void {
+    const item = this.history.addMessage({ role: 'assistant', content, interrupted }, place);
     speech.chatItems.push(item);
     this.actor.send({ type: 'item.added', item });
   }
@@ -478,13 +485,13 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     if (this.actor.getSnapshot().context.agentState !== state) this.actor.send({ type: `agent.${state}` });
   }
 
-  async #userText(text: string): Promise<SpeechHandle | undefined> {
+  async #userText(text: string): Promise<void> {
     const state = this.state;
     if (state === 'idle') throw new NotStartedError('AgentSession', 'input.text()');
     if (state === 'closed') throw new ClosedError('AgentSession', 'input.text()', 'closed');
     // What the user said is kept even when the session can no longer answer.
     const message = this.#commitUserMessage(text);
-    if (state !== 'running' && state !== 'starting') return undefined;
+    if (state !== 'running' && state !== 'starting') return;
     this.actor.send({ type: 'user.active' });
     const current = this.#scheduler.current;
     let reply = true;
@@ -496,16 +503,16 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     try {
       await agent?.onUserTurnCompleted(this.history.copy(), message);
     } catch (error) {
-      if (error instanceof StopResponse) return undefined;
+      if (error instanceof StopResponse) return;
       this.#report(new HookError('onUserTurnCompleted', agent?.id ?? 'agent', error), 'agent');
-      return undefined;
+      return;
     }
     if (!reply) {
       log().info({ speech: current?.id }, 'not replying to this turn: the current speech does not allow interruptions');
-      return undefined;
+      return;
     }
-    if (this.state !== 'running') return undefined;
-    return this.#reply({}, false);
+    if (this.state !== 'running') return;
+    this.#reply({}, false);
   }
 
   // ---- agents ----

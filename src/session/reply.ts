@@ -19,9 +19,9 @@ export interface ReplyHost {
   agent(): Agent;
   llm(): LLM | undefined;
   /** Plays text for `speech`; returns what was played. */
-  play(speech: SpeechHandle, text: AsyncIterable<string>): Promise<{ text: string; interrupted: boolean }>;
-  /** Adds the assistant's message (announced). */
-  commitMessage(speech: SpeechHandle, content: string, interrupted: boolean): void;
+  play(speech: SpeechHandle, text: AsyncIterable<string>): Promise<{ text: string; interrupted: boolean; place: number }>;
+  /** Adds the assistant's message (announced) at `place` in the history. */
+  commitMessage(speech: SpeechHandle, content: string, interrupted: boolean, place: number): void;
   toolsRunning(delta: 1 | -1): void;
   scheduleToolResponse(parent: SpeechHandle): void;
   handoff(agent: Agent): void;
@@ -58,7 +58,7 @@ export async function runReply(host: ReplyHost, speech: SpeechHandle, options: R
     signal: speech.signal,
   });
   const played = await host.play(speech, textOf(chunks, calls, speech.signal));
-  if (played.text !== '') host.commitMessage(speech, played.text, played.interrupted);
+  if (played.text !== '') host.commitMessage(speech, played.text, played.interrupted, played.place);
   speech._releaseOutput();
   if (speech.interrupted || calls.length === 0) return;
 
