@@ -1,0 +1,157 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { createActor, setup } from 'xstate';
+import { sessionMachine, type SessionMachineInput } from '../../machines/index.js';
+import { startStatelyInspector, type StatelyInspector } from '../../src/inspect/stately.js';
+
+interface Message {
+  type: string;
+  sessionId: string;
+  snapshot?: { status?: string; value?: unknown; context?: Record<string, unknown> };
+  event?: { type: string };
+  definition?: string;
+}
+
+/** A WebSocket client playing the bridge page: records every message it gets. */
+class Page {
+  readonly raw: string[] = [];
+  private waiters: (() => void)[] = [];
+  private constructor(readonly socket: WebSocket) {
+    socket.on('message', (data) => {
+      this.raw.push(data.toString());
+      for (const check of this.waiters) check();
+    });
+  }
+
+  static open(url: string, origin?: string): Promise<Page> {
+    const socket = new WebSocket(url, origin === undefined ? {} : { origin });
+    const page = new Page(socket);
+    return new Promise((resolve, reject) => {
+      socket.once('open', () => resolve(page));
+      socket.once('error', reject);
+    });
+  }
+
+  get messages(): Message[] {
+    return this.raw.map((text) => JSON.parse(text) as Message);
+  }
+
+  /** Resolves as soon as a received message satisfies `predicate` (no polling, no sleeping). */
+  until(predicate: (message: Message) => boolean): Promise<Message> {
+    return new Promise((resolve) => {
+      const check = () => {
+        const found = this.messages.find(predicate);
+        if (!found) return;
+        this.waiters = this.waiters.filter((waiter) => waiter !== check);
+        resolve(found);
+      };
+      this.waiters.push(check);
+      check();
+    });
+  }
+
+  close(): void {
+    this.socket.terminate();
+  }
+}
+
+const pageUrl = (inspector: StatelyInspector) => `ws://127.0.0.1:${inspector.address.port}/page`;
+
+describe('Stately Inspector relay', () => {
+  let inspector: StatelyInspector;
+  const pages: Page[] = [];
+
+  beforeEach(async () => {
+    inspector = await startStatelyInspector({ port: 0 });
+  });
+  afterEach(async () => {
+    for (const page of pages.splice(0)) page.close();
+    await inspector.close();
+  });
+
+  it('listens on 127.0.0.1 only and serves the bridge page', async () => {
+    expect(inspector.address.address).toBe('127.0.0.1');
+    expect(inspector.address.port).toBeGreaterThan(0);
+    expect(new URL(inspector.url).hostname).toBe('127.0.0.1');
+
+    const response = await fetch(inspector.url);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+    const html = await response.text();
+    expect(html).toContain('<iframe id="inspector" title="Stately Inspector" src="https://stately.ai/inspect">');
+    expect(html).toContain('@statelyai.connected');
+    expect(html).toContain('postMessage');
+    expect(html).toContain("'/page'");
+
+    expect((await fetch(new URL('/elsewhere', inspector.url))).status).toBe(404);
+  });
+
+  it('relays actor, event and snapshot messages of a session, with every secret redacted', { timeout: 10_000 }, async () => {
+    const page = await Page.open(pageUrl(inspector));
+    pages.push(page);
+
+    // A secret in the input (hence the context), in an event, and in a close error (hence the
+    // releaseResources actor's input and the session's output).
+    const input = { userAwayTimeout: null, speechDrainTimeout: 1_000, closeTimeout: 1_000, apiKey: 'sk-secret-input' };
+    const session = createActor(sessionMachine, { input: input as SessionMachineInput, inspect: inspector.inspect });
+    session.subscribe({ error: () => {} });
+    session.start();
+    session.send({ type: 'start' });
+    session.send({ type: 'error.reported', error: { message: 'upstream refused', token: 'sk-secret-event' } });
+    session.send({ type: 'close', reason: 'error', drain: false, error: { apiKey: 'sk-secret-close', code: 401 } });
+
+    const done = await page.until(
+      (m) => m.type === '@xstate.snapshot' && m.sessionId === session.sessionId && m.snapshot?.status === 'done',
+    );
+    expect(done.snapshot?.value).toBe('closed');
+
+    const types = new Set(page.messages.map((m) => m.type));
+    expect(types).toEqual(new Set(['@xstate.actor', '@xstate.event', '@xstate.snapshot']));
+    const registered = page.messages.find((m) => m.type === '@xstate.actor' && m.sessionId === session.sessionId);
+    expect(JSON.parse(registered?.definition ?? '{}')).toMatchObject({ id: 'session' });
+    expect(page.messages.some((m) => m.type === '@xstate.event' && m.event?.type === 'error.reported')).toBe(true);
+    // The redacted fields are still there, so the inspector shows that they exist.
+    expect(done.snapshot?.context).toMatchObject({ apiKey: '[redacted]', closeError: { apiKey: '[redacted]', code: 401 } });
+
+    expect(page.raw.join('\n')).not.toContain('sk-secret');
+  });
+
+  it('replays earlier messages to a page that opens late', { timeout: 10_000 }, async () => {
+    const machine = setup({}).createMachine({ id: 'toggle', initial: 'off', states: { off: { on: { flip: 'on' } }, on: {} } });
+    const first = await Page.open(pageUrl(inspector));
+    pages.push(first);
+    const actor = createActor(machine, { inspect: inspector.inspect }).start();
+    actor.send({ type: 'flip' });
+    await first.until((m) => m.type === '@xstate.snapshot' && (m.snapshot?.value as unknown) === 'on');
+
+    const late = await Page.open(pageUrl(inspector));
+    pages.push(late);
+    await late.until((m) => m.type === '@xstate.snapshot' && (m.snapshot?.value as unknown) === 'on');
+    expect(late.raw).toEqual(first.raw);
+  });
+
+  it('keeps secrets written into a machine definition out of it', { timeout: 10_000 }, async () => {
+    const machine = setup({}).createMachine({
+      id: 'configured',
+      context: { apiKey: 'sk-secret-literal', model: 'small' },
+      initial: 'awaitingToken',
+      states: { awaitingToken: { on: { 'token.received': 'ready' } }, ready: {} },
+    });
+    const page = await Page.open(pageUrl(inspector));
+    pages.push(page);
+    const actor = createActor(machine, { inspect: inspector.inspect }).start();
+    const registered = await page.until((m) => m.type === '@xstate.actor' && m.sessionId === actor.sessionId);
+    const definition = JSON.parse(registered.definition ?? '{}');
+    // Names that merely look like secrets stay, or the chart would break.
+    expect(definition.states.awaitingToken.on['token.received']).toBeDefined();
+    expect(definition.context).toEqual({ apiKey: '[redacted]', model: 'small' });
+    expect(page.raw.join('\n')).not.toContain('sk-secret');
+  });
+
+  it('refuses WebSocket connections from another site', async () => {
+    const refused = Page.open(pageUrl(inspector), 'https://evil.example');
+    await expect(refused).rejects.toThrow(/403/);
+    const ownPage = await Page.open(pageUrl(inspector), `http://localhost:${inspector.address.port}`);
+    pages.push(ownPage);
+  });
+});
