@@ -54,6 +54,8 @@ export function startActor<TMachine extends AnyStateMachine>(
       options.onError(new UnknownEventError(options.name, event));
       return;
     }
+    // A finished actor has nothing left to do with events (closing a closed session is a no-op).
+    if (actor.getSnapshot().status !== 'active') return;
     send(event);
   };
   actor.start();
