@@ -1,0 +1,71 @@
+/** The main job, as a user runs it: `npm start` is `tsx examples/basic_event.ts console`. */
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+
+function start(args: string[]) {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+    cwd: new URL('../..', import.meta.url),
+    env: { ...process.env, LOG_LEVEL: 'warn', FORCE_COLOR: '0' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  const waiters: Array<() => void> = [];
+  child.stdout.on('data', (chunk) => {
+    out += String(chunk);
+    for (const wake of waiters.splice(0)) wake();
+  });
+  child.stderr.on('data', (chunk) => {
+    err += String(chunk);
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const until = async (needle: string) => {
+    while (!out.includes(needle)) {
+      if (child.exitCode !== null) throw new Error(`exited before "${needle}":\n${out}\n${err}`);
+      await new Promise<void>((resolve) => waiters.push(resolve));
+    }
+  };
+  return { child, until, exited, out: () => out, err: () => err };
+}
+
+describe('npm start (console mode on the basic_event example)', () => {
+  it('greets, answers typed lines, and shuts down through the contract at end of input', async () => {
+    const run = start(['examples/basic_event.ts', 'console']);
+    await run.until('agent › Hello, Alice!');
+    run.child.stdin.write('hello there\n');
+    await run.until('agent › You said: hello there');
+    run.child.stdin.end();
+    expect(await run.exited).toBe(0);
+    const out = run.out();
+    expect(out.match(/\[Once\] Greeted Alice/g)).toHaveLength(1);
+    expect(out).not.toContain('Bob');
+    expect(out).toContain('job success (console input ended)');
+  }, 30_000);
+
+  it('Ctrl+C shuts the job down through the contract', async () => {
+    const run = start(['examples/basic_event.ts', 'console']);
+    await run.until('agent › Hello, Alice!');
+    run.child.kill('SIGINT');
+    expect(await run.exited).toBe(0);
+    expect(run.out()).toContain('job: done │ session: closed');
+    expect(run.out()).toContain('job success (console interrupted (Ctrl+C))');
+  }, 30_000);
+
+  it('exit_message: "end session" makes the agent say goodbye and the job end', async () => {
+    const run = start(['examples/exit_message.ts', 'console']);
+    await run.until('session: running');
+    run.child.stdin.write('end session\n');
+    expect(await run.exited).toBe(0);
+    expect(run.out()).toContain('agent › Goodbye!');
+    expect(run.out()).toContain('job success (session closed (user_initiated))');
+  }, 30_000);
+
+  it('an unknown command prints the usage and exits 2; importing an agent module runs nothing', async () => {
+    const run = start(['examples/basic_event.ts', 'frobnicate']);
+    expect(await run.exited).toBe(2);
+    expect(run.err()).toContain('usage:');
+    const imported = start(['-e', "await import('./examples/basic_event.ts'); console.log('imported')"]);
+    expect(await imported.exited).toBe(0);
+    expect(imported.out().trim()).toBe('imported');
+  }, 30_000);
+});

@@ -1,0 +1,51 @@
+/** Console mode, in process: typed lines are user turns, speech is printed, states are shown. */
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { runConsole } from '../../src/index.js';
+import { server } from '../../examples/basic_event.js';
+
+function terminal() {
+  const input = new PassThrough();
+  const output = new PassThrough();
+  let text = '';
+  const waiters: Array<() => void> = [];
+  output.on('data', (chunk) => {
+    text += String(chunk);
+    for (const wake of waiters.splice(0)) wake();
+  });
+  const until = async (needle: string) => {
+    while (!text.includes(needle)) await new Promise<void>((resolve) => waiters.push(resolve));
+  };
+  return { input, output, until, text: () => text };
+}
+
+describe('console mode', () => {
+  it('runs a job against a LocalRoom with the terminal as the user, and ends it on end of input', async () => {
+    const t = terminal();
+    const done = runConsole(server, { input: t.input, output: t.output, handleSignals: false });
+    await t.until('agent › Hello, Alice!');
+    t.input.write('how are you?\n');
+    await t.until('agent › You said: how are you?');
+    t.input.end();
+    const result = await done;
+    expect(result).toMatchObject({ status: 'success', reason: 'console input ended' });
+    const text = t.text();
+    expect(text).toContain('LLM openai/gpt-4.1-mini: offline stand-in');
+    expect(text).toContain('TTS cartesia/sonic-3: offline stand-in');
+    // The live states of the job, session and agent actors, as they change.
+    expect(text).toMatch(/job: running │ session: running \(agent: speaking, user: listening\) │ agent simple_agent: (entering|active)/);
+    expect(text).toMatch(/job: shuttingDown\.closingSession │ session: draining\.exitingAgent/);
+    expect(text).toContain('job: done │ session: closed │ agent simple_agent: exited');
+    expect(text.trimEnd().endsWith('job success (console input ended)')).toBe(true);
+  });
+
+  it('keeps lines typed before the agent joined and answers them', async () => {
+    const t = terminal();
+    t.input.write('early words\n');
+    const done = runConsole(server, { input: t.input, output: t.output, handleSignals: false, showStates: false });
+    await t.until('agent › You said: early words');
+    t.input.end();
+    await done;
+    expect(t.text()).not.toContain('⟳');
+  });
+});
