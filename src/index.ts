@@ -31,6 +31,7 @@ export * from './errors.js';
 export { log, createLogger, setRootLogger, rootLogger, type Logger } from './log/logger.js';
 export { redactSecrets } from './log/redact.js';
 export { addInspector, type Inspector } from './inspect/registry.js';
+export { startStatelyInspector, type StatelyInspector, type StatelyInspectorOptions } from './inspect/stately.js';
 export { OfflineLLM } from './inference/offline_llm.js';
 export type { STT, TTS, VAD, OfflineStandIn } from './inference/models.js';
 export * as inference from './inference/index.js';

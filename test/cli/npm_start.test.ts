@@ -69,3 +69,24 @@ describe('npm start (console mode on the basic_event example)', () => {
     expect(imported.out().trim()).toBe('imported');
   }, 30_000);
 });
+
+describe('console --inspect', () => {
+  it('serves the Stately Inspector bridge on 127.0.0.1 and streams every actor to it', async () => {
+    const { WebSocket } = await import('ws');
+    const run = start(['examples/basic_event.ts', 'console', '--inspect', '--inspect-port', '0']);
+    await run.until('Stately Inspector bridge: ');
+    const url = /Stately Inspector bridge: (\S+)/.exec(run.out())![1]!;
+    expect(new URL(url).hostname).toBe('127.0.0.1');
+    const page = new WebSocket(`${url.replace(/^http/, 'ws').replace(/\/$/, '')}/page`);
+    const messages: Array<{ type: string; snapshot?: { value?: unknown }; definition?: string }> = [];
+    page.on('message', (data) => messages.push(JSON.parse(String(data))));
+    await new Promise((resolve) => page.once('open', resolve));
+    await run.until('agent › Hello, Alice!');
+    run.child.stdin.end();
+    expect(await run.exited).toBe(0);
+    page.close();
+    const actors = messages.filter((message) => message.type === '@xstate.actor').map((message) => JSON.parse(message.definition!).id);
+    expect(actors).toEqual(expect.arrayContaining(['job', 'session', 'agent', 'speech']));
+    expect(messages.some((message) => message.type === '@xstate.snapshot' && JSON.stringify(message.snapshot?.value) === '"done"')).toBe(true);
+  }, 30_000);
+});
