@@ -5,7 +5,15 @@
  *   UnknownEventError instead of being silently dropped;
  * - it reports to the installed inspector, if any.
  */
-import { createActor, type Actor, type ActorOptions, type AnyActorLogic, type AnyStateMachine, type InputFrom } from 'xstate';
+import {
+  createActor,
+  type Actor,
+  type ActorOptions,
+  type AnyActorLogic,
+  type ActorSystem,
+  type AnyStateMachine,
+  type InputFrom,
+} from 'xstate';
 import { UnknownEventError } from '../errors.js';
 import { currentInspector } from '../inspect/registry.js';
 
@@ -18,6 +26,24 @@ export interface StartActorOptions<TMachine extends AnyStateMachine> {
   /** A clock for delayed transitions, e.g. XState's SimulatedClock in tests. */
   clock?: Clock;
   id?: string;
+  /**
+   * The object whose methods implement the machine. Machines are provided once per class, not
+   * per instance (a provided machine costs a whole state tree); their actors and actions find
+   * their object with hostOf(system).
+   */
+  host?: object;
+}
+
+// biome-ignore lint: any actor system
+type AnyActorSystem = ActorSystem<any>;
+
+const hosts = new WeakMap<AnyActorSystem, object>();
+
+/** The object an actor system's root was started for (see StartActorOptions.host). */
+export function hostOf<T extends object>(system: AnyActorSystem): T {
+  const host = hosts.get(system);
+  if (host === undefined) throw new Error('this actor was not started with a host');
+  return host as T;
 }
 
 /** Schedules delayed transitions; XState's SimulatedClock is one. */
@@ -45,6 +71,7 @@ export function startActor<TMachine extends AnyStateMachine>(
     ...(options.id ? { id: options.id } : {}),
     ...(inspect ? { inspect } : {}),
   } as never) as Actor<TMachine>;
+  if (options.host) hosts.set(actor.system, options.host);
   actor.subscribe({ error: options.onError });
   const alphabet = alphabetOf(machine);
   const send = actor.send.bind(actor);
@@ -55,7 +82,7 @@ export function startActor<TMachine extends AnyStateMachine>(
       return;
     }
     // A finished actor has nothing left to do with events (closing a closed session is a no-op).
-    if (actor.getSnapshot().status !== 'active') return;
+    if ((actor.getSnapshot() as { status: string }).status !== 'active') return;
     send(event);
   };
   actor.start();

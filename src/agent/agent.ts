@@ -9,7 +9,7 @@
  */
 import { fromPromise, type Actor } from 'xstate';
 import { agentMachine, type AgentMachineEmitted } from '../../machines/agent.js';
-import { startActor } from '../actors/start_actor.js';
+import { hostOf, startActor } from '../actors/start_actor.js';
 import { VoxstateError } from '../errors.js';
 import type { ChatContext, ChatMessage } from '../llm/chat_context.js';
 import type { ToolSet } from '../llm/function_tool.js';
@@ -36,6 +36,13 @@ export class StopResponse extends Error {
 }
 
 export class Agent {
+  static readonly #machine = agentMachine.provide({
+    actors: {
+      onEnter: fromPromise(async ({ system }) => hostOf<Agent>(system).onEnter()),
+      onExit: fromPromise(async ({ system }) => hostOf<Agent>(system).onExit()),
+    },
+  });
+
   instructions: string;
   tools: ToolSet;
   llm: LLM | undefined;
@@ -94,13 +101,8 @@ export class Agent {
       throw new VoxstateError('agent_active', `agent ${this.id} is already active in a session`);
     }
     this.#session = session;
-    const machine = agentMachine.provide({
-      actors: {
-        onEnter: fromPromise(async () => this.onEnter()),
-        onExit: fromPromise(async () => this.onExit()),
-      },
-    });
-    this.#actor = startActor(machine, {
+    this.#actor = startActor(Agent.#machine, {
+      host: this,
       name: `agent ${this.id}`,
       input: { agentId: this.id, hookTimeout: options.hookTimeout },
       onError: options.onError,

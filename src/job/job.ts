@@ -5,7 +5,7 @@
  */
 import { fromPromise, toPromise, type Actor } from 'xstate';
 import { jobMachine, type JobMachineOutput, type JobProblem, type JobState, type JobStatus, type ShutdownSource } from '../../machines/job.js';
-import { startActor, type Clock } from '../actors/start_actor.js';
+import { hostOf, startActor, type Clock } from '../actors/start_actor.js';
 import {
   EntrypointError,
   ShutdownCallbackError,
@@ -74,11 +74,36 @@ export interface JobInit<UserData extends Record<string, unknown>> {
 }
 
 export class Job<UserData extends Record<string, unknown> = Record<string, unknown>> {
+  static readonly #machine = jobMachine.provide({
+    actors: {
+      entrypoint: fromPromise(async ({ system }) => {
+        const job = hostOf<Job>(system);
+        await job.ctx._track(job.ctx.runAsJob(async () => job.#entrypoint(job.ctx)));
+      }),
+      joinEntrypoints: fromPromise(async ({ system }) => {
+        await Promise.allSettled(hostOf<Job>(system).ctx._userTasks);
+      }),
+      closeSession: fromPromise(async ({ system }) => {
+        const session = hostOf<Job>(system).ctx.primarySession;
+        if (session === undefined || session.state === 'closed') return;
+        session.shutdown({ drain: true, reason: 'job_shutdown' });
+        await session.closed();
+      }),
+      runShutdownCallbacks: fromPromise(({ input, system }) => hostOf<Job>(system).#runCallbacks(input.reason)),
+      disconnectRoom: fromPromise(({ system }) => hostOf<Job>(system).#room.disconnect()),
+    },
+    actions: {
+      fireAbortSignal: ({ context, system }) => hostOf<Job>(system).#abort.abort(new JobShutdownError(context.reason ?? 'unknown')),
+    },
+  });
+
   readonly ctx: JobContext<UserData>;
   readonly actor: Actor<typeof jobMachine>;
   readonly result: Promise<JobResult>;
   readonly #abort = new AbortController();
   readonly #pendingCallbacks = new Set<string>();
+  readonly #entrypoint: Entrypoint<UserData>;
+  readonly #room: Room;
 
   constructor(init: JobInit<UserData>) {
     const timeouts = { ...DEFAULT_JOB_TIMEOUTS, ...init.timeouts };
@@ -92,29 +117,11 @@ export class Job<UserData extends Record<string, unknown> = Record<string, unkno
     };
     this.ctx = new JobContext({ room: init.room, job: init.info, proc: init.proc, control, logger });
     const ctx = this.ctx;
-    const machine = jobMachine.provide({
-      actors: {
-        entrypoint: fromPromise(async () => {
-          await ctx._track(ctx.runAsJob(async () => init.entrypoint(ctx)));
-        }),
-        joinEntrypoints: fromPromise(async () => {
-          await Promise.allSettled(ctx._userTasks);
-        }),
-        closeSession: fromPromise(async () => {
-          const session = ctx.primarySession;
-          if (session === undefined || session.state === 'closed') return;
-          session.shutdown({ drain: true, reason: 'job_shutdown' });
-          await session.closed();
-        }),
-        runShutdownCallbacks: fromPromise(({ input }) => this.#runCallbacks(input.reason)),
-        disconnectRoom: fromPromise(() => init.room.disconnect()),
-      },
-      actions: {
-        fireAbortSignal: ({ context }) => this.#abort.abort(new JobShutdownError(context.reason ?? 'unknown')),
-      },
-    });
-    this.actor = startActor(machine, {
+    this.#entrypoint = init.entrypoint;
+    this.#room = init.room;
+    this.actor = startActor(Job.#machine, {
       name: `job ${init.info.id}`,
+      host: this,
       input: { jobId: init.info.id, ...timeouts },
       onError: (error) => this.#report(error instanceof VoxstateError ? error : new VoxstateError('job_failed', describe(error), { cause: error }), 'job'),
       ...(init.clock ? { clock: init.clock } : {}),

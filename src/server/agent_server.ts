@@ -16,6 +16,7 @@ import type { Clock } from '../actors/start_actor.js';
 import type { Logger } from '../log/logger.js';
 import type { Room } from '../room/room.js';
 import { callerModule } from './caller_module.js';
+import { newId } from '../ids.js';
 
 export interface AgentServerOptions<UserData extends Record<string, unknown>> extends Partial<JobTimeouts> {
   /** Runs once per process before its first job (prewarm): load models into proc.userData. */
@@ -99,7 +100,7 @@ export class AgentServer<UserData extends Record<string, unknown> = Record<strin
     const { setupFnc: _setup, initializeProcessTimeout: _init, ...timeouts } = this.options;
     const job = new Job<UserData>({
       info: jobInfo({
-        id: options.job?.id ?? `job_${Date.now().toString(36)}`,
+        id: options.job?.id ?? newId('job'),
         metadata: options.job?.metadata,
         roomName: options.room.name,
         agentName: this.#agentName,

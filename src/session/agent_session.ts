@@ -12,7 +12,7 @@ import { fromPromise, type Actor } from 'xstate';
 import type { AgentMachineEmitted } from '../../machines/agent.js';
 import { sessionMachine, type AgentState, type CloseReason, type SessionTimeout, type UserState } from '../../machines/session.js';
 import { Agent, AgentTask, StopResponse } from '../agent/agent.js';
-import { startActor, type Clock } from '../actors/start_actor.js';
+import { hostOf, startActor, type Clock } from '../actors/start_actor.js';
 import { whenStopped } from '../actors/when_stopped.js';
 import {
   ClosedError,
@@ -93,6 +93,20 @@ export interface UserInput {
 }
 
 export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionEvents> {
+  static readonly #machine = sessionMachine.provide({
+    actors: {
+      startSession: fromPromise(({ system }) => hostOf<AgentSession>(system).#connect()),
+      exitAgent: fromPromise(({ system }) => hostOf<AgentSession>(system).#exitAgents()),
+      awaitSpeech: fromPromise(async ({ system }) => {
+        const session = hostOf<AgentSession>(system);
+        await session.#scheduler.settled(session.#drainExempt);
+        await session.#output?.flush?.();
+      }),
+      releaseResources: fromPromise(({ system }) => hostOf<AgentSession>(system).#release()),
+    },
+    actions: { interruptSpeech: ({ system }) => hostOf<AgentSession>(system).#interruptAll() },
+  });
+
   readonly actor: Actor<typeof sessionMachine>;
   /** The conversation so far. */
   readonly history = new ChatContext();
@@ -134,20 +148,9 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
       speechStarted: () => this.actor.send({ type: 'user.speechStarted' }),
       speechEnded: () => this.actor.send({ type: 'user.speechEnded' }),
     };
-    const machine = sessionMachine.provide({
-      actors: {
-        startSession: fromPromise(() => this.#connect()),
-        exitAgent: fromPromise(() => this.#exitAgents()),
-        awaitSpeech: fromPromise(async () => {
-          await this.#scheduler.settled(this.#drainExempt);
-          await this.#output?.flush?.();
-        }),
-        releaseResources: fromPromise(() => this.#release()),
-      },
-      actions: { interruptSpeech: () => this.#interruptAll() },
-    });
-    this.actor = startActor(machine, {
+    this.actor = startActor(AgentSession.#machine, {
       name: 'AgentSession',
+      host: this,
       input: {
         userAwayTimeout: options.userAwayTimeout === undefined ? 15_000 : options.userAwayTimeout,
         speechDrainTimeout: options.speechDrainTimeout ?? 30_000,
