@@ -6,6 +6,7 @@ import type { JobState, ShutdownSource } from '../../machines/job.js';
 import { ClosedError, HookError, VoxstateError } from '../errors.js';
 import { EventEmitter } from '../events/emitter.js';
 import { withLogScope, type LogScope, type Logger } from '../log/logger.js';
+import { redactSecrets } from '../log/redact.js';
 import { DEFAULT_PARTICIPANT_KINDS, type ParticipantKind, type RemoteParticipant, type Room } from '../room/room.js';
 import type { AgentSession } from '../session/agent_session.js';
 import { parseJobMetadata, type JobInfo } from './job_info.js';
@@ -83,7 +84,8 @@ export class JobContext<UserData extends Record<string, unknown> = Record<string
   set logContextFields(fields: Record<string, unknown>) {
     if (fields === null || typeof fields !== 'object') throw new TypeError('logContextFields must be an object');
     this.#logContextFields = { ...fields };
-    this.#logScope.logger = this.#baseLogger.child(this.#logContextFields);
+    // pino does not pass child bindings through the log formatter: redact them here.
+    this.#logScope.logger = this.#baseLogger.child(redactSecrets(this.#logContextFields) as Record<string, unknown>);
   }
 
   /** The job's logger, with its id and log context fields. */
@@ -143,6 +145,8 @@ export class JobContext<UserData extends Record<string, unknown> = Record<string
     await this.connect();
     const present = [...this.room.remoteParticipants.values()].find(fits);
     if (present) return present;
+    if (!this.room.isConnected) throw new ClosedError(`room ${this.room.name}`, 'waitForParticipant()', 'disconnected');
+    if (this.signal.aborted) throw new ClosedError(`job ${this.job.id}`, 'waitForParticipant()', 'shutting down');
     return new Promise((resolve, reject) => {
       const cleanup = () => {
         this.room.off('participantConnected', joined);

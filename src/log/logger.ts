@@ -19,7 +19,6 @@ export function loggerOptions(overrides: LoggerOptions = {}): LoggerOptions {
     serializers: { err: (value: unknown) => value },
     formatters: {
       log: (object) => redactSecrets(object) as Record<string, unknown>,
-      bindings: (bindings) => redactSecrets(bindings) as Record<string, unknown>,
     },
     ...overrides,
   };
