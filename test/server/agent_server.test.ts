@@ -1,0 +1,65 @@
+import { describe, expect, it, vi } from 'vitest';
+import { AgentServer, LocalRoom, VoxstateError, cli } from '../../src/index.js';
+
+describe('AgentServer', () => {
+  it('runs setupFnc once per process; every job sees the same proc.userData', async () => {
+    const server = new AgentServer<{ model?: { loaded: number } }>();
+    let loads = 0;
+    server.setupFnc = (proc) => {
+      loads += 1;
+      proc.userData.model = { loaded: loads };
+    };
+    const seen: unknown[] = [];
+    server.rtcSession(async (ctx) => {
+      seen.push(ctx.proc.userData.model);
+      ctx.shutdown('done');
+    });
+    const results = await Promise.all([1, 2, 3].map(async () => (await server.startJob({ room: new LocalRoom() })).result));
+    expect(loads).toBe(1);
+    expect(seen).toEqual([{ loaded: 1 }, { loaded: 1 }, { loaded: 1 }]);
+    expect(results.map((result) => result.status)).toEqual(['success', 'success', 'success']);
+    expect(new Set(results.map((result) => result.jobId)).size).toBe(3);
+  });
+
+  it('a failing or hanging setupFnc is a typed error, and is tried again for the next job', async () => {
+    vi.useFakeTimers();
+    try {
+      const server = new AgentServer({ initializeProcessTimeout: 1_000 });
+      server.rtcSession(async () => {});
+      server.setupFnc = () => {
+        throw new Error('model missing');
+      };
+      await expect(server.startJob({ room: new LocalRoom() })).rejects.toThrow('setupFnc failed: model missing');
+      server.setupFnc = () => new Promise(() => {});
+      const hanging = server.startJob({ room: new LocalRoom() }).catch((error: unknown) => error);
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(await hanging).toBeInstanceOf(VoxstateError);
+      expect(String(await hanging)).toContain('setupFnc did not finish within 1000 ms');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('one entrypoint per server; none registered is a clear error', async () => {
+    const server = new AgentServer();
+    await expect(server.startJob({ room: new LocalRoom() })).rejects.toThrow('register an entrypoint');
+    server.rtcSession(async () => {}, { agentName: 'support' });
+    expect(server.agentName).toBe('support');
+    expect(server.module).toMatch(/agent_server\.test\.ts$/);
+    expect(() => server.rtcSession(async () => {})).toThrow('already has an entrypoint');
+  });
+
+  it('cli.runApp does nothing when the registering module is not the program, and explains commands it lacks', async () => {
+    const server = new AgentServer();
+    server.rtcSession(async () => {});
+    expect(await cli.runApp(server)).toBeUndefined();
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      expect(await cli.runApp(server, { argv: ['start'] })).toBe(2);
+      expect(await cli.runApp(server, { argv: ['nonsense'] })).toBe(2);
+      expect(stderr.mock.calls.map((call) => String(call[0])).join('')).toContain('usage:');
+    } finally {
+      stderr.mockRestore();
+    }
+  });
+});
