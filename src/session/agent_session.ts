@@ -494,8 +494,9 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     if (state === 'closed') throw new ClosedError('AgentSession', 'input.text()', 'closed');
     // What the user said is kept even when the session can no longer answer.
     const message = this.#commitUserMessage(text);
-    if (state !== 'running' && state !== 'starting') return;
+    // The user is active even when the session can no longer answer (e.g. back while it drains).
     this.actor.send({ type: 'user.active' });
+    if (state !== 'running' && state !== 'starting') return;
     const current = this.#scheduler.current;
     let reply = true;
     if (current && !current.done) {
