@@ -63,26 +63,27 @@ export async function runReply(host: ReplyHost, speech: SpeechHandle, options: R
   if (speech.interrupted || calls.length === 0) return;
 
   for (const call of calls) speech.chatItems.push(host.history.addFunctionCall(call));
+  // The tools count as running until their follow-up is scheduled, so the agent stays thinking
+  // from the tool call to the reply about its result.
   host.toolsRunning(1);
-  let results: ToolResult[];
   try {
-    results = await Promise.all(calls.map((call) => execute(host, agent, speech, call)));
+    const results = await Promise.all(calls.map((call) => execute(host, agent, speech, call)));
+    results.forEach((result, i) => {
+      const call = calls[i]!;
+      speech.chatItems.push(
+        host.history.addFunctionCallOutput({ callId: call.callId, name: call.name, output: result.output, isError: result.isError }),
+      );
+    });
+    // The handoff is decided in call order, whatever order the tools finished in.
+    const handoffs = results.filter((result) => result.handoff !== undefined);
+    if (handoffs.length > 1) {
+      host.report(new VoxstateError('multiple_handoffs', `${handoffs.length} tools handed off in one step; the first in call order wins`), 'tool');
+    }
+    if (handoffs[0]?.handoff) host.handoff(handoffs[0].handoff);
+    else if (results.some((result) => result.replyRequired) && !speech.interrupted) host.scheduleToolResponse(speech);
   } finally {
     host.toolsRunning(-1);
   }
-  results.forEach((result, i) => {
-    const call = calls[i]!;
-    speech.chatItems.push(
-      host.history.addFunctionCallOutput({ callId: call.callId, name: call.name, output: result.output, isError: result.isError }),
-    );
-  });
-  // The handoff is decided in call order, whatever order the tools finished in.
-  const handoffs = results.filter((result) => result.handoff !== undefined);
-  if (handoffs.length > 1) {
-    host.report(new VoxstateError('multiple_handoffs', `${handoffs.length} tools handed off in one step; the first in call order wins`), 'tool');
-  }
-  if (handoffs[0]?.handoff) host.handoff(handoffs[0].handoff);
-  else if (results.some((result) => result.replyRequired) && !speech.interrupted) host.scheduleToolResponse(speech);
 }
 
 async function* textOf(chunks: AsyncIterable<ChatChunk>, calls: ToolCall[], signal: AbortSignal): AsyncIterable<string> {
