@@ -111,6 +111,21 @@ export class Agent {
     this.#actor.send({ type: 'enter' });
     return this.#actor;
   }
+
+  /**
+   * @internal the session this agent was given to ended before the agent entered: its lifecycle
+   * ends here (inactive → exited), without onEnter or onExit.
+   */
+  _abandon(options: { hookTimeout: number; onError: (error: unknown) => void }): void {
+    if (this.#actor && this.#actor.getSnapshot().status === 'active') return;
+    this.#actor = startActor(Agent.#machine, {
+      host: this,
+      name: `agent ${this.id}`,
+      input: { agentId: this.id, hookTimeout: options.hookTimeout },
+      onError: options.onError,
+    });
+    this.#actor.send({ type: 'exit' });
+  }
 }
 
 /**

@@ -245,6 +245,9 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
       check();
     });
     if (this.state !== 'running') {
+      // The session closed (or failed to start) before its agent entered: the agent exits unentered.
+      this.#pendingAgent?._abandon({ hookTimeout: this.#options.agentHookTimeout, onError: (error) => this.#report(error, 'agent') });
+      this.#pendingAgent = undefined;
       const closeError = this.actor.getSnapshot().context.closeError;
       if (closeError !== undefined) throw toError(closeError);
       return;
