@@ -551,10 +551,13 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
 
   async #handoff(next: Agent): Promise<void> {
     if (this.state !== 'running') return;
-    const previous = this.#agents.pop();
+    // The previous agent stays in charge until it has exited: its onExit may still reply, and a
+    // user turn meanwhile is answered by it rather than by no agent at all.
+    const previous = this.#agents.at(-1);
     const problem = previous ? await this.#exit(previous) : undefined;
     if (problem) this.#report(problem, 'agent');
     if (this.state !== 'running') return;
+    if (previous) this.#agents.splice(this.#agents.lastIndexOf(previous), 1);
     this.#agents.push(next);
     const item = this.history.addHandoff({ oldAgentId: previous?.id, newAgentId: next.id });
     this.actor.send({ type: 'item.added', item });
