@@ -6,7 +6,8 @@
  *   ignored), and `off` removes it however it was registered;
  * - `emit` delivers to the listeners registered when it started (a snapshot): one removed during
  *   the emit is still called if it had not run yet, one added is not called until the next emit;
- * - a `once` listener is removed before it is called, so a re-entrant emit does not call it twice;
+ * - a `once` listener is removed before it is called and runs at most once, even when an emit
+ *   re-entered from an earlier listener delivers it first (the outer emit then skips it);
  * - a listener that throws (or returns a promise that rejects) does not stop the others: the
  *   failure is logged and emitted as an `error` event carrying a ListenerError.
  *
@@ -25,6 +26,8 @@ export type EventMap<T> = { [K in keyof T]: Listener };
 interface Entry {
   readonly fn: Listener;
   readonly once: boolean;
+  /** A once entry that has been delivered: every emit whose snapshot still holds it skips it. */
+  fired: boolean;
 }
 
 const NONE: readonly Entry[] = Object.freeze([]);
@@ -44,13 +47,11 @@ export class EventEmitter<Events extends EventMap<Events>> {
 
   /** Removes `listener` from `event`, whether it was registered with on or once. */
   off<E extends keyof Events>(event: E, listener: Events[E]): this {
-    const key = event as string | symbol;
-    const entries = this.#listeners[key];
+    const entries = this.#listeners[event as string | symbol];
     if (entries === undefined) return this;
-    const index = entries.findIndex((entry) => entry.fn === listener);
-    if (index < 0) return this;
-    if (entries.length === 1) delete this.#listeners[key];
-    else this.#listeners[key] = entries.filter((_, i) => i !== index);
+    for (let i = 0; i < entries.length; i++) {
+      if (entries[i]!.fn === listener) return this.#remove(event as string | symbol, entries, i);
+    }
     return this;
   }
 
@@ -75,9 +76,14 @@ export class EventEmitter<Events extends EventMap<Events>> {
   emit<E extends keyof Events>(event: E, ...args: Parameters<Events[E]>): boolean {
     const entries = this.#listeners[event as string | symbol];
     if (entries === undefined) return false;
+    // `entries` is never mutated (copy-on-write), so it is the snapshot this emit delivers to.
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i]!;
-      if (entry.once) this.off(event, entry.fn as Events[E]);
+      if (entry.once) {
+        if (entry.fired) continue;
+        entry.fired = true;
+        this.#detach(event as string | symbol, entry);
+      }
       let result: unknown;
       try {
         switch (args.length) {
@@ -97,7 +103,7 @@ export class EventEmitter<Events extends EventMap<Events>> {
         this.#fail(event, error);
         continue;
       }
-      if (result !== undefined && typeof (result as PromiseLike<unknown>)?.then === 'function') {
+      if (result !== undefined && typeof (result as PromiseLike<unknown> | null)?.then === 'function') {
         (result as PromiseLike<unknown>).then(undefined, (error: unknown) => this.#fail(event, error));
       }
     }
@@ -111,11 +117,25 @@ export class EventEmitter<Events extends EventMap<Events>> {
     const key = event as string | symbol;
     const entries = this.#listeners[key];
     if (entries === undefined) {
-      this.#listeners[key] = [{ fn: listener, once }];
+      this.#listeners[key] = [{ fn: listener, once, fired: false }];
       return this;
     }
-    if (entries.some((entry) => entry.fn === listener)) return this;
-    this.#listeners[key] = [...entries, { fn: listener, once }];
+    for (let i = 0; i < entries.length; i++) if (entries[i]!.fn === listener) return this;
+    this.#listeners[key] = [...entries, { fn: listener, once, fired: false }];
+    return this;
+  }
+
+  /** Removes this very registration (not a later one of the same function) if it is still there. */
+  #detach(key: string | symbol, entry: Entry): void {
+    const entries = this.#listeners[key];
+    if (entries === undefined) return;
+    const index = entries.indexOf(entry);
+    if (index >= 0) this.#remove(key, entries, index);
+  }
+
+  #remove(key: string | symbol, entries: readonly Entry[], index: number): this {
+    if (entries.length === 1) delete this.#listeners[key];
+    else this.#listeners[key] = entries.filter((_, i) => i !== index);
     return this;
   }
 
