@@ -12,6 +12,8 @@
  *   session closed. `drain()` stops in `draining.drained` until a close is requested; a close
  *   without drain first interrupts the speech in flight.
  * - The first close request decides the close reason; later ones only add "no drain".
+ * - Outside `running`, agent and user activity is still recorded (and announced), so a goodbye
+ *   said while draining, or a speech cut off while closing, is reflected in the states.
  * - `closed` is reached exactly once and announces `close`.
  */
 import { and, assign, emit, enqueueActions, fromPromise, raise, setup, stateIn } from 'xstate';
@@ -156,6 +158,14 @@ export const sessionMachine = setup({
     'speech.created': { actions: 'announceSpeech' },
     'item.added': { actions: 'announceItem' },
     'error.reported': { actions: { type: 'reportError', params: ({ event }) => ({ error: event.error }) } },
+    // Outside `running` (the agent says goodbye while draining, a speech is cut off while
+    // closing) the states are only recorded; inside it, its regions take these events.
+    'agent.listening': { actions: { type: 'setAgentState', params: { state: 'listening' } } },
+    'agent.thinking': { actions: { type: 'setAgentState', params: { state: 'thinking' } } },
+    'agent.speaking': { actions: { type: 'setAgentState', params: { state: 'speaking' } } },
+    'user.speechStarted': { actions: { type: 'setUserState', params: { state: 'speaking' } } },
+    'user.speechEnded': { actions: { type: 'setUserState', params: { state: 'listening' } } },
+    'user.active': { actions: { type: 'setUserState', params: { state: 'listening' } } },
   },
   states: {
     idle: {
@@ -239,13 +249,6 @@ export const sessionMachine = setup({
           { guard: 'withoutDrain', actions: ['recordCloseRequest', 'interruptSpeech'] },
           { actions: 'recordCloseRequest' },
         ],
-        // The agent may still speak while it says goodbye; the user may still talk.
-        'agent.listening': { actions: { type: 'setAgentState', params: { state: 'listening' } } },
-        'agent.thinking': { actions: { type: 'setAgentState', params: { state: 'thinking' } } },
-        'agent.speaking': { actions: { type: 'setAgentState', params: { state: 'speaking' } } },
-        'user.speechStarted': { actions: { type: 'setUserState', params: { state: 'speaking' } } },
-        'user.speechEnded': { actions: { type: 'setUserState', params: { state: 'listening' } } },
-        'user.active': { actions: { type: 'setUserState', params: { state: 'listening' } } },
       },
       states: {
         exitingAgent: {

@@ -877,12 +877,11 @@ const scenarios: Scenario[] = [
       {
         do: '1 ms more: the drain times out, the speech is interrupted',
         act: () => vi.advanceTimersByTimeAsync(1),
-        // The speech ends once the session is already closing, and closing does not follow the
-        // agent: each refresh of the agent state sends agent.listening again, to no effect, and the
-        // closed session still says the agent is speaking.
-        events: ['after.speechDrainTimeout', 'agent.listening', 'agent.listening', 'agent.listening', 'item.added', 'done.releaseResources'],
-        expect: ['closed', 'speaking', 'listening'],
-        emits: ['error:TimeoutError', 'item:assistant', 'close:user_initiated'],
+        // The speech ends once the session is already closing; the agent is listening again
+        // before the session closes.
+        events: ['after.speechDrainTimeout', 'agent.listening', 'item.added', 'done.releaseResources'],
+        expect: ['closed', 'listening', 'listening'],
+        emits: ['error:TimeoutError', 'agent:speaking→listening', 'item:assistant', 'close:user_initiated'],
         check: (w) => {
           expect(w.errors[0]!.error).toMatchObject({ timeoutMs: 2_000 });
           expect(w.out.played).toEqual([expect.objectContaining({ interrupted: true })]);
