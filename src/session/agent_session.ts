@@ -352,7 +352,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
    * resumed afterwards (no second onEnter). Rejects if the session closes first.
    */
   async runTask<T>(task: AgentTask<T>): Promise<T> {
-    if (this.state === 'idle') throw new NotStartedError('AgentSession', 'runTask()');
+    if (this.state === 'idle' || this.state === 'starting') throw new NotStartedError('AgentSession', 'runTask()');
     if (this.state !== 'running') throw new ClosedError('AgentSession', 'runTask()', this.state);
     const parent = this.currentAgent;
     parent?.actor?.send({ type: 'pause' });
