@@ -32,8 +32,19 @@ interface Entry {
 
 const NONE: readonly Entry[] = Object.freeze([]);
 
+/**
+ * Listener lists by event name. Nothing is inherited (its prototype has no prototype), so any
+ * event name is safe, "constructor" or "__proto__" included; and unlike `Object.create(null)`,
+ * which V8 keeps in dictionary mode, it is an ordinary fast-mode object, so emit's lookup of an
+ * event name is a cached property load. Removing an event's last listener stores `undefined`
+ * rather than deleting the key, which would turn the object into a dictionary.
+ */
+type Table = Record<string | symbol, readonly Entry[] | undefined>;
+const Table = function Table() {} as unknown as new () => Table;
+Table.prototype = Object.create(null);
+
 export class EventEmitter<Events extends EventMap<Events>> {
-  #listeners: Record<string | symbol, readonly Entry[]> = Object.create(null);
+  #listeners: Table = new Table();
 
   /** Calls `listener` on every `event` until `off`. Registering it twice is ignored. */
   on<E extends keyof Events>(event: E, listener: Events[E]): this {
@@ -57,8 +68,8 @@ export class EventEmitter<Events extends EventMap<Events>> {
 
   /** Removes every listener of `event`, or of every event. */
   removeAllListeners(event?: keyof Events): this {
-    if (event === undefined) this.#listeners = Object.create(null);
-    else delete this.#listeners[event as string | symbol];
+    if (event === undefined) this.#listeners = new Table();
+    else if (this.#listeners[event as string | symbol] !== undefined) this.#listeners[event as string | symbol] = undefined;
     return this;
   }
 
@@ -134,7 +145,7 @@ export class EventEmitter<Events extends EventMap<Events>> {
   }
 
   #remove(key: string | symbol, entries: readonly Entry[], index: number): this {
-    if (entries.length === 1) delete this.#listeners[key];
+    if (entries.length === 1) this.#listeners[key] = undefined;
     else this.#listeners[key] = entries.filter((_, i) => i !== index);
     return this;
   }
