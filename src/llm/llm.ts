@@ -4,7 +4,7 @@
  * stream, never through an actor.
  */
 import type { ChatContext } from './chat_context.js';
-import type { FunctionTool } from './function_tool.js';
+import type { ToolSet } from './function_tool.js';
 
 export type ToolChoice = 'auto' | 'none' | 'required';
 
@@ -12,7 +12,7 @@ export interface ChatRequest {
   /** The agent's instructions, sent as the system message. */
   instructions: string;
   chatCtx: ChatContext;
-  tools: ReadonlyArray<{ name: string; tool: FunctionTool<never, unknown> }>;
+  tools: ReadonlyArray<{ name: string; tool: ToolSet[string] }>;
   toolChoice: ToolChoice;
   signal: AbortSignal;
 }

@@ -48,7 +48,7 @@ export async function runReply(host: ReplyHost, speech: SpeechHandle, options: R
     speech._releaseOutput();
     throw new VoxstateError('no_llm', 'generateReply() needs an LLM: give one to the AgentSession or to the Agent');
   }
-  const tools = Object.entries(agent.tools).map(([name, tool]) => ({ name, tool: tool as FunctionTool<never, unknown> }));
+  const tools = Object.entries(agent.tools).map(([name, tool]) => ({ name, tool }));
   const calls: ToolCall[] = [];
   const chunks = llm.chat({
     instructions: options.instructions ? `${agent.instructions}\n\n${options.instructions}` : agent.instructions,
