@@ -160,7 +160,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
       ...(options.clock ? { clock: options.clock } : {}),
     });
     this.actor.on('*', (event) => this.#relay(event));
-      this.#replyHost = {
+    this.#replyHost = {
       history: this.history,
       maxToolSteps: this.#options.maxToolSteps,
       session: this,
