@@ -13,7 +13,7 @@ import type { AgentMachineEmitted } from '../../machines/agent.js';
 import { sessionMachine, type AgentState, type CloseReason, type SessionTimeout, type UserState } from '../../machines/session.js';
 import { Agent, AgentTask, StopResponse } from '../agent/agent.js';
 import { hostOf, startActor, type Clock } from '../actors/start_actor.js';
-import { whenStopped } from '../actors/when_stopped.js';
+import { until, whenStopped } from '../actors/until.js';
 import {
   ClosedError,
   HookError,
@@ -235,15 +235,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     this.#pendingAgent = options.agent;
     this.#room = options.room;
     this.actor.send({ type: 'start' });
-    await new Promise<void>((resolve) => {
-      const check = () => {
-        if (this.state === 'starting') return;
-        subscription.unsubscribe();
-        resolve();
-      };
-      const subscription = this.actor.subscribe({ next: check, complete: check, error: check });
-      check();
-    });
+    await until(this.actor, (snapshot) => !snapshot.matches('starting'));
     if (this.state !== 'running') {
       // The session closed (or failed to start) before its agent entered: the agent exits unentered.
       this.#pendingAgent?._abandon({ hookTimeout: this.#options.agentHookTimeout, onError: (error) => this.#report(error, 'agent') });
@@ -305,19 +297,13 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     const state = this.state;
     if (state === 'idle') throw new NotStartedError('AgentSession', 'drain()');
     this.#exempt();
+    if (state === 'starting') await until(this.actor, (snapshot) => !snapshot.matches('starting'));
     this.actor.send({ type: 'drain' });
-    await new Promise<void>((resolve) => {
-      const check = () => {
-        const snapshot = this.actor.getSnapshot();
-        if (snapshot.status === 'active' && !snapshot.matches({ draining: 'drained' }) && !snapshot.matches('closing')) {
-          if (snapshot.matches('draining') || snapshot.matches('starting')) return;
-        }
-        subscription.unsubscribe();
-        resolve();
-      };
-      const subscription = this.actor.subscribe({ next: check, complete: check, error: check });
-      check();
-    });
+    // Drained: past onExit and the queued speech (or already closing, or closed).
+    await until(
+      this.actor,
+      (snapshot) => !snapshot.matches('starting') && !snapshot.matches({ draining: 'exitingAgent' }) && !snapshot.matches({ draining: 'awaitingSpeech' }),
+    );
   }
 
   /** Closes the session now: speech in flight is interrupted, onExit still runs. Resolves once closed. */
