@@ -551,7 +551,6 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     this.#enter(next);
   }
 
-
   // ---- closing ----
 
   #exempt(): void {
