@@ -34,7 +34,8 @@ function resolve<T>(list: Resolver<T>[], options: ModelOptions): T | undefined {
   return undefined;
 }
 
-class OfflineSpeechModel implements OfflineStandIn {
+/** Stands in for a speech model that is not configured: the session works by text without it. */
+export class OfflineSpeechModel implements OfflineStandIn {
   readonly offline = true;
   constructor(
     readonly label: string,
@@ -48,7 +49,7 @@ export function LLM(options: ModelOptions): ChatLLM {
 }
 
 /** A speech-to-text model by name. */
-export function STT(options: ModelOptions): SpeechToText {
+export function STT(options: ModelOptions): SpeechToText | OfflineSpeechModel {
   return (
     resolve(providers.stt, options) ??
     new OfflineSpeechModel(`offline (${options.model})`, `STT ${options.model}: offline stand-in — type your turns instead of speaking`)
@@ -56,7 +57,7 @@ export function STT(options: ModelOptions): SpeechToText {
 }
 
 /** A text-to-speech model by name. */
-export function TTS(options: ModelOptions): TextToSpeech {
+export function TTS(options: ModelOptions): TextToSpeech | OfflineSpeechModel {
   return (
     resolve(providers.tts, options) ??
     new OfflineSpeechModel(`offline (${options.model})`, `TTS ${options.model}: offline stand-in — the agent's speech is shown as text`)

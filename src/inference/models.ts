@@ -1,23 +1,11 @@
 /**
- * The model slots of an AgentSession besides the LLM. In text mode (console typing, tests) a
- * session needs none of them; the voice pipeline plugs speech recognition, synthesis and voice
- * activity detection in here.
+ * The model slots of an AgentSession besides the LLM (speech recognition, synthesis and voice
+ * activity detection), and the offline stand-ins used when a provider is not configured.
  */
 
-/** Speech-to-text. */
-export interface STT {
-  readonly label: string;
-}
-
-/** Text-to-speech. */
-export interface TTS {
-  readonly label: string;
-}
-
-/** Voice activity detection. */
-export interface VAD {
-  readonly label: string;
-}
+export type { STT } from '../stt/stt.js';
+export type { TTS } from '../tts/tts.js';
+export type { VAD } from '../vad/vad.js';
 
 /** A model that is not connected to anything, and says so. */
 export interface OfflineStandIn {

@@ -2,7 +2,10 @@
  * The room an agent joins, as far as voxstate needs it. LocalRoom implements it in process (console
  * mode, tests); a LiveKit room implements it over the network.
  */
+import type { AudioFrame } from '../audio/audio_frame.js';
 import type { EventEmitter } from '../events/emitter.js';
+
+export type { AudioFrame };
 
 /** What a participant is, as LiveKit's ParticipantKind. */
 export type ParticipantKind = 'standard' | 'sip' | 'connector' | 'agent' | 'ingress' | 'egress';
@@ -20,13 +23,6 @@ export interface Participant {
 /** Another participant of the room, seen from the agent. */
 export type RemoteParticipant = Participant;
 
-/** 16-bit PCM audio, interleaved. */
-export interface AudioFrame {
-  readonly data: Int16Array;
-  readonly sampleRate: number;
-  readonly channels: number;
-  readonly samplesPerChannel: number;
-}
 
 export interface AudioTrack {
   readonly sid: string;

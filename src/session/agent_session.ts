@@ -25,7 +25,7 @@ import {
   type ListenerError,
 } from '../errors.js';
 import { EventEmitter } from '../events/emitter.js';
-import type { STT, TTS, VAD } from '../inference/models.js';
+import type { OfflineStandIn, STT, TTS, VAD } from '../inference/models.js';
 import { currentJobContext } from '../job/job_scope.js';
 import { ChatContext, type ChatMessage } from '../llm/chat_context.js';
 import type { LLM, ToolChoice } from '../llm/llm.js';
@@ -41,8 +41,10 @@ import { RoomIO } from './room_io.js';
 
 export interface AgentSessionOptions<UserData = unknown> {
   llm?: LLM;
-  stt?: STT;
-  tts?: TTS;
+  /** Speech recognition; an offline stand-in (no credentials) leaves the session text-only. */
+  stt?: STT | OfflineStandIn;
+  /** Speech synthesis; an offline stand-in leaves the agent's speech as text. */
+  tts?: TTS | OfflineStandIn;
   vad?: VAD;
   userData?: UserData;
   /** Most LLM steps one user turn may take through tool calls (default 3). */
@@ -112,8 +114,8 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   readonly history = new ChatContext();
   readonly userData: UserData;
   llm: LLM | undefined;
-  stt: STT | undefined;
-  tts: TTS | undefined;
+  stt: STT | OfflineStandIn | undefined;
+  tts: TTS | OfflineStandIn | undefined;
   vad: VAD | undefined;
   readonly input: UserInput;
   readonly #options: Required<Pick<AgentSessionOptions, 'maxToolSteps' | 'agentHookTimeout'>>;

@@ -1,0 +1,53 @@
+/** What models measure about themselves, in ms everywhere, reported as `metrics_collected`. */
+
+export interface LLMMetrics {
+  type: 'llm_metrics';
+  label: string;
+  requestId: string;
+  /** From the request to the first token. */
+  ttftMs: number;
+  durationMs: number;
+  cancelled: boolean;
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+  tokensPerSecond: number;
+  speechId?: string;
+  timestamp: number;
+}
+
+export interface TTSMetrics {
+  type: 'tts_metrics';
+  label: string;
+  requestId: string;
+  /** From the first text pushed to the first audio frame. */
+  ttfbMs: number;
+  durationMs: number;
+  audioDurationMs: number;
+  charactersCount: number;
+  cancelled: boolean;
+  speechId?: string;
+  timestamp: number;
+}
+
+export interface STTMetrics {
+  type: 'stt_metrics';
+  label: string;
+  requestId: string;
+  audioDurationMs: number;
+  /** Time to the final transcript for a non-streaming recognition; 0 when streaming. */
+  durationMs: number;
+  streamed: boolean;
+  timestamp: number;
+}
+
+export interface VADMetrics {
+  type: 'vad_metrics';
+  label: string;
+  idleTimeMs: number;
+  inferenceDurationTotalMs: number;
+  inferenceCount: number;
+  timestamp: number;
+}
+
+export type ModelMetrics = LLMMetrics | TTSMetrics | STTMetrics | VADMetrics;
