@@ -27,7 +27,7 @@ import {
 import { EventEmitter } from '../events/emitter.js';
 import type { OfflineStandIn, STT, TTS, VAD } from '../inference/models.js';
 import { currentJobContext } from '../job/job_scope.js';
-import { ChatContext, type ChatMessage } from '../llm/chat_context.js';
+import { ChatContext, type ChatItem, type ChatMessage } from '../llm/chat_context.js';
 import type { LLM, ToolChoice } from '../llm/llm.js';
 import { log } from '../log/logger.js';
 import type { Room } from '../room/room.js';
@@ -38,6 +38,8 @@ import { currentSpeech } from '../speech/speech_scope.js';
 import type { AgentSessionEvents, CloseEvent } from './events.js';
 import { runReply, type ReplyHost } from './reply.js';
 import { RoomIO } from './room_io.js';
+import { RunResult } from '../testing/run_result.js';
+import type { RunEvent } from '../testing/run_events.js';
 
 export interface AgentSessionOptions<UserData = unknown> {
   llm?: LLM;
@@ -130,6 +132,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   #roomIO: RoomIO | undefined;
   #toolsRunning = 0;
   #handoffs: Promise<void> = Promise.resolve();
+  #running = false;
   readonly #replyHost: ReplyHost;
 
   constructor(options: AgentSessionOptions<UserData> = {}) {
@@ -355,6 +358,44 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
       if (problem) this.#report(problem, 'agent');
       if (this.state === 'running') parent?.actor?.send({ type: 'resume' });
     }
+  }
+
+  /**
+   * One user turn, for tests: `userInput` as typed text, then everything the agent does about it
+   * (replies, tool calls and their outputs, handoffs and what the new agent says on entering).
+   * Resolves once all of it has finished, with the events in order.
+   */
+  async run(options: { userInput: string }): Promise<RunResult> {
+    if (this.#running) throw new VoxstateError('nested_run', 'nested runs are not supported: await the previous run first');
+    if (this.state !== 'running') throw this.state === 'idle' ? new NotStartedError('AgentSession', 'run()') : new ClosedError('AgentSession', 'run()', this.state);
+    this.#running = true;
+    const speeches = new Set<SpeechHandle>();
+    const handoffs = new Set<ChatItem>();
+    const onSpeech = (event: { speechHandle: SpeechHandle }) => speeches.add(event.speechHandle);
+    const onItem = (event: { item: ChatItem }) => {
+      if (event.item.type === 'agent_handoff') handoffs.add(event.item);
+    };
+    this.on('speech_created', onSpeech);
+    this.on('conversation_item_added', onItem);
+    try {
+      await this.#userText(options.userInput);
+      // Settled when every speech of the turn has ended, no handoff is under way, and the agents
+      // it brought in have finished entering (their onEnter may speak).
+      for (let seen = -1; seen !== speeches.size + handoffs.size; ) {
+        seen = speeches.size + handoffs.size;
+        await Promise.all([...speeches].map((speech) => speech.waitForPlayout()));
+        await this.#handoffs;
+        await Promise.all(this.#agents.map((agent) => (agent.actor ? until(agent.actor, (s) => !s.matches('entering')) : undefined)));
+      }
+    } finally {
+      this.#running = false;
+      this.off('speech_created', onSpeech);
+      this.off('conversation_item_added', onItem);
+    }
+    const failed = [...speeches].find((speech) => speech.error !== undefined);
+    if (failed) throw failed.error;
+    const mine = new Set<ChatItem>([...handoffs, ...[...speeches].flatMap((speech) => speech.chatItems)]);
+    return new RunResult(this.history.items.filter((item) => mine.has(item)).map(toRunEvent));
   }
 
   protected override reportListenerError(error: ListenerError): void {
@@ -618,6 +659,10 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
       }
     }
   }
+}
+
+function toRunEvent(item: ChatItem): RunEvent {
+  return { type: item.type, item } as RunEvent;
 }
 
 function hookProblem(agent: Agent, problem: AgentMachineEmitted): VoxstateError {

@@ -11,6 +11,7 @@ import type { FunctionTool } from '../llm/function_tool.js';
 import type { ChatChunk, LLM, ToolChoice } from '../llm/llm.js';
 import type { SpeechHandle } from '../speech/speech_handle.js';
 import { runInSpeech } from '../speech/speech_scope.js';
+import { toolMock } from '../testing/mock_tools.js';
 
 export interface ReplyHost {
   readonly history: ChatContext;
@@ -108,9 +109,11 @@ async function execute(host: ReplyHost, agent: Agent, speech: SpeechHandle, call
   const checked = tool.parameters.check(raw, '');
   if (!checked.ok) return failure(host, new ToolArgumentsError(call.name, checked.problem));
   try {
+    const execute = (toolMock(agent, call.name) ?? tool.execute) as FunctionTool<unknown, unknown>['execute'];
     const value = await runInSpeech(speech, () =>
-      tool.execute(checked.value, { session: host.session, callId: call.callId, signal: speech.signal }),
+      execute(checked.value, { session: host.session, callId: call.callId, signal: speech.signal }),
     );
+    if (value instanceof Error) throw value;
     if (value instanceof Agent) return { output: '', isError: false, handoff: value, replyRequired: false };
     if (value === undefined || value === null) return { output: '', isError: false, replyRequired: false };
     return { output: typeof value === 'string' ? value : JSON.stringify(value), isError: false, replyRequired: true };

@@ -1,0 +1,143 @@
+/** The testing API: session.run({ userInput }) and its expectations, mockTools. */
+import { describe, expect, it } from 'vitest';
+import { Agent, AgentSession, functionTool, p, VoxstateError, type SpeechHandle } from '../../src/index.js';
+import { mockTools, RunAssertionError } from '../../src/testing/index.js';
+import { GoodbyeAgent } from '../../examples/exit_message.js';
+import { SimpleAgent } from '../../examples/basic_event.js';
+import { ScriptedLLM } from '../support/scripted_llm.js';
+
+class WeatherAgent extends Agent {
+  constructor() {
+    super({ instructions: 'You tell the weather.' });
+  }
+  override tools = {
+    get_weather: functionTool({
+      description: 'The weather in a city',
+      parameters: p.object({ city: p.string() }),
+      execute: async ({ city }) => `sunny in ${city}`,
+    }),
+    transfer: functionTool({ description: 'Hand over to the billing agent', execute: () => new Agent({ instructions: 'billing', id: 'billing' }) }),
+  };
+}
+
+async function session(agent: Agent, llm: ScriptedLLM) {
+  const s = new AgentSession({ llm });
+  await s.start({ agent });
+  return s;
+}
+
+describe('session.run', () => {
+  it('returns the turn’s events in order, with expectations over them', async () => {
+    const llm = new ScriptedLLM([{ toolCalls: [{ name: 'get_weather', arguments: { city: 'Paris' } }] }, { text: 'It is sunny in Paris.' }]);
+    const s = await session(new WeatherAgent(), llm);
+    const result = await s.run({ userInput: 'Weather in Paris?' });
+    result.expect.nextEvent().isFunctionCall({ name: 'get_weather', args: { city: 'Paris' } });
+    result.expect.nextEvent().isFunctionCallOutput({ output: 'sunny in Paris', isError: false });
+    result.expect.nextEvent().isMessage({ role: 'assistant', content: 'It is sunny in Paris.' });
+    result.expect.noMoreEvents();
+    result.expect.containsFunctionCall({ name: 'get_weather' });
+  });
+
+  it('failures show the event timeline with a marker', async () => {
+    const s = await session(new WeatherAgent(), new ScriptedLLM([{ text: 'Hello.' }]));
+    const result = await s.run({ userInput: 'hi' });
+    let error: unknown;
+    try {
+      result.expect.nextEvent().isFunctionCall({ name: 'get_weather' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(RunAssertionError);
+    expect(String((error as Error).message)).toBe(
+      'event [0] (message assistant: "Hello."): expected a function call\nevents:\n>>> [0] message assistant: "Hello."',
+    );
+    expect(() => result.expect.skipNext(2)).toThrow('cannot skip 2');
+    expect(() => result.expect.at(0).isMessage({ role: 'user' })).toThrow('expected role user');
+  });
+
+  it('follows handoffs: the handoff and what the new agent says on entering belong to the run', async () => {
+    class Billing extends Agent {
+      constructor() {
+        super({ instructions: 'billing', id: 'billing' });
+      }
+      override async onEnter() {
+        await Promise.resolve();
+        this.session.say('Billing here.');
+      }
+    }
+    class Front extends Agent {
+      constructor() {
+        super({ instructions: 'front' });
+      }
+      override tools = { transfer: functionTool({ description: 'to billing', execute: () => new Billing() }) };
+    }
+    const s = await session(new Front(), new ScriptedLLM([{ toolCalls: [{ name: 'transfer' }] }]));
+    const result = await s.run({ userInput: 'I have a billing question' });
+    result.expect.nextEvent().isFunctionCall({ name: 'transfer' });
+    result.expect.nextEvent().isFunctionCallOutput();
+    result.expect.nextEvent().isAgentHandoff({ newAgentId: 'billing' });
+    result.expect.nextEvent().isMessage({ role: 'assistant', content: 'Billing here.' });
+    result.expect.noMoreEvents();
+  });
+
+  it('mockTools replaces a tool for a class (the LLM still sees the real one), and a mock returning an Error fails the tool', async () => {
+    const llm = new ScriptedLLM([
+      { toolCalls: [{ name: 'get_weather', arguments: { city: 'Oslo' } }] },
+      { text: 'ok' },
+      { toolCalls: [{ name: 'get_weather', arguments: { city: 'Rome' } }] },
+      { text: 'sorry' },
+    ]);
+    const s = await session(new WeatherAgent(), llm);
+    const restore = mockTools(WeatherAgent, { get_weather: () => 'snowing' });
+    try {
+      const snowy = await s.run({ userInput: 'Oslo?' });
+      snowy.expect.containsFunctionCallOutput({ output: 'snowing' });
+      expect(llm.requests[0]!.tools.map((tool) => tool.name)).toEqual(['get_weather', 'transfer']);
+      mockTools(WeatherAgent, { get_weather: () => new Error('service down') });
+      const failing = await s.run({ userInput: 'Rome?' });
+      failing.expect.containsFunctionCallOutput({ isError: true, output: 'weather_agent.tool get_weather failed: service down' });
+    } finally {
+      restore();
+    }
+  });
+
+  it('refuses nested runs and runs on a session that is not running', async () => {
+    const llm = new ScriptedLLM([{ text: 'slow', hold: true }]);
+    const s = await session(new WeatherAgent(), llm);
+    const first = s.run({ userInput: 'one' });
+    await expect(s.run({ userInput: 'two' })).rejects.toThrow('nested runs are not supported');
+    llm.release();
+    await first;
+    await s.aclose();
+    await expect(s.run({ userInput: 'three' })).rejects.toThrow(VoxstateError);
+  });
+
+  it('an LLM failure makes the run reject with it', async () => {
+    const s = await session(new WeatherAgent(), new ScriptedLLM([{ error: new Error('model unavailable') }]));
+    await expect(s.run({ userInput: 'hi' })).rejects.toThrow('model unavailable');
+  });
+});
+
+describe('the seed examples, tested with the testing API', () => {
+  it('exit_message: "end session" calls end_session, onExit says goodbye, and the session closes', async () => {
+    const s = await session(new GoodbyeAgent(), new ScriptedLLM([{ toolCalls: [{ name: 'end_session' }] }]));
+    const result = await s.run({ userInput: 'I want to stop now' });
+    result.expect.nextEvent().isFunctionCall({ name: 'end_session' });
+    result.expect.nextEvent().isMessage({ role: 'assistant', content: 'Goodbye!' });
+    result.expect.nextEvent().isFunctionCallOutput({ isError: false });
+    result.expect.noMoreEvents();
+    expect(s.state).toBe('closed');
+  });
+
+  it('basic_event: the agent greets Alice on entering, then answers', async () => {
+    const s = new AgentSession({ llm: new ScriptedLLM([{ text: 'Hi!' }]) });
+    // A SpeechHandle is awaitable (it resolves once heard), so it travels wrapped through a promise.
+    const greeting = new Promise<{ speech: SpeechHandle }>((resolve) => s.once('speech_created', (event) => resolve({ speech: event.speechHandle })));
+    await s.start({ agent: new SimpleAgent() });
+    await (await greeting).speech;
+    const result = await s.run({ userInput: 'hello' });
+    result.expect.nextEvent().isMessage({ role: 'assistant', content: 'Hi!' });
+    result.expect.noMoreEvents();
+    expect(s.history.messages().map((m) => `${m.role}: ${m.content}`)).toEqual(['assistant: Hello, Alice!', 'user: hello', 'assistant: Hi!']);
+  });
+});
