@@ -4,3 +4,4 @@ export * from './session.js';
 export * from './agent.js';
 export * from './speech.js';
 export * from './listener.js';
+export * from './user_turn.js';

@@ -54,6 +54,7 @@ export type SessionMachineEvent =
   | { type: 'close'; reason: CloseReason; drain: boolean; error?: unknown }
   | { type: 'speech.created'; speech: unknown; source: string; userInitiated: boolean }
   | { type: 'item.added'; item: unknown }
+  | { type: 'user.transcribed'; transcript: string; isFinal: boolean; language: string | undefined }
   | { type: 'error.reported'; error: unknown };
 
 export type SessionMachineEmitted =
@@ -61,6 +62,7 @@ export type SessionMachineEmitted =
   | { type: 'user_state_changed'; oldState: UserState; newState: UserState }
   | { type: 'speech_created'; speech: unknown; source: string; userInitiated: boolean }
   | { type: 'conversation_item_added'; item: unknown }
+  | { type: 'user_input_transcribed'; transcript: string; isFinal: boolean; language: string | undefined }
   | { type: 'error'; error: unknown }
   | { type: 'close'; reason: CloseReason; error: unknown };
 
@@ -126,6 +128,10 @@ export const sessionMachine = setup({
       if (event.type !== 'item.added') throw new Error(`announceItem on ${event.type}`);
       return { type: 'conversation_item_added' as const, item: event.item };
     }),
+    announceTranscript: emit(({ event }) => {
+      if (event.type !== 'user.transcribed') throw new Error(`announceTranscript on ${event.type}`);
+      return { type: 'user_input_transcribed' as const, transcript: event.transcript, isFinal: event.isFinal, language: event.language };
+    }),
     reportError: emit((_, params: { error: unknown }) => ({ type: 'error' as const, error: params.error })),
     recordCloseRequest: assign(({ context, event }) => {
       if (event.type !== 'close' || context.closeReason !== undefined) return { closeRequested: true };
@@ -157,6 +163,7 @@ export const sessionMachine = setup({
   on: {
     'speech.created': { actions: 'announceSpeech' },
     'item.added': { actions: 'announceItem' },
+    'user.transcribed': { actions: 'announceTranscript' },
     'error.reported': { actions: { type: 'reportError', params: ({ event }) => ({ error: event.error }) } },
     // Outside `running` (the agent says goodbye while draining, a speech is cut off while
     // closing) the states are only recorded; inside it, its regions take these events.

@@ -25,7 +25,9 @@ import {
   type ListenerError,
 } from '../errors.js';
 import { EventEmitter } from '../events/emitter.js';
-import type { OfflineStandIn, STT, TTS, VAD } from '../inference/models.js';
+import { isOfflineStandIn, type OfflineStandIn, type STT, type TTS, type VAD } from '../inference/models.js';
+import type { AudioFrame } from '../audio/audio_frame.js';
+import { AudioRecognition } from '../turn/audio_recognition.js';
 import { currentJobContext } from '../job/job_scope.js';
 import { ChatContext, type ChatItem, type ChatMessage } from '../llm/chat_context.js';
 import type { LLM, ToolChoice } from '../llm/llm.js';
@@ -61,6 +63,14 @@ export interface AgentSessionOptions<UserData = unknown> {
   closeTimeout?: number;
   /** Start the reply on the final transcript, before the turn is committed. */
   preemptiveGeneration?: boolean;
+  /** ms after the user's end of speech before a transcribed turn ends (default 500). */
+  minEndpointingDelay?: number;
+  /** ms after the user's end of speech after which the turn ends regardless (default 3000). */
+  maxEndpointingDelay?: number;
+  /** ms of user speech that interrupt the agent (default 500). */
+  minInterruptionDuration?: number;
+  /** Language for speech recognition, e.g. "en". */
+  language?: string;
   /** Clock for the session's timers (XState's SimulatedClock in tests). */
   clock?: Clock;
 }
@@ -120,7 +130,10 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   tts: TTS | OfflineStandIn | undefined;
   vad: VAD | undefined;
   readonly input: UserInput;
-  readonly #options: Required<Pick<AgentSessionOptions, 'maxToolSteps' | 'agentHookTimeout'>>;
+  readonly #options: Required<
+    Pick<AgentSessionOptions, 'maxToolSteps' | 'agentHookTimeout' | 'minEndpointingDelay' | 'maxEndpointingDelay' | 'minInterruptionDuration'>
+  > &
+    Pick<AgentSessionOptions, 'language' | 'clock'>;
   readonly #scheduler: SpeechScheduler;
   readonly #agents: Agent[] = [];
   readonly #drainExempt = new Set<SpeechHandle>();
@@ -133,6 +146,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   #toolsRunning = 0;
   #handoffs: Promise<void> = Promise.resolve();
   #running = false;
+  #recognition: AudioRecognition | undefined;
   readonly #replyHost: ReplyHost;
 
   constructor(options: AgentSessionOptions<UserData> = {}) {
@@ -142,7 +156,15 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     this.tts = options.tts;
     this.vad = options.vad;
     this.userData = options.userData as UserData;
-    this.#options = { maxToolSteps: options.maxToolSteps ?? 3, agentHookTimeout: options.agentHookTimeout ?? 30_000 };
+    this.#options = {
+      maxToolSteps: options.maxToolSteps ?? 3,
+      agentHookTimeout: options.agentHookTimeout ?? 30_000,
+      minEndpointingDelay: options.minEndpointingDelay ?? 500,
+      maxEndpointingDelay: options.maxEndpointingDelay ?? 3_000,
+      minInterruptionDuration: options.minInterruptionDuration ?? 500,
+      language: options.language,
+      clock: options.clock,
+    };
     this.#closed = new Promise((resolve) => (this.#resolveClosed = resolve));
     this.#scheduler = new SpeechScheduler(
       () => this.#refreshAgentState(),
@@ -398,6 +420,56 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     return new RunResult(this.history.items.filter((item) => mine.has(item)).map(toRunEvent));
   }
 
+  /**
+   * Listens to the user's audio: frames go to the VAD and the STT on their streams, and the
+   * user-turn statechart decides when the user has finished; the turn then goes on as typed text
+   * would. Resolves when `frames` ends. Needs a VAD or an STT that is not an offline stand-in.
+   */
+  listen(frames: AsyncIterable<AudioFrame>): Promise<void> {
+    const state = this.state;
+    if (state === 'idle') throw new NotStartedError('AgentSession', 'listen()');
+    if (state !== 'running' && state !== 'starting') throw new ClosedError('AgentSession', 'listen()', state);
+    this.#recognition ??= this.#recognize();
+    return this.#recognition.consume(frames);
+  }
+
+  #recognize(): AudioRecognition {
+    const stt = this.stt && !isOfflineStandIn(this.stt) ? (this.stt as STT) : undefined;
+    if (!this.vad && !stt) throw new VoxstateError('no_audio_models', 'listen() needs a VAD or an STT (not an offline stand-in)');
+    let interrupted = false;
+    return new AudioRecognition(
+      {
+        speechStarted: () => {
+          interrupted = false;
+          this.input.speechStarted();
+        },
+        speechEnded: () => this.input.speechEnded(),
+        speaking: (event) => {
+          // Speech long enough interrupts the agent at once, if its speech allows it.
+          if (interrupted || event.speechDurationMs < this.#options.minInterruptionDuration) return;
+          const current = this.#scheduler.current;
+          if (current && !current.done && current.allowInterruptions) {
+            interrupted = true;
+            current.interrupt();
+          }
+        },
+        transcribed: (transcript, isFinal, language) => this.actor.send({ type: 'user.transcribed', transcript, isFinal, language }),
+        turnCompleted: (transcript) => {
+          this.#userText(transcript).catch((error: unknown) => this.#report(error, 'input'));
+        },
+        error: (error, source) => this.#report(error, source),
+      },
+      {
+        ...(this.vad ? { vad: this.vad } : {}),
+        ...(stt ? { stt } : {}),
+        minEndpointingDelay: this.#options.minEndpointingDelay,
+        maxEndpointingDelay: this.#options.maxEndpointingDelay,
+        ...(this.#options.language ? { language: this.#options.language } : {}),
+        ...(this.#options.clock ? { clock: this.#options.clock } : {}),
+      },
+    );
+  }
+
   protected override reportListenerError(error: ListenerError): void {
     this.emit('error', { type: 'error', error, source: 'listener', createdAt: Date.now() });
   }
@@ -411,6 +483,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
       // Listen before connecting, so nothing said right after the connection is missed.
       this.#roomIO = new RoomIO(room, {
         userText: (text) => this.#userText(text),
+        ...(this.vad || (this.stt && !isOfflineStandIn(this.stt)) ? { userAudio: (frames: AsyncIterable<AudioFrame>) => this.listen(frames) } : {}),
         participantLeft: () => this.shutdown({ drain: false, reason: 'participant_disconnected' }),
         report: (error, source) => this.#report(error, source),
       });
@@ -436,6 +509,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
 
   async #release(): Promise<void> {
     this.#interruptAll();
+    await this.#recognition?.close();
     await this.#scheduler.settled(this.#drainExempt);
     this.#roomIO?.close();
     await this.#output?.close?.();
@@ -639,6 +713,15 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
         return;
       case 'conversation_item_added':
         this.emit('conversation_item_added', { type: 'conversation_item_added', item: event.item as never, createdAt });
+        return;
+      case 'user_input_transcribed':
+        this.emit('user_input_transcribed', {
+          type: 'user_input_transcribed',
+          transcript: event.transcript as string,
+          isFinal: event.isFinal as boolean,
+          language: event.language as string | undefined,
+          createdAt,
+        });
         return;
       case 'error': {
         const report = event.error as { error?: unknown; source?: string };

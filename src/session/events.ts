@@ -35,6 +35,14 @@ export interface ConversationItemAddedEvent {
   createdAt: number;
 }
 
+export interface UserInputTranscribedEvent {
+  type: 'user_input_transcribed';
+  transcript: string;
+  isFinal: boolean;
+  language: string | undefined;
+  createdAt: number;
+}
+
 export interface ErrorEvent {
   type: 'error';
   error: VoxstateError;
@@ -55,6 +63,7 @@ export type AgentSessionEvents = {
   user_state_changed: (event: UserStateChangedEvent) => void;
   speech_created: (event: SpeechCreatedEvent) => void;
   conversation_item_added: (event: ConversationItemAddedEvent) => void;
+  user_input_transcribed: (event: UserInputTranscribedEvent) => void;
   error: (event: ErrorEvent) => void;
   close: (event: CloseEvent) => void;
 };

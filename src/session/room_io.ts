@@ -3,10 +3,21 @@
  * speech goes to the room, and the session closes when the linked participant leaves.
  */
 import { log } from '../log/logger.js';
-import { CHAT_TOPIC, DEFAULT_PARTICIPANT_KINDS, type RemoteParticipant, type Room, type RoomEvents, type TextInfo } from '../room/room.js';
+import type { AudioFrame } from '../audio/audio_frame.js';
+import {
+  CHAT_TOPIC,
+  DEFAULT_PARTICIPANT_KINDS,
+  type AudioTrack,
+  type RemoteParticipant,
+  type Room,
+  type RoomEvents,
+  type TextInfo,
+} from '../room/room.js';
 
 export interface RoomIOHost {
   userText(text: string): Promise<unknown>;
+  /** The linked participant's audio; undefined when the session cannot listen (no VAD or STT). */
+  userAudio?(frames: AsyncIterable<AudioFrame>): Promise<unknown>;
   participantLeft(): void;
   report(error: unknown, source: string): void;
 }
@@ -22,6 +33,7 @@ export class RoomIO {
     room.on('participantConnected', this.#onJoin);
     room.on('participantDisconnected', this.#onLeave);
     room.on('textReceived', this.#onText);
+    room.on('trackSubscribed', this.#onTrack);
   }
 
   /** The identity of the participant the session talks with. */
@@ -33,7 +45,14 @@ export class RoomIO {
     this.room.off('participantConnected', this.#onJoin);
     this.room.off('participantDisconnected', this.#onLeave);
     this.room.off('textReceived', this.#onText);
+    this.room.off('trackSubscribed', this.#onTrack);
   }
+
+  readonly #onTrack: RoomEvents['trackSubscribed'] = (track: AudioTrack, participant: RemoteParticipant) => {
+    this.#onJoin(participant);
+    if (participant.identity !== this.#linked || !this.host.userAudio) return;
+    this.host.userAudio(track.frames()).catch((error: unknown) => this.host.report(error, 'input'));
+  };
 
   readonly #onJoin: RoomEvents['participantConnected'] = (participant: RemoteParticipant) => {
     if (this.#linked === undefined && DEFAULT_PARTICIPANT_KINDS.includes(participant.kind)) {

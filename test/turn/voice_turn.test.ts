@@ -1,0 +1,98 @@
+/** Spoken turns on virtual time: VAD and STT drive the user's state and decide the end of the turn. */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Agent, AgentSession, type AgentSessionEvents } from '../../src/index.js';
+import { FakeUser } from '../../src/testing/fake_user.js';
+import { ScriptedLLM } from '../support/scripted_llm.js';
+import { ScriptedOutput } from '../support/scripted_output.js';
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+async function voiceSession(replies: ConstructorParameters<typeof ScriptedLLM>[0] = [], options: Partial<{ minEndpointingDelay: number; maxEndpointingDelay: number }> = {}) {
+  const user = new FakeUser();
+  const llm = new ScriptedLLM(replies);
+  const session = new AgentSession({ vad: user.vad, stt: user.stt, llm, ...options });
+  const output = new ScriptedOutput();
+  session.output = output;
+  const log: string[] = [];
+  const record = <E extends keyof AgentSessionEvents>(name: E, describe: (...args: Parameters<AgentSessionEvents[E]>) => string) =>
+    session.on(name, ((...args: Parameters<AgentSessionEvents[E]>) => void log.push(describe(...args))) as unknown as AgentSessionEvents[E]);
+  record('user_state_changed', (e) => `user ${e.newState}`);
+  record('agent_state_changed', (e) => `agent ${e.newState}`);
+  record('user_input_transcribed', (e) => `${e.isFinal ? 'final' : 'interim'}: ${e.transcript}`);
+  await session.start({ agent: new Agent({ instructions: 'x' }) });
+  void session.listen(user.audio());
+  return { user, llm, session, output, log };
+}
+
+describe('a spoken turn', () => {
+  it('ends minEndpointingDelay after the end of speech, with the final transcript, and gets a reply', async () => {
+    const { user, llm, session, output, log } = await voiceSession([{ text: 'It is noon.' }]);
+    void user.say('what time is it', { durationMs: 900, sttDelayMs: 200 });
+    await vi.advanceTimersByTimeAsync(930);
+    expect(session.userState).toBe('listening');
+    await vi.advanceTimersByTimeAsync(450);
+    expect(llm.requests).toHaveLength(0); // 480 ms after the end of speech: not yet
+    await vi.advanceTimersByTimeAsync(30);
+    expect(llm.requests).toHaveLength(1);
+    await output.finish();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(session.history.messages().map((m) => `${m.role}: ${m.content}`)).toEqual(['user: what time is it', 'assistant: It is noon.']);
+    expect(log.filter((line) => line.startsWith('user'))).toEqual(['user speaking', 'user listening']);
+    expect(log).toContain('final: what time is it');
+    expect(log.some((line) => line.startsWith('interim:'))).toBe(true);
+  });
+
+  it('waits for a late final transcript, up to maxEndpointingDelay', async () => {
+    const { user, llm } = await voiceSession([{ text: 'ok' }]);
+    void user.say('slow network', { durationMs: 640, sttDelayMs: 1_200 });
+    await vi.advanceTimersByTimeAsync(640 + 1_100);
+    expect(llm.requests).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(150);
+    expect(llm.requests).toHaveLength(1);
+  });
+
+  it('drops a turn with no words after maxEndpointingDelay (a cough is not a turn)', async () => {
+    const { user, llm, session } = await voiceSession([{ text: 'ok' }]);
+    void user.say('', { durationMs: 320, noWords: true });
+    await vi.advanceTimersByTimeAsync(4_000);
+    expect(llm.requests).toHaveLength(0);
+    expect(session.history.items).toEqual([]);
+  });
+
+  it('speech resuming during endpointing continues the same turn', async () => {
+    const { user, llm, session } = await voiceSession([{ text: 'ok' }]);
+    void user.say('I would like', { durationMs: 640, sttDelayMs: 100 });
+    await vi.advanceTimersByTimeAsync(640 + 300);
+    void user.say('a coffee', { durationMs: 640, sttDelayMs: 100 });
+    await vi.advanceTimersByTimeAsync(640 + 600);
+    expect(llm.requests).toHaveLength(1);
+    expect(session.history.messages()[0]!.content).toBe('I would like a coffee');
+  });
+
+  it('user speech longer than minInterruptionDuration interrupts the agent at that moment', async () => {
+    const { user, session, output } = await voiceSession();
+    const speech = session.say('a long story about everything');
+    await output.untilPlaying();
+    void user.say('stop', { durationMs: 1_000 });
+    await vi.advanceTimersByTimeAsync(480);
+    expect(speech.interrupted).toBe(false);
+    await vi.advanceTimersByTimeAsync(40);
+    expect(speech.interrupted).toBe(true);
+    expect(session.history.messages()[0]).toMatchObject({ role: 'assistant', interrupted: true });
+  });
+
+  it('speech that does not allow interruptions is not interrupted, and the user is still heard', async () => {
+    const { user, session, output } = await voiceSession([{ text: 'Go on.' }]);
+    const speech = session.say('please listen to this', { allowInterruptions: false });
+    await output.untilPlaying();
+    void user.say('hey', { durationMs: 1_000 });
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(speech.interrupted).toBe(false);
+    expect(session.history.messages().map((m) => m.content)).toContain('hey');
+  });
+});
