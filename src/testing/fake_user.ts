@@ -28,13 +28,25 @@ export interface SayOptions {
   noWords?: boolean;
 }
 
+/** The open streams of a fake model: what the script says reaches every one of them; audio pushed in is ignored. */
 class Streams<T> {
   readonly open = new Set<EventChannel<T>>();
-  create(): EventChannel<T> {
+
+  stream() {
     const channel = new EventChannel<T>(() => this.open.delete(channel));
     this.open.add(channel);
-    return channel;
+    return {
+      [Symbol.asyncIterator]: () => channel[Symbol.asyncIterator](),
+      pushFrame: () => {},
+      flush: () => {},
+      endInput: () => channel.end(),
+      close: async () => {
+        channel.close();
+        this.open.delete(channel);
+      },
+    };
   }
+
   push(value: T): void {
     for (const channel of this.open) channel.push(value);
   }
@@ -54,16 +66,7 @@ class FakeVAD extends Model implements VAD {
   readonly streams = new Streams<VADEvent>();
 
   stream(): VADStream {
-    const channel = this.streams.create();
-    return Object.assign(channel, {
-      pushFrame: () => {},
-      flush: () => {},
-      endInput: () => channel.end(),
-      close: async () => {
-        channel.close();
-        this.streams.open.delete(channel);
-      },
-    });
+    return this.streams.stream();
   }
 }
 
@@ -79,16 +82,7 @@ class FakeSTT extends Model implements STT {
   }
 
   stream(): SpeechStream {
-    const channel = this.streams.create();
-    return Object.assign(channel, {
-      pushFrame: () => {},
-      flush: () => {},
-      endInput: () => channel.end(),
-      close: async () => {
-        channel.close();
-        this.streams.open.delete(channel);
-      },
-    });
+    return this.streams.stream();
   }
 }
 
