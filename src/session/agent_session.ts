@@ -32,7 +32,9 @@ import { currentJobContext } from '../job/job_scope.js';
 import { ChatContext, type ChatItem, type ChatMessage } from '../llm/chat_context.js';
 import type { LLM, ToolChoice } from '../llm/llm.js';
 import { log } from '../log/logger.js';
-import type { Room } from '../room/room.js';
+import { TRANSCRIPTION_TOPIC, type Room } from '../room/room.js';
+import type { AudioOutput } from '../audio/audio_output.js';
+import { VoiceOutput } from '../speech/voice_output.js';
 import { SpeechHandle, type SpeechSource } from '../speech/speech_handle.js';
 import { HistoryOnlyOutput, RoomTextOutput, type Playout, type SpeechOutput } from '../speech/speech_output.js';
 import { SpeechScheduler, type SpeechTask } from '../speech/speech_scheduler.js';
@@ -71,6 +73,8 @@ export interface AgentSessionOptions<UserData = unknown> {
   minInterruptionDuration?: number;
   /** Language for speech recognition, e.g. "en". */
   language?: string;
+  /** Where the agent's audio goes; with a TTS (not an offline stand-in), speech is spoken there. */
+  audioOutput?: AudioOutput;
   /** Clock for the session's timers (XState's SimulatedClock in tests). */
   clock?: Clock;
 }
@@ -133,7 +137,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   readonly #options: Required<
     Pick<AgentSessionOptions, 'maxToolSteps' | 'agentHookTimeout' | 'minEndpointingDelay' | 'maxEndpointingDelay' | 'minInterruptionDuration'>
   > &
-    Pick<AgentSessionOptions, 'language' | 'clock'>;
+    Pick<AgentSessionOptions, 'language' | 'clock' | 'audioOutput'>;
   readonly #scheduler: SpeechScheduler;
   readonly #agents: Agent[] = [];
   readonly #drainExempt = new Set<SpeechHandle>();
@@ -164,6 +168,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
       minInterruptionDuration: options.minInterruptionDuration ?? 500,
       language: options.language,
       clock: options.clock,
+      audioOutput: options.audioOutput,
     };
     this.#closed = new Promise((resolve) => (this.#resolveClosed = resolve));
     this.#scheduler = new SpeechScheduler(
@@ -487,11 +492,25 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
         participantLeft: () => this.shutdown({ drain: false, reason: 'participant_disconnected' }),
         report: (error, source) => this.#report(error, source),
       });
-      this.#output ??= new RoomTextOutput(room);
+      if (!this.#output && !this.#voiceOutput()) this.#output = new RoomTextOutput(room);
       if (job && job.room === room) await job.connect();
       else if (!room.isConnected) await room.connect();
     }
+    this.#output ??= this.#voiceOutput();
     job?._registerSession(this);
+  }
+
+  /** Spoken output, when the session has a TTS and somewhere to play audio. */
+  #voiceOutput(): SpeechOutput | undefined {
+    const tts = this.tts && !isOfflineStandIn(this.tts) ? (this.tts as TTS) : undefined;
+    const audio = this.#options.audioOutput;
+    if (!tts || !audio) return undefined;
+    return new VoiceOutput(tts, audio, (text, speechId) => {
+      // What was heard also goes to the room as its transcription.
+      this.#room?.localParticipant
+        ?.sendText(text, { topic: TRANSCRIPTION_TOPIC, attributes: { 'lk.segment_id': speechId } })
+        .catch((error: unknown) => this.#report(error, 'output'));
+    });
   }
 
   /** Exits the running agents, innermost task first; rejects with what went wrong in their onExit. */

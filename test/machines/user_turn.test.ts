@@ -23,7 +23,7 @@ const model = new TestModel<Snapshot, EventObject, unknown>(userTurnMachine as n
   // Words arrive once per turn (so the transcript stays finite); a blank transcript may come any time.
   events: (snapshot: Snapshot) => {
     const own = [...snapshot._nodes.flatMap((node) => [...node.transitions.keys()])];
-    return [...new Set(own)].flatMap((type): EventObject[] => {
+    return [...new Set(own)].flatMap((type): Array<EventObject & { text?: string }> => {
       if (type !== 'stt.final') return [{ type }];
       return snapshot.context.transcript === '' ? [{ type, text: 'hello' }, { type, text: ' ' }] : [{ type, text: ' ' }];
     });
@@ -86,7 +86,7 @@ describe('user turn machine, generated paths through a real AudioRecognition', (
             'vad.speechStarted': ({ event }) => both(event, () => vadEvent('start_of_speech')),
             'vad.speechEnded': ({ event }) => both(event, () => vadEvent('end_of_speech')),
             'stt.final': ({ event }) =>
-              both(event, () => user.stt.streams.push({ type: 'final_transcript', alternatives: [{ text: (event as { text: string }).text }] })),
+              both(event, () => user.stt.streams.push({ type: 'final_transcript', alternatives: [{ text: (event as unknown as { text: string }).text }] })),
             'xstate.after.minEndpointingDelay.userTurn.endpointing.waiting': () => wait(MIN),
             'xstate.after.remainingEndpointingDelay.userTurn.endpointing.awaitingTranscript': () => wait(MAX - MIN),
           },
