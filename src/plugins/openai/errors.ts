@@ -1,0 +1,59 @@
+/**
+ * What the openai SDK throws, as ProviderErrors. Worth retrying: HTTP 408, 409, 429 and 5xx, an
+ * error the server sent inside the stream, a connection that failed or dropped, a timeout, a
+ * malformed stream. Not: bad credentials and bad requests (other 4xx), anything else.
+ * Messages never carry the API key: OpenAI's own messages quote part of a wrong key, so key-like
+ * text is masked.
+ */
+import { APIConnectionError, APIError } from 'openai';
+import { describe } from '../../errors.js';
+import { ProviderError } from '../provider_error.js';
+
+export const PROVIDER = 'openai';
+
+export function classifyOpenAIError(error: unknown, apiKey: string): ProviderError {
+  if (error instanceof ProviderError) return error;
+  if (error instanceof APIConnectionError) {
+    return new ProviderError(PROVIDER, true, `connection failed: ${mask(describeCause(error), apiKey)}`, { cause: error });
+  }
+  if (error instanceof APIError) {
+    const status = typeof error.status === 'number' ? error.status : undefined;
+    const recoverable = status === undefined || status === 408 || status === 409 || status === 429 || status >= 500;
+    const what = status === undefined ? 'the server reported an error in the stream' : `HTTP ${status}`;
+    return new ProviderError(PROVIDER, recoverable, `${what}: ${mask(serverMessage(error), apiKey)}`, { cause: error, status });
+  }
+  if (error instanceof SyntaxError) {
+    return new ProviderError(PROVIDER, true, `malformed stream data: ${error.message}`, { cause: error });
+  }
+  if (isDroppedConnection(error)) {
+    return new ProviderError(PROVIDER, true, `connection dropped: ${mask(describeCause(error), apiKey)}`, { cause: error });
+  }
+  return new ProviderError(PROVIDER, false, mask(describe(error), apiKey), { cause: error });
+}
+
+/** The server's own words, without the status the SDK puts in front. */
+function serverMessage(error: APIError): string {
+  const body = error.error as { message?: unknown } | undefined;
+  if (body && typeof body.message === 'string' && body.message !== '') return body.message;
+  return error.message.replace(/^\d{3}\s+/, '') || 'no details';
+}
+
+/** undici's "terminated" (the body stopped) and socket errors. */
+function isDroppedConnection(error: unknown): error is Error {
+  if (!(error instanceof Error)) return false;
+  const code = (error.cause as { code?: unknown } | undefined)?.code ?? (error as { code?: unknown }).code;
+  return error.message === 'terminated' || (typeof code === 'string' && /^(UND_ERR_|ECONN|EPIPE|ETIMEDOUT)/.test(code));
+}
+
+function describeCause(error: Error): string {
+  const cause = error.cause instanceof Error ? error.cause : undefined;
+  const inner = cause?.cause instanceof Error ? cause.cause : undefined;
+  return [error.message, cause?.message, inner?.message].filter(Boolean).join(': ');
+}
+
+/** The key itself, and anything that looks like an OpenAI key ("sk-…"), masked. */
+export function mask(text: string, apiKey: string): string {
+  let out = apiKey.length >= 4 ? text.split(apiKey).join('***') : text;
+  out = out.replace(/\bsk-[A-Za-z0-9_*-]{4,}/g, 'sk-***');
+  return out;
+}
