@@ -35,5 +35,7 @@ export { startStatelyInspector, type StatelyInspector, type StatelyInspectorOpti
 export { OfflineLLM } from './inference/offline_llm.js';
 export type { STT, TTS, VAD, OfflineStandIn } from './inference/models.js';
 export * as inference from './inference/index.js';
+// Provider plugins register themselves with `inference` when imported.
+export * as openai from './plugins/openai/index.js';
 export * as cli from './cli/index.js';
 export { runConsole, type ConsoleOptions } from './console/console.js';

@@ -1,11 +1,12 @@
 /** The main job, as a user runs it: `npm start` is `tsx examples/basic_event.ts console`. */
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { offlineEnv } from '../support/offline.js';
 
 function start(args: string[]) {
   const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
     cwd: new URL('../..', import.meta.url),
-    env: { ...process.env, LOG_LEVEL: 'warn', FORCE_COLOR: '0' },
+    env: offlineEnv({ LOG_LEVEL: 'warn', FORCE_COLOR: '0' }),
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let out = '';

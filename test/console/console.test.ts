@@ -3,6 +3,9 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runConsole } from '../../src/index.js';
 import { server } from '../../examples/basic_event.js';
+import { withoutProviderKeys } from '../support/offline.js';
+
+withoutProviderKeys();
 
 function terminal() {
   const input = new PassThrough();

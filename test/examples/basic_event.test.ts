@@ -2,6 +2,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LocalRoom, TRANSCRIPTION_TOPIC, type AgentSession } from '../../src/index.js';
 import { server, SimpleAgent } from '../../examples/basic_event.js';
+import { withoutProviderKeys } from '../support/offline.js';
+
+withoutProviderKeys();
 
 afterEach(() => {
   vi.restoreAllMocks();

@@ -2,6 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { LocalRoom, TRANSCRIPTION_TOPIC, type AgentSession } from '../../src/index.js';
 import { GoodbyeAgent, server } from '../../examples/exit_message.js';
+import { withoutProviderKeys } from '../support/offline.js';
+
+withoutProviderKeys();
 
 describe('examples/exit_message', () => {
   it('end_session drains and closes the session, and onExit says "Goodbye!" before the session ends', async () => {

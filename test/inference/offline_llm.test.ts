@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ChatContext, OfflineLLM, functionTool, inference, p, type ChatChunk } from '../../src/index.js';
+import { withoutProviderKeys } from '../support/offline.js';
+
+withoutProviderKeys();
 
 async function collect(chunks: AsyncIterable<ChatChunk>) {
   const out: ChatChunk[] = [];
