@@ -55,6 +55,7 @@ export type SessionMachineEvent =
   | { type: 'speech.created'; speech: unknown; source: string; userInitiated: boolean }
   | { type: 'item.added'; item: unknown }
   | { type: 'user.transcribed'; transcript: string; isFinal: boolean; language: string | undefined }
+  | { type: 'tools.executed'; functionCalls: unknown[]; functionCallOutputs: unknown[] }
   | { type: 'error.reported'; error: unknown };
 
 export type SessionMachineEmitted =
@@ -63,6 +64,7 @@ export type SessionMachineEmitted =
   | { type: 'speech_created'; speech: unknown; source: string; userInitiated: boolean }
   | { type: 'conversation_item_added'; item: unknown }
   | { type: 'user_input_transcribed'; transcript: string; isFinal: boolean; language: string | undefined }
+  | { type: 'function_tools_executed'; functionCalls: unknown[]; functionCallOutputs: unknown[] }
   | { type: 'error'; error: unknown }
   | { type: 'close'; reason: CloseReason; error: unknown };
 
@@ -132,6 +134,10 @@ export const sessionMachine = setup({
       if (event.type !== 'user.transcribed') throw new Error(`announceTranscript on ${event.type}`);
       return { type: 'user_input_transcribed' as const, transcript: event.transcript, isFinal: event.isFinal, language: event.language };
     }),
+    announceToolsExecuted: emit(({ event }) => {
+      if (event.type !== 'tools.executed') throw new Error(`announceToolsExecuted on ${event.type}`);
+      return { type: 'function_tools_executed' as const, functionCalls: event.functionCalls, functionCallOutputs: event.functionCallOutputs };
+    }),
     reportError: emit((_, params: { error: unknown }) => ({ type: 'error' as const, error: params.error })),
     recordCloseRequest: assign(({ context, event }) => {
       if (event.type !== 'close' || context.closeReason !== undefined) return { closeRequested: true };
@@ -164,6 +170,7 @@ export const sessionMachine = setup({
     'speech.created': { actions: 'announceSpeech' },
     'item.added': { actions: 'announceItem' },
     'user.transcribed': { actions: 'announceTranscript' },
+    'tools.executed': { actions: 'announceToolsExecuted' },
     'error.reported': { actions: { type: 'reportError', params: ({ event }) => ({ error: event.error }) } },
     // Outside `running` (the agent says goodbye while draining, a speech is cut off while
     // closing) the states are only recorded; inside it, its regions take these events.

@@ -29,7 +29,7 @@ import { isOfflineStandIn, type OfflineStandIn, type STT, type TTS, type VAD } f
 import type { AudioFrame } from '../audio/audio_frame.js';
 import { AudioRecognition } from '../turn/audio_recognition.js';
 import { currentJobContext } from '../job/job_scope.js';
-import { ChatContext, type ChatItem, type ChatMessage } from '../llm/chat_context.js';
+import { ChatContext, type ChatItem, type ChatMessage, type FunctionCall, type FunctionCallOutput } from '../llm/chat_context.js';
 import type { LLM, ToolChoice } from '../llm/llm.js';
 import { log } from '../log/logger.js';
 import { TRANSCRIPTION_TOPIC, type Room } from '../room/room.js';
@@ -208,6 +208,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
         this.#toolsRunning += delta;
         this.#refreshAgentState();
       },
+      toolsExecuted: (functionCalls, functionCallOutputs) => this.actor.send({ type: 'tools.executed', functionCalls, functionCallOutputs }),
       scheduleToolResponse: (parent) => {
         if (this.state === 'running') this.#reply({}, false, parent);
       },
@@ -732,6 +733,14 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
         return;
       case 'conversation_item_added':
         this.emit('conversation_item_added', { type: 'conversation_item_added', item: event.item as never, createdAt });
+        return;
+      case 'function_tools_executed':
+        this.emit('function_tools_executed', {
+          type: 'function_tools_executed',
+          functionCalls: event.functionCalls as FunctionCall[],
+          functionCallOutputs: event.functionCallOutputs as FunctionCallOutput[],
+          createdAt,
+        });
         return;
       case 'user_input_transcribed':
         this.emit('user_input_transcribed', {

@@ -1,7 +1,7 @@
 /** The events an AgentSession emits, with LiveKit's names and payloads (durations in ms). */
 import type { AgentState, CloseReason, UserState } from '../../machines/session.js';
 import type { VoxstateError } from '../errors.js';
-import type { AgentHandoff, ChatMessage } from '../llm/chat_context.js';
+import type { AgentHandoff, ChatMessage, FunctionCall, FunctionCallOutput } from '../llm/chat_context.js';
 import type { SpeechHandle, SpeechSource } from '../speech/speech_handle.js';
 
 export type { AgentState, CloseReason, UserState };
@@ -43,6 +43,14 @@ export interface UserInputTranscribedEvent {
   createdAt: number;
 }
 
+export interface FunctionToolsExecutedEvent {
+  type: 'function_tools_executed';
+  /** The calls of one LLM step and their outputs, in call order (parallel arrays). */
+  functionCalls: FunctionCall[];
+  functionCallOutputs: FunctionCallOutput[];
+  createdAt: number;
+}
+
 export interface ErrorEvent {
   type: 'error';
   error: VoxstateError;
@@ -64,6 +72,7 @@ export type AgentSessionEvents = {
   speech_created: (event: SpeechCreatedEvent) => void;
   conversation_item_added: (event: ConversationItemAddedEvent) => void;
   user_input_transcribed: (event: UserInputTranscribedEvent) => void;
+  function_tools_executed: (event: FunctionToolsExecutedEvent) => void;
   error: (event: ErrorEvent) => void;
   close: (event: CloseEvent) => void;
 };

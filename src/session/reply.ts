@@ -6,7 +6,7 @@
  */
 import { Agent } from '../agent/agent.js';
 import { HookError, ToolArgumentsError, VoxstateError, describe } from '../errors.js';
-import type { ChatContext } from '../llm/chat_context.js';
+import type { ChatContext, FunctionCall, FunctionCallOutput } from '../llm/chat_context.js';
 import type { FunctionTool } from '../llm/function_tool.js';
 import type { ChatChunk, LLM, ToolChoice } from '../llm/llm.js';
 import type { SpeechHandle } from '../speech/speech_handle.js';
@@ -24,6 +24,8 @@ export interface ReplyHost {
   /** Adds the assistant's message (announced) at `place` in the history. */
   commitMessage(speech: SpeechHandle, content: string, interrupted: boolean, place: number): void;
   toolsRunning(delta: 1 | -1): void;
+  /** All tools of a step have run: their calls and outputs, in call order. */
+  toolsExecuted(calls: FunctionCall[], outputs: FunctionCallOutput[]): void;
   scheduleToolResponse(parent: SpeechHandle): void;
   handoff(agent: Agent): void;
   report(error: VoxstateError, source: string): void;
@@ -63,18 +65,18 @@ export async function runReply(host: ReplyHost, speech: SpeechHandle, options: R
   speech._releaseOutput();
   if (speech.interrupted || calls.length === 0) return;
 
-  for (const call of calls) speech.chatItems.push(host.history.addFunctionCall(call));
+  const functionCalls = calls.map((call) => host.history.addFunctionCall(call));
+  speech.chatItems.push(...functionCalls);
   // The tools count as running until their follow-up is scheduled, so the agent stays thinking
   // from the tool call to the reply about its result.
   host.toolsRunning(1);
   try {
     const results = await Promise.all(calls.map((call) => execute(host, agent, speech, call)));
-    results.forEach((result, i) => {
-      const call = calls[i]!;
-      speech.chatItems.push(
-        host.history.addFunctionCallOutput({ callId: call.callId, name: call.name, output: result.output, isError: result.isError }),
-      );
-    });
+    const functionCallOutputs = results.map((result, i) =>
+      host.history.addFunctionCallOutput({ callId: calls[i]!.callId, name: calls[i]!.name, output: result.output, isError: result.isError }),
+    );
+    speech.chatItems.push(...functionCallOutputs);
+    host.toolsExecuted(functionCalls, functionCallOutputs);
     // The handoff is decided in call order, whatever order the tools finished in.
     const handoffs = results.filter((result) => result.handoff !== undefined);
     if (handoffs.length > 1) {
