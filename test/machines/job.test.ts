@@ -13,11 +13,18 @@
  * - job.state and the ctx events, with their payloads, are the ones the step states.
  * Each scenario ends with the job's output (job.result). The paths together take every state and
  * transition of the machine: CoverageTracker measures it from the real actors.
+ *
+ * The second part, "generated paths (xstate/graph)", does not write the paths by hand: it takes the
+ * shortest path to every (state, incoming transition) of the statechart from xstate/graph, builds a
+ * real Job for each from the path's own events, performs each event as a real action and checks the
+ * job after each step; the generated paths alone take every state and transition too (a tracker of
+ * their own). Paths the real Job cannot perform are skipped, each with the reason, and listed.
  */
 import { Writable } from 'node:stream';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { EventObject } from 'xstate';
-import { jobMachine, type JobState } from '../../machines/job.js';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { __unsafe_getAllOwnEventDescriptors, type EventObject, type InspectionEvent, type SnapshotFrom } from 'xstate';
+import { TestModel } from 'xstate/graph';
+import { jobMachine, type JobMachineContext, type JobProblem, type JobState, type ShutdownSource } from '../../machines/job.js';
 import {
   Agent,
   AgentSession,
@@ -37,6 +44,7 @@ import {
   type JobTimeouts,
   type VoxstateError,
 } from '../../src/index.js';
+import { addInspector } from '../../src/inspect/registry.js';
 import { deferred, never, type Deferred } from '../support/deferred.js';
 import { CoverageTracker } from '../support/model_coverage.js';
 import { ModelReplay } from '../support/model_replay.js';
@@ -73,12 +81,15 @@ const TIMEOUTS: JobTimeouts = {
 
 /** A LocalRoom whose disconnect() can fail or hang, as a network that does not answer. */
 class TestRoom extends LocalRoom {
-  disconnect_: 'ok' | 'reject' | 'hang' = 'ok';
+  /** 'held': disconnect() waits for `held`, which the test resolves, rejects or leaves pending. */
+  disconnect_: 'ok' | 'reject' | 'hang' | 'held' = 'ok';
+  readonly held = deferred();
   disconnects = 0;
   override async disconnect(): Promise<void> {
     this.disconnects += 1;
     if (this.disconnect_ === 'reject') throw new Error('the server hung up on us');
     if (this.disconnect_ === 'hang') return never();
+    if (this.disconnect_ === 'held') await this.held.promise;
     await super.disconnect();
   }
 }
@@ -131,7 +142,7 @@ interface Scenario {
   result: Partial<Omit<JobResult, 'errors'>> & { errors: Array<[new (...args: never[]) => VoxstateError, string?]> };
 }
 
-function build(scenario: Scenario): World {
+function build(scenario: Pick<Scenario, 'entrypoint' | 'setup'>): World {
   const room = new TestRoom({ name: 'model' });
   room.join({ identity: 'user' });
   const logStream = new Writable({
@@ -627,6 +638,431 @@ describe('job machine, through the real Job', () => {
 
   it('together the paths take every state and transition of the job machine', () => {
     const { states, transitions } = coverage.coverage();
+    expect(states.missing).toEqual([]);
+    expect(transitions.missing).toEqual([]);
+    expect(states.covered).toBe(states.total);
+    expect(transitions.covered).toBe(transitions.total);
+  });
+});
+
+// ---- generated paths (xstate/graph) ----
+//
+// The paths below are not written by hand: xstate/graph walks machines/job.ts. The events of a
+// state are its own event descriptors (the synthetic xstate.after.*, xstate.done.actor.* and
+// xstate.error.actor.* included), `shutdown` is sampled once per source and `callback.failed`
+// once. A state is keyed by its value, whether problems were recorded and whether the entrypoint
+// actor is alive (the machine spawns it on start and stops it when the grace period runs out),
+// plus the transition it came in by (event, and the state it left), so the shortest paths reach
+// every (state, incoming transition): every transition at least once.
+//
+// Each path runs on a fresh real Job whose world is built from the path: the entrypoint starts a
+// primary AgentSession whose agent's onExit waits for the test, then waits (for the test to let it
+// connect, for the signal, for the test to let it return or throw); two shutdown callbacks wait for
+// the test (one of them fails when told); leaving the room waits for the test. Each step is a real
+// action: start(), ctx.connect(), ctx.shutdown() / room.close() / job.requestShutdown() /
+// session.aclose(), releasing or rejecting what waits, or fake time advancing by exactly the delay.
+// After each step the job's snapshot right after that event (from inspection) and, once the job
+// rests, its live state, ctx.signal, ctx events and errors must be the path's.
+//
+// A step the job takes on its own needs no action only where the real world has nothing to wait
+// for: joinEntrypoints with no user code running (the job never started, or the entrypoint threw)
+// and closeSession with no open primary session; any other step that happens by itself fails.
+
+type JobSnapshot = SnapshotFrom<typeof jobMachine>;
+type GeneratedPath = ReturnType<TestModel<JobSnapshot, EventObject, unknown>['getShortestPaths']>[number];
+type PathStep = GeneratedPath['steps'][number];
+type ShutdownSample = { type: 'shutdown'; reason: string; source: ShutdownSource };
+
+/** `shutdown`, once per source, with the reason the real trigger gives. */
+const SHUTDOWN_SAMPLES: ShutdownSample[] = [
+  { type: 'shutdown', reason: 'user asked', source: 'user' }, // ctx.shutdown('user asked')
+  { type: 'shutdown', reason: 'room disconnected', source: 'room' }, // the server closes the room
+  { type: 'shutdown', reason: 'worker draining', source: 'worker' }, // job.requestShutdown('worker draining')
+  { type: 'shutdown', reason: 'session closed (user_initiated)', source: 'session' }, // the primary session's aclose()
+];
+const CALLBACK_ERROR = new Error('could not save the transcript');
+const PHASE_NAMES = {
+  entrypoint: 'entrypoint (grace period)',
+  session: 'session close',
+  callbacks: 'shutdown callbacks',
+  room: 'room disconnect',
+} as const;
+
+function labelOf(event: EventObject): string {
+  return event.type === 'shutdown' ? `shutdown(${(event as ShutdownSample).source})` : shortEventName(event.type);
+}
+
+const entrypointAlive = (snapshot: JobSnapshot) => (snapshot.children as Record<string, unknown>).entrypoint !== undefined;
+const placeOf = (snapshot: JobSnapshot) => `${JSON.stringify(snapshot.value)}${entrypointAlive(snapshot) ? ' +entrypoint' : ''}`;
+
+function generatePaths(): GeneratedPath[] {
+  const model = new TestModel<JobSnapshot, EventObject, unknown>(jobMachine as never, {
+    input: { jobId: 'job-model', ...DEFAULT_JOB_TIMEOUTS, ...TIMEOUTS },
+    events: (snapshot: JobSnapshot) =>
+      __unsafe_getAllOwnEventDescriptors(snapshot).flatMap((type): EventObject[] => {
+        if (type === 'shutdown') return SHUTDOWN_SAMPLES;
+        if (type === 'callback.failed') return [{ type, error: CALLBACK_ERROR } as EventObject];
+        return [{ type }];
+      }),
+    serializeState: (snapshot: JobSnapshot, event: EventObject | undefined, previous: JobSnapshot | undefined) =>
+      `${placeOf(snapshot)}${snapshot.context.problems.length > 0 ? ' failed' : ''}` +
+      ` via ${event ? labelOf(event) : '-'} from ${previous ? placeOf(previous) : '-'}`,
+    stateMatcher: (_snapshot: JobSnapshot, key: string) => key === '*',
+  });
+  return model.getShortestPaths();
+}
+
+/**
+ * Why the real Job cannot perform `path`, or undefined when it can. The statechart allows more
+ * than the job does in two ways:
+ * - before start() no user code has run: no entrypoint to throw or to outlast the grace period, no
+ *   session to close or whose close could hang, and nothing has connected the room, so it cannot
+ *   disconnect;
+ * - joinEntrypoints waits for the entrypoint, so once it has finished (or the entrypoint actor was
+ *   cancelled after the grace period) the entrypoint cannot throw any more; a throw while the job
+ *   waits for it reaches the job before joinEntrypoints finishes.
+ */
+function whyNotPerformable(path: GeneratedPath): string | undefined {
+  let started = false;
+  let crashed = false;
+  let source: ShutdownSource | undefined;
+  for (const [i, step] of path.steps.entries()) {
+    if (i === 0) continue;
+    const before = path.steps[i - 1]!.state;
+    const type = step.event.type;
+    if (type === 'start') started = true;
+    if (type === 'shutdown') {
+      source = (step.event as ShutdownSample).source;
+      if (!started && source === 'room')
+        return 'shutdown(room) before start(): nothing has connected the room yet, and a room only reports `disconnected` once connected';
+      if (!started && source === 'session') return 'shutdown(session) before start(): no user code has run, so there is no primary session to close';
+    }
+    if (type === 'xstate.error.actor.entrypoint') {
+      if (!started) return 'the entrypoint throwing before start(): the job never ran it';
+      if (crashed) return 'the entrypoint throwing twice: it can only throw once';
+      if (!before.matches('connecting') && !before.matches('running') && !before.matches({ shuttingDown: 'awaitingEntrypoint' }))
+        return `the entrypoint throwing in ${JSON.stringify(before.value)}: joinEntrypoints has finished, so the entrypoint has already returned or thrown (or was cancelled)`;
+      crashed = true;
+    }
+    if (type.startsWith('xstate.after.entrypointGrace.')) {
+      if (!started) return 'entrypointGrace running out before start(): no user code runs, so joinEntrypoints finishes at once';
+      if (crashed) return 'entrypointGrace running out after the entrypoint threw: no user code is left, so joinEntrypoints finishes at once';
+    }
+    if (type.startsWith('xstate.after.sessionCloseTimeout.')) {
+      if (!started) return 'sessionCloseTimeout running out before start(): no session was started, so there is nothing whose close could hang';
+      if (source === 'session') return 'sessionCloseTimeout running out after shutdown(session): the session had already closed';
+    }
+  }
+  return undefined;
+}
+
+interface JournalEntry {
+  event: EventObject;
+  snapshot: JobSnapshot;
+}
+
+/** Every event a job actor processed, with its snapshot right after it (from inspection). */
+class SnapshotJournal {
+  readonly #byActor = new WeakMap<object, JournalEntry[]>();
+  readonly #remove = addInspector((event: InspectionEvent) => {
+    if (event.type !== '@xstate.snapshot' || event.event.type === 'xstate.init' || event.event.type === 'xstate.stop') return;
+    if ((event.actorRef as { logic?: { id?: string } }).logic?.id !== jobMachine.id) return;
+    let list = this.#byActor.get(event.actorRef);
+    if (list === undefined) this.#byActor.set(event.actorRef, (list = []));
+    list.push({ event: event.event, snapshot: event.snapshot as JobSnapshot });
+  });
+
+  /** What `actor` processed since the last take, oldest first; forgets it. */
+  take(actor: object): JournalEntry[] {
+    return this.#byActor.get(actor)?.splice(0) ?? [];
+  }
+
+  stop(): void {
+    this.#remove();
+  }
+}
+
+const summarize = (context: JobMachineContext) => ({
+  state: context.state,
+  reason: context.reason,
+  source: context.source,
+  problems: context.problems.map((p) => `${p.kind}${'phase' in p ? `:${p.phase}` : ''}${'timeoutMs' in p ? ` after ${p.timeoutMs} ms` : ''}`),
+});
+
+/** The typed error the job must report for `problem`, and (part of) its message. */
+function expectedError(problem: JobProblem): [new (...args: never[]) => VoxstateError, string] {
+  switch (problem.kind) {
+    case 'crash':
+      return [EntrypointError, 'lost the plot'];
+    case 'timeout':
+      return [TimeoutError, `the job's ${PHASE_NAMES[problem.phase]} did not finish within ${problem.timeoutMs} ms`];
+    case 'failed':
+      return problem.phase === 'callbacks'
+        ? [ShutdownCallbackError, `shutdown callback #2 (failing) failed: ${CALLBACK_ERROR.message}`]
+        : [ShutdownPhaseError, `shutdown phase "${problem.phase}" failed: the server hung up on us`];
+  }
+}
+
+function expectErrors(errors: readonly VoxstateError[], problems: readonly JobProblem[], where: string): void {
+  const expected = problems.map(expectedError);
+  expect(errors.map((error) => error.constructor), `${where}: typed errors`).toEqual(expected.map(([type]) => type));
+  expected.forEach(([, message], i) => expect(errors[i]!.message, `${where}: error ${i + 1}`).toContain(message));
+}
+
+/** An agent whose onExit returns when the test says so. */
+class HeldExitAgent extends Agent {
+  constructor(private readonly exit: Deferred) {
+    super({ instructions: 'leaves when told' });
+  }
+  override onExit(): Promise<void> {
+    return this.exit.promise;
+  }
+}
+
+async function runGeneratedPath(path: GeneratedPath, journal: SnapshotJournal): Promise<void> {
+  // The world, from the path: the room is connected behind the job's back only when the path has
+  // the room disconnect while the job is still connecting (the entrypoint called
+  // ctx.room.connect() instead of ctx.connect()).
+  const connectsRoomItself = path.steps.some(
+    (step, i) => step.event.type === 'shutdown' && (step.event as ShutdownSample).source === 'room' && path.steps[i - 1]!.state.matches('connecting'),
+  );
+  let entrypointRunning = false;
+  const entrypoint = async (ctx: JobContext, w: World) => {
+    entrypointRunning = true;
+    try {
+      if (connectsRoomItself) await ctx.room.connect();
+      w.session = new AgentSession({ llm: new ScriptedLLM(), agentHookTimeout: 1e9 });
+      w.session.output = new ScriptedOutput();
+      await w.session.start({ agent: new HeldExitAgent(w.gate('onExit')) });
+      const crash = w.gate('crash').promise.then(() => {
+        throw new Error('lost the plot');
+      });
+      const aborted = new Promise<'abort'>((resolve) => ctx.signal.addEventListener('abort', () => resolve('abort'), { once: true }));
+      const first = await Promise.race([crash, aborted, w.gate('connect').promise.then(() => 'connect' as const)]);
+      if (first === 'connect') {
+        await ctx.connect();
+        await Promise.race([crash, aborted]);
+      }
+      await Promise.race([crash, w.gate('return').promise]);
+    } finally {
+      entrypointRunning = false;
+    }
+  };
+  const setup = (w: World) => {
+    w.room.disconnect_ = 'held';
+    w.ctx.addShutdownCallback(async function holding(reason) {
+      w.callbackCalls.push(`holding: ${reason}`);
+      await w.gate('callbacks').promise;
+    });
+    w.ctx.addShutdownCallback(async function failing(reason) {
+      w.callbackCalls.push(`failing: ${reason}`);
+      await w.gate('callback.fail').promise;
+    });
+  };
+
+  // What the statechart says after each step of the path. Not the path's own step states: the
+  // traversal keeps one snapshot per key, and keys abstract the context (whether problems were
+  // recorded, not which), so a step's stored snapshot may come from another route to the same key.
+  const expected: JobSnapshot[] = [];
+  {
+    const replay = new ModelReplay(jobMachine, { jobId: 'job-model', ...DEFAULT_JOB_TIMEOUTS, ...TIMEOUTS });
+    for (const [i, { event, state }] of path.steps.entries()) {
+      if (i > 0) replay.apply([event]);
+      expect(replay.snapshot.value, `the path's step ${i} against the statechart`).toEqual(state.value);
+      expected.push(replay.snapshot);
+    }
+  }
+  let stepIndex = -1;
+
+  let w!: World;
+  // Events the job handled (the statechart has a transition for them) not yet matched to a step.
+  const unmatched: JournalEntry[] = [];
+  let current: JournalEntry | undefined;
+  const collect = () => {
+    for (const entry of journal.take(w.job.actor)) {
+      const handled = w.model.snapshot.can(entry.event as never);
+      w.model.apply([entry.event]);
+      // The real actor and the statechart, given the same events, agree.
+      expect(entry.snapshot.value, `after ${labelOf(entry.event)}: the real actor against the statechart`).toEqual(w.model.snapshot.value);
+      if (handled) unmatched.push(entry);
+    }
+  };
+
+  /** A step: its real action, unless the job already took it on its own where `byItself` says why it may. */
+  const step =
+    (act: (step: PathStep) => unknown, byItself?: () => string | undefined) =>
+    async (pathStep: PathStep): Promise<void> => {
+      stepIndex += 1;
+      collect();
+      if (unmatched.length === 0) {
+        await act(pathStep);
+        await settle();
+        collect();
+      } else {
+        expect(byItself?.(), `${labelOf(pathStep.event)} happened with no action`).toBeDefined();
+      }
+      current = unmatched.shift();
+      expect(current && labelOf(current.event), `${labelOf(pathStep.event)}: the event the job received`).toBe(labelOf(pathStep.event));
+    };
+
+  const afterDelay = (type: string) =>
+    step(async () => {
+      const delay = /^xstate\.after\.([^.]+)\./.exec(type)![1] as keyof JobTimeouts;
+      const ms = TIMEOUTS[delay];
+      await vi.advanceTimersByTimeAsync(ms - 1);
+      collect();
+      expect(unmatched.map((entry) => labelOf(entry.event)), `nothing happens before ${delay} (${ms} ms) has passed`).toEqual([]);
+      await vi.advanceTimersByTimeAsync(1);
+    });
+
+  const events: Record<string, (step: PathStep) => Promise<void>> = {
+    'xstate.init': async () => {
+      stepIndex = 0;
+      w = build({ entrypoint, setup });
+      collect();
+      expect(unmatched).toEqual([]);
+      current = { event: { type: 'xstate.init' }, snapshot: w.job.actor.getSnapshot() };
+    },
+    start: step(() => w.job.start()),
+    'room.connected': step(() => w.gate('connect').resolve()),
+    shutdown: step(({ event }) => {
+      const { source, reason } = event as ShutdownSample;
+      switch (source) {
+        case 'user':
+          return w.ctx.shutdown(reason);
+        case 'worker':
+          return w.job.requestShutdown(reason);
+        case 'room':
+          return w.room.close('room deleted');
+        case 'session':
+          w.gate('onExit').resolve();
+          void w.session!.aclose();
+          return;
+        default:
+          throw new Error(`no real shutdown from ${source}`);
+      }
+    }),
+    'xstate.error.actor.entrypoint': step(() => w.gate('crash').resolve()),
+    'xstate.done.actor.joinEntrypoints': step(
+      () => w.gate('return').resolve(),
+      () => (entrypointRunning ? undefined : 'no user code is running'),
+    ),
+    'xstate.done.actor.closeSession': step(
+      () => w.gate('onExit').resolve(),
+      () => (w.session === undefined || w.session.state === 'closed' ? 'no open primary session' : undefined),
+    ),
+    'callback.failed': step(() => w.gate('callback.fail').reject(CALLBACK_ERROR)),
+    'xstate.done.actor.runShutdownCallbacks': step(() => {
+      w.gate('callbacks').resolve();
+      if (!w.gate('callback.fail').settled) w.gate('callback.fail').resolve();
+    }),
+    'xstate.done.actor.disconnectRoom': step(() => w.room.held.resolve()),
+    'xstate.error.actor.disconnectRoom': step(() => w.room.held.reject(new Error('the server hung up on us'))),
+  };
+  for (const { event } of path.steps) {
+    if (event.type.startsWith('xstate.after.')) events[event.type] = afterDelay(event.type);
+    expect(events[event.type], `a real action for ${event.type}`).toBeDefined();
+  }
+
+  const checkState = (pathState: JobSnapshot) => {
+    const state = expected[stepIndex]!;
+    expect(state.value).toEqual(pathState.value);
+    const where = `in ${JSON.stringify(state.value)}`;
+    const real = current!.snapshot;
+    expect(real.value, `${where}: the job's state value`).toEqual(state.value);
+    expect(real.status, `${where}: the job's status`).toBe(state.status);
+    expect(summarize(real.context), `${where}: the job's context`).toEqual(summarize(state.context));
+    if (unmatched.length > 0) return; // the job went on by itself: the next step checks where it rests
+    // The job rests here: its live state and everything it told the world so far.
+    expect(w.job.actor.getSnapshot().value, `${where}: live state value`).toEqual(state.value);
+    expect(w.job.state, `${where}: job.state`).toBe(state.context.state);
+    expect(w.ctx.state, `${where}: ctx.state`).toBe(state.context.state);
+    const shuttingDown = !state.matches('pending') && !state.matches('connecting') && !state.matches('running');
+    expect(w.ctx.signal.aborted, `${where}: ctx.signal.aborted`).toBe(shuttingDown);
+    expect(
+      w.emitted.filter((line) => line.startsWith('shutdown:')),
+      `${where}: the ctx shutdown event`,
+    ).toEqual(shuttingDown ? [`shutdown:${state.context.reason} (${state.context.source})`] : []);
+    expectErrors(w.errors, state.context.problems, where);
+    if (state.matches({ shuttingDown: 'runningCallbacks' }) || state.matches({ shuttingDown: 'disconnectingRoom' })) {
+      expect(w.callbackCalls, `${where}: the shutdown callbacks ran once each`).toEqual([
+        `holding: ${state.context.reason}`,
+        `failing: ${state.context.reason}`,
+      ]);
+    }
+    if (state.matches('connecting') && current!.event.type.startsWith('xstate.after.connectWarningDelay')) {
+      expect(w.warnings, `${where}: the overdue connection was logged`).toEqual([expect.stringContaining('not connected within 5000 ms')]);
+    }
+  };
+
+  await path.test({ events, states: { '*': checkState } });
+
+  // Past the path's end the job may only go on where nothing is waited for.
+  collect();
+  for (const entry of unmatched) {
+    expect(['done.joinEntrypoints', 'done.closeSession'], `after the path: ${labelOf(entry.event)}`).toContain(labelOf(entry.event));
+  }
+  // The job's output, when the path ends it: status, reason and typed errors the path implies.
+  await settle();
+  const last = expected.at(-1)!;
+  if (last.status !== 'done') {
+    expect(w.result, 'the job is not over').toBeUndefined();
+    return;
+  }
+  expect(w.result, 'job.result resolved').toBeDefined();
+  const result = w.result!;
+  expect(result).toMatchObject({
+    jobId: 'job-model',
+    reason: last.context.reason,
+    status: last.context.problems.length > 0 ? 'failed' : 'success',
+  });
+  expectErrors(result.errors, last.context.problems, 'job.result');
+  expect(result.error).toBe(result.errors[0]);
+  const text = (error: VoxstateError) => `${error.name}: ${error.message}`;
+  expect(w.errors.map(text), 'every problem was reported as a ctx error event as it happened').toEqual(result.errors.map(text));
+  expect(w.room.isConnected).toBe(false);
+}
+
+describe('generated paths (xstate/graph)', () => {
+  const paths = generatePaths();
+  const skipped: string[] = [];
+  let tracker: CoverageTracker;
+  let journal: SnapshotJournal;
+
+  beforeAll(() => {
+    // Installed now, so they see only the jobs of the generated paths.
+    tracker = new CoverageTracker(jobMachine);
+    journal = new SnapshotJournal();
+  });
+  afterAll(() => {
+    console.log(
+      `job machine: ${paths.length} generated paths (xstate/graph shortest paths), ${paths.length - skipped.length} run on a real Job, ` +
+        `${skipped.length} skipped as not performable:\n${skipped.map((line) => `  - ${line}`).join('\n')}`,
+    );
+    console.log(`generated paths only: ${tracker.report()}`);
+    tracker.stop();
+    journal.stop();
+  });
+
+  paths.forEach((path, index) => {
+    const name = `#${index + 1} ${path.steps
+      .slice(1)
+      .map((step) => labelOf(step.event))
+      .join(' → ')} ⇒ ${JSON.stringify(path.state.value)}`;
+    const why = whyNotPerformable(path);
+    if (why !== undefined) {
+      skipped.push(`${name}: ${why}`);
+      it.skip(`${name} (not performable: ${why})`, () => {});
+      return;
+    }
+    it(name, async () => {
+      await runGeneratedPath(path, journal);
+    });
+  });
+
+  it('the generated paths alone take every state and transition of the job machine', () => {
+    expect(paths.length - skipped.length).toBeGreaterThan(0);
+    const { states, transitions } = tracker.coverage();
     expect(states.missing).toEqual([]);
     expect(transitions.missing).toEqual([]);
     expect(states.covered).toBe(states.total);
