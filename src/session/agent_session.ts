@@ -39,7 +39,10 @@ import { SpeechHandle, type SpeechSource } from '../speech/speech_handle.js';
 import { HistoryOnlyOutput, RoomTextOutput, type Playout, type SpeechOutput } from '../speech/speech_output.js';
 import { SpeechScheduler, type SpeechTask } from '../speech/speech_scheduler.js';
 import { currentSpeech } from '../speech/speech_scope.js';
-import type { AgentSessionEvents, CloseEvent } from './events.js';
+import type { AgentSessionEvents, CloseEvent, TurnMetrics } from './events.js';
+import type { ModelMetrics } from '../plugins/metrics.js';
+import type { ModelEvents } from '../plugins/model.js';
+import { ProviderError } from '../plugins/provider_error.js';
 import { runReply, type ReplyHost } from './reply.js';
 import { RoomIO } from './room_io.js';
 import { RunResult } from '../testing/run_result.js';
@@ -75,6 +78,8 @@ export interface AgentSessionOptions<UserData = unknown> {
   language?: string;
   /** Where the agent's audio goes; with a TTS (not an offline stand-in), speech is spoken there. */
   audioOutput?: AudioOutput;
+  /** Unrecoverable LLM or TTS failures in a row (without the agent speaking) that close the session (default 3). */
+  maxUnrecoverableErrors?: number;
   /** Clock for the session's timers (XState's SimulatedClock in tests). */
   clock?: Clock;
 }
@@ -135,7 +140,10 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   vad: VAD | undefined;
   readonly input: UserInput;
   readonly #options: Required<
-    Pick<AgentSessionOptions, 'maxToolSteps' | 'agentHookTimeout' | 'minEndpointingDelay' | 'maxEndpointingDelay' | 'minInterruptionDuration'>
+    Pick<
+      AgentSessionOptions,
+      'maxToolSteps' | 'agentHookTimeout' | 'minEndpointingDelay' | 'maxEndpointingDelay' | 'minInterruptionDuration' | 'maxUnrecoverableErrors'
+    >
   > &
     Pick<AgentSessionOptions, 'language' | 'clock' | 'audioOutput'>;
   readonly #scheduler: SpeechScheduler;
@@ -150,6 +158,9 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   #toolsRunning = 0;
   #handoffs: Promise<void> = Promise.resolve();
   #running = false;
+  #unrecoverable = 0;
+  #stopWatchingModels: () => void = () => {};
+  #turnTimes: { endOfSpeech?: number; finalTranscript?: number; committed?: number; measured?: boolean } = {};
   #recognition: AudioRecognition | undefined;
   readonly #replyHost: ReplyHost;
 
@@ -166,6 +177,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
       minEndpointingDelay: options.minEndpointingDelay ?? 500,
       maxEndpointingDelay: options.maxEndpointingDelay ?? 3_000,
       minInterruptionDuration: options.minInterruptionDuration ?? 500,
+      maxUnrecoverableErrors: options.maxUnrecoverableErrors ?? 3,
       language: options.language,
       clock: options.clock,
       audioOutput: options.audioOutput,
@@ -173,7 +185,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     this.#closed = new Promise((resolve) => (this.#resolveClosed = resolve));
     this.#scheduler = new SpeechScheduler(
       () => this.#refreshAgentState(),
-      (speech, error) => this.#report(error, speech.source === 'say' ? 'speech' : 'llm'),
+      (speech, error) => this.#failed(error, speech.source === 'say' ? 'tts' : 'llm'),
     );
     this.input = {
       text: (text) => this.#userText(text),
@@ -215,6 +227,56 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
       handoff: (agent) => this.updateAgent(agent),
       report: (error, source) => this.#report(error, source),
     };
+    this.#stopWatchingModels = this.#watchModels();
+  }
+
+  /**
+   * Relays the models' measurements, and logs their retries (recoverable errors). A model may be
+   * shared by the sessions of a process, so these are informational; this session's own failures
+   * come from its own requests (#failed).
+   */
+  #watchModels(): () => void {
+    const models = [
+      ['llm', this.llm],
+      ['stt', this.stt],
+      ['tts', this.tts],
+      ['vad', this.vad],
+    ] as const;
+    const stops: Array<() => void> = [];
+    for (const [source, model] of models) {
+      if (!(model instanceof EventEmitter)) continue;
+      const emitter = model as EventEmitter<ModelEvents>;
+      const onMetrics = (metrics: ModelMetrics) => this.emit('metrics_collected', { type: 'metrics_collected', metrics, createdAt: Date.now() });
+      // A retry is not the session's failure (as LiveKit, it is not an error event): it is logged.
+      const onError = (error: ProviderError) => {
+        if (error.recoverable) log().warn({ err: error, source }, error.message);
+      };
+      emitter.on('metrics_collected', onMetrics);
+      emitter.on('error', onError);
+      stops.push(() => {
+        emitter.off('metrics_collected', onMetrics);
+        emitter.off('error', onError);
+      });
+    }
+    return () => {
+      for (const stop of stops) stop();
+    };
+  }
+
+  /**
+   * A request of this session failed for good. Unrecoverable LLM and TTS failures close the session
+   * once `maxUnrecoverableErrors` happen without the agent speaking in between; others (STT, VAD)
+   * close it at once: the session could not hear the user any more.
+   */
+  #failed(error: unknown, source: 'llm' | 'tts' | 'stt' | 'vad' | 'turn'): void {
+    this.#report(error, source);
+    const unrecoverable = !(error instanceof ProviderError) || !error.recoverable;
+    if (!unrecoverable || this.state !== 'running') return;
+    if (source === 'llm' || source === 'tts') {
+      this.#unrecoverable += 1;
+      if (this.#unrecoverable < this.#options.maxUnrecoverableErrors) return;
+    }
+    this.#close('error', false, toError(error));
   }
 
   /** Where the session is in its lifecycle. */
@@ -449,7 +511,10 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
           interrupted = false;
           this.input.speechStarted();
         },
-        speechEnded: () => this.input.speechEnded(),
+        speechEnded: () => {
+          this.#turnTimes = { endOfSpeech: Date.now() };
+          this.input.speechEnded();
+        },
         speaking: (event) => {
           // Speech long enough interrupts the agent at once, if its speech allows it.
           if (interrupted || event.speechDurationMs < this.#options.minInterruptionDuration) return;
@@ -459,11 +524,15 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
             current.interrupt();
           }
         },
-        transcribed: (transcript, isFinal, language) => this.actor.send({ type: 'user.transcribed', transcript, isFinal, language }),
+        transcribed: (transcript, isFinal, language) => {
+          if (isFinal) this.#turnTimes.finalTranscript ??= Date.now();
+          this.actor.send({ type: 'user.transcribed', transcript, isFinal, language });
+        },
         turnCompleted: (transcript) => {
+          this.#turnTimes.committed = Date.now();
           this.#userText(transcript).catch((error: unknown) => this.#report(error, 'input'));
         },
-        error: (error, source) => this.#report(error, source),
+        error: (error, source) => this.#failed(error, source),
       },
       {
         ...(this.vad ? { vad: this.vad } : {}),
@@ -530,6 +599,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   async #release(): Promise<void> {
     this.#interruptAll();
     await this.#recognition?.close();
+    this.#stopWatchingModels();
     await this.#scheduler.settled(this.#drainExempt);
     this.#roomIO?.close();
     await this.#output?.close?.();
@@ -574,6 +644,8 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
         // What is said belongs in the history where it started, before anything said over it.
         place = this.history.reserve();
         speech._setSpeaking(true);
+        this.#unrecoverable = 0;
+        this.#measureTurn(speech);
         this.#refreshAgentState();
       },
       played: (piece) => {
@@ -589,6 +661,23 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
       this.#refreshAgentState();
     }
     return { text: played, interrupted: speech.interrupted, place: place ?? this.history.reserve() };
+  }
+
+  /** The latencies of the spoken turn this reply answers, once its first audio goes out. */
+  #measureTurn(speech: SpeechHandle): void {
+    const times = this.#turnTimes;
+    if (times.endOfSpeech === undefined || times.committed === undefined || times.measured || speech.source === 'say') return;
+    times.measured = true;
+    const now = Date.now();
+    const metrics: TurnMetrics = {
+      type: 'turn_metrics',
+      transcriptionDelayMs: (times.finalTranscript ?? times.committed) - times.endOfSpeech,
+      endOfUtteranceDelayMs: times.committed - times.endOfSpeech,
+      e2eLatencyMs: now - times.endOfSpeech,
+      speechId: speech.id,
+      timestamp: now,
+    };
+    this.emit('metrics_collected', { type: 'metrics_collected', metrics, createdAt: now });
   }
 
   #commitMessage(speech: SpeechHandle, content: string, interrupted: boolean, place: number): void {
@@ -695,9 +784,9 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     if (caller) this.#drainExempt.add(caller);
   }
 
-  #close(reason: CloseReason, drain: boolean): Promise<CloseEvent> {
+  #close(reason: CloseReason, drain: boolean, error?: VoxstateError): Promise<CloseEvent> {
     this.#exempt();
-    this.actor.send({ type: 'close', reason, drain });
+    this.actor.send(error ? { type: 'close', reason, drain, error } : { type: 'close', reason, drain });
     return this.#closed;
   }
 

@@ -1,6 +1,7 @@
 /** The events an AgentSession emits, with LiveKit's names and payloads (durations in ms). */
 import type { AgentState, CloseReason, UserState } from '../../machines/session.js';
 import type { VoxstateError } from '../errors.js';
+import type { ModelMetrics } from '../plugins/metrics.js';
 import type { AgentHandoff, ChatMessage, FunctionCall, FunctionCallOutput } from '../llm/chat_context.js';
 import type { SpeechHandle, SpeechSource } from '../speech/speech_handle.js';
 
@@ -51,6 +52,25 @@ export interface FunctionToolsExecutedEvent {
   createdAt: number;
 }
 
+export interface MetricsCollectedEvent {
+  type: 'metrics_collected';
+  metrics: ModelMetrics | TurnMetrics;
+  createdAt: number;
+}
+
+/** Latencies of one spoken turn, in ms, measured from the user's end of speech. */
+export interface TurnMetrics {
+  type: 'turn_metrics';
+  /** End of speech → the final transcript. */
+  transcriptionDelayMs: number;
+  /** End of speech → the turn was committed. */
+  endOfUtteranceDelayMs: number;
+  /** End of speech → the agent's first audio (or text) of the reply. */
+  e2eLatencyMs: number;
+  speechId: string;
+  timestamp: number;
+}
+
 export interface ErrorEvent {
   type: 'error';
   error: VoxstateError;
@@ -73,6 +93,7 @@ export type AgentSessionEvents = {
   conversation_item_added: (event: ConversationItemAddedEvent) => void;
   user_input_transcribed: (event: UserInputTranscribedEvent) => void;
   function_tools_executed: (event: FunctionToolsExecutedEvent) => void;
+  metrics_collected: (event: MetricsCollectedEvent) => void;
   error: (event: ErrorEvent) => void;
   close: (event: CloseEvent) => void;
 };
