@@ -16,7 +16,7 @@
  *   said while draining, or a speech cut off while closing, is reflected in the states.
  * - `closed` is reached exactly once and announces `close`.
  */
-import { and, assign, emit, enqueueActions, fromPromise, raise, setup, stateIn } from 'xstate';
+import { and, assign, emit, enqueueActions, fromPromise, not, raise, setup, stateIn } from 'xstate';
 
 export type AgentState = 'initializing' | 'listening' | 'thinking' | 'speaking';
 export type UserState = 'listening' | 'speaking' | 'away';
@@ -107,6 +107,7 @@ export const sessionMachine = setup({
   guards: {
     awayTimerEnabled: ({ context }) => context.userAwayTimeout !== null,
     agentIsListening: stateIn('#session.running.agent.listening'),
+    outsideRunning: not(stateIn('#session.running')),
     closeRequested: ({ context }) => context.closeRequested,
     withoutDrain: ({ event }) => event.type === 'close' && !event.drain,
   },
@@ -173,13 +174,15 @@ export const sessionMachine = setup({
     'tools.executed': { actions: 'announceToolsExecuted' },
     'error.reported': { actions: { type: 'reportError', params: ({ event }) => ({ error: event.error }) } },
     // Outside `running` (the agent says goodbye while draining, a speech is cut off while
-    // closing) the states are only recorded; inside it, its regions take these events.
-    'agent.listening': { actions: { type: 'setAgentState', params: { state: 'listening' } } },
-    'agent.thinking': { actions: { type: 'setAgentState', params: { state: 'thinking' } } },
-    'agent.speaking': { actions: { type: 'setAgentState', params: { state: 'speaking' } } },
-    'user.speechStarted': { actions: { type: 'setUserState', params: { state: 'speaking' } } },
-    'user.speechEnded': { actions: { type: 'setUserState', params: { state: 'listening' } } },
-    'user.active': { actions: { type: 'setUserState', params: { state: 'listening' } } },
+    // closing) the states are only recorded; inside it, its regions take these events, and one a
+    // region's state ignores (typed text while the user speaks) must not change the recorded state
+    // behind the region's back.
+    'agent.listening': { guard: 'outsideRunning', actions: { type: 'setAgentState', params: { state: 'listening' } } },
+    'agent.thinking': { guard: 'outsideRunning', actions: { type: 'setAgentState', params: { state: 'thinking' } } },
+    'agent.speaking': { guard: 'outsideRunning', actions: { type: 'setAgentState', params: { state: 'speaking' } } },
+    'user.speechStarted': { guard: 'outsideRunning', actions: { type: 'setUserState', params: { state: 'speaking' } } },
+    'user.speechEnded': { guard: 'outsideRunning', actions: { type: 'setUserState', params: { state: 'listening' } } },
+    'user.active': { guard: 'outsideRunning', actions: { type: 'setUserState', params: { state: 'listening' } } },
   },
   states: {
     idle: {
