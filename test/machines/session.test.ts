@@ -14,31 +14,41 @@
  *   the ones the step states.
  * The paths together take every state and transition of the machine: CoverageTracker measures it
  * from the real actors and the last test asserts it.
+ *
+ * The last block, "generated paths (xstate/graph)", does the same with paths it does not write by
+ * hand: xstate/graph generates them from the statechart, and a driver performs each event on a
+ * fresh real session (see the comment above that block).
  */
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { EventObject } from 'xstate';
-import { sessionMachine, type AgentState, type UserState } from '../../machines/session.js';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { __unsafe_getAllOwnEventDescriptors, type EventObject, type SnapshotFrom } from 'xstate';
+import { TestModel } from 'xstate/graph';
+import { sessionMachine, type AgentState, type CloseReason, type UserState } from '../../machines/session.js';
 import {
   Agent,
   AgentSession,
   ClosedError,
   HookError,
   LocalRoom,
+  StopResponse,
   TimeoutError,
   VoxstateError,
   functionTool,
   type AgentSessionOptions,
   type CloseEvent,
   type ErrorEvent,
+  type UserInputTranscribedEvent,
   type LocalRoomMember,
   type SessionState,
 } from '../../src/index.js';
 import { deferred, never, type Deferred } from '../support/deferred.js';
-import { CoverageTracker } from '../support/model_coverage.js';
+import { CoverageTracker, machineInventory } from '../support/model_coverage.js';
 import { ModelReplay } from '../support/model_replay.js';
 import { ReceivedEvents, shortEventName } from '../support/received_events.js';
 import { ScriptedLLM, type ScriptedReply } from '../support/scripted_llm.js';
 import { ScriptedOutput } from '../support/scripted_output.js';
+import type { AudioFrame } from '../../src/audio/audio_frame.js';
+import { Model } from '../../src/plugins/model.js';
+import type { SpeechData, SpeechEvent, SpeechStream, STT } from '../../src/stt/stt.js';
 
 const coverage = new CoverageTracker(sessionMachine);
 const received = new ReceivedEvents();
@@ -83,6 +93,48 @@ class TestOutput extends ScriptedOutput {
   closeHangs = false;
   override close(): Promise<void> {
     return this.closeHangs ? never() : super.close();
+  }
+}
+
+/** An STT that hears what the test says it hears (every open stream gets it); the audio is ignored. */
+class HearingSTT extends Model implements STT {
+  readonly label = 'test/stt';
+  readonly capabilities = { streaming: true, interimResults: true };
+  readonly #streams = new Set<{ events: SpeechEvent[]; wake: () => void; closed: boolean }>();
+
+  async recognize(): Promise<SpeechData> {
+    return { text: '' };
+  }
+
+  stream(): SpeechStream {
+    const open = { events: [] as SpeechEvent[], wake: () => {}, closed: false };
+    this.#streams.add(open);
+    const close = async () => {
+      open.closed = true;
+      this.#streams.delete(open);
+      open.wake();
+    };
+    return {
+      async *[Symbol.asyncIterator]() {
+        for (;;) {
+          const event = open.events.shift();
+          if (event) yield event;
+          else if (open.closed) return;
+          else await new Promise<void>((resolve) => (open.wake = resolve));
+        }
+      },
+      pushFrame: () => {},
+      flush: () => {},
+      endInput: () => void close(),
+      close,
+    };
+  }
+
+  hear(event: SpeechEvent): void {
+    for (const open of this.#streams) {
+      open.events.push(event);
+      open.wake();
+    }
   }
 }
 
@@ -180,6 +232,10 @@ function describeEvent(type: string, event: Record<string, unknown>): string {
       return event.error instanceof Error ? `error:${event.error.name}` : 'error';
     case 'close':
       return `close:${event.reason}`;
+    case 'user_input_transcribed':
+      return `transcript:${event.transcript}${event.isFinal ? '' : '…'}`;
+    case 'function_tools_executed':
+      return `tools:${(event.functionCalls as Array<{ name: string }>).map((call) => call.name).join(',')}`;
     default:
       return type;
   }
@@ -213,7 +269,7 @@ function build(scenario: Scenario): World {
       closeTimeout: options.closeTimeout ?? 10_000,
     }),
   };
-  for (const type of ['agent_state_changed', 'user_state_changed', 'speech_created', 'conversation_item_added', 'error', 'close'] as const) {
+  for (const type of ['agent_state_changed', 'user_state_changed', 'speech_created', 'conversation_item_added', 'user_input_transcribed', 'function_tools_executed', 'error', 'close'] as const) {
     const listener = (event: Record<string, unknown>) => void w.emitted.push(describeEvent(type, event));
     session.on(type, listener as never);
   }
@@ -303,6 +359,9 @@ const lastMessage = (w: World) => w.session.history.messages().at(-1);
 
 // ---- the paths ----
 
+/** The STT of the scenario that listens to the user's audio. */
+const sttOfTheTable = new HearingSTT();
+
 const scenarios: Scenario[] = [
   {
     name: 'the agent thinks, speaks, runs a tool, says something, and replies with nothing',
@@ -339,9 +398,9 @@ const scenarios: Scenario[] = [
       {
         do: 'the tool returns nothing to talk about',
         act: (w) => w.toolCalls[0]!.resolve(null),
-        events: ['agent.listening'],
+        events: ['tools.executed', 'agent.listening'],
         expect: ['running', 'listening', 'listening'],
-        emits: ['agent:thinking→listening'],
+        emits: ['tools:lookup', 'agent:thinking→listening'],
         check: (w) => expect(w.session.history.items.at(-1)).toMatchObject({ type: 'function_call_output', name: 'lookup' }),
       },
       {
@@ -428,6 +487,40 @@ const scenarios: Scenario[] = [
         events: ['user.speechEnded'],
         expect: ['running', 'listening', 'listening'],
         emits: ['user:speaking→listening'],
+      },
+      acloseFromRunning('listening'),
+    ],
+  },
+  {
+    name: 'what the STT hears is announced (user.transcribed); its final transcript is a user turn the agent answers',
+    options: { stt: sttOfTheTable },
+    llm: [{ text: 'It is noon.' }],
+    steps: [
+      start(),
+      {
+        do: 'listen(): the STT hears "what time" (interim)',
+        act: (w) => {
+          void w.session.listen(openMicrophone());
+          sttOfTheTable.hear({ type: 'interim_transcript', alternatives: [{ text: 'what time', language: 'en' }] });
+        },
+        events: ['user.transcribed'],
+        expect: ['running', 'listening', 'listening'],
+        emits: ['transcript:what time…'],
+      },
+      {
+        do: 'the STT hears the final "what time is it" (no VAD: the turn ends at once)',
+        act: () => sttOfTheTable.hear({ type: 'final_transcript', alternatives: [{ text: 'what time is it', language: 'en' }] }),
+        events: ['user.transcribed', 'item.added', 'user.active', 'speech.created', 'agent.thinking', 'agent.speaking'],
+        expect: ['running', 'speaking', 'listening'],
+        emits: ['transcript:what time is it', 'item:user', 'speech:generate_reply', 'agent:listening→thinking', 'agent:thinking→speaking'],
+        check: (w) => expect(lastMessage(w)).toMatchObject({ role: 'user', content: 'what time is it' }),
+      },
+      {
+        do: 'the output finishes playing',
+        act: (w) => w.out.finish(),
+        events: ['agent.thinking', 'item.added', 'agent.listening'],
+        expect: ['running', 'listening', 'listening'],
+        emits: ['agent:speaking→thinking', 'item:assistant', 'agent:thinking→listening'],
       },
       acloseFromRunning('listening'),
     ],
@@ -805,9 +898,9 @@ const scenarios: Scenario[] = [
       {
         do: 'generateReply() (the tool it calls throws; the reply goes on with the error)',
         act: (w) => void w.session.generateReply(),
-        events: ['speech.created', 'agent.thinking', 'error.reported', 'speech.created', 'agent.listening'],
+        events: ['speech.created', 'agent.thinking', 'error.reported', 'tools.executed', 'speech.created', 'agent.listening'],
         expect: ['running', 'listening', 'listening'],
-        emits: ['speech:generate_reply', 'agent:listening→thinking', 'error:HookError', 'speech:tool_response', 'agent:thinking→listening'],
+        emits: ['speech:generate_reply', 'agent:listening→thinking', 'error:HookError', 'tools:broken', 'speech:tool_response', 'agent:thinking→listening'],
         check: (w) => {
           expect(w.errors[1]).toMatchObject({ source: 'tool', error: expect.any(HookError) });
           expect(w.session.history.items.at(-1)).toMatchObject({ type: 'function_call_output', isError: true });
@@ -1013,5 +1106,692 @@ describe('session machine, through the real AgentSession', () => {
     expect(transitions.missing).toEqual([]);
     expect(states.covered).toBe(states.total);
     expect(transitions.covered).toBe(transitions.total);
+  });
+});
+
+// ==== generated paths (xstate/graph) ====
+//
+// The paths below are not written by hand: xstate/graph explores machines/session.ts (the
+// recipe for machines with invoke/after: `new TestModel(machine, …)` with the own event
+// descriptors of each state, including the synthetic `xstate.after.*`, `xstate.done.actor.*` and
+// `xstate.error.actor.*`), and each path is replayed on a real AgentSession.
+//
+// The statechart does not record what the real session has in flight (a held LLM answer, a
+// playing say() or reply, a running tool), yet that decides what the real world can do next: a
+// say() that finishes leaves the agent listening, never thinking; a reply that finishes runs its
+// tool and the agent thinks. So the explored model is the machine plus that record (`InFlight`,
+// kept beside each snapshot by the model's transition function), and each state offers only the
+// events a real action can cause on its own:
+// - left out: the announcements `speech.created`, `item.added`, `user.transcribed`,
+//   `tools.executed`, `error.reported` (the real actions cause them as side effects:
+//   say()/generateReply(), a message played or typed, the STT hearing the user start to speak, a
+//   tool returning, an LLM failing), and `agent.silent`, which the machine raises itself whenever
+//   the agent returns to listening;
+// - agent events only where a real speech can cause them (a new speech needs `running` or
+//   `draining.exitingAgent`; a tool's follow-up reply needs `running`);
+// - `done`/`error` of awaitSpeech only once no speech is live (they wait for it); `user.active`
+//   (typed text) not in `idle` (input.text() refuses it there); user events only when they change
+//   something; the away timer only when its guard lets it fire;
+// - one speech (or its tool) in flight at a time;
+// - when a real action makes the session go on by itself (a close without drain interrupts the
+//   speech, so the agent returns to listening; a session closed while starting has no agent to
+//   exit), the next event is that one only, and the driver checks the state after it.
+// States are keyed by value, agentState, userState, closeRequested and InFlight. The paths are the
+// shortest path to every state, plus, for each transition of the machine and each real-world action
+// (an event where the session is, with what it does to the speech in flight) that none of those
+// takes, the shortest path to a state that offers it followed by it; paths that are the beginning
+// of another one go.
+
+/** Delays of the generated sessions: short and distinct, so each advance of fake time fires one timer. */
+const GEN_DELAYS = { userAwayTimeout: 1_000, speechDrainTimeout: 2_000, closeTimeout: 3_000 } as const;
+
+type ModelSnapshot = SnapshotFrom<typeof sessionMachine>;
+
+/**
+ * What the real session has in flight:
+ * - none: no speech;
+ * - llm: a generate_reply whose LLM answer is held (the agent thinks);
+ * - reply: a reply playing (the agent speaks), its answer ending with a call of the held tool;
+ * - say: a say() playing (the agent speaks);
+ * - tool: a reply's tool running, held (the agent thinks);
+ * - stray: a tool still running for a reply that was interrupted: the agent thinks, but the speech
+ *   has ended, so nothing waits for it.
+ */
+type Flight = 'none' | 'llm' | 'reply' | 'say' | 'tool' | 'stray';
+
+interface InFlight {
+  flight: Flight;
+  /** The agent entered (the session reached running), so its onExit runs while draining. */
+  entered: boolean;
+  /** The room member left (a participant_disconnected close): it can leave once. */
+  memberLeft: boolean;
+  /** The event the real world takes by itself next, if any. */
+  auto: string | null;
+}
+
+/** How each agent event changes what is in flight (absent: no real action causes it). */
+const AGENT_MOVES: Record<Flight, Partial<Record<string, Flight>>> = {
+  none: { 'agent.thinking': 'llm', 'agent.speaking': 'say' },
+  llm: { 'agent.speaking': 'reply', 'agent.listening': 'none' },
+  reply: { 'agent.thinking': 'tool', 'agent.listening': 'none' },
+  say: { 'agent.listening': 'none' },
+  tool: { 'agent.listening': 'none', 'agent.speaking': 'reply' },
+  stray: { 'agent.listening': 'none' },
+};
+
+/** A speech interrupted with force: what stays in flight, and whether the agent returns to listening by itself. */
+function interrupted(flight: Flight): { flight: Flight; auto: string | null } {
+  if (flight === 'llm' || flight === 'reply' || flight === 'say') return { flight: 'none', auto: 'agent.listening' };
+  return { flight: flight === 'tool' ? 'stray' : flight, auto: null };
+}
+
+const phaseOf = (snapshot: ModelSnapshot): SessionState =>
+  (typeof snapshot.value === 'string' ? snapshot.value : Object.keys(snapshot.value)[0]) as SessionState;
+
+const AFTER_AWAY = 'xstate.after.userAwayTimeout.session.running.user.listening';
+const AFTER_DRAIN = 'xstate.after.speechDrainTimeout.session.draining.awaitingSpeech';
+const AFTER_CLOSE = 'xstate.after.closeTimeout.session.closing';
+
+const inFlightOf = new WeakMap<object, InFlight>();
+const inFlight = (snapshot: ModelSnapshot): InFlight => {
+  const found = inFlightOf.get(snapshot);
+  if (!found) throw new Error('a snapshot the model did not make');
+  return found;
+};
+
+/** The close requests a real action can make, by where the session is. */
+function closeSamples(snapshot: ModelSnapshot): EventObject[] {
+  const samples: EventObject[] = [
+    { type: 'close', reason: 'user_initiated', drain: false } as EventObject, // aclose()
+    { type: 'close', reason: 'job_shutdown', drain: true } as EventObject, // shutdown({ reason: 'job_shutdown' })
+  ];
+  // The member leaving the room: the room is connected and the session listens to it.
+  const phase = phaseOf(snapshot);
+  if ((phase === 'running' || phase === 'draining') && !inFlight(snapshot).memberLeft) {
+    samples.push({ type: 'close', reason: 'participant_disconnected', drain: false } as EventObject);
+  }
+  return samples;
+}
+
+/** The events of `snapshot`'s own event descriptors that a real action can cause on its own (see above). */
+function offeredEvents(snapshot: ModelSnapshot): EventObject[] {
+  const now = inFlight(snapshot);
+  if (now.auto) return [{ type: now.auto }];
+  const phase = phaseOf(snapshot);
+  if (phase === 'closed') return [];
+  const { agentState, userState } = snapshot.context;
+  const offered: EventObject[] = [];
+  for (const type of __unsafe_getAllOwnEventDescriptors(snapshot)) {
+    switch (type) {
+      case 'speech.created':
+      case 'item.added':
+      case 'user.transcribed':
+      case 'tools.executed':
+      case 'error.reported':
+      case 'agent.silent':
+        break;
+      case 'close':
+        offered.push(...closeSamples(snapshot));
+        break;
+      case 'agent.listening':
+      case 'agent.thinking':
+      case 'agent.speaking': {
+        const to = AGENT_MOVES[now.flight][type];
+        if (to === undefined) break;
+        const newSpeech = now.flight === 'none';
+        if (newSpeech && !(phase === 'running' || snapshot.matches({ draining: 'exitingAgent' }))) break;
+        if (now.flight === 'tool' && to === 'reply' && phase !== 'running') break; // no follow-up reply once draining
+        offered.push({ type });
+        break;
+      }
+      case 'user.speechStarted':
+        if (userState !== 'speaking') offered.push({ type });
+        break;
+      case 'user.speechEnded':
+        if (userState !== 'listening') offered.push({ type });
+        break;
+      case 'user.active':
+        if (phase !== 'idle' && (userState !== 'listening' || phase === 'running')) offered.push({ type });
+        break;
+      case AFTER_AWAY:
+        if (agentState === 'listening') offered.push({ type });
+        break;
+      case 'xstate.error.actor.exitAgent':
+        if (now.entered) offered.push({ type });
+        break;
+      case 'xstate.done.actor.awaitSpeech':
+      case 'xstate.error.actor.awaitSpeech':
+        if (now.flight === 'none' || now.flight === 'stray') offered.push({ type });
+        break;
+      case 'start':
+      case 'drain':
+      case 'xstate.done.actor.startSession':
+      case 'xstate.error.actor.startSession':
+      case 'xstate.done.actor.exitAgent':
+      case AFTER_DRAIN:
+      case 'xstate.done.actor.releaseResources':
+      case 'xstate.error.actor.releaseResources':
+      case AFTER_CLOSE:
+        offered.push({ type });
+        break;
+      default:
+        throw new Error(`the generated test has no real-world action for ${type}`);
+    }
+  }
+  return offered;
+}
+
+function nextInFlight(now: InFlight, before: ModelSnapshot, event: EventObject, after: ModelSnapshot): InFlight {
+  if (now.auto !== null) return { ...now, auto: null };
+  let { flight, entered, memberLeft } = now;
+  let auto: string | null = null;
+  const phase = phaseOf(before);
+  const close = event as { type: string; reason?: CloseReason; drain?: boolean };
+  if (event.type === 'xstate.done.actor.startSession') {
+    if (phaseOf(after) === 'running') entered = true;
+    else auto = 'xstate.done.actor.exitAgent'; // closed while starting: no agent to exit
+  } else if (AGENT_MOVES[flight][event.type] !== undefined) {
+    flight = AGENT_MOVES[flight][event.type]!;
+  } else if (
+    (event.type === 'close' && close.drain === false && (phase === 'running' || phase === 'draining')) ||
+    event.type === AFTER_DRAIN ||
+    (event.type === 'user.active' && phase === 'running' && interrupted(flight).auto !== null)
+  ) {
+    // interruptSpeech, or typed text barging in.
+    ({ flight, auto } = interrupted(flight));
+  }
+  if (event.type === 'close' && close.reason === 'participant_disconnected') memberLeft = true;
+  return { flight, entered, memberLeft, auto };
+}
+
+/** sessionMachine, with what is in flight kept beside each snapshot it makes. */
+const sessionModel = Object.assign(Object.create(sessionMachine) as typeof sessionMachine, {
+  getInitialSnapshot(...args: Parameters<typeof sessionMachine.getInitialSnapshot>) {
+    const snapshot = sessionMachine.getInitialSnapshot(...args);
+    inFlightOf.set(snapshot, { flight: 'none', entered: false, memberLeft: false, auto: null });
+    return snapshot;
+  },
+  transition(...args: Parameters<typeof sessionMachine.transition>) {
+    const [before, event] = args;
+    const made = sessionMachine.transition(...args);
+    // A transition that changes nothing (the away timer re-armed) returns the same object: copy it.
+    const after = made === before ? ({ ...made } as typeof made) : made;
+    inFlightOf.set(after, nextInFlight(inFlight(before), before, event as EventObject, after));
+    return after;
+  },
+});
+
+const modelKey = (snapshot: ModelSnapshot) =>
+  JSON.stringify([snapshot.value, snapshot.context.agentState, snapshot.context.userState, snapshot.context.closeRequested, inFlight(snapshot)]);
+
+interface GeneratedStep {
+  state: ModelSnapshot;
+  event: EventObject;
+}
+type GeneratedPath = GeneratedStep[];
+
+/** "source eventType#candidate" for the transitions `event` takes first from `snapshot` (as CoverageTracker names them). */
+function transitionsTaken(snapshot: ModelSnapshot, event: EventObject): string[] {
+  type Definition = { eventType: string; source: { id: string; transitions: Map<string, unknown[]> } };
+  const taken = sessionMachine.getTransitionData(snapshot as never, event as never) as unknown as Definition[];
+  return taken.map((t) => `${t.source.id} ${t.eventType}#${t.source.transitions.get(t.eventType)!.indexOf(t)}`);
+}
+
+/**
+ * What a step must be seen doing at least once: each transition of the machine it takes, and the
+ * real-world action that performs it (what it does to the speech in flight, in which state outside running).
+ */
+function coverageKeys(before: ModelSnapshot, event: EventObject, after: ModelSnapshot): string[] {
+  const where = phaseOf(before) === 'running' ? 'running' : JSON.stringify(before.value);
+  const action = `${where}: ${JSON.stringify(event)} ${inFlight(before).flight}→${inFlight(after).flight}`;
+  return [...transitionsTaken(before, event), action];
+}
+
+function generatePaths(): { paths: GeneratedPath[]; states: number } {
+  const model = new TestModel<ModelSnapshot, EventObject, unknown>(sessionModel as never, {
+    input: GEN_DELAYS,
+    events: offeredEvents,
+    serializeState: modelKey,
+  } as never);
+  const adjacency = model.getAdjacencyMap() as Record<string, { state: ModelSnapshot; transitions: Record<string, { event: EventObject; state: ModelSnapshot }> }>;
+  const shortest = new Map<string, GeneratedPath>();
+  for (const path of model.getShortestPaths({ allowDuplicatePaths: true })) {
+    shortest.set(modelKey(path.state), path.steps as GeneratedPath);
+  }
+  const paths = [...shortest.values()].map((path) => [...path]);
+  const taken = new Set(paths.flatMap((path) => path.slice(1).flatMap((step, i) => coverageKeys(path[i]!.state, step.event, step.state))));
+  // Every transition some state offers, taken after the shortest path to the nearest such state.
+  const candidates = Object.entries(adjacency)
+    .flatMap(([key, { state, transitions }]) => Object.values(transitions).map((edge) => ({ from: shortest.get(key)!, state, edge })))
+    .sort((a, b) => a.from.length - b.from.length);
+  for (const { from, state, edge } of candidates) {
+    const keys = coverageKeys(state, edge.event, edge.state);
+    if (keys.every((k) => taken.has(k))) continue;
+    keys.forEach((k) => taken.add(k));
+    paths.push([...from, { state: edge.state, event: edge.event }]);
+  }
+  // The real world takes an automatic event at once: a path never stops before it.
+  for (const path of paths) {
+    for (let last = path.at(-1)!.state; inFlight(last).auto !== null; last = path.at(-1)!.state) {
+      const [edge] = Object.values(adjacency[modelKey(last)]!.transitions);
+      path.push({ state: edge!.state, event: edge!.event });
+    }
+  }
+  // Without the paths that are the beginning of another one.
+  const names = paths.map((path) => path.map((step) => JSON.stringify(step.event)));
+  const kept = paths.filter(
+    (_, i) => !names.some((other, j) => j !== i && other.length >= names[i]!.length && names[i]!.every((e, k) => other[k] === e) && (other.length > names[i]!.length || j < i)),
+  );
+  return { paths: kept, states: Object.keys(adjacency).length };
+}
+
+// ---- the real world of a generated path ----
+
+const SAY_TEXT = 'Hello there.';
+const REPLY_TEXT = 'Here is what I found.';
+const FOLLOW_UP_TEXT = 'The lookup says 42.';
+const USER_TEXT = 'Are you still there?';
+
+/** A ScriptedOutput whose flush (awaitSpeech) and close (releaseResources) wait for the test. */
+class GatedOutput extends ScriptedOutput {
+  readonly flushGate = deferred();
+  readonly closeGate = deferred();
+  override async flush(): Promise<void> {
+    await this.flushGate.promise;
+    return super.flush();
+  }
+  override async close(): Promise<void> {
+    await this.closeGate.promise;
+    return super.close();
+  }
+}
+
+/** Typed text only makes the user active: the agent lets the turn pass without a reply. */
+class QuietAgent extends ScenarioAgent {
+  override async onUserTurnCompleted(): Promise<void> {
+    throw new StopResponse();
+  }
+}
+
+/** A call the driver did not wait for, and how it ended. */
+interface Tracked {
+  state: 'pending' | 'ok' | 'failed';
+  error?: unknown;
+}
+
+function tracked(promise: Promise<unknown>): Tracked {
+  const t: Tracked = { state: 'pending' };
+  promise.then(
+    () => (t.state = 'ok'),
+    (error: unknown) => Object.assign(t, { state: 'failed', error }),
+  );
+  return t;
+}
+
+interface GeneratedWorld {
+  session: AgentSession;
+  llm: ScriptedLLM;
+  out: GatedOutput;
+  agent: QuietAgent;
+  /** A LocalRoom whose connect() waits for room.gate (rejected: the connection fails). */
+  room: HeldRoom;
+  member: LocalRoomMember;
+  /** The session's STT, heard through session.listen(). */
+  stt: HearingSTT;
+  listening: Tracked | undefined;
+  transcripts: UserInputTranscribedEvent[];
+  toolCalls: Array<Deferred<unknown>>;
+  exitGate: Deferred;
+  /** The LLM answer being held: ScriptedLLM reads a reply after its hold, so the driver decides it on release. */
+  heldReply: ScriptedReply | undefined;
+  errors: ErrorEvent[];
+  closes: CloseEvent[];
+  /** "source:ErrorClass" of every error the session must have reported so far. */
+  expectedErrors: string[];
+  firstCloseReason: CloseReason | undefined;
+  startFailed: boolean;
+  start: Tracked | undefined;
+  acloses: Tracked[];
+  drains: Tracked[];
+  typed: Tracked[];
+}
+
+/** A fresh session for `events`: scanned first, so that the phases that fail on the path fail for real. */
+function buildGeneratedWorld(events: EventObject[]): GeneratedWorld {
+  const has = (type: string) => events.some((event) => event.type === type);
+  const toolCalls: Array<Deferred<unknown>> = [];
+  const llm = new ScriptedLLM();
+  const stt = new HearingSTT();
+  const session = new AgentSession({ llm, stt, ...GEN_DELAYS });
+  const out = new GatedOutput();
+  if (has('xstate.error.actor.awaitSpeech')) out.flushError = new Error('flush failed');
+  if (has('xstate.error.actor.releaseResources')) out.closeError = new Error('close failed');
+  session.output = out;
+  const exitGate = deferred();
+  const onExitThrows = has('xstate.error.actor.exitAgent');
+  const agent = new QuietAgent(
+    async () => {
+      await exitGate.promise;
+      if (onExitThrows) throw new Error('onExit exploded');
+    },
+    { toolCalls },
+  );
+  const room = new HeldRoom();
+  const member = room.join({ identity: 'user' });
+  const w: GeneratedWorld = {
+    session,
+    llm,
+    out,
+    agent,
+    room,
+    member,
+    stt,
+    listening: undefined,
+    transcripts: [],
+    toolCalls,
+    exitGate,
+    heldReply: undefined,
+    errors: [],
+    closes: [],
+    expectedErrors: [],
+    firstCloseReason: undefined,
+    startFailed: false,
+    start: undefined,
+    acloses: [],
+    drains: [],
+    typed: [],
+  };
+  session.on('error', (event) => w.errors.push(event));
+  session.on('close', (event) => w.closes.push(event));
+  session.on('user_input_transcribed', (event) => w.transcripts.push(event));
+  return w;
+}
+
+/** Audio that never ends (HearingSTT ignores it): it only keeps session.listen() open. */
+async function* openMicrophone(): AsyncIterable<AudioFrame> {
+  await never();
+}
+
+const lastItem = (w: GeneratedWorld) => w.session.history.items.at(-1);
+
+/** What the actor receives when the speech in flight is interrupted with force. */
+function interruptionEvents(flight: Flight): string[] {
+  if (flight === 'llm') return ['agent.listening'];
+  if (flight === 'reply' || flight === 'say') return ['agent.listening', 'item.added'];
+  return [];
+}
+
+interface Performed {
+  /** The events the session's actor must receive, short names, the automatic ones that follow included. */
+  expect: string[];
+  /** Effects to check once the step has settled. */
+  check?: () => void;
+}
+
+/** Performs `event` of a path on the real world, from the model state `before`. */
+async function perform(w: GeneratedWorld, event: EventObject, before: ModelSnapshot): Promise<Performed> {
+  const { flight, entered } = inFlight(before);
+  const phase = phaseOf(before);
+  switch (event.type) {
+    case 'start':
+      w.start = tracked(w.session.start({ agent: w.agent, room: w.room }));
+      return { expect: ['start'] };
+    case 'xstate.done.actor.startSession':
+      w.room.gate.resolve();
+      return { expect: ['done.startSession', ...(before.context.closeRequested ? ['done.exitAgent'] : [])] };
+    case 'xstate.error.actor.startSession':
+      w.room.gate.reject(new Error('connection refused'));
+      w.startFailed = true;
+      w.expectedErrors.push('session:VoxstateError');
+      return {
+        expect: ['error.startSession'],
+        check: () => expect((w.errors.at(-1)!.error.cause as Error).message).toBe('connection refused'),
+      };
+    case 'close': {
+      const { reason, drain } = event as { type: 'close'; reason: CloseReason; drain: boolean };
+      w.firstCloseReason ??= reason;
+      if (reason === 'participant_disconnected') w.member.leave();
+      else if (drain) w.session.shutdown({ reason });
+      else w.acloses.push(tracked(w.session.aclose()));
+      const interrupts = !drain && (phase === 'running' || phase === 'draining');
+      return { expect: ['close', ...(interrupts ? interruptionEvents(flight) : [])] };
+    }
+    case 'drain':
+      w.drains.push(tracked(w.session.drain()));
+      return { expect: ['drain'] };
+    case 'agent.thinking':
+    case 'agent.speaking':
+    case 'agent.listening':
+      return performAgent(w, event.type, flight);
+    case 'user.speechStarted': {
+      w.session.input.speechStarted();
+      if (phase !== 'running') return { expect: [event.type] };
+      // While running the session also listens to the user's audio: its STT hears a first word.
+      w.listening ??= tracked(w.session.listen(openMicrophone()));
+      const heard = w.transcripts.length;
+      w.stt.hear({ type: 'interim_transcript', alternatives: [{ text: 'Hello', language: 'en' }] });
+      return {
+        expect: [event.type, 'user.transcribed'],
+        check: () => expect(w.transcripts.slice(heard)).toEqual([expect.objectContaining({ transcript: 'Hello', isFinal: false, language: 'en' })]),
+      };
+    }
+    case 'user.speechEnded':
+      w.session.input.speechEnded();
+      return { expect: [event.type] };
+    case 'user.active': {
+      const llmRequests = w.llm.requests.length;
+      const said = () => w.session.history.messages().filter((m) => m.role === 'user' && m.content === USER_TEXT).length;
+      const before = said();
+      w.typed.push(tracked(w.session.input.text(USER_TEXT)));
+      return {
+        expect: ['item.added', 'user.active', ...(phase === 'running' ? interruptionEvents(flight) : [])],
+        check: () => {
+          // Kept in the history whatever the phase; the agent is not asked to reply (StopResponse).
+          expect(said()).toBe(before + 1);
+          expect(w.llm.requests).toHaveLength(llmRequests);
+        },
+      };
+    }
+    case AFTER_AWAY:
+      await vi.advanceTimersByTimeAsync(GEN_DELAYS.userAwayTimeout);
+      return { expect: ['after.userAwayTimeout'] };
+    case 'xstate.done.actor.exitAgent':
+    case 'xstate.error.actor.exitAgent':
+      if (!entered) throw new Error('exitAgent of an agent that never entered finishes by itself');
+      w.exitGate.resolve();
+      if (event.type === 'xstate.error.actor.exitAgent') w.expectedErrors.push('session:HookError');
+      return { expect: [shortEventName(event.type)] };
+    case 'xstate.done.actor.awaitSpeech':
+    case 'xstate.error.actor.awaitSpeech':
+      w.out.flushGate.resolve();
+      if (event.type === 'xstate.error.actor.awaitSpeech') w.expectedErrors.push('session:VoxstateError');
+      return { expect: [shortEventName(event.type)] };
+    case AFTER_DRAIN:
+      await vi.advanceTimersByTimeAsync(GEN_DELAYS.speechDrainTimeout);
+      w.expectedErrors.push('session:TimeoutError');
+      return { expect: ['after.speechDrainTimeout', ...interruptionEvents(flight)] };
+    case 'xstate.done.actor.releaseResources':
+    case 'xstate.error.actor.releaseResources':
+      w.out.closeGate.resolve();
+      if (event.type === 'xstate.error.actor.releaseResources') w.expectedErrors.push('session:VoxstateError');
+      return { expect: [shortEventName(event.type)] };
+    case AFTER_CLOSE:
+      await vi.advanceTimersByTimeAsync(GEN_DELAYS.closeTimeout);
+      w.expectedErrors.push('session:TimeoutError');
+      return { expect: ['after.closeTimeout'] };
+    default:
+      throw new Error(`no real-world action for ${event.type}`);
+  }
+}
+
+/** The agent event `type` through real speech, given what is in flight. */
+async function performAgent(w: GeneratedWorld, type: string, flight: Flight): Promise<Performed> {
+  const to = AGENT_MOVES[flight][type];
+  switch (`${flight}→${to}`) {
+    case 'none→llm':
+      w.heldReply = { hold: true };
+      w.llm.push(w.heldReply);
+      w.session.generateReply();
+      return { expect: ['speech.created', 'agent.thinking'], check: () => expect(w.llm.heldCount).toBe(1) };
+    case 'none→say':
+      w.session.say(SAY_TEXT);
+      return { expect: ['speech.created', 'agent.speaking'], check: () => expect(w.out.playing.map((p) => p.text)).toEqual([SAY_TEXT]) };
+    case 'llm→reply':
+      // The answer arrives: text, then a call of the tool (held once it runs).
+      Object.assign(w.heldReply!, { text: REPLY_TEXT, toolCalls: [{ name: 'lookup' }] });
+      w.llm.release();
+      return { expect: ['agent.speaking'], check: () => expect(w.out.playing.map((p) => p.text)).toEqual([REPLY_TEXT]) };
+    case 'llm→none':
+      w.heldReply!.error = new Error('llm down');
+      w.llm.release();
+      w.expectedErrors.push('llm:VoxstateError');
+      return { expect: ['error.reported', 'agent.listening'] };
+    case 'reply→tool': {
+      await w.out.finish();
+      return {
+        expect: ['agent.thinking', 'item.added'],
+        check: () => {
+          expect(w.toolCalls.filter((call) => !call.settled)).toHaveLength(1);
+          expect(w.session.history.items.slice(-2)).toMatchObject([
+            { type: 'message', role: 'assistant', interrupted: false },
+            { type: 'function_call', name: 'lookup' },
+          ]);
+        },
+      };
+    }
+    case 'reply→none':
+      void w.session.interrupt();
+      return {
+        expect: ['agent.listening', 'item.added'],
+        check: () => expect(lastItem(w)).toMatchObject({ role: 'assistant', interrupted: true }),
+      };
+    case 'say→none':
+      await w.out.finish();
+      return {
+        expect: ['agent.listening', 'item.added'],
+        check: () => expect(lastItem(w)).toMatchObject({ role: 'assistant', content: SAY_TEXT, interrupted: false }),
+      };
+    case 'tool→none':
+    case 'stray→none':
+      w.toolCalls.find((call) => !call.settled)!.resolve(null);
+      return {
+        expect: ['tools.executed', 'agent.listening'],
+        check: () => expect(lastItem(w)).toMatchObject({ type: 'function_call_output', name: 'lookup', output: '' }),
+      };
+    case 'tool→reply':
+      // The tool's result needs a follow-up reply, which speaks (and calls the tool again).
+      w.llm.push({ text: FOLLOW_UP_TEXT, toolCalls: [{ name: 'lookup' }] });
+      w.toolCalls.find((call) => !call.settled)!.resolve('42');
+      return {
+        expect: ['tools.executed', 'speech.created', 'agent.speaking'],
+        check: () => expect(w.out.playing.map((p) => p.text)).toEqual([FOLLOW_UP_TEXT]),
+      };
+    default:
+      throw new Error(`no real speech makes ${type} from ${flight}`);
+  }
+}
+
+/** The real session against the model state `state`. */
+function checkGenerated(w: GeneratedWorld, state: ModelSnapshot, where: string): void {
+  const real = w.session.actor.getSnapshot();
+  const pick = (c: ModelSnapshot['context']) => ({ agentState: c.agentState, userState: c.userState, closeRequested: c.closeRequested });
+  expect(real.value, `${where}: state value`).toEqual(state.value);
+  expect(pick(real.context), `${where}: context`).toEqual(pick(state.context));
+  expect(real.status, `${where}: status`).toBe(state.status);
+  const phase = phaseOf(state);
+  expect([w.session.state, w.session.agentState, w.session.userState], `${where}: state, agentState, userState`).toEqual([
+    phase,
+    state.context.agentState,
+    state.context.userState,
+  ]);
+  if (real.matches('running')) {
+    // While running, what the session says the agent and the user are doing is its regions' state.
+    const regions = (real.value as { running: { agent: string; user: string } }).running;
+    expect([w.session.agentState, w.session.userState], `${where}: agentState, userState against the running regions`).toEqual([regions.agent, regions.user]);
+  }
+  expect(w.errors.map((event) => `${event.source}:${event.error.name}`), `${where}: error events`).toEqual(w.expectedErrors);
+  if (phase === 'closed') {
+    const reason = w.firstCloseReason ?? (w.startFailed ? 'error' : undefined);
+    expect(w.closes, `${where}: close event`).toEqual([
+      expect.objectContaining({ reason, error: w.startFailed ? expect.any(VoxstateError) : null }),
+    ]);
+  } else {
+    expect(w.closes, `${where}: no close event yet`).toEqual([]);
+  }
+  const { entered } = inFlight(state);
+  if (w.start) {
+    const startState = phase === 'starting' ? 'pending' : w.startFailed ? 'failed' : 'ok';
+    expect(w.start.state, `${where}: start()`).toBe(startState);
+  }
+  for (const close of w.acloses) expect(close.state, `${where}: aclose()`).toBe(phase === 'closed' ? 'ok' : 'pending');
+  const drained = phase !== 'draining' || real.matches({ draining: 'drained' });
+  for (const drain of w.drains) expect(drain.state, `${where}: drain()`).toBe(drained ? 'ok' : 'pending');
+  for (const typed of w.typed) expect(typed.state, `${where}: input.text()`).not.toBe('failed');
+  expect(w.listening?.state, `${where}: listen()`).not.toBe('failed');
+  // onEnter once the session runs, onExit once it drains (never for an agent that did not enter).
+  expect([w.agent.enters, w.agent.exits], `${where}: onEnter, onExit calls`).toEqual([
+    entered ? 1 : 0,
+    entered && phase !== 'running' ? 1 : 0,
+  ]);
+}
+
+const shortGenerated = (event: EventObject) => {
+  if (event.type !== 'close') return shortEventName(event.type);
+  const { reason, drain } = event as { type: 'close'; reason: CloseReason; drain: boolean };
+  return `close(${reason}${drain ? ', drain' : ''})`;
+};
+
+async function runGeneratedPath(path: GeneratedPath): Promise<void> {
+  const w = buildGeneratedWorld(path.map((step) => step.event));
+  received.take(w.session.actor);
+  checkGenerated(w, path[0]!.state, 'at first');
+  for (let i = 1; i < path.length; ) {
+    const where = `step ${i} (${shortGenerated(path[i]!.event)})`;
+    const performed = await perform(w, path[i]!.event, path[i - 1]!.state);
+    // The events the real world takes by itself right after this one are not performed: checked after them.
+    let last = i;
+    while (last + 1 < path.length && inFlight(path[last]!.state).auto === path[last + 1]!.event.type) last += 1;
+    await settle();
+    expect(received.take(w.session.actor).map((event) => shortEventName(event.type)), `${where}: events received`).toEqual(performed.expect);
+    checkGenerated(w, path[last]!.state, where);
+    performed.check?.();
+    i = last + 1;
+  }
+}
+
+describe('generated paths (xstate/graph)', () => {
+  let generated: ReturnType<typeof generatePaths>;
+  try {
+    generated = generatePaths();
+  } catch (error) {
+    // E.g. the machine gained an event this driver has no real-world action for: fail here, not the whole file.
+    it('generates the paths of the session machine', () => {
+      throw error;
+    });
+    return;
+  }
+  const { paths, states } = generated;
+  let tracker: CoverageTracker;
+  beforeAll(() => {
+    tracker = new CoverageTracker(sessionMachine);
+  });
+  afterAll(() => {
+    const steps = paths.reduce((n, path) => n + path.length - 1, 0);
+    console.log(`session machine generated paths: ${paths.length} (${steps} steps, ${states} model states)`);
+    console.log(`generated paths only: ${tracker.report()}`);
+    tracker.stop();
+  });
+
+  for (const [i, path] of paths.entries()) {
+    it(`#${i + 1} ${path.slice(1).map((step) => shortGenerated(step.event)).join(' → ')}`, async () => {
+      await runGeneratedPath(path);
+    });
+  }
+
+  it('the generated paths alone take every state and transition of the session machine', () => {
+    const { states: reached, transitions } = tracker.coverage();
+    expect(reached.missing).toEqual([]);
+    expect(transitions.missing).toEqual([]);
+    expect(transitions.covered).toBe(machineInventory(sessionMachine).transitions.size);
   });
 });
