@@ -37,5 +37,10 @@ export type { STT, TTS, VAD, OfflineStandIn } from './inference/models.js';
 export * as inference from './inference/index.js';
 // Provider plugins register themselves with `inference` when imported.
 export * as openai from './plugins/openai/index.js';
+export * as deepgram from './plugins/deepgram/index.js';
+import { registerDeepgram } from './plugins/deepgram/index.js';
+
+registerDeepgram();
+export { VADStreamAdapter } from './stt/vad_stream_adapter.js';
 export * as cli from './cli/index.js';
 export { runConsole, type ConsoleOptions } from './console/console.js';

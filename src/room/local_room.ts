@@ -15,6 +15,7 @@ import type {
   RoomEvents,
 } from './room.js';
 import { newId } from '../ids.js';
+import { PacedAudioOutput, type AudioOutput } from '../audio/audio_output.js';
 
 export interface MemberInfo {
   identity: string;
@@ -99,6 +100,11 @@ export class LocalRoom extends EventEmitter<RoomEvents> implements Room {
     for (const member of this.#members.values()) member._receive({ text, topic, from: this.#agentIdentity, attributes });
   }
 
+  /** @internal delivers the agent's audio, as it is played, to every member. */
+  _audioFromAgent(frame: AudioFrame): void {
+    for (const member of this.#members.values()) member._hear(frame);
+  }
+
   #drop(reason: string): void {
     if (!this.#connected) return;
     this.#connected = false;
@@ -112,6 +118,7 @@ export class LocalRoomMember {
   #participant: { -readonly [K in keyof Participant]: Participant[K] };
   readonly received: ReceivedText[] = [];
   readonly #textListeners = new Set<(text: ReceivedText) => void>();
+  readonly #audioListeners = new Set<(frame: AudioFrame) => void>();
 
   constructor(
     private readonly room: LocalRoom,
@@ -150,6 +157,17 @@ export class LocalRoomMember {
     const track: AudioTrack = { sid: newId('track'), kind: 'audio', frames: () => frames };
     if (this.room.isConnected) this.room.emit('trackSubscribed', track, this.#participant);
     return track;
+  }
+
+  /** Calls `listener` with every frame of the agent's voice, as it is played. */
+  onAudio(listener: (frame: AudioFrame) => void): () => void {
+    this.#audioListeners.add(listener);
+    return () => this.#audioListeners.delete(listener);
+  }
+
+  /** @internal */
+  _hear(frame: AudioFrame): void {
+    for (const listener of this.#audioListeners) listener(frame);
   }
 
   /** Calls `listener` for every text the agent sends. */
@@ -195,5 +213,10 @@ class LocalAgentParticipant implements LocalParticipant {
 
   async setAttributes(attributes: Record<string, string>): Promise<void> {
     this.#attributes = { ...this.#attributes, ...attributes };
+  }
+
+  publishAudio(): AudioOutput {
+    // Played in real time (or fake time), then heard by every member.
+    return new PacedAudioOutput((frame) => this.room._audioFromAgent(frame));
   }
 }

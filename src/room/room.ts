@@ -3,6 +3,7 @@
  * mode, tests); a LiveKit room implements it over the network.
  */
 import type { AudioFrame } from '../audio/audio_frame.js';
+import type { AudioOutput } from '../audio/audio_output.js';
 import type { EventEmitter } from '../events/emitter.js';
 
 export type { AudioFrame };
@@ -42,6 +43,8 @@ export interface LocalParticipant extends Participant {
   sendText(text: string, options?: { topic?: string; attributes?: Record<string, string> }): Promise<void>;
   publishData(data: Uint8Array, options?: { topic?: string }): Promise<void>;
   setAttributes(attributes: Record<string, string>): Promise<void>;
+  /** Publishes an audio track for the agent's voice; what is played on it reaches the room. */
+  publishAudio(): AudioOutput;
 }
 
 export type RoomEvents = {

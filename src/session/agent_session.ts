@@ -573,8 +573,9 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   /** Spoken output, when the session has a TTS and somewhere to play audio. */
   #voiceOutput(): SpeechOutput | undefined {
     const tts = this.tts && !isOfflineStandIn(this.tts) ? (this.tts as TTS) : undefined;
-    const audio = this.#options.audioOutput;
-    if (!tts || !audio) return undefined;
+    if (!tts) return undefined;
+    const audio = this.#options.audioOutput ?? this.#room?.localParticipant?.publishAudio();
+    if (!audio) return undefined;
     return new VoiceOutput(tts, audio, (text, speechId) => {
       // What was heard also goes to the room as its transcription.
       this.#room?.localParticipant

@@ -39,6 +39,7 @@ export class AudioRecognition {
   readonly #vad: VADStream | undefined;
   readonly #stt: SpeechStream | undefined;
   readonly #done: Promise<void>;
+  readonly #failed = new Set<'vad' | 'stt'>();
 
   constructor(
     private readonly hooks: RecognitionHooks,
@@ -56,10 +57,24 @@ export class AudioRecognition {
     this.#done = Promise.all([this.#readVad(), this.#readStt()]).then(() => undefined);
   }
 
-  /** Feeds one frame of the user's audio. */
+  /** Feeds one frame of the user's audio to the VAD and the STT; one that failed is left out. */
   pushFrame(frame: AudioFrame): void {
-    this.#vad?.pushFrame(frame);
-    this.#stt?.pushFrame(frame);
+    if (this.#vad && !this.#failed.has('vad')) this.#push(this.#vad, frame, 'vad');
+    if (this.#stt && !this.#failed.has('stt')) this.#push(this.#stt, frame, 'stt');
+  }
+
+  #push(stream: VADStream | SpeechStream, frame: AudioFrame, source: 'vad' | 'stt'): void {
+    try {
+      stream.pushFrame(frame);
+    } catch (error) {
+      this.#fail(error, source);
+    }
+  }
+
+  #fail(error: unknown, source: 'vad' | 'stt'): void {
+    if (this.#failed.has(source)) return;
+    this.#failed.add(source);
+    this.hooks.error(error, source);
   }
 
   /** Reads `frames` to their end (e.g. a room track, a WAV file played in real time). */
@@ -89,7 +104,7 @@ export class AudioRecognition {
         }
       }
     } catch (error) {
-      this.hooks.error(error, 'vad');
+      this.#fail(error, 'vad');
     }
   }
 
@@ -105,7 +120,7 @@ export class AudioRecognition {
         if (isFinal) this.turn.send({ type: 'stt.final', text: best.text });
       }
     } catch (error) {
-      this.hooks.error(error, 'stt');
+      this.#fail(error, 'stt');
     }
   }
 }
