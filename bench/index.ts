@@ -15,6 +15,7 @@ type BenchModule = { run: () => Promise<Record<string, unknown>> };
 const benches: Array<{ name: string; load: () => Promise<BenchModule> }> = [
   { name: 'emitter', load: () => import('./emitter.js') },
   { name: 'session', load: () => import('./session.js') },
+  { name: 'vad', load: () => import('./vad.js') },
 ];
 
 const only = process.argv.slice(2);

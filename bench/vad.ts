@@ -1,0 +1,214 @@
+/**
+ * Silero VAD cost, beside raw onnxruntime on the same model in the same run.
+ *
+ * - raw ORT: a bare `session.run` loop, the least any caller does per 32 ms window (build the
+ *   [N, 64 + 512] input, run, keep stateN), at batch 1 and batched [N, 576].
+ * - plugin, one stream: the speech fixture looped to AUDIO_SECONDS, pushed in 10 ms frames (16 kHz,
+ *   and 48 kHz to include the resampler), read to the end; per window, the wall time between
+ *   successive inference_done events while the stream runs flat out (everything the plugin does
+ *   per window: mixdown, resampling, the ORT call, the decisions, the events).
+ * - plugin, N concurrent streams: the same audio on N streams of one VAD, with `batch: N` (their
+ *   windows share ORT calls) and with `batch: 1` (one call per window).
+ *
+ * Everything runs on one thread (ORT with one intra-op and one inter-op thread), so "real-time
+ * streams per core" = 32 ms / (CPU ms per window), CPU time from process.cpuUsage: on a shared
+ * machine the wall time also counts other processes' turns on the core, so it is given beside it
+ * (`…Wall`) but not used for the per-core figure. Each figure is the best of ROUNDS rounds.
+ */
+import ort from 'onnxruntime-node';
+import { audioFrame, type AudioFrame } from '../src/audio/audio_frame.js';
+import { mixdown, resample, toInt16 } from '../src/audio/resample.js';
+import { readWavFile } from '../src/audio/wav.js';
+import { VAD } from '../src/plugins/silero/index.js';
+
+const AUDIO_SECONDS = 20;
+const WINDOW_MS = 32;
+const ROUNDS = 3;
+const STREAM_COUNTS = [1, 8, 32, 64];
+const BATCHED_AUDIO_SECONDS = 4;
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+function stats(samples: number[]): { p50: number; p99: number; mean: number } {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const mean = samples.reduce((a, b) => a + b, 0) / samples.length;
+  return { p50: round(percentile(sorted, 50)), p99: round(percentile(sorted, 99)), mean: round(mean) };
+}
+
+const round = (x: number, digits = 4) => Number(x.toFixed(digits));
+
+function frames(data: Int16Array, rate: number): AudioFrame[] {
+  const step = rate / 100;
+  const out: AudioFrame[] = [];
+  for (let i = 0; i < data.length; i += step) out.push(audioFrame(data.subarray(i, i + step), rate));
+  return out;
+}
+
+function loop(data: Int16Array, samples: number): Int16Array {
+  const out = new Int16Array(samples);
+  for (let at = 0; at < samples; at += data.length) out.set(data.subarray(0, Math.min(data.length, samples - at)), at);
+  return out;
+}
+
+/** A bare ORT loop: `streams` independent signals, their windows in [streams, 576] calls. */
+async function rawOrt(session: ort.InferenceSession, audio: Float32Array, streams: number, windows: number) {
+  const sr = new ort.Tensor('int64', BigInt64Array.from([16000n]), []);
+  let state = new ort.Tensor('float32', new Float32Array(2 * streams * 128), [2, streams, 128]);
+  const contexts = Array.from({ length: streams }, () => new Float32Array(64));
+  const calls: number[] = [];
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  for (let w = 0; w < windows; w++) {
+    const t0 = performance.now();
+    const input = new Float32Array(streams * 576);
+    for (let s = 0; s < streams; s++) {
+      // Each stream starts at a different place in the audio.
+      const at = ((w + s * 37) * 512) % (audio.length - 512);
+      input.set(contexts[s]!, s * 576);
+      input.set(audio.subarray(at, at + 512), s * 576 + 64);
+      contexts[s] = input.slice(s * 576 + 512, s * 576 + 576);
+    }
+    const out = await session.run({ input: new ort.Tensor('float32', input, [streams, 576]), state, sr });
+    state = out.stateN as typeof state;
+    calls.push(performance.now() - t0);
+  }
+  const wallMs = performance.now() - started;
+  const cpuMs = cpuMsSince(cpu);
+  const perWindow = wallMs / (windows * streams);
+  const cpuPerWindow = cpuMs / (windows * streams);
+  return {
+    streams,
+    msPerCall: stats(calls),
+    cpuMsPerWindow: round(cpuPerWindow),
+    wallMsPerWindow: round(perWindow),
+    realtimeStreamsPerCore: round(WINDOW_MS / cpuPerWindow, 1),
+  };
+}
+
+function cpuMsSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000;
+}
+
+/** One stream, flat out: the gaps between its inference_done events. */
+async function pluginOneStream(vad: VAD, input: AudioFrame[]) {
+  const stream = vad.stream();
+  const gaps: number[] = [];
+  const inference: number[] = [];
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  for (const frame of input) stream.pushFrame(frame);
+  stream.endInput();
+  let last = performance.now();
+  let windows = 0;
+  for await (const event of stream) {
+    if (event.type !== 'inference_done') continue;
+    const now = performance.now();
+    gaps.push(now - last);
+    inference.push(event.inferenceDurationMs);
+    last = now;
+    windows++;
+  }
+  const wallMs = performance.now() - started;
+  const cpuMs = cpuMsSince(cpu);
+  return {
+    windows,
+    msPerWindow: stats(gaps.slice(1)),
+    ortCallMs: stats(inference),
+    cpuMsPerWindow: round(cpuMs / windows),
+    realtimeFactorWall: round(wallMs / (windows * WINDOW_MS)),
+    realtimeStreamsPerCore: round((windows * WINDOW_MS) / cpuMs, 1),
+  };
+}
+
+/** N streams of one VAD, all fed at once, read concurrently. */
+async function pluginStreams(vad: VAD, input: AudioFrame[], count: number) {
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  const results = await Promise.all(
+    Array.from({ length: count }, async () => {
+      const stream = vad.stream();
+      for (const frame of input) stream.pushFrame(frame);
+      stream.endInput();
+      let windows = 0;
+      for await (const event of stream) if (event.type === 'inference_done') windows++;
+      return windows;
+    }),
+  );
+  const wallMs = performance.now() - started;
+  const cpuMs = cpuMsSince(cpu);
+  const windows = results.reduce((a, b) => a + b, 0);
+  return {
+    streams: count,
+    batch: vad.batch,
+    cpuMsPerWindow: round(cpuMs / windows),
+    wallMsPerWindow: round(wallMs / windows),
+    realtimeStreamsPerCore: round((windows * WINDOW_MS) / cpuMs, 1),
+  };
+}
+
+function best<T extends Record<string, unknown>>(runs: T[], key: keyof T): T {
+  // The round least disturbed by the rest of the machine: the highest streams per core.
+  return runs.reduce((a, b) => ((b[key] as number) > (a[key] as number) ? b : a));
+}
+
+export async function run(): Promise<Record<string, unknown>> {
+  const fixture = await readWavFile(new URL('../test/fixtures/speech_16k.wav', import.meta.url).pathname);
+  const audio16 = loop(fixture.data, 16000 * AUDIO_SECONDS);
+  const audio48 = toInt16(resample(mixdown(audio16, 1), 16000, 48000));
+  const input16 = frames(audio16, 16000);
+  const input48 = frames(audio48, 48000);
+  const vad = await VAD.load();
+  const session = vad.model.session;
+  const floatAudio = mixdown(audio16, 1);
+  const windows = Math.ceil(audio16.length / 512);
+
+  // Warm-up: JIT, ORT's first runs.
+  await rawOrt(session, floatAudio, 1, 200);
+  await pluginOneStream(vad, input16.slice(0, 300));
+
+  const rawSingle = [];
+  const oneStream16 = [];
+  const oneStream48 = [];
+  for (let round_ = 0; round_ < ROUNDS; round_++) {
+    rawSingle.push(await rawOrt(session, floatAudio, 1, windows));
+    oneStream16.push(await pluginOneStream(vad, input16));
+    oneStream48.push(await pluginOneStream(vad, input48));
+  }
+
+  const batchedWindows = Math.ceil((16000 * BATCHED_AUDIO_SECONDS) / 512);
+  const batchedInput = input16.slice(0, BATCHED_AUDIO_SECONDS * 100);
+  const concurrent: Record<string, unknown> = {};
+  for (const count of STREAM_COUNTS) {
+    const raw = [];
+    const batched = [];
+    const unbatched = [];
+    // A single stream is also run in batch mode (batch 8), to see what the mode costs alone.
+    const batchedVad = await VAD.load({ batch: Math.max(count, 8) });
+    for (let round_ = 0; round_ < ROUNDS; round_++) {
+      raw.push(await rawOrt(session, floatAudio, count, batchedWindows));
+      batched.push(await pluginStreams(batchedVad, batchedInput, count));
+      unbatched.push(await pluginStreams(vad, batchedInput, count));
+    }
+    concurrent[`${count} streams`] = {
+      rawOrtBatched: best(raw, 'realtimeStreamsPerCore'),
+      pluginBatched: best(batched, 'realtimeStreamsPerCore'),
+      pluginOneCallPerWindow: best(unbatched, 'realtimeStreamsPerCore'),
+    };
+  }
+
+  return {
+    model: 'Silero VAD v6.2 (silero_vad.onnx), onnxruntime-node CPU, 1 intra-op + 1 inter-op thread, sequential',
+    window: '512 samples + 64 of context at 16 kHz = 32 ms',
+    audioSeconds: AUDIO_SECONDS,
+    rounds: `${ROUNDS}, the best round reported`,
+    oneStream: {
+      rawOrt: best(rawSingle, 'realtimeStreamsPerCore'),
+      plugin16kHz: best(oneStream16, 'realtimeStreamsPerCore'),
+      plugin48kHz: best(oneStream48, 'realtimeStreamsPerCore'),
+    },
+    concurrent,
+  };
+}

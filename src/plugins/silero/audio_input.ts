@@ -1,0 +1,74 @@
+/**
+ * What a VAD stream is fed, as the model wants it: frames of any rate and channel count are mixed
+ * down to mono and resampled to the model rate, then cut into whole windows.
+ */
+import type { AudioFrame } from '../../audio/audio_frame.js';
+import { mixdown, Resampler } from '../../audio/resample.js';
+
+export class AudioInput {
+  #resampler: Resampler | undefined;
+  #pending = new Float32Array(8192);
+  #start = 0;
+  #end = 0;
+
+  constructor(
+    readonly sampleRate: number,
+    readonly windowSamples: number,
+  ) {}
+
+  /** Whole windows ready. */
+  get windows(): number {
+    return Math.floor((this.#end - this.#start) / this.windowSamples);
+  }
+
+  push(frame: AudioFrame): void {
+    const mono = mixdown(frame.data, frame.channels);
+    if (frame.sampleRate === this.sampleRate) {
+      // A change back to the model rate ends the resampled signal first.
+      if (this.#resampler) this.#append(this.#takeTail());
+      this.#append(mono);
+      return;
+    }
+    if (this.#resampler && this.#resampler.inRate !== frame.sampleRate) this.#append(this.#takeTail());
+    this.#resampler ??= new Resampler(frame.sampleRate, this.sampleRate);
+    this.#append(this.#resampler.push(mono));
+  }
+
+  /** Everything pushed becomes whole windows: the resampler's tail, then silence up to a window. */
+  flush(): void {
+    if (this.#resampler) this.#append(this.#takeTail());
+    const partial = (this.#end - this.#start) % this.windowSamples;
+    if (partial > 0) this.#append(new Float32Array(this.windowSamples - partial));
+  }
+
+  /** The next window (a copy); only when `windows` > 0. */
+  take(): Float32Array {
+    const window = this.#pending.slice(this.#start, this.#start + this.windowSamples);
+    this.#start += this.windowSamples;
+    if (this.#start === this.#end) this.#start = this.#end = 0;
+    return window;
+  }
+
+  #takeTail(): Float32Array {
+    const tail = this.#resampler!.flush();
+    this.#resampler = undefined;
+    return tail;
+  }
+
+  #append(samples: Float32Array): void {
+    if (this.#end + samples.length > this.#pending.length) {
+      const live = this.#end - this.#start;
+      if (this.#pending.length >= 2 * (live + samples.length)) {
+        this.#pending.copyWithin(0, this.#start, this.#end);
+      } else {
+        const grown = new Float32Array(2 * (live + samples.length));
+        grown.set(this.#pending.subarray(this.#start, this.#end));
+        this.#pending = grown;
+      }
+      this.#start = 0;
+      this.#end = live;
+    }
+    this.#pending.set(samples, this.#end);
+    this.#end += samples.length;
+  }
+}

@@ -1,0 +1,182 @@
+/**
+ * From window probabilities to speech edges, on audio time only (no clock): the part of the VAD
+ * that decides, kept apart from the model so it can be driven by scripted probabilities.
+ *
+ * - Probabilities are smoothed: p = 0.35 × previous + 0.65 × window's.
+ * - Outside speech, a run of windows with p ≥ activationThreshold lasting minSpeechDurationMs
+ *   starts an utterance; any window below the threshold resets the run.
+ * - In speech, a run of windows with p < deactivationThreshold lasting minSilenceDurationMs ends
+ *   it; any window at or above the (lower) deactivation threshold resets that run (hysteresis).
+ * - The utterance's audio is kept from prefixPaddingDurationMs before its first speech window, up
+ *   to maxBufferedSpeechMs after that (later audio is dropped from the frames; the durations still
+ *   count it). End of speech carries it all, including the silence that ended it; that silence
+ *   (its last prefixPaddingDurationMs) is also the next utterance's padding.
+ */
+import { audioFrame, type AudioFrame } from '../../audio/audio_frame.js';
+import { log } from '../../log/logger.js';
+import type { VADEvent, VADEventType, VADOptions } from '../../vad/vad.js';
+
+const SMOOTHING = 0.35;
+
+export class SpeechDetector {
+  readonly #rate: number;
+  #samples = 0;
+  #smoothed: number | undefined;
+  #speaking = false;
+  /** Outside speech: the current run of speech windows, in samples. */
+  #speechRun = 0;
+  /** In speech: the current run of silent windows, in samples. */
+  #silenceRun = 0;
+  /** Sample where the utterance (or the last one) started, and where its speech ended. */
+  #speechStart = 0;
+  #speechEnd = 0;
+  /** Prefix padding plus the utterance, at the model rate. */
+  #buffer: Int16Array = new Int16Array(0);
+  #buffered = 0;
+  #truncated = false;
+  /** The last windows, at least prefixPaddingDurationMs of them: the padding after a truncated utterance. */
+  #recent: Int16Array[] = [];
+  #recentSamples = 0;
+
+  constructor(sampleRate: number) {
+    this.#rate = sampleRate;
+  }
+
+  get speaking(): boolean {
+    return this.#speaking;
+  }
+
+  /**
+   * Takes one window and its raw probability; returns inference_done, then start_of_speech or
+   * end_of_speech when this window decides one. The window is kept as it is (not copied): the
+   * caller must not change it afterwards.
+   */
+  step(window: Int16Array, rawProbability: number, inferenceDurationMs: number, options: VADOptions): VADEvent[] {
+    const n = window.length;
+    this.#samples += n;
+    const p = this.#smoothed === undefined ? rawProbability : SMOOTHING * this.#smoothed + (1 - SMOOTHING) * rawProbability;
+    this.#smoothed = p;
+
+    let edge: VADEventType | undefined;
+    if (!this.#speaking) {
+      this.#speechRun = p >= options.activationThreshold ? this.#speechRun + n : 0;
+      if (this.#speechRun > 0 && this.#ms(this.#speechRun) >= options.minSpeechDurationMs) {
+        this.#speaking = true;
+        this.#speechStart = this.#samples - this.#speechRun;
+        this.#speechRun = 0;
+        this.#silenceRun = 0;
+        this.#truncated = false;
+        edge = 'start_of_speech';
+      }
+    } else {
+      this.#silenceRun = p < options.deactivationThreshold ? this.#silenceRun + n : 0;
+      if (this.#silenceRun > 0 && this.#ms(this.#silenceRun) >= options.minSilenceDurationMs) {
+        this.#speaking = false;
+        this.#speechEnd = this.#samples - this.#silenceRun;
+        edge = 'end_of_speech';
+      }
+    }
+
+    this.#keep(window, options, edge);
+    const events = [this.#event('inference_done', p, inferenceDurationMs, [audioFrame(window.slice(), this.#rate)])];
+    if (edge) events.push(this.#event(edge, p, inferenceDurationMs, [audioFrame(this.#buffer.slice(0, this.#buffered), this.#rate)]));
+    if (edge === 'end_of_speech') this.#carryOver(options);
+    return events;
+  }
+
+  /** At the end of the input: ends the utterance in progress, if any. */
+  finish(options: VADOptions): VADEvent | undefined {
+    if (!this.#speaking) return undefined;
+    this.#speaking = false;
+    this.#speechEnd = this.#samples - this.#silenceRun;
+    const event = this.#event('end_of_speech', this.#smoothed ?? 0, 0, [audioFrame(this.#buffer.slice(0, this.#buffered), this.#rate)]);
+    this.#carryOver(options);
+    return event;
+  }
+
+  /** Adds the window to the kept audio: outside speech only the padding and the speech run stay. */
+  #keep(window: Int16Array, options: VADOptions, edge: VADEventType | undefined): void {
+    const prefix = this.#samplesOf(options.prefixPaddingDurationMs);
+    this.#remember(window, prefix);
+    const inSpeech = this.#speaking || edge === 'end_of_speech';
+    if (inSpeech && edge !== 'start_of_speech') {
+      const room = prefix + this.#samplesOf(options.maxBufferedSpeechMs) - this.#buffered;
+      if (room < window.length && !this.#truncated) {
+        this.#truncated = true;
+        log().warn({ maxBufferedSpeechMs: options.maxBufferedSpeechMs }, 'silero: utterance longer than maxBufferedSpeechMs; the rest is not kept');
+      }
+      this.#append(window.subarray(0, Math.max(0, Math.min(room, window.length))));
+      return;
+    }
+    this.#append(window);
+    const speech = edge === 'start_of_speech' ? this.#samples - this.#speechStart : this.#speechRun;
+    this.#dropFront(this.#buffered - (prefix + speech));
+  }
+
+  /** After an utterance, its trailing silence stays as padding for the next one. */
+  #carryOver(options: VADOptions): void {
+    const prefix = this.#samplesOf(options.prefixPaddingDurationMs);
+    if (this.#truncated) {
+      // The buffer stopped short of the end: the padding is the audio itself.
+      this.#buffered = 0;
+      for (const window of this.#recent) this.#append(window);
+    }
+    this.#dropFront(this.#buffered - prefix);
+  }
+
+  #remember(window: Int16Array, prefix: number): void {
+    this.#recent.push(window);
+    this.#recentSamples += window.length;
+    while (this.#recent.length > 1 && this.#recentSamples - this.#recent[0]!.length >= prefix) {
+      this.#recentSamples -= this.#recent.shift()!.length;
+    }
+  }
+
+  #append(samples: Int16Array): void {
+    if (this.#buffered + samples.length > this.#buffer.length) {
+      const grown = new Int16Array(Math.max(this.#buffer.length * 2, this.#buffered + samples.length, 8192));
+      grown.set(this.#buffer.subarray(0, this.#buffered));
+      this.#buffer = grown;
+    }
+    this.#buffer.set(samples, this.#buffered);
+    this.#buffered += samples.length;
+  }
+
+  #dropFront(count: number): void {
+    if (count <= 0) return;
+    this.#buffer.copyWithin(0, count, this.#buffered);
+    this.#buffered -= count;
+  }
+
+  #event(type: VADEventType, probability: number, inferenceDurationMs: number, frames: AudioFrame[]): VADEvent {
+    const now = this.#samples;
+    let speech = 0;
+    let silence: number;
+    if (this.#speaking) {
+      speech = now - this.#silenceRun - this.#speechStart;
+      silence = this.#silenceRun;
+    } else {
+      silence = now - this.#speechEnd;
+      // End of speech reports the utterance it ends.
+      if (type === 'end_of_speech') speech = this.#speechEnd - this.#speechStart;
+    }
+    return {
+      type,
+      timestampMs: this.#ms(now),
+      speechDurationMs: this.#ms(speech),
+      silenceDurationMs: this.#ms(silence),
+      probability,
+      speaking: this.#speaking,
+      inferenceDurationMs,
+      frames,
+    };
+  }
+
+  #ms(samples: number): number {
+    return (samples * 1000) / this.#rate;
+  }
+
+  #samplesOf(ms: number): number {
+    return Math.round((ms * this.#rate) / 1000);
+  }
+}

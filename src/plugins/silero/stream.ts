@@ -1,0 +1,194 @@
+/**
+ * One VAD stream: frames in (pushFrame), events out (for await). Each stream has its own RNN state
+ * and audio context and runs its windows one after another through the shared model; it is the
+ * only owner of its state, so when it is closed and dropped nothing else holds it.
+ *
+ * The processing loop is an ordinary async method whose failures end the iteration with a
+ * ProviderError (and are reported as the VAD's `error` event), never swallowed.
+ */
+import type { AudioFrame } from '../../audio/audio_frame.js';
+import { toInt16 } from '../../audio/resample.js';
+import { ClosedError } from '../../errors.js';
+import type { VADMetrics } from '../../plugins/metrics.js';
+import { ProviderError } from '../../plugins/provider_error.js';
+import type { VADEvent, VADOptions, VADStream } from '../../vad/vad.js';
+import { AudioInput } from './audio_input.js';
+import type { InferenceBatcher, WindowResult } from './batcher.js';
+import { SpeechDetector } from './detector.js';
+import { EventQueue } from './event_queue.js';
+import { PROVIDER, STATE_SIZE, WINDOW, type ModelSampleRate } from './model.js';
+
+/** What a stream needs of its VAD. */
+export interface StreamHost {
+  readonly label: string;
+  readonly options: Readonly<VADOptions>;
+  readonly batcher: InferenceBatcher;
+  reportError(error: ProviderError): void;
+  reportMetrics(metrics: VADMetrics): void;
+  /** The stream has finished (ended, closed or failed). */
+  released(stream: SileroVADStream): void;
+}
+
+/** Metrics are reported about once per second of audio, and at the end. */
+const METRICS_INTERVAL_MS = 1000;
+
+export class SileroVADStream implements VADStream {
+  readonly #host: StreamHost;
+  readonly #rate: ModelSampleRate;
+  readonly #context: number;
+  readonly #input: AudioInput;
+  readonly #detector: SpeechDetector;
+  readonly #events = new EventQueue<VADEvent>(() => void this.close());
+  readonly #abort = new AbortController();
+  #state: Float32Array = new Float32Array(STATE_SIZE);
+  #lastContext: Float32Array;
+  #inputEnded = false;
+  #wake: (() => void) | undefined;
+  readonly #done: Promise<void>;
+  // Metrics of the current period.
+  #periodStart = performance.now();
+  #periodInferenceMs = 0;
+  #periodCount = 0;
+
+  constructor(host: StreamHost) {
+    this.#host = host;
+    this.#rate = host.options.sampleRate;
+    const { samples, context } = WINDOW[this.#rate];
+    this.#context = context;
+    this.#lastContext = new Float32Array(context);
+    this.#input = new AudioInput(this.#rate, samples);
+    this.#detector = new SpeechDetector(this.#rate);
+    this.#done = this.#run();
+  }
+
+  get closed(): boolean {
+    return this.#abort.signal.aborted;
+  }
+
+  pushFrame(frame: AudioFrame): void {
+    this.#assertOpen('pushFrame()');
+    this.#input.push(frame);
+    this.#notify();
+  }
+
+  flush(): void {
+    this.#assertOpen('flush()');
+    this.#input.flush();
+    this.#notify();
+  }
+
+  endInput(): void {
+    if (this.#inputEnded || this.closed) return;
+    this.#input.flush();
+    this.#inputEnded = true;
+    this.#notify();
+  }
+
+  async close(): Promise<void> {
+    if (!this.closed) {
+      this.#abort.abort();
+      this.#events.close();
+      this.#notify();
+    }
+    await this.#done;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<VADEvent> {
+    return this.#events;
+  }
+
+  #assertOpen(call: string): void {
+    if (this.closed) throw new ClosedError('the VAD stream', call, 'closed');
+    if (this.#inputEnded) throw new ClosedError('the VAD stream', call, 'ended (endInput() was called)');
+  }
+
+  #notify(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  async #run(): Promise<void> {
+    try {
+      for (;;) {
+        if (this.closed) return;
+        if (this.#input.windows > 0) {
+          await this.#infer(this.#input.take());
+          continue;
+        }
+        if (this.#inputEnded) {
+          const last = this.#detector.finish(this.#host.options);
+          if (last) this.#events.push(last);
+          this.#reportMetrics();
+          this.#events.end();
+          return;
+        }
+        await new Promise<void>((resolve) => (this.#wake = resolve));
+      }
+    } catch (thrown) {
+      if (this.closed) return;
+      const error =
+        thrown instanceof ProviderError
+          ? thrown
+          : new ProviderError(PROVIDER, false, `inference failed: ${thrown instanceof Error ? thrown.message : String(thrown)}`, { cause: thrown });
+      this.#host.reportError(error);
+      this.#events.end({ value: error });
+      this.#abort.abort();
+    } finally {
+      this.#wake = undefined;
+      this.#host.released(this);
+    }
+  }
+
+  async #infer(window: Float32Array): Promise<void> {
+    const input = new Float32Array(this.#context + window.length);
+    input.set(this.#lastContext, 0);
+    input.set(window, this.#context);
+    this.#lastContext = window.slice(window.length - this.#context);
+
+    const result = await this.#answer(this.#host.batcher.infer({ input, state: this.#state }, this.#abort.signal));
+    if (!result) return;
+    this.#state = result.state;
+    this.#periodInferenceMs += result.inferenceDurationMs;
+    this.#periodCount++;
+    for (const event of this.#detector.step(toInt16(window), result.probability, result.inferenceDurationMs, this.#host.options)) {
+      this.#events.push(event);
+    }
+    if (this.#periodCount * (window.length / this.#rate) * 1000 >= METRICS_INTERVAL_MS) this.#reportMetrics();
+  }
+
+  /** The window's result, or undefined when the stream is closed first. */
+  #answer(pending: Promise<WindowResult>): Promise<WindowResult | undefined> {
+    if (this.closed) return Promise.resolve(undefined);
+    return new Promise((resolve, reject) => {
+      const closed = () => resolve(undefined);
+      this.#abort.signal.addEventListener('abort', closed, { once: true });
+      pending.then(
+        (result) => {
+          this.#abort.signal.removeEventListener('abort', closed);
+          resolve(result);
+        },
+        (error: unknown) => {
+          this.#abort.signal.removeEventListener('abort', closed);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  #reportMetrics(): void {
+    if (this.#periodCount === 0) return;
+    const now = performance.now();
+    this.#host.reportMetrics({
+      type: 'vad_metrics',
+      label: this.#host.label,
+      idleTimeMs: Math.max(0, now - this.#periodStart - this.#periodInferenceMs),
+      inferenceDurationTotalMs: this.#periodInferenceMs,
+      inferenceCount: this.#periodCount,
+      timestamp: Date.now(),
+    });
+    this.#periodStart = now;
+    this.#periodInferenceMs = 0;
+    this.#periodCount = 0;
+  }
+}
