@@ -20,6 +20,8 @@ options:
   --inspect            serve the Stately Inspector bridge on 127.0.0.1 and connect every actor to it
   --inspect-port N     port for --inspect (default 8080)
   --metadata TEXT      job metadata for the entrypoint (console)
+  --input FILE.wav     play a WAV file in real time as your microphone (console; needs a VAD or STT)
+  --output FILE.wav    record the agent's voice to a WAV file (console; needs a TTS)
 `;
 
 export interface RunAppOptions {
@@ -62,7 +64,13 @@ async function run<U extends Record<string, unknown>>(server: AgentServer<U>, op
         };
       }
       const metadata = value('--metadata');
-      const result = await runConsole(server, metadata === undefined ? {} : { metadata });
+      const audioInput = value('--input');
+      const audioOutput = value('--output');
+      const result = await runConsole(server, {
+        ...(metadata === undefined ? {} : { metadata }),
+        ...(audioInput === undefined ? {} : { audioInput }),
+        ...(audioOutput === undefined ? {} : { audioOutput }),
+      });
       await stopInspector?.();
       const code = result.status === 'success' ? 0 : 1;
       if (options.argv === undefined) process.exit(code);

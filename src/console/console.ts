@@ -14,6 +14,8 @@ import { LocalRoom } from '../room/local_room.js';
 import { TRANSCRIPTION_TOPIC } from '../room/room.js';
 import type { AgentServer } from '../server/agent_server.js';
 import { stateDisplay } from './state_display.js';
+import { playWav, WavRecorder } from './audio_files.js';
+import { describe } from '../errors.js';
 
 export interface ConsoleOptions {
   input?: Readable;
@@ -26,6 +28,10 @@ export interface ConsoleOptions {
   showStates?: boolean;
   /** Handle SIGINT (default true when input is the process's stdin). */
   handleSignals?: boolean;
+  /** A WAV file played in real time as the user's microphone (needs a VAD or an STT). */
+  audioInput?: string;
+  /** A WAV file the agent's voice is recorded to (needs a TTS). */
+  audioOutput?: string;
 }
 
 const dim = (text: string, color: boolean) => (color ? `\x1b[2m${text}\x1b[22m` : text);
@@ -54,7 +60,18 @@ export async function runConsole<U extends Record<string, unknown>>(server: Agen
     for (const model of [session.llm, session.stt, session.tts]) {
       if (isOfflineStandIn(model)) print(dim(`  ℹ ${model.notice}`, color));
     }
+    if (options.audioInput) {
+      const file = options.audioInput;
+      print(dim(`  ℹ playing ${file} as your microphone`, color));
+      try {
+        session.listen(playWav(file, job.ctx.signal)).catch((error: unknown) => print(dim(`  ✖ ${describe(error)}`, color)));
+      } catch (error) {
+        print(dim(`  ✖ --input: ${describe(error)}`, color));
+      }
+    }
   });
+  const recorder = options.audioOutput ? new WavRecorder() : undefined;
+  if (recorder) user.onAudio((frame) => recorder.add(frame));
   job.ctx.on('error', (event) => print(dim(`  ✖ ${event.error.message}`, color)));
 
   const lines = createInterface({ input, terminal: false });
@@ -79,6 +96,10 @@ export async function runConsole<U extends Record<string, unknown>>(server: Agen
   if (handleSignals) process.on('SIGINT', onSigint);
 
   const result = await job.result;
+  if (recorder && options.audioOutput) {
+    await recorder.save(options.audioOutput);
+    print(dim(`  ℹ wrote ${Math.round(recorder.durationMs)} ms of the agent's voice to ${options.audioOutput}`, color));
+  }
   if (handleSignals) process.off('SIGINT', onSigint);
   lines.close();
   removeDisplay();
