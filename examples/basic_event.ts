@@ -13,12 +13,12 @@ import {
   cli,
   inference,
   log,
+  silero,
   type JobContext,
   type JobProcess,
-  type LLM,
 } from '../src/index.js';
 
-type UserData = { llm: LLM };
+type UserData = { vad: silero.VAD };
 
 export class SimpleAgent extends Agent {
   readonly emitter = new EventEmitter<{ greet: (name: string) => void }>();
@@ -45,9 +45,9 @@ export class SimpleAgent extends Agent {
 
 export const server = new AgentServer<UserData>();
 
-// Load what every session of this process shares once, before the first job.
-function prewarm(proc: JobProcess<UserData>): void {
-  proc.userData.llm = inference.LLM({ model: 'openai/gpt-4.1-mini' });
+// Load the VAD once per process, before the first job: every session of the process shares it.
+async function prewarm(proc: JobProcess<UserData>): Promise<void> {
+  proc.userData.vad = await silero.VAD.load();
 }
 
 server.setupFnc = prewarm;
@@ -64,8 +64,9 @@ server.rtcSession(async (ctx: JobContext<UserData>) => {
 
   const session = new AgentSession({
     stt: inference.STT({ model: 'deepgram/nova-3-general' }),
-    llm: ctx.proc.userData.llm,
+    llm: inference.LLM({ model: 'openai/gpt-4.1-mini' }),
     tts: inference.TTS({ model: 'cartesia/sonic-3', voice: '9626c31c-bec5-4cca-baa8-f8ba9e84c8bc' }),
+    vad: ctx.proc.userData.vad,
     preemptiveGeneration: true,
   });
 

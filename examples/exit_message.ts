@@ -12,12 +12,12 @@ import {
   functionTool,
   inference,
   log,
+  silero,
   type JobContext,
   type JobProcess,
-  type LLM,
 } from '../src/index.js';
 
-type UserData = { llm: LLM };
+type UserData = { vad: silero.VAD };
 
 export class GoodbyeAgent extends Agent {
   constructor() {
@@ -44,8 +44,8 @@ When the user wants to stop talking to you, use the end_session function to clos
 
 export const server = new AgentServer<UserData>();
 
-function prewarm(proc: JobProcess<UserData>): void {
-  proc.userData.llm = inference.LLM({ model: 'openai/gpt-4.1-mini' });
+async function prewarm(proc: JobProcess<UserData>): Promise<void> {
+  proc.userData.vad = await silero.VAD.load();
 }
 
 server.setupFnc = prewarm;
@@ -56,8 +56,9 @@ server.rtcSession(async (ctx: JobContext<UserData>) => {
 
   const session = new AgentSession({
     stt: inference.STT({ model: 'deepgram/nova-3-general' }),
-    llm: ctx.proc.userData.llm,
+    llm: inference.LLM({ model: 'openai/gpt-4.1-mini' }),
     tts: inference.TTS({ model: 'cartesia/sonic-3', voice: '9626c31c-bec5-4cca-baa8-f8ba9e84c8bc' }),
+    vad: ctx.proc.userData.vad,
     preemptiveGeneration: true,
   });
 

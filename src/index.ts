@@ -38,9 +38,26 @@ export * as inference from './inference/index.js';
 // Provider plugins register themselves with `inference` when imported.
 export * as openai from './plugins/openai/index.js';
 export * as deepgram from './plugins/deepgram/index.js';
+export * as cartesia from './plugins/cartesia/index.js';
+export * as silero from './plugins/silero/index.js';
+import { registerCartesia } from './plugins/cartesia/index.js';
 import { registerDeepgram } from './plugins/deepgram/index.js';
 
 registerDeepgram();
+registerCartesia();
 export { VADStreamAdapter } from './stt/vad_stream_adapter.js';
+export type { STT as SpeechToText, SpeechStream, SpeechEvent, SpeechData } from './stt/stt.js';
+export type { TTS as TextToSpeech, SynthesizeStream, SynthesizedAudio } from './tts/tts.js';
+export type { VAD as VoiceActivityDetector, VADStream, VADEvent, VADOptions } from './vad/vad.js';
+export { audioFrame, frameDurationMs } from './audio/audio_frame.js';
+export { PacedAudioOutput, type AudioOutput } from './audio/audio_output.js';
+export { readWavFile, writeWavFile, decodeWav, encodeWav, WavFormatError } from './audio/wav.js';
+export { Resampler, resample } from './audio/resample.js';
+export { SentenceTokenizer } from './tts/sentences.js';
+export { VoiceOutput } from './speech/voice_output.js';
+export { ProviderError } from './plugins/provider_error.js';
+export { DEFAULT_CONN_OPTIONS, type ConnOptions } from './plugins/conn_options.js';
+export { Model, type ModelEvents } from './plugins/model.js';
+export type * from './plugins/metrics.js';
 export * as cli from './cli/index.js';
 export { runConsole, type ConsoleOptions } from './console/console.js';

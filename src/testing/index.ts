@@ -6,3 +6,6 @@ export { RunResult } from '../testing/run_result.js';
 export { RunAssert, EventAssert, RunAssertionError } from './run_assert.js';
 export { formatEvents, type RunEvent } from './run_events.js';
 export { mockTools, type ToolMock } from './mock_tools.js';
+export { FakeUser, type SayOptions as FakeSayOptions } from './fake_user.js';
+export { FakeTTS } from './fake_tts.js';
+export { FakeLLM, type ScriptedReply } from './fake_llm.js';
