@@ -159,12 +159,32 @@ interface Relay {
   close(): Promise<void>;
 }
 
+/** Most actor registrations kept for late pages (the oldest go first). */
+const REGISTRATION_LIMIT = 1_000;
+
+function remember(registrations: Map<string, string>, message: string): void {
+  if (!message.includes('"@xstate.actor"')) return;
+  let parsed: { type?: unknown; sessionId?: unknown };
+  try {
+    parsed = JSON.parse(message) as typeof parsed;
+  } catch {
+    return;
+  }
+  const { type, sessionId } = parsed;
+  if (type !== '@xstate.actor' || typeof sessionId !== 'string') return;
+  registrations.set(sessionId, message);
+  if (registrations.size > REGISTRATION_LIMIT) registrations.delete(registrations.keys().next().value!);
+}
+
 async function startRelay(host: string, port: number, inspectorUrl: string): Promise<Relay> {
   const server = createServer((req, res) => serveBridge(req, res, inspectorUrl));
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   const pages = new Set<WebSocket>();
   const apps = new Set<WebSocket>();
   const replay: string[] = [];
+  // Registrations of actors (what the inspector draws from) are kept apart, so a page that opens
+  // late can still draw actors whose registration fell out of the replay.
+  const registrations = new Map<string, string>();
   let onApp: () => void = () => {};
   const appArrived = new Promise<void>((resolve) => (onApp = resolve));
 
@@ -198,6 +218,8 @@ async function startRelay(host: string, port: number, inspectorUrl: string): Pro
       if (role === 'page') {
         pages.add(ws);
         ws.on('close', () => pages.delete(ws));
+        const replayed = new Set(replay);
+        for (const message of registrations.values()) if (!replayed.has(message)) ws.send(message);
         for (const message of replay) ws.send(message);
         return;
       }
@@ -208,6 +230,7 @@ async function startRelay(host: string, port: number, inspectorUrl: string): Pro
         const message = data.toString();
         replay.push(message);
         if (replay.length > REPLAY_LIMIT) replay.shift();
+        remember(registrations, message);
         for (const page of pages) if (page.readyState === WebSocket.OPEN) page.send(message);
       });
       onApp();

@@ -155,3 +155,27 @@ describe('Stately Inspector relay', () => {
     pages.push(ownPage);
   });
 });
+
+describe('a page that opens late', () => {
+  it('still receives the registration of every actor, even when it fell out of the replay', { timeout: 10_000 }, async () => {
+    const inspector = await startStatelyInspector({ port: 0 });
+    const pages: Page[] = [];
+    try {
+      const machine = setup({}).createMachine({ id: 'toggle', initial: 'off', states: { off: { on: { flip: 'on' } }, on: { on: { flip: 'off' } } } });
+      const first = await Page.open(pageUrl(inspector));
+      pages.push(first);
+      const actor = createActor(machine, { inspect: inspector.inspect }).start();
+      // Far more messages than the replay keeps (three per event).
+      for (let i = 0; i < 150; i++) actor.send({ type: 'flip' });
+      await first.until((m) => m.type === '@xstate.snapshot' && m.event?.type === 'flip' && first.raw.length >= 1 + 150 * 2);
+      const late = await Page.open(pageUrl(inspector));
+      pages.push(late);
+      await late.until((m) => m.type === '@xstate.actor');
+      expect(late.messages[0]!.type).toBe('@xstate.actor');
+      expect(late.messages.filter((m) => m.type === '@xstate.actor')).toHaveLength(1);
+    } finally {
+      for (const page of pages) page.close();
+      await inspector.close();
+    }
+  });
+});
