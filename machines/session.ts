@@ -52,7 +52,7 @@ export type SessionMachineEvent =
   | { type: 'user.active' }
   | { type: 'drain' }
   | { type: 'close'; reason: CloseReason; drain: boolean; error?: unknown }
-  | { type: 'speech.created'; speech: unknown; source: string; userInitiated: boolean }
+  | { type: 'speech.created'; speechHandle: unknown; source: string; userInitiated: boolean }
   | { type: 'item.added'; item: unknown }
   | { type: 'user.transcribed'; transcript: string; isFinal: boolean; language: string | undefined }
   | { type: 'tools.executed'; functionCalls: unknown[]; functionCallOutputs: unknown[] }
@@ -61,7 +61,7 @@ export type SessionMachineEvent =
 export type SessionMachineEmitted =
   | { type: 'agent_state_changed'; oldState: AgentState; newState: AgentState }
   | { type: 'user_state_changed'; oldState: UserState; newState: UserState }
-  | { type: 'speech_created'; speech: unknown; source: string; userInitiated: boolean }
+  | { type: 'speech_created'; speechHandle: unknown; source: string; userInitiated: boolean }
   | { type: 'conversation_item_added'; item: unknown }
   | { type: 'user_input_transcribed'; transcript: string; isFinal: boolean; language: string | undefined }
   | { type: 'function_tools_executed'; functionCalls: unknown[]; functionCallOutputs: unknown[] }
@@ -125,7 +125,7 @@ export const sessionMachine = setup({
     announceAgentSilence: raise({ type: 'agent.silent' }),
     announceSpeech: emit(({ event }) => {
       if (event.type !== 'speech.created') throw new Error(`announceSpeech on ${event.type}`);
-      return { type: 'speech_created' as const, speech: event.speech, source: event.source, userInitiated: event.userInitiated };
+      return { type: 'speech_created' as const, speechHandle: event.speechHandle, source: event.source, userInitiated: event.userInitiated };
     }),
     announceItem: emit(({ event }) => {
       if (event.type !== 'item.added') throw new Error(`announceItem on ${event.type}`);

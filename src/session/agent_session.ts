@@ -625,7 +625,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   }
 
   #schedule(speech: SpeechHandle, userInitiated: boolean, task: SpeechTask): void {
-    this.actor.send({ type: 'speech.created', speech, source: speech.source, userInitiated });
+    this.actor.send({ type: 'speech.created', speechHandle: speech, source: speech.source, userInitiated });
     this.#scheduler.add(speech, task);
   }
 
@@ -805,42 +805,10 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     this.emit('error', { type: 'error', error, source, createdAt: Date.now() });
   }
 
+  /** Re-emits what the machine announces, as the session's events (the same payloads, dated). */
   #relay(event: { type: string } & Record<string, unknown>): void {
     const createdAt = Date.now();
     switch (event.type) {
-      case 'agent_state_changed':
-      case 'user_state_changed':
-        this.emit(event.type, { ...(event as object), createdAt } as never);
-        return;
-      case 'speech_created':
-        this.emit('speech_created', {
-          type: 'speech_created',
-          speechHandle: event.speech as SpeechHandle,
-          source: event.source as SpeechSource,
-          userInitiated: event.userInitiated as boolean,
-          createdAt,
-        });
-        return;
-      case 'conversation_item_added':
-        this.emit('conversation_item_added', { type: 'conversation_item_added', item: event.item as never, createdAt });
-        return;
-      case 'function_tools_executed':
-        this.emit('function_tools_executed', {
-          type: 'function_tools_executed',
-          functionCalls: event.functionCalls as FunctionCall[],
-          functionCallOutputs: event.functionCallOutputs as FunctionCallOutput[],
-          createdAt,
-        });
-        return;
-      case 'user_input_transcribed':
-        this.emit('user_input_transcribed', {
-          type: 'user_input_transcribed',
-          transcript: event.transcript as string,
-          isFinal: event.isFinal as boolean,
-          language: event.language as string | undefined,
-          createdAt,
-        });
-        return;
       case 'error': {
         const report = event.error as { error?: unknown; source?: string };
         if (report && typeof report === 'object' && report.error instanceof VoxstateError) this.#emitError(report.error, report.source ?? 'session');
@@ -858,6 +826,8 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
         this.#resolveClosed(close);
         return;
       }
+      default:
+        this.emit(event.type as keyof AgentSessionEvents, { ...event, createdAt } as never);
     }
   }
 }
