@@ -1,5 +1,5 @@
 /** Agent and AgentTask: ids, the session getter, sub-tasks, StopResponse, agents that never enter. */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   Agent,
   AgentSession,
@@ -16,15 +16,9 @@ import {
 } from '../../src/index.js';
 import { ScriptedLLM } from '../support/scripted_llm.js';
 import { ScriptedOutput } from '../support/scripted_output.js';
+import { flush, useFakeTime } from '../support/fake_time.js';
 
-const flush = () => vi.advanceTimersByTimeAsync(0);
-
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeTime();
 
 /** An agent that counts its hook calls. */
 class CountingAgent extends Agent {

@@ -1,6 +1,6 @@
 /** JobContext: connect, participants, participant entrypoints, log context, metadata. */
 import { Writable } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   ClosedError,
   HookError,
@@ -15,15 +15,9 @@ import {
   type JobContext,
   type RemoteParticipant,
 } from '../../src/index.js';
+import { flush, useFakeTime } from '../support/fake_time.js';
 
-const flush = () => vi.advanceTimersByTimeAsync(0);
-
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeTime();
 
 function makeJob(entrypoint: (ctx: JobContext) => unknown, room = new LocalRoom({ name: 'r' }), logger?: ReturnType<typeof createLogger>) {
   return new Job({ info: jobInfo({ id: 'job-ctx', roomName: room.name, metadata: '{"a":1}' }), room, proc: new JobProcess(), entrypoint, ...(logger ? { logger } : {}) });

@@ -1,7 +1,7 @@
 /**
  * The shutdown contract, line by line as the README states it.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   Agent,
   AgentSession,
@@ -18,8 +18,7 @@ import {
 } from '../../src/index.js';
 import { ScriptedLLM } from '../support/scripted_llm.js';
 import { ScriptedOutput } from '../support/scripted_output.js';
-
-const flush = () => vi.advanceTimersByTimeAsync(0);
+import { flush, useFakeTime } from '../support/fake_time.js';
 
 class RecordingAgent extends Agent {
   exits = 0;
@@ -79,12 +78,7 @@ function harness(options: {
   return { job, room, timeline, session: () => session!, agent: () => agent! };
 }
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeTime();
 
 describe('triggers', () => {
   it('ctx.shutdown(reason) shuts the job down with that reason', async () => {

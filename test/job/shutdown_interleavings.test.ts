@@ -16,7 +16,7 @@
  *   accepted and every assistant message it committed.
  */
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   Agent,
   AgentSession,
@@ -34,13 +34,9 @@ import {
   type VoxstateError,
 } from '../../src/index.js';
 import { ScriptedOutput } from '../support/scripted_output.js';
+import { useFakeTime } from '../support/fake_time.js';
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeTime();
 
 /** Flushes microtasks (and timers due now) without letting fake time pass. */
 async function flush(times = 3): Promise<void> {

@@ -22,7 +22,7 @@
  * state, current agent and history, and the session's error events (HookError / TimeoutError for
  * every hook failure or timeout, nothing else) are checked against the path's state.
  */
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { __unsafe_getAllOwnEventDescriptors, type EventObject, type SnapshotFrom } from 'xstate';
 import { TestModel, serializeSnapshot } from 'xstate/graph';
 import { agentMachine } from '../../machines/agent.js';
@@ -39,21 +39,15 @@ import {
 } from '../../src/index.js';
 import { CoverageTracker } from '../support/model_coverage.js';
 import { ScriptedOutput } from '../support/scripted_output.js';
+import { flush, useFakeTime } from '../support/fake_time.js';
 
 const HOOK_TIMEOUT = 50;
-const flush = () => vi.advanceTimersByTimeAsync(0);
-
 type ModelSnapshot = SnapshotFrom<typeof agentMachine>;
 type ExitVia = 'close' | 'handoff';
 
 const tracker = new CoverageTracker(agentMachine);
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeTime();
 afterAll(() => {
   console.log(tracker.report());
   tracker.stop();

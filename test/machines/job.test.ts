@@ -21,7 +21,7 @@
  * their own). Paths the real Job cannot perform are skipped, each with the reason, and listed.
  */
 import { Writable } from 'node:stream';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { __unsafe_getAllOwnEventDescriptors, type EventObject, type InspectionEvent, type SnapshotFrom } from 'xstate';
 import { TestModel } from 'xstate/graph';
 import { jobMachine, type JobMachineContext, type JobProblem, type JobState, type ShutdownSource } from '../../machines/job.js';
@@ -51,16 +51,12 @@ import { ModelReplay } from '../support/model_replay.js';
 import { ReceivedEvents, shortEventName } from '../support/received_events.js';
 import { ScriptedLLM } from '../support/scripted_llm.js';
 import { ScriptedOutput } from '../support/scripted_output.js';
+import { useFakeTime } from '../support/fake_time.js';
 
 const coverage = new CoverageTracker(jobMachine);
 const received = new ReceivedEvents();
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeTime();
 afterAll(() => {
   console.log(coverage.report());
   coverage.stop();

@@ -19,7 +19,7 @@
  * hand: xstate/graph generates them from the statechart, and a driver performs each event on a
  * fresh real session (see the comment above that block).
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { __unsafe_getAllOwnEventDescriptors, type EventObject, type SnapshotFrom } from 'xstate';
 import { TestModel } from 'xstate/graph';
 import { sessionMachine, type AgentState, type CloseReason, type UserState } from '../../machines/session.js';
@@ -49,16 +49,12 @@ import { ScriptedOutput } from '../support/scripted_output.js';
 import type { AudioFrame } from '../../src/audio/audio_frame.js';
 import { Model } from '../../src/plugins/model.js';
 import type { SpeechData, SpeechEvent, SpeechStream, STT } from '../../src/stt/stt.js';
+import { useFakeTime } from '../support/fake_time.js';
 
 const coverage = new CoverageTracker(sessionMachine);
 const received = new ReceivedEvents();
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeTime();
 afterAll(() => {
   console.log(coverage.report());
   coverage.stop();

@@ -13,7 +13,7 @@
  * throw InterruptionRefusedError and change nothing. (The speech ahead always plays out normally,
  * scheduled → playing → done, so every other transition CoverageTracker sees is the speech under
  * test's.) */
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { SnapshotFrom } from 'xstate';
 import { createTestModel } from 'xstate/graph';
 import { speechMachine, type SpeechEvent } from '../../machines/speech.js';
@@ -30,8 +30,8 @@ import {
 import { CoverageTracker } from '../support/model_coverage.js';
 import { ScriptedLLM } from '../support/scripted_llm.js';
 import { ScriptedOutput } from '../support/scripted_output.js';
+import { flush, useFakeTime } from '../support/fake_time.js';
 
-const flush = () => vi.advanceTimersByTimeAsync(0);
 const TEXT = 'Hello there, how can I help?';
 const BLOCKER = 'One moment.';
 
@@ -39,12 +39,7 @@ type ModelSnapshot = SnapshotFrom<typeof speechMachine>;
 
 const tracker = new CoverageTracker(speechMachine);
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeTime();
 afterAll(() => {
   console.log(tracker.report());
   tracker.stop();

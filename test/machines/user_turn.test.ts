@@ -4,13 +4,14 @@
  * on fake time; after every step the recognizer's turn actor must be where the path is, and the
  * turns it completed must be the ones the path completed.
  */
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { SimulatedClock, createActor, type EventObject, type SnapshotFrom } from 'xstate';
 import { TestModel } from 'xstate/graph';
 import { userTurnMachine } from '../../machines/user_turn.js';
 import { AudioRecognition } from '../../src/turn/audio_recognition.js';
 import { FakeUser } from '../../src/testing/fake_user.js';
 import { CoverageTracker } from '../support/model_coverage.js';
+import { useFakeTime } from '../support/fake_time.js';
 
 type Snapshot = SnapshotFrom<typeof userTurnMachine>;
 const MIN = 500;
@@ -35,12 +36,7 @@ const model = new TestModel<Snapshot, EventObject, unknown>(userTurnMachine as n
 });
 const paths = model.getShortestPaths();
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeTime();
 
 describe('user turn machine, generated paths through a real AudioRecognition', () => {
   for (const path of paths) {

@@ -1,13 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ProviderError } from '../../src/plugins/provider_error.js';
 import { withRetries } from '../../src/plugins/conn_options.js';
+import { useFakeTime } from '../support/fake_time.js';
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeTime();
 
 const classify = (error: unknown) =>
   error instanceof ProviderError ? error : new ProviderError('test', true, error instanceof Error ? error.message : String(error));

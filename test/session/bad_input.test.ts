@@ -1,5 +1,5 @@
 /** Bad input gets a clear typed error, reported as an error event; nothing crashes, nothing is lost. */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   Agent,
   AgentSession,
@@ -16,15 +16,9 @@ import {
 } from '../../src/index.js';
 import { ScriptedLLM } from '../support/scripted_llm.js';
 import { ScriptedOutput } from '../support/scripted_output.js';
+import { flush, useFakeTime } from '../support/fake_time.js';
 
-const flush = () => vi.advanceTimersByTimeAsync(0);
-
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeTime();
 
 async function started(options: { llm?: ScriptedLLM; agent?: Agent } = {}) {
   const session = new AgentSession({ llm: options.llm ?? new ScriptedLLM() });

@@ -1,14 +1,10 @@
 /** Tool calls: parallel tools, results in call order, handoffs decided in call order. */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Agent, AgentSession, functionTool, type FunctionToolsExecutedEvent } from '../../src/index.js';
 import { ScriptedLLM } from '../support/scripted_llm.js';
+import { useFakeTime } from '../support/fake_time.js';
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeTime();
 
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

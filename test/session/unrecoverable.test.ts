@@ -1,18 +1,14 @@
 /** Failures the session cannot get past: LLM and TTS after maxUnrecoverableErrors, STT at once. */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Agent, AgentSession, type MetricsCollectedEvent } from '../../src/index.js';
 import { PacedAudioOutput } from '../../src/audio/audio_output.js';
 import { ProviderError } from '../../src/plugins/provider_error.js';
 import { FakeTTS } from '../../src/testing/fake_tts.js';
 import { FakeUser } from '../../src/testing/fake_user.js';
 import { ScriptedLLM } from '../support/scripted_llm.js';
+import { useFakeTime } from '../support/fake_time.js';
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeTime();
 
 describe('unrecoverable failures', () => {
   it('the session closes with reason error after maxUnrecoverableErrors LLM failures in a row; recoverable ones do not count', async () => {

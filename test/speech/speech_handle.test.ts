@@ -1,5 +1,5 @@
 /** SpeechHandle and the speech queue: priorities, done callbacks, failures, tool responses. */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   Agent,
   AgentSession,
@@ -13,15 +13,9 @@ import {
 import { SpeechScheduler } from '../../src/speech/speech_scheduler.js';
 import { ScriptedLLM } from '../support/scripted_llm.js';
 import { ScriptedOutput } from '../support/scripted_output.js';
+import { flush, useFakeTime } from '../support/fake_time.js';
 
-const flush = () => vi.advanceTimersByTimeAsync(0);
-
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeTime();
 
 function speech(name: string, priority?: number): SpeechHandle & { label: string } {
   const handle = new SpeechHandle({

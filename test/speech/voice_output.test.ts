@@ -1,16 +1,12 @@
 /** Speech that is spoken: text → TTS → audio output, on virtual time. */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Agent, AgentSession } from '../../src/index.js';
 import { PacedAudioOutput } from '../../src/audio/audio_output.js';
 import { VoiceOutput } from '../../src/speech/voice_output.js';
 import { FakeTTS } from '../../src/testing/fake_tts.js';
+import { useFakeTime } from '../support/fake_time.js';
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeTime();
 
 async function spoken() {
   const tts = new FakeTTS({ ttfbMs: 100, msPerCharacter: 50 });

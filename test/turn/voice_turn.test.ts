@@ -1,16 +1,12 @@
 /** Spoken turns on virtual time: VAD and STT drive the user's state and decide the end of the turn. */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Agent, AgentSession, type AgentSessionEvents } from '../../src/index.js';
 import { FakeUser } from '../../src/testing/fake_user.js';
 import { ScriptedLLM } from '../support/scripted_llm.js';
 import { ScriptedOutput } from '../support/scripted_output.js';
+import { useFakeTime } from '../support/fake_time.js';
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeTime();
 
 async function voiceSession(replies: ConstructorParameters<typeof ScriptedLLM>[0] = [], options: Partial<{ minEndpointingDelay: number; maxEndpointingDelay: number }> = {}) {
   const user = new FakeUser();

@@ -1,0 +1,14 @@
+/** Simulated time for a test file: every test runs on fake timers (XState's delays included). */
+import { afterEach, beforeEach, vi } from 'vitest';
+
+export function useFakeTime(): void {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+}
+
+/** Lets everything already due run (promises, zero-delay timers). */
+export const flush = () => vi.advanceTimersByTimeAsync(0);
