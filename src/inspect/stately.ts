@@ -79,6 +79,9 @@ export async function startStatelyInspector(options: StatelyInspectorOptions = {
     async close() {
       if (closed) return;
       closed = true;
+      // The inspector converts each event on a zero-delay timer: let those already queued go out
+      // (timers of equal delay run in order), so the last states reach the pages.
+      await new Promise((resolve) => setTimeout(resolve, 0));
       inspector.stop();
       await relay.close();
     },
@@ -253,6 +256,9 @@ async function startRelay(host: string, port: number, inspectorUrl: string): Pro
     async close() {
       // Let apps finish their close handshake (they were asked to close first), then cut the rest.
       await Promise.all([...apps].map((ws) => closed(ws, 1_000)));
+      // Pages are closed gracefully too, so what was relayed to them last is delivered.
+      for (const ws of pages) ws.close(1001, 'inspector closing');
+      await Promise.all([...pages].map((ws) => closed(ws, 1_000)));
       for (const ws of [...apps, ...pages]) ws.terminate();
       wss.close();
       server.closeAllConnections();
