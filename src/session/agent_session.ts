@@ -28,6 +28,7 @@ import { EventEmitter } from '../events/emitter.js';
 import { isOfflineStandIn, type OfflineStandIn, type STT, type TTS, type VAD } from '../inference/models.js';
 import type { AudioFrame } from '../audio/audio_frame.js';
 import { AudioRecognition } from '../turn/audio_recognition.js';
+import { VADStreamAdapter } from '../stt/vad_stream_adapter.js';
 import { currentJobContext } from '../job/job_scope.js';
 import { ChatContext, type ChatItem, type ChatMessage, type FunctionCall, type FunctionCallOutput } from '../llm/chat_context.js';
 import type { LLM, ToolChoice } from '../llm/llm.js';
@@ -502,8 +503,13 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   }
 
   #recognize(): AudioRecognition {
-    const stt = this.stt && !isOfflineStandIn(this.stt) ? (this.stt as STT) : undefined;
+    let stt = this.stt && !isOfflineStandIn(this.stt) ? (this.stt as STT) : undefined;
     if (!this.vad && !stt) throw new VoxstateError('no_audio_models', 'listen() needs a VAD or an STT (not an offline stand-in)');
+    // An STT that cannot stream transcribes the utterances the VAD cuts out.
+    if (stt && !stt.capabilities.streaming) {
+      if (!this.vad) throw new VoxstateError('no_vad', `${stt.label} cannot stream: listen() needs a VAD to cut the utterances it transcribes`);
+      stt = new VADStreamAdapter(stt, this.vad);
+    }
     let interrupted = false;
     return new AudioRecognition(
       {

@@ -14,9 +14,7 @@
 import type { AudioFrame } from '../audio/audio_frame.js';
 import { frameDurationMs } from '../audio/audio_frame.js';
 import { ClosedError } from '../errors.js';
-import type { ModelMetrics } from '../plugins/metrics.js';
-import { Model } from '../plugins/model.js';
-import type { ProviderError } from '../plugins/provider_error.js';
+import { Model, type ModelEvents } from '../plugins/model.js';
 import type { VAD, VADStream } from '../vad/vad.js';
 import { EventChannel } from './event_channel.js';
 import type { RecognizeOptions, SpeechData, SpeechEvent, SpeechStream, STT, STTCapabilities } from './stt.js';
@@ -31,8 +29,18 @@ export class VADStreamAdapter extends Model implements STT {
   ) {
     super();
     this.label = stt.label;
-    stt.on('error', (error: ProviderError) => this.emit('error', error));
-    stt.on('metrics_collected', (metrics: ModelMetrics) => this.emit('metrics_collected', metrics));
+  }
+
+  // The wrapped STT's errors and metrics are listened to on the STT itself: forwarding them here
+  // would keep every adapter alive as long as a shared STT lives.
+  override on<E extends keyof ModelEvents>(event: E, listener: ModelEvents[E]): this {
+    this.stt.on(event, listener);
+    return this;
+  }
+
+  override off<E extends keyof ModelEvents>(event: E, listener: ModelEvents[E]): this {
+    this.stt.off(event, listener);
+    return this;
   }
 
   recognize(frames: AudioFrame[], options?: RecognizeOptions): Promise<SpeechData> {

@@ -92,3 +92,33 @@ describe('a spoken turn', () => {
     expect(session.history.messages().map((m) => m.content)).toContain('hey');
   });
 });
+
+describe('an STT that cannot stream', () => {
+  it('transcribes the utterances the VAD cuts out, and the turn goes on', async () => {
+    const { Model } = await import('../../src/plugins/model.js');
+    class BatchSTT extends Model {
+      readonly label = 'batch/stt';
+      readonly capabilities = { streaming: false, interimResults: false };
+      readonly recognized: number[] = [];
+      async recognize(frames: unknown[]) {
+        this.recognized.push(frames.length);
+        return { text: 'batch words' };
+      }
+      stream(): never {
+        throw new Error('not a streaming STT');
+      }
+    }
+    const user = new FakeUser();
+    const stt = new BatchSTT();
+    const llm = new ScriptedLLM([{ text: 'ok' }]);
+    const session = new AgentSession({ vad: user.vad, stt, llm });
+    session.output = new ScriptedOutput();
+    await session.start({ agent: new Agent({ instructions: 'x' }) });
+    void session.listen(user.audio());
+    void user.say('ignored by the batch stt', { durationMs: 500 });
+    await vi.advanceTimersByTimeAsync(1_200);
+    expect(stt.recognized).toHaveLength(1);
+    expect(session.history.messages()[0]!.content).toBe('batch words');
+    expect(llm.requests).toHaveLength(1);
+  });
+});
