@@ -15,6 +15,9 @@ export interface AudioOutput {
   clearBuffer(): void;
   /** ms of audio played since the output was created. */
   readonly playedMs: number;
+  /** Holds playout where it is (a possible false interruption); resume() goes on from there. */
+  pause?(): void;
+  resume?(): void;
 }
 
 /**
@@ -28,6 +31,7 @@ export class PacedAudioOutput implements AudioOutput {
   #playing = false;
   #idle: Array<() => void> = [];
   #room: Array<() => void> = [];
+  #paused = false;
 
   constructor(
     private readonly sink: (frame: AudioFrame) => void = () => {},
@@ -52,7 +56,18 @@ export class PacedAudioOutput implements AudioOutput {
 
   clearBuffer(): void {
     this.#queue = [];
+    this.#paused = false;
     this.#wake();
+  }
+
+  pause(): void {
+    this.#paused = true;
+  }
+
+  resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    this.#play();
   }
 
   #queuedMs(): number {
@@ -60,7 +75,7 @@ export class PacedAudioOutput implements AudioOutput {
   }
 
   #play(): void {
-    if (this.#playing) return;
+    if (this.#playing || this.#paused) return;
     const frame = this.#queue.shift();
     if (!frame) {
       for (const resolve of this.#idle.splice(0)) resolve();

@@ -29,6 +29,7 @@ import { isOfflineStandIn, type OfflineStandIn, type STT, type TTS, type VAD } f
 import type { AudioFrame } from '../audio/audio_frame.js';
 import { AudioRecognition } from '../turn/audio_recognition.js';
 import { VADStreamAdapter } from '../stt/vad_stream_adapter.js';
+import { InterruptionDecision } from '../turn/false_interruption.js';
 import { currentJobContext } from '../job/job_scope.js';
 import { ChatContext, type ChatItem, type ChatMessage, type FunctionCall, type FunctionCallOutput } from '../llm/chat_context.js';
 import type { LLM, ToolChoice } from '../llm/llm.js';
@@ -75,6 +76,11 @@ export interface AgentSessionOptions<UserData = unknown> {
   maxEndpointingDelay?: number;
   /** ms of user speech that interrupt the agent (default 500). */
   minInterruptionDuration?: number;
+  /**
+   * ms to wait for words after the user spoke over the agent, whose speech is paused meanwhile
+   * (when the output can pause); without words it resumes (default 2000).
+   */
+  falseInterruptionTimeout?: number;
   /** Language for speech recognition, e.g. "en". */
   language?: string;
   /** Where the agent's audio goes; with a TTS (not an offline stand-in), speech is spoken there. */
@@ -143,7 +149,13 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   readonly #options: Required<
     Pick<
       AgentSessionOptions,
-      'maxToolSteps' | 'agentHookTimeout' | 'minEndpointingDelay' | 'maxEndpointingDelay' | 'minInterruptionDuration' | 'maxUnrecoverableErrors'
+      | 'maxToolSteps'
+      | 'agentHookTimeout'
+      | 'minEndpointingDelay'
+      | 'maxEndpointingDelay'
+      | 'minInterruptionDuration'
+      | 'falseInterruptionTimeout'
+      | 'maxUnrecoverableErrors'
     >
   > &
     Pick<AgentSessionOptions, 'language' | 'clock' | 'audioOutput'>;
@@ -163,6 +175,8 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   #stopWatchingModels: () => void = () => {};
   #turnTimes: { endOfSpeech?: number; finalTranscript?: number; committed?: number; measured?: boolean } = {};
   #recognition: AudioRecognition | undefined;
+  /** The speech held while the user might be interrupting it. */
+  #paused: SpeechHandle | undefined;
   readonly #replyHost: ReplyHost;
 
   constructor(options: AgentSessionOptions<UserData> = {}) {
@@ -178,6 +192,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
       minEndpointingDelay: options.minEndpointingDelay ?? 500,
       maxEndpointingDelay: options.maxEndpointingDelay ?? 3_000,
       minInterruptionDuration: options.minInterruptionDuration ?? 500,
+      falseInterruptionTimeout: options.falseInterruptionTimeout ?? 2_000,
       maxUnrecoverableErrors: options.maxUnrecoverableErrors ?? 3,
       language: options.language,
       clock: options.clock,
@@ -511,6 +526,33 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
       stt = new VADStreamAdapter(stt, this.vad);
     }
     let interrupted = false;
+    const decision = new InterruptionDecision(
+      {
+        pause: () => {
+          const current = this.#scheduler.current;
+          const output = this.#output;
+          if (!current || !output?.pause || !output.resume) return false;
+          output.pause();
+          this.#paused = current;
+          this.#refreshAgentState();
+          return true;
+        },
+        resume: () => {
+          this.#paused = undefined;
+          this.#output?.resume?.();
+          this.#refreshAgentState();
+        },
+        interrupt: () => {
+          const speech = this.#paused ?? this.#scheduler.current;
+          this.#paused = undefined;
+          if (speech && !speech.done && speech.allowInterruptions) speech.interrupt();
+          this.#refreshAgentState();
+        },
+        // Not a state of its own: the agent's state already went listening → speaking again.
+        falseInterruption: () => this.emit('agent_false_interruption', { type: 'agent_false_interruption', resumed: true, createdAt: Date.now() }),
+      },
+      this.#options.falseInterruptionTimeout,
+    );
     return new AudioRecognition(
       {
         speechStarted: () => {
@@ -522,16 +564,18 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
           this.input.speechEnded();
         },
         speaking: (event) => {
-          // Speech long enough interrupts the agent at once, if its speech allows it.
+          // Speech long enough pauses the agent (or interrupts it, if its output cannot pause),
+          // if its speech allows interruptions.
           if (interrupted || event.speechDurationMs < this.#options.minInterruptionDuration) return;
           const current = this.#scheduler.current;
           if (current && !current.done && current.allowInterruptions) {
             interrupted = true;
-            current.interrupt();
+            decision.userSpeaking();
           }
         },
         transcribed: (transcript, isFinal, language) => {
           if (isFinal) this.#turnTimes.finalTranscript ??= Date.now();
+          decision.words(transcript);
           this.actor.send({ type: 'user.transcribed', transcript, isFinal, language });
         },
         turnCompleted: (transcript) => {
@@ -705,6 +749,10 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   }
 
   #refreshAgentState(): void {
+    if (this.#paused && !this.#paused.done) {
+      if (this.actor.getSnapshot().context.agentState !== 'listening') this.actor.send({ type: 'agent.listening' });
+      return;
+    }
     const current = this.#scheduler.current;
     const generating = current !== undefined && !current.done && current.source !== 'say';
     const state: AgentState = current?.speaking ? 'speaking' : generating || this.#toolsRunning > 0 ? 'thinking' : 'listening';

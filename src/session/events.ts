@@ -71,6 +71,13 @@ export interface TurnMetrics {
   timestamp: number;
 }
 
+/** The user spoke over the agent without words: the paused speech went on. */
+export interface AgentFalseInterruptionEvent {
+  type: 'agent_false_interruption';
+  resumed: boolean;
+  createdAt: number;
+}
+
 export interface ErrorEvent {
   type: 'error';
   error: VoxstateError;
@@ -94,6 +101,7 @@ export type AgentSessionEvents = {
   user_input_transcribed: (event: UserInputTranscribedEvent) => void;
   function_tools_executed: (event: FunctionToolsExecutedEvent) => void;
   metrics_collected: (event: MetricsCollectedEvent) => void;
+  agent_false_interruption: (event: AgentFalseInterruptionEvent) => void;
   error: (event: ErrorEvent) => void;
   close: (event: CloseEvent) => void;
 };

@@ -24,6 +24,9 @@ export interface SpeechOutput {
   flush?(): Promise<void>;
   /** Releases the output when the session closes. */
   close?(): Promise<void>;
+  /** Holds the speech being played (the user may be interrupting); resume() goes on. */
+  pause?(): void;
+  resume?(): void;
 }
 
 /** Reads the text to its end (or until interrupted), telling `playout` as it goes; returns it whole. */

@@ -83,6 +83,14 @@ export class VoiceOutput implements SpeechOutput {
   flush(): Promise<void> {
     return this.audio.flush();
   }
+
+  get pause(): (() => void) | undefined {
+    return this.audio.pause ? () => this.audio.pause!() : undefined;
+  }
+
+  get resume(): (() => void) | undefined {
+    return this.audio.resume ? () => this.audio.resume!() : undefined;
+  }
 }
 
 /** The text heard after `heardMs` of audio: whole sentences, then words in proportion. */

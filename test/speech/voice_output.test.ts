@@ -80,3 +80,50 @@ describe('a session with a TTS and an audio output', () => {
     user.close();
   });
 });
+
+describe('false interruptions', () => {
+  async function talking() {
+    const { FakeUser } = await import('../../src/testing/fake_user.js');
+    const user = new FakeUser();
+    const tts = new FakeTTS({ ttfbMs: 0, msPerCharacter: 100 });
+    const audio = new PacedAudioOutput();
+    const session = new AgentSession({ vad: user.vad, stt: user.stt, tts, audioOutput: audio });
+    const events: string[] = [];
+    session.on('agent_false_interruption', (event) => events.push(`false interruption (resumed: ${event.resumed})`));
+    session.on('agent_state_changed', (event) => events.push(`agent ${event.newState}`));
+    await session.start({ agent: new Agent({ instructions: 'x' }) });
+    void session.listen(user.audio());
+    return { user, audio, session, events };
+  }
+
+  it('speech without words pauses the agent, which resumes after falseInterruptionTimeout and finishes', async () => {
+    const { user, audio, session, events } = await talking();
+    const speech = session.say('This is a rather long story.'); // 28 characters: 2.8 s of audio
+    await vi.advanceTimersByTimeAsync(1_000);
+    void user.say('', { durationMs: 700, noWords: true });
+    await vi.advanceTimersByTimeAsync(520);
+    expect(session.agentState).toBe('listening');
+    const heldAt = audio.playedMs;
+    await vi.advanceTimersByTimeAsync(1_900);
+    expect(audio.playedMs - heldAt).toBeLessThanOrEqual(20);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(events).toContain('false interruption (resumed: true)');
+    expect(session.agentState).toBe('speaking');
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(speech.done && !speech.interrupted).toBe(true);
+    expect(session.history.messages().at(-1)).toMatchObject({ content: 'This is a rather long story.', interrupted: false });
+    user.close();
+  });
+
+  it('words while paused make it a real interruption', async () => {
+    const { user, session, events } = await talking();
+    const speech = session.say('This is a rather long story.');
+    await vi.advanceTimersByTimeAsync(1_000);
+    void user.say('wait stop please', { durationMs: 1_000 });
+    await vi.advanceTimersByTimeAsync(560);
+    expect(speech.interrupted).toBe(true);
+    expect(events).not.toContain('false interruption (resumed: true)');
+    expect(session.history.messages()[0]).toMatchObject({ interrupted: true });
+    user.close();
+  });
+});
