@@ -30,6 +30,7 @@ import type { AudioFrame } from '../audio/audio_frame.js';
 import { AudioRecognition } from '../turn/audio_recognition.js';
 import { VADStreamAdapter } from '../stt/vad_stream_adapter.js';
 import { InterruptionDecision } from '../turn/false_interruption.js';
+import { PreemptiveReply } from '../turn/preemptive_reply.js';
 import { currentJobContext } from '../job/job_scope.js';
 import { ChatContext, type ChatItem, type ChatMessage, type FunctionCall, type FunctionCallOutput } from '../llm/chat_context.js';
 import type { LLM, ToolChoice } from '../llm/llm.js';
@@ -45,7 +46,7 @@ import type { AgentSessionEvents, CloseEvent, TurnMetrics } from './events.js';
 import type { ModelMetrics } from '../plugins/metrics.js';
 import type { ModelEvents } from '../plugins/model.js';
 import { ProviderError } from '../plugins/provider_error.js';
-import { runReply, type ReplyHost } from './reply.js';
+import { runReply, type ReplyHost, type ReplyOptions } from './reply.js';
 import { RoomIO } from './room_io.js';
 import { RunResult } from '../testing/run_result.js';
 import type { RunEvent } from '../testing/run_events.js';
@@ -175,6 +176,8 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   #stopWatchingModels: () => void = () => {};
   #turnTimes: { endOfSpeech?: number; finalTranscript?: number; committed?: number; measured?: boolean } = {};
   #recognition: AudioRecognition | undefined;
+  #preemptive: PreemptiveReply | undefined;
+  readonly #preemptiveGeneration: boolean;
   /** The speech held while the user might be interrupting it. */
   #paused: SpeechHandle | undefined;
   readonly #replyHost: ReplyHost;
@@ -199,6 +202,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
       audioOutput: options.audioOutput,
     };
     this.#closed = new Promise((resolve) => (this.#resolveClosed = resolve));
+    this.#preemptiveGeneration = options.preemptiveGeneration ?? false;
     this.#scheduler = new SpeechScheduler(
       () => this.#refreshAgentState(),
       (speech, error) => this.#failed(error, speech.source === 'say' ? 'tts' : 'llm'),
@@ -501,7 +505,12 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     const failed = [...speeches].find((speech) => speech.error !== undefined);
     if (failed) throw failed.error;
     const mine = new Set<ChatItem>([...handoffs, ...[...speeches].flatMap((speech) => speech.chatItems)]);
-    return new RunResult(this.history.items.filter((item) => mine.has(item)).map(toRunEvent));
+    // The turn's items are the last ones of the history: look back only as far as the first of
+    // them, so that a turn does not cost more as the conversation grows.
+    const items = this.history.items;
+    let from = items.length;
+    for (let found = 0; found < mine.size && from > 0; ) if (mine.has(items[--from]!)) found += 1;
+    return new RunResult(items.slice(from).filter((item) => mine.has(item)).map(toRunEvent));
   }
 
   /**
@@ -576,6 +585,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
         transcribed: (transcript, isFinal, language) => {
           if (isFinal) this.#turnTimes.finalTranscript ??= Date.now();
           decision.words(transcript);
+          if (isFinal) this.#preempt(transcript);
           this.actor.send({ type: 'user.transcribed', transcript, isFinal, language });
         },
         turnCompleted: (transcript) => {
@@ -650,6 +660,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   async #release(): Promise<void> {
     this.#interruptAll();
     await this.#recognition?.close();
+    this.#preemptive?.cancel();
     this.#stopWatchingModels();
     await this.#scheduler.settled(this.#drainExempt);
     this.#roomIO?.close();
@@ -679,7 +690,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     this.#scheduler.add(speech, task);
   }
 
-  #reply(options: GenerateReplyOptions, userInitiated: boolean, parent?: SpeechHandle): SpeechHandle {
+  #reply(options: GenerateReplyOptions & Pick<ReplyOptions, 'prefetched' | 'chatCtx'>, userInitiated: boolean, parent?: SpeechHandle): SpeechHandle {
     const speech = this.#newSpeech(parent ? 'tool_response' : 'generate_reply', options.allowInterruptions ?? parent?.allowInterruptions ?? true, parent);
     this.#schedule(speech, userInitiated, (s) => runReply(this.#replyHost, s, options));
     return speech;
@@ -775,8 +786,10 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
       else reply = false;
     }
     const agent = this.currentAgent;
+    // The agent may edit this copy: the edits apply to this reply only.
+    const turnCtx = this.history.copy();
     try {
-      await agent?.onUserTurnCompleted(this.history.copy(), message);
+      await agent?.onUserTurnCompleted(turnCtx, message);
     } catch (error) {
       if (error instanceof StopResponse) return;
       this.#report(new HookError('onUserTurnCompleted', agent?.id ?? 'agent', error), 'agent');
@@ -787,7 +800,28 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
       return;
     }
     if (this.state !== 'running') return;
-    this.#reply({}, false);
+    const preemptive = this.#preemptive;
+    this.#preemptive = undefined;
+    // The reply requested early is used only if nothing changed since: same words, same
+    // conversation (the user message is the one item added), same agent.
+    const unchanged = sameItems(turnCtx, this.history);
+    if (unchanged && preemptive?.fits(text, this.currentAgent, this.history.items.length - 1)) this.#reply({ prefetched: preemptive }, false);
+    else {
+      preemptive?.cancel();
+      this.#reply(unchanged ? {} : { chatCtx: turnCtx }, false);
+    }
+  }
+
+  /** Requests the reply to the turn so far, before the turn is over (preemptive generation). */
+  #preempt(finalText: string): void {
+    const llm = this.currentAgent?.llm ?? this.llm;
+    const agent = this.currentAgent;
+    if (!this.#preemptiveGeneration || !llm || !agent || this.state !== 'running' || !this.#recognition) return;
+    const before = this.#recognition.turn.getSnapshot().context.transcript;
+    const transcript = (before === '' ? finalText.trim() : `${before} ${finalText.trim()}`).trim();
+    if (transcript === '' || this.#preemptive?.transcript === transcript) return;
+    this.#preemptive?.cancel();
+    this.#preemptive = new PreemptiveReply(transcript, agent, this.history.items.length, llm, this.history);
   }
 
   // ---- agents ----
@@ -884,6 +918,11 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
         this.emit(event.type as keyof AgentSessionEvents, { ...event, createdAt } as never);
     }
   }
+}
+
+/** Whether two contexts hold the same items (the agent did not edit its turn context). */
+function sameItems(a: ChatContext, b: ChatContext): boolean {
+  return a.items.length === b.items.length && a.items.every((item, i) => item === b.items[i]);
 }
 
 function toRunEvent(item: ChatItem): RunEvent {

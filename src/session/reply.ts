@@ -34,6 +34,10 @@ export interface ReplyHost {
 export interface ReplyOptions {
   instructions?: string;
   toolChoice?: ToolChoice;
+  /** The context to answer from, if not the history (an agent's edited turn context). */
+  chatCtx?: ChatContext;
+  /** The reply already requested for this turn (preemptive generation). */
+  prefetched?: { take(signal: AbortSignal): AsyncIterable<ChatChunk> };
 }
 
 interface ToolCall {
@@ -53,9 +57,9 @@ export async function runReply(host: ReplyHost, speech: SpeechHandle, options: R
   }
   const tools = Object.entries(agent.tools).map(([name, tool]) => ({ name, tool }));
   const calls: ToolCall[] = [];
-  const chunks = llm.chat({
+  const chunks = options.prefetched?.take(speech.signal) ?? llm.chat({
     instructions: options.instructions ? `${agent.instructions}\n\n${options.instructions}` : agent.instructions,
-    chatCtx: host.history.copy(),
+    chatCtx: options.chatCtx ?? host.history.copy(),
     tools,
     toolChoice: speech.step >= host.maxToolSteps ? 'none' : (options.toolChoice ?? 'auto'),
     signal: speech.signal,

@@ -122,3 +122,66 @@ describe('an STT that cannot stream', () => {
     expect(llm.requests).toHaveLength(1);
   });
 });
+
+describe('preemptive generation', () => {
+  async function preemptive(replies: ConstructorParameters<typeof ScriptedLLM>[0], preemptiveGeneration: boolean) {
+    const user = new FakeUser();
+    const llm = new ScriptedLLM(replies);
+    const session = new AgentSession({ vad: user.vad, stt: user.stt, llm, preemptiveGeneration });
+    const output = new ScriptedOutput();
+    session.output = output;
+    await session.start({ agent: new Agent({ instructions: 'x' }) });
+    void session.listen(user.audio());
+    return { user, llm, session, output };
+  }
+
+  it('requests the reply at the final transcript and uses it when the turn ends unchanged', async () => {
+    const { user, llm, session, output } = await preemptive([{ text: 'Hi!', ttftMs: 300 }], true);
+    void user.say('hello', { durationMs: 600, sttDelayMs: 100 });
+    await vi.advanceTimersByTimeAsync(701);
+    expect(llm.requests).toHaveLength(1); // at the final transcript, 400 ms before the turn ends
+    await vi.advanceTimersByTimeAsync(400);
+    expect(session.agentState).toBe('speaking'); // its first words were already there
+    expect(llm.requests).toHaveLength(1);
+    await output.finish();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(session.history.messages().map((m) => m.content)).toEqual(['hello', 'Hi!']);
+  });
+
+  it('without it, the request waits for the end of the turn', async () => {
+    const { user, llm, session } = await preemptive([{ text: 'Hi!', ttftMs: 300 }], false);
+    void user.say('hello', { durationMs: 600, sttDelayMs: 100 });
+    await vi.advanceTimersByTimeAsync(1_101);
+    expect(llm.requests).toHaveLength(1);
+    expect(session.agentState).toBe('thinking');
+  });
+
+  it('a turn that changed after the early request gets a new one', async () => {
+    const { user, llm, session, output } = await preemptive([{ text: 'early' }, { text: 'Coffee coming.' }], true);
+    void user.say('I would like', { durationMs: 600, sttDelayMs: 50 });
+    await vi.advanceTimersByTimeAsync(600 + 100);
+    void user.say('a coffee', { durationMs: 600, sttDelayMs: 50 });
+    await vi.advanceTimersByTimeAsync(600 + 600);
+    await output.finish();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(llm.requests.map((request) => request.chatCtx.messages().at(-1)?.content)).toEqual(['I would like', 'I would like a coffee']);
+    expect(session.history.messages().map((m) => m.content)).toEqual(['I would like a coffee', 'Coffee coming.']);
+  });
+});
+
+describe('onUserTurnCompleted', () => {
+  it('edits to the turn context apply to this reply only', async () => {
+    class Librarian extends Agent {
+      override async onUserTurnCompleted(turnCtx: import('../../src/index.js').ChatContext) {
+        turnCtx.addMessage({ role: 'system', content: 'Context: the library closes at 6.' });
+      }
+    }
+    const llm = new ScriptedLLM([{ text: 'At 6.' }]);
+    const session = new AgentSession({ llm });
+    await session.start({ agent: new Librarian({ instructions: 'x' }) });
+    await session.input.text('when do you close?');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(llm.requests[0]!.chatCtx.messages().map((m) => m.content)).toEqual(['when do you close?', 'Context: the library closes at 6.']);
+    expect(session.history.messages().map((m) => m.content)).toEqual(['when do you close?', 'At 6.']);
+  });
+});
