@@ -16,7 +16,7 @@ import { frameDurationMs } from '../audio/audio_frame.js';
 import { ClosedError } from '../errors.js';
 import { Model, type ModelEvents } from '../plugins/model.js';
 import type { VAD, VADStream } from '../vad/vad.js';
-import { EventChannel } from './event_channel.js';
+import { EventChannel } from '../streams/event_channel.js';
 import type { RecognizeOptions, SpeechData, SpeechEvent, SpeechStream, STT, STTCapabilities } from './stt.js';
 
 export class VADStreamAdapter extends Model implements STT {

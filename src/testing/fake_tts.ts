@@ -4,7 +4,7 @@
  */
 import { audioFrame } from '../audio/audio_frame.js';
 import { Model } from '../plugins/model.js';
-import { EventChannel } from '../stt/event_channel.js';
+import { EventChannel } from '../streams/event_channel.js';
 import type { SynthesizeOptions, SynthesizeStream, SynthesizedAudio, TTS } from '../tts/tts.js';
 
 const FRAME_MS = 20;

@@ -13,7 +13,7 @@
  */
 import { audioFrame, type AudioFrame } from '../audio/audio_frame.js';
 import { Model } from '../plugins/model.js';
-import { EventChannel } from '../stt/event_channel.js';
+import { EventChannel } from '../streams/event_channel.js';
 import type { RecognizeOptions, SpeechData, SpeechEvent, SpeechStream, STT } from '../stt/stt.js';
 import type { VAD, VADEvent, VADOptions, VADStream } from '../vad/vad.js';
 

@@ -7,7 +7,7 @@
 import type { Agent } from '../agent/agent.js';
 import { ChatContext } from '../llm/chat_context.js';
 import type { ChatChunk, LLM } from '../llm/llm.js';
-import { EventChannel } from '../stt/event_channel.js';
+import { EventChannel } from '../streams/event_channel.js';
 
 export class PreemptiveReply {
   readonly #abort = new AbortController();

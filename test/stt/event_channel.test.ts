@@ -1,6 +1,6 @@
 /** EventChannel: values in order, end after the queued ones, failure after the queued ones, close at once, early return. */
 import { describe, expect, it, vi } from 'vitest';
-import { EventChannel } from '../../src/stt/event_channel.js';
+import { EventChannel } from '../../src/streams/event_channel.js';
 
 async function all<T>(channel: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];

@@ -10,7 +10,7 @@ import { ClosedError } from '../../src/errors.js';
 import { DeepgramSTT } from '../../src/plugins/deepgram/stt.js';
 import { Model } from '../../src/plugins/model.js';
 import { ProviderError } from '../../src/plugins/provider_error.js';
-import { EventChannel } from '../../src/stt/event_channel.js';
+import { EventChannel } from '../../src/streams/event_channel.js';
 import { VADStreamAdapter } from '../../src/stt/vad_stream_adapter.js';
 import type { VAD, VADEvent, VADEventType, VADOptions, VADStream } from '../../src/vad/vad.js';
 import { FakeDeepgram, TRANSCRIPT_RESPONSE } from '../plugins/deepgram/fake_deepgram.js';

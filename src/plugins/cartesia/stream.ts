@@ -20,7 +20,7 @@ import { SentenceTokenizer } from '../../tts/sentences.js';
 import type { SynthesizedAudio, SynthesizeOptions, SynthesizeStream } from '../../tts/tts.js';
 import { withRetries } from '../conn_options.js';
 import { ProviderError } from '../provider_error.js';
-import { AudioQueue } from './audio_queue.js';
+import { EventChannel } from '../../streams/event_channel.js';
 import { CLOSED, connect } from './connection.js';
 import { fromSdkError } from './errors.js';
 import { PcmFramer } from './pcm_framer.js';
@@ -49,7 +49,7 @@ export class CartesiaSynthesizeStream implements SynthesizeStream {
   readonly #tts: CartesiaTTS;
   readonly #options: SynthesizeOptions;
   readonly #tokenizer = new SentenceTokenizer();
-  readonly #out = new AudioQueue<SynthesizedAudio>(() => this.close());
+  readonly #out = new EventChannel<SynthesizedAudio>(() => void this.close());
   readonly #controller = new AbortController();
   readonly #segments: SegmentState[] = [];
   #current: SegmentState | undefined;
@@ -102,13 +102,13 @@ export class CartesiaSynthesizeStream implements SynthesizeStream {
   }
 
   [Symbol.asyncIterator](): AsyncIterator<SynthesizedAudio> {
-    return this.#out;
+    return this.#out[Symbol.asyncIterator]();
   }
 
   async #close(): Promise<void> {
     this.#closed = true;
     this.#options.signal?.removeEventListener('abort', this.#abort);
-    this.#out.cancel();
+    this.#out.close();
     const session = this.#session;
     // Stops a connection or retry under way (an attempt's abort cancels its own session).
     this.#controller.abort(new ClosedError('the Cartesia synthesis stream', 'synthesis', 'closed'));

@@ -27,7 +27,7 @@ import { randomUUID } from 'node:crypto';
 import type { DeepgramClient } from '@deepgram/sdk';
 import type { AudioFrame } from '../../audio/audio_frame.js';
 import { ClosedError, describe } from '../../errors.js';
-import { EventChannel } from '../../stt/event_channel.js';
+import { EventChannel } from '../../streams/event_channel.js';
 import type { SpeechEvent, SpeechStream } from '../../stt/stt.js';
 import { DEFAULT_CONN_OPTIONS, withRetries, type ConnOptions } from '../conn_options.js';
 import type { STTMetrics } from '../metrics.js';

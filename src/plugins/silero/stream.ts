@@ -15,7 +15,7 @@ import type { VADEvent, VADOptions, VADStream } from '../../vad/vad.js';
 import { AudioInput } from './audio_input.js';
 import type { InferenceBatcher, WindowResult } from './batcher.js';
 import { SpeechDetector } from './detector.js';
-import { EventQueue } from './event_queue.js';
+import { EventChannel } from '../../streams/event_channel.js';
 import { PROVIDER, STATE_SIZE, WINDOW, type ModelSampleRate } from './model.js';
 
 /** What a stream needs of its VAD. */
@@ -38,7 +38,7 @@ export class SileroVADStream implements VADStream {
   readonly #context: number;
   readonly #input: AudioInput;
   readonly #detector: SpeechDetector;
-  readonly #events = new EventQueue<VADEvent>(() => void this.close());
+  readonly #events = new EventChannel<VADEvent>(() => void this.close());
   readonly #abort = new AbortController();
   #state: Float32Array = new Float32Array(STATE_SIZE);
   #lastContext: Float32Array;
@@ -94,7 +94,7 @@ export class SileroVADStream implements VADStream {
   }
 
   [Symbol.asyncIterator](): AsyncIterator<VADEvent> {
-    return this.#events;
+    return this.#events[Symbol.asyncIterator]();
   }
 
   #assertOpen(call: string): void {
@@ -132,7 +132,7 @@ export class SileroVADStream implements VADStream {
           ? thrown
           : new ProviderError(PROVIDER, false, `inference failed: ${thrown instanceof Error ? thrown.message : String(thrown)}`, { cause: thrown });
       this.#host.reportError(error);
-      this.#events.end({ value: error });
+      this.#events.fail(error);
       this.#abort.abort();
     } finally {
       this.#wake = undefined;

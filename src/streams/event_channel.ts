@@ -1,6 +1,7 @@
 /**
- * An unbounded single-consumer queue read with `for await`: what a speech stream's producer (a
- * socket handler, a VAD loop) pushes, its consumer iterates. The producer ends it (the iteration
+ * An unbounded single-consumer queue read with `for await`: what a stream's producer (a socket
+ * handler, an inference loop, a synthesis) pushes, its consumer iterates. Every plugin stream
+ * (VAD events, transcripts, synthesized audio) hands its output over through one of these. The producer ends it (the iteration
  * finishes once everything pushed was read), fails it (the error is thrown after everything pushed
  * was read) or closes it (the iteration finishes at once, dropping what was not read).
  */
@@ -64,7 +65,7 @@ export class EventChannel<T> implements AsyncIterable<T> {
   }
 
   [Symbol.asyncIterator](): AsyncIterator<T> {
-    if (this.#iterating) throw new Error('a speech stream has one reader: it is already being iterated');
+    if (this.#iterating) throw new Error('a stream has one reader: it is already being iterated');
     this.#iterating = true;
     return {
       next: () => {
