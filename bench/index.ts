@@ -16,6 +16,7 @@ const benches: Array<{ name: string; load: () => Promise<BenchModule> }> = [
   { name: 'emitter', load: () => import('./emitter.js') },
   { name: 'session', load: () => import('./session.js') },
   { name: 'vad', load: () => import('./vad.js') },
+  { name: 'turn', load: () => import('./turn.js') },
 ];
 
 const only = process.argv.slice(2);
