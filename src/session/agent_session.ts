@@ -622,11 +622,11 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
         participantLeft: () => this.shutdown({ drain: false, reason: 'participant_disconnected' }),
         report: (error, source) => this.#report(error, source),
       });
-      if (!this.#output && !this.#voiceOutput()) this.#output = new RoomTextOutput(room);
       if (job && job.room === room) await job.connect();
       else if (!room.isConnected) await room.connect();
     }
-    this.#output ??= this.#voiceOutput();
+    // Decided once connected: the voice goes to the room's published audio.
+    this.#output ??= this.#voiceOutput() ?? (room ? new RoomTextOutput(room) : undefined);
     job?._registerSession(this);
   }
 
