@@ -1,0 +1,509 @@
+/**
+ * Cost of a turn, and how many voice sessions one process carries.
+ *
+ * 1. Text turn: `await session.run({ userInput })` with an instant FakeLLM (no ttft), 1,000 turns
+ *    in ONE session (after a warm-up in another session): wall and CPU ms per turn, p50/p99, and
+ *    the p50 of the last 100 turns against the first 100 (a turn must not cost more as the history
+ *    grows). Again with one tool call per turn (call, output, reply). Targets: p99 < 2.5 ms (text),
+ *    < 5 ms (tool); last-100 p50 within 1.2× of the first-100. The FakeLLM's record of requests is
+ *    emptied before each turn (it keeps each request's copy of the history: O(turns²) memory that
+ *    would be the fake's). The turns over the p99 target are told apart by what happened during
+ *    them: a GC pause, an involuntary context switch of one of the process's threads, or neither;
+ *    the wall figures of the turns with neither are given beside.
+ * 2. Turn overhead: a spoken turn with instant fakes (FakeUser's VAD/STT with sttDelayMs 0, FakeLLM,
+ *    FakeTTS with ttfbMs 0) and minEndpointingDelay 0: real time from the moment the fake VAD emits
+ *    end_of_speech to the first TTS frame at the audio output (an AudioOutput that timestamps it and
+ *    plays instantly), p50/p99 over 1,000 turns, split at the final transcript and the LLM request.
+ *    The fakes wait with setTimeout(0), which Node clamps to >= 1 ms: that is in the figure.
+ * 3. Density: N concurrent AgentSessions in this process, each with the REAL Silero VAD (one shared
+ *    model, batch 1, as VAD.load() gives it) fed the speech fixture in 20 ms frames at real-time
+ *    pace (setTimeout against an absolute schedule that starts once all N are up; sessions staggered
+ *    over the 20 ms period, each from its own offset in the fixture), a fake STT that delivers a
+ *    final transcript at each VAD end of speech, FakeLLM, FakeTTS and a PacedAudioOutput (so the
+ *    agent replies and its audio is paced). Lags: per frame, delivery (when it reached
+ *    `session.listen` vs when it was due); per VAD window, processing (when its result came out of
+ *    the VAD stream vs when the frame that completed it was due: ORT time and queueing behind the
+ *    other sessions count). N doubles from 1 while the p99 processing lag stays < 20 ms (a level
+ *    that misses is run once more), up to a cap and a time budget; the largest passing N is
+ *    reported with the heap per live session at that N.
+ *
+ * Real time throughout: on a shared machine other processes' load shows in these figures (each
+ * density run reports the CPU the rest of the machine used meanwhile).
+ */
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { PerformanceObserver } from 'node:perf_hooks';
+import { audioFrame, type AudioFrame } from '../src/audio/audio_frame.js';
+import { PacedAudioOutput, type AudioOutput } from '../src/audio/audio_output.js';
+import { readWavFile } from '../src/audio/wav.js';
+import { Agent, AgentSession, functionTool } from '../src/index.js';
+import type { ChatRequest } from '../src/llm/llm.js';
+import { VAD as SileroVAD } from '../src/plugins/silero/index.js';
+import { FakeLLM, FakeTTS, FakeUser } from '../src/testing/index.js';
+import type { VADEvent, VADStream } from '../src/vad/vad.js';
+
+const TURNS = 1_000;
+const WARMUP_TURNS = 200;
+const EDGE = 100;
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+const round = (x: number, digits = 3) => Number(x.toFixed(digits));
+
+function summary(values: number[], digits = 3) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return {
+    p50: round(percentile(sorted, 50), digits),
+    p99: round(percentile(sorted, 99), digits),
+    max: round(sorted[sorted.length - 1] ?? Number.NaN, digits),
+    mean: round(values.reduce((a, b) => a + b, 0) / values.length, digits),
+  };
+}
+
+function p50(values: number[]): number {
+  return percentile([...values].sort((a, b) => a - b), 50);
+}
+
+function heapUsed(): number {
+  for (let i = 0; i < 3; i++) globalThis.gc?.();
+  return process.memoryUsage().heapUsed;
+}
+
+// ---- 1. text turns ----
+
+interface TextTurnCase {
+  agent: () => Agent;
+  /** What the LLM answers in one turn, pushed before the turn (outside the timing). */
+  script: (llm: FakeLLM) => void;
+  /** History items one turn adds (checked, so the bench measures the turn it claims to). */
+  itemsPerTurn: number;
+}
+
+const plainTurn: TextTurnCase = {
+  agent: () => new Agent({ instructions: 'bench' }),
+  script: () => {},
+  itemsPerTurn: 2,
+};
+
+const toolTurn: TextTurnCase = {
+  agent: () =>
+    new Agent({
+      instructions: 'bench',
+      tools: { lookup: functionTool({ description: 'Looks something up.', execute: async () => 'found it' }) },
+    }),
+  script: (llm) => llm.push({ toolCalls: [{ name: 'lookup', arguments: {} }] }, { text: 'Here it is.' }),
+  // user message, function call, function output, assistant reply
+  itemsPerTurn: 4,
+};
+
+interface TurnSample {
+  start: number;
+  wallMs: number;
+  cpuMs: number;
+  /** The OS took a core from one of the process's threads during the turn (involuntary context switch). */
+  switched: boolean;
+}
+
+/** GC pauses (start, duration) as the perf_hooks observer reports them, while `during` runs. */
+async function withGcPauses<T>(during: () => Promise<T>): Promise<{ result: T; pauses: Array<[number, number]> }> {
+  const pauses: Array<[number, number]> = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) pauses.push([entry.startTime, entry.duration]);
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  const result = await during();
+  await new Promise((resolve) => setTimeout(resolve, 10)); // the observer's last entries
+  observer.disconnect();
+  return { result, pauses };
+}
+
+async function textTurns(turnCase: TextTurnCase, turns: number): Promise<TurnSample[]> {
+  const llm = new FakeLLM();
+  const session = new AgentSession({ llm });
+  await session.start({ agent: turnCase.agent() });
+  const samples: TurnSample[] = [];
+  for (let i = 0; i < turns; i++) {
+    // FakeLLM keeps every request (with its copy of the history) for tests to inspect: over 1,000
+    // turns that is O(turns²) memory that is the fake's, not the session's.
+    llm.requests.length = 0;
+    turnCase.script(llm);
+    const switches = process.resourceUsage().involuntaryContextSwitches;
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    await session.run({ userInput: `turn ${i}` });
+    const wallMs = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    const switched = process.resourceUsage().involuntaryContextSwitches > switches;
+    samples.push({ start: t0, wallMs, cpuMs: (cpu.user + cpu.system) / 1000, switched });
+  }
+  const items = session.history.items.length;
+  await session.aclose();
+  if (items !== turns * turnCase.itemsPerTurn) throw new Error(`expected ${turns * turnCase.itemsPerTurn} history items, got ${items}`);
+  return samples;
+}
+
+async function textTurnBench(turnCase: TextTurnCase, p99Target: number) {
+  await textTurns(turnCase, WARMUP_TURNS);
+  globalThis.gc?.();
+  const { result: samples, pauses } = await withGcPauses(() => textTurns(turnCase, TURNS));
+  const wall = samples.map((sample) => sample.wallMs);
+  const first = p50(wall.slice(0, EDGE));
+  const last = p50(wall.slice(-EDGE));
+  const growth = last / first;
+  const all = summary(wall);
+  const paused = (sample: TurnSample) => pauses.some(([start, duration]) => start < sample.start + sample.wallMs && start + duration > sample.start);
+  const slow = samples.filter((sample) => sample.wallMs >= p99Target);
+  const undisturbed = samples.filter((sample) => !sample.switched && !paused(sample));
+  return {
+    wallMs: all,
+    cpuMsOfProcess: summary(samples.map((sample) => sample.cpuMs)),
+    first100p50Ms: round(first),
+    last100p50Ms: round(last),
+    last100OverFirst100: round(growth),
+    // Where the slow turns' time went: a GC pause of the main thread, a thread of the process
+    // descheduled by the OS (other processes, or its own GC threads on 2 cores), or neither.
+    turnsOverP99Target: {
+      count: slow.length,
+      withGcPause: slow.filter(paused).length,
+      withContextSwitch: slow.filter((sample) => sample.switched).length,
+      withNeither: slow.filter((sample) => !sample.switched && !paused(sample)).length,
+    },
+    gcPausesDuringTheTurns: { count: pauses.length, totalMs: round(pauses.reduce((total, [, duration]) => total + duration, 0), 1) },
+    undisturbedTurns: { count: undisturbed.length, wallMs: summary(undisturbed.map((sample) => sample.wallMs)) },
+    target: { p99Ms: `< ${p99Target}`, last100OverFirst100: '<= 1.2' },
+    met: { p99: all.p99 < p99Target, noGrowth: growth <= 1.2 },
+  };
+}
+
+// ---- 2. turn overhead ----
+
+/** Plays instantly; notes when the first frame of each speech arrives. */
+class StampingOutput implements AudioOutput {
+  playedMs = 0;
+  onFrame: (() => void) | undefined;
+
+  captureFrame(frame: AudioFrame): Promise<void> {
+    this.onFrame?.();
+    this.playedMs += (frame.samplesPerChannel / frame.sampleRate) * 1000;
+    return Promise.resolve();
+  }
+
+  flush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  clearBuffer(): void {}
+}
+
+/** Calls `watch(event)` whenever the fake model's script pushes an event to its streams. */
+function tap<T>(streams: { push(value: T): void }, watch: (value: T) => void): void {
+  const push = streams.push.bind(streams);
+  streams.push = (value: T) => {
+    watch(value);
+    push(value);
+  };
+}
+
+async function turnOverhead(turns: number) {
+  const user = new FakeUser();
+  const llm = new FakeLLM();
+  const requested: number[] = [];
+  const chat = llm.chat.bind(llm);
+  llm.chat = (request: ChatRequest) => {
+    requested.push(performance.now());
+    llm.requests.length = 0; // the fake would keep every request and its copy of the history
+    return chat(request);
+  };
+  const output = new StampingOutput();
+  const session = new AgentSession({
+    vad: user.vad,
+    stt: user.stt,
+    llm,
+    tts: new FakeTTS({ ttfbMs: 0, msPerCharacter: 1 }),
+    audioOutput: output,
+    minEndpointingDelay: 0,
+    userAwayTimeout: null,
+  });
+  await session.start({ agent: new Agent({ instructions: 'bench' }) });
+  // The fake VAD and STT are scripted by `user.say`; the frames only open the streams.
+  void session.listen((async function* () {})());
+
+  let endOfSpeech = 0;
+  let finalTranscript = 0;
+  tap(user.vad.streams, (event) => {
+    if (event.type === 'end_of_speech') endOfSpeech = performance.now();
+  });
+  tap(user.stt.streams, (event) => {
+    if (event.type === 'final_transcript') finalTranscript = performance.now();
+  });
+
+  const total: number[] = [];
+  const toTranscript: number[] = [];
+  const toRequest: number[] = [];
+  const toFrame: number[] = [];
+  for (let i = 0; i < turns; i++) {
+    const firstFrame = new Promise<number>((resolve) => {
+      output.onFrame = () => {
+        output.onFrame = undefined;
+        resolve(performance.now());
+      };
+    });
+    const replied = new Promise<void>((resolve) =>
+      session.once('speech_created', ({ speechHandle }) => void speechHandle.waitForPlayout().then(() => resolve())),
+    );
+    const requests = requested.length;
+    // Less than a VAD window of speech: start_of_speech, then end_of_speech 1 ms later.
+    await user.say('hello there', { durationMs: 1, sttDelayMs: 0 });
+    const frameAt = await firstFrame;
+    await replied;
+    if (requested.length !== requests + 1) throw new Error(`turn ${i}: expected one LLM request, got ${requested.length - requests}`);
+    const requestAt = requested[requested.length - 1]!;
+    total.push(frameAt - endOfSpeech);
+    toTranscript.push(finalTranscript - endOfSpeech);
+    toRequest.push(requestAt - finalTranscript);
+    toFrame.push(frameAt - requestAt);
+  }
+  const messages = session.history.messages().length;
+  user.close();
+  await session.aclose();
+  if (messages !== 2 * turns) throw new Error(`expected ${2 * turns} messages, got ${messages}`);
+  return { total, toTranscript, toRequest, toFrame };
+}
+
+async function turnOverheadBench() {
+  await turnOverhead(100);
+  globalThis.gc?.();
+  const { total, toTranscript, toRequest, toFrame } = await turnOverhead(TURNS);
+  return {
+    turns: TURNS,
+    endOfSpeechToFirstFrameMs: summary(total),
+    split: {
+      endOfSpeechToFinalTranscriptMs: { ...summary(toTranscript), what: "the fake STT's setTimeout(0)" },
+      finalTranscriptToLlmRequestMs: { ...summary(toRequest), what: 'endpointing (after 0 ms), commit, onUserTurnCompleted, scheduling the reply' },
+      llmRequestToFirstFrameMs: { ...summary(toFrame), what: "LLM tokens → sentence → FakeTTS (its setTimeout(0)) → audio output" },
+    },
+    note: "real time; Node clamps setTimeout(0) to >= 1 ms: the fake STT's and the fake TTS's waits are ~1 ms each of the total (the endpointing's after(0) is set at the end of speech too and fires with the fake STT's)",
+  };
+}
+
+// ---- 3. density ----
+
+const FRAME_MS = 20;
+const FRAME_SAMPLES = 320;
+const WINDOW_SAMPLES = 512;
+const DENSITY_SECONDS = 8;
+const DENSITY_COUNTS = [1, 2, 4, 8, 16, 32, 64, 128, 256];
+const LAG_LIMIT_MS = 20;
+
+interface Lags {
+  delivery: number[];
+  processing: number[];
+}
+
+interface StreamTiming {
+  scheduleOf: (frame: number) => number;
+  lags: Lags;
+  onEndOfSpeech: () => void;
+}
+
+/**
+ * Makes every stream of the real Silero VAD record when each window's result comes out of it. The
+ * session keeps the real VAD object (as it would in production: its metrics are watched); the
+ * timing of the next stream opened is set just before the session that opens it starts listening.
+ */
+function timeStreams(vad: SileroVAD): (timing: StreamTiming) => void {
+  let next: StreamTiming | undefined;
+  const open = SileroVAD.prototype.stream.bind(vad);
+  vad.stream = (): VADStream => {
+    const timing = next;
+    next = undefined;
+    const inner = open();
+    if (!timing) return inner;
+    return {
+      pushFrame: (frame) => inner.pushFrame(frame),
+      flush: () => inner.flush(),
+      endInput: () => inner.endInput(),
+      close: () => inner.close(),
+      [Symbol.asyncIterator]: () => {
+        const events = inner[Symbol.asyncIterator]();
+        let windows = 0;
+        return {
+          async next(): Promise<IteratorResult<VADEvent>> {
+            const result = await events.next();
+            if (!result.done && result.value.type === 'inference_done') {
+              // The window was complete with the frame holding its last sample.
+              const frame = Math.ceil(((windows + 1) * WINDOW_SAMPLES) / FRAME_SAMPLES) - 1;
+              timing.lags.processing.push(performance.now() - timing.scheduleOf(frame));
+              windows++;
+            }
+            if (!result.done && result.value.type === 'end_of_speech') timing.onEndOfSpeech();
+            return result;
+          },
+        };
+      },
+    };
+  };
+  return (timing) => {
+    next = timing;
+  };
+}
+
+/** 20 ms frames of `speech` from `offset` on (looped), at real-time pace: frame i is due at start + 20 i ms. */
+async function* paced(speech: Int16Array, offset: number, frames: number, start: number, lags: Lags): AsyncIterable<AudioFrame> {
+  for (let i = 0; i < frames; i++) {
+    const data = new Int16Array(FRAME_SAMPLES);
+    for (let k = 0; k < FRAME_SAMPLES; k++) data[k] = speech[(offset + i * FRAME_SAMPLES + k) % speech.length]!;
+    const due = start + i * FRAME_MS;
+    // Timers count whole ms on a clock of their own: wait again if one fires a little early.
+    for (let wait = due - performance.now(); wait > 0; wait = due - performance.now()) {
+      await new Promise((resolve) => setTimeout(resolve, Math.ceil(wait)));
+    }
+    lags.delivery.push(performance.now() - due);
+    yield audioFrame(data, 16_000);
+  }
+}
+
+/** CPU time of the whole machine, from /proc/stat (Linux), in ms; undefined elsewhere. */
+function machineBusyMs(): number | undefined {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal …: busy is everything but idle and iowait.
+    const busy = fields.slice(0, 8).reduce((a, b) => a + b, 0) - fields[3]! - fields[4]!;
+    return (busy * 1000) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return undefined;
+  }
+}
+
+async function densityRun(vad: SileroVAD, nextStream: (timing: StreamTiming) => void, speech: Int16Array, count: number) {
+  const frames = (DENSITY_SECONDS * 1000) / FRAME_MS;
+  const lags: Lags = { delivery: [], processing: [] };
+  const baseline = heapUsed();
+  const sessions: Array<{ session: AgentSession; user: FakeUser }> = [];
+  let turns = 0;
+  for (let s = 0; s < count; s++) {
+    const user = new FakeUser();
+    const session = new AgentSession({
+      vad,
+      stt: user.stt,
+      llm: new FakeLLM(),
+      tts: new FakeTTS({ ttfbMs: 50 }),
+      audioOutput: new PacedAudioOutput(),
+      userAwayTimeout: null,
+    });
+    await session.start({ agent: new Agent({ instructions: 'bench' }) });
+    sessions.push({ session, user });
+  }
+  // The schedule starts once every session is up.
+  const t0 = performance.now() + 50;
+  const listening = sessions.map(({ session, user }, s) => {
+    // Each session hears the fixture from its own place, and its frames fall at its own point of
+    // the 20 ms period.
+    const offset = (s * 7919 * FRAME_SAMPLES) % speech.length;
+    const start = t0 + (s * FRAME_MS) / count;
+    nextStream({
+      scheduleOf: (frame) => start + frame * FRAME_MS,
+      lags,
+      onEndOfSpeech: () => {
+        turns++;
+        // The fake STT "hears" the utterance the real VAD has just ended.
+        user.stt.streams.push({ type: 'final_transcript', alternatives: [{ text: 'hello there', language: 'en' }] });
+      },
+    });
+    return session.listen(paced(speech, offset, frames, start, lags));
+  });
+  const cpu0 = process.cpuUsage();
+  const busy0 = machineBusyMs();
+  const switches0 = process.resourceUsage().involuntaryContextSwitches;
+  const wall0 = performance.now();
+  await Promise.all(listening);
+  const wallMs = performance.now() - wall0;
+  const switches = process.resourceUsage().involuntaryContextSwitches - switches0;
+  const busy1 = machineBusyMs();
+  const cpu = process.cpuUsage(cpu0);
+  const ownMs = (cpu.user + cpu.system) / 1000;
+  // The sessions are still open (their VAD streams, histories, outputs): what they hold.
+  const liveHeap = heapUsed() - baseline;
+  await Promise.all(sessions.map(({ session }) => session.aclose()));
+  const processing = summary(lags.processing);
+  return {
+    sessions: count,
+    processingLagMs: processing,
+    deliveryLagMs: summary(lags.delivery),
+    windows: lags.processing.length,
+    userTurns: turns,
+    cpu: {
+      thisProcessPercentOfOneCore: round((ownMs / wallMs) * 100, 1),
+      otherProcessesPercentOfOneCore: busy0 === undefined || busy1 === undefined ? null : round(Math.max(0, (busy1 - busy0 - ownMs) / wallMs) * 100, 1),
+      involuntaryContextSwitches: switches,
+    },
+    heapPerLiveSessionKB: round(liveHeap / count / 1024, 1),
+    met: processing.p99 < LAG_LIMIT_MS,
+  };
+}
+
+async function densityBench() {
+  const fixture = await readWavFile(new URL('../test/fixtures/speech_16k.wav', import.meta.url).pathname);
+  const vad = await SileroVAD.load();
+  const nextStream = timeStreams(vad);
+  const runs: Array<Awaited<ReturnType<typeof densityRun>> & { attempt: number }> = [];
+  const budgetMs = 100_000;
+  const began = performance.now();
+  const load = os.loadavg();
+  let best: (typeof runs)[number] | undefined;
+  let stoppedBy = 'the cap';
+  // Warm-up: ORT's first calls, the JIT.
+  await densityRun(vad, nextStream, fixture.data, 1);
+  levels: for (const count of DENSITY_COUNTS) {
+    // A level that misses is run once more: the machine is shared, one burst of other work can
+    // make a run miss. Both runs are listed.
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      if (performance.now() - began + (DENSITY_SECONDS + 2) * 1000 > budgetMs) {
+        stoppedBy = 'the time budget';
+        break levels;
+      }
+      const result = { ...(await densityRun(vad, nextStream, fixture.data, count)), attempt };
+      runs.push(result);
+      if (result.met) {
+        best = result;
+        continue levels;
+      }
+    }
+    stoppedBy = 'the lag limit';
+    break;
+  }
+  return {
+    setup: `per session: an AgentSession with the real Silero VAD (one shared model, batch 1), a fake STT (a final transcript at each VAD end of speech), FakeLLM, FakeTTS (ttfb 50 ms), PacedAudioOutput; ${DENSITY_SECONDS} s of the speech fixture (each session from its own offset, sessions staggered over the 20 ms period) in 20 ms frames at real-time pace`,
+    lag: {
+      processing: 'per VAD window: when its result came out of the VAD stream, minus the due time of the frame that completed it',
+      delivery: 'per 20 ms frame: when it reached session.listen, minus its due time',
+    },
+    limit: `p99 processing lag < ${LAG_LIMIT_MS} ms`,
+    counts: `${DENSITY_COUNTS.join(', ')}: a level that misses is run once more; stop at a level that misses twice, at the cap, or past ${budgetMs / 1000} s`,
+    runs,
+    largestN: best?.sessions ?? 0,
+    heapPerLiveSessionKBAtLargestN: best?.heapPerLiveSessionKB,
+    stoppedBy,
+    machine: {
+      cpus: os.cpus().length,
+      loadAverage1m5m15mBefore: load.map((x) => round(x, 2)),
+      loadAverage1m5m15mAfter: os.loadavg().map((x) => round(x, 2)),
+      note: `${os.cpus().length} cores shared with other work (see cpu.otherProcessesPercentOfOneCore per run): the lags include waiting for the CPU`,
+    },
+  };
+}
+
+export async function run(): Promise<Record<string, unknown>> {
+  const textTurn = await textTurnBench(plainTurn, 2.5);
+  const toolTurnResult = await textTurnBench(toolTurn, 5);
+  const overhead = await turnOverheadBench();
+  const density = await densityBench();
+  return {
+    textTurn: { turns: TURNS, warmupTurns: `${WARMUP_TURNS} in another session`, ...textTurn },
+    toolTurn: { turns: TURNS, what: 'tool call, tool output, reply', ...toolTurnResult },
+    turnOverhead: overhead,
+    density,
+  };
+}
