@@ -57,6 +57,11 @@ export class ChatContext {
   #items: ChatItem[];
   #places: number[];
   #next = 0;
+  /**
+   * Copies share their arrays until one of them changes (copy on write): a session copies its
+   * history for every LLM request and every turn hook, and most copies are only read.
+   */
+  #shared = false;
 
   constructor(items: readonly ChatItem[] = []) {
     this.#items = [...items];
@@ -96,6 +101,11 @@ export class ChatContext {
 
   /** Adds an item built elsewhere, at `place` (from reserve()) or at the end. */
   insert<T extends ChatItem>(item: T, place: number = this.#next++): T {
+    if (this.#shared) {
+      this.#items = [...this.#items];
+      this.#places = [...this.#places];
+      this.#shared = false;
+    }
     let at = this.#items.length;
     while (at > 0 && this.#places[at - 1]! > place) at -= 1;
     this.#items.splice(at, 0, item);
@@ -105,7 +115,13 @@ export class ChatContext {
 
   /** An independent copy: changing it does not change this context. */
   copy(): ChatContext {
-    return new ChatContext(this.#items);
+    const copy = new ChatContext();
+    copy.#items = this.#items;
+    copy.#places = this.#places;
+    copy.#next = this.#next;
+    copy.#shared = true;
+    this.#shared = true;
+    return copy;
   }
 
   toJSON(): { items: readonly ChatItem[] } {

@@ -786,7 +786,8 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
       else reply = false;
     }
     const agent = this.currentAgent;
-    // The agent may edit this copy: the edits apply to this reply only.
+    // The agent may edit this copy: the edits apply to this reply only. (A copy is cheap: it
+    // shares the history's items until one of them changes.)
     const turnCtx = this.history.copy();
     try {
       await agent?.onUserTurnCompleted(turnCtx, message);

@@ -22,3 +22,20 @@ describe('ChatContext', () => {
     expect(JSON.parse(JSON.stringify(ctx)).items[0]).toMatchObject({ type: 'message', role: 'user', content: 'a', interrupted: false });
   });
 });
+
+describe('copies', () => {
+  it('share items until either side changes, then diverge without affecting the other', () => {
+    const ctx = new ChatContext();
+    ctx.addMessage({ role: 'user', content: 'a' });
+    const first = ctx.copy();
+    const second = ctx.copy();
+    ctx.addMessage({ role: 'assistant', content: 'b' });
+    first.addMessage({ role: 'system', content: 'only in first' });
+    expect(ctx.messages().map((m) => m.content)).toEqual(['a', 'b']);
+    expect(first.messages().map((m) => m.content)).toEqual(['a', 'only in first']);
+    expect(second.messages().map((m) => m.content)).toEqual(['a']);
+    second.addMessage({ role: 'user', content: 'c' });
+    expect(ctx.items).toHaveLength(2);
+    expect(first.items).toHaveLength(2);
+  });
+});
