@@ -58,10 +58,15 @@ export class ChatContext {
   #places: number[];
   #next = 0;
   /**
-   * Copies share their arrays until one of them changes (copy on write): a session copies its
-   * history for every LLM request and every turn hook, and most copies are only read.
+   * A copy shares its source's arrays and sees only their first `#length` items (a view): the
+   * source appending keeps that prefix intact, so neither copies anything. A view materializes
+   * when it is read or changed; the source clones only to insert in the middle while it has lent
+   * its arrays. A session copies its history for every LLM request and turn hook, so a copy must
+   * not cost the whole history.
    */
-  #shared = false;
+  #length = -1;
+  #lent = false;
+  #modified = false;
 
   constructor(items: readonly ChatItem[] = []) {
     this.#items = [...items];
@@ -75,12 +80,13 @@ export class ChatContext {
 
   /** The items in order. */
   get items(): readonly ChatItem[] {
+    this.#own();
     return this.#items;
   }
 
   /** Only the messages. */
   messages(): ChatMessage[] {
-    return this.#items.filter((item): item is ChatMessage => item.type === 'message');
+    return this.items.filter((item): item is ChatMessage => item.type === 'message');
   }
 
   addMessage(message: Omit<NewItem<ChatMessage>, 'interrupted'> & { interrupted?: boolean }, place?: number): ChatMessage {
@@ -101,31 +107,47 @@ export class ChatContext {
 
   /** Adds an item built elsewhere, at `place` (from reserve()) or at the end. */
   insert<T extends ChatItem>(item: T, place: number = this.#next++): T {
-    if (this.#shared) {
-      this.#items = [...this.#items];
-      this.#places = [...this.#places];
-      this.#shared = false;
-    }
+    this.#own();
+    this.#modified = true;
     let at = this.#items.length;
     while (at > 0 && this.#places[at - 1]! > place) at -= 1;
+    if (this.#lent && at < this.#items.length) {
+      // Copies see a prefix of these arrays: keep it as it is for them.
+      this.#items = [...this.#items];
+      this.#places = [...this.#places];
+      this.#lent = false;
+    }
     this.#items.splice(at, 0, item);
     this.#places.splice(at, 0, place);
     return item;
   }
 
-  /** An independent copy: changing it does not change this context. */
+  /** An independent copy: changing it does not change this context, nor the other way round. */
   copy(): ChatContext {
     const copy = new ChatContext();
     copy.#items = this.#items;
     copy.#places = this.#places;
+    copy.#length = this.#length >= 0 ? this.#length : this.#items.length;
     copy.#next = this.#next;
-    copy.#shared = true;
-    this.#shared = true;
+    this.#lent = true;
     return copy;
   }
 
+  /** Whether anything was added since this context was made (by copy() or the constructor). */
+  get modified(): boolean {
+    return this.#modified;
+  }
+
+  /** A view becomes a context of its own (its items copied out of the shared arrays). */
+  #own(): void {
+    if (this.#length < 0) return;
+    this.#items = this.#items.slice(0, this.#length);
+    this.#places = this.#places.slice(0, this.#length);
+    this.#length = -1;
+  }
+
   toJSON(): { items: readonly ChatItem[] } {
-    return { items: this.#items };
+    return { items: this.items };
   }
 }
 

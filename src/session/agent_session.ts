@@ -805,7 +805,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     this.#preemptive = undefined;
     // The reply requested early is used only if nothing changed since: same words, same
     // conversation (the user message is the one item added), same agent.
-    const unchanged = sameItems(turnCtx, this.history);
+    const unchanged = !turnCtx.modified;
     if (unchanged && preemptive?.fits(text, this.currentAgent, this.history.items.length - 1)) this.#reply({ prefetched: preemptive }, false);
     else {
       preemptive?.cancel();
@@ -919,11 +919,6 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
         this.emit(event.type as keyof AgentSessionEvents, { ...event, createdAt } as never);
     }
   }
-}
-
-/** Whether two contexts hold the same items (the agent did not edit its turn context). */
-function sameItems(a: ChatContext, b: ChatContext): boolean {
-  return a.items.length === b.items.length && a.items.every((item, i) => item === b.items[i]);
 }
 
 function toRunEvent(item: ChatItem): RunEvent {
