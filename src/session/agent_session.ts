@@ -27,10 +27,6 @@ import {
 import { EventEmitter } from '../events/emitter.js';
 import { isOfflineStandIn, type OfflineStandIn, type STT, type TTS, type VAD } from '../inference/models.js';
 import type { AudioFrame } from '../audio/audio_frame.js';
-import { AudioRecognition } from '../turn/audio_recognition.js';
-import { VADStreamAdapter } from '../stt/vad_stream_adapter.js';
-import { InterruptionDecision } from '../turn/false_interruption.js';
-import { PreemptiveReply } from '../turn/preemptive_reply.js';
 import { currentJobContext } from '../job/job_scope.js';
 import { ChatContext, type ChatItem, type ChatMessage, type FunctionCall, type FunctionCallOutput } from '../llm/chat_context.js';
 import type { LLM, ToolChoice } from '../llm/llm.js';
@@ -42,12 +38,13 @@ import { SpeechHandle, type SpeechSource } from '../speech/speech_handle.js';
 import { HistoryOnlyOutput, RoomTextOutput, type Playout, type SpeechOutput } from '../speech/speech_output.js';
 import { SpeechScheduler, type SpeechTask } from '../speech/speech_scheduler.js';
 import { currentSpeech } from '../speech/speech_scope.js';
-import type { AgentSessionEvents, CloseEvent, TurnMetrics } from './events.js';
+import type { AgentSessionEvents, CloseEvent } from './events.js';
 import type { ModelMetrics } from '../plugins/metrics.js';
 import type { ModelEvents } from '../plugins/model.js';
 import { ProviderError } from '../plugins/provider_error.js';
 import { runReply, type ReplyHost, type ReplyOptions } from './reply.js';
 import { RoomIO } from './room_io.js';
+import { VoiceInput } from './voice_input.js';
 import { RunResult } from '../testing/run_result.js';
 import type { RunEvent } from '../testing/run_events.js';
 
@@ -174,9 +171,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   #running = false;
   #unrecoverable = 0;
   #stopWatchingModels: () => void = () => {};
-  #turnTimes: { endOfSpeech?: number; finalTranscript?: number; committed?: number; measured?: boolean } = {};
-  #recognition: AudioRecognition | undefined;
-  #preemptive: PreemptiveReply | undefined;
+  #voice: VoiceInput | undefined;
   readonly #preemptiveGeneration: boolean;
   /** The speech held while the user might be interrupting it. */
   #paused: SpeechHandle | undefined;
@@ -522,21 +517,19 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     const state = this.state;
     if (state === 'idle') throw new NotStartedError('AgentSession', 'listen()');
     if (state !== 'running' && state !== 'starting') throw new ClosedError('AgentSession', 'listen()', state);
-    this.#recognition ??= this.#recognize();
-    return this.#recognition.consume(frames);
+    this.#voice ??= this.#listenToVoice();
+    return this.#voice.consume(frames);
   }
 
-  #recognize(): AudioRecognition {
-    let stt = this.stt && !isOfflineStandIn(this.stt) ? (this.stt as STT) : undefined;
-    if (!this.vad && !stt) throw new VoxstateError('no_audio_models', 'listen() needs a VAD or an STT (not an offline stand-in)');
-    // An STT that cannot stream transcribes the utterances the VAD cuts out.
-    if (stt && !stt.capabilities.streaming) {
-      if (!this.vad) throw new VoxstateError('no_vad', `${stt.label} cannot stream: listen() needs a VAD to cut the utterances it transcribes`);
-      stt = new VADStreamAdapter(stt, this.vad);
-    }
-    let interrupted = false;
-    const decision = new InterruptionDecision(
+  #listenToVoice(): VoiceInput {
+    const stt = this.stt && !isOfflineStandIn(this.stt) ? (this.stt as STT) : undefined;
+    return new VoiceInput(
       {
+        history: this.history,
+        running: () => this.state === 'running',
+        currentAgent: () => this.currentAgent,
+        llm: () => this.currentAgent?.llm ?? this.llm,
+        currentSpeech: () => this.#scheduler.current,
         pause: () => {
           const current = this.#scheduler.current;
           const output = this.#output;
@@ -559,46 +552,23 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
         },
         // Not a state of its own: the agent's state already went listening → speaking again.
         falseInterruption: () => this.emit('agent_false_interruption', { type: 'agent_false_interruption', resumed: true, createdAt: Date.now() }),
-      },
-      this.#options.falseInterruptionTimeout,
-    );
-    return new AudioRecognition(
-      {
-        speechStarted: () => {
-          interrupted = false;
-          this.input.speechStarted();
-        },
-        speechEnded: () => {
-          this.#turnTimes = { endOfSpeech: Date.now() };
-          this.input.speechEnded();
-        },
-        speaking: (event) => {
-          // Speech long enough pauses the agent (or interrupts it, if its output cannot pause),
-          // if its speech allows interruptions.
-          if (interrupted || event.speechDurationMs < this.#options.minInterruptionDuration) return;
-          const current = this.#scheduler.current;
-          if (current && !current.done && current.allowInterruptions) {
-            interrupted = true;
-            decision.userSpeaking();
-          }
-        },
-        transcribed: (transcript, isFinal, language) => {
-          if (isFinal) this.#turnTimes.finalTranscript ??= Date.now();
-          decision.words(transcript);
-          if (isFinal) this.#preempt(transcript);
-          this.actor.send({ type: 'user.transcribed', transcript, isFinal, language });
-        },
+        speechStarted: () => this.input.speechStarted(),
+        speechEnded: () => this.input.speechEnded(),
+        transcribed: (transcript, isFinal, language) => this.actor.send({ type: 'user.transcribed', transcript, isFinal, language }),
         turnCompleted: (transcript) => {
-          this.#turnTimes.committed = Date.now();
           this.#userText(transcript).catch((error: unknown) => this.#report(error, 'input'));
         },
-        error: (error, source) => this.#failed(error, source),
+        failed: (error, source) => this.#failed(error, source),
+        metrics: (metrics) => this.emit('metrics_collected', { type: 'metrics_collected', metrics, createdAt: Date.now() }),
       },
       {
-        ...(this.vad ? { vad: this.vad } : {}),
-        ...(stt ? { stt } : {}),
+        vad: this.vad,
+        stt,
         minEndpointingDelay: this.#options.minEndpointingDelay,
         maxEndpointingDelay: this.#options.maxEndpointingDelay,
+        minInterruptionDuration: this.#options.minInterruptionDuration,
+        falseInterruptionTimeout: this.#options.falseInterruptionTimeout,
+        preemptiveGeneration: this.#preemptiveGeneration,
         ...(this.#options.language ? { language: this.#options.language } : {}),
         ...(this.#options.clock ? { clock: this.#options.clock } : {}),
       },
@@ -659,8 +629,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
 
   async #release(): Promise<void> {
     this.#interruptAll();
-    await this.#recognition?.close();
-    this.#preemptive?.cancel();
+    await this.#voice?.close();
     this.#stopWatchingModels();
     await this.#scheduler.settled(this.#drainExempt);
     this.#roomIO?.close();
@@ -707,7 +676,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
         place = this.history.reserve();
         speech._setSpeaking(true);
         this.#unrecoverable = 0;
-        this.#measureTurn(speech);
+        this.#voice?.replyStarted(speech);
         this.#refreshAgentState();
       },
       played: (piece) => {
@@ -723,23 +692,6 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
       this.#refreshAgentState();
     }
     return { text: played, interrupted: speech.interrupted, place: place ?? this.history.reserve() };
-  }
-
-  /** The latencies of the spoken turn this reply answers, once its first audio goes out. */
-  #measureTurn(speech: SpeechHandle): void {
-    const times = this.#turnTimes;
-    if (times.endOfSpeech === undefined || times.committed === undefined || times.measured || speech.source === 'say') return;
-    times.measured = true;
-    const now = Date.now();
-    const metrics: TurnMetrics = {
-      type: 'turn_metrics',
-      transcriptionDelayMs: (times.finalTranscript ?? times.committed) - times.endOfSpeech,
-      endOfUtteranceDelayMs: times.committed - times.endOfSpeech,
-      e2eLatencyMs: now - times.endOfSpeech,
-      speechId: speech.id,
-      timestamp: now,
-    };
-    this.emit('metrics_collected', { type: 'metrics_collected', metrics, createdAt: now });
   }
 
   #commitMessage(speech: SpeechHandle, content: string, interrupted: boolean, place: number): void {
@@ -801,28 +753,14 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
       return;
     }
     if (this.state !== 'running') return;
-    const preemptive = this.#preemptive;
-    this.#preemptive = undefined;
-    // The reply requested early is used only if nothing changed since: same words, same
-    // conversation (the user message is the one item added), same agent.
+    // A reply requested early is used only if the agent did not edit its turn context either.
     const unchanged = !turnCtx.modified;
-    if (unchanged && preemptive?.fits(text, this.currentAgent, this.history.items.length - 1)) this.#reply({ prefetched: preemptive }, false);
+    const prefetched = this.#voice?.takePreemptive(text, this.currentAgent, this.history.items.length - 1);
+    if (unchanged && prefetched) this.#reply({ prefetched }, false);
     else {
-      preemptive?.cancel();
+      prefetched?.cancel();
       this.#reply(unchanged ? {} : { chatCtx: turnCtx }, false);
     }
-  }
-
-  /** Requests the reply to the turn so far, before the turn is over (preemptive generation). */
-  #preempt(finalText: string): void {
-    const llm = this.currentAgent?.llm ?? this.llm;
-    const agent = this.currentAgent;
-    if (!this.#preemptiveGeneration || !llm || !agent || this.state !== 'running' || !this.#recognition) return;
-    const before = this.#recognition.turn.getSnapshot().context.transcript;
-    const transcript = (before === '' ? finalText.trim() : `${before} ${finalText.trim()}`).trim();
-    if (transcript === '' || this.#preemptive?.transcript === transcript) return;
-    this.#preemptive?.cancel();
-    this.#preemptive = new PreemptiveReply(transcript, agent, this.history.items.length, llm, this.history);
   }
 
   // ---- agents ----
