@@ -315,7 +315,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
 
   /** Where speech goes. Defaults to the room's transcription when started with a room. */
   get output(): SpeechOutput {
-    return this.#output ?? new HistoryOnlyOutput();
+    return this.#output ?? HISTORY_ONLY;
   }
 
   set output(output: SpeechOutput) {
@@ -858,6 +858,9 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     }
   }
 }
+
+/** Where speech goes when the session has no room and no voice: into the history only. */
+const HISTORY_ONLY = new HistoryOnlyOutput();
 
 function toRunEvent(item: ChatItem): RunEvent {
   return { type: item.type, item } as RunEvent;
