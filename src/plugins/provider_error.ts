@@ -20,3 +20,19 @@ export class ProviderError extends VoxstateError {
   /** The HTTP status, when the provider answered with one. */
   readonly status: number | undefined;
 }
+
+/** HTTP statuses worth another attempt: a timeout, too many requests, a server error. */
+export function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500;
+}
+
+/** The status of a refused WebSocket upgrade, from `ws`'s "Unexpected server response: N" (its only trace). */
+export function refusedUpgradeStatus(message: string): number | undefined {
+  const match = /Unexpected server response: (\d{3})/.exec(message);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** `text` with the API key masked (providers sometimes quote part of a request back). */
+export function withoutKey(text: string, apiKey: string): string {
+  return apiKey.length >= 4 ? text.split(apiKey).join('***') : text;
+}

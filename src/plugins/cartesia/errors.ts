@@ -4,18 +4,14 @@
  * 403), other 4xx (a bad request, an unknown voice), certificate errors. Messages carry statuses
  * and the server's own words, never the API key.
  */
-import { ProviderError } from '../provider_error.js';
+import { ProviderError, isRetryableStatus, refusedUpgradeStatus } from '../provider_error.js';
 
 const PROVIDER = 'cartesia';
-
-export function recoverableStatus(status: number): boolean {
-  return status === 408 || status === 429 || status >= 500;
-}
 
 /** An HTTP status, from the handshake or from a server `error` message. */
 export function statusError(status: number, message: string, cause?: unknown): ProviderError {
   const what = status === 401 || status === 403 ? `authentication failed (HTTP ${status})` : `HTTP ${status}`;
-  return new ProviderError(PROVIDER, recoverableStatus(status), message ? `${what}: ${message}` : what, { status, cause });
+  return new ProviderError(PROVIDER, isRetryableStatus(status), message ? `${what}: ${message}` : what, { status, cause });
 }
 
 /** A frame the client could not use. */
@@ -44,8 +40,8 @@ export function fromSdkError(error: unknown): ProviderError {
   if (isServerError(sdk?.error)) return serverError(sdk.error);
   const message = sdk?.message ?? String(error);
   if (message.startsWith('could not parse websocket event')) return malformed('not JSON', sdk?.cause);
-  const handshake = /Unexpected server response: (\d{3})/.exec(message);
-  if (handshake) return statusError(Number(handshake[1]), 'WebSocket handshake refused', sdk?.cause?.error);
+  const refused = refusedUpgradeStatus(message);
+  if (refused !== undefined) return statusError(refused, 'WebSocket handshake refused', sdk?.cause?.error);
   const socketError = (sdk?.cause?.error ?? sdk?.cause ?? error) as { code?: unknown; message?: string };
   const code = typeof socketError?.code === 'string' ? socketError.code : undefined;
   const detail = code ? `${code} ${socketError.message ?? ''}`.trim() : (socketError?.message ?? message);

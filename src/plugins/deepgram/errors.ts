@@ -7,12 +7,8 @@
  */
 import { DeepgramError, DeepgramTimeoutError } from '@deepgram/sdk';
 import { describe } from '../../errors.js';
-import { ProviderError } from '../provider_error.js';
+import { ProviderError, isRetryableStatus, refusedUpgradeStatus, withoutKey } from '../provider_error.js';
 import { PROVIDER } from './options.js';
-
-export function isRetryableStatus(status: number): boolean {
-  return status === 408 || status === 429 || status >= 500;
-}
 
 export function classifyDeepgramError(error: unknown, apiKey: string): ProviderError {
   if (error instanceof ProviderError) return error;
@@ -20,22 +16,21 @@ export function classifyDeepgramError(error: unknown, apiKey: string): ProviderE
   if (error instanceof DeepgramError) {
     const status = error.statusCode;
     if (status === undefined) {
-      return new ProviderError(PROVIDER, true, `request failed: ${mask(error.message, apiKey)}`, { cause: error });
+      return new ProviderError(PROVIDER, true, `request failed: ${withoutKey(error.message, apiKey)}`, { cause: error });
     }
     if (status >= 200 && status < 300) {
-      return new ProviderError(PROVIDER, true, `malformed response (HTTP ${status}): ${mask(bodyText(error.body), apiKey)}`, { cause: error, status });
+      return new ProviderError(PROVIDER, true, `malformed response (HTTP ${status}): ${withoutKey(bodyText(error.body), apiKey)}`, { cause: error, status });
     }
-    return new ProviderError(PROVIDER, isRetryableStatus(status), `HTTP ${status}: ${mask(bodyText(error.body), apiKey)}`, { cause: error, status });
+    return new ProviderError(PROVIDER, isRetryableStatus(status), `HTTP ${status}: ${withoutKey(bodyText(error.body), apiKey)}`, { cause: error, status });
   }
   // The WebSocket upgrade refused: ws says "Unexpected server response: 401".
   const message = describe(error);
-  const upgrade = /Unexpected server response: (\d{3})/.exec(message);
-  if (upgrade) {
-    const status = Number(upgrade[1]);
+  const status = refusedUpgradeStatus(message);
+  if (status !== undefined) {
     return new ProviderError(PROVIDER, isRetryableStatus(status), `the live connection was refused with HTTP ${status}`, { cause: error, status });
   }
   if (message === 'TIMEOUT') return new ProviderError(PROVIDER, true, 'the live connection timed out', { cause: error });
-  return new ProviderError(PROVIDER, true, `connection failed: ${mask(message, apiKey)}`, { cause: error });
+  return new ProviderError(PROVIDER, true, `connection failed: ${withoutKey(message, apiKey)}`, { cause: error });
 }
 
 /** Close codes after which reconnecting cannot help: the server refused the data or the request. */
@@ -50,8 +45,4 @@ function bodyText(body: unknown): string {
   }
   if (typeof body === 'string' && body !== '') return body.length > 200 ? `${body.slice(0, 200)}…` : body;
   return 'no details';
-}
-
-export function mask(text: string, apiKey: string): string {
-  return apiKey.length >= 4 ? text.split(apiKey).join('[redacted]') : text;
 }

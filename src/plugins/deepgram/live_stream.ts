@@ -31,10 +31,10 @@ import { EventChannel } from '../../streams/event_channel.js';
 import type { SpeechEvent, SpeechStream } from '../../stt/stt.js';
 import { DEFAULT_CONN_OPTIONS, withRetries, type ConnOptions } from '../conn_options.js';
 import type { STTMetrics } from '../metrics.js';
-import { ProviderError } from '../provider_error.js';
+import { ProviderError, withoutKey } from '../provider_error.js';
 import { durationMs, Linear16Encoder } from './audio_input.js';
 import { LiveConnection } from './connection.js';
-import { classifyDeepgramError, isFatalCloseCode, mask } from './errors.js';
+import { classifyDeepgramError, isFatalCloseCode } from './errors.js';
 import { MalformedMessage, parseLiveMessage, type LiveMessage } from './messages.js';
 import { liveQuery, PROVIDER, type ResolvedOptions } from './options.js';
 import { OutgoingBuffer, type Outgoing } from './outgoing.js';
@@ -209,7 +209,7 @@ export class DeepgramSpeechStream implements SpeechStream {
       const failure =
         error instanceof ProviderError && !error.recoverable
           ? error
-          : new ProviderError(PROVIDER, false, `the stream failed: ${mask(describe(error), this.#p.options.apiKey)}`, { cause: error });
+          : new ProviderError(PROVIDER, false, `the stream failed: ${withoutKey(describe(error), this.#p.options.apiKey)}`, { cause: error });
       this.#p.onError(failure);
       this.#events.fail(failure);
     } finally {

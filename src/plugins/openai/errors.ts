@@ -7,7 +7,7 @@
  */
 import { APIConnectionError, APIError } from 'openai';
 import { describe } from '../../errors.js';
-import { ProviderError } from '../provider_error.js';
+import { ProviderError, isRetryableStatus, withoutKey } from '../provider_error.js';
 
 export const PROVIDER = 'openai';
 
@@ -18,7 +18,8 @@ export function classifyOpenAIError(error: unknown, apiKey: string): ProviderErr
   }
   if (error instanceof APIError) {
     const status = typeof error.status === 'number' ? error.status : undefined;
-    const recoverable = status === undefined || status === 408 || status === 409 || status === 429 || status >= 500;
+    // 409 too: OpenAI answers it to a request that collided with another (a lock), worth retrying.
+    const recoverable = status === undefined || status === 409 || isRetryableStatus(status);
     const what = status === undefined ? 'the server reported an error in the stream' : `HTTP ${status}`;
     return new ProviderError(PROVIDER, recoverable, `${what}: ${mask(serverMessage(error), apiKey)}`, { cause: error, status });
   }
@@ -53,7 +54,5 @@ function describeCause(error: Error): string {
 
 /** The key itself, and anything that looks like an OpenAI key ("sk-…"), masked. */
 export function mask(text: string, apiKey: string): string {
-  let out = apiKey.length >= 4 ? text.split(apiKey).join('***') : text;
-  out = out.replace(/\bsk-[A-Za-z0-9_*-]{4,}/g, 'sk-***');
-  return out;
+  return withoutKey(text, apiKey).replace(/\bsk-[A-Za-z0-9_*-]{4,}/g, 'sk-***');
 }
