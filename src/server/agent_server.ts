@@ -17,12 +17,57 @@ import type { Logger } from '../log/logger.js';
 import type { Room } from '../room/room.js';
 import { callerModule } from './caller_module.js';
 import { newId } from '../ids.js';
+import type { AcceptArguments, AssignedJob } from '../worker/running_job.js';
 
 export interface AgentServerOptions<UserData extends Record<string, unknown>> extends Partial<JobTimeouts> {
   /** Runs once per process before its first job (prewarm): load models into proc.userData. */
   setupFnc?: (proc: JobProcess<UserData>) => unknown;
   /** Upper bound for setupFnc, in ms (default 10000). */
   initializeProcessTimeout?: number;
+  /** Worker: where jobs run. 'process' (default): a child process per job; 'thread': worker threads. */
+  executor?: 'process' | 'thread';
+  /** Worker: prewarmed idle processes (or threads) kept ready (default 3 in start mode, 0 in dev). */
+  numIdleProcesses?: number;
+  /** Worker: decides on each job LiveKit offers (default: accept). Not answering rejects. */
+  requestFnc?: (request: JobRequest) => unknown;
+  /** Worker: the load reported to LiveKit, 0..1 (default: CPU use of the machine). */
+  loadFnc?: () => number;
+  /** Worker: at or above this load it reports itself full (default 0.7 in start mode, none in dev). */
+  loadThreshold?: number;
+  /** Worker: how long a drain waits for running jobs, in ms (default 1800000). */
+  drainTimeout?: number;
+  /** Worker: a job process using more heap than this (MB) is warned about (default 500; 0 = never). */
+  jobMemoryWarnMb?: number;
+  /** Worker: a job process using more than this (MB) is killed (default 0 = no limit). */
+  jobMemoryLimitMb?: number;
+  /** Worker: 'room' (one job per room, default) or 'publisher' (one job per publisher). */
+  workerType?: 'room' | 'publisher';
+  /** Worker: the agent's permissions in the room (LiveKit's ParticipantPermission). */
+  permissions?: WorkerPermissions;
+  /** Worker: LiveKit server (default env LIVEKIT_URL); key and secret default to LIVEKIT_API_KEY / LIVEKIT_API_SECRET. */
+  wsUrl?: string;
+  apiKey?: string;
+  apiSecret?: string;
+  /** Worker: the health server's interface and port (default 127.0.0.1:8081; port 0 picks one). */
+  host?: string;
+  port?: number;
+}
+
+export interface WorkerPermissions {
+  canPublish?: boolean;
+  canSubscribe?: boolean;
+  canPublishData?: boolean;
+  canUpdateMetadata?: boolean;
+  hidden?: boolean;
+}
+
+/** A job LiveKit offers to this worker; answer with accept() or reject() (as LiveKit's JobRequest). */
+export interface JobRequest {
+  readonly job: AssignedJob;
+  /** The agent's identity, name, metadata and attributes in the room default to LiveKit's ones. */
+  accept(args?: Partial<AcceptArguments>): Promise<void>;
+  /** terminate (default true): the dispatch ends instead of trying another worker. */
+  reject(options?: { terminate?: boolean }): Promise<void>;
 }
 
 export class AgentServer<UserData extends Record<string, unknown> = Record<string, unknown>> {

@@ -1,0 +1,71 @@
+/**
+ * What the worker (the LiveKit connection) and the executors (where jobs run: a child process, a
+ * worker thread) agree on. The worker accepts a job from LiveKit and hands a RunningJobInfo to an
+ * executor; the executor reports back only through a JobHandle, so a job's crash, kill or timeout
+ * reaches the worker as a JobEnd, never as an exception.
+ */
+
+/** The job as LiveKit assigned it (the fields of livekit.Job that a job needs). */
+export interface AssignedJob {
+  id: string;
+  dispatchId: string;
+  /** 'room' | 'publisher' | 'participant' (LiveKit's JobType). */
+  type: 'room' | 'publisher' | 'participant';
+  roomName: string;
+  roomSid: string;
+  metadata: string;
+  agentName: string;
+  /** For publisher and participant jobs: the participant the job is about. */
+  participantIdentity: string | undefined;
+  /** Job attributes set by the dispatch. */
+  attributes: Record<string, string>;
+}
+
+/** What the worker answered in AvailabilityResponse: who the agent is in the room. */
+export interface AcceptArguments {
+  identity: string;
+  name: string;
+  metadata: string;
+  attributes: Record<string, string>;
+}
+
+/** Everything an executor needs to run one job. */
+export interface RunningJobInfo {
+  job: AssignedJob;
+  acceptArguments: AcceptArguments;
+  /** The LiveKit server URL to join the room with (JobAssignment.url, or the worker's URL). */
+  url: string;
+  /** The agent's token for the room (JobAssignment.token). A secret: never logged. */
+  token: string;
+  workerId: string;
+}
+
+/** How a job ended, as the worker reports it (UpdateJobStatus JS_SUCCESS / JS_FAILED). */
+export type JobEnd = { status: 'success'; reason: string } | { status: 'failed'; reason: string; error: string };
+
+/** One job running in an executor. */
+export interface JobHandle {
+  readonly id: string;
+  /** Settles (never rejects) once the job is over and its process or thread is gone or back in the pool. */
+  readonly ended: Promise<JobEnd>;
+  /**
+   * Shuts the job down through the contract with `reason`; after shutdownProcessTimeout the
+   * process or thread is killed. Resolves when the job has ended. Idempotent.
+   */
+  shutdown(reason: string): Promise<void>;
+}
+
+/** Where jobs run. The process pool and the thread executor implement it. */
+export interface JobExecutor {
+  /** Starts the pool (idle processes begin to warm up). */
+  start(): Promise<void>;
+  /** Runs a job; resolves once its entrypoint is running, rejects (typed) if it could not start. */
+  launch(info: RunningJobInfo): Promise<JobHandle>;
+  /** Jobs launched and not yet ended. */
+  readonly activeJobs: number;
+  /**
+   * Shuts every running job down through the contract with `reason`, stops idle processes and
+   * waits until none is left. Idempotent.
+   */
+  close(reason: string): Promise<void>;
+}
