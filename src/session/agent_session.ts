@@ -166,7 +166,6 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   #pendingAgent: Agent | undefined;
   #room: Room | undefined;
   #roomIO: RoomIO | undefined;
-  #toolsRunning = 0;
   #handoffs: Promise<void> = Promise.resolve();
   #running = false;
   #unrecoverable = 0;
@@ -231,8 +230,8 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
       llm: () => this.currentAgent?.llm ?? this.llm,
       play: (speech, text) => this.#play(speech, text),
       commitMessage: (speech, content, interrupted, place) => this.#commitMessage(speech, content, interrupted, place),
-      toolsRunning: (delta) => {
-        this.#toolsRunning += delta;
+      toolsPending: (speech, pending) => {
+        speech._setToolsPending(pending);
         this.#refreshAgentState();
       },
       toolsExecuted: (functionCalls, functionCallOutputs) => this.actor.send({ type: 'tools.executed', functionCalls, functionCallOutputs }),
@@ -717,9 +716,15 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
       return;
     }
     const current = this.#scheduler.current;
-    const generating = current !== undefined && !current.done && current.source !== 'say';
-    const state: AgentState = current?.speaking ? 'speaking' : generating || this.#toolsRunning > 0 ? 'thinking' : 'listening';
+    const state: AgentState = current?.speaking ? 'speaking' : this.#thinking() ? 'thinking' : 'listening';
     if (this.actor.getSnapshot().context.agentState !== state) this.actor.send({ type: `agent.${state}` });
+  }
+
+  /** A reply waits for its first audio, or tools the LLM asked for have not finished. */
+  #thinking(): boolean {
+    if (this.#scheduler.current?._thinking) return true;
+    for (const speech of this.#scheduler.live) if (speech._toolsDue) return true;
+    return false;
   }
 
   async #userText(text: string): Promise<void> {

@@ -23,7 +23,8 @@ export interface ReplyHost {
   play(speech: SpeechHandle, text: AsyncIterable<string>): Promise<{ text: string; interrupted: boolean; place: number }>;
   /** Adds the assistant's message (announced) at `place` in the history. */
   commitMessage(speech: SpeechHandle, content: string, interrupted: boolean, place: number): void;
-  toolsRunning(delta: 1 | -1): void;
+  /** The speech's tools are pending (the LLM asked for them) or settled: the agent's state may change. */
+  toolsPending(speech: SpeechHandle, pending: boolean): void;
   /** All tools of a step have run: their calls and outputs, in call order. */
   toolsExecuted(calls: FunctionCall[], outputs: FunctionCallOutput[]): void;
   scheduleToolResponse(parent: SpeechHandle): void;
@@ -64,40 +65,45 @@ export async function runReply(host: ReplyHost, speech: SpeechHandle, options: R
     toolChoice: speech.step >= host.maxToolSteps ? 'none' : (options.toolChoice ?? 'auto'),
     signal: speech.signal,
   });
-  const played = await host.play(speech, textOf(chunks, calls, speech.signal));
-  if (played.text !== '') host.commitMessage(speech, played.text, played.interrupted, played.place);
-  speech._releaseOutput();
-  if (speech.interrupted || calls.length === 0) return;
-
-  const functionCalls = calls.map((call) => host.history.addFunctionCall(call));
-  speech.chatItems.push(...functionCalls);
-  // The tools count as running until their follow-up is scheduled, so the agent stays thinking
-  // from the tool call to the reply about its result.
-  host.toolsRunning(1);
+  // The tools count as pending from the moment the LLM asks for them until their follow-up is
+  // scheduled, so the agent goes from speaking straight to thinking about their result.
   try {
-    const results = await Promise.all(calls.map((call) => execute(host, agent, speech, call)));
-    const functionCallOutputs = results.map((result, i) =>
-      host.history.addFunctionCallOutput({ callId: calls[i]!.callId, name: calls[i]!.name, output: result.output, isError: result.isError }),
-    );
-    speech.chatItems.push(...functionCallOutputs);
-    host.toolsExecuted(functionCalls, functionCallOutputs);
-    // The handoff is decided in call order, whatever order the tools finished in.
-    const handoffs = results.filter((result) => result.handoff !== undefined);
-    if (handoffs.length > 1) {
-      host.report(new VoxstateError('multiple_handoffs', `${handoffs.length} tools handed off in one step; the first in call order wins`), 'tool');
-    }
-    if (handoffs[0]?.handoff) host.handoff(handoffs[0].handoff);
-    else if (results.some((result) => result.replyRequired) && !speech.interrupted) host.scheduleToolResponse(speech);
+    const played = await host.play(speech, textOf(chunks, calls, speech, host));
+    if (played.text !== '') host.commitMessage(speech, played.text, played.interrupted, played.place);
+    speech._releaseOutput();
+    if (speech.interrupted || calls.length === 0) return;
+    await runTools(host, agent, speech, calls);
   } finally {
-    host.toolsRunning(-1);
+    if (calls.length > 0) host.toolsPending(speech, false);
   }
 }
 
-async function* textOf(chunks: AsyncIterable<ChatChunk>, calls: ToolCall[], signal: AbortSignal): AsyncIterable<string> {
+async function runTools(host: ReplyHost, agent: Agent, speech: SpeechHandle, calls: ToolCall[]): Promise<void> {
+  const functionCalls = calls.map((call) => host.history.addFunctionCall(call));
+  speech.chatItems.push(...functionCalls);
+  const results = await Promise.all(calls.map((call) => execute(host, agent, speech, call)));
+  const functionCallOutputs = results.map((result, i) =>
+    host.history.addFunctionCallOutput({ callId: calls[i]!.callId, name: calls[i]!.name, output: result.output, isError: result.isError }),
+  );
+  speech.chatItems.push(...functionCallOutputs);
+  host.toolsExecuted(functionCalls, functionCallOutputs);
+  // The handoff is decided in call order, whatever order the tools finished in.
+  const handoffs = results.filter((result) => result.handoff !== undefined);
+  if (handoffs.length > 1) {
+    host.report(new VoxstateError('multiple_handoffs', `${handoffs.length} tools handed off in one step; the first in call order wins`), 'tool');
+  }
+  if (handoffs[0]?.handoff) host.handoff(handoffs[0].handoff);
+  else if (results.some((result) => result.replyRequired) && !speech.interrupted) host.scheduleToolResponse(speech);
+}
+
+async function* textOf(chunks: AsyncIterable<ChatChunk>, calls: ToolCall[], speech: SpeechHandle, host: ReplyHost): AsyncIterable<string> {
   for await (const chunk of chunks) {
-    if (signal.aborted) return;
+    if (speech.signal.aborted) return;
     if (chunk.type === 'content') yield chunk.text;
-    else if (chunk.type === 'tool_call') calls.push({ callId: chunk.callId, name: chunk.name, arguments: chunk.arguments });
+    else if (chunk.type === 'tool_call') {
+      if (calls.length === 0) host.toolsPending(speech, true);
+      calls.push({ callId: chunk.callId, name: chunk.name, arguments: chunk.arguments });
+    }
   }
 }
 

@@ -41,6 +41,8 @@ export class SpeechHandle implements PromiseLike<void> {
   readonly #released: Promise<void>;
   #release!: () => void;
   #speaking = false;
+  #spoke = false;
+  #toolsPending = false;
 
   constructor(options: SpeechHandleOptions) {
     this.source = options.source;
@@ -135,9 +137,29 @@ export class SpeechHandle implements PromiseLike<void> {
     this.actor.send({ type: 'play' });
   }
 
-  /** @internal its output has started */
+  /** @internal its output has started (true) or ended (false) */
   _setSpeaking(speaking: boolean): void {
     this.#speaking = speaking;
+    if (speaking) this.#spoke = true;
+  }
+
+  /**
+   * @internal the agent is thinking for this speech: it is a reply still waiting for its first
+   * audio, or the LLM asked for tools that have not finished yet. Once its audio has ended and no
+   * tool is due, the agent is listening, even before the speech releases the output.
+   */
+  get _thinking(): boolean {
+    return this._toolsDue || (!this.#spoke && !this.done && this.source !== 'say');
+  }
+
+  /** @internal tools the LLM asked for in this speech have not finished (and it was not interrupted) */
+  get _toolsDue(): boolean {
+    return this.#toolsPending && !this.done && !this.interrupted;
+  }
+
+  /** @internal the LLM asked for tools (true), or they have run and their follow-up is scheduled (false) */
+  _setToolsPending(pending: boolean): void {
+    this.#toolsPending = pending;
   }
 
   /** @internal it no longer needs the output: the next speech may play (its tools may still run) */

@@ -472,9 +472,9 @@ const scenarios: Scenario[] = [
       {
         do: 'the output finishes playing',
         act: (w) => w.out.finish(),
-        events: ['agent.thinking', 'item.added', 'agent.listening'],
+        events: ['agent.listening', 'item.added'],
         expect: ['running', 'listening', 'speaking'],
-        emits: ['agent:speaking→thinking', 'item:assistant', 'agent:thinking→listening'],
+        emits: ['agent:speaking→listening', 'item:assistant'],
         check: (w) => expect(w.session.history.messages().map((m) => `${m.role}: ${m.content}`)).toEqual(['user: hi', 'assistant: Hello there.']),
       },
       {
@@ -514,9 +514,9 @@ const scenarios: Scenario[] = [
       {
         do: 'the output finishes playing',
         act: (w) => w.out.finish(),
-        events: ['agent.thinking', 'item.added', 'agent.listening'],
+        events: ['agent.listening', 'item.added'],
         expect: ['running', 'listening', 'listening'],
-        emits: ['agent:speaking→thinking', 'item:assistant', 'agent:thinking→listening'],
+        emits: ['agent:speaking→listening', 'item:assistant'],
       },
       acloseFromRunning('listening'),
     ],
@@ -549,9 +549,9 @@ const scenarios: Scenario[] = [
       {
         do: 'the output finishes playing: the agent listens again and the timer re-arms',
         act: (w) => w.out.finish(),
-        events: ['agent.thinking', 'item.added', 'agent.listening'],
+        events: ['agent.listening', 'item.added'],
         expect: ['running', 'listening', 'listening'],
-        emits: ['agent:speaking→thinking', 'item:assistant', 'agent:thinking→listening'],
+        emits: ['agent:speaking→listening', 'item:assistant'],
       },
       advance(999, [], ['running', 'listening', 'listening']),
       advance(1, ['after.userAwayTimeout'], ['running', 'listening', 'away'], ['user:listening→away']),
@@ -616,16 +616,15 @@ const scenarios: Scenario[] = [
       {
         do: 'the member sends "hello" in the room',
         act: (w) => w.member!.sendText('hello'),
-        events: ['item.added', 'user.active', 'speech.created', 'agent.thinking', 'agent.speaking', 'agent.thinking', 'item.added', 'agent.listening'],
+        events: ['item.added', 'user.active', 'speech.created', 'agent.thinking', 'agent.speaking', 'agent.listening', 'item.added'],
         expect: ['running', 'listening', 'listening'],
         emits: [
           'item:user',
           'speech:generate_reply',
           'agent:listening→thinking',
           'agent:thinking→speaking',
-          'agent:speaking→thinking',
+          'agent:speaking→listening',
           'item:assistant',
-          'agent:thinking→listening',
         ],
         check: (w) => expect(w.member!.received.map((r) => [r.topic, r.text])).toEqual([['lk.transcription', 'Hi from the agent.']]),
       },
@@ -838,8 +837,8 @@ const scenarios: Scenario[] = [
     ],
   },
   {
-    name: 'a close with drain lets the reply being thought out play first (the agent thinks and speaks while draining)',
-    llm: [{ text: 'One moment.', hold: true }],
+    name: 'a close with drain lets the reply being thought out play first and its tool run (the agent thinks and speaks while draining)',
+    llm: [{ text: 'One moment.', toolCalls: [{ name: 'lookup' }], hold: true }],
     steps: [
       start(),
       {
@@ -865,12 +864,19 @@ const scenarios: Scenario[] = [
         emits: ['agent:thinking→speaking'],
       },
       {
-        do: 'the output finishes playing',
+        do: 'the output finishes playing; the tool runs',
         act: (w) => w.out.finish(),
-        events: ['agent.thinking', 'item.added', 'agent.listening', 'done.awaitSpeech', 'done.releaseResources'],
-        expect: ['closed', 'listening', 'listening'],
-        emits: ['agent:speaking→thinking', 'item:assistant', 'agent:thinking→listening', 'close:user_initiated'],
+        events: ['agent.thinking', 'item.added'],
+        expect: ['draining', 'thinking', 'listening'],
+        emits: ['agent:speaking→thinking', 'item:assistant'],
         check: (w) => expect(w.out.played).toEqual([expect.objectContaining({ text: 'One moment.', interrupted: false })]),
+      },
+      {
+        do: 'the tool returns nothing to talk about',
+        act: (w) => w.toolCalls[0]!.resolve(null),
+        events: ['tools.executed', 'agent.listening', 'done.awaitSpeech', 'done.releaseResources'],
+        expect: ['closed', 'listening', 'listening'],
+        emits: ['tools:lookup', 'agent:thinking→listening', 'close:user_initiated'],
       },
     ],
   },
@@ -1086,9 +1092,9 @@ describe('session machine, through the real AgentSession', () => {
         {
           do: 'aclose()',
           act: (w) => background(w, 'aclose', w.session.aclose()),
-          events: ['close', 'done.exitAgent', 'done.awaitSpeech', 'done.releaseResources'],
-          expect: ['closed', 'thinking', 'listening'],
-          emits: ['close:user_initiated'],
+          events: ['close', 'agent.listening', 'done.exitAgent', 'done.awaitSpeech', 'done.releaseResources'],
+          expect: ['closed', 'listening', 'listening'],
+          emits: ['agent:thinking→listening', 'close:user_initiated'],
         },
       ],
     });
@@ -1150,8 +1156,8 @@ type ModelSnapshot = SnapshotFrom<typeof sessionMachine>;
  * - reply: a reply playing (the agent speaks), its answer ending with a call of the held tool;
  * - say: a say() playing (the agent speaks);
  * - tool: a reply's tool running, held (the agent thinks);
- * - stray: a tool still running for a reply that was interrupted: the agent thinks, but the speech
- *   has ended, so nothing waits for it.
+ * - stray: a tool still running for a reply that was interrupted with force: the agent no longer
+ *   waits for it (it listens), and the speech has ended, so nothing else does.
  */
 type Flight = 'none' | 'llm' | 'reply' | 'say' | 'tool' | 'stray';
 
@@ -1172,14 +1178,17 @@ const AGENT_MOVES: Record<Flight, Partial<Record<string, Flight>>> = {
   reply: { 'agent.thinking': 'tool', 'agent.listening': 'none' },
   say: { 'agent.listening': 'none' },
   tool: { 'agent.listening': 'none', 'agent.speaking': 'reply' },
-  stray: { 'agent.listening': 'none' },
+  stray: {},
 };
 
 /** A speech interrupted with force: what stays in flight, and whether the agent returns to listening by itself. */
 function interrupted(flight: Flight): { flight: Flight; auto: string | null } {
-  if (flight === 'llm' || flight === 'reply' || flight === 'say') return { flight: 'none', auto: 'agent.listening' };
-  return { flight: flight === 'tool' ? 'stray' : flight, auto: null };
+  if (flight === 'tool') return { flight: 'stray', auto: 'agent.listening' };
+  return isCurrentSpeech(flight) ? { flight: 'none', auto: 'agent.listening' } : { flight, auto: null };
 }
+
+/** The speech holds the output (typed text barges into it); a reply's tools run after it released it. */
+const isCurrentSpeech = (flight: Flight) => flight === 'llm' || flight === 'reply' || flight === 'say';
 
 const phaseOf = (snapshot: ModelSnapshot): SessionState =>
   (typeof snapshot.value === 'string' ? snapshot.value : Object.keys(snapshot.value)[0]) as SessionState;
@@ -1291,7 +1300,7 @@ function nextInFlight(now: InFlight, before: ModelSnapshot, event: EventObject, 
   } else if (
     (event.type === 'close' && close.drain === false && (phase === 'running' || phase === 'draining')) ||
     event.type === AFTER_DRAIN ||
-    (event.type === 'user.active' && phase === 'running' && interrupted(flight).auto !== null)
+    (event.type === 'user.active' && phase === 'running' && isCurrentSpeech(flight))
   ) {
     // interruptSpeech, or typed text barging in.
     ({ flight, auto } = interrupted(flight));
@@ -1512,7 +1521,7 @@ const lastItem = (w: GeneratedWorld) => w.session.history.items.at(-1);
 
 /** What the actor receives when the speech in flight is interrupted with force. */
 function interruptionEvents(flight: Flight): string[] {
-  if (flight === 'llm') return ['agent.listening'];
+  if (flight === 'llm' || flight === 'tool') return ['agent.listening'];
   if (flight === 'reply' || flight === 'say') return ['agent.listening', 'item.added'];
   return [];
 }
@@ -1580,7 +1589,7 @@ async function perform(w: GeneratedWorld, event: EventObject, before: ModelSnaps
       const before = said();
       w.typed.push(tracked(w.session.input.text(USER_TEXT)));
       return {
-        expect: ['item.added', 'user.active', ...(phase === 'running' ? interruptionEvents(flight) : [])],
+        expect: ['item.added', 'user.active', ...(phase === 'running' && isCurrentSpeech(flight) ? interruptionEvents(flight) : [])],
         check: () => {
           // Kept in the history whatever the phase; the agent is not asked to reply (StopResponse).
           expect(said()).toBe(before + 1);
@@ -1668,7 +1677,6 @@ async function performAgent(w: GeneratedWorld, type: string, flight: Flight): Pr
         check: () => expect(lastItem(w)).toMatchObject({ role: 'assistant', content: SAY_TEXT, interrupted: false }),
       };
     case 'tool→none':
-    case 'stray→none':
       w.toolCalls.find((call) => !call.settled)!.resolve(null);
       return {
         expect: ['tools.executed', 'agent.listening'],
