@@ -9,7 +9,7 @@ import type { EventEmitter } from '../events/emitter.js';
 export type { AudioFrame };
 
 /** What a participant is, as LiveKit's ParticipantKind. */
-export type ParticipantKind = 'standard' | 'sip' | 'connector' | 'agent' | 'ingress' | 'egress';
+export type ParticipantKind = 'standard' | 'sip' | 'connector' | 'agent' | 'ingress' | 'egress' | 'bridge';
 
 /** The kinds participant entrypoints and waitForParticipant accept unless told otherwise. */
 export const DEFAULT_PARTICIPANT_KINDS: readonly ParticipantKind[] = ['standard', 'sip', 'connector'];
