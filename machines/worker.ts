@@ -1,0 +1,425 @@
+/**
+ * The life of a LiveKit agent worker: its connection to the dispatcher and the jobs it takes.
+ *
+ * idle → starting → online → closing → closed, or failed when the connection is lost for good.
+ *
+ * - `starting` starts the executor (where jobs run). `online` has two regions:
+ *   - connection: connecting → registering → registered{sampling → available ⇄ full}; a dropped
+ *     socket, a register deadline or a protocol violation goes to reconnecting (backoff
+ *     min(2n, 10) s) and back to connecting, up to maxRetry times in a row; after that, or when the
+ *     server refuses the credentials, the worker has failed. Running jobs are not touched by any of
+ *     this: they keep running and are re-reported after the next registration.
+ *   - work: accepting → draining{waitingForJobs → (drainTimeout) shuttingDownJobs} → drained.
+ * - Registered, the load is sampled every statusInterval; the worker is full at loadThreshold or
+ *   above and reports its status (full while draining) each time.
+ * - A job LiveKit offers is declined at once when the worker is draining or its last load sample
+ *   is at the threshold; otherwise it is offered to the program (requestFnc). An accepted job
+ *   waits for its JobAssignment up to assignmentTimeout (one delayed event per job), then is
+ *   dropped. Assigned, it is launched and counted until it ends.
+ * - `close` from anywhere goes to closing, where the implementation shuts the jobs down and closes
+ *   the socket.
+ */
+import { assign, cancel, emit, enqueueActions, fromPromise, setup, type DoneActorEvent, type ErrorActorEvent } from 'xstate';
+
+/** The job as LiveKit offered it: plain data (no token), see src/worker/running_job.ts. */
+export interface OfferedJob {
+  id: string;
+  dispatchId: string;
+  type: 'room' | 'publisher' | 'participant';
+  roomName: string;
+  roomSid: string;
+  metadata: string;
+  agentName: string;
+  participantIdentity: string | undefined;
+  attributes: Record<string, string>;
+}
+
+/** Who the agent is in the room, as the worker answered when it accepted. */
+export interface AcceptedAs {
+  identity: string;
+  name: string;
+  metadata: string;
+  attributes: Record<string, string>;
+}
+
+/** An accepted job waiting for its JobAssignment. */
+export interface PendingJob {
+  job: OfferedJob;
+  acceptArguments: AcceptedAs;
+}
+
+/** One word for where the worker is, as status and events report it. */
+export type WorkerState =
+  | 'idle'
+  | 'starting'
+  | 'connecting'
+  | 'registering'
+  | 'available'
+  | 'full'
+  | 'reconnecting'
+  | 'draining'
+  | 'drained'
+  | 'failed'
+  | 'closing'
+  | 'closed';
+
+export interface WorkerMachineInput {
+  loadThreshold: number;
+  maxRetry: number;
+  /** ms */
+  drainTimeout: number;
+  statusInterval: number;
+  assignmentTimeout: number;
+  registerTimeout: number;
+}
+
+/** Something that went wrong; the implementation turns it into a typed error event. */
+export type WorkerProblem =
+  | { kind: 'connection'; error: unknown; willRetry: boolean }
+  | { kind: 'register_timeout'; timeoutMs: number }
+  | { kind: 'protocol'; detail: string }
+  | { kind: 'assignment_timeout'; jobId: string; timeoutMs: number }
+  | { kind: 'unexpected_assignment'; jobId: string }
+  | { kind: 'load'; error: unknown }
+  | { kind: 'executor'; error: unknown }
+  | { kind: 'close'; error: unknown };
+
+export interface WorkerMachineContext extends WorkerMachineInput {
+  workerId: string | undefined;
+  /** The last load sample, 0..1. */
+  load: number;
+  /** Failed connection attempts since the last registration. */
+  retries: number;
+  draining: boolean;
+  /** Accepted jobs waiting for their assignment, by job id. */
+  pending: Record<string, PendingJob>;
+  /** Jobs assigned and not ended yet (launching or running). */
+  jobs: string[];
+  /** Why the worker failed. */
+  failure: WorkerProblem | undefined;
+}
+
+export type WorkerMachineEvent =
+  | { type: 'run' }
+  | { type: 'close' }
+  | { type: 'drain'; timeoutMs?: number }
+  /** The socket is gone (closed by the server, the network, or an error). */
+  | { type: 'socket.closed'; error: unknown }
+  | { type: 'server.registered'; workerId: string }
+  | { type: 'server.availability'; job: OfferedJob }
+  | { type: 'server.assignment'; jobId: string }
+  | { type: 'server.termination'; jobId: string }
+  /** The program accepted an offered job; the answer has been sent. */
+  | { type: 'job.accepted'; pending: PendingJob }
+  | { type: 'job.ended'; jobId: string }
+  | { type: 'assignment.timeout'; jobId: string }
+  | DoneActorEvent
+  | ErrorActorEvent;
+
+export type WorkerMachineEmitted =
+  | { type: 'registered'; workerId: string }
+  | { type: 'problem'; problem: WorkerProblem };
+
+type WorkerDelay = 'statusInterval' | 'assignmentTimeout' | 'registerTimeout' | 'drainTimeout' | 'backoff';
+
+const AUTH_REFUSED = 'worker_auth_refused';
+
+export const workerMachine = setup({
+  types: {
+    input: {} as WorkerMachineInput,
+    context: {} as WorkerMachineContext,
+    events: {} as WorkerMachineEvent,
+    emitted: {} as WorkerMachineEmitted,
+  },
+  actors: {
+    // src/worker provides these; here each one finishes at once.
+    startExecutor: fromPromiseStub<void>(),
+    /** Opens the socket (authenticated); rejects with code worker_auth_refused when refused. */
+    connect: fromPromiseStub<void>(),
+    sampleLoad: fromPromiseStub<number>(0),
+    /** Shuts the running jobs down, stops the executor, closes the socket. */
+    shutDown: fromPromiseStub<void>(),
+  },
+  delays: {
+    statusInterval: ({ context }) => context.statusInterval,
+    assignmentTimeout: ({ context }) => context.assignmentTimeout,
+    registerTimeout: ({ context }) => context.registerTimeout,
+    drainTimeout: ({ context }) => context.drainTimeout,
+    // The retry count was raised on the way in: the first retry is immediate, then 2 s, 4 s … 10 s.
+    backoff: ({ context }) => Math.min(2 * (context.retries - 1), 10) * 1000,
+  },
+  guards: {
+    authRefused: ({ event }) => (event as ErrorActorEvent).error instanceof Object && ((event as ErrorActorEvent).error as { code?: unknown }).code === AUTH_REFUSED,
+    retriesLeft: ({ context }) => context.retries < context.maxRetry,
+    sampledAtThreshold: ({ context, event }) => (event as DoneActorEvent<number>).output >= context.loadThreshold,
+    lastLoadAtThreshold: ({ context }) => context.load >= context.loadThreshold,
+    canTakeJobs: ({ context }) => !context.draining && context.load < context.loadThreshold,
+    awaitingAssignment: ({ context, event }) => 'jobId' in event && Object.hasOwn(context.pending, event.jobId as string),
+    noJobs: ({ context }) => context.jobs.length === 0 && Object.keys(context.pending).length === 0,
+  },
+  actions: {
+    // src/worker provides these (I/O on the socket and the executor).
+    sendRegister: () => {},
+    reportStatus: () => {},
+    /** Re-reports the running jobs (MigrateJobRequest) and the job statuses queued while offline. */
+    resumeJobs: () => {},
+    /** Answers available=false at once. */
+    declineJob: (_, _params: { job: OfferedJob }) => {},
+    /** Asks the program (requestFnc); its answer comes back as job.accepted, or is sent as a reject. */
+    offerJob: (_, _params: { job: OfferedJob }) => {},
+    launchJob: (_, _params: { jobId: string; pending: PendingJob }) => {},
+    /** The server assigned a job this worker is not waiting for: reported to it as failed. */
+    refuseAssignment: (_, _params: { jobId: string }) => {},
+    terminateJob: (_, _params: { jobId: string }) => {},
+    shutDownJobs: () => {},
+    /** Closes the current socket; its own close is not reported any more. */
+    dropConnection: () => {},
+
+    recordRegistration: assign(({ event }) => ({
+      workerId: (event as { workerId: string }).workerId,
+      retries: 0,
+    })),
+    announceRegistered: emit(({ event }) => ({ type: 'registered' as const, workerId: (event as { workerId: string }).workerId })),
+    countRetry: assign(({ context }) => ({ retries: context.retries + 1 })),
+    recordLoad: assign(({ event }) => ({ load: (event as DoneActorEvent<number>).output })),
+    startDraining: assign(({ context, event }) => ({
+      draining: true,
+      drainTimeout: (event as { timeoutMs?: number }).timeoutMs ?? context.drainTimeout,
+    })),
+    // One delayed event per accepted job, cancelled by its assignment.
+    awaitAssignment: enqueueActions<WorkerMachineContext, WorkerMachineEvent, undefined, WorkerMachineEvent, never, never, never, WorkerDelay, WorkerMachineEmitted>(({ event, enqueue }) => {
+      const jobId = (event as { pending: PendingJob }).pending.job.id;
+      enqueue.raise({ type: 'assignment.timeout', jobId }, { delay: 'assignmentTimeout', id: `assignment:${jobId}` });
+    }),
+    recordPending: assign(({ context, event }) => {
+      const { pending } = event as { pending: PendingJob };
+      return { pending: { ...context.pending, [pending.job.id]: pending } };
+    }),
+    stopAwaitingAssignment: cancel(({ event }) => `assignment:${(event as { jobId: string }).jobId}`),
+    forgetPending: assign(({ context, event }) => {
+      const { [(event as { jobId: string }).jobId]: _, ...rest } = context.pending;
+      return { pending: rest };
+    }),
+    addJob: assign(({ context, event }) => ({ jobs: [...context.jobs, (event as { jobId: string }).jobId] })),
+    removeJob: assign(({ context, event }) => ({ jobs: context.jobs.filter((id) => id !== (event as { jobId: string }).jobId) })),
+    recordFailure: assign((_, problem: WorkerProblem) => ({ failure: problem })),
+    reportProblem: emit((_, problem: WorkerProblem) => ({ type: 'problem' as const, problem })),
+  },
+}).createMachine({
+  id: 'worker',
+  context: ({ input }) => ({
+    ...input,
+    workerId: undefined,
+    load: 0,
+    retries: 0,
+    draining: false,
+    pending: {},
+    jobs: [],
+    failure: undefined,
+  }),
+  initial: 'idle',
+  on: {
+    // Jobs end whenever they end, whatever the worker is doing.
+    'job.ended': { actions: 'removeJob' },
+    close: '.closing',
+  },
+  states: {
+    idle: {
+      on: { run: 'starting', close: 'closed' },
+    },
+    starting: {
+      invoke: {
+        src: 'startExecutor',
+        onDone: 'online',
+        onError: {
+          target: 'failed',
+          actions: [
+            { type: 'recordFailure', params: ({ event }) => ({ kind: 'executor', error: event.error }) },
+            { type: 'reportProblem', params: ({ event }) => ({ kind: 'executor', error: event.error }) },
+          ],
+        },
+      },
+    },
+    online: {
+      type: 'parallel',
+      states: {
+        connection: {
+          initial: 'connecting',
+          states: {
+            connecting: {
+              invoke: {
+                src: 'connect',
+                onDone: 'registering',
+                onError: [
+                  {
+                    guard: 'authRefused',
+                    target: '#worker.failed',
+                    actions: [
+                      { type: 'recordFailure', params: ({ event }) => ({ kind: 'connection', error: event.error, willRetry: false }) },
+                      { type: 'reportProblem', params: ({ event }) => ({ kind: 'connection', error: event.error, willRetry: false }) },
+                    ],
+                  },
+                  ...retryOrFail(({ event }) => ({ kind: 'connection', error: (event as ErrorActorEvent).error, willRetry: true })),
+                ],
+              },
+            },
+            registering: {
+              entry: 'sendRegister',
+              after: {
+                registerTimeout: retryOrFail(({ context }) => ({ kind: 'register_timeout', timeoutMs: context.registerTimeout })),
+              },
+              on: {
+                'server.registered': {
+                  target: 'registered',
+                  actions: ['recordRegistration', 'announceRegistered', 'resumeJobs'],
+                },
+                // LiveKit answers the registration first; anything else first is a protocol violation.
+                'server.availability': retryOrFail({ kind: 'protocol', detail: 'an availability request came before the registration was answered' }),
+                'server.assignment': retryOrFail({ kind: 'protocol', detail: 'a job assignment came before the registration was answered' }),
+                'server.termination': retryOrFail({ kind: 'protocol', detail: 'a job termination came before the registration was answered' }),
+                'socket.closed': retryOrFail(({ event }) => ({ kind: 'connection', error: (event as { error: unknown }).error, willRetry: true })),
+              },
+            },
+            registered: {
+              initial: 'sampling',
+              on: {
+                'socket.closed': retryOrFail(({ event }) => ({ kind: 'connection', error: (event as { error: unknown }).error, willRetry: true })),
+                'server.registered': {
+                  actions: { type: 'reportProblem', params: { kind: 'protocol', detail: 'a second registration answer was ignored' } },
+                },
+                'server.availability': [
+                  { guard: 'canTakeJobs', actions: { type: 'offerJob', params: ({ event }) => ({ job: event.job }) } },
+                  { actions: { type: 'declineJob', params: ({ event }) => ({ job: event.job }) } },
+                ],
+                'job.accepted': { actions: ['recordPending', 'awaitAssignment'] },
+                'server.assignment': [
+                  {
+                    guard: 'awaitingAssignment',
+                    actions: [
+                      { type: 'launchJob', params: ({ context, event }) => ({ jobId: event.jobId, pending: context.pending[event.jobId]! }) },
+                      'stopAwaitingAssignment',
+                      'forgetPending',
+                      'addJob',
+                    ],
+                  },
+                  {
+                    actions: [
+                      { type: 'refuseAssignment', params: ({ event }) => ({ jobId: event.jobId }) },
+                      { type: 'reportProblem', params: ({ event }) => ({ kind: 'unexpected_assignment', jobId: event.jobId }) },
+                    ],
+                  },
+                ],
+                'server.termination': { actions: { type: 'terminateJob', params: ({ event }) => ({ jobId: event.jobId }) } },
+              },
+              states: {
+                sampling: {
+                  invoke: {
+                    src: 'sampleLoad',
+                    onDone: [
+                      { guard: 'sampledAtThreshold', target: 'full', actions: 'recordLoad' },
+                      { target: 'available', actions: 'recordLoad' },
+                    ],
+                    onError: [
+                      { guard: 'lastLoadAtThreshold', target: 'full', actions: { type: 'reportProblem', params: ({ event }) => ({ kind: 'load', error: event.error }) } },
+                      { target: 'available', actions: { type: 'reportProblem', params: ({ event }) => ({ kind: 'load', error: event.error }) } },
+                    ],
+                  },
+                },
+                available: {
+                  entry: 'reportStatus',
+                  after: { statusInterval: 'sampling' },
+                },
+                full: {
+                  entry: 'reportStatus',
+                  after: { statusInterval: 'sampling' },
+                },
+              },
+            },
+            reconnecting: {
+              after: { backoff: 'connecting' },
+            },
+          },
+        },
+        work: {
+          initial: 'accepting',
+          on: {
+            // Accepted jobs settle whatever the connection does: assigned, or given up on.
+            'assignment.timeout': {
+              guard: 'awaitingAssignment',
+              actions: [
+                'forgetPending',
+                { type: 'reportProblem', params: ({ context, event }) => ({ kind: 'assignment_timeout', jobId: event.jobId, timeoutMs: context.assignmentTimeout }) },
+              ],
+            },
+          },
+          states: {
+            accepting: {
+              on: { drain: { target: 'draining', actions: 'startDraining' } },
+            },
+            draining: {
+              entry: 'reportStatus',
+              initial: 'waitingForJobs',
+              states: {
+                waitingForJobs: {
+                  always: { guard: 'noJobs', target: '#worker.online.work.drained' },
+                  after: { drainTimeout: 'shuttingDownJobs' },
+                },
+                shuttingDownJobs: {
+                  entry: 'shutDownJobs',
+                  always: { guard: 'noJobs', target: '#worker.online.work.drained' },
+                },
+              },
+            },
+            drained: {},
+          },
+        },
+      },
+    },
+    failed: {},
+    closing: {
+      invoke: {
+        src: 'shutDown',
+        onDone: 'closed',
+        onError: {
+          target: 'closed',
+          actions: { type: 'reportProblem', params: ({ event }) => ({ kind: 'close', error: event.error }) },
+        },
+      },
+      on: { close: {} },
+    },
+    closed: { type: 'final', on: { close: {} } },
+  },
+});
+
+type Problem = WorkerProblem | ((args: { context: WorkerMachineContext; event: WorkerMachineEvent }) => WorkerProblem);
+
+/**
+ * The connection is lost (`problem` says how): the socket is dropped, and the worker tries again
+ * while retries are left, else it has failed.
+ */
+function retryOrFail(problem: Problem) {
+  const described = (willRetry: boolean) => (args: { context: WorkerMachineContext; event: WorkerMachineEvent }) => {
+    const p = typeof problem === 'function' ? problem(args) : problem;
+    return p.kind === 'connection' ? { ...p, willRetry } : p;
+  };
+  return [
+    {
+      guard: 'retriesLeft' as const,
+      target: '#worker.online.connection.reconnecting',
+      actions: ['dropConnection' as const, 'countRetry' as const, { type: 'reportProblem' as const, params: described(true) }],
+    },
+    {
+      target: '#worker.failed',
+      actions: [
+        'dropConnection' as const,
+        { type: 'recordFailure' as const, params: described(false) },
+        { type: 'reportProblem' as const, params: described(false) },
+      ],
+    },
+  ];
+}
+
+/** An actor that finishes at once with `output`: the machine's stand-in until src provides it. */
+function fromPromiseStub<T>(output?: T) {
+  return fromPromise<T>(async () => output as T);
+}

@@ -1,0 +1,63 @@
+/** What can go wrong between a worker and LiveKit, as typed errors (see src/errors.ts). */
+import { VoxstateError, describe } from '../errors.js';
+
+/** LiveKit refused the worker's credentials (HTTP 401/403 on the WebSocket upgrade). Not retried. */
+export class WorkerAuthError extends VoxstateError {
+  constructor(readonly status: number) {
+    super(
+      'worker_auth_refused',
+      `LiveKit refused the worker's credentials (HTTP ${status}): check LIVEKIT_API_KEY and LIVEKIT_API_SECRET`,
+    );
+  }
+}
+
+/** The connection to LiveKit could not be opened, or it dropped. */
+export class WorkerConnectionError extends VoxstateError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('worker_connection_failed', message, options);
+  }
+}
+
+/** The worker gave up: every reconnection attempt in a row failed. */
+export class WorkerUnreachableError extends VoxstateError {
+  constructor(attempts: number, cause: unknown) {
+    super('worker_unreachable', `could not reach LiveKit after ${attempts} attempts: ${describe(cause)}`, { cause });
+  }
+}
+
+/** The server sent something the protocol does not allow: a malformed frame, or a message out of order. */
+export class WorkerProtocolError extends VoxstateError {
+  constructor(detail: string, options?: { cause?: unknown }) {
+    super('worker_protocol_error', `LiveKit protocol error: ${detail}`, options);
+  }
+}
+
+/** An accepted job's JobAssignment did not come in time; the job was dropped. */
+export class AssignmentTimeoutError extends VoxstateError {
+  constructor(
+    readonly jobId: string,
+    readonly timeoutMs: number,
+  ) {
+    super('assignment_timeout', `job ${jobId} was accepted but not assigned within ${timeoutMs} ms; it was dropped`);
+  }
+}
+
+/** The program's requestFnc threw; the job was rejected. */
+export class JobRequestError extends VoxstateError {
+  constructor(
+    readonly jobId: string,
+    cause: unknown,
+  ) {
+    super('job_request_failed', `requestFnc failed for job ${jobId}: ${describe(cause)}; the job was rejected`, { cause });
+  }
+}
+
+/** A job could not be launched in the executor. */
+export class JobLaunchError extends VoxstateError {
+  constructor(
+    readonly jobId: string,
+    cause: unknown,
+  ) {
+    super('job_launch_failed', `job ${jobId} could not be launched: ${describe(cause)}`, { cause });
+  }
+}

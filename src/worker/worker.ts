@@ -1,0 +1,609 @@
+/**
+ * Worker: the LiveKit agent worker. It holds the WebSocket to LiveKit's dispatcher (the agent
+ * worker protocol, protobuf frames of @livekit/protocol), registers, answers job offers, launches
+ * assigned jobs in its executor and reports their statuses and its load, under the lifecycle of
+ * machines/worker.ts. Everything the socket says reaches the machine as an event; nothing the
+ * server sends can throw in a listener.
+ *
+ *   const worker = new Worker(server, { executor });
+ *   worker.events.on('registered', (id) => console.log('registered as', id));
+ *   await worker.run();            // until closed; rejects if LiveKit stays unreachable
+ */
+import { fromPromise, type Actor, type SnapshotFrom } from 'xstate';
+import {
+  AvailabilityResponse,
+  JobStatus,
+  MigrateJobRequest,
+  ParticipantInfo,
+  RegisterWorkerRequest,
+  Room as RoomMessage,
+  ServerMessage,
+  SimulateJobRequest,
+  UpdateJobStatus,
+  UpdateWorkerStatus,
+  WorkerMessage,
+  WorkerStatus,
+  type JobAssignment,
+} from '@livekit/protocol';
+import type { WebSocket } from 'ws';
+import { workerMachine, type PendingJob, type WorkerProblem, type WorkerState } from '../../machines/worker.js';
+import { hostOf, startActor, type Clock } from '../actors/start_actor.js';
+import { ClosedError, NotStartedError, TimeoutError, VoxstateError, describe } from '../errors.js';
+import { EventEmitter } from '../events/emitter.js';
+import { rootLogger, type Logger } from '../log/logger.js';
+import type { AgentServer } from '../server/agent_server.js';
+import { CpuLoad } from './cpu_load.js';
+import {
+  AssignmentTimeoutError,
+  JobLaunchError,
+  JobRequestError,
+  WorkerConnectionError,
+  WorkerProtocolError,
+  WorkerUnreachableError,
+} from './errors.js';
+import { WorkerJobRequest, type JobAnswer } from './job_request.js';
+import { assignedJob, jobTypeOf, participantPermission } from './protocol.js';
+import type { AssignedJob, JobEnd, JobExecutor, JobHandle, RunningJobInfo } from './running_job.js';
+import { openWorkerSocket } from './worker_socket.js';
+
+export type { WorkerState } from '../../machines/worker.js';
+
+/** How often the worker reports its load and status (LiveKit's UPDATE_LOAD_INTERVAL). */
+export const STATUS_INTERVAL_MS = 2_500;
+/** How long an accepted job waits for its JobAssignment (LiveKit's ASSIGNMENT_TIMEOUT). */
+export const ASSIGNMENT_TIMEOUT_MS = 7_500;
+/** LiveKit drops a worker that does not register within 10 s; the worker gives up waiting as long. */
+export const REGISTER_TIMEOUT_MS = 10_000;
+
+export interface WorkerOptions {
+  /** Where jobs run (the process pool, the thread executor, or InProcessExecutor). */
+  executor: JobExecutor;
+  /** LiveKit server URL; default server.options.wsUrl, then env LIVEKIT_URL. */
+  wsUrl?: string;
+  /** Default server.options.apiKey, then env LIVEKIT_API_KEY. */
+  apiKey?: string;
+  /** Default server.options.apiSecret, then env LIVEKIT_API_SECRET. */
+  apiSecret?: string;
+  /** At or above this load (0..1) the worker is full. Default server.options.loadThreshold ?? 0.7; Infinity: never full. */
+  loadThreshold?: number;
+  /** How long drain() waits for running jobs before shutting them down, in ms. Default server.options.drainTimeout ?? 1800000. */
+  drainTimeout?: number;
+  /** Reconnection attempts in a row before giving up (default 16); the n-th waits min(2(n-1), 10) s. */
+  maxRetry?: number;
+  /** Reported in RegisterWorkerRequest and status (default: voxstate's version). */
+  version?: string;
+  /** A clock for the worker's delays (XState's SimulatedClock); default: the real timers. */
+  clock?: Clock;
+  /** Where the worker logs (default: the root logger). */
+  logger?: Logger;
+}
+
+export interface WorkerStatusInfo {
+  agentName: string;
+  workerId: string | undefined;
+  state: WorkerState;
+  activeJobs: number;
+  load: number;
+  version: string;
+  /** False once the worker failed (LiveKit unreachable, credentials refused) or closed. */
+  healthy: boolean;
+}
+
+export type WorkerEvents = {
+  registered: (workerId: string) => void;
+  state_changed: (state: WorkerState) => void;
+  job_started: (jobId: string) => void;
+  job_ended: (jobId: string, end: JobEnd) => void;
+  error: (error: VoxstateError) => void;
+};
+
+const VERSION = '0.1.0';
+
+type WorkerSnapshot = SnapshotFrom<typeof workerMachine>;
+
+export class Worker {
+  static readonly #machine = workerMachine.provide({
+    actors: {
+      startExecutor: fromPromise(({ system }) => hostOf<Worker>(system).#executor.start()),
+      connect: fromPromise(async ({ system, signal }) => {
+        const worker = hostOf<Worker>(system);
+        const ws = await openWorkerSocket({ url: worker.#url, apiKey: worker.#apiKey, apiSecret: worker.#apiSecret, signal });
+        worker.#attach(ws);
+      }),
+      sampleLoad: fromPromise(async ({ system }) => {
+        const load = hostOf<Worker>(system).#loadFnc();
+        if (typeof load !== 'number' || Number.isNaN(load)) throw new VoxstateError('invalid_load', `loadFnc returned ${describe(load)}, not a number`);
+        return load;
+      }),
+      shutDown: fromPromise(({ system }) => hostOf<Worker>(system).#shutDown()),
+    },
+    actions: {
+      sendRegister: ({ system }) => hostOf<Worker>(system).#register(),
+      reportStatus: ({ context, system }) => {
+        const full = context.draining || context.load >= context.loadThreshold;
+        hostOf<Worker>(system).#send({
+          case: 'updateWorker',
+          value: new UpdateWorkerStatus({
+            status: full ? WorkerStatus.WS_FULL : WorkerStatus.WS_AVAILABLE,
+            load: context.load,
+            jobCount: context.jobs.length,
+          }),
+        });
+      },
+      resumeJobs: ({ context, system }) => hostOf<Worker>(system).#resume(context.jobs),
+      declineJob: ({ system }, { job }) => hostOf<Worker>(system).#decline(job),
+      offerJob: ({ system }, { job }) => void hostOf<Worker>(system).#offer(job),
+      launchJob: ({ system }, { jobId, pending }) => void hostOf<Worker>(system).#launch(jobId, pending),
+      refuseAssignment: ({ system }, { jobId }) => hostOf<Worker>(system).#refuseAssignment(jobId),
+      terminateJob: ({ system }, { jobId }) => hostOf<Worker>(system).#terminate(jobId, 'job terminated by LiveKit'),
+      shutDownJobs: ({ context, system }) => {
+        const worker = hostOf<Worker>(system);
+        for (const jobId of context.jobs) worker.#terminate(jobId, 'worker draining');
+      },
+      dropConnection: ({ system }) => hostOf<Worker>(system).#dropSocket(),
+    },
+  });
+
+  readonly events = new EventEmitter<WorkerEvents>();
+  readonly #server: AgentServer<any>;
+  readonly #executor: JobExecutor;
+  readonly #url: string;
+  readonly #apiKey: string;
+  readonly #apiSecret: string;
+  readonly #version: string;
+  readonly #loadFnc: () => number;
+  readonly #log: Logger;
+  readonly #actor: Actor<typeof workerMachine>;
+  /** The open socket of the current connection attempt, if any. */
+  #socket: WebSocket | undefined;
+  /** Whether #socket has been registered: only then are messages other than register sent. */
+  #online = false;
+  /** Job statuses that could not be sent while offline; sent after the next registration. */
+  readonly #queued: UpdateJobStatus[] = [];
+  /** Assignments (they carry the job's token) between their arrival and their launch. */
+  readonly #assignments = new Map<string, JobAssignment>();
+  readonly #handles = new Map<string, JobHandle>();
+  /** Jobs to shut down as soon as their launch completes, with the reason. */
+  readonly #terminations = new Map<string, string>();
+  #state: WorkerState = 'idle';
+  #run: Promise<void> | undefined;
+  #ended: Promise<void>;
+
+  constructor(server: AgentServer<any>, options: WorkerOptions) {
+    if (!options?.executor) throw new TypeError('new Worker(server, { executor }) needs an executor');
+    this.#server = server;
+    this.#executor = options.executor;
+    const serverOptions = server.options;
+    this.#url = options.wsUrl ?? serverOptions.wsUrl ?? process.env.LIVEKIT_URL ?? '';
+    this.#apiKey = options.apiKey ?? serverOptions.apiKey ?? process.env.LIVEKIT_API_KEY ?? '';
+    this.#apiSecret = options.apiSecret ?? serverOptions.apiSecret ?? process.env.LIVEKIT_API_SECRET ?? '';
+    this.#version = options.version ?? VERSION;
+    const cpu = new CpuLoad();
+    this.#loadFnc = serverOptions.loadFnc ?? (() => cpu.sample());
+    this.#log = (options.logger ?? rootLogger()).child({ component: 'worker', agentName: server.agentName });
+    this.#actor = startActor(Worker.#machine, {
+      name: 'Worker',
+      host: this,
+      input: {
+        loadThreshold: options.loadThreshold ?? serverOptions.loadThreshold ?? 0.7,
+        maxRetry: options.maxRetry ?? 16,
+        drainTimeout: options.drainTimeout ?? serverOptions.drainTimeout ?? 1_800_000,
+        statusInterval: STATUS_INTERVAL_MS,
+        assignmentTimeout: ASSIGNMENT_TIMEOUT_MS,
+        registerTimeout: REGISTER_TIMEOUT_MS,
+      },
+      onError: (error) => this.#report(error instanceof VoxstateError ? error : new VoxstateError('worker_failed', describe(error), { cause: error })),
+      ...(options.clock ? { clock: options.clock } : {}),
+    });
+    this.#actor.on('registered', ({ workerId }) => {
+      this.#log.info({ workerId }, 'registered with LiveKit');
+      this.events.emit('registered', workerId);
+    });
+    this.#actor.on('problem', ({ problem }) => this.#onProblem(problem));
+    this.#actor.subscribe((snapshot) => this.#onSnapshot(snapshot));
+    this.#ended = new Promise<void>((resolve) => {
+      this.#actor.subscribe({ complete: () => resolve() });
+    });
+  }
+
+  /** The worker's actor (machines/worker.ts), for inspection. */
+  get actor(): Actor<typeof workerMachine> {
+    return this.#actor;
+  }
+
+  /**
+   * Connects to LiveKit, registers and serves jobs. Resolves once the worker is closed; rejects
+   * with WorkerAuthError when the credentials are refused, WorkerUnreachableError when every
+   * reconnection failed, or the executor's error when it could not start.
+   */
+  run(): Promise<void> {
+    if (this.#run) return this.#run;
+    if (this.#state !== 'idle') return Promise.reject(new ClosedError('the worker', 'run()', this.#state));
+    const missing = [
+      ['the LiveKit URL (LIVEKIT_URL)', this.#url],
+      ['the API key (LIVEKIT_API_KEY)', this.#apiKey],
+      ['the API secret (LIVEKIT_API_SECRET)', this.#apiSecret],
+    ].filter(([, value]) => !value);
+    if (missing.length > 0) {
+      const error = new VoxstateError('worker_not_configured', `the worker needs ${missing.map(([what]) => what).join(', ')}`);
+      this.#run = Promise.reject(error);
+      return this.#run;
+    }
+    this.#run = new Promise<void>((resolve, reject) => {
+      const subscription = this.#actor.subscribe((snapshot) => {
+        if (snapshot.matches('failed')) {
+          subscription.unsubscribe();
+          reject(this.#failure(snapshot.context.failure, snapshot.context.retries));
+        } else if (snapshot.status === 'done') {
+          subscription.unsubscribe();
+          resolve();
+        }
+      });
+    });
+    this.#log.info({ url: this.#url }, 'starting worker');
+    this.#actor.send({ type: 'run' });
+    return this.#run;
+  }
+
+  /**
+   * Stops taking jobs (reports itself full, declines every offer), waits for the running jobs up to
+   * `timeoutMs` (default drainTimeout), then shuts the rest down with reason "worker draining".
+   * Resolves once no job is left. The worker stays connected until aclose().
+   */
+  async drain(timeoutMs?: number): Promise<void> {
+    const state = this.#state;
+    if (state === 'idle') throw new NotStartedError('the worker', 'drain()');
+    if (state === 'failed' || state === 'closing' || state === 'closed') throw new ClosedError('the worker', 'drain()', state);
+    if (state === 'starting') await this.#until((s) => !s.matches('starting'));
+    this.#log.info({ activeJobs: this.status.activeJobs }, 'draining');
+    this.#actor.send({ type: 'drain', ...(timeoutMs === undefined ? {} : { timeoutMs }) });
+    await this.#until((s) => s.matches({ online: { work: 'drained' } }) || !s.matches('online'));
+  }
+
+  /** Shuts every job down through the executor, closes the socket, and ends run(). Idempotent. */
+  async aclose(): Promise<void> {
+    this.#actor.send({ type: 'close' });
+    await this.#ended;
+  }
+
+  /** Asks LiveKit to dispatch a job of this worker's type for `roomName` (SimulateJobRequest; `connect --room`). */
+  async simulateJob(roomName: string, participantIdentity?: string): Promise<void> {
+    if (typeof roomName !== 'string' || roomName === '') throw new TypeError('simulateJob needs a room name');
+    if (!this.#online) throw new VoxstateError('worker_not_registered', `the worker is ${this.#state}: simulateJob() needs it registered with LiveKit`);
+    this.#send({
+      case: 'simulateJob',
+      value: new SimulateJobRequest({
+        type: jobTypeOf(this.#server.options.workerType),
+        room: new RoomMessage({ name: roomName }),
+        ...(participantIdentity ? { participant: new ParticipantInfo({ identity: participantIdentity }) } : {}),
+      }),
+    });
+  }
+
+  get status(): WorkerStatusInfo {
+    const { context } = this.#actor.getSnapshot();
+    return {
+      agentName: this.#server.agentName,
+      workerId: context.workerId,
+      state: this.#state,
+      activeJobs: context.jobs.length,
+      load: context.load,
+      version: this.#version,
+      healthy: this.#state !== 'failed' && this.#state !== 'closed',
+    };
+  }
+
+  // --- the socket ---
+
+  #attach(ws: WebSocket): void {
+    this.#dropSocket();
+    this.#socket = ws;
+    ws.on('message', (data, isBinary) => {
+      if (ws === this.#socket) this.#onFrame(data as Buffer | Buffer[] | ArrayBuffer, isBinary);
+    });
+    ws.on('close', (code, reason) => {
+      if (ws !== this.#socket) return;
+      this.#socket = undefined;
+      this.#online = false;
+      const why = reason.length > 0 ? `: ${reason.toString()}` : '';
+      this.#actor.send({ type: 'socket.closed', error: new WorkerConnectionError(`the connection to LiveKit closed (code ${code}${why})`) });
+    });
+  }
+
+  #dropSocket(): void {
+    const ws = this.#socket;
+    this.#socket = undefined;
+    this.#online = false;
+    ws?.terminate();
+  }
+
+  #onFrame(data: Buffer | Buffer[] | ArrayBuffer, isBinary: boolean): void {
+    if (!isBinary) {
+      this.#log.warn('LiveKit sent a text frame; the agent protocol is binary only, so it was ignored');
+      return;
+    }
+    const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+    let message: ServerMessage;
+    try {
+      message = ServerMessage.fromBinary(bytes);
+    } catch (error) {
+      this.#report(new WorkerProtocolError(`a malformed frame of ${bytes.length} bytes was ignored (${describe(error)})`, { cause: error }));
+      return;
+    }
+    const { message: body } = message;
+    switch (body.case) {
+      case 'register':
+        this.#actor.send({ type: 'server.registered', workerId: body.value.workerId });
+        return;
+      case 'availability':
+        if (!body.value.job) return this.#report(new WorkerProtocolError('an availability request without a job was ignored'));
+        this.#actor.send({ type: 'server.availability', job: assignedJob(body.value.job) });
+        return;
+      case 'assignment': {
+        const jobId = body.value.job?.id;
+        if (!jobId) return this.#report(new WorkerProtocolError('a job assignment without a job was ignored'));
+        this.#assignments.set(jobId, body.value);
+        this.#actor.send({ type: 'server.assignment', jobId });
+        // Launching took it; anything else (refused, out of order) leaves nothing behind.
+        this.#assignments.delete(jobId);
+        return;
+      }
+      case 'termination':
+        this.#actor.send({ type: 'server.termination', jobId: body.value.jobId });
+        return;
+      case 'pong':
+        return;
+      default:
+        this.#report(new WorkerProtocolError('a message of an unknown kind was ignored'));
+    }
+  }
+
+  #register(): void {
+    const options = this.#server.options;
+    this.#send(
+      {
+        case: 'register',
+        value: new RegisterWorkerRequest({
+          type: jobTypeOf(options.workerType),
+          agentName: this.#server.agentName,
+          version: this.#version,
+          allowedPermissions: participantPermission(options.permissions),
+        }),
+      },
+      { beforeRegistration: true },
+    );
+  }
+
+  /** Registered: the socket is usable; running jobs and queued statuses are reported again. */
+  #resume(jobs: string[]): void {
+    this.#online = true;
+    if (jobs.length > 0) this.#send({ case: 'migrateJob', value: new MigrateJobRequest({ jobIds: jobs }) });
+    for (const update of this.#queued.splice(0)) this.#send({ case: 'updateJob', value: update });
+  }
+
+  /**
+   * Sends a message on the registered socket. Job statuses wait for the next registration when
+   * offline; anything else is dropped then (status updates are sent again anyway). Returns
+   * whether it was sent.
+   */
+  #send(message: WorkerMessage['message'], options: { beforeRegistration?: boolean } = {}): boolean {
+    const ws = this.#socket;
+    if (ws !== undefined && ws.readyState === ws.OPEN && (this.#online || options.beforeRegistration)) {
+      ws.send(new WorkerMessage({ message }).toBinary());
+      return true;
+    }
+    if (message.case === 'updateJob') this.#queued.push(message.value);
+    else this.#log.debug({ message: message.case }, 'not connected to LiveKit: message dropped');
+    return false;
+  }
+
+  // --- jobs ---
+
+  #decline(job: AssignedJob): void {
+    this.#log.info({ jobId: job.id, state: this.#state }, 'declined a job: the worker is full or draining');
+    this.#send({ case: 'availability', value: new AvailabilityResponse({ jobId: job.id, available: false }) });
+  }
+
+  async #offer(job: AssignedJob): Promise<void> {
+    const request = new WorkerJobRequest(job, this.#server.agentName, (answer) => this.#answer(job, answer));
+    const requestFnc = this.#server.options.requestFnc ?? ((req: WorkerJobRequest) => req.accept());
+    let failed = false;
+    try {
+      await requestFnc(request);
+    } catch (error) {
+      failed = true;
+      this.#report(new JobRequestError(job.id, error));
+    }
+    if (request.answered) return;
+    if (!failed) this.#log.warn({ jobId: job.id }, 'requestFnc returned without accepting or rejecting the job: rejecting it');
+    try {
+      await request.reject({ terminate: false });
+    } catch (error) {
+      this.#report(error instanceof VoxstateError ? error : new VoxstateError('job_answer_failed', describe(error), { cause: error }));
+    }
+  }
+
+  #answer(job: AssignedJob, answer: JobAnswer): void {
+    const response = answer.available
+      ? new AvailabilityResponse({
+          jobId: job.id,
+          available: true,
+          participantIdentity: answer.acceptArguments.identity,
+          participantName: answer.acceptArguments.name,
+          participantMetadata: answer.acceptArguments.metadata,
+          participantAttributes: answer.acceptArguments.attributes,
+        })
+      : new AvailabilityResponse({ jobId: job.id, available: false, terminate: answer.terminate });
+    if (!this.#send({ case: 'availability', value: response })) {
+      throw new WorkerConnectionError(`the answer to job ${job.id} could not be sent: the worker is ${this.#state}`);
+    }
+    this.#log.info({ jobId: job.id, available: answer.available }, answer.available ? 'accepted a job' : 'rejected a job');
+    if (answer.available) this.#actor.send({ type: 'job.accepted', pending: { job, acceptArguments: answer.acceptArguments } });
+  }
+
+  async #launch(jobId: string, pending: PendingJob): Promise<void> {
+    const assignment = this.#assignments.get(jobId);
+    this.#assignments.delete(jobId);
+    const info: RunningJobInfo = {
+      job: assignment?.job ? assignedJob(assignment.job) : pending.job,
+      acceptArguments: pending.acceptArguments,
+      url: assignment?.url || this.#url,
+      token: assignment?.token ?? '',
+      workerId: this.#actor.getSnapshot().context.workerId ?? '',
+    };
+    let handle: JobHandle;
+    try {
+      handle = await this.#executor.launch(info);
+    } catch (cause) {
+      const error = cause instanceof VoxstateError ? cause : new JobLaunchError(jobId, cause);
+      this.#report(error);
+      this.#jobEnded(jobId, { status: 'failed', reason: 'launch failed', error: error.message });
+      return;
+    }
+    this.#handles.set(jobId, handle);
+    this.#log.info({ jobId, room: info.job.roomName }, 'job started');
+    this.#send({ case: 'updateJob', value: new UpdateJobStatus({ jobId, status: JobStatus.JS_RUNNING }) });
+    this.events.emit('job_started', jobId);
+    const termination = this.#terminations.get(jobId);
+    if (termination !== undefined) this.#terminate(jobId, termination);
+    let end: JobEnd;
+    try {
+      end = await handle.ended;
+    } catch (error) {
+      end = { status: 'failed', reason: 'job handle failed', error: describe(error) };
+    }
+    this.#handles.delete(jobId);
+    this.#jobEnded(jobId, end);
+  }
+
+  #jobEnded(jobId: string, end: JobEnd): void {
+    this.#terminations.delete(jobId);
+    const failed = end.status === 'failed';
+    this.#log[failed ? 'warn' : 'info']({ jobId, reason: end.reason, ...(failed ? { error: end.error } : {}) }, 'job ended');
+    this.#send({
+      case: 'updateJob',
+      value: new UpdateJobStatus({ jobId, status: failed ? JobStatus.JS_FAILED : JobStatus.JS_SUCCESS, error: failed ? end.error : '' }),
+    });
+    this.events.emit('job_ended', jobId, end);
+    this.#actor.send({ type: 'job.ended', jobId });
+  }
+
+  #refuseAssignment(jobId: string): void {
+    this.#send({
+      case: 'updateJob',
+      value: new UpdateJobStatus({ jobId, status: JobStatus.JS_FAILED, error: 'this worker was not waiting for that job (not accepted, or its assignment came too late)' }),
+    });
+  }
+
+  /** Shuts a job down; one still launching is shut down once launched. Unknown jobs are ignored. */
+  #terminate(jobId: string, reason: string): void {
+    const handle = this.#handles.get(jobId);
+    if (handle) {
+      this.#log.info({ jobId, reason }, 'shutting a job down');
+      handle.shutdown(reason).catch((error: unknown) => this.#report(new VoxstateError('job_shutdown_failed', `shutting job ${jobId} down failed: ${describe(error)}`, { cause: error })));
+      return;
+    }
+    if (this.#actor.getSnapshot().context.jobs.includes(jobId)) {
+      this.#terminations.set(jobId, reason);
+      return;
+    }
+    this.#log.debug({ jobId, reason }, 'termination of a job this worker does not run: ignored');
+  }
+
+  async #shutDown(): Promise<void> {
+    this.#log.info({ activeJobs: this.#handles.size }, 'closing worker');
+    try {
+      await this.#executor.close('worker closing');
+    } finally {
+      this.#dropSocket();
+    }
+  }
+
+  // --- state and errors ---
+
+  #onSnapshot(snapshot: WorkerSnapshot): void {
+    const state = stateOf(snapshot);
+    if (state === this.#state) return;
+    const from = this.#state;
+    this.#state = state;
+    this.#log.debug({ from, to: state }, 'worker state changed');
+    this.events.emit('state_changed', state);
+  }
+
+  #until(done: (snapshot: WorkerSnapshot) => boolean): Promise<void> {
+    if (done(this.#actor.getSnapshot())) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const subscription = this.#actor.subscribe({
+        next: (snapshot) => {
+          if (!done(snapshot)) return;
+          subscription.unsubscribe();
+          resolve();
+        },
+        complete: () => resolve(),
+      });
+    });
+  }
+
+  #onProblem(problem: WorkerProblem): void {
+    switch (problem.kind) {
+      case 'connection': {
+        const error = asVoxstateError(problem.error, 'worker_connection_failed');
+        if (problem.willRetry) {
+          this.#log.warn({ err: error }, `${error.message}; reconnecting`);
+          this.events.emit('error', error);
+        } else this.#report(error);
+        return;
+      }
+      case 'register_timeout':
+        return this.#report(new TimeoutError('registration with LiveKit', problem.timeoutMs));
+      case 'protocol':
+        return this.#report(new WorkerProtocolError(problem.detail));
+      case 'assignment_timeout':
+        return this.#report(new AssignmentTimeoutError(problem.jobId, problem.timeoutMs));
+      case 'unexpected_assignment':
+        return this.#report(new WorkerProtocolError(`an assignment of job ${problem.jobId}, which this worker is not waiting for, was reported as failed`));
+      case 'load':
+        return this.#report(new VoxstateError('load_failed', `loadFnc failed: ${describe(problem.error)}; the last load is kept`, { cause: problem.error }));
+      case 'executor':
+        return this.#report(asVoxstateError(problem.error, 'executor_failed'));
+      case 'close':
+        return this.#report(asVoxstateError(problem.error, 'worker_close_failed'));
+    }
+  }
+
+  /** What run() rejects with when the worker failed. */
+  #failure(problem: WorkerProblem | undefined, retries: number): VoxstateError {
+    if (problem === undefined) return new VoxstateError('worker_failed', 'the worker failed');
+    if (problem.kind === 'executor') return asVoxstateError(problem.error, 'executor_failed');
+    if (problem.kind === 'connection') {
+      const error = asVoxstateError(problem.error, 'worker_connection_failed');
+      return error.code === 'worker_auth_refused' ? error : new WorkerUnreachableError(retries + 1, error);
+    }
+    return new WorkerUnreachableError(retries + 1, problem.kind === 'protocol' ? new WorkerProtocolError(problem.detail) : problem);
+  }
+
+  #report(error: VoxstateError): void {
+    this.#log.error({ err: error }, error.message);
+    this.events.emit('error', error);
+  }
+}
+
+function asVoxstateError(error: unknown, code: string): VoxstateError {
+  return error instanceof VoxstateError ? error : new VoxstateError(code, describe(error), { cause: error });
+}
+
+/** The one-word state of a worker snapshot. */
+function stateOf(snapshot: WorkerSnapshot): WorkerState {
+  if (snapshot.matches('online')) {
+    if (snapshot.matches({ online: { work: 'drained' } })) return 'drained';
+    if (snapshot.matches({ online: { work: 'draining' } })) return 'draining';
+    if (snapshot.matches({ online: { connection: { registered: 'full' } } })) return 'full';
+    if (snapshot.matches({ online: { connection: { registered: 'available' } } })) return 'available';
+    if (snapshot.matches({ online: { connection: 'registered' } }))
+      return snapshot.context.load >= snapshot.context.loadThreshold ? 'full' : 'available';
+    if (snapshot.matches({ online: { connection: 'registering' } })) return 'registering';
+    if (snapshot.matches({ online: { connection: 'reconnecting' } })) return 'reconnecting';
+    return 'connecting';
+  }
+  return snapshot.value as WorkerState;
+}

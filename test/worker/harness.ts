@@ -1,0 +1,163 @@
+/**
+ * A real Worker against the fake LiveKit dispatcher, running real jobs in this process
+ * (InProcessExecutor on LocalRooms), with what it reports collected.
+ */
+import { Writable } from 'node:stream';
+import {
+  AgentServer,
+  LocalRoom,
+  createLogger,
+  type AgentServerOptions,
+  type Entrypoint,
+  type VoxstateError,
+} from '../../src/index.js';
+import { InProcessExecutor } from '../../src/worker/in_process_executor.js';
+import type { JobEnd } from '../../src/worker/running_job.js';
+import { Worker, type WorkerOptions, type WorkerState } from '../../src/worker/worker.js';
+import { FakeLiveKitServer } from '../support/fake_livekit_server.js';
+
+export const API_KEY = 'APIworkerTest';
+export const API_SECRET = 'worker-test-secret-0123456789abcdefghijklmnop';
+
+export interface WorldOptions {
+  server?: AgentServerOptions<Record<string, unknown>>;
+  worker?: Partial<WorkerOptions>;
+  agentName?: string;
+  entrypoint?: Entrypoint;
+  autoRegister?: boolean;
+  /** Worker credentials (default: the fake server's). */
+  apiSecret?: string;
+  /** Start run() at once (default true). */
+  run?: boolean;
+}
+
+/** The job keeps running (in its room) until it is shut down. */
+export const stayInRoom: Entrypoint = async (ctx) => {
+  await ctx.connect();
+};
+
+export class World {
+  readonly errors: VoxstateError[] = [];
+  readonly states: WorkerState[] = [];
+  readonly started: string[] = [];
+  readonly ended: Array<[string, JobEnd]> = [];
+  readonly rooms = new Map<string, LocalRoom>();
+  readonly logs: Array<Record<string, unknown>> = [];
+  readonly logText: string[] = [];
+  running: Promise<void> | undefined;
+  /** How run() ended: 'resolved', or the error it rejected with. */
+  outcome: 'resolved' | unknown = undefined;
+
+  private constructor(
+    readonly livekit: FakeLiveKitServer,
+    readonly server: AgentServer,
+    readonly executor: InProcessExecutor,
+    readonly worker: Worker,
+  ) {}
+
+  static async start(options: WorldOptions = {}): Promise<World> {
+    const livekit = await FakeLiveKitServer.start({ apiKey: API_KEY, apiSecret: API_SECRET, autoRegister: options.autoRegister ?? true });
+    const server = new AgentServer(options.server ?? {});
+    server.rtcSession(options.entrypoint ?? stayInRoom, { agentName: options.agentName ?? '' });
+    const logText: string[] = [];
+    const logs: Array<Record<string, unknown>> = [];
+    const logger = createLogger(
+      new Writable({
+        write(chunk, _encoding, done) {
+          logText.push(String(chunk));
+          logs.push(JSON.parse(String(chunk)));
+          done();
+        },
+      }),
+      { level: 'debug' },
+    );
+    const rooms = new Map<string, LocalRoom>();
+    const executor = new InProcessExecutor(server, {
+      roomFactory: (info) => {
+        const room = new LocalRoom({ name: info.job.roomName, agentIdentity: info.acceptArguments.identity });
+        rooms.set(info.job.id, room);
+        return room;
+      },
+      logger,
+    });
+    const worker = new Worker(server, {
+      executor,
+      wsUrl: livekit.url,
+      apiKey: API_KEY,
+      apiSecret: options.apiSecret ?? API_SECRET,
+      logger,
+      ...options.worker,
+    });
+    const world = new World(livekit, server, executor, worker);
+    (world as { logs: unknown }).logs = logs;
+    (world as { logText: unknown }).logText = logText;
+    (world as { rooms: unknown }).rooms = rooms;
+    worker.events.on('error', (error) => world.errors.push(error));
+    worker.events.on('state_changed', (state) => world.states.push(state));
+    worker.events.on('job_started', (jobId) => world.started.push(jobId));
+    worker.events.on('job_ended', (jobId, end) => world.ended.push([jobId, end]));
+    if (options.run ?? true) world.run();
+    return world;
+  }
+
+  run(): Promise<void> {
+    this.running = this.worker.run();
+    this.running.then(
+      () => (this.outcome = 'resolved'),
+      (error: unknown) => (this.outcome = error),
+    );
+    return this.running;
+  }
+
+  /** Resolves once the worker is in `state`. */
+  until(state: WorkerState): Promise<void> {
+    if (this.worker.status.state === state) return Promise.resolve();
+    return new Promise((resolve) => {
+      const listener = (now: WorkerState) => {
+        if (now !== state) return;
+        this.worker.events.off('state_changed', listener);
+        resolve();
+      };
+      this.worker.events.on('state_changed', listener);
+    });
+  }
+
+  /** Resolves once the job has ended, with how. */
+  jobEnd(jobId: string): Promise<JobEnd> {
+    const found = this.ended.find(([id]) => id === jobId);
+    if (found) return Promise.resolve(found[1]);
+    return new Promise((resolve) => {
+      const listener = (id: string, end: JobEnd) => {
+        if (id !== jobId) return;
+        this.worker.events.off('job_ended', listener);
+        resolve(end);
+      };
+      this.worker.events.on('job_ended', listener);
+    });
+  }
+
+  jobStarted(jobId: string): Promise<void> {
+    if (this.started.includes(jobId)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const listener = (id: string) => {
+        if (id !== jobId) return;
+        this.worker.events.off('job_started', listener);
+        resolve();
+      };
+      this.worker.events.on('job_started', listener);
+    });
+  }
+
+  /** Offers, accepts (by the worker's requestFnc) and assigns a job; resolves once it runs. */
+  async startJob(jobId: string, metadata = ''): Promise<void> {
+    const answer = await this.livekit.ask({ id: jobId, metadata });
+    if (!answer.available) throw new Error(`the worker declined ${jobId}`);
+    this.livekit.assign({ id: jobId, metadata });
+    await this.jobStarted(jobId);
+  }
+
+  async close(): Promise<void> {
+    await this.worker.aclose();
+    await this.livekit.close();
+  }
+}
