@@ -25,6 +25,14 @@ export { functionTool, type FunctionTool, type FunctionToolDefinition, type Tool
 export { p, type Infer, type Param } from './llm/tool_parameters.js';
 export type { ChatChunk, ChatRequest, LLM, ToolChoice } from './llm/llm.js';
 export { EventEmitter, type EventMap } from './events/emitter.js';
+export { AgentRuntime, type AgentRuntimeOptions, type HandlerOptions, type RuntimeEventHandler } from './bus/runtime.js';
+export type * from './bus/registry.js';
+export { definePlugin, type Plugin, type PluginEvents, type Service } from './bus/plugin.js';
+export { MiddlewareError, type Middleware } from './bus/middleware.js';
+export { request, type RequestOptions } from './bus/request.js';
+export { EventBatcher, type EventBatcherOptions } from './bus/batcher.js';
+export { throttle, type Throttled } from './bus/throttle.js';
+export { ModelUsageAggregator } from './bus/model_usage.js';
 export { LocalRoom, LocalRoomMember, type MemberInfo, type ReceivedText } from './room/local_room.js';
 export * from './room/room.js';
 export * from './errors.js';

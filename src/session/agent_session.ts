@@ -240,6 +240,8 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
       },
       handoff: (agent) => this.updateAgent(agent),
       report: (error, source) => this.#report(error, source),
+      // Not through the machine: per-call progress is for observers (a runtime), not the lifecycle.
+      toolCall: (event) => this.emit(event.type, event as never),
     };
     this.#stopWatchingModels = this.#watchModels();
   }

@@ -52,6 +52,32 @@ export interface FunctionToolsExecutedEvent {
   createdAt: number;
 }
 
+/** One tool call of a step is about to run (emitted per call, before function_tools_executed). */
+export interface FunctionToolStartedEvent {
+  type: 'function_tool_started';
+  speechId: string;
+  callId: string;
+  name: string;
+  /** The arguments as the LLM sent them (JSON text). */
+  arguments: string;
+  createdAt: number;
+}
+
+/** One tool call has returned, thrown, or was refused (unknown tool, bad arguments). */
+export interface FunctionToolCompletedEvent {
+  type: 'function_tool_completed';
+  speechId: string;
+  callId: string;
+  name: string;
+  arguments: string;
+  /** What the LLM is told: the tool's result, or the error's message when `isError`. */
+  output: string;
+  isError: boolean;
+  error: VoxstateError | null;
+  durationMs: number;
+  createdAt: number;
+}
+
 export interface MetricsCollectedEvent {
   type: 'metrics_collected';
   metrics: ModelMetrics | TurnMetrics;
@@ -100,6 +126,8 @@ export type AgentSessionEvents = {
   conversation_item_added: (event: ConversationItemAddedEvent) => void;
   user_input_transcribed: (event: UserInputTranscribedEvent) => void;
   function_tools_executed: (event: FunctionToolsExecutedEvent) => void;
+  function_tool_started: (event: FunctionToolStartedEvent) => void;
+  function_tool_completed: (event: FunctionToolCompletedEvent) => void;
   metrics_collected: (event: MetricsCollectedEvent) => void;
   agent_false_interruption: (event: AgentFalseInterruptionEvent) => void;
   error: (event: ErrorEvent) => void;

@@ -12,6 +12,7 @@ import type { ChatChunk, LLM, ToolChoice } from '../llm/llm.js';
 import type { SpeechHandle } from '../speech/speech_handle.js';
 import { runInSpeech } from '../speech/speech_scope.js';
 import { toolMock } from '../testing/mock_tools.js';
+import type { FunctionToolCompletedEvent, FunctionToolStartedEvent } from './events.js';
 
 export interface ReplyHost {
   readonly history: ChatContext;
@@ -28,6 +29,8 @@ export interface ReplyHost {
   /** All tools of a step have run: their calls and outputs, in call order. */
   toolsExecuted(calls: FunctionCall[], outputs: FunctionCallOutput[]): void;
   scheduleToolResponse(parent: SpeechHandle): void;
+  /** One tool call starts or ends (function_tool_started / function_tool_completed). */
+  toolCall(event: FunctionToolStartedEvent | FunctionToolCompletedEvent): void;
   handoff(agent: Agent): void;
   report(error: VoxstateError, source: string): void;
 }
@@ -47,7 +50,7 @@ interface ToolCall {
   arguments: string;
 }
 
-type ToolResult = { output: string; isError: boolean; handoff?: Agent; replyRequired: boolean };
+type ToolResult = { output: string; isError: boolean; error?: VoxstateError; handoff?: Agent; replyRequired: boolean };
 
 export async function runReply(host: ReplyHost, speech: SpeechHandle, options: ReplyOptions): Promise<void> {
   const agent = host.agent();
@@ -108,6 +111,27 @@ async function* textOf(chunks: AsyncIterable<ChatChunk>, calls: ToolCall[], spee
 }
 
 async function execute(host: ReplyHost, agent: Agent, speech: SpeechHandle, call: ToolCall): Promise<ToolResult> {
+  const startedAt = Date.now();
+  const { callId, name } = call;
+  host.toolCall({ type: 'function_tool_started', speechId: speech.id, callId, name, arguments: call.arguments, createdAt: startedAt });
+  const result = await invoke(host, agent, speech, call);
+  const endedAt = Date.now();
+  host.toolCall({
+    type: 'function_tool_completed',
+    speechId: speech.id,
+    callId,
+    name,
+    arguments: call.arguments,
+    output: result.output,
+    isError: result.isError,
+    error: result.error ?? null,
+    durationMs: endedAt - startedAt,
+    createdAt: endedAt,
+  });
+  return result;
+}
+
+async function invoke(host: ReplyHost, agent: Agent, speech: SpeechHandle, call: ToolCall): Promise<ToolResult> {
   const tool = agent.tools[call.name] as FunctionTool<unknown, unknown> | undefined;
   if (tool === undefined) {
     return failure(host, new ToolArgumentsError(call.name, `agent ${agent.id} has no tool named "${call.name}"`));
@@ -136,5 +160,5 @@ async function execute(host: ReplyHost, agent: Agent, speech: SpeechHandle, call
 
 function failure(host: ReplyHost, error: VoxstateError): ToolResult {
   host.report(error, 'tool');
-  return { output: error.message, isError: true, replyRequired: true };
+  return { output: error.message, isError: true, error, replyRequired: true };
 }
