@@ -2,6 +2,7 @@
  * The command line of an agent program, as LiveKit's `cli.run_app(server)`:
  *
  *   npx tsx my_agent.ts console [--inspect]
+ *   npx tsx my_agent.ts start | dev | connect --room NAME   (a LiveKit worker: see run_worker.ts)
  *
  * runApp acts only when the file that registered the server's entrypoint is the program being run
  * (so importing an agent module, e.g. in a test, starts nothing).
@@ -10,23 +11,40 @@ import { realpathSync } from 'node:fs';
 import { runConsole } from '../console/console.js';
 import { addInspector } from '../inspect/registry.js';
 import type { AgentServer } from '../server/agent_server.js';
+import type { WorkerRuntime } from './run_worker.js';
 
 const USAGE = `usage: <agent file> <command> [options]
 
 commands:
   console              talk with the agent in this terminal (no server, no credentials needed)
+  start                run the worker for production: takes jobs from LiveKit, JSON logs,
+                       drains running jobs on SIGTERM/SIGINT
+  dev                  run the worker for development: pretty logs, no idle processes
+  connect --room NAME  a dev worker that asks LiveKit for a job in room NAME
+                       [--participant-identity ID]
 
-options:
+console options:
   --inspect            serve the Stately Inspector bridge on 127.0.0.1 and connect every actor to it
   --inspect-port N     port for --inspect (default 8080)
-  --metadata TEXT      job metadata for the entrypoint (console)
-  --input FILE.wav     play a WAV file in real time as your microphone (console; needs a VAD or STT)
-  --output FILE.wav    record the agent's voice to a WAV file (console; needs a TTS)
+  --metadata TEXT      job metadata for the entrypoint
+  --input FILE.wav     play a WAV file in real time as your microphone (needs a VAD or STT)
+  --output FILE.wav    record the agent's voice to a WAV file (needs a TTS)
+
+worker options (start, dev, connect):
+  --url URL            LiveKit server (default env LIVEKIT_URL)
+  --api-key KEY        default env LIVEKIT_API_KEY
+  --api-secret SECRET  default env LIVEKIT_API_SECRET
+  --log-level LEVEL    trace|debug|info|warn|error|fatal|silent (default env LOG_LEVEL, else
+                       info for start, debug for dev)
+  --host HOST          health server interface (default 127.0.0.1)
+  --port N             health server port (default 8081 for start, a free one for dev; 0 = free)
 `;
 
 export interface RunAppOptions {
   /** Arguments after the program name; defaults to process.argv.slice(2) when this file is the program. */
   argv?: string[];
+  /** Worker verbs: replaces parts of the worker's runtime (executor, worker, signals), for tests. */
+  runtime?: Partial<WorkerRuntime>;
 }
 
 export async function runApp<U extends Record<string, unknown>>(server: AgentServer<U>, options: RunAppOptions = {}): Promise<number | undefined> {
@@ -78,10 +96,20 @@ async function run<U extends Record<string, unknown>>(server: AgentServer<U>, op
     }
     case 'start':
     case 'dev':
-    case 'connect':
-      process.stderr.write(`"${command}" needs the LiveKit worker, which this build does not include yet; use "console".\n`);
-      if (options.argv === undefined) process.exit(2);
-      return 2;
+    case 'connect': {
+      // Loaded on demand, like the inspector: console mode never pays for the worker.
+      const { parseWorkerArgs, runWorker, UsageError } = await import('./run_worker.js');
+      let code: number;
+      try {
+        code = await runWorker(server, parseWorkerArgs(command, rest, process.env, server), options.runtime ?? {});
+      } catch (error) {
+        if (!(error instanceof UsageError)) throw error;
+        process.stderr.write(`${error.message}\n`);
+        code = 2;
+      }
+      if (options.argv === undefined) process.exit(code);
+      return code;
+    }
     default:
       process.stderr.write(USAGE);
       if (options.argv === undefined) process.exit(command === undefined || command === 'help' || command === '--help' ? 0 : 2);
