@@ -173,7 +173,8 @@ export class SessionPublisher {
       metrics.type === 'llm_metrics'
         ? { tokens: { prompt: metrics.promptTokens, completion: metrics.completionTokens, total: metrics.totalTokens } }
         : {};
-    const speechId = 'speechId' in metrics ? metrics.speechId : undefined;
+    // Providers rarely know the speech; an LLM or TTS request reports while its speech holds the output.
+    const speechId = ('speechId' in metrics ? metrics.speechId : undefined) ?? (modelType === 'llm' || modelType === 'tts' ? this.session.currentSpeech?.id : undefined);
     void this.runtime.emit('model:used', {
       session: this.session,
       ...this.#runOf(speechId),
