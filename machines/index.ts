@@ -5,3 +5,4 @@ export * from './agent.js';
 export * from './speech.js';
 export * from './listener.js';
 export * from './user_turn.js';
+export * from './job_process.js';

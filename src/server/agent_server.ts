@@ -16,6 +16,7 @@ import type { Clock } from '../actors/start_actor.js';
 import type { Logger } from '../log/logger.js';
 import type { Room } from '../room/room.js';
 import { callerModule } from './caller_module.js';
+import { registerServer } from './server_registry.js';
 import { newId } from '../ids.js';
 import type { AcceptArguments, AssignedJob } from '../worker/running_job.js';
 
@@ -90,6 +91,7 @@ export class AgentServer<UserData extends Record<string, unknown> = Record<strin
     this.#entrypoint = entrypoint;
     this.#agentName = options.agentName ?? '';
     this.#module = callerModule();
+    registerServer(this.#module, this);
     return entrypoint;
   }
 

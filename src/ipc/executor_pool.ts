@@ -1,0 +1,220 @@
+/**
+ * A pool of supervised job processes (or threads) kept warm: `numIdleProcesses` of them are
+ * started and initialized (module imported, setupFnc run) before any job needs them; each runs
+ * exactly one job and exits, and the pool starts another in its place. ProcessPool and
+ * ThreadExecutor are this pool over child processes and over worker threads.
+ */
+import type { Clock } from '../actors/start_actor.js';
+import { ClosedError, describe, VoxstateError } from '../errors.js';
+import { EventEmitter } from '../events/emitter.js';
+import { DEFAULT_JOB_TIMEOUTS } from '../job/job.js';
+import { log, type Logger } from '../log/logger.js';
+import type { AgentServer } from '../server/agent_server.js';
+import type { JobExecutor, JobHandle, RunningJobInfo } from '../worker/running_job.js';
+import type { RoomKind } from './ipc_messages.js';
+import type { OpenChannel } from './job_channel.js';
+import { ProcessStartError, SupervisedProcess, type SupervisionOptions } from './supervised_process.js';
+import { checkRunnable } from './typescript_loader.js';
+
+/** Options of both executors; each defaults to the server's option of the same name, then to the default shown. */
+export interface ExecutorOptions {
+  /** The room a job joins: 'livekit' (default) with the job's URL and token, or an in-process LocalRoom named after the job's room (tests). */
+  room?: RoomKind;
+  /** Processes (threads) kept initialized and idle, ready for a job (default 3; 0 = start one per job). */
+  numIdleProcesses?: number;
+  /** Bound of importing the agent module and running setupFnc in a new process (default 10000 ms). */
+  initializeProcessTimeout?: number;
+  /** Bound of a job's shutdown once its shutdown callbacks run, until its process has exited (default 10000 ms). */
+  shutdownProcessTimeout?: number;
+  /** The job's entrypoint grace and session close bounds, which come before (defaults: the job's, 15000 and 60000 ms). */
+  entrypointGrace?: number;
+  sessionCloseTimeout?: number;
+  /** Warn when a process uses more than this, in MB (default 500; 0 = never). RSS for a process, JS heap for a thread. */
+  jobMemoryWarnMb?: number;
+  /** Kill a process using more than this, in MB (default 0 = no limit). */
+  jobMemoryLimitMb?: number;
+  /** How often a process is pinged (default 2500 ms). */
+  pingInterval?: number;
+  /** A process that answers no ping for this long is killed as unresponsive (default 60000 ms). */
+  pingTimeout?: number;
+  /** Pongs slower than this are logged (default 500 ms). */
+  highPingThreshold?: number;
+  /** Environment variables added for the processes (threads). */
+  env?: Readonly<Record<string, string>>;
+  logger?: Logger;
+  /** A clock for the supervision's delays (tests). */
+  clock?: Clock;
+}
+
+export type ExecutorEvents = {
+  /** A process (thread) started for the pool. */
+  process_started: (process: SupervisedProcess) => void;
+  error: (error: VoxstateError) => void;
+};
+
+/** Tries to get a ready process for a job this many times (a fresh one each time) before giving up. */
+const LAUNCH_ATTEMPTS = 3;
+
+// biome-ignore lint: the pool starts jobs of any server
+type AnyServer = AgentServer<any>;
+
+export class ExecutorPool extends EventEmitter<ExecutorEvents> implements JobExecutor {
+  readonly #server: AnyServer;
+  readonly #options: ExecutorOptions;
+  readonly #open: OpenChannel;
+  readonly #logger: Logger;
+  /** Initialized, idle, not claimed by a job. */
+  readonly #idle: SupervisedProcess[] = [];
+  /** Starting, not yet claimed by a job. */
+  readonly #warming = new Set<SupervisedProcess>();
+  /** Every process not yet gone. */
+  readonly #processes = new Set<SupervisedProcess>();
+  readonly #jobs = new Set<JobHandle>();
+  #started = false;
+  #closing: Promise<void> | undefined;
+
+  /** 'process' or 'thread'. */
+  readonly kind: 'process' | 'thread';
+
+  protected constructor(kind: 'process' | 'thread', server: AnyServer, options: ExecutorOptions, open: OpenChannel) {
+    super();
+    this.kind = kind;
+    this.#server = server;
+    this.#options = options;
+    this.#open = open;
+    this.#logger = (options.logger ?? log()).child({ executor: this.kind });
+  }
+
+  get activeJobs(): number {
+    return this.#jobs.size;
+  }
+
+  /** Processes (threads) alive now, idle or running a job. */
+  get processes(): readonly SupervisedProcess[] {
+    return [...this.#processes];
+  }
+
+  /** Processes (threads) initialized and waiting for a job. */
+  get idleProcesses(): number {
+    return this.#idle.length;
+  }
+
+  get numIdleProcesses(): number {
+    return this.#options.numIdleProcesses ?? this.#server.options.numIdleProcesses ?? 3;
+  }
+
+  /** Starts warming the idle processes; resolves once each is ready or has failed (failures are logged). */
+  async start(): Promise<void> {
+    if (this.#closing) throw new ClosedError(`the ${this.kind} executor`, 'start()', 'closed');
+    this.#supervision(); // a server without an entrypoint fails here, not in a child
+    this.#started = true;
+    this.#refill();
+    await Promise.allSettled([...this.#warming].map((process) => process.ready));
+  }
+
+  async launch(info: RunningJobInfo): Promise<JobHandle> {
+    if (this.#closing) throw new ClosedError(`the ${this.kind} executor`, 'launch()', 'closed');
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= LAUNCH_ATTEMPTS; attempt++) {
+      if (this.#closing) throw new ClosedError(`the ${this.kind} executor`, 'launch()', 'closed');
+      const process = this.#take();
+      this.#refill();
+      try {
+        await process.ready;
+      } catch (error) {
+        lastError = error;
+        this.#logger.warn({ err: error, jobId: info.job.id, attempt }, `no ready job ${this.kind} for the job: ${describe(error)}`);
+        continue;
+      }
+      if (this.#closing) {
+        void process.shutdown('executor closed');
+        throw new ClosedError(`the ${this.kind} executor`, 'launch()', 'closed');
+      }
+      const handle = await process.launch(info);
+      this.#jobs.add(handle);
+      void handle.ended.then(() => this.#jobs.delete(handle));
+      return handle;
+    }
+    throw new ProcessStartError(`${LAUNCH_ATTEMPTS} attempts failed; the last: ${describe(lastError)}`);
+  }
+
+  /** Shuts every job down with `reason`, stops the idle processes, and resolves once none is left. Idempotent. */
+  close(reason: string): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#idle.length = 0;
+      this.#warming.clear();
+      await Promise.all([...this.#processes].map((process) => process.shutdown(reason)));
+    })();
+    return this.#closing;
+  }
+
+  /** An idle process, else the oldest warming one, else a new one. */
+  #take(): SupervisedProcess {
+    const idle = this.#idle.shift();
+    if (idle) return idle;
+    const warming = this.#warming.values().next();
+    if (!warming.done) {
+      this.#warming.delete(warming.value);
+      return warming.value;
+    }
+    return this.#spawn();
+  }
+
+  #refill(): void {
+    if (!this.#started || this.#closing) return;
+    while (this.#idle.length + this.#warming.size < this.numIdleProcesses) this.#warming.add(this.#spawn());
+  }
+
+  #spawn(): SupervisedProcess {
+    const process = new SupervisedProcess(this.#open, this.#supervision(), {
+      logger: this.#logger,
+      ...(this.#options.clock ? { clock: this.#options.clock } : {}),
+    });
+    this.#processes.add(process);
+    process.on('error', (error) => this.emit('error', error));
+    process.ready.then(
+      () => {
+        if (!this.#warming.delete(process)) return; // claimed by a job while warming
+        this.#idle.push(process);
+      },
+      (error: unknown) => {
+        if (!this.#warming.delete(process)) return;
+        this.#logger.error({ err: error }, `a prewarmed job ${this.kind} failed: ${describe(error)}`);
+        this.emit('error', error instanceof VoxstateError ? error : new ProcessStartError(describe(error)));
+      },
+    );
+    void process.exited.then(() => {
+      this.#processes.delete(process);
+      const at = this.#idle.indexOf(process);
+      // An idle process that died (crashed, killed from outside) is replaced.
+      if (at >= 0) {
+        this.#idle.splice(at, 1);
+        this.#refill();
+      }
+      if (this.#warming.delete(process)) this.#refill();
+    });
+    this.emit('process_started', process);
+    return process;
+  }
+
+  #supervision(): SupervisionOptions {
+    const server = this.#server.options;
+    const options = this.#options;
+    const module = this.#server.module;
+    if (module === undefined) throw new VoxstateError('no_entrypoint', 'register an entrypoint with server.rtcSession(...) first');
+    checkRunnable(module);
+    return {
+      module,
+      room: options.room ?? 'livekit',
+      initializeProcessTimeout: options.initializeProcessTimeout ?? server.initializeProcessTimeout ?? 10_000,
+      shutdownProcessTimeout: options.shutdownProcessTimeout ?? server.shutdownProcessTimeout ?? DEFAULT_JOB_TIMEOUTS.shutdownProcessTimeout,
+      entrypointGrace: options.entrypointGrace ?? server.entrypointGrace ?? DEFAULT_JOB_TIMEOUTS.entrypointGrace,
+      sessionCloseTimeout: options.sessionCloseTimeout ?? server.sessionCloseTimeout ?? DEFAULT_JOB_TIMEOUTS.sessionCloseTimeout,
+      memoryWarnMb: options.jobMemoryWarnMb ?? server.jobMemoryWarnMb ?? 500,
+      memoryLimitMb: options.jobMemoryLimitMb ?? server.jobMemoryLimitMb ?? 0,
+      pingInterval: options.pingInterval ?? 2_500,
+      pingTimeout: options.pingTimeout ?? 60_000,
+      highPingThreshold: options.highPingThreshold ?? 500,
+    };
+  }
+}
