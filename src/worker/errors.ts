@@ -18,10 +18,13 @@ export class WorkerConnectionError extends VoxstateError {
   }
 }
 
-/** The worker gave up: every reconnection attempt in a row failed. */
+/** The worker gave up: the connection failed, and so did every retry (maxRetry in a row). */
 export class WorkerUnreachableError extends VoxstateError {
-  constructor(attempts: number, cause: unknown) {
-    super('worker_unreachable', `could not reach LiveKit after ${attempts} attempts: ${describe(cause)}`, { cause });
+  constructor(
+    readonly retries: number,
+    cause: unknown,
+  ) {
+    super('worker_unreachable', `LiveKit is unreachable: gave up after ${retries} retries in a row (last error: ${describe(cause)})`, { cause });
   }
 }
 

@@ -515,8 +515,23 @@ export class Worker {
     try {
       await this.#executor.close('worker closing');
     } finally {
-      this.#dropSocket();
+      await this.#closeSocket();
     }
+  }
+
+  /**
+   * Closes the socket with a close handshake, so the jobs' last statuses (already written to it)
+   * reach LiveKit first. ws bounds the handshake itself (30 s), then cuts the connection.
+   */
+  async #closeSocket(): Promise<void> {
+    const ws = this.#socket;
+    this.#socket = undefined;
+    this.#online = false;
+    if (ws === undefined || ws.readyState === ws.CLOSED) return;
+    await new Promise<void>((resolve) => {
+      ws.once('close', () => resolve());
+      ws.close(1000, 'worker closing');
+    });
   }
 
   // --- state and errors ---
@@ -577,9 +592,16 @@ export class Worker {
     if (problem.kind === 'executor') return asVoxstateError(problem.error, 'executor_failed');
     if (problem.kind === 'connection') {
       const error = asVoxstateError(problem.error, 'worker_connection_failed');
-      return error.code === 'worker_auth_refused' ? error : new WorkerUnreachableError(retries + 1, error);
+      return error.code === 'worker_auth_refused' ? error : new WorkerUnreachableError(retries, error);
     }
-    return new WorkerUnreachableError(retries + 1, problem.kind === 'protocol' ? new WorkerProtocolError(problem.detail) : problem);
+    return new WorkerUnreachableError(
+      retries,
+      problem.kind === 'protocol'
+        ? new WorkerProtocolError(problem.detail)
+        : problem.kind === 'register_timeout'
+          ? new TimeoutError('registration with LiveKit', problem.timeoutMs)
+          : new VoxstateError('worker_failed', problem.kind),
+    );
   }
 
   #report(error: VoxstateError): void {

@@ -61,6 +61,8 @@ export class FakeLiveKitServer {
   /** Text frames the worker sent (the protocol has none). */
   textFrames = 0;
   autoRegister: boolean;
+  /** When set, every upgrade is answered with this HTTP status (a server that is down behind a proxy). */
+  refuseWith: number | undefined;
   #socket: WebSocket | undefined;
   readonly #consumed = new Set<WorkerMessage>();
   readonly #waiters: Waiter[] = [];
@@ -175,6 +177,7 @@ export class FakeLiveKitServer {
       socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
     };
     if (new URL(request.url ?? '/', 'http://x').pathname !== '/agent') return refuse(404, 'Not Found');
+    if (this.refuseWith !== undefined) return refuse(this.refuseWith, 'Refused');
     const header = request.headers.authorization ?? '';
     const token = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
     this.tokens.push(token);

@@ -12,7 +12,7 @@ import {
   type VoxstateError,
 } from '../../src/index.js';
 import { InProcessExecutor } from '../../src/worker/in_process_executor.js';
-import type { JobEnd } from '../../src/worker/running_job.js';
+import type { JobEnd, RunningJobInfo } from '../../src/worker/running_job.js';
 import { Worker, type WorkerOptions, type WorkerState } from '../../src/worker/worker.js';
 import { FakeLiveKitServer } from '../support/fake_livekit_server.js';
 
@@ -27,6 +27,8 @@ export interface WorldOptions {
   autoRegister?: boolean;
   /** Worker credentials (default: the fake server's). */
   apiSecret?: string;
+  /** The executor cannot make rooms: every launch fails. */
+  roomFactoryFails?: boolean;
   /** Start run() at once (default true). */
   run?: boolean;
 }
@@ -42,6 +44,8 @@ export class World {
   readonly started: string[] = [];
   readonly ended: Array<[string, JobEnd]> = [];
   readonly rooms = new Map<string, LocalRoom>();
+  /** What the executor was asked to run. */
+  readonly infos: RunningJobInfo[] = [];
   readonly logs: Array<Record<string, unknown>> = [];
   readonly logText: string[] = [];
   running: Promise<void> | undefined;
@@ -57,7 +61,8 @@ export class World {
 
   static async start(options: WorldOptions = {}): Promise<World> {
     const livekit = await FakeLiveKitServer.start({ apiKey: API_KEY, apiSecret: API_SECRET, autoRegister: options.autoRegister ?? true });
-    const server = new AgentServer(options.server ?? {});
+    // The machine's real CPU load would make answers depend on what else runs: a fixed load unless a test sets one.
+    const server = new AgentServer({ loadFnc: () => 0, ...options.server });
     server.rtcSession(options.entrypoint ?? stayInRoom, { agentName: options.agentName ?? '' });
     const logText: string[] = [];
     const logs: Array<Record<string, unknown>> = [];
@@ -72,8 +77,11 @@ export class World {
       { level: 'debug' },
     );
     const rooms = new Map<string, LocalRoom>();
+    const infos: RunningJobInfo[] = [];
     const executor = new InProcessExecutor(server, {
       roomFactory: (info) => {
+        infos.push(info);
+        if (options.roomFactoryFails) throw new Error('no room for you');
         const room = new LocalRoom({ name: info.job.roomName, agentIdentity: info.acceptArguments.identity });
         rooms.set(info.job.id, room);
         return room;
@@ -92,6 +100,7 @@ export class World {
     (world as { logs: unknown }).logs = logs;
     (world as { logText: unknown }).logText = logText;
     (world as { rooms: unknown }).rooms = rooms;
+    (world as { infos: unknown }).infos = infos;
     worker.events.on('error', (error) => world.errors.push(error));
     worker.events.on('state_changed', (state) => world.states.push(state));
     worker.events.on('job_started', (jobId) => world.started.push(jobId));

@@ -1,0 +1,141 @@
+/**
+ * A lost connection: the worker reconnects with backoff min(2n, 10) s up to maxRetry times in a
+ * row; running jobs keep running and are re-reported (MigrateJobRequest, queued statuses).
+ * Exhausted, run() rejects and the worker is unhealthy. Refused credentials are not retried.
+ */
+import { JobStatus } from '@livekit/protocol';
+import { WebSocket } from 'ws';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { WorkerAuthError, WorkerConnectionError, WorkerUnreachableError } from '../../src/worker/errors.js';
+import { workerToken } from '../../src/worker/worker_socket.js';
+import { API_KEY, API_SECRET, World } from './harness.js';
+
+let world: World | undefined;
+afterEach(async () => {
+  vi.useRealTimers();
+  await world?.close();
+  world = undefined;
+});
+
+const FAKE = { toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] } as ({ toFake: Array<'setTimeout' | 'clearTimeout' | 'setInterval' | 'clearInterval'> });
+
+describe('Worker reconnection', () => {
+  it('reconnects after the server drops it; the running job keeps running and is re-reported', async () => {
+    world = await World.start();
+    const registered: string[] = [];
+    world.worker.events.on('registered', (id) => registered.push(id));
+    await world.until('available');
+    await world.startJob('J1');
+
+    world.livekit.drop();
+    await world.livekit.connections(2);
+    expect(await world.livekit.next('migrateJob')).toMatchObject({ jobIds: ['J1'] });
+    await world.until('available');
+    expect(registered).toEqual(['AW_fake1', 'AW_fake2']);
+    expect(world.worker.status.workerId).toBe('AW_fake2');
+    expect(world.rooms.get('J1')!.isConnected).toBe(true);
+    expect(world.ended).toEqual([]);
+    expect(world.errors).toEqual([expect.any(WorkerConnectionError)]);
+    expect(world.errors[0]!.message).toMatch(/^the connection to LiveKit closed \(code 1006\)/);
+    expect(world.states).toEqual(['starting', 'connecting', 'registering', 'available', 'reconnecting', 'connecting', 'registering', 'available']);
+
+    // The new connection terminates it; its status goes there.
+    world.livekit.terminate('J1');
+    expect(await world.livekit.next('updateJob', (u) => u.status === JobStatus.JS_SUCCESS)).toMatchObject({ jobId: 'J1' });
+  });
+
+  it('a job status made while offline is sent after the next registration', async () => {
+    world = await World.start();
+    await world.until('available');
+    await world.startJob('J1');
+    await world.livekit.next('updateJob');
+    world.livekit.autoRegister = false;
+    world.livekit.drop();
+    await world.until('registering');
+    world.rooms.get('J1')!.close('call ended');
+    await world.jobEnd('J1');
+    const before = world.livekit.all('updateJob').length;
+    expect(before).toBe(1); // JS_RUNNING only
+    world.livekit.register();
+    expect(await world.livekit.next('updateJob', (u) => u.status === JobStatus.JS_SUCCESS)).toMatchObject({ jobId: 'J1' });
+    expect(world.livekit.all('migrateJob')).toEqual([]);
+  });
+
+  it('backs off 0, 2, 4 s …; after maxRetry failures in a row run() rejects and the worker is unhealthy', async () => {
+    vi.useFakeTimers(FAKE);
+    world = await World.start({ worker: { maxRetry: 3 } });
+    await world.until('available');
+    world.livekit.refuseWith = 503;
+    world.livekit.drop();
+    await vi.waitFor(() => expect(world!.livekit.refused).toBe(1)); // the first retry is immediate
+    await vi.advanceTimersByTimeAsync(1_999);
+    expect(world.livekit.refused).toBe(1);
+    await vi.advanceTimersByTimeAsync(1);
+    await vi.waitFor(() => expect(world!.livekit.refused).toBe(2));
+    await vi.advanceTimersByTimeAsync(3_999);
+    expect(world.livekit.refused).toBe(2);
+    await vi.advanceTimersByTimeAsync(1);
+    await vi.waitFor(() => expect(world!.livekit.refused).toBe(3));
+    await expect(world.running).rejects.toBeInstanceOf(WorkerUnreachableError);
+    await expect(world.running).rejects.toThrow('LiveKit is unreachable: gave up after 3 retries in a row (last error: LiveKit answered the connection to ws://127.0.0.1:');
+    expect(world.worker.status).toMatchObject({ state: 'failed', healthy: false });
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(world.livekit.refused).toBe(3);
+  });
+
+  it('the backoff is capped at 10 s', async () => {
+    vi.useFakeTimers(FAKE);
+    world = await World.start({ worker: { maxRetry: 10 } });
+    await world.until('available');
+    world.livekit.refuseWith = 503;
+    world.livekit.drop();
+    await vi.waitFor(() => expect(world!.livekit.refused).toBe(1));
+    for (const [delay, count] of [[2_000, 2], [4_000, 3], [6_000, 4], [8_000, 5], [10_000, 6], [10_000, 7]] as const) {
+      await vi.advanceTimersByTimeAsync(delay - 1);
+      expect(world.livekit.refused).toBe(count - 1);
+      await vi.advanceTimersByTimeAsync(1);
+      await vi.waitFor(() => expect(world!.livekit.refused).toBe(count));
+    }
+    // It comes back: the next attempt registers, and the count starts over.
+    world.livekit.refuseWith = undefined;
+    await vi.advanceTimersByTimeAsync(10_000);
+    await world.until('available');
+    expect(world.worker.actor.getSnapshot().context.retries).toBe(0);
+  });
+
+  it('refused credentials (401) fail at once with WorkerAuthError, without retrying', async () => {
+    vi.useFakeTimers(FAKE);
+    world = await World.start({ apiSecret: 'not-the-secret-0123456789abcdefghijklmn' });
+    await expect(world.running).rejects.toBeInstanceOf(WorkerAuthError);
+    await expect(world.running).rejects.toThrow("LiveKit refused the worker's credentials (HTTP 401): check LIVEKIT_API_KEY and LIVEKIT_API_SECRET");
+    expect(world.worker.status).toMatchObject({ state: 'failed', healthy: false });
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(world.livekit.refused).toBe(1);
+    expect(world.livekit.accepted).toBe(0);
+  });
+
+  it('missing URL or credentials reject run() at once', async () => {
+    world = await World.start({ run: false, worker: { apiKey: '', apiSecret: '' } });
+    await expect(world.worker.run()).rejects.toThrow('the worker needs the API key (LIVEKIT_API_KEY), the API secret (LIVEKIT_API_SECRET)');
+    expect(world.livekit.tokens).toEqual([]);
+  });
+
+  it('the fake dispatcher refuses a token without the agent grant, as LiveKit does', async () => {
+    world = await World.start({ run: false });
+    const { AccessToken } = await import('livekit-server-sdk');
+    const token = new AccessToken(API_KEY, API_SECRET, { identity: 'someone' });
+    token.addGrant({ roomJoin: true, room: 'r' });
+    const status = (jwt: string) =>
+      new Promise<number>((resolve) => {
+        const ws = new WebSocket(`${world!.livekit.url.replace('http', 'ws')}/agent`, { headers: { Authorization: `Bearer ${jwt}` } });
+        ws.on('error', () => {});
+        ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        ws.on('open', () => {
+          ws.terminate();
+          resolve(101);
+        });
+      });
+    expect(await status(await token.toJwt())).toBe(401);
+    expect(await status(await workerToken(API_KEY, API_SECRET))).toBe(101);
+  });
+});

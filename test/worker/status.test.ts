@@ -1,0 +1,77 @@
+/** UpdateWorkerStatus: every 2.5 s with load and job count; WS_FULL at the load threshold and while draining. */
+import { WorkerStatus } from '@livekit/protocol';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CpuLoad } from '../../src/worker/cpu_load.js';
+import { STATUS_INTERVAL_MS } from '../../src/worker/worker.js';
+import { World } from './harness.js';
+
+let world: World | undefined;
+afterEach(async () => {
+  vi.useRealTimers();
+  await world?.close();
+  world = undefined;
+});
+
+const FAKE = { toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] } as const;
+
+describe('Worker status', () => {
+  it('reports load and job count every 2.5 s, full at the threshold and available again below it', async () => {
+    vi.useFakeTimers({ toFake: [...FAKE.toFake] });
+    let load = 0.2;
+    world = await World.start({ server: { loadFnc: () => load, loadThreshold: 0.5 } });
+    expect(await world.livekit.next('updateWorker')).toMatchObject({ status: WorkerStatus.WS_AVAILABLE, load: expect.closeTo(0.2, 5), jobCount: 0 });
+    expect(world.worker.status).toMatchObject({ state: 'available', load: 0.2 });
+    await world.startJob('J1');
+
+    load = 0.5;
+    await vi.advanceTimersByTimeAsync(STATUS_INTERVAL_MS - 1);
+    expect(world.livekit.all('updateWorker')).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await world.livekit.next('updateWorker')).toMatchObject({ status: WorkerStatus.WS_FULL, load: 0.5, jobCount: 1 });
+    expect(world.worker.status.state).toBe('full');
+    expect(await world.livekit.ask({ id: 'J2' })).toMatchObject({ available: false });
+
+    load = 0.1;
+    await vi.advanceTimersByTimeAsync(STATUS_INTERVAL_MS);
+    expect(await world.livekit.next('updateWorker')).toMatchObject({ status: WorkerStatus.WS_AVAILABLE, load: expect.closeTo(0.1, 5), jobCount: 1 });
+    expect(world.worker.status.state).toBe('available');
+    expect(world.states).toEqual(['starting', 'connecting', 'registering', 'available', 'full', 'available']);
+  });
+
+  it('Infinity as threshold is never full', async () => {
+    world = await World.start({ server: { loadFnc: () => 1 }, worker: { loadThreshold: Infinity } });
+    expect(await world.livekit.next('updateWorker')).toMatchObject({ status: WorkerStatus.WS_AVAILABLE, load: 1 });
+  });
+
+  it('a failing loadFnc is an error event; the last load is kept', async () => {
+    vi.useFakeTimers({ toFake: [...FAKE.toFake] });
+    let fail = false;
+    world = await World.start({
+      server: {
+        loadFnc: () => {
+          if (fail) throw new Error('no /proc');
+          return 0.3;
+        },
+      },
+    });
+    await world.livekit.next('updateWorker');
+    fail = true;
+    await vi.advanceTimersByTimeAsync(STATUS_INTERVAL_MS);
+    expect(await world.livekit.next('updateWorker')).toMatchObject({ status: WorkerStatus.WS_AVAILABLE, load: expect.closeTo(0.3, 5) });
+    expect(world.errors.map((e) => e.message)).toEqual(['loadFnc failed: no /proc; the last load is kept']);
+  });
+
+  it('the default load is the CPU use of the machine, 0..1', async () => {
+    const cpu = new CpuLoad();
+    let spin = 0;
+    const until = Date.now() + 30;
+    while (Date.now() < until) spin += Math.sqrt(spin + 1);
+    const load = cpu.sample();
+    expect(load).toBeGreaterThan(0);
+    expect(load).toBeLessThanOrEqual(1);
+    world = await World.start({ server: { loadFnc: undefined }, worker: { loadThreshold: Infinity } });
+    const status = await world.livekit.next('updateWorker');
+    expect(status.load).toBeGreaterThanOrEqual(0);
+    expect(status.load).toBeLessThanOrEqual(1);
+  });
+});
