@@ -13,6 +13,7 @@ import {
   StopResponse,
   type ChatMessage,
   type RuntimeEvent,
+  type RuntimeEventRegistry,
   type RuntimeEventType,
 } from '../../src/index.js';
 import { flush, useFakeTime } from '../support/fake_time.js';
@@ -76,8 +77,8 @@ async function turn(session: AgentSession, userInput: string, ms = 1_000): Promi
 }
 
 const types = (seen: RuntimeEvent[]) => seen.map((event) => event.type);
-const only = <K extends RuntimeEventType>(seen: RuntimeEvent[], type: K) =>
-  seen.filter((event): event is Extract<RuntimeEvent, { type: K }> => event.type === type).map((event) => event.payload);
+const only = <K extends RuntimeEventType>(seen: RuntimeEvent[], type: K): Array<RuntimeEventRegistry[K]> =>
+  seen.filter((event) => event.type === type).map((event) => event.payload as RuntimeEventRegistry[K]);
 
 describe('a user turn with a tool call', () => {
   it('publishes run:started, model:used, action:started, action:completed, model:used, message:sent, run:completed in order, all with the run id', async () => {
