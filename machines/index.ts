@@ -6,3 +6,4 @@ export * from './speech.js';
 export * from './listener.js';
 export * from './user_turn.js';
 export * from './job_process.js';
+export * from './worker.js';
