@@ -1,0 +1,86 @@
+/**
+ * What only a child process can do wrong, or have done to it: ignoring SIGTERM, being orphaned by
+ * a worker killed with SIGKILL, being asked to stop by a signal, and speaking nonsense over IPC.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { TSX_LOADER } from '../../src/ipc/typescript_loader.js';
+import { BOUNDS, closeAndCheck, isGone, jobInfo, makePool, since, type TestPool } from './executor_harness.js';
+
+describe('ProcessPool: processes', () => {
+  let t: TestPool | undefined;
+  afterEach(async () => {
+    if (t) await closeAndCheck(t, 'process');
+    t = undefined;
+  });
+
+  it('a child that ignores SIGTERM (and hangs in shutdown) still dies: SIGKILL after the bound', async () => {
+    t = makePool('process');
+    await t.pool.start();
+    const handle = await t.pool.launch(jobInfo('deaf', { ignoreSigterm: true, callback: 'hang' }));
+    const [child] = t.pool.processes.filter((process) => process.state === 'running');
+    const start = performance.now();
+    await handle.shutdown('stop');
+    expect(since(start)).toBeLessThan(BOUNDS.shutdownProcessTimeout + 1_000);
+    expect(await handle.ended).toMatchObject({ status: 'failed', reason: 'shutdown timeout' });
+    expect((await child!.exited).exit).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(isGone(child!.id!)).toBe(true);
+  });
+
+  it('SIGTERM sent to a job process (as systemd does to a whole unit) winds its job down', async () => {
+    t = makePool('process');
+    await t.pool.start();
+    const handle = await t.pool.launch(jobInfo('termed'));
+    const [child] = t.pool.processes.filter((process) => process.state === 'running');
+    process.kill(child!.id!, 'SIGTERM');
+    expect(await handle.ended).toEqual({ status: 'success', reason: 'SIGTERM' });
+  });
+
+  it('SIGINT (Ctrl-C reaches the whole process group) leaves the job to its worker', async () => {
+    t = makePool('process');
+    await t.pool.start();
+    const handle = await t.pool.launch(jobInfo('interrupted'));
+    const [child] = t.pool.processes.filter((process) => process.state === 'running');
+    process.kill(child!.id!, 'SIGINT');
+    // Pongs after the signal: the process is still there and answering.
+    await new Promise<void>((resolve) => {
+      let pongs = 0;
+      const subscription = child!.actor.subscribe(() => {
+        if (++pongs < 3) return;
+        subscription.unsubscribe();
+        resolve();
+      });
+    });
+    expect(child!.state).toBe('running');
+    await handle.shutdown('bye');
+    expect(await handle.ended).toEqual({ status: 'success', reason: 'bye' });
+  });
+
+  describe.each([
+    ['winds its job down and exits', {}],
+    ['exits within shutdownProcessTimeout even when its job hangs', { callback: 'hang' }],
+  ])('a job process whose worker is killed with SIGKILL', (what, script) => {
+    it(what, async () => {
+      const timeout = 500;
+      const worker = spawn(
+        process.execPath,
+        ['--import', TSX_LOADER!, fileURLToPath(new URL('../fixtures/agents/orphaning_worker.ts', import.meta.url)), JSON.stringify(script)],
+        { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ORPHAN_SHUTDOWN_TIMEOUT: String(timeout) } },
+      );
+      const lines = createInterface({ input: worker.stdout! });
+      const [line] = (await once(lines, 'line')) as [string];
+      const { jobPid } = JSON.parse(line) as { jobPid: number };
+      expect(isGone(jobPid)).toBe(false);
+      // The job process inherited the worker's stdout and stderr: they close when it exits too.
+      const allClosed = once(worker, 'close');
+      const start = performance.now();
+      worker.kill('SIGKILL');
+      await allClosed;
+      expect(since(start)).toBeLessThan(timeout + 1_000);
+      expect(isGone(jobPid)).toBe(true);
+    });
+  });
+});
