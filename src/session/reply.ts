@@ -114,47 +114,38 @@ async function execute(host: ReplyHost, agent: Agent, speech: SpeechHandle, call
   const startedAt = Date.now();
   const { callId, name } = call;
   host.toolCall({ type: 'function_tool_started', speechId: speech.id, callId, name, arguments: call.arguments, createdAt: startedAt });
-  const result = await invoke(host, agent, speech, call);
-  const endedAt = Date.now();
-  host.toolCall({
-    type: 'function_tool_completed',
-    speechId: speech.id,
-    callId,
-    name,
-    arguments: call.arguments,
-    output: result.output,
-    isError: result.isError,
-    error: result.error ?? null,
-    durationMs: endedAt - startedAt,
-    createdAt: endedAt,
-  });
-  return result;
-}
-
-async function invoke(host: ReplyHost, agent: Agent, speech: SpeechHandle, call: ToolCall): Promise<ToolResult> {
+  // Announced synchronously at each return, so that observing a call adds no step (no await)
+  // between the tool's end and its output reaching the history.
+  const done = (result: ToolResult): ToolResult => {
+    const endedAt = Date.now();
+    const { output, isError } = result;
+    const error = result.error ?? null;
+    host.toolCall({ type: 'function_tool_completed', speechId: speech.id, callId, name, arguments: call.arguments, output, isError, error, durationMs: endedAt - startedAt, createdAt: endedAt });
+    return result;
+  };
   const tool = agent.tools[call.name] as FunctionTool<unknown, unknown> | undefined;
   if (tool === undefined) {
-    return failure(host, new ToolArgumentsError(call.name, `agent ${agent.id} has no tool named "${call.name}"`));
+    return done(failure(host, new ToolArgumentsError(call.name, `agent ${agent.id} has no tool named "${call.name}"`)));
   }
   let raw: unknown;
   try {
     raw = call.arguments.trim() === '' ? {} : JSON.parse(call.arguments);
   } catch (error) {
-    return failure(host, new ToolArgumentsError(call.name, `arguments are not valid JSON (${describe(error)})`));
+    return done(failure(host, new ToolArgumentsError(call.name, `arguments are not valid JSON (${describe(error)})`)));
   }
   const checked = tool.parameters.check(raw, '');
-  if (!checked.ok) return failure(host, new ToolArgumentsError(call.name, checked.problem));
+  if (!checked.ok) return done(failure(host, new ToolArgumentsError(call.name, checked.problem)));
   try {
     const execute = (toolMock(agent, call.name) ?? tool.execute) as FunctionTool<unknown, unknown>['execute'];
     const value = await runInSpeech(speech, () =>
       execute(checked.value, { session: host.session, callId: call.callId, signal: speech.signal }),
     );
     if (value instanceof Error) throw value;
-    if (value instanceof Agent) return { output: '', isError: false, handoff: value, replyRequired: false };
-    if (value === undefined || value === null) return { output: '', isError: false, replyRequired: false };
-    return { output: typeof value === 'string' ? value : JSON.stringify(value), isError: false, replyRequired: true };
+    if (value instanceof Agent) return done({ output: '', isError: false, handoff: value, replyRequired: false });
+    if (value === undefined || value === null) return done({ output: '', isError: false, replyRequired: false });
+    return done({ output: typeof value === 'string' ? value : JSON.stringify(value), isError: false, replyRequired: true });
   } catch (error) {
-    return failure(host, new HookError(`tool ${call.name}`, agent.id, error));
+    return done(failure(host, new HookError(`tool ${call.name}`, agent.id, error)));
   }
 }
 
