@@ -66,7 +66,7 @@ export function parseWorkerArgs(mode: WorkerMode, args: readonly string[], env: 
   ].filter(Boolean);
   if (missing.length > 0) throw new UsageError(`"${mode}" needs the LiveKit server and its API credentials: set ${missing.join(', ')}`);
   if (!/^(wss?|https?):\/\//.test(url)) throw new UsageError(`--url must be a ws://, wss://, http:// or https:// URL, got ${JSON.stringify(url)}`);
-  const logLevel = values.get('--log-level') ?? env.LOG_LEVEL ?? (mode === 'start' ? 'info' : 'debug');
+  const logLevel = values.get('--log-level') ?? (env.LOG_LEVEL || (mode === 'start' ? 'info' : 'debug'));
   if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`);
   const portText = values.get('--port');
   const port = portText === undefined ? (options.port ?? (mode === 'start' ? 8081 : 0)) : Number(portText);

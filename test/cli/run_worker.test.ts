@@ -16,7 +16,11 @@ import { AgentServer } from '../../src/server/agent_server.js';
 import { InProcessExecutor } from '../../src/worker/in_process_executor.js';
 import type { JobExecutor } from '../../src/worker/running_job.js';
 import type { WorkerEvents, WorkerOptions, WorkerStatusInfo } from '../../src/worker/worker.js';
+import { JobStatus, WorkerStatus } from '@livekit/protocol';
+import { ProcessPool } from '../../src/ipc/process_pool.js';
+import { FakeLiveKitServer } from '../support/fake_livekit_server.js';
 import { offlineEnv } from '../support/offline.js';
+import { server as scriptedServer } from '../fixtures/agents/scripted_agent.js';
 
 const ENV = { LIVEKIT_URL: 'ws://127.0.0.1:7880', LIVEKIT_API_KEY: 'APIkey', LIVEKIT_API_SECRET: 'topsecret-value' };
 
@@ -291,4 +295,143 @@ describe('the CLI (child process)', () => {
     expect(await run.exited).toBe(2);
     expect(run.err()).toContain('"connect" needs --room NAME');
   }, 15_000);
+});
+
+function withoutLogLevel(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { LOG_LEVEL: _level, ...rest } = env;
+  return rest;
+}
+
+const FAKE_KEY = 'APIcliTest';
+const FAKE_SECRET = 'cli-test-secret-0123456789abcdefghijklmnopqrstuv';
+
+describe('runWorker against the fake LiveKit dispatcher, jobs in a process pool', () => {
+  let livekit: FakeLiveKitServer | undefined;
+  // The machine's CPU use (the default load) would make the worker decline jobs on a busy test machine.
+  const { loadFnc } = scriptedServer.options;
+  beforeEach(() => {
+    scriptedServer.options.loadFnc = () => 0.1;
+  });
+  afterEach(async () => {
+    scriptedServer.options.loadFnc = loadFnc;
+    await livekit?.close();
+    livekit = undefined;
+  });
+
+  it('start: registers, runs an assigned job; SIGTERM reports full and waits for the job, then exits 0', async () => {
+    livekit = await FakeLiveKitServer.start({ apiKey: FAKE_KEY, apiSecret: FAKE_SECRET });
+    const h = harness();
+    const settings: number[] = [];
+    const runtime = { ...h.runtime };
+    delete runtime.createWorker;
+    runtime.createExecutor = async (server, s) => {
+      settings.push(s.numIdleProcesses);
+      // One idle process (not the 3 of start mode), and an in-process room in the job (no LiveKit media server here).
+      return new ProcessPool(server, { room: 'local', numIdleProcesses: 1, logger: s.logger, initializeProcessTimeout: 5_000, shutdownProcessTimeout: 2_000 });
+    };
+    const options = parseWorkerArgs('start', ['--port', '0', '--url', livekit.url, '--api-key', FAKE_KEY, '--api-secret', FAKE_SECRET], {});
+    const running = runWorker(scriptedServer, options, runtime);
+    await livekit.next('register');
+    expect(settings).toEqual([3]);
+    await h.started();
+    const health = JSON.parse(h.log().split('\n').find((line) => line.includes('worker starting'))!).health as string;
+    await vi.waitFor(async () => expect(JSON.parse((await get(`${health}worker`)).body)).toMatchObject({ workerId: 'AW_fake1' }));
+
+    expect(await livekit.ask({ id: 'J1', roomName: 'room-J1', metadata: '{}' })).toMatchObject({ available: true });
+    livekit.assign({ id: 'J1', roomName: 'room-J1', metadata: '{}' });
+    await livekit.next('updateJob', (update) => update.jobId === 'J1' && update.status === JobStatus.JS_RUNNING);
+    expect(JSON.parse((await get(`${health}worker`)).body)).toMatchObject({ activeJobs: 1 });
+
+    h.signals.emit('SIGTERM', 'SIGTERM');
+    await livekit.next('updateWorker', (update) => update.status === WorkerStatus.WS_FULL);
+    let exited = false;
+    void running.then(() => (exited = true));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(exited).toBe(false); // the drain waits for the running job
+    livekit.terminate('J1');
+    await livekit.next('updateJob', (update) => update.jobId === 'J1' && update.status === JobStatus.JS_SUCCESS);
+    expect(await running).toBe(0);
+    expect(h.log()).not.toContain(FAKE_SECRET);
+  }, 20_000);
+
+  it('dev: a signal shuts the running job down at once (no drain) and exits 0', async () => {
+    livekit = await FakeLiveKitServer.start({ apiKey: FAKE_KEY, apiSecret: FAKE_SECRET });
+    const h = harness();
+    const runtime = { ...h.runtime };
+    delete runtime.createWorker;
+    runtime.createExecutor = async (server, s) =>
+      new ProcessPool(server, { room: 'local', numIdleProcesses: s.numIdleProcesses, logger: s.logger, initializeProcessTimeout: 5_000, shutdownProcessTimeout: 2_000 });
+    const options = parseWorkerArgs('dev', ['--url', livekit.url, '--api-key', FAKE_KEY, '--api-secret', FAKE_SECRET, '--log-level', 'info'], {});
+    const running = runWorker(scriptedServer, options, runtime);
+    await livekit.next('register');
+    expect(await livekit.ask({ id: 'J2', roomName: 'room-J2', metadata: '{}' })).toMatchObject({ available: true });
+    livekit.assign({ id: 'J2', roomName: 'room-J2', metadata: '{}' });
+    await livekit.next('updateJob', (update) => update.jobId === 'J2' && update.status === JobStatus.JS_RUNNING);
+    h.signals.emit('SIGINT', 'SIGINT');
+    expect(await livekit.next('updateJob', (update) => update.jobId === 'J2' && update.status !== JobStatus.JS_RUNNING)).toMatchObject({
+      status: JobStatus.JS_SUCCESS,
+      error: '',
+    });
+    expect(await running).toBe(0);
+    expect(livekit.all('updateWorker').some((update) => update.status === WorkerStatus.WS_FULL)).toBe(false);
+  }, 20_000);
+});
+
+describe('the CLI against the fake LiveKit dispatcher (child process)', () => {
+  let livekit: FakeLiveKitServer | undefined;
+  afterEach(async () => {
+    await livekit?.close();
+    livekit = undefined;
+  });
+
+  function agent(args: string[], env: Record<string, string>) {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/agents/scripted_agent.ts', ...args], {
+      cwd: new URL('../..', import.meta.url),
+      env: { ...withoutLogLevel(offlineEnv({ FORCE_COLOR: '0' })), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    const waiters: Array<() => void> = [];
+    child.stderr.on('data', (chunk) => {
+      err += String(chunk);
+      for (const wake of waiters.splice(0)) wake();
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const until = async (needle: string) => {
+      while (!err.includes(needle)) {
+        if (child.exitCode !== null) throw new Error(`exited before "${needle}":\n${err}`);
+        await new Promise<void>((resolve) => waiters.push(resolve));
+      }
+    };
+    return { child, exited, until, err: () => err };
+  }
+
+  it('start: registers with the credentials from the environment, serves health, SIGTERM drains and exits 0', async () => {
+    livekit = await FakeLiveKitServer.start({ apiKey: FAKE_KEY, apiSecret: FAKE_SECRET });
+    const run = agent(['start', '--port', '0'], { LIVEKIT_URL: livekit.url, LIVEKIT_API_KEY: FAKE_KEY, LIVEKIT_API_SECRET: FAKE_SECRET });
+    await livekit.next('register');
+    await run.until('worker starting');
+    const health = JSON.parse(run.err().split('\n').find((line) => line.includes('worker starting'))!).health as string;
+    expect(new URL(health).hostname).toBe('127.0.0.1');
+    expect(await get(health)).toEqual({ status: 200, body: 'OK' });
+    run.child.kill('SIGTERM');
+    await livekit.next('updateWorker', (update) => update.status === WorkerStatus.WS_FULL);
+    expect(await run.exited).toBe(0);
+    const lines = run.err().trim().split('\n').map((line) => JSON.parse(line) as { msg: string });
+    expect(lines.map((line) => line.msg)).toEqual(expect.arrayContaining(['worker starting', 'draining the worker', 'worker closed']));
+    expect(run.err()).not.toContain(FAKE_SECRET);
+    expect(run.err()).not.toContain(FAKE_KEY);
+  }, 20_000);
+
+  it('a refused API secret: the worker fails, exit 1, one fatal line', async () => {
+    livekit = await FakeLiveKitServer.start({ apiKey: FAKE_KEY, apiSecret: FAKE_SECRET });
+    const run = agent(['dev', '--port', '0', '--log-level', 'info'], {
+      LIVEKIT_URL: livekit.url,
+      LIVEKIT_API_KEY: FAKE_KEY,
+      LIVEKIT_API_SECRET: 'wrong-secret-0123456789abcdefghijklmnopqrstuvwx',
+    });
+    expect(await run.exited).toBe(1);
+    expect(run.err()).toMatch(/FATAL.*worker failed/);
+    expect(run.err()).not.toContain('wrong-secret');
+  }, 20_000);
 });
