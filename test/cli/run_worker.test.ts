@@ -377,6 +377,29 @@ describe('runWorker against the fake LiveKit dispatcher, jobs in a process pool'
   }, 20_000);
 });
 
+describe('connect against the fake LiveKit dispatcher', () => {
+  it('once registered, sends SimulateJobRequest for the room (and participant)', async () => {
+    const livekit = await FakeLiveKitServer.start({ apiKey: FAKE_KEY, apiSecret: FAKE_SECRET });
+    try {
+      const h = harness();
+      const runtime = { ...h.runtime };
+      delete runtime.createWorker;
+      runtime.createExecutor = async (server) => new InProcessExecutor(server, { roomFactory: () => new LocalRoom() });
+      const server = new AgentServer();
+      server.rtcSession(async () => {});
+      const options = parseWorkerArgs('connect', ['--room', 'my-room', '--participant-identity', 'bob', '--url', livekit.url, '--api-key', FAKE_KEY, '--api-secret', FAKE_SECRET], {});
+      const running = runWorker(server, options, runtime);
+      const simulated = await livekit.next('simulateJob');
+      expect(simulated.room?.name).toBe('my-room');
+      expect(simulated.participant?.identity).toBe('bob');
+      h.signals.emit('SIGINT', 'SIGINT');
+      expect(await running).toBe(0);
+    } finally {
+      await livekit.close();
+    }
+  }, 10_000);
+});
+
 describe('the CLI against the fake LiveKit dispatcher (child process)', () => {
   let livekit: FakeLiveKitServer | undefined;
   afterEach(async () => {
