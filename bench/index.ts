@@ -14,6 +14,7 @@ type BenchModule = { run: () => Promise<Record<string, unknown>> };
 
 const benches: Array<{ name: string; load: () => Promise<BenchModule> }> = [
   { name: 'emitter', load: () => import('./emitter.js') },
+  { name: 'bus', load: () => import('./bus.js') },
   { name: 'session', load: () => import('./session.js') },
   { name: 'vad', load: () => import('./vad.js') },
   { name: 'turn', load: () => import('./turn.js') },
