@@ -1,0 +1,309 @@
+/**
+ * Model-based test of machines/job_process.ts against the REAL SupervisedProcess over a real child
+ * process running the scripted fixture agent (test/fixtures/agents/scripted_agent.ts).
+ *
+ * xstate/graph gives the shortest path to every (state, incoming event) of the statechart. Each
+ * path is performed for real: the fixture's setup and job script are chosen from the path's events
+ * (a setup that fails, hangs or exits; an entrypoint that ignores the shutdown; a shutdown callback
+ * that hangs), and each step is a real action (launching a job, SIGUSR2 to make the job shut itself
+ * down, allocate memory or block its event loop; a shutdown request) or something the process does
+ * by itself (spawning, initializing, answering pings, exiting). After each step the real actor must
+ * have passed through the state the path names, in order; self-transitions are checked by what
+ * they record (a memory warning, the job's end). CoverageTracker measures, from the real actors,
+ * that the paths took every state and transition.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EventObject, SnapshotFrom } from 'xstate';
+import { TestModel } from 'xstate/graph';
+import { jobProcessMachine, type JobProcessMachineContext } from '../../machines/job_process.js';
+import { openProcessChannel } from '../../src/ipc/process_channel.js';
+import { SupervisedProcess, type SupervisionOptions } from '../../src/ipc/supervised_process.js';
+import type { Script } from '../fixtures/agents/scripted_agent.js';
+import { LAX_JOB, isGone, jobInfo } from '../ipc/executor_harness.js';
+import { CoverageTracker } from '../support/model_coverage.js';
+
+type Snapshot = SnapshotFrom<typeof jobProcessMachine>;
+type Sample = EventObject & { usedMb?: number; reason?: string; tag?: string };
+
+const MODEL_WARN_MB = 100;
+const MODEL_LIMIT_MB = 200;
+const MODULE = new URL('../fixtures/agents/scripted_agent.ts', import.meta.url).pathname;
+
+const BASE: Omit<SupervisionOptions, 'memoryWarnMb' | 'memoryLimitMb'> = {
+  module: MODULE,
+  room: 'local',
+  initializeProcessTimeout: 5_000,
+  shutdownProcessTimeout: 300,
+  entrypointGrace: 100,
+  sessionCloseTimeout: 100,
+  pingInterval: 50,
+  pingTimeout: 3_000,
+  highPingThreshold: 10_000,
+};
+
+const at = (snapshot: Snapshot, state: string) => snapshot.matches(state as never);
+/** Whether a job was launched in this process (an idle process, or one whose setup failed, has none). */
+const hasJob = (snapshot: Snapshot) =>
+  snapshot.context.shutdownReason !== undefined && snapshot.context.shutdownReason !== 'idle stop' && !snapshot.context.initializeError;
+
+/** The events a real process can be made to take in `snapshot` (see the file comment). */
+function samples(snapshot: Snapshot): Sample[] {
+  const own = new Set(snapshot._nodes.flatMap((node) => [...node.transitions.keys()]));
+  const out: Sample[] = [];
+  for (const type of own) {
+    switch (type) {
+      case 'memory':
+        // An ordinary pong at rest; growing past the thresholds only where a job can allocate.
+        if (at(snapshot, 'ready.idle')) out.push({ type, usedMb: 1, tag: 'low' });
+        if (at(snapshot, 'ready.running')) {
+          if (snapshot.context.memoryWarnedAtMb === undefined) out.push({ type, usedMb: MODEL_WARN_MB + 1, tag: 'warn' });
+          out.push({ type, usedMb: MODEL_LIMIT_MB + 1, tag: 'limit' });
+        }
+        break;
+      case 'unresponsive':
+        if (at(snapshot, 'ready.running')) out.push({ type });
+        break;
+      case 'shutdown':
+        if (at(snapshot, 'ready.exiting')) break;
+        out.push({
+          type,
+          reason: at(snapshot, 'ready.starting') || at(snapshot, 'ready.running') ? 'job stop' : 'idle stop',
+          // Both lead to killing: told apart, so each gets its path.
+          ...(at(snapshot, 'spawning') ? { tag: 'spawning' } : at(snapshot, 'initializing') ? { tag: 'initializing' } : {}),
+        });
+        break;
+      case 'exited':
+        // By itself: a setup that exits, a process done with its job, a killed one.
+        if (at(snapshot, 'initializing') || at(snapshot, 'ready.exiting.closing') || at(snapshot, 'killing')) out.push({ type, code: 0, signal: null } as Sample);
+        break;
+      case 'job.ended':
+        if (at(snapshot, 'ready.exiting.closing') && !hasJob(snapshot)) break;
+        out.push({ type, status: 'failed', reason: 'x', error: 'y', tag: at(snapshot, 'ready.starting') ? 'start failure' : 'end' } as Sample);
+        break;
+      case 'xstate.after.shutdownProcessTimeout.jobProcess.ready.exiting.closing':
+        // Only a job can hang in its shutdown: an idle process or one whose setup failed exits at once.
+        if (hasJob(snapshot)) out.push({ type });
+        break;
+      case 'initialize.failed':
+        out.push({ type, error: 'the model is missing' } as Sample);
+        break;
+      case 'job.shuttingDown':
+        out.push({ type, reason: 'script said so' });
+        break;
+      default:
+        out.push({ type });
+    }
+  }
+  return out;
+}
+
+const model = new TestModel<Snapshot, Sample, unknown>(jobProcessMachine as never, {
+  input: {
+    initializeProcessTimeout: 1,
+    shutdownBudget: 1,
+    shutdownProcessTimeout: 1,
+    memoryWarnMb: MODEL_WARN_MB,
+    memoryLimitMb: MODEL_LIMIT_MB,
+  },
+  events: (snapshot: Snapshot) => samples(snapshot),
+  serializeState: (snapshot: Snapshot, event: Sample | undefined) =>
+    `${JSON.stringify(snapshot.value)} ${snapshot.context.shutdownReason ?? ''} ${snapshot.context.memoryWarnedAtMb === undefined ? '' : 'warned'} ${snapshot.context.killReason ?? ''} via ${event?.type ?? '-'} ${event?.tag ?? ''}`,
+} as never);
+const paths = model.getShortestPaths();
+
+let coverage: CoverageTracker;
+let thresholds = { warnMb: 0, limitMb: 0, warnAllocMb: 0, limitAllocMb: 0 };
+
+beforeAll(async () => {
+  // The RSS of a job process running a job, so the memory steps cross the real thresholds.
+  const probe = new SupervisedProcess((handlers) => openProcessChannel({ env: { FIXTURE_JOB_OPTIONS: JSON.stringify(LAX_JOB) } }, handlers), {
+    ...BASE,
+    memoryWarnMb: 0,
+    memoryLimitMb: 0,
+  });
+  await probe.ready;
+  const handle = await probe.launch(jobInfo('probe'));
+  // A few pongs in, once the job's modules are loaded.
+  const base = await new Promise<number>((resolve) => {
+    let pongs = 0;
+    const subscription = probe.actor.subscribe((snapshot) => {
+      if (snapshot.context.memoryMb === undefined || ++pongs < 5) return;
+      subscription.unsubscribe();
+      resolve(snapshot.context.memoryMb);
+    });
+  });
+  await handle.shutdown('probed');
+  // Warn: +80 MB crosses the warning (+50) but not the limit (+150); +200 crosses the limit alone.
+  thresholds = { warnMb: Math.ceil(base + 50), limitMb: Math.ceil(base + 150), warnAllocMb: 80, limitAllocMb: 200 };
+  // Installed now: it sees only the processes of the paths.
+  coverage = new CoverageTracker(jobProcessMachine);
+});
+
+afterAll(() => {
+  coverage.stop();
+});
+
+interface Plan {
+  setup: 'ok' | 'fail' | 'hang' | 'exit';
+  script: Script;
+  jobId: string;
+  pingTimeout: number;
+  initializeProcessTimeout: number;
+}
+
+function planOf(steps: Array<{ state: Snapshot; event: Sample }>): Plan {
+  const plan: Plan = { setup: 'ok', script: { steps: [] }, jobId: 'model', pingTimeout: BASE.pingTimeout, initializeProcessTimeout: BASE.initializeProcessTimeout };
+  steps.forEach(({ event }, i) => {
+    const before = steps[i - 1]?.state;
+    if (event.type.startsWith('xstate.after.initializeProcessTimeout')) {
+      plan.setup = 'hang';
+      plan.initializeProcessTimeout = 300;
+    }
+    if (event.type === 'initialize.failed') plan.setup = 'fail';
+    if (event.type === 'exited' && before && at(before, 'initializing')) plan.setup = 'exit';
+    if (event.type.startsWith('xstate.after.shutdownBudget')) plan.script.entrypoint = 'stuck';
+    if (event.type.startsWith('xstate.after.shutdownProcessTimeout')) plan.script.callback = 'hang';
+    if (event.type === 'job.ended' && event.tag === 'start failure') plan.jobId = '';
+    if (event.type === 'job.shuttingDown') plan.script.steps!.push('shutdown');
+    if (event.type === 'memory' && event.tag === 'warn') plan.script.steps!.push(`alloc:${thresholds.warnAllocMb}`);
+    if (event.type === 'memory' && event.tag === 'limit') plan.script.steps!.push(`alloc:${thresholds.limitAllocMb}`);
+    if (event.type === 'unresponsive') {
+      plan.script.steps!.push('block');
+      plan.pingTimeout = 500;
+    }
+  });
+  return plan;
+}
+
+/** Every snapshot the real actor went through, and a cursor: the steps find their states in order. */
+class History {
+  readonly snapshots: Snapshot[] = [];
+  #cursor = 0;
+  #waiting: (() => void) | undefined;
+
+  constructor(supervised: SupervisedProcess) {
+    this.snapshots.push(supervised.actor.getSnapshot());
+    supervised.actor.subscribe({
+      next: (snapshot) => {
+        this.snapshots.push(snapshot);
+        this.#waiting?.();
+      },
+      complete: () => this.#waiting?.(),
+    });
+  }
+
+  /** Waits until a snapshot from the cursor on satisfies `check`; the cursor moves to it. */
+  async reach(what: string, check: (snapshot: Snapshot) => boolean): Promise<Snapshot> {
+    const deadline = performance.now() + 5_000;
+    for (;;) {
+      for (let i = this.#cursor; i < this.snapshots.length; i++) {
+        if (check(this.snapshots[i]!)) {
+          this.#cursor = i;
+          return this.snapshots[i]!;
+        }
+      }
+      const last = this.snapshots.at(-1)!;
+      if (last.status !== 'active' || performance.now() > deadline) {
+        const states = this.snapshots.slice(this.#cursor).map((s) => JSON.stringify(s.value)).filter((value, i, all) => value !== all[i - 1]);
+        throw new Error(`never reached ${what}; went through ${states.join(' → ')} (kill reason: ${last.context.killReason ?? 'none'}, memory ${Math.round(last.context.memoryMb ?? 0)} MB)`);
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, deadline - performance.now());
+        this.#waiting = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  }
+}
+
+const label = (event: Sample) => `${event.type.replace(/^xstate\.after\.([^.]+)\..*/, 'after $1')}${event.tag ? ` (${event.tag})` : ''}`;
+
+describe('job process machine, generated paths through a real SupervisedProcess', () => {
+  describe.concurrent('paths', () => {
+    for (const path of paths) {
+      const name = `${path.steps.slice(1).map((step) => label(step.event)).join(' → ')} ⇒ ${JSON.stringify(path.state.value)}`;
+      it(name, async () => {
+        const plan = planOf(path.steps as never);
+        let supervised!: SupervisedProcess;
+        let history!: History;
+        let signalled = 0;
+        const signalChild = () => {
+          signalled += 1;
+          process.kill(supervised.id!, 'SIGUSR2');
+        };
+        try {
+          for (const [i, { state, event }] of path.steps.entries()) {
+            switch (event.type) {
+              case 'xstate.init':
+                supervised = new SupervisedProcess(
+                  (handlers) =>
+                    openProcessChannel(
+                      { env: { FIXTURE_SETUP: plan.setup, FIXTURE_JOB_OPTIONS: JSON.stringify(LAX_JOB) } },
+                      handlers,
+                    ),
+                  {
+                    ...BASE,
+                    pingTimeout: plan.pingTimeout,
+                    initializeProcessTimeout: plan.initializeProcessTimeout,
+                    memoryWarnMb: thresholds.warnMb,
+                    memoryLimitMb: thresholds.limitMb,
+                  },
+                );
+                history = new History(supervised);
+                break;
+              case 'launch':
+                void supervised.launch({ ...jobInfo('model', plan.script), job: { ...jobInfo('model', plan.script).job, id: plan.jobId } }).catch(() => {});
+                break;
+              case 'shutdown':
+                void supervised.shutdown(event.reason!);
+                break;
+              case 'job.shuttingDown':
+              case 'unresponsive':
+                await history.reach('the job running', (s) => s.matches({ ready: 'running' } as never));
+                signalChild();
+                break;
+              case 'memory':
+                if (event.tag !== 'low') {
+                  await history.reach('the job running', (s) => s.matches({ ready: 'running' } as never));
+                  signalChild();
+                }
+                break;
+              default:
+              // Spawning, initializing, the job's own progress, pongs, delays and exits happen by themselves.
+            }
+            const expected = JSON.stringify(state.value);
+            const where = `step ${i} (${label(event)}) ⇒ ${expected}`;
+            if (event.type === 'memory' && event.tag === 'warn') {
+              await history.reach(`${where}: a memory warning`, (s) => s.context.memoryWarnedAtMb !== undefined);
+            } else if (event.type === 'memory' && event.tag === 'low') {
+              await history.reach(`${where}: a memory report`, (s) => s.context.memoryMb !== undefined && JSON.stringify(s.value) === expected);
+            } else if (event.type === 'job.ended') {
+              await history.reach(`${where}: the job's end`, (s) => s.context.jobEnd !== undefined);
+            }
+            await history.reach(where, (s) => JSON.stringify(s.value) === expected);
+            const context = history.snapshots.at(-1)!.context as JobProcessMachineContext;
+            if (state.matches('killing' as never) || state.matches('killed' as never)) {
+              expect(context.killReason, where).toBe(state.context.killReason);
+            }
+          }
+          expect(signalled).toBe(plan.script.steps!.length);
+        } finally {
+          // Whatever the path left running is shut down; nothing may be left behind.
+          if (supervised) {
+            await supervised.shutdown('path over');
+            if (supervised.id !== undefined) expect(isGone(supervised.id)).toBe(true);
+          }
+        }
+      });
+    }
+  });
+
+  it('the paths took every state and transition of the job process machine', () => {
+    console.log(`${paths.length} generated paths\n${coverage.report()}`);
+    const { states, transitions } = coverage.coverage();
+    expect(states.missing).toEqual([]);
+    expect(transitions.missing).toEqual([]);
+  });
+});
