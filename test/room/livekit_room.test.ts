@@ -5,11 +5,12 @@
  */
 import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { audioFrame, frameDurationMs, type AudioFrame } from '../../src/audio/audio_frame.js';
 import { ClosedError, TimeoutError, VoxstateError } from '../../src/errors.js';
 import { FrameConverter, LiveKitAudioOutput, type AudioSink } from '../../src/room/livekit_audio_output.js';
 import { apiUrl, disconnectReasonText, fromRtcFrame, ownedSamples, participantKindFromRtc } from '../../src/room/livekit_mapping.js';
+import { LiveKitAudioTrack } from '../../src/room/livekit_audio_track.js';
 import { LiveKitLocalParticipant } from '../../src/room/livekit_participant.js';
 import { LiveKitRoom } from '../../src/room/livekit_room.js';
 import { loadRtc, type Rtc } from '../../src/room/livekit_rtc.js';
@@ -216,6 +217,36 @@ describe('LiveKitAudioOutput', () => {
     await output.captureFrame(tone(20, 24000));
     await expect(output.flush()).rejects.toMatchObject({ code: 'room_audio_failed', message: expect.stringContaining('native boom') });
     await expect(output.captureFrame(tone(20, 24000))).rejects.toBeInstanceOf(VoxstateError);
+  });
+});
+
+describe('LiveKitAudioTrack (an rtc AudioStream on a local track, no server)', () => {
+  it('delivers mono frames at the listening rate; close() ends every iteration and frees its stream', async () => {
+    const source = new rtc.AudioSource(48000, 1, 100);
+    const local = rtc.LocalAudioTrack.createAudioTrack('mic', source);
+    const track = new LiveKitAudioTrack(rtc, local as never, 16000, 'user');
+    const frames: AudioFrame[] = [];
+    const first = (async () => {
+      for await (const frame of track.frames()) frames.push(frame);
+    })();
+    let early = 0;
+    const second = (async () => {
+      for await (const _ of track.frames()) if (++early === 2) break; // the consumer stops: its stream is closed
+    })();
+    for (let i = 0; i < 20; i++) await source.captureFrame(new rtc.AudioFrame(ownedSamples(tone(10, 48000, 1, 440).data), 48000, 1, 480));
+    await second;
+    await vi.waitFor(() => expect(frames.length).toBeGreaterThanOrEqual(15));
+    expect(track.openStreams).toBe(1);
+    expect(frames.every((frame) => frame.sampleRate === 16000 && frame.channels === 1 && frame.samplesPerChannel === 160)).toBe(true);
+    expect(frames.some((frame) => frame.data.some((sample) => Math.abs(sample) > 4000))).toBe(true);
+    track.close();
+    await first;
+    expect(track.openStreams).toBe(0);
+    const late: AudioFrame[] = [];
+    for await (const frame of track.frames()) late.push(frame);
+    expect(late).toEqual([]);
+    await local.close();
+    await source.close();
   });
 });
 
