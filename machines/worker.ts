@@ -229,6 +229,7 @@ export const workerMachine = setup({
     },
     starting: {
       invoke: {
+        id: 'startExecutor',
         src: 'startExecutor',
         onDone: 'online',
         onError: {
@@ -248,6 +249,7 @@ export const workerMachine = setup({
           states: {
             connecting: {
               invoke: {
+                id: 'connect',
                 src: 'connect',
                 onDone: 'registering',
                 onError: [
@@ -314,6 +316,7 @@ export const workerMachine = setup({
               states: {
                 sampling: {
                   invoke: {
+                    id: 'sampleLoad',
                     src: 'sampleLoad',
                     onDone: [
                       { guard: 'sampledAtThreshold', target: 'full', actions: 'recordLoad' },
@@ -378,6 +381,7 @@ export const workerMachine = setup({
     failed: {},
     closing: {
       invoke: {
+        id: 'shutDown',
         src: 'shutDown',
         onDone: 'closed',
         onError: {
@@ -387,7 +391,7 @@ export const workerMachine = setup({
       },
       on: { close: {} },
     },
-    closed: { type: 'final', on: { close: {} } },
+    closed: { type: 'final' },
   },
 });
 

@@ -1,0 +1,509 @@
+/**
+ * Model-based test of machines/worker.ts against the REAL Worker (src/worker/worker.ts) talking to
+ * the fake LiveKit dispatcher over a real WebSocket, running real jobs (InProcessExecutor).
+ *
+ * The paths come from xstate/graph (TestModel shortest paths), not by hand. They are walked in
+ * real-world steps rather than machine events: one step is what a test can do to the world (the
+ * server drops the socket, answers the registration, offers a job; a delay elapses; a job's room
+ * closes; the program calls drain() or aclose()), and the statechart says which events the
+ * worker's actor must receive for it (e.g. offering a job to a worker that can take it is
+ * `server.availability` then `job.accepted`, as the program's requestFnc accepts). The model's
+ * logic applies those events with XState's pure transition function; the traversal keys states
+ * by state value, the context that guards read (retries, load over the threshold, pending and
+ * running jobs, draining) and the step that led there, so that every transition is taken.
+ *
+ * Each path runs on a fresh Worker whose delays run on a manual clock (a step fires exactly the
+ * timer it names). After each step the test checks that the real actor received exactly the
+ * step's events, and that its state value and context agree with the statechart's. Coverage of
+ * the statechart's states and transitions is measured on the real actors (CoverageTracker) and
+ * must be complete.
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { __unsafe_getAllOwnEventDescriptors, createActor, fromPromise, initialTransition, transition, type ActorLogic, type EventObject, type SnapshotFrom } from 'xstate';
+import { TestModel } from 'xstate/graph';
+import { workerMachine, type WorkerMachineInput } from '../../machines/worker.js';
+import { AgentServer, LocalRoom } from '../../src/index.js';
+import type { Clock } from '../../src/actors/start_actor.js';
+import { InProcessExecutor } from '../../src/worker/in_process_executor.js';
+import type { JobExecutor, RunningJobInfo } from '../../src/worker/running_job.js';
+import { Worker } from '../../src/worker/worker.js';
+import { FakeLiveKitServer } from '../support/fake_livekit_server.js';
+import { CoverageTracker } from '../support/model_coverage.js';
+import { ReceivedEvents, shortEventName } from '../support/received_events.js';
+
+type Snapshot = SnapshotFrom<typeof workerMachine>;
+
+const KEY = 'APImodel';
+const SECRET = 'model-test-secret-0123456789abcdefghijklmnopq';
+const LOW = 0.1;
+const HIGH = 0.9;
+/**
+ * Every delay has its own length, so the manual clock can fire one by its length. Paths are
+ * generated with one retry allowed (the first, immediate one), and with none: a worker that fails
+ * as soon as its registered connection drops.
+ */
+const INPUT: WorkerMachineInput = {
+  loadThreshold: 0.5,
+  maxRetry: 1,
+  drainTimeout: 1_000,
+  statusInterval: 2_500,
+  assignmentTimeout: 7_500,
+  registerTimeout: 10_000,
+};
+const INPUTS: WorkerMachineInput[] = [INPUT, { ...INPUT, maxRetry: 0 }];
+const BACKOFF = 0; // with maxRetry ≤ 1 the only backoff is the first, immediate one
+
+// --- the model: real-world steps over the statechart ---
+
+type Connect = 'ok' | 'down' | 'auth';
+type Load = 'low' | 'high' | 'error';
+type Step =
+  | { type: 'run'; connect: Connect }
+  | { type: 'run.executorFails' }
+  | { type: 'backoff'; connect: Connect }
+  | { type: 'register'; load: Load }
+  | { type: 'tick'; load: Load }
+  | { type: 'offer' }
+  | { type: 'assign'; job: 'J' | 'stranger' }
+  | { type: 'terminate'; job: 'J' | 'stranger' }
+  | { type: 'registerAgain' }
+  | { type: 'drop' }
+  | { type: 'registerTimeout' }
+  | { type: 'assignmentTimeout' }
+  | { type: 'endJob' }
+  | { type: 'drain' }
+  | { type: 'drainTimeout' }
+  | { type: 'close'; how: 'ok' | 'fails' | 'twice' };
+
+const CONNECTION_ERROR = { code: 'worker_connection_failed' };
+const AUTH_ERROR = { code: 'worker_auth_refused' };
+const LOAD_ERROR = new Error('no load');
+
+function connectResult(connect: Connect): EventObject {
+  if (connect === 'ok') return { type: 'xstate.done.actor.connect' };
+  return { type: 'xstate.error.actor.connect', error: connect === 'auth' ? AUTH_ERROR : CONNECTION_ERROR } as EventObject;
+}
+
+function sampleResult(load: Load): EventObject {
+  if (load === 'error') return { type: 'xstate.error.actor.sampleLoad', error: LOAD_ERROR } as EventObject;
+  return { type: 'xstate.done.actor.sampleLoad', output: load === 'low' ? LOW : HIGH } as EventObject;
+}
+
+const job = { id: 'J', dispatchId: 'AD_J', type: 'room' as const, roomName: 'room-J', roomSid: 'RM_J', metadata: '', agentName: '', participantIdentity: undefined, attributes: {} };
+
+function afterEvent(snapshot: Snapshot, delay: string): EventObject {
+  const type = __unsafe_getAllOwnEventDescriptors(snapshot).find((t) => t.startsWith(`xstate.after.${delay}.`));
+  if (!type) throw new Error(`no ${delay} delay in ${JSON.stringify(snapshot.value)}`);
+  return { type };
+}
+
+/** The machine events a step makes the worker's actor receive, from `snapshot`. */
+function eventsOf(step: Step, snapshot: Snapshot): EventObject[] {
+  const { context } = snapshot;
+  switch (step.type) {
+    case 'run':
+      return [{ type: 'run' }, { type: 'xstate.done.actor.startExecutor' }, connectResult(step.connect)];
+    case 'run.executorFails':
+      return [{ type: 'run' }, { type: 'xstate.error.actor.startExecutor', error: new Error('no executor') } as EventObject];
+    case 'backoff':
+      return [afterEvent(snapshot, 'backoff'), connectResult(step.connect)];
+    case 'register':
+      return [{ type: 'server.registered', workerId: 'AW' } as EventObject, sampleResult(step.load)];
+    case 'tick':
+      return [afterEvent(snapshot, 'statusInterval'), sampleResult(step.load)];
+    case 'offer': {
+      const offered = { type: 'server.availability', job } as EventObject;
+      const registered = snapshot.matches({ online: { connection: 'registered' } });
+      const takes = registered && !context.draining && context.load < context.loadThreshold;
+      return takes ? [offered, { type: 'job.accepted', pending: { job, acceptArguments: ACCEPTED } } as EventObject] : [offered];
+    }
+    case 'assign':
+      return [{ type: 'server.assignment', jobId: step.job } as EventObject];
+    case 'terminate': {
+      const ends = step.job === 'J' && context.jobs.includes('J') && snapshot.matches({ online: { connection: 'registered' } });
+      return [{ type: 'server.termination', jobId: step.job } as EventObject, ...(ends ? [{ type: 'job.ended', jobId: 'J' } as EventObject] : [])];
+    }
+    case 'registerAgain':
+      return [{ type: 'server.registered', workerId: 'AW2' } as EventObject];
+    case 'drop':
+      return [{ type: 'socket.closed', error: CONNECTION_ERROR } as EventObject];
+    case 'registerTimeout':
+      return [afterEvent(snapshot, 'registerTimeout')];
+    case 'assignmentTimeout':
+      return [{ type: 'assignment.timeout', jobId: 'J' } as EventObject];
+    case 'endJob':
+      return [{ type: 'job.ended', jobId: 'J' } as EventObject];
+    case 'drain':
+      return [{ type: 'drain' }];
+    case 'drainTimeout':
+      return [afterEvent(snapshot, 'drainTimeout'), ...context.jobs.map((jobId) => ({ type: 'job.ended', jobId }) as EventObject)];
+    case 'close': {
+      if (snapshot.matches('idle')) return [{ type: 'close' }];
+      const done = step.how === 'fails' ? ({ type: 'xstate.error.actor.shutDown', error: new Error('stuck') } as EventObject) : { type: 'xstate.done.actor.shutDown' };
+      // Closing shuts the running jobs down (they end before the executor says it is closed).
+      const ended = context.jobs.map((jobId) => ({ type: 'job.ended', jobId }) as EventObject);
+      return step.how === 'twice' ? [{ type: 'close' }, { type: 'close' }, ...ended, done] : [{ type: 'close' }, ...ended, done];
+    }
+  }
+}
+
+const ACCEPTED = { identity: 'agent-J', name: '', metadata: '', attributes: { 'lk.agent.name': '' } };
+
+/** The steps that make sense from `snapshot` (one job at a time keeps the model small). */
+function stepsFrom(snapshot: Snapshot): Step[] {
+  const { context } = snapshot;
+  const in_ = (value: object | string) => snapshot.matches(value as never);
+  const steps: Step[] = [];
+  const hasJob = context.jobs.includes('J');
+  const pending = Object.hasOwn(context.pending, 'J');
+  if (in_('idle')) steps.push({ type: 'run', connect: 'ok' }, { type: 'run', connect: 'down' }, { type: 'run', connect: 'auth' }, { type: 'run.executorFails' });
+  if (in_({ online: { connection: 'reconnecting' } }))
+    steps.push({ type: 'backoff', connect: 'ok' }, { type: 'backoff', connect: 'down' }, { type: 'backoff', connect: 'auth' });
+  if (in_({ online: { connection: 'registering' } }))
+    steps.push(
+      { type: 'register', load: 'low' },
+      { type: 'register', load: 'high' },
+      { type: 'register', load: 'error' },
+      { type: 'offer' },
+      { type: 'assign', job: 'J' },
+      { type: 'terminate', job: 'J' },
+      { type: 'drop' },
+      { type: 'registerTimeout' },
+    );
+  if (in_({ online: { connection: 'registered' } })) {
+    steps.push({ type: 'tick', load: 'low' }, { type: 'tick', load: 'high' }, { type: 'tick', load: 'error' });
+    if (!hasJob && !pending) steps.push({ type: 'offer' });
+    if (pending) steps.push({ type: 'assign', job: 'J' });
+    steps.push({ type: 'assign', job: 'stranger' }, { type: 'terminate', job: 'stranger' }, { type: 'registerAgain' }, { type: 'drop' });
+    if (hasJob) steps.push({ type: 'terminate', job: 'J' });
+  }
+  if (in_('online')) {
+    if (pending) steps.push({ type: 'assignmentTimeout' });
+    if (in_({ online: { work: 'accepting' } })) steps.push({ type: 'drain' });
+    if (in_({ online: { work: { draining: 'waitingForJobs' } } })) steps.push({ type: 'drainTimeout' });
+  }
+  if (hasJob) steps.push({ type: 'endJob' });
+  // A closed worker's actor is done: it receives nothing any more (aclose() again just resolves).
+  if (!in_('closed')) steps.push({ type: 'close', how: 'ok' }, { type: 'close', how: 'fails' }, { type: 'close', how: 'twice' });
+  return steps;
+}
+
+function applyAll(snapshot: Snapshot, events: EventObject[]): Snapshot {
+  let next = snapshot;
+  for (const event of events) [next] = transition(workerMachine, next, event as never) as unknown as [Snapshot];
+  return next;
+}
+
+function stepLogic(input: WorkerMachineInput) {
+  return {
+    transition: (snapshot: Snapshot, step: Step) => applyAll(snapshot, eventsOf(step, snapshot)),
+    getInitialSnapshot: () => initialTransition(workerMachine, input)[0] as Snapshot,
+  } as unknown as ActorLogic<never, never>;
+}
+
+function label(step: Step): string {
+  const { type, ...rest } = step;
+  const params = Object.values(rest);
+  return params.length ? `${type}(${params.join(',')})` : type;
+}
+
+/** What the guards read, abstracted. */
+function summary(snapshot: Snapshot) {
+  const { context } = snapshot;
+  return {
+    retries: context.retries,
+    high: context.load >= context.loadThreshold,
+    pending: Object.keys(context.pending),
+    jobs: context.jobs,
+    draining: context.draining,
+  };
+}
+
+function keyOf(snapshot: Snapshot): string {
+  return `${JSON.stringify(snapshot.value)} ${JSON.stringify(summary(snapshot))}`;
+}
+
+interface GeneratedPath {
+  steps: Array<{ state: Snapshot; event: Step }>;
+  state: Snapshot;
+  input: WorkerMachineInput;
+}
+
+function generatePaths(input: WorkerMachineInput): GeneratedPath[] {
+  const model = new TestModel(stepLogic(input) as never, {
+    events: (snapshot: unknown) => stepsFrom(snapshot as Snapshot),
+    serializeState: (snapshot: unknown, step: unknown) => `${keyOf(snapshot as Snapshot)} via ${step ? label(step as Step) : '-'}`,
+    serializeEvent: (step: unknown) => JSON.stringify(step),
+  } as never);
+  return (model.getShortestPaths() as unknown as GeneratedPath[]).map((path) => ({ ...path, input }));
+}
+
+/** The statechart with actors that never finish on their own: a path's events alone drive it. */
+const inertMachine = workerMachine.provide({
+  actors: {
+    startExecutor: fromPromise(() => new Promise<void>(() => {})),
+    connect: fromPromise(() => new Promise<void>(() => {})),
+    sampleLoad: fromPromise(() => new Promise<number>(() => {})),
+    shutDown: fromPromise(() => new Promise<void>(() => {})),
+  },
+});
+
+/** The transitions of the statechart (each guarded candidate apart) a path takes, from its events. */
+function transitionsOf(path: GeneratedPath): Set<object> {
+  const taken = new Set<object>();
+  const actor = createActor(inertMachine, {
+    input: path.input,
+    clock: new ManualClock(),
+    inspect: (event) => {
+      if (event.type !== '@xstate.microstep') return;
+      for (const t of (event as unknown as { _transitions: object[] })._transitions) taken.add(t);
+    },
+  });
+  actor.start();
+  for (const [i, { event: step }] of path.steps.entries()) {
+    if (i === 0) continue;
+    for (const event of eventsOf(step, path.steps[i - 1]!.state)) actor.send(event as never);
+  }
+  actor.stop();
+  return taken;
+}
+
+/**
+ * Of the shortest paths to every (state, step that led there), the fewest that together take
+ * every transition any of them takes (greedy set cover): the rest would walk the same transitions
+ * again with other data.
+ */
+function coveringPaths(paths: GeneratedPath[]): GeneratedPath[] {
+  const candidates = paths.map((path) => ({ path, taken: transitionsOf(path) }));
+  const uncovered = new Set(candidates.flatMap(({ taken }) => [...taken]));
+  const chosen: GeneratedPath[] = [];
+  while (uncovered.size > 0) {
+    let best = candidates[0]!;
+    let bestGain = -1;
+    for (const candidate of candidates) {
+      let gain = 0;
+      for (const t of candidate.taken) if (uncovered.has(t)) gain += 1;
+      if (gain > bestGain) [best, bestGain] = [candidate, gain];
+    }
+    chosen.push(best.path);
+    for (const t of best.taken) uncovered.delete(t);
+  }
+  return chosen;
+}
+
+// --- the real world ---
+
+/** Delays fire only when the test says, by their length. */
+class ManualClock implements Clock {
+  #next = 1;
+  readonly timers = new Map<number, { fn: () => void; ms: number }>();
+  setTimeout(fn: (...args: unknown[]) => void, ms: number): number {
+    const id = this.#next++;
+    this.timers.set(id, { fn, ms });
+    return id;
+  }
+  clearTimeout(id: unknown): void {
+    this.timers.delete(id as number);
+  }
+  fire(ms: number): void {
+    const due = [...this.timers].filter(([, timer]) => timer.ms === ms);
+    if (due.length === 0) throw new Error(`no ${ms} ms timer is pending (pending: ${[...this.timers.values()].map((t) => t.ms).join(', ')})`);
+    for (const [id, timer] of due) {
+      this.timers.delete(id);
+      timer.fn();
+    }
+  }
+}
+
+/** InProcessExecutor whose start or close can be made to fail. */
+class TestExecutor implements JobExecutor {
+  startFails = false;
+  closeFails = false;
+  readonly rooms = new Map<string, LocalRoom>();
+  readonly inner: InProcessExecutor;
+  constructor(server: AgentServer) {
+    this.inner = new InProcessExecutor(server, {
+      roomFactory: (info: RunningJobInfo) => {
+        const room = new LocalRoom({ name: info.job.roomName });
+        this.rooms.set(info.job.id, room);
+        return room;
+      },
+    });
+  }
+  async start() {
+    if (this.startFails) throw new Error('no executor');
+    await this.inner.start();
+  }
+  launch(info: RunningJobInfo) {
+    return this.inner.launch(info);
+  }
+  get activeJobs() {
+    return this.inner.activeJobs;
+  }
+  async close(reason: string) {
+    await this.inner.close(reason);
+    if (this.closeFails) throw new Error('stuck');
+  }
+}
+
+class RealWorld {
+  readonly clock = new ManualClock();
+  load: Load = 'low';
+  readonly executor: TestExecutor;
+  readonly worker: Worker;
+  run: Promise<void> | undefined;
+
+  constructor(
+    readonly livekit: FakeLiveKitServer,
+    input: WorkerMachineInput,
+  ) {
+    const server = new AgentServer({
+      loadFnc: () => {
+        if (this.load === 'error') throw LOAD_ERROR;
+        return this.load === 'low' ? LOW : HIGH;
+      },
+    });
+    server.rtcSession(async (ctx) => {
+      await ctx.connect();
+    });
+    this.executor = new TestExecutor(server);
+    this.worker = new Worker(server, {
+      executor: this.executor,
+      wsUrl: livekit.url,
+      apiKey: KEY,
+      apiSecret: SECRET,
+      clock: this.clock,
+      loadThreshold: input.loadThreshold,
+      maxRetry: input.maxRetry,
+      drainTimeout: input.drainTimeout,
+    });
+  }
+
+  async perform(step: Step): Promise<void> {
+    const { livekit } = this;
+    const connectAs = (connect: Connect) => {
+      livekit.refuseWith = connect === 'ok' ? undefined : connect === 'auth' ? 401 : 503;
+    };
+    switch (step.type) {
+      case 'run':
+        connectAs(step.connect);
+        this.run = this.worker.run();
+        this.run.catch(() => {});
+        return;
+      case 'run.executorFails':
+        this.executor.startFails = true;
+        this.run = this.worker.run();
+        this.run.catch(() => {});
+        return;
+      case 'backoff':
+        connectAs(step.connect);
+        return this.clock.fire(BACKOFF);
+      case 'register':
+        this.load = step.load;
+        livekit.register('AW');
+        return;
+      case 'tick':
+        this.load = step.load;
+        return this.clock.fire(INPUT.statusInterval);
+      case 'offer':
+        return livekit.offer({ id: 'J' });
+      case 'assign':
+        return livekit.assign({ id: step.job });
+      case 'terminate':
+        return livekit.terminate(step.job);
+      case 'registerAgain':
+        livekit.register('AW2');
+        return;
+      case 'drop':
+        return livekit.drop();
+      case 'registerTimeout':
+        return this.clock.fire(INPUT.registerTimeout);
+      case 'assignmentTimeout':
+        return this.clock.fire(INPUT.assignmentTimeout);
+      case 'endJob':
+        return this.executor.rooms.get('J')!.close('call ended');
+      case 'drain':
+        void this.worker.drain().catch(() => {});
+        return;
+      case 'drainTimeout':
+        return this.clock.fire(INPUT.drainTimeout);
+      case 'close':
+        this.executor.closeFails = step.how === 'fails';
+        void this.worker.aclose();
+        if (step.how === 'twice') void this.worker.aclose();
+        return;
+    }
+  }
+}
+
+const eventLabel = (event: EventObject) =>
+  event.type.startsWith('xstate.after.') ? shortEventName(event.type) : `${shortEventName(event.type)}${'jobId' in event ? `(${String(event.jobId)})` : ''}`;
+
+describe('worker machine: generated paths (xstate/graph) on the real Worker', () => {
+  const generated = INPUTS.flatMap((input) => generatePaths(input));
+  const paths = coveringPaths(generated);
+  let tracker: CoverageTracker;
+  let received: ReceivedEvents;
+  let livekit: FakeLiveKitServer;
+
+  beforeAll(async () => {
+    tracker = new CoverageTracker(workerMachine);
+    received = new ReceivedEvents();
+    livekit = await FakeLiveKitServer.start({ apiKey: KEY, apiSecret: SECRET, autoRegister: false });
+  });
+  afterAll(async () => {
+    console.log(`worker machine: ${generated.length} shortest paths (xstate/graph), ${paths.length} of them run (together they take every transition)\n${tracker.report()}`);
+    tracker.stop();
+    received.stop();
+    await livekit.close();
+  });
+
+  paths.forEach((path, index) => {
+    const name = `#${index + 1} maxRetry ${path.input.maxRetry}: ${path.steps.slice(1).map((s) => label(s.event)).join(' → ')} ⇒ ${JSON.stringify(path.state.value)}`;
+    it(name, async () => {
+      livekit.refuseWith = undefined;
+      const world = new RealWorld(livekit, path.input);
+      received.take(world.worker.actor);
+      try {
+        for (const [i, { event: step }] of path.steps.entries()) {
+          if (i === 0) continue;
+          const before = path.steps[i - 1]!.state;
+          const expected = eventsOf(step, before);
+          const model = applyAll(before, expected);
+          const connectionsBefore = livekit.accepted;
+          await world.perform(step);
+          const got: EventObject[] = [];
+          await vi.waitFor(
+            () => {
+              got.push(...received.take(world.worker.actor));
+              expect(got.length, `${label(step)}: events so far ${got.map(eventLabel).join(', ')}`).toBeGreaterThanOrEqual(expected.length);
+            },
+            { timeout: 2_000, interval: 2 },
+          );
+          expect(got.map(eventLabel), `${label(step)}: the events the worker received`).toEqual(expected.map(eventLabel));
+          const real = world.worker.actor.getSnapshot();
+          expect(real.value, `after ${label(step)}: the real actor against the statechart`).toEqual(model.value);
+          expect(summary(real), `after ${label(step)}: the real context`).toEqual(summary(model));
+          // A step that opens a connection waits until the fake server sees it, so the next step finds it there.
+          if (model.matches({ online: { connection: 'registering' } }) && !before.matches({ online: { connection: 'registering' } })) {
+            await livekit.connections(connectionsBefore + 1);
+            await livekit.next('register');
+          }
+        }
+        // Nothing else arrives by itself.
+        expect(received.take(world.worker.actor).map(eventLabel)).toEqual([]);
+      } finally {
+        world.executor.closeFails = false;
+        await world.worker.aclose();
+      }
+    });
+  });
+
+  it('the generated paths take every state and transition of the worker machine', () => {
+    const { states, transitions } = tracker.coverage();
+    expect(states.missing).toEqual([]);
+    expect(transitions.missing).toEqual([]);
+    expect(states.covered).toBe(states.total);
+    expect(transitions.covered).toBe(transitions.total);
+  });
+});
