@@ -377,6 +377,14 @@ describe('runWorker against the fake LiveKit dispatcher, jobs in a process pool'
   }, 20_000);
 });
 
+describe('createExecutor', () => {
+  it("an executor other than 'process' or 'thread' is a TypeError", async () => {
+    const { createExecutor } = await import('../../src/cli/worker_executor.js');
+    const server = new AgentServer({ executor: 'gpu' as never });
+    await expect(createExecutor(server, { numIdleProcesses: 0, logger: rootLogger() })).rejects.toThrow(/executor must be 'process' or 'thread', got "gpu"/);
+  });
+});
+
 describe('connect against the fake LiveKit dispatcher', () => {
   it('once registered, sends SimulateJobRequest for the room (and participant)', async () => {
     const livekit = await FakeLiveKitServer.start({ apiKey: FAKE_KEY, apiSecret: FAKE_SECRET });
@@ -444,6 +452,22 @@ describe('the CLI against the fake LiveKit dispatcher (child process)', () => {
     expect(lines.map((line) => line.msg)).toEqual(expect.arrayContaining(['worker starting', 'draining the worker', 'worker closed']));
     expect(run.err()).not.toContain(FAKE_SECRET);
     expect(run.err()).not.toContain(FAKE_KEY);
+  }, 20_000);
+
+  it("executor: 'thread' runs the worker's jobs in threads; the CLI still drains and exits 0", async () => {
+    livekit = await FakeLiveKitServer.start({ apiKey: FAKE_KEY, apiSecret: FAKE_SECRET });
+    const run = agent(['start', '--port', '0', '--log-level', 'debug'], {
+      LIVEKIT_URL: livekit.url,
+      LIVEKIT_API_KEY: FAKE_KEY,
+      LIVEKIT_API_SECRET: FAKE_SECRET,
+      FIXTURE_JOB_OPTIONS: JSON.stringify({ executor: 'thread', numIdleProcesses: 1 }),
+    });
+    await livekit.next('register');
+    await run.until('worker starting');
+    expect(run.err()).toContain('"numIdleProcesses":1');
+    await run.until('"threadId":');
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
   }, 20_000);
 
   it('a refused API secret: the worker fails, exit 1, one fatal line', async () => {
