@@ -7,7 +7,7 @@ import { toSvg } from './svg.js';
 
 export { machineGraph, type VizEdge, type VizGraph, type VizNode } from './graph.js';
 export { toMermaid } from './mermaid.js';
-export { toSvg } from './svg.js';
+export { toSvg, type SvgOptions } from './svg.js';
 
 /** Both diagrams of one machine: Mermaid source and a standalone SVG, from the same graph. */
 export function renderMachineDiagrams(machine: AnyStateMachine): { mermaid: string; svg: string } {

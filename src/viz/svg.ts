@@ -55,12 +55,30 @@ const MARGIN = 16;
 const BEND_RADIUS = 12;
 const FONT_FAMILY = 'Helvetica, Arial, sans-serif';
 
+export interface SvgOptions {
+  /**
+   * Wrap each state's shapes in `<g class="state" data-state-id="…" data-state-kind="…">`, so a
+   * live page can mark the active states by toggling a class. Off for the checked-in diagrams.
+   */
+  stateIds?: boolean;
+}
+
 /** An SVG document for the graph; deterministic, with every state key in a `<text>`. */
-export function toSvg(graph: VizGraph): string {
+export function toSvg(graph: VizGraph, options: SvgOptions = {}): string {
   const internal = internalLabels(graph);
   const layout = buildLayout(graph, internal);
   dagre.layout(layout.graph as never);
-  return render(graph, layout, internal);
+  return render(graph, layout, internal, options.stateIds === true);
+}
+
+/** The shapes of one state, wrapped in a group naming it when asked. */
+function stateGroup(vizNode: VizNode, shapes: string[], stateIds: boolean): string[] {
+  if (!stateIds) return shapes;
+  return [
+    `    <g class="state" data-state-id="${escapeXml(vizNode.id)}" data-state-kind="${vizNode.kind}">`,
+    ...shapes.map((line) => `  ${line}`),
+    '    </g>',
+  ];
 }
 
 interface Layout {
@@ -165,7 +183,7 @@ function stateSize(vizNode: VizNode, internal: string[]): { width: number; heigh
   return { width: Math.max(STATE_MIN_WIDTH, widest + 2 * PAD_X), height: STATE_HEIGHT + extra };
 }
 
-function render(graph: VizGraph, layout: Layout, internal: Map<string, string[]>): string {
+function render(graph: VizGraph, layout: Layout, internal: Map<string, string[]>, stateIds: boolean): string {
   const g = layout.graph;
   const { width, height } = g.graph();
   const arrow = `arrow-${graph.id.replace(/\W/g, '_')}`;
@@ -181,7 +199,7 @@ function render(graph: VizGraph, layout: Layout, internal: Map<string, string[]>
   // Containers outermost first, so inner ones paint over outer ones.
   const containers = [...graph.nodes.values()].filter(isContainer).sort((a, b) => a.depth - b.depth);
   out.push('  <g class="containers">');
-  for (const container of containers) out.push(...renderContainer(graph, container, g, internal));
+  for (const container of containers) out.push(...stateGroup(container, renderContainer(graph, container, g, internal), stateIds));
   out.push('  </g>');
 
   out.push('  <g class="transitions" fill="none" stroke="#4b5563" stroke-width="1.3">');
@@ -198,8 +216,9 @@ function render(graph: VizGraph, layout: Layout, internal: Map<string, string[]>
 
   out.push('  <g class="states">');
   for (const vizNode of graph.nodes.values()) {
-    if (!isContainer(vizNode)) out.push(...renderLeaf(vizNode, g.node(leafId(vizNode.id)), internal.get(vizNode.id) ?? []));
-    else if (vizNode.initial !== undefined) {
+    if (!isContainer(vizNode)) {
+      out.push(...stateGroup(vizNode, renderLeaf(vizNode, g.node(leafId(vizNode.id)), internal.get(vizNode.id) ?? []), stateIds));
+    } else if (vizNode.initial !== undefined) {
       const dot = g.node(dotId(vizNode.id));
       out.push(`    <circle cx="${num(dot.x)}" cy="${num(dot.y)}" r="${DOT / 2}" fill="#1f2937"/>`);
     }

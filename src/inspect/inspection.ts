@@ -1,0 +1,75 @@
+/**
+ * `--inspect`: the one entry point for console and dev mode. Starts voxstate's own inspector page
+ * (works offline) and, when asked, the Stately Inspector bridge beside it, and connects every
+ * actor started from then on to both.
+ */
+import { addInspector } from './registry.js';
+import { startInspectorPage, type InspectorPage } from './inspector_page.js';
+import type { StatelyInspector } from './stately.js';
+
+export interface InspectionOptions {
+  /** Port of voxstate's inspector page; 0 picks a free one. Default 0. */
+  port?: number;
+  /** Interface both servers listen on. Default 127.0.0.1: they have no authentication. */
+  host?: string;
+  /**
+   * Also serve the Stately Inspector bridge (https://stately.ai/inspect, so the browser needs the
+   * internet). Default false; `--inspect` turns it on.
+   */
+  stately?: boolean;
+  /** Port of the Stately bridge; 0 picks a free one. Default: the page's port + 1, or 0 if that is 0. */
+  statelyPort?: number;
+  /** Where the URLs are announced, one line each; false for silence. Default: standard output. */
+  print?: ((line: string) => void) | false;
+}
+
+export interface Inspection {
+  /** voxstate's inspector page. */
+  pageUrl: string;
+  page: InspectorPage;
+  /** The Stately Inspector bridge, if started. */
+  statelyUrl: string | undefined;
+  stately: StatelyInspector | undefined;
+  /** Disconnects the actors, the pages, and stops both servers. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts inspection of every actor voxstate starts from now on (actors already running are not
+ * shown). Call it before starting the job or server; `close()` when the program ends.
+ */
+export async function startInspection(options: InspectionOptions = {}): Promise<Inspection> {
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? 0;
+  const page = await startInspectorPage({ port, host });
+  let stately: StatelyInspector | undefined;
+  if (options.stately === true) {
+    try {
+      // Loaded on demand: @statelyai/inspect costs start-up time nobody else should pay.
+      const { startStatelyInspector } = await import('./stately.js');
+      stately = await startStatelyInspector({ host, port: options.statelyPort ?? (port === 0 ? 0 : port + 1) });
+    } catch (error) {
+      await page.close();
+      throw error;
+    }
+  }
+  const removals = [addInspector(page.inspect), ...(stately ? [addInspector(stately.inspect)] : [])];
+  const print = options.print === false ? undefined : (options.print ?? ((line: string) => process.stdout.write(`${line}\n`)));
+  print?.(`voxstate inspector: ${page.url}`);
+  if (stately) print?.(`Stately Inspector bridge: ${stately.url} (needs the internet in the browser)`);
+
+  let closing: Promise<void> | undefined;
+  return {
+    pageUrl: page.url,
+    page,
+    statelyUrl: stately?.url,
+    stately,
+    close() {
+      closing ??= (async () => {
+        for (const remove of removals) remove();
+        await Promise.all([page.close(), stately?.close()]);
+      })();
+      return closing;
+    },
+  };
+}
