@@ -58,15 +58,20 @@ export function machineDiagram(machine: AnyStateMachine): MachineDiagram {
 
 let allExported: Promise<MachineDiagram[]> | undefined;
 
+/** The page lists machines from the outside in: a worker runs processes, which run jobs, which run sessions… */
+const PAGE_ORDER = ['worker', 'jobProcess', 'job', 'session', 'agent', 'speech', 'userTurn', 'listener'];
+const pageRank = (key: string) => (PAGE_ORDER.includes(key) ? PAGE_ORDER.indexOf(key) : PAGE_ORDER.length);
+
 /**
- * Diagrams of every machine of machines/index.ts, in file-name order. Laying them all out takes
+ * Diagrams of every machine of machines/index.ts, outermost first (others after, by name). Laying them all out takes
  * a second or more of CPU, so it is done once per process, one machine per turn of the event loop:
  * the agent keeps running meanwhile.
  */
 export function exportedDiagrams(): Promise<MachineDiagram[]> {
   allExported ??= (async () => {
     const out: MachineDiagram[] = [];
-    for (const { machine } of exportedList()) {
+    const ordered = [...exportedList()].sort((a, b) => pageRank(a.key) - pageRank(b.key) || a.key.localeCompare(b.key));
+    for (const { machine } of ordered) {
       await new Promise((resolve) => setImmediate(resolve));
       out.push(machineDiagram(machine));
     }

@@ -33,7 +33,7 @@ export function inspectorPageHtml(options: PageHtmlOptions): string {
   <h1>voxstate inspector</h1>
   <span id="connection" data-connection="connecting">connecting…</span>
   <span id="counts"></span>
-  <span class="hint">Highlighted: the states of the actor each diagram follows. Click an actor to follow it.</span>
+  <span class="hint">Highlighted: the states of the actor each diagram follows. Click an actor to follow it, a diagram to zoom.</span>
 </header>
 <aside id="actors-pane">
   <h2>Actors</h2>
@@ -103,10 +103,15 @@ h2 { font-size: 13px; margin: 0; text-transform: uppercase; letter-spacing: .04e
 .empty { color: var(--muted); }
 #machines { grid-row: 2; overflow: auto; padding: 10px; display: flex; flex-wrap: wrap; gap: 12px; align-content: flex-start; }
 .machine { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 8px; max-width: 100%; }
-.machine[data-status="idle"] { opacity: .6; }
+/* Machines nobody runs go last: what the program is doing comes first. */
+.machine[data-status="idle"] { opacity: .6; order: 1; }
 .machine > header { display: flex; gap: 10px; align-items: baseline; margin-bottom: 6px; }
 .machine .following { color: #b45309; font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 12px; }
-.machine .diagram svg { display: block; max-width: 100%; height: auto; }
+.machine .diagram { cursor: zoom-in; }
+.machine .diagram svg { display: block; max-width: 100%; max-height: 56vh; width: auto; height: auto; }
+.machine.zoomed { flex-basis: 100%; }
+.machine.zoomed .diagram { cursor: zoom-out; overflow: auto; max-height: 80vh; }
+.machine.zoomed .diagram svg { max-width: none; max-height: none; }
 .machine details { margin-top: 4px; }
 .machine pre { margin: 4px 0 0; max-height: 160px; overflow: auto; white-space: pre-wrap; word-break: break-all; font-size: 11px; background: #f8fafc; padding: 4px; }
 g.state.active > rect:first-of-type { stroke: var(--accent); stroke-width: 3; }
@@ -116,7 +121,7 @@ g.state.active[data-state-kind="atomic"] > rect:first-of-type, g.state.active[da
 #filter { flex: 0 1 320px; font: inherit; padding: 2px 6px; }
 #log-scroll { overflow: auto; flex: 1; min-height: 0; }
 #log { border-collapse: collapse; width: 100%; font-size: 12px; }
-#log th { position: sticky; top: 0; background: #f1f5f9; text-align: left; font-weight: 600; padding: 3px 8px; }
+#log th { position: sticky; top: 0; z-index: 1; background: #f1f5f9; text-align: left; font-weight: 600; padding: 3px 8px; }
 #log td { padding: 2px 8px; border-top: 1px solid #f1f5f9; vertical-align: top; white-space: nowrap; }
 #log td.payload { white-space: normal; font-family: ui-monospace, Menlo, Consolas, monospace; word-break: break-all; color: #334155; }
 #log td.type { font-weight: 600; }
@@ -148,7 +153,8 @@ const SCRIPT = String.raw`
   const addSection = (el) => {
     const states = new Map();
     for (const g of el.querySelectorAll('g.state')) states.set(g.getAttribute('data-state-id'), g);
-    sections.set(el.getAttribute('data-machine'), { el, states, shown: null });
+    sections.set(el.getAttribute('data-machine'), { el, states });
+    el.querySelector('.diagram').addEventListener('click', () => el.classList.toggle('zoomed'));
   };
   for (const el of document.querySelectorAll('section.machine')) addSection(el);
 
