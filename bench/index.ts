@@ -18,6 +18,7 @@ const benches: Array<{ name: string; load: () => Promise<BenchModule> }> = [
   { name: 'session', load: () => import('./session.js') },
   { name: 'vad', load: () => import('./vad.js') },
   { name: 'turn', load: () => import('./turn.js') },
+  { name: 'job_start', load: () => import('./job_start.js') },
 ];
 
 const only = process.argv.slice(2);

@@ -33,7 +33,8 @@ const BASE: Omit<SupervisionOptions, 'memoryWarnMb' | 'memoryLimitMb'> = {
   module: MODULE,
   room: 'local',
   initializeProcessTimeout: 5_000,
-  shutdownProcessTimeout: 300,
+  // Room for a loaded machine to exit normally; the paths that exceed it hang for real.
+  shutdownProcessTimeout: 1_000,
   entrypointGrace: 100,
   sessionCloseTimeout: 100,
   pingInterval: 50,
