@@ -9,7 +9,6 @@
  */
 import { realpathSync } from 'node:fs';
 import { runConsole } from '../console/console.js';
-import { addInspector } from '../inspect/registry.js';
 import type { AgentServer } from '../server/agent_server.js';
 import type { WorkerRuntime } from './run_worker.js';
 
@@ -24,8 +23,9 @@ commands:
                        [--participant-identity ID]
 
 console options:
-  --inspect            serve the Stately Inspector bridge on 127.0.0.1 and connect every actor to it
-  --inspect-port N     port for --inspect (default 8080)
+  --inspect            serve voxstate's inspector page (works offline) and the Stately Inspector
+                       bridge beside it on 127.0.0.1, and connect every actor to both
+  --inspect-port N     port of the inspector page (default 8080; the bridge takes N+1; 0 = free)
   --metadata TEXT      job metadata for the entrypoint
   --input FILE.wav     play a WAV file in real time as your microphone (needs a VAD or STT)
   --output FILE.wav    record the agent's voice to a WAV file (needs a TTS)
@@ -72,14 +72,9 @@ async function run<U extends Record<string, unknown>>(server: AgentServer<U>, op
       let stopInspector: (() => Promise<void>) | undefined;
       if (flag('--inspect')) {
         // Loaded on demand: the inspector's dependencies cost start-up time nobody else should pay.
-        const { startStatelyInspector } = await import('../inspect/stately.js');
-        const inspector = await startStatelyInspector({ port: Number(value('--inspect-port') ?? 8080) });
-        const remove = addInspector(inspector.inspect);
-        process.stdout.write(`Stately Inspector bridge: ${inspector.url}\n`);
-        stopInspector = async () => {
-          remove();
-          await inspector.close();
-        };
+        const { startInspection } = await import('../inspect/inspection.js');
+        const inspection = await startInspection({ port: Number(value('--inspect-port') ?? 8080), stately: true });
+        stopInspector = () => inspection.close();
       }
       const metadata = value('--metadata');
       const audioInput = value('--input');

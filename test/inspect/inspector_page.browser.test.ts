@@ -32,16 +32,31 @@ const CHROMIUM_ARGS = [
 ];
 const SECRET = 'sk-browser-test-0123456789';
 
+/** The little of the browser's globals the page functions use (the tests compile without the DOM library). */
+interface PageElement {
+  getAttribute(name: string): string | null;
+  querySelector(selector: string): PageElement | null;
+}
+interface PageWindow {
+  document: PageElement;
+  MutationObserver: new (callback: () => void) => { observe(target: PageElement, options: object): void };
+  seenAgentStates: string[];
+}
+
 /** Where the session's agent region is, as the page highlights it ('' when none is). */
 const shownAgentState = (page: Page) =>
   page.evaluate(() => {
+    const { document } = globalThis as unknown as PageWindow;
     const active = document.querySelector('section.machine[data-machine="session"] g.state.active[data-state-id^="session.running.agent."]');
     return active?.getAttribute('data-state-id')?.split('.').pop() ?? '';
   });
 
 const untilAgentState = (page: Page, state: string) =>
   page.waitForFunction(
-    (id) => document.querySelector(`section.machine[data-machine="session"] g.state.active[data-state-id="${id}"]`) !== null,
+    (id) => {
+      const { document } = globalThis as unknown as PageWindow;
+      return document.querySelector(`section.machine[data-machine="session"] g.state.active[data-state-id="${id}"]`) !== null;
+    },
     `session.running.agent.${state}`,
   );
 
@@ -82,15 +97,16 @@ describe('inspector page in Chromium', () => {
 
     // Every highlighted agent state the page shows, in order, as it changes.
     await page.evaluate(() => {
+      const window = globalThis as unknown as PageWindow;
       const seen: string[] = [];
-      (window as unknown as { seenAgentStates: string[] }).seenAgentStates = seen;
-      const section = document.querySelector('section.machine[data-machine="session"]')!;
+      window.seenAgentStates = seen;
+      const section = window.document.querySelector('section.machine[data-machine="session"]')!;
       const record = () => {
         const active = section.querySelector('g.state.active[data-state-id^="session.running.agent."]');
         const state = active?.getAttribute('data-state-id')?.split('.').pop();
         if (state && seen[seen.length - 1] !== state) seen.push(state);
       };
-      new MutationObserver(record).observe(section, { subtree: true, attributes: true, attributeFilter: ['class'] });
+      new window.MutationObserver(record).observe(section, { subtree: true, attributes: true, attributeFilter: ['class'] });
     });
 
     // A real job, session and agent; the LLM's reply and the playout wait for the test.
@@ -126,7 +142,7 @@ describe('inspector page in Chromium', () => {
 
     (await out.untilPlaying()).finish();
     await untilAgentState(page, 'listening');
-    expect(await page.evaluate(() => (window as unknown as { seenAgentStates: string[] }).seenAgentStates)).toEqual([
+    expect(await page.evaluate(() => (globalThis as unknown as PageWindow).seenAgentStates)).toEqual([
       'listening',
       'thinking',
       'speaking',
