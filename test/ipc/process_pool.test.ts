@@ -60,8 +60,9 @@ describe('ProcessPool: processes', () => {
   });
 
   describe.each([
-    ['winds its job down and exits', {}],
-    ['exits within shutdownProcessTimeout even when its job hangs', { callback: 'hang' }],
+    // Kept alive like a real job (its connections), so only the watchdog can end it.
+    ['winds its job down and exits', { keepAlive: true }],
+    ['exits within shutdownProcessTimeout even when its job hangs', { keepAlive: true, callback: 'hang' }],
   ])('a job process whose worker is killed with SIGKILL', (what, script) => {
     it(what, async () => {
       const timeout = 500;
