@@ -70,6 +70,8 @@ export interface WorkerOptions {
   drainTimeout?: number;
   /** Reconnection attempts in a row before giving up (default 16); the n-th waits min(2(n-1), 10) s. */
   maxRetry?: number;
+  /** How long opening the socket (TCP, TLS and the HTTP upgrade) may take, in ms (default 10000); then it is retried. */
+  connectTimeout?: number;
   /** Reported in RegisterWorkerRequest and status (default: voxstate's version). */
   version?: string;
   /** A clock for the worker's delays (XState's SimulatedClock); default: the real timers. */
@@ -107,7 +109,13 @@ export class Worker {
       startExecutor: fromPromise(({ system }) => hostOf<Worker>(system).#executor.start()),
       connect: fromPromise(async ({ system, signal }) => {
         const worker = hostOf<Worker>(system);
-        const ws = await openWorkerSocket({ url: worker.#url, apiKey: worker.#apiKey, apiSecret: worker.#apiSecret, signal });
+        const ws = await openWorkerSocket({
+          url: worker.#url,
+          apiKey: worker.#apiKey,
+          apiSecret: worker.#apiSecret,
+          timeoutMs: worker.#connectTimeout,
+          signal,
+        });
         worker.#attach(ws);
       }),
       sampleLoad: fromPromise(async ({ system }) => {
@@ -150,6 +158,7 @@ export class Worker {
   readonly #url: string;
   readonly #apiKey: string;
   readonly #apiSecret: string;
+  readonly #connectTimeout: number;
   readonly #version: string;
   readonly #loadFnc: () => number;
   readonly #log: Logger;
@@ -177,6 +186,7 @@ export class Worker {
     this.#url = options.wsUrl ?? serverOptions.wsUrl ?? process.env.LIVEKIT_URL ?? '';
     this.#apiKey = options.apiKey ?? serverOptions.apiKey ?? process.env.LIVEKIT_API_KEY ?? '';
     this.#apiSecret = options.apiSecret ?? serverOptions.apiSecret ?? process.env.LIVEKIT_API_SECRET ?? '';
+    this.#connectTimeout = options.connectTimeout ?? REGISTER_TIMEOUT_MS;
     this.#version = options.version ?? VERSION;
     const cpu = new CpuLoad();
     this.#loadFnc = serverOptions.loadFnc ?? (() => cpu.sample());

@@ -3,12 +3,17 @@
  * row; running jobs keep running and are re-reported (MigrateJobRequest, queued statuses).
  * Exhausted, run() rejects and the worker is unhealthy. Refused credentials are not retried.
  */
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { JobStatus } from '@livekit/protocol';
 import { WebSocket } from 'ws';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WorkerAuthError, WorkerConnectionError, WorkerUnreachableError } from '../../src/worker/errors.js';
 import { workerToken } from '../../src/worker/worker_socket.js';
-import { API_KEY, API_SECRET, World } from './harness.js';
+import { LocalRoom } from '../../src/room/local_room.js';
+import { AgentServer } from '../../src/server/agent_server.js';
+import { InProcessExecutor } from '../../src/worker/in_process_executor.js';
+import { Worker } from '../../src/worker/worker.js';
+import { API_KEY, API_SECRET, World, stayInRoom } from './harness.js';
 
 let world: World | undefined;
 afterEach(async () => {
@@ -137,5 +142,38 @@ describe('Worker reconnection', () => {
       });
     expect(await status(await token.toJwt())).toBe(401);
     expect(await status(await workerToken(API_KEY, API_SECRET))).toBe(101);
+  });
+});
+
+describe('Worker connection bound', () => {
+  it('a server that accepts the TCP connection and never answers the upgrade does not hold the worker: the attempt times out and is retried', async () => {
+    const silent = createServer((socket) => socket.on('error', () => {}));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const held = new Set<Socket>();
+    silent.on('connection', (socket) => held.add(socket));
+    try {
+      const server = new AgentServer();
+      server.rtcSession(stayInRoom);
+      const worker = new Worker(server, {
+        executor: new InProcessExecutor(server, { roomFactory: () => new LocalRoom() }),
+        wsUrl: `ws://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+        apiKey: API_KEY,
+        apiSecret: API_SECRET,
+        connectTimeout: 100,
+        maxRetry: 1,
+      });
+      const errors: Error[] = [];
+      worker.events.on('error', (error) => errors.push(error));
+      const failure = await worker.run().then(() => undefined, (error: unknown) => error);
+      expect(failure).toBeInstanceOf(WorkerUnreachableError);
+      // The first attempt timed out and was retried; the second too, and then it gave up.
+      expect(held.size).toBe(2);
+      expect(errors[0]).toBeInstanceOf(WorkerConnectionError);
+      expect(errors[0]!.message).toMatch(/timed out/i);
+      expect(worker.status.healthy).toBe(false);
+    } finally {
+      for (const socket of held) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 });
