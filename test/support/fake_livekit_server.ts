@@ -107,9 +107,10 @@ export class FakeLiveKitServer {
       if (this.#consumed.has(message) || message.message.case !== kind) continue;
       if (!match(message.message.value as WorkerMessageOf<K>)) continue;
       this.#consumed.add(message);
-      return Promise.resolve(message.message.value as WorkerMessageOf<K>);
+      // A message value is never a thenable; the cast only spares TypeScript's Awaited<> of a generic.
+      return Promise.resolve(message.message.value) as Promise<WorkerMessageOf<K>>;
     }
-    return new Promise((resolve) => this.#waiters.push({ kind, match: match as (value: unknown) => boolean, resolve: resolve as (value: unknown) => void }));
+    return new Promise<WorkerMessageOf<K>>((resolve) => this.#waiters.push({ kind, match: match as (value: unknown) => boolean, resolve: resolve as (value: unknown) => void }));
   }
 
   /** Every message of `kind` received so far (taken or not). */
