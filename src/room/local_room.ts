@@ -37,6 +37,7 @@ export class LocalRoom extends EventEmitter<RoomEvents> implements Room {
   #connected = false;
   #local: LocalParticipant | undefined;
   readonly #members = new Map<string, LocalRoomMember>();
+  readonly #tracks = new Map<string, AudioTrack>();
   readonly #agentIdentity: string;
 
   constructor(options: { name?: string; agentIdentity?: string } = {}) {
@@ -55,6 +56,10 @@ export class LocalRoom extends EventEmitter<RoomEvents> implements Room {
 
   get remoteParticipants(): ReadonlyMap<string, RemoteParticipant> {
     return new Map([...this.#members].map(([identity, member]) => [identity, member.participant]));
+  }
+
+  get audioTracks(): ReadonlyMap<string, AudioTrack> {
+    return this.#tracks;
   }
 
   async connect(): Promise<void> {
@@ -91,7 +96,13 @@ export class LocalRoom extends EventEmitter<RoomEvents> implements Room {
   _leave(member: LocalRoomMember): void {
     if (this.#members.get(member.participant.identity) !== member) return;
     this.#members.delete(member.participant.identity);
+    for (const [sid, track] of this.#tracks) if (track.participantIdentity === member.participant.identity) this.#tracks.delete(sid);
     if (this.#connected) this.emit('participantDisconnected', member.participant);
+  }
+
+  /** @internal a member published a track */
+  _published(track: AudioTrack): void {
+    this.#tracks.set(track.sid, track);
   }
 
   /** @internal delivers what the agent sends to every member. */
@@ -154,7 +165,8 @@ export class LocalRoomMember {
 
   /** Publishes an audio track whose frames come from `frames`. */
   publishAudio(frames: AsyncIterable<AudioFrame>): AudioTrack {
-    const track: AudioTrack = { sid: newId('track'), kind: 'audio', frames: () => frames };
+    const track: AudioTrack = { sid: newId('track'), kind: 'audio', participantIdentity: this.#participant.identity, frames: () => frames };
+    this.room._published(track);
     if (this.room.isConnected) this.room.emit('trackSubscribed', track, this.#participant);
     return track;
   }

@@ -28,6 +28,8 @@ export type RemoteParticipant = Participant;
 export interface AudioTrack {
   readonly sid: string;
   readonly kind: 'audio';
+  /** The participant who publishes it. */
+  readonly participantIdentity: string;
   /** The frames as they arrive; ends when the track is unpublished. */
   frames(): AsyncIterable<AudioFrame>;
 }
@@ -64,6 +66,11 @@ export interface Room extends Pick<EventEmitter<RoomEvents>, 'on' | 'once' | 'of
   /** The agent's participant, once connected. */
   readonly localParticipant: LocalParticipant | undefined;
   readonly remoteParticipants: ReadonlyMap<string, RemoteParticipant>;
+  /**
+   * The remote audio tracks subscribed now, by sid: a session started after the room connected
+   * listens to these, since their trackSubscribed events came before it did.
+   */
+  readonly audioTracks: ReadonlyMap<string, AudioTrack>;
   /** Connects; a second call while connected does nothing. */
   connect(): Promise<void>;
   /** Leaves the room; a second call does nothing. */

@@ -30,6 +30,11 @@ export class RoomIO {
     private readonly host: RoomIOHost,
   ) {
     for (const participant of room.remoteParticipants.values()) this.#onJoin(participant);
+    // Tracks subscribed before the session started (the entrypoint connected first) are heard too.
+    for (const track of room.audioTracks.values()) {
+      const participant = room.remoteParticipants.get(track.participantIdentity);
+      if (participant) this.#onTrack(track, participant);
+    }
     room.on('participantConnected', this.#onJoin);
     room.on('participantDisconnected', this.#onLeave);
     room.on('textReceived', this.#onText);

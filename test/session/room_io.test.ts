@@ -1,6 +1,7 @@
 /** A session started with a room talks with its first participant over the room. */
 import { describe, expect, it } from 'vitest';
-import { Agent, AgentSession, LocalRoom, TRANSCRIPTION_TOPIC } from '../../src/index.js';
+import { Agent, AgentSession, LocalRoom, TRANSCRIPTION_TOPIC, type AudioFrame } from '../../src/index.js';
+import { FakeUser } from '../../src/testing/index.js';
 import { ScriptedLLM } from '../support/scripted_llm.js';
 
 const replies = (member: { received: Array<{ topic: string; text: string }> }) =>
@@ -40,5 +41,27 @@ describe('a session in a room', () => {
     await expect(session.start({ agent: new Agent({ instructions: 'x' }), room })).rejects.toThrow('connection refused');
     await session.closed();
     expect(closes).toEqual(['error: connection refused']);
+  });
+
+  it('hears a track the participant published before the session started (the entrypoint connected first)', async () => {
+    const room = new LocalRoom();
+    await room.connect();
+    const member = room.join({ identity: 'user' });
+    let listenedTo = '';
+    const frames = (name: string): AsyncIterable<AudioFrame> => ({
+      [Symbol.asyncIterator]: () => {
+        listenedTo = name;
+        return { next: () => new Promise<IteratorResult<AudioFrame>>(() => {}) };
+      },
+    });
+    const early = member.publishAudio(frames('early track'));
+    expect(room.audioTracks.get(early.sid)).toBe(early);
+    const user = new FakeUser();
+    const session = new AgentSession({ vad: user.vad, stt: user.stt, llm: new ScriptedLLM([]) });
+    await session.start({ agent: new Agent({ instructions: 'x' }), room });
+    expect(listenedTo).toBe('early track');
+    member.leave();
+    expect(room.audioTracks.size).toBe(0);
+    await session.closed();
   });
 });
