@@ -12,7 +12,7 @@ import { LocalRoom } from '../room/local_room.js';
 import type { Room } from '../room/room.js';
 import type { AgentServer } from '../server/agent_server.js';
 import { registeredServer } from '../server/server_registry.js';
-import type { RunningJobInfo } from '../worker/running_job.js';
+import { dispatchedJob, type RunningJobInfo } from '../worker/running_job.js';
 import { parseParentMessage, type ChildMessage, type ParentMessage, type RoomKind } from './ipc_messages.js';
 
 /** The child's end of the link to its parent. */
@@ -129,7 +129,7 @@ export class JobRunner {
     let job: Job;
     try {
       const room = await this.#openRoom(info);
-      job = await server.startJob({ room, job: { id: info.job.id, metadata: info.job.metadata } });
+      job = await server.startJob({ room, job: dispatchedJob(info) });
     } catch (error) {
       log().error({ err: error, jobId: info.job.id }, `the job could not start: ${describe(error)}`);
       await this.#link.send({ type: 'jobEnded', status: 'failed', reason: 'job could not start', error: describe(error) });

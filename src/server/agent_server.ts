@@ -10,7 +10,7 @@
  */
 import { VoxstateError, describe } from '../errors.js';
 import { Job, type Entrypoint, type JobTimeouts } from '../job/job.js';
-import { jobInfo } from '../job/job_info.js';
+import { jobInfo, type RawJobInfo } from '../job/job_info.js';
 import { JobProcess } from '../job/job_process.js';
 import type { Clock } from '../actors/start_actor.js';
 import type { Logger } from '../log/logger.js';
@@ -137,7 +137,8 @@ export class AgentServer<UserData extends Record<string, unknown> = Record<strin
   /** Runs a job of this server in this process, against `room`. */
   async startJob(options: {
     room: Room;
-    job?: { id?: string; metadata?: unknown };
+    /** What the dispatcher said about the job (an id is made when none is given). */
+    job?: Partial<Omit<RawJobInfo, 'roomName' | 'agentName'>>;
     logger?: Logger;
     clock?: Clock;
   }): Promise<Job<UserData>> {
@@ -146,12 +147,7 @@ export class AgentServer<UserData extends Record<string, unknown> = Record<strin
     const proc = await this.prewarm();
     const { setupFnc: _setup, initializeProcessTimeout: _init, ...timeouts } = this.options;
     const job = new Job<UserData>({
-      info: jobInfo({
-        id: options.job?.id ?? newId('job'),
-        metadata: options.job?.metadata,
-        roomName: options.room.name,
-        agentName: this.#agentName,
-      }),
+      info: jobInfo({ ...options.job, id: options.job?.id ?? newId('job'), roomName: options.room.name, agentName: this.#agentName }),
       room: options.room,
       proc,
       entrypoint,

@@ -8,7 +8,7 @@ import type { Job } from '../job/job.js';
 import type { Logger } from '../log/logger.js';
 import type { Room } from '../room/room.js';
 import type { AgentServer } from '../server/agent_server.js';
-import type { JobEnd, JobExecutor, JobHandle, RunningJobInfo } from './running_job.js';
+import { dispatchedJob, type JobEnd, type JobExecutor, type JobHandle, type RunningJobInfo } from './running_job.js';
 
 export interface InProcessExecutorOptions {
   /** The room a job joins, e.g. a LocalRoom in tests or an rtc-node room for info.url / info.token. */
@@ -47,7 +47,7 @@ export class InProcessExecutor implements JobExecutor {
     const room = this.#roomFactory(info);
     const job: Job<any> = await this.#server.startJob({
       room,
-      job: { id: info.job.id, metadata: info.job.metadata },
+      job: dispatchedJob(info),
       ...(this.#logger ? { logger: this.#logger } : {}),
     });
     const ended: Promise<JobEnd> = job.result.then(

@@ -55,6 +55,20 @@ export interface JobHandle {
   shutdown(reason: string): Promise<void>;
 }
 
+/** What a job is told about itself (ctx.job) from its assignment. */
+export function dispatchedJob(info: RunningJobInfo) {
+  const { job } = info;
+  return {
+    id: job.id,
+    metadata: job.metadata,
+    roomSid: job.roomSid,
+    dispatchId: job.dispatchId,
+    participantIdentity: job.participantIdentity,
+    attributes: job.attributes,
+    workerId: info.workerId,
+  };
+}
+
 /** Where jobs run. The process pool and the thread executor implement it. */
 export interface JobExecutor {
   /** Starts the pool (idle processes begin to warm up). */

@@ -7,6 +7,7 @@ import { JobStatus } from '@livekit/protocol';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AssignmentTimeoutError, JobLaunchError, WorkerProtocolError } from '../../src/worker/errors.js';
 import { ASSIGNMENT_TIMEOUT_MS } from '../../src/worker/worker.js';
+import type { JobInfo } from '../../src/job/job_info.js';
 import { World } from './harness.js';
 
 let world: World | undefined;
@@ -42,6 +43,26 @@ describe('Worker jobs', () => {
     expect(world.worker.status.activeJobs).toBe(0);
     expect(world.started).toEqual(['J1']);
     expect(world.errors).toEqual([]);
+  });
+
+  it("the entrypoint's ctx.job carries what LiveKit said of the job: room sid, dispatch, participant, attributes, worker", async () => {
+    const seen: JobInfo[] = [];
+    world = await World.start({ entrypoint: async (ctx) => void seen.push(ctx.job) });
+    await world.until('available');
+    const job = { id: 'J1', roomName: 'kitchen', participantIdentity: 'caller', attributes: { tier: 'gold' } };
+    await world.livekit.ask(job);
+    world.livekit.assign(job);
+    await world.jobStarted('J1');
+    expect(seen).toEqual([
+      expect.objectContaining({
+        id: 'J1',
+        room: { name: 'kitchen', sid: 'RM_J1' },
+        dispatchId: 'AD_J1',
+        participantIdentity: 'caller',
+        attributes: { tier: 'gold' },
+        workerId: 'AW_fake1',
+      }),
+    ]);
   });
 
   it('uses the assignment URL when LiveKit gives one', async () => {
