@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Agent, AgentServer, AgentSession, LocalRoom } from '../../src/index.js';
 import { startInspection, type Inspection } from '../../src/inspect/inspection.js';
 import { FakeLLM } from '../../src/testing/index.js';
@@ -65,12 +65,6 @@ describe('inspector page in Chromium', () => {
   let inspection: Inspection | undefined;
   let profile: string | undefined;
 
-  beforeAll(() => {
-    // CI installs Chromium; a machine without it must fail loudly, not skip.
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`Chromium is missing at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium) to run the browser test`);
-    }
-  });
   afterAll(async () => {
     await context?.close();
     await inspection?.close();
@@ -78,6 +72,10 @@ describe('inspector page in Chromium', () => {
   });
 
   it('highlights the session agent state as a scripted conversation goes listening → thinking → speaking → listening', { timeout: 20_000 }, async () => {
+    // CI installs Chromium; a machine without it fails this test, it does not skip it.
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(`Chromium is missing at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium) to run the browser test`);
+    }
     profile = mkdtempSync(join(tmpdir(), 'voxstate-chromium-'));
     const browserStarted = chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
@@ -88,9 +86,17 @@ describe('inspector page in Chromium', () => {
     inspection = await startInspection({ port: 0, print: false });
     context = await browserStarted;
     const page = context.pages()[0] ?? (await context.newPage());
+    // A state the page never shows fails in seconds, naming the condition, not at the test's timeout.
+    page.setDefaultTimeout(5_000);
     const offsite: string[] = [];
     page.on('request', (request) => {
       if (!request.url().startsWith(inspection!.pageUrl.replace(/\/$/, '')) && !request.url().startsWith('data:')) offsite.push(request.url());
+    });
+    // Script errors and refused loads (a CSP violation is a console error) would break the page.
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(message.text());
     });
     await page.goto(inspection.pageUrl);
     await page.locator('#connection[data-connection="live"]').waitFor();
@@ -155,6 +161,14 @@ describe('inspector page in Chromium', () => {
     await log.locator('tr[data-type="item.added"] td.payload', { hasText: 'my key is sk-[redacted]' }).first().waitFor();
     expect(await page.content()).not.toContain(SECRET);
 
+    // Clicking an actor makes its diagram follow it; clicking a diagram zooms it.
+    await page.locator('li.actor[data-machine="speech"] button').first().click();
+    await page.locator('li.actor.pinned[data-machine="speech"]').waitFor();
+    await page.locator('section.machine[data-machine="speech"][data-status="done"]').waitFor();
+    await page.locator('section.machine[data-machine="agent"] .diagram').click();
+    await page.locator('section.machine.zoomed[data-machine="agent"]').waitFor();
+    await page.locator('section.machine[data-machine="agent"] .diagram').click();
+
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: new URL('inspector.png', ARTIFACTS).pathname, fullPage: true });
 
@@ -162,5 +176,6 @@ describe('inspector page in Chromium', () => {
     expect((await job.result).status).toBe('success');
     await page.locator('section.machine[data-machine="job"][data-status="done"]').waitFor();
     expect(offsite).toEqual([]);
+    expect(problems).toEqual([]);
   });
 });
