@@ -2,6 +2,7 @@
  * The command line of an agent program, as LiveKit's `cli.run_app(server)`:
  *
  *   npx tsx my_agent.ts console [--inspect]
+ *   npx tsx my_agent.ts start | dev [--inspect] | connect --room NAME
  *   npx tsx my_agent.ts start | dev | connect --room NAME   (a LiveKit worker: see run_worker.ts)
  *
  * runApp acts only when the file that registered the server's entrypoint is the program being run
@@ -38,6 +39,8 @@ worker options (start, dev, connect):
                        info for start, debug for dev)
   --host HOST          health server interface (default 127.0.0.1)
   --port N             health server port (default 8081 for start, a free one for dev; 0 = free)
+  --inspect            dev and connect: as in console, with the jobs run in the worker's process
+  --inspect-port N     as in console
 `;
 
 export interface RunAppOptions {

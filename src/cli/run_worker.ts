@@ -7,6 +7,9 @@
  *            a signal shuts the jobs down at once (no drain)
  *   connect  a dev worker that asks LiveKit for a job in room --room once registered
  *
+ * `--inspect` (dev and connect) serves the inspector page and the Stately bridge; jobs then run in
+ * the worker's own process, so that their job, session and agent actors are the ones the page shows.
+ *
  * A second signal exits at once (code 1). Missing credentials exit 2 with one line, no stack.
  * Secrets (the API key and secret) are never printed.
  */
@@ -16,6 +19,7 @@ import { createLogger, setRootLogger, type Logger } from '../log/logger.js';
 import type { AgentServer } from '../server/agent_server.js';
 import { startHealthServer, type HealthServer, type HealthStatus } from '../server/health_server.js';
 import type { JobExecutor } from '../worker/running_job.js';
+import type { Inspection } from '../inspect/inspection.js';
 import type { Worker, WorkerOptions } from '../worker/worker.js';
 
 export type WorkerMode = 'start' | 'dev' | 'connect';
@@ -29,6 +33,8 @@ export interface WorkerCliOptions {
   /** Health server interface and port. */
   host: string;
   port: number;
+  /** dev, connect: serve the inspector on this port (0: a free one) and run jobs in this process. */
+  inspectPort?: number;
   /** connect: the room to ask a job for, and optionally the participant it is about. */
   room?: string;
   participantIdentity?: string;
@@ -46,9 +52,15 @@ const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'
 /** Reads the verb's options; the environment supplies what the flags do not. */
 export function parseWorkerArgs(mode: WorkerMode, args: readonly string[], env: NodeJS.ProcessEnv = process.env, server?: AgentServer<any>): WorkerCliOptions {
   const values = new Map<string, string>();
-  const known = ['--url', '--api-key', '--api-secret', '--log-level', '--port', '--host', '--room', '--participant-identity'];
+  const known = ['--url', '--api-key', '--api-secret', '--log-level', '--port', '--host', '--room', '--participant-identity', '--inspect-port'];
+  let inspect = false;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
+    if (arg === '--inspect') {
+      if (mode === 'start') throw new UsageError('--inspect is for "dev" and "connect": a production worker runs jobs in their own processes');
+      inspect = true;
+      continue;
+    }
     const [name, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
     if (!known.includes(name)) throw new UsageError(`unknown option for "${mode}": ${name}`);
     const value = inline ?? args[++i];
@@ -75,7 +87,14 @@ export function parseWorkerArgs(mode: WorkerMode, args: readonly string[], env: 
   if (mode === 'connect' && !room) throw new UsageError('"connect" needs --room NAME');
   if (mode !== 'connect' && (room !== undefined || values.has('--participant-identity'))) throw new UsageError(`--room and --participant-identity are options of "connect", not "${mode}"`);
   const participantIdentity = values.get('--participant-identity');
+  const inspectText = values.get('--inspect-port');
+  if (inspectText !== undefined && !inspect) throw new UsageError('--inspect-port goes with --inspect');
+  const inspectPort = inspect ? Number(inspectText ?? 8080) : undefined;
+  if (inspectPort !== undefined && (!Number.isInteger(inspectPort) || inspectPort < 0 || inspectPort > 65535)) {
+    throw new UsageError(`--inspect-port must be an integer 0..65535, got ${JSON.stringify(inspectText)}`);
+  }
   return {
+    ...(inspectPort === undefined ? {} : { inspectPort }),
     mode,
     url,
     apiKey,
@@ -94,6 +113,8 @@ export type WorkerLike = Pick<Worker, 'run' | 'drain' | 'aclose' | 'simulateJob'
 export interface ExecutorSettings {
   numIdleProcesses: number;
   logger: Logger;
+  /** Run jobs in this process (dev --inspect), each joining its LiveKit room here. */
+  inProcess?: boolean;
 }
 
 /** What runWorker needs from the outside world; tests replace parts of it. */
@@ -148,7 +169,13 @@ export async function runWorker(server: AgentServer<any>, options: WorkerCliOpti
   if (!production) process.env.LIVEKIT_DEV_MODE = '1';
 
   const numIdleProcesses = server.options.numIdleProcesses ?? (production ? 3 : 0);
-  const executor = await rt.createExecutor(server, { numIdleProcesses, logger });
+  let inspection: Inspection | undefined;
+  if (options.inspectPort !== undefined) {
+    const { startInspection } = await import('../inspect/inspection.js');
+    inspection = await startInspection({ port: options.inspectPort, stately: true });
+    logger.info({ inspector: inspection.pageUrl }, '--inspect: jobs run in the worker process, so the inspector sees their actors');
+  }
+  const executor = await rt.createExecutor(server, { numIdleProcesses, logger, inProcess: inspection !== undefined });
   const worker = await rt.createWorker(server, {
     executor,
     wsUrl: options.url,
@@ -169,6 +196,7 @@ export async function runWorker(server: AgentServer<any>, options: WorkerCliOpti
     });
   } catch (error) {
     await worker.aclose().catch(() => {});
+    await inspection?.close();
     throw error;
   }
   logger.info({ mode: options.mode, url: options.url, health: health.url, numIdleProcesses, agentName: server.agentName }, 'worker starting');
@@ -215,6 +243,7 @@ export async function runWorker(server: AgentServer<any>, options: WorkerCliOpti
     rt.signals.off('SIGTERM', onSignal);
     rt.signals.off('SIGINT', onSignal);
     await health.close();
+    await inspection?.close();
     logger.flush?.();
   }
 }

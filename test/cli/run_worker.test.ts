@@ -120,7 +120,7 @@ function harness(configure: (worker: FakeWorker) => void = () => {}) {
   let worker: FakeWorker | undefined;
   const runtime: Partial<WorkerRuntime> = {
     createExecutor: async (_server, s) => {
-      settings.push({ numIdleProcesses: s.numIdleProcesses });
+      settings.push({ numIdleProcesses: s.numIdleProcesses, ...(s.inProcess ? { inProcess: true } : {}) });
       return executor;
     },
     createWorker: async (_server, options) => {
@@ -200,6 +200,28 @@ describe('runWorker (worker stand-in)', () => {
     h.signals.emit('SIGINT', 'SIGINT');
     expect(await running).toBe(0);
     expect(h.worker().calls).toEqual(['run', 'aclose']);
+  });
+
+  it('dev --inspect: the inspector page is served while the worker runs, jobs run in this process; closed with the worker', async () => {
+    const h = harness();
+    const running = runWorker(new AgentServer(), parseWorkerArgs('dev', ['--inspect', '--inspect-port', '0'], ENV), h.runtime);
+    await h.started();
+    expect(h.settings).toEqual([{ numIdleProcesses: 0, inProcess: true }]);
+    expect(h.log()).toContain('--inspect: jobs run in the worker process');
+    const page = /inspector: "?(http:\/\/127\.0\.0\.1:\d+\/)/.exec(h.log())?.[1];
+    expect(page, h.log()).toBeDefined();
+    const { status, body } = await get(page!);
+    expect(status).toBe(200);
+    expect(body).toContain('voxstate');
+    h.signals.emit('SIGINT', 'SIGINT');
+    expect(await running).toBe(0);
+    await expect(fetch(page!)).rejects.toThrow();
+  });
+
+  it('--inspect is refused for start; --inspect-port needs --inspect', () => {
+    expect(() => parseWorkerArgs('start', ['--inspect'], ENV)).toThrow(UsageError);
+    expect(() => parseWorkerArgs('dev', ['--inspect-port', '9000'], ENV)).toThrow('--inspect-port goes with --inspect');
+    expect(parseWorkerArgs('connect', ['--room', 'r', '--inspect'], ENV).inspectPort).toBe(8080);
   });
 
   it('the server options win over the mode defaults', async () => {
@@ -382,6 +404,14 @@ describe('createExecutor', () => {
     const { createExecutor } = await import('../../src/cli/worker_executor.js');
     const server = new AgentServer({ executor: 'gpu' as never });
     await expect(createExecutor(server, { numIdleProcesses: 0, logger: rootLogger() })).rejects.toThrow(/executor must be 'process' or 'thread', got "gpu"/);
+  });
+
+  it('--inspect runs jobs in this process, each in a LiveKitRoom made from its assignment', async () => {
+    const { createExecutor } = await import('../../src/cli/worker_executor.js');
+    const { InProcessExecutor } = await import('../../src/worker/in_process_executor.js');
+    const executor = await createExecutor(new AgentServer(), { numIdleProcesses: 0, logger: rootLogger(), inProcess: true });
+    expect(executor).toBeInstanceOf(InProcessExecutor);
+    await executor.close('test over');
   });
 });
 
