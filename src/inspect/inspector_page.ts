@@ -11,6 +11,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
+import { closed, isLoopback } from './local_sockets.js';
 import type { InspectionEvent } from 'xstate';
 import { VoxstateError } from '../errors.js';
 import { log } from '../log/logger.js';
@@ -200,18 +201,3 @@ export async function startInspectorPage(options: InspectorPageOptions = {}): Pr
   };
 }
 
-/** Resolves when the socket has closed, or after `ms` at most. */
-function closed(ws: WebSocket, ms: number): Promise<void> {
-  if (ws.readyState === WebSocket.CLOSED) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    ws.once('close', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-}
-
-function isLoopback(address: string): boolean {
-  return address === '::1' || address.startsWith('127.') || address === '::ffff:127.0.0.1';
-}

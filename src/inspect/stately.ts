@@ -15,6 +15,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createWebSocketInspector, type StatelyInspectionEvent } from '@statelyai/inspect';
 import { WebSocket, WebSocketServer } from 'ws';
+import { closed, isLoopback } from './local_sockets.js';
 import type { AnyEventObject, InspectionEvent, MachineContext, Observer } from 'xstate';
 import { REDACTED, isSecretKey, redactSecrets } from '../log/redact.js';
 
@@ -267,21 +268,6 @@ async function startRelay(host: string, port: number, inspectorUrl: string): Pro
   };
 }
 
-/** Resolves when the socket has closed, or after `ms` at most. */
-function closed(ws: WebSocket, ms: number): Promise<void> {
-  if (ws.readyState === WebSocket.CLOSED) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    ws.once('close', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-}
-
-function isLoopback(address: string): boolean {
-  return address === '::1' || address.startsWith('127.') || address === '::ffff:127.0.0.1';
-}
 
 function serveBridge(req: IncomingMessage, res: ServerResponse, inspectorUrl: string): void {
   const path = new URL(req.url ?? '/', 'http://relay').pathname;

@@ -4,30 +4,13 @@
  * executor; the executor reports back only through a JobHandle, so a job's crash, kill or timeout
  * reaches the worker as a JobEnd, never as an exception.
  */
+import type { AcceptedAs, OfferedJob } from '../../machines/worker.js';
 
-/** The job as LiveKit assigned it (the fields of livekit.Job that a job needs). */
-export interface AssignedJob {
-  id: string;
-  dispatchId: string;
-  /** 'room' | 'publisher' | 'participant' (LiveKit's JobType). */
-  type: 'room' | 'publisher' | 'participant';
-  roomName: string;
-  roomSid: string;
-  metadata: string;
-  agentName: string;
-  /** For publisher and participant jobs: the participant the job is about. */
-  participantIdentity: string | undefined;
-  /** Job attributes set by the dispatch. */
-  attributes: Record<string, string>;
-}
+/** The job as LiveKit assigned it (the fields of livekit.Job that a job needs); the worker machine's OfferedJob. */
+export type AssignedJob = OfferedJob;
 
 /** What the worker answered in AvailabilityResponse: who the agent is in the room. */
-export interface AcceptArguments {
-  identity: string;
-  name: string;
-  metadata: string;
-  attributes: Record<string, string>;
-}
+export type AcceptArguments = AcceptedAs;
 
 /** Everything an executor needs to run one job. */
 export interface RunningJobInfo {
