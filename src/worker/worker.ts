@@ -28,13 +28,12 @@ import {
 import type { WebSocket } from 'ws';
 import { workerMachine, type PendingJob, type WorkerProblem, type WorkerState } from '../../machines/worker.js';
 import { hostOf, startActor, type Clock } from '../actors/start_actor.js';
-import { ClosedError, NotStartedError, TimeoutError, VoxstateError, describe } from '../errors.js';
+import { ClosedError, NotStartedError, VoxstateError, describe } from '../errors.js';
 import { EventEmitter } from '../events/emitter.js';
 import { rootLogger, type Logger } from '../log/logger.js';
 import type { AgentServer } from '../server/agent_server.js';
 import { CpuLoad } from './cpu_load.js';
 import {
-  AssignmentTimeoutError,
   JobLaunchError,
   JobRequestError,
   WorkerConnectionError,
@@ -42,6 +41,7 @@ import {
   WorkerUnreachableError,
 } from './errors.js';
 import { WorkerJobRequest, type JobAnswer } from './job_request.js';
+import { problemError } from './worker_problem.js';
 import { assignedJob, jobTypeOf, participantPermission } from './protocol.js';
 import type { AssignedJob, JobEnd, JobExecutor, JobHandle, RunningJobInfo } from './running_job.js';
 import { openWorkerSocket } from './worker_socket.js';
@@ -570,58 +570,24 @@ export class Worker {
   }
 
   #onProblem(problem: WorkerProblem): void {
-    switch (problem.kind) {
-      case 'connection': {
-        const error = asVoxstateError(problem.error, 'worker_connection_failed');
-        if (problem.willRetry) {
-          this.#log.warn({ err: error }, `${error.message}; reconnecting`);
-          this.events.emit('error', error);
-        } else this.#report(error);
-        return;
-      }
-      case 'register_timeout':
-        return this.#report(new TimeoutError('registration with LiveKit', problem.timeoutMs));
-      case 'protocol':
-        return this.#report(new WorkerProtocolError(problem.detail));
-      case 'assignment_timeout':
-        return this.#report(new AssignmentTimeoutError(problem.jobId, problem.timeoutMs));
-      case 'unexpected_assignment':
-        return this.#report(new WorkerProtocolError(`an assignment of job ${problem.jobId}, which this worker is not waiting for, was reported as failed`));
-      case 'load':
-        return this.#report(new VoxstateError('load_failed', `loadFnc failed: ${describe(problem.error)}; the last load is kept`, { cause: problem.error }));
-      case 'executor':
-        return this.#report(asVoxstateError(problem.error, 'executor_failed'));
-      case 'close':
-        return this.#report(asVoxstateError(problem.error, 'worker_close_failed'));
-    }
+    const error = problemError(problem);
+    if (problem.kind === 'connection' && problem.willRetry) {
+      this.#log.warn({ err: error }, `${error.message}; reconnecting`);
+      this.events.emit('error', error);
+    } else this.#report(error);
   }
 
-  /** What run() rejects with when the worker failed. */
+  /** What run() rejects with when the worker failed: refused credentials or the executor as they are, else "unreachable". */
   #failure(problem: WorkerProblem | undefined, retries: number): VoxstateError {
     if (problem === undefined) return new VoxstateError('worker_failed', 'the worker failed');
-    if (problem.kind === 'executor') return asVoxstateError(problem.error, 'executor_failed');
-    if (problem.kind === 'connection') {
-      const error = asVoxstateError(problem.error, 'worker_connection_failed');
-      return error.code === 'worker_auth_refused' ? error : new WorkerUnreachableError(retries, error);
-    }
-    return new WorkerUnreachableError(
-      retries,
-      problem.kind === 'protocol'
-        ? new WorkerProtocolError(problem.detail)
-        : problem.kind === 'register_timeout'
-          ? new TimeoutError('registration with LiveKit', problem.timeoutMs)
-          : new VoxstateError('worker_failed', problem.kind),
-    );
+    const error = problemError(problem);
+    return problem.kind === 'executor' || error.code === 'worker_auth_refused' ? error : new WorkerUnreachableError(retries, error);
   }
 
   #report(error: VoxstateError): void {
     this.#log.error({ err: error }, error.message);
     this.events.emit('error', error);
   }
-}
-
-function asVoxstateError(error: unknown, code: string): VoxstateError {
-  return error instanceof VoxstateError ? error : new VoxstateError(code, describe(error), { cause: error });
 }
 
 /** The one-word state of a worker snapshot. */
