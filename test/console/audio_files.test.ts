@@ -38,18 +38,19 @@ describe('console audio files', () => {
     output.on('data', (chunk) => (printed += String(chunk)));
     const recording = join(dir, 'agent.wav');
     const done = runConsole(server, { input, output, handleSignals: false, audioInput: FIXTURE, audioOutput: recording });
-    // The file lasts 7.7 s; let it play, with the VAD's real inference in between.
-    for (let ms = 0; ms < 9_000; ms += 20) {
-      await vi.advanceTimersByTimeAsync(20);
-      // Give onnxruntime's real scheduling a turn, so inference keeps up with simulated time.
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    // The VAD runs real inference: wait (on the printed states, not on time) until it has heard the
-    // end of the second sentence.
+    // The VAD runs real inference: count the user's state changes it makes, as printed.
     const edgesOf = (text: string) => {
       const states = [...text.matchAll(/user: (speaking|listening)\)/g)].map((m) => m[1]);
       return states.filter((state, i) => state !== states[i - 1]);
     };
+    // The file lasts 7.7 s from when it has been read (real I/O, so not at a fixed simulated time):
+    // let it play until the VAD has heard both sentences, with its real inference in between.
+    for (let ms = 0; ms < 30_000 && edgesOf(printed).length < 5; ms += 20) {
+      await vi.advanceTimersByTimeAsync(20);
+      // Give onnxruntime's real scheduling a turn, so inference keeps up with simulated time.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    // Inference may still be catching up: wait on the printed states, not on time.
     await new Promise<void>((resolve) => {
       const check = () => edgesOf(printed).length >= 5 && resolve();
       output.on('data', check);
