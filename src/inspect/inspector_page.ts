@@ -11,7 +11,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
-import { closed, isLoopback } from './local_sockets.js';
+import { closed, isLoopback, refusedAsNotThePage, sendPage } from './local_sockets.js';
 import type { InspectionEvent } from 'xstate';
 import { VoxstateError } from '../errors.js';
 import { log } from '../log/logger.js';
@@ -127,40 +127,25 @@ export async function startInspectorPage(options: InspectorPageOptions = {}): Pr
   const hostAllowed = (req: IncomingMessage) => !loopback || loopbackHosts.has(req.headers.host ?? '');
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = new URL(req.url ?? '/', 'http://inspector').pathname;
     if (!hostAllowed(req)) {
       res.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8' }).end('forbidden host\n');
       return;
     }
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' }).end('method not allowed\n');
-      return;
-    }
-    if (path !== '/' && path !== '/index.html') {
-      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('not found\n');
-      return;
-    }
+    if (refusedAsNotThePage(req, res)) return;
     const nonce = randomBytes(16).toString('base64');
     const html = inspectorPageHtml({ diagrams: await exportedDiagrams(), nonce, feedPath: FEED_PATH });
-    res
-      .writeHead(200, {
-        'Content-Type': 'text/html; charset=utf-8',
-        'Cache-Control': 'no-store',
-        'X-Content-Type-Options': 'nosniff',
-        'Referrer-Policy': 'no-referrer',
-        // Nothing but this page's own script, style and feed: no CDN, no font, no beacon.
-        'Content-Security-Policy': [
-          "default-src 'none'",
-          `script-src 'nonce-${nonce}'`,
-          `style-src 'nonce-${nonce}'`,
-          `connect-src ws://${req.headers.host ?? hostInUrl}`,
-          "img-src 'self' data:",
-          "base-uri 'none'",
-          "form-action 'none'",
-          "frame-ancestors 'none'",
-        ].join('; '),
-      })
-      .end(req.method === 'HEAD' ? undefined : html);
+    // Nothing but this page's own script, style and feed: no CDN, no font, no beacon.
+    const policy = [
+      "default-src 'none'",
+      `script-src 'nonce-${nonce}'`,
+      `style-src 'nonce-${nonce}'`,
+      `connect-src ws://${req.headers.host ?? hostInUrl}`,
+      "img-src 'self' data:",
+      "base-uri 'none'",
+      "form-action 'none'",
+      "frame-ancestors 'none'",
+    ].join('; ');
+    sendPage(res, html, policy);
   }
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {

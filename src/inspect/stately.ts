@@ -15,7 +15,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createWebSocketInspector, type StatelyInspectionEvent } from '@statelyai/inspect';
 import { WebSocket, WebSocketServer } from 'ws';
-import { closed, isLoopback } from './local_sockets.js';
+import { closed, isLoopback, refusedAsNotThePage, sendPage } from './local_sockets.js';
 import type { AnyEventObject, InspectionEvent, MachineContext, Observer } from 'xstate';
 import { REDACTED, isSecretKey, redactSecrets } from '../log/redact.js';
 
@@ -268,26 +268,9 @@ async function startRelay(host: string, port: number, inspectorUrl: string): Pro
   };
 }
 
-
 function serveBridge(req: IncomingMessage, res: ServerResponse, inspectorUrl: string): void {
-  const path = new URL(req.url ?? '/', 'http://relay').pathname;
-  if (req.method !== 'GET' && req.method !== 'HEAD') {
-    res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' }).end('method not allowed\n');
-    return;
-  }
-  if (path !== '/' && path !== '/index.html') {
-    res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('not found\n');
-    return;
-  }
-  res
-    .writeHead(200, {
-      'Content-Type': 'text/html; charset=utf-8',
-      'Cache-Control': 'no-store',
-      'X-Content-Type-Options': 'nosniff',
-      'Referrer-Policy': 'no-referrer',
-      'Content-Security-Policy': "frame-ancestors 'none'",
-    })
-    .end(bridgeHtml(inspectorUrl));
+  if (refusedAsNotThePage(req, res)) return;
+  sendPage(res, bridgeHtml(inspectorUrl), "frame-ancestors 'none'");
 }
 
 /**

@@ -13,6 +13,7 @@
  */
 import { audioFrame, type AudioFrame } from '../audio/audio_frame.js';
 import { Model } from '../plugins/model.js';
+import { resolveOptions } from '../plugins/silero/options.js';
 import { EventChannel } from '../streams/event_channel.js';
 import type { RecognizeOptions, SpeechData, SpeechEvent, SpeechStream, STT } from '../stt/stt.js';
 import type { VAD, VADEvent, VADOptions, VADStream } from '../vad/vad.js';
@@ -54,15 +55,8 @@ class Streams<T> {
 
 class FakeVAD extends Model implements VAD {
   readonly label = 'fake/vad';
-  readonly options: VADOptions = {
-    minSpeechDurationMs: 50,
-    minSilenceDurationMs: 550,
-    prefixPaddingDurationMs: 500,
-    activationThreshold: 0.5,
-    deactivationThreshold: 0.35,
-    maxBufferedSpeechMs: 60_000,
-    sampleRate: 16_000,
-  };
+  /** LiveKit's defaults, as the Silero VAD has them. */
+  readonly options: VADOptions = resolveOptions({});
   readonly streams = new Streams<VADEvent>();
 
   stream(): VADStream {

@@ -132,9 +132,14 @@ function harness(configure: (worker: FakeWorker) => void = () => {}) {
     exit: (code) => exits.push(code),
     logStream,
   };
-  const started = () => vi.waitFor(() => {
-    if (!log.includes('worker starting')) throw new Error('not started');
-  });
+  // Loading the worker's modules on first use (and the inspector's, with --inspect) takes a moment.
+  const started = () =>
+    vi.waitFor(
+      () => {
+        if (!log.includes('worker starting')) throw new Error('not started');
+      },
+      { timeout: 5_000 },
+    );
   return { runtime, signals, exits, settings, log: () => log, worker: () => worker!, started };
 }
 
@@ -368,7 +373,8 @@ describe('runWorker against the fake LiveKit dispatcher, jobs in a process pool'
     await livekit.next('updateWorker', (update) => update.status === WorkerStatus.WS_FULL);
     let exited = false;
     void running.then(() => (exited = true));
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Draining, with the job still running: the worker has not exited.
+    expect(JSON.parse((await get(`${health}worker`)).body)).toMatchObject({ state: 'draining', activeJobs: 1 });
     expect(exited).toBe(false); // the drain waits for the running job
     livekit.terminate('J1');
     await livekit.next('updateJob', (update) => update.jobId === 'J1' && update.status === JobStatus.JS_SUCCESS);

@@ -34,14 +34,9 @@ import {
   type VoxstateError,
 } from '../../src/index.js';
 import { ScriptedOutput } from '../support/scripted_output.js';
-import { useFakeTime } from '../support/fake_time.js';
+import { settle, useFakeTime } from '../support/fake_time.js';
 
 useFakeTime();
-
-/** Flushes microtasks (and timers due now) without letting fake time pass. */
-async function flush(times = 3): Promise<void> {
-  for (let i = 0; i < times; i++) await vi.advanceTimersByTimeAsync(0);
-}
 
 /** Answers each user turn with a text naming it, so every assistant message is distinct. */
 class EchoLLM implements LLM {
@@ -172,7 +167,7 @@ async function runInterleaving(ticks: Tick[]): Promise<Observed> {
   room.on('disconnected', () => observed.triggers.push('room disconnected'));
   void job.result.then((result) => (observed.result = result));
   job.start();
-  await flush();
+  await settle(3);
   expect(session.state).toBe('running');
 
   let texts = 0;
@@ -244,7 +239,7 @@ async function runInterleaving(ticks: Tick[]): Promise<Observed> {
         await Promise.resolve();
         break;
       case 'flush':
-        await flush();
+        await settle(3);
         break;
       case 'time':
         await vi.advanceTimersByTimeAsync(tick.gap.ms);
@@ -258,7 +253,7 @@ async function runInterleaving(ticks: Tick[]): Promise<Observed> {
   job.requestShutdown(reason);
   for (let i = 0; i < 50 && observed.result === undefined; i++) {
     for (const playing of [...output.playing]) playing.finish();
-    await flush();
+    await settle(3);
   }
   return observed;
 }

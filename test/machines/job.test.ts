@@ -51,7 +51,7 @@ import { ModelReplay } from '../support/model_replay.js';
 import { ReceivedEvents, shortEventName } from '../support/received_events.js';
 import { ScriptedLLM } from '../support/scripted_llm.js';
 import { ScriptedOutput } from '../support/scripted_output.js';
-import { useFakeTime } from '../support/fake_time.js';
+import { settle, useFakeTime } from '../support/fake_time.js';
 
 const coverage = new CoverageTracker(jobMachine);
 const received = new ReceivedEvents();
@@ -62,10 +62,6 @@ afterAll(() => {
   coverage.stop();
   received.stop();
 });
-
-async function settle(): Promise<void> {
-  for (let i = 0; i < 5; i++) await vi.advanceTimersByTimeAsync(0);
-}
 
 const TIMEOUTS: JobTimeouts = {
   entrypointGrace: 1_000,

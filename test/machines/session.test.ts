@@ -49,7 +49,7 @@ import { ScriptedOutput } from '../support/scripted_output.js';
 import type { AudioFrame } from '../../src/audio/audio_frame.js';
 import { Model } from '../../src/plugins/model.js';
 import type { SpeechData, SpeechEvent, SpeechStream, STT } from '../../src/stt/stt.js';
-import { useFakeTime } from '../support/fake_time.js';
+import { settle, useFakeTime } from '../support/fake_time.js';
 
 const coverage = new CoverageTracker(sessionMachine);
 const received = new ReceivedEvents();
@@ -60,11 +60,6 @@ afterAll(() => {
   coverage.stop();
   received.stop();
 });
-
-/** Lets every promise chain started by a step run to its end (no timer is due at "now"). */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 5; i++) await vi.advanceTimersByTimeAsync(0);
-}
 
 // ---- the real world around the session ----
 

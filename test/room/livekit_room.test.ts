@@ -165,7 +165,8 @@ describe('LiveKitAudioOutput', () => {
       waitForPlayout: () => source.waitForPlayout(),
     });
     void output.captureFrame(tone(1000, 24000));
-    await new Promise<void>((resolve) => setTimeout(resolve, 150));
+    // Interrupt once some of it has been heard (the native source plays in real time).
+    await vi.waitFor(() => expect(output.playedMs).toBeGreaterThan(0), { interval: 10 });
     output.clearBuffer();
     const heard = output.playedMs;
     expect(heard).toBeGreaterThan(0);
@@ -296,8 +297,10 @@ describe('LiveKitRoom without a server', () => {
 
   it('disconnect while connecting ends the connect at once with ClosedError', async () => {
     const room = new LiveKitRoom({ url: `ws://127.0.0.1:${silentPort}`, token: 't', name: 'r3' });
+    // Disconnect once rtc-node is really connecting: the silent server has the TCP connection.
+    const reached = new Promise((resolve) => silent.once('connection', resolve));
     const connecting = room.connect();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await reached;
     const started = performance.now();
     await room.disconnect();
     await expect(connecting).rejects.toBeInstanceOf(ClosedError);

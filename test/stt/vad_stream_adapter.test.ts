@@ -10,6 +10,7 @@ import { ClosedError } from '../../src/errors.js';
 import { DeepgramSTT } from '../../src/plugins/deepgram/stt.js';
 import { Model } from '../../src/plugins/model.js';
 import { ProviderError } from '../../src/plugins/provider_error.js';
+import { resolveOptions } from '../../src/plugins/silero/options.js';
 import { EventChannel } from '../../src/streams/event_channel.js';
 import { VADStreamAdapter } from '../../src/stt/vad_stream_adapter.js';
 import type { VAD, VADEvent, VADEventType, VADOptions, VADStream } from '../../src/vad/vad.js';
@@ -77,15 +78,7 @@ class ScriptedVADStream implements VADStream {
 
 class ScriptedVAD extends Model implements VAD {
   readonly label = 'scripted-vad';
-  readonly options: Readonly<VADOptions> = {
-    minSpeechDurationMs: 50,
-    minSilenceDurationMs: 550,
-    prefixPaddingDurationMs: 500,
-    activationThreshold: 0.5,
-    deactivationThreshold: 0.35,
-    maxBufferedSpeechMs: 60_000,
-    sampleRate: 16000,
-  };
+  readonly options: Readonly<VADOptions> = resolveOptions({});
   readonly streams: ScriptedVADStream[] = [];
 
   stream(): ScriptedVADStream {

@@ -12,3 +12,8 @@ export function useFakeTime(): void {
 
 /** Lets everything already due run (promises, zero-delay timers). */
 export const flush = () => vi.advanceTimersByTimeAsync(0);
+
+/** Lets every promise chain already started run to its end, `turns` rounds deep, without letting fake time pass. */
+export async function settle(turns = 5): Promise<void> {
+  for (let i = 0; i < turns; i++) await vi.advanceTimersByTimeAsync(0);
+}

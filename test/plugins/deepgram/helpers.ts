@@ -1,5 +1,9 @@
 /** Audio frames, an event reader and collectors for the Deepgram plugin tests. */
 import { vi } from 'vitest';
+import type { ConnOptions } from '../../../src/plugins/conn_options.js';
+import type { DeepgramSTTOptions } from '../../../src/plugins/deepgram/options.js';
+import { DeepgramSTT } from '../../../src/plugins/deepgram/stt.js';
+import type { FakeDeepgram } from './fake_deepgram.js';
 import { audioFrame, type AudioFrame } from '../../../src/audio/audio_frame.js';
 import type { STTMetrics } from '../../../src/plugins/metrics.js';
 import type { Model } from '../../../src/plugins/model.js';
@@ -98,4 +102,12 @@ export async function settleUntil(condition: () => boolean, stepMs = 0, maxTurns
     await vi.advanceTimersByTimeAsync(stepMs);
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
+}
+
+/** Retries without waiting, so failure paths run in milliseconds. */
+export const FAST: Partial<ConnOptions> = { maxRetry: 2, retryIntervalMs: 0, timeoutMs: 2_000 };
+
+/** A DeepgramSTT (real SDK) talking to `fake`. */
+export function deepgramAt(fake: FakeDeepgram, options: Partial<DeepgramSTTOptions> = {}): DeepgramSTT {
+  return new DeepgramSTT({ apiKey: 'test-key', baseUrl: fake.url, conn: FAST, ...options });
 }

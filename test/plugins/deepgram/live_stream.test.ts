@@ -6,13 +6,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { audioFrame } from '../../../src/audio/audio_frame.js';
 import { ClosedError } from '../../../src/errors.js';
-import type { ConnOptions } from '../../../src/plugins/conn_options.js';
 import { DeepgramSTT } from '../../../src/plugins/deepgram/stt.js';
 import { MAX_MALFORMED_IN_A_ROW } from '../../../src/plugins/deepgram/live_stream.js';
 import type { DeepgramSTTOptions } from '../../../src/plugins/deepgram/options.js';
 import { ProviderError } from '../../../src/plugins/provider_error.js';
 import { FakeDeepgram } from './fake_deepgram.js';
-import { frame, observe, Reader, settleUntil, texts, tone } from './helpers.js';
+import { deepgramAt, frame, observe, Reader, settleUntil, texts, tone } from './helpers.js';
 
 let fake: FakeDeepgram;
 
@@ -25,11 +24,7 @@ afterEach(async () => {
   await fake.close();
 });
 
-const FAST: Partial<ConnOptions> = { maxRetry: 2, retryIntervalMs: 0, timeoutMs: 2_000 };
-
-function deepgram(options: Partial<DeepgramSTTOptions> = {}): DeepgramSTT {
-  return new DeepgramSTT({ apiKey: 'test-key', baseUrl: fake.url, conn: FAST, ...options });
-}
+const deepgram = (options: Partial<DeepgramSTTOptions> = {}) => deepgramAt(fake, options);
 
 describe('DeepgramSTT.stream: the request', () => {
   it('connects to /v1/listen with the key and the default parameters', async () => {

@@ -4,12 +4,10 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { decodeWav } from '../../../src/audio/wav.js';
-import type { ConnOptions } from '../../../src/plugins/conn_options.js';
-import { DeepgramSTT } from '../../../src/plugins/deepgram/stt.js';
 import type { DeepgramSTTOptions } from '../../../src/plugins/deepgram/options.js';
 import { ProviderError } from '../../../src/plugins/provider_error.js';
 import { FakeDeepgram, TRANSCRIPT_RESPONSE } from './fake_deepgram.js';
-import { frame, observe, settleUntil, tone } from './helpers.js';
+import { deepgramAt, frame, observe, settleUntil, tone } from './helpers.js';
 
 let fake: FakeDeepgram;
 
@@ -22,11 +20,7 @@ afterEach(async () => {
   await fake.close();
 });
 
-const FAST: Partial<ConnOptions> = { maxRetry: 2, retryIntervalMs: 0, timeoutMs: 2_000 };
-
-function deepgram(options: Partial<DeepgramSTTOptions> = {}): DeepgramSTT {
-  return new DeepgramSTT({ apiKey: 'test-key', baseUrl: fake.url, conn: FAST, ...options });
-}
+const deepgram = (options: Partial<DeepgramSTTOptions> = {}) => deepgramAt(fake, options);
 
 describe('DeepgramSTT.recognize', () => {
   it('posts the utterance as a 16 kHz mono WAV with the key and parameters, and returns the first alternative', async () => {
