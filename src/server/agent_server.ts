@@ -9,7 +9,7 @@
  *   cli.runApp(server);
  */
 import { VoxstateError, describe } from '../errors.js';
-import { Job, type Entrypoint, type JobTimeouts } from '../job/job.js';
+import { DEFAULT_JOB_TIMEOUTS, Job, type Entrypoint, type JobTimeouts } from '../job/job.js';
 import { jobInfo, type RawJobInfo } from '../job/job_info.js';
 import { JobProcess } from '../job/job_process.js';
 import type { Clock } from '../actors/start_actor.js';
@@ -145,7 +145,12 @@ export class AgentServer<UserData extends Record<string, unknown> = Record<strin
     const entrypoint = this.#entrypoint;
     if (!entrypoint) throw new VoxstateError('no_entrypoint', 'register an entrypoint with server.rtcSession(...) first');
     const proc = await this.prewarm();
-    const { setupFnc: _setup, initializeProcessTimeout: _init, ...timeouts } = this.options;
+    // Only the job's own bounds: the worker's options (credentials among them) stay out of the job.
+    const timeouts: Partial<JobTimeouts> = {};
+    for (const key of Object.keys(DEFAULT_JOB_TIMEOUTS) as Array<keyof JobTimeouts>) {
+      const value = this.options[key];
+      if (value !== undefined) timeouts[key] = value;
+    }
     const job = new Job<UserData>({
       info: jobInfo({ ...options.job, id: options.job?.id ?? newId('job'), roomName: options.room.name, agentName: this.#agentName }),
       room: options.room,

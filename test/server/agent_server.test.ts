@@ -21,6 +21,16 @@ describe('AgentServer', () => {
     expect(new Set(results.map((result) => result.jobId)).size).toBe(3);
   });
 
+  it("startJob passes the job's bounds to the job, and keeps the worker's options (credentials, callbacks) out of it", async () => {
+    const server = new AgentServer({ apiKey: 'APIkey', apiSecret: 'the-secret', requestFnc: () => {}, loadThreshold: 0.5, entrypointGrace: 1_234 });
+    server.rtcSession(async (ctx) => ctx.shutdown('done'));
+    const job = await server.startJob({ room: new LocalRoom() });
+    const context = job.actor.getSnapshot().context as unknown as Record<string, unknown>;
+    expect(context).toMatchObject({ entrypointGrace: 1_234 });
+    for (const key of ['apiKey', 'apiSecret', 'requestFnc', 'loadThreshold']) expect(context).not.toHaveProperty(key);
+    expect((await job.result).status).toBe('success');
+  });
+
   it('a failing or hanging setupFnc is a typed error, and is tried again for the next job', async () => {
     vi.useFakeTimers();
     try {
