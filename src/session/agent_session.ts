@@ -489,7 +489,8 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
       // it brought in have finished entering (their onEnter may speak).
       for (let seen = -1; seen !== speeches.size + handoffs.size; ) {
         seen = speeches.size + handoffs.size;
-        await Promise.all([...speeches].map((speech) => speech.waitForPlayout()));
+        // A speech interrupted while its tools run has ended; the run waits for the tools too.
+        await Promise.all([...speeches].map((speech) => speech._settled));
         await this.#handoffs;
         await Promise.all(this.#agents.map((agent) => (agent.actor ? until(agent.actor, (s) => !s.matches('entering')) : undefined)));
       }

@@ -40,6 +40,9 @@ export class SpeechHandle implements PromiseLike<void> {
   readonly #done: Promise<void>;
   readonly #released: Promise<void>;
   #release!: () => void;
+  readonly #settled: Promise<void>;
+  #settle!: () => void;
+  #started = false;
   #speaking = false;
   #spoke = false;
   #toolsPending = false;
@@ -58,7 +61,12 @@ export class SpeechHandle implements PromiseLike<void> {
       this.actor.subscribe({ complete: resolve, error: () => resolve() });
     });
     this.#released = new Promise((resolve) => (this.#release = resolve));
-    void this.#done.then(() => this.#release());
+    this.#settled = new Promise((resolve) => (this.#settle = resolve));
+    void this.#done.then(() => {
+      this.#release();
+      // Ended before it played (interrupted while queued, or the session closed): nothing to wait for.
+      if (!this.#started) this.#settle();
+    });
   }
 
   get state(): SpeechState {
@@ -134,7 +142,21 @@ export class SpeechHandle implements PromiseLike<void> {
 
   /** @internal the scheduler gives it the output */
   _play(): void {
+    this.#started = true;
     this.actor.send({ type: 'play' });
+  }
+
+  /** @internal the scheduler's task for it (its reply, and the tools that reply started) has finished */
+  _taskEnded(): void {
+    this.#settle();
+  }
+
+  /**
+   * @internal resolves once it has ended and so has everything it started: an interrupted speech
+   * ends at once, while a tool it called may still be running.
+   */
+  get _settled(): Promise<void> {
+    return Promise.all([this.#done, this.#settled]).then(() => {});
   }
 
   /** @internal its output has started (true) or ended (false) */

@@ -1,9 +1,10 @@
 /** The testing API: session.run({ userInput }) and its expectations, mockTools. */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { Agent, AgentSession, functionTool, p, VoxstateError, type SpeechHandle } from '../../src/index.js';
 import { mockTools, RunAssertionError } from '../../src/testing/index.js';
 import { GoodbyeAgent } from '../../examples/exit_message.js';
 import { SimpleAgent } from '../../examples/basic_event.js';
+import { settle } from '../support/fake_time.js';
 import { ScriptedLLM } from '../support/scripted_llm.js';
 
 class WeatherAgent extends Agent {
@@ -110,6 +111,43 @@ describe('session.run', () => {
     await first;
     await s.aclose();
     await expect(s.run({ userInput: 'three' })).rejects.toThrow(VoxstateError);
+  });
+
+  it('waits for the tools of a speech interrupted while they run, and includes their output', async () => {
+    vi.useFakeTimers();
+    onTestFinished(() => void vi.useRealTimers());
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let speech: SpeechHandle | undefined;
+    class SlowTool extends Agent {
+      constructor() {
+        super({ instructions: 'slow' });
+      }
+      override tools = {
+        slow: functionTool({
+          description: 'Takes its time; its speech is cut off meanwhile',
+          execute: async () => {
+            speech?.interrupt({ force: true });
+            await gate;
+            return 'late result';
+          },
+        }),
+      };
+    }
+    const s = await session(new SlowTool(), new ScriptedLLM([{ toolCalls: [{ name: 'slow' }] }]));
+    s.once('speech_created', (event) => (speech = event.speechHandle));
+    let settled = false;
+    const run = s.run({ userInput: 'go' }).finally(() => (settled = true));
+    await new Promise<void>((resolve) => s.once('function_tool_started', () => resolve()));
+    // The tool is still running: its speech has ended (interrupted), the run has not.
+    await settle();
+    expect(speech?.interrupted).toBe(true);
+    expect(settled).toBe(false);
+    release();
+    const result = await run;
+    result.expect.nextEvent().isFunctionCall({ name: 'slow' });
+    result.expect.nextEvent().isFunctionCallOutput({ output: 'late result', isError: false });
+    result.expect.noMoreEvents();
   });
 
   it('an LLM failure makes the run reject with it', async () => {
