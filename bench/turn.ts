@@ -33,6 +33,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { PerformanceObserver } from 'node:perf_hooks';
+import v8 from 'node:v8';
 import { audioFrame, type AudioFrame } from '../src/audio/audio_frame.js';
 import { PacedAudioOutput, type AudioOutput } from '../src/audio/audio_output.js';
 import { readWavFile } from '../src/audio/wav.js';
@@ -98,10 +99,25 @@ const toolTurn: TextTurnCase = {
   itemsPerTurn: 4,
 };
 
+/** Bytes in V8's young generation now, and the memory it holds (both semi-spaces): a scavenge empties it when it is full. */
+function newSpace(): { used: number; committed: number } {
+  const space = v8.getHeapSpaceStatistics().find((entry) => entry.space_name === 'new_space')!;
+  return { used: space.space_used_size, committed: space.space_size };
+}
+
+/** What reading newSpace() allocates itself, subtracted from each turn's figure. */
+function newSpaceReadingCost(): number {
+  const readings = Array.from({ length: 11 }, () => newSpace().used);
+  const steps = readings.slice(1).map((used, i) => used - readings[i]!).filter((step) => step > 0);
+  return steps.length > 0 ? Math.min(...steps) : 0;
+}
+
 interface TurnSample {
   start: number;
   wallMs: number;
   cpuMs: number;
+  /** Bytes the turn allocated in the young generation; undefined when a scavenge ran during it. */
+  allocated: number | undefined;
   /** The OS took a core from one of the process's threads during the turn (involuntary context switch). */
   switched: boolean;
 }
@@ -124,19 +140,24 @@ async function textTurns(turnCase: TextTurnCase, turns: number): Promise<TurnSam
   const session = new AgentSession({ llm });
   await session.start({ agent: turnCase.agent() });
   const samples: TurnSample[] = [];
+  const readingCost = newSpaceReadingCost();
   for (let i = 0; i < turns; i++) {
     // FakeLLM keeps every request (with its copy of the history) for tests to inspect: over 1,000
     // turns that is O(turns²) memory that is the fake's, not the session's.
     llm.requests.length = 0;
     turnCase.script(llm);
     const switches = process.resourceUsage().involuntaryContextSwitches;
+    const young0 = newSpace().used;
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     await session.run({ userInput: `turn ${i}` });
     const wallMs = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
     const switched = process.resourceUsage().involuntaryContextSwitches > switches;
-    samples.push({ start: t0, wallMs, cpuMs: (cpu.user + cpu.system) / 1000, switched });
+    const young1 = newSpace().used;
+    // The reading's own allocation is subtracted; the cpu and switch probes' is a few hundred bytes.
+    const allocated = young1 >= young0 ? young1 - young0 - readingCost : undefined;
+    samples.push({ start: t0, wallMs, cpuMs: (cpu.user + cpu.system) / 1000, allocated, switched });
   }
   const items = session.history.items.length;
   await session.aclose();
@@ -171,6 +192,12 @@ async function textTurnBench(turnCase: TextTurnCase, p99Target: number) {
       withNeither: slow.filter((sample) => !sample.switched && !paused(sample)).length,
     },
     gcPausesDuringTheTurns: { count: pauses.length, totalMs: round(pauses.reduce((total, [, duration]) => total + duration, 0), 1) },
+    // What sets how often a scavenge interrupts a turn: the bytes a turn allocates against the
+    // young generation's size (V8 scavenges when it is full).
+    youngGeneration: {
+      allocatedKBPerTurnP50: round(p50(samples.flatMap((sample) => (sample.allocated === undefined ? [] : [sample.allocated / 1024]))), 1),
+      committedMB: round(newSpace().committed / 2 ** 20, 1),
+    },
     undisturbedTurns: { count: undisturbed.length, wallMs: summary(undisturbed.map((sample) => sample.wallMs)) },
     target: { p99Ms: `< ${p99Target}`, last100OverFirst100: '<= 1.2' },
     met: { p99: all.p99 < p99Target, noGrowth: growth <= 1.2 },
