@@ -6,7 +6,8 @@
  * - `running` has two parallel regions: what the agent is doing (listening / thinking / speaking)
  *   and what the user is doing (listening / speaking / away). The user is `away` after
  *   `userAwayTimeout` during which both were silent: the timer re-arms each time the agent returns
- *   to listening, and only fires while the agent is still listening.
+ *   to listening, the user stops speaking or types, only takes the user away while the agent is
+ *   still listening, and is not set at all when `userAwayTimeout` is null.
  * - Every way to end a session goes through `draining`: the active agent's onExit runs first (it
  *   may still speak, e.g. say "Goodbye!"), then queued speech plays out, and only then is the
  *   session closed. `drain()` stops in `draining.drained` until a close is requested; a close
@@ -16,7 +17,7 @@
  *   said while draining, or a speech cut off while closing, is reflected in the states.
  * - `closed` is reached exactly once and announces `close`.
  */
-import { and, assign, emit, enqueueActions, fromPromise, not, raise, setup, stateIn } from 'xstate';
+import { assign, cancel, emit, enqueueActions, fromPromise, not, setup, stateIn } from 'xstate';
 
 export type AgentState = 'initializing' | 'listening' | 'thinking' | 'speaking';
 export type UserState = 'listening' | 'speaking' | 'away';
@@ -46,10 +47,10 @@ export type SessionMachineEvent =
   | { type: 'agent.listening' }
   | { type: 'agent.thinking' }
   | { type: 'agent.speaking' }
-  | { type: 'agent.silent' }
   | { type: 'user.speechStarted' }
   | { type: 'user.speechEnded' }
   | { type: 'user.active' }
+  | { type: 'user.away' }
   | { type: 'drain' }
   | { type: 'close'; reason: CloseReason; drain: boolean; error?: unknown }
   | { type: 'speech.created'; speechHandle: unknown; source: string; userInitiated: boolean }
@@ -74,13 +75,14 @@ export interface SessionMachineOutput {
 }
 
 /** Rejection reasons the machine reports itself (the implementation turns them into typed errors). */
+/** The id of the away timer's delayed event. */
+const AWAY_TIMER = 'userAway';
+
 export interface SessionTimeout {
   kind: 'timeout';
   phase: 'speechDrain' | 'close';
   timeoutMs: number;
 }
-
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export const sessionMachine = setup({
   types: {
@@ -98,14 +100,12 @@ export const sessionMachine = setup({
     releaseResources: fromPromise<void, SessionMachineOutput>(async () => {}),
   },
   delays: {
-    // setTimeout cannot take Infinity (it fires at once), so a disabled timer waits ~24 days and
-    // its guard refuses it.
-    userAwayTimeout: ({ context }) => context.userAwayTimeout ?? MAX_TIMER_MS,
+    // armAwayTimer sets no timer when it is null.
+    userAwayTimeout: ({ context }) => context.userAwayTimeout ?? 0,
     speechDrainTimeout: ({ context }) => context.speechDrainTimeout,
     closeTimeout: ({ context }) => context.closeTimeout,
   },
   guards: {
-    awayTimerEnabled: ({ context }) => context.userAwayTimeout !== null,
     agentIsListening: stateIn('#session.running.agent.listening'),
     outsideRunning: not(stateIn('#session.running')),
     closeRequested: ({ context }) => context.closeRequested,
@@ -122,7 +122,13 @@ export const sessionMachine = setup({
       enqueue.emit({ type: 'user_state_changed', oldState: context.userState, newState: params.state });
       enqueue.assign({ userState: params.state });
     }),
-    announceAgentSilence: raise({ type: 'agent.silent' }),
+    // A timer restarted by an action rather than by re-entering user.listening: that re-entry was a
+    // second microstep on every return of the agent to listening.
+    armAwayTimer: enqueueActions<SessionMachineContext, SessionMachineEvent, undefined, SessionMachineEvent, never, never, never, 'userAwayTimeout', SessionMachineEmitted>(({ context, enqueue }) => {
+      enqueue.cancel(AWAY_TIMER);
+      if (context.userAwayTimeout !== null) enqueue.raise({ type: 'user.away' }, { id: AWAY_TIMER, delay: 'userAwayTimeout' });
+    }),
+    stopAwayTimer: cancel(AWAY_TIMER),
     announceSpeech: emit(({ event }) => {
       if (event.type !== 'speech.created') throw new Error(`announceSpeech on ${event.type}`);
       return { type: 'speech_created' as const, speechHandle: event.speechHandle, source: event.source, userInitiated: event.userInitiated };
@@ -207,6 +213,7 @@ export const sessionMachine = setup({
     },
     running: {
       type: 'parallel',
+      exit: 'stopAwayTimer',
       on: {
         drain: 'draining',
         close: [
@@ -219,7 +226,7 @@ export const sessionMachine = setup({
           initial: 'listening',
           states: {
             listening: {
-              entry: [{ type: 'setAgentState', params: { state: 'listening' } }, 'announceAgentSilence'],
+              entry: [{ type: 'setAgentState', params: { state: 'listening' } }, 'armAwayTimer'],
               on: { 'agent.thinking': 'thinking', 'agent.speaking': 'speaking' },
             },
             thinking: {
@@ -236,15 +243,12 @@ export const sessionMachine = setup({
           initial: 'listening',
           states: {
             listening: {
-              entry: { type: 'setUserState', params: { state: 'listening' } },
-              after: {
-                userAwayTimeout: { guard: and(['awayTimerEnabled', 'agentIsListening']), target: 'away' },
-              },
+              entry: [{ type: 'setUserState', params: { state: 'listening' } }, 'armAwayTimer'],
               on: {
                 'user.speechStarted': 'speaking',
-                // Re-entering restarts the away timer: silence is counted from the later of the two.
-                'agent.silent': { target: 'listening', reenter: true },
-                'user.active': { target: 'listening', reenter: true },
+                // Silence is counted from the later of the agent's return to listening and the user's last activity.
+                'user.active': { actions: 'armAwayTimer' },
+                'user.away': { guard: 'agentIsListening', target: 'away' },
               },
             },
             speaking: {

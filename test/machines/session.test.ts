@@ -523,7 +523,7 @@ const scenarios: Scenario[] = [
     steps: [
       start(),
       advance(999, [], ['running', 'listening', 'listening']),
-      advance(1, ['after.userAwayTimeout'], ['running', 'listening', 'away'], ['user:listening→away']),
+      advance(1, ['user.away'], ['running', 'listening', 'away'], ['user:listening→away']),
       {
         do: 'input.text("back") (the LLM holds its answer)',
         act: (w) => w.session.input.text('back'),
@@ -532,7 +532,7 @@ const scenarios: Scenario[] = [
         emits: ['item:user', 'user:away→listening', 'speech:generate_reply', 'agent:listening→thinking'],
       },
       // The timer armed by the user's turn runs out while the agent thinks: refused by its guard.
-      advance(5_000, ['after.userAwayTimeout'], ['running', 'thinking', 'listening']),
+      advance(5_000, ['user.away'], ['running', 'thinking', 'listening']),
       {
         do: 'the LLM answers',
         act: (w) => w.llm.release(),
@@ -549,7 +549,7 @@ const scenarios: Scenario[] = [
         emits: ['agent:speaking→listening', 'item:assistant'],
       },
       advance(999, [], ['running', 'listening', 'listening']),
-      advance(1, ['after.userAwayTimeout'], ['running', 'listening', 'away'], ['user:listening→away']),
+      advance(1, ['user.away'], ['running', 'listening', 'away'], ['user:listening→away']),
       {
         do: 'input.speechStarted() while away',
         act: (w) => w.session.input.speechStarted(),
@@ -572,7 +572,7 @@ const scenarios: Scenario[] = [
         emits: ['speech:say', 'agent:listening→speaking'],
       },
       // The timer runs out while the agent speaks: refused by its guard.
-      advance(1_000, ['after.userAwayTimeout'], ['running', 'speaking', 'listening']),
+      advance(1_000, ['user.away'], ['running', 'speaking', 'listening']),
       {
         do: 'the output finishes playing: the timer re-arms',
         act: (w) => w.out.finish(),
@@ -581,7 +581,7 @@ const scenarios: Scenario[] = [
         emits: ['agent:speaking→listening', 'item:assistant'],
       },
       advance(999, [], ['running', 'listening', 'listening']),
-      advance(1, ['after.userAwayTimeout'], ['running', 'listening', 'away'], ['user:listening→away']),
+      advance(1, ['user.away'], ['running', 'listening', 'away'], ['user:listening→away']),
       acloseFromRunning('listening', 'away'),
     ],
   },
@@ -589,9 +589,14 @@ const scenarios: Scenario[] = [
     name: 'userAwayTimeout: null never marks the user away',
     options: { userAwayTimeout: null },
     steps: [
-      start(),
-      // The disabled timer waits the longest setTimeout allows, then its guard refuses it.
-      advance(2 ** 31, ['after.userAwayTimeout'], ['running', 'listening', 'listening']),
+      // No timer is set at all: an idle session holds nothing that would keep the process alive.
+      start({
+        check: (w) => {
+          expect(w.agent.enters).toBe(1);
+          expect(vi.getTimerCount()).toBe(0);
+        },
+      }),
+      advance(2 ** 31, [], ['running', 'listening', 'listening']),
       advance(30 * 24 * 3_600_000, [], ['running', 'listening', 'listening']),
       acloseFromRunning('listening'),
     ],
@@ -718,7 +723,7 @@ const scenarios: Scenario[] = [
     },
     steps: [
       start(),
-      advance(1_000, ['after.userAwayTimeout'], ['running', 'listening', 'away'], ['user:listening→away']),
+      advance(1_000, ['user.away'], ['running', 'listening', 'away'], ['user:listening→away']),
       {
         do: 'drain(): onExit says goodbye',
         act: (w) => background(w, 'drain', w.session.drain()),
@@ -1122,8 +1127,7 @@ describe('session machine, through the real AgentSession', () => {
 // - left out: the announcements `speech.created`, `item.added`, `user.transcribed`,
 //   `tools.executed`, `error.reported` (the real actions cause them as side effects:
 //   say()/generateReply(), a message played or typed, the STT hearing the user start to speak, a
-//   tool returning, an LLM failing), and `agent.silent`, which the machine raises itself whenever
-//   the agent returns to listening;
+//   tool returning, an LLM failing);
 // - agent events only where a real speech can cause them (a new speech needs `running` or
 //   `draining.exitingAgent`; a tool's follow-up reply needs `running`);
 // - `done`/`error` of awaitSpeech only once no speech is live (they wait for it); `user.active`
@@ -1188,7 +1192,8 @@ const isCurrentSpeech = (flight: Flight) => flight === 'llm' || flight === 'repl
 const phaseOf = (snapshot: ModelSnapshot): SessionState =>
   (typeof snapshot.value === 'string' ? snapshot.value : Object.keys(snapshot.value)[0]) as SessionState;
 
-const AFTER_AWAY = 'xstate.after.userAwayTimeout.session.running.user.listening';
+/** The away timer's delayed event, raised by the machine itself when userAwayTimeout has passed. */
+const AWAY = 'user.away';
 const AFTER_DRAIN = 'xstate.after.speechDrainTimeout.session.draining.awaitingSpeech';
 const AFTER_CLOSE = 'xstate.after.closeTimeout.session.closing';
 
@@ -1228,7 +1233,6 @@ function offeredEvents(snapshot: ModelSnapshot): EventObject[] {
       case 'user.transcribed':
       case 'tools.executed':
       case 'error.reported':
-      case 'agent.silent':
         break;
       case 'close':
         offered.push(...closeSamples(snapshot));
@@ -1253,7 +1257,7 @@ function offeredEvents(snapshot: ModelSnapshot): EventObject[] {
       case 'user.active':
         if (phase !== 'idle' && (userState !== 'listening' || phase === 'running')) offered.push({ type });
         break;
-      case AFTER_AWAY:
+      case AWAY:
         if (agentState === 'listening') offered.push({ type });
         break;
       case 'xstate.error.actor.exitAgent':
@@ -1592,9 +1596,9 @@ async function perform(w: GeneratedWorld, event: EventObject, before: ModelSnaps
         },
       };
     }
-    case AFTER_AWAY:
+    case AWAY:
       await vi.advanceTimersByTimeAsync(GEN_DELAYS.userAwayTimeout);
-      return { expect: ['after.userAwayTimeout'] };
+      return { expect: ['user.away'] };
     case 'xstate.done.actor.exitAgent':
     case 'xstate.error.actor.exitAgent':
       if (!entered) throw new Error('exitAgent of an agent that never entered finishes by itself');
