@@ -13,8 +13,10 @@
  *   session closed. `drain()` stops in `draining.drained` until a close is requested; a close
  *   without drain first interrupts the speech in flight.
  * - The first close request decides the close reason; later ones only add "no drain".
- * - Outside `running`, agent and user activity is still recorded (and announced), so a goodbye
- *   said while draining, or a speech cut off while closing, is reflected in the states.
+ * - Inside `running` the agent region is the agent's state, and each move announces itself
+ *   (from → to). Outside it, agent and user activity is recorded in the context (and announced),
+ *   so a goodbye said while draining, or a speech cut off while closing, is reflected in the
+ *   states: leaving `running` records where the agent region was. `agentStateOf` reads either.
  * - `closed` is reached exactly once and announces `close`.
  */
 import { assign, cancel, emit, enqueueActions, fromPromise, not, setup, stateIn } from 'xstate';
@@ -35,6 +37,7 @@ export interface SessionMachineInput {
 }
 
 export interface SessionMachineContext extends SessionMachineInput {
+  /** The agent's state outside `running` (inside it, the agent region's state is; see agentStateOf). */
   agentState: AgentState;
   userState: UserState;
   closeRequested: boolean;
@@ -122,6 +125,20 @@ export const sessionMachine = setup({
       enqueue.emit({ type: 'user_state_changed', oldState: context.userState, newState: params.state });
       enqueue.assign({ userState: params.state });
     }),
+    // Static from/to: a move inside `running` needs no context update (an assign copies the whole
+    // snapshot, the largest cost of a move).
+    announceAgentMove: emit((_, params: { from: AgentState; to: AgentState }) => ({
+      type: 'agent_state_changed' as const,
+      oldState: params.from,
+      newState: params.to,
+    })),
+    // biome-ignore lint: stateIn() is typed for any set of guards
+    recordAgentState: enqueueActions<SessionMachineContext, SessionMachineEvent, undefined, SessionMachineEvent, never, never, any, never, SessionMachineEmitted>(({ enqueue, check }) => {
+      // Exit actions see the snapshot from before the exit: where the agent region was.
+      for (const state of ['listening', 'thinking', 'speaking'] as const) {
+        if (check(stateIn(`#session.running.agent.${state}`))) enqueue.assign({ agentState: state });
+      }
+    }),
     // A timer restarted by an action rather than by re-entering user.listening: that re-entry was a
     // second microstep on every return of the agent to listening.
     armAwayTimer: enqueueActions<SessionMachineContext, SessionMachineEvent, undefined, SessionMachineEvent, never, never, never, 'userAwayTimeout', SessionMachineEmitted>(({ context, enqueue }) => {
@@ -201,7 +218,10 @@ export const sessionMachine = setup({
       invoke: {
         id: 'startSession',
         src: 'startSession',
-        onDone: [{ guard: 'closeRequested', target: 'draining' }, { target: 'running' }],
+        onDone: [
+          { guard: 'closeRequested', target: 'draining' },
+          { target: 'running', actions: { type: 'setAgentState', params: { state: 'listening' } } },
+        ],
         onError: {
           target: 'closing',
           actions: ['recordStartFailure', { type: 'reportError', params: ({ event }) => ({ error: event.error }) }],
@@ -213,7 +233,7 @@ export const sessionMachine = setup({
     },
     running: {
       type: 'parallel',
-      exit: 'stopAwayTimer',
+      exit: ['stopAwayTimer', 'recordAgentState'],
       on: {
         drain: 'draining',
         close: [
@@ -226,16 +246,23 @@ export const sessionMachine = setup({
           initial: 'listening',
           states: {
             listening: {
-              entry: [{ type: 'setAgentState', params: { state: 'listening' } }, 'armAwayTimer'],
-              on: { 'agent.thinking': 'thinking', 'agent.speaking': 'speaking' },
+              entry: 'armAwayTimer',
+              on: {
+                'agent.thinking': { target: 'thinking', actions: { type: 'announceAgentMove', params: { from: 'listening', to: 'thinking' } } },
+                'agent.speaking': { target: 'speaking', actions: { type: 'announceAgentMove', params: { from: 'listening', to: 'speaking' } } },
+              },
             },
             thinking: {
-              entry: { type: 'setAgentState', params: { state: 'thinking' } },
-              on: { 'agent.speaking': 'speaking', 'agent.listening': 'listening' },
+              on: {
+                'agent.speaking': { target: 'speaking', actions: { type: 'announceAgentMove', params: { from: 'thinking', to: 'speaking' } } },
+                'agent.listening': { target: 'listening', actions: { type: 'announceAgentMove', params: { from: 'thinking', to: 'listening' } } },
+              },
             },
             speaking: {
-              entry: { type: 'setAgentState', params: { state: 'speaking' } },
-              on: { 'agent.thinking': 'thinking', 'agent.listening': 'listening' },
+              on: {
+                'agent.thinking': { target: 'thinking', actions: { type: 'announceAgentMove', params: { from: 'speaking', to: 'thinking' } } },
+                'agent.listening': { target: 'listening', actions: { type: 'announceAgentMove', params: { from: 'speaking', to: 'listening' } } },
+              },
             },
           },
         },
@@ -343,3 +370,9 @@ export const sessionMachine = setup({
   },
   output: ({ context }) => ({ reason: context.closeReason ?? 'user_initiated', error: context.closeError }),
 });
+
+/** The agent's state in a session snapshot: the agent region's while running, the recorded one otherwise. */
+export function agentStateOf(snapshot: { value: unknown; context: SessionMachineContext }): AgentState {
+  const running = (snapshot.value as { running?: { agent: AgentState } }).running;
+  return running ? running.agent : snapshot.context.agentState;
+}

@@ -10,7 +10,7 @@
  */
 import { fromPromise, type Actor } from 'xstate';
 import type { AgentMachineEmitted } from '../../machines/agent.js';
-import { sessionMachine, type AgentState, type CloseReason, type SessionTimeout, type UserState } from '../../machines/session.js';
+import { agentStateOf, sessionMachine, type AgentState, type CloseReason, type SessionTimeout, type UserState } from '../../machines/session.js';
 import { Agent, AgentTask, StopResponse } from '../agent/agent.js';
 import { hostOf, startActor, type Clock } from '../actors/start_actor.js';
 import { until, whenStopped } from '../actors/until.js';
@@ -302,7 +302,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   }
 
   get agentState(): AgentState {
-    return this.actor.getSnapshot().context.agentState;
+    return agentStateOf(this.actor.getSnapshot());
   }
 
   get userState(): UserState {
@@ -715,12 +715,12 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
 
   #refreshAgentState(): void {
     if (this.#paused && !this.#paused.done) {
-      if (this.actor.getSnapshot().context.agentState !== 'listening') this.actor.send({ type: 'agent.listening' });
+      if (this.agentState !== 'listening') this.actor.send({ type: 'agent.listening' });
       return;
     }
     const current = this.#scheduler.current;
     const state: AgentState = current?.speaking ? 'speaking' : this.#thinking() ? 'thinking' : 'listening';
-    if (this.actor.getSnapshot().context.agentState !== state) this.actor.send({ type: `agent.${state}` });
+    if (this.agentState !== state) this.actor.send({ type: `agent.${state}` });
   }
 
   /** A reply waits for its first audio, or tools the LLM asked for have not finished. */

@@ -22,7 +22,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { __unsafe_getAllOwnEventDescriptors, type EventObject, type SnapshotFrom } from 'xstate';
 import { TestModel } from 'xstate/graph';
-import { sessionMachine, type AgentState, type CloseReason, type UserState } from '../../machines/session.js';
+import { agentStateOf, sessionMachine, type AgentState, type CloseReason, type UserState } from '../../machines/session.js';
 import {
   Agent,
   AgentSession,
@@ -1224,7 +1224,8 @@ function offeredEvents(snapshot: ModelSnapshot): EventObject[] {
   if (now.auto) return [{ type: now.auto }];
   const phase = phaseOf(snapshot);
   if (phase === 'closed') return [];
-  const { agentState, userState } = snapshot.context;
+  const agentState = agentStateOf(snapshot);
+  const { userState } = snapshot.context;
   const offered: EventObject[] = [];
   for (const type of __unsafe_getAllOwnEventDescriptors(snapshot)) {
     switch (type) {
@@ -1326,7 +1327,7 @@ const sessionModel = Object.assign(Object.create(sessionMachine) as typeof sessi
 });
 
 const modelKey = (snapshot: ModelSnapshot) =>
-  JSON.stringify([snapshot.value, snapshot.context.agentState, snapshot.context.userState, snapshot.context.closeRequested, inFlight(snapshot)]);
+  JSON.stringify([snapshot.value, agentStateOf(snapshot), snapshot.context.userState, snapshot.context.closeRequested, inFlight(snapshot)]);
 
 interface GeneratedStep {
   state: ModelSnapshot;
@@ -1704,7 +1705,7 @@ function checkGenerated(w: GeneratedWorld, state: ModelSnapshot, where: string):
   const phase = phaseOf(state);
   expect([w.session.state, w.session.agentState, w.session.userState], `${where}: state, agentState, userState`).toEqual([
     phase,
-    state.context.agentState,
+    agentStateOf(state),
     state.context.userState,
   ]);
   if (real.matches('running')) {
