@@ -119,11 +119,9 @@ describe('session.run', () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     let speech: SpeechHandle | undefined;
-    class SlowTool extends Agent {
-      constructor() {
-        super({ instructions: 'slow' });
-      }
-      override tools = {
+    const agent = new Agent({
+      instructions: 'slow',
+      tools: {
         slow: functionTool({
           description: 'Takes its time; its speech is cut off meanwhile',
           execute: async () => {
@@ -132,9 +130,9 @@ describe('session.run', () => {
             return 'late result';
           },
         }),
-      };
-    }
-    const s = await session(new SlowTool(), new ScriptedLLM([{ toolCalls: [{ name: 'slow' }] }]));
+      },
+    });
+    const s = await session(agent, new ScriptedLLM([{ toolCalls: [{ name: 'slow' }] }]));
     s.once('speech_created', (event) => (speech = event.speechHandle));
     let settled = false;
     const run = s.run({ userInput: 'go' }).finally(() => (settled = true));
