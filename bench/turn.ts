@@ -9,7 +9,8 @@
  *    emptied before each turn (it keeps each request's copy of the history: O(turns²) memory that
  *    would be the fake's). The turns over the p99 target are told apart by what happened during
  *    them: a GC pause, an involuntary context switch of one of the process's threads, or neither;
- *    the wall figures of the turns with neither are given beside.
+ *    the wall figures of the turns with neither are given beside, and so are the bytes a turn
+ *    allocates in V8's young generation (a scavenge runs each time it fills up).
  * 2. Turn overhead: a spoken turn with instant fakes (FakeUser's VAD/STT with sttDelayMs 0, FakeLLM,
  *    FakeTTS with ttfbMs 0) and minEndpointingDelay 0: real time from the moment the fake VAD emits
  *    end_of_speech to the first TTS frame at the audio output (an AudioOutput that timestamps it and
