@@ -11,6 +11,7 @@ import { mixdown, Resampler, toInt16 } from '../audio/resample.js';
 import { ClosedError, VoxstateError, describe } from '../errors.js';
 import { log } from '../log/logger.js';
 import { ownedSamples } from './livekit_mapping.js';
+import type { Rtc } from './livekit_rtc.js';
 
 /** The rtc AudioSource as the output uses it (structural, so tests can stand in for it). */
 export interface AudioSink {
@@ -24,6 +25,26 @@ export interface AudioSink {
   queuedMs(): number;
   /** Resolves once the native queue has played out. */
   waitForPlayout(): Promise<void>;
+}
+
+/** An rtc AudioSource as a sink; `ready` (the track's publication) is awaited before each capture. */
+export function audioSourceSink(rtc: Rtc, source: InstanceType<Rtc['AudioSource']>, ready?: Promise<unknown>): AudioSink {
+  // Once ready, a frame reaches the source in the same tick as the output counts it as sent.
+  let isReady = ready === undefined;
+  ready?.then(
+    () => (isReady = true),
+    () => {}, // the capture that awaits it reports the failure
+  );
+  return {
+    sampleRate: source.sampleRate,
+    capture: async (frame) => {
+      if (!isReady) await ready;
+      await source.captureFrame(new rtc.AudioFrame(ownedSamples(frame.data), frame.sampleRate, frame.channels, frame.samplesPerChannel));
+    },
+    clear: () => source.clearQueue(),
+    queuedMs: () => source.queuedDuration,
+    waitForPlayout: () => source.waitForPlayout(),
+  };
 }
 
 const CHUNK_MS = 20;
@@ -78,6 +99,7 @@ export class LiveKitAudioOutput implements AudioOutput {
   #queuedMs = 0;
   /** ms handed to the sink since creation (minus what an interruption took back). */
   #sentMs = 0;
+  #heardMs = 0;
   #pumping = false;
   #paused = false;
   #closed = false;
@@ -92,7 +114,10 @@ export class LiveKitAudioOutput implements AudioOutput {
   }
 
   get playedMs(): number {
-    return Math.max(0, this.#sentMs - this.#sink.queuedMs());
+    // The sink counts its queue in whole ms, so the difference can dip by one between two reads:
+    // what has been heard does not go back.
+    this.#heardMs = Math.max(this.#heardMs, this.#sentMs - this.#sink.queuedMs());
+    return this.#heardMs;
   }
 
   captureFrame(frame: AudioFrame): Promise<void> {

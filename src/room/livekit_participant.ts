@@ -3,8 +3,7 @@ import { ClosedError } from '../errors.js';
 import type { AudioOutput } from '../audio/audio_output.js';
 import type { LocalParticipant, Participant, ParticipantKind } from './room.js';
 import { participantKindFromRtc } from './livekit_mapping.js';
-import { LiveKitAudioOutput } from './livekit_audio_output.js';
-import { ownedSamples } from './livekit_mapping.js';
+import { audioSourceSink, LiveKitAudioOutput } from './livekit_audio_output.js';
 import type { Rtc } from './livekit_rtc.js';
 
 type RtcParticipant = InstanceType<Rtc['RemoteParticipant']> | InstanceType<Rtc['LocalParticipant']>;
@@ -77,16 +76,7 @@ export class LiveKitLocalParticipant extends LiveKitParticipant implements Local
     const track = rtc.LocalAudioTrack.createAudioTrack('agent_voice', source);
     const published = this.local.publishTrack(track, new rtc.TrackPublishOptions({ source: rtc.TrackSource.SOURCE_MICROPHONE }));
     published.catch(() => {}); // reported through the first capture, which awaits it
-    const output = new LiveKitAudioOutput({
-      sampleRate: outputSampleRate,
-      capture: async (frame) => {
-        await published;
-        await source.captureFrame(new rtc.AudioFrame(ownedSamples(frame.data), frame.sampleRate, frame.channels, frame.samplesPerChannel));
-      },
-      clear: () => source.clearQueue(),
-      queuedMs: () => source.queuedDuration,
-      waitForPlayout: () => source.waitForPlayout(),
-    });
+    const output = new LiveKitAudioOutput(audioSourceSink(rtc, source, published));
     this.#audio = {
       output,
       close: async () => {

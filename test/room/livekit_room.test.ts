@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { audioFrame, frameDurationMs, type AudioFrame } from '../../src/audio/audio_frame.js';
 import { ClosedError, TimeoutError, VoxstateError } from '../../src/errors.js';
-import { FrameConverter, LiveKitAudioOutput, type AudioSink } from '../../src/room/livekit_audio_output.js';
+import { audioSourceSink, FrameConverter, LiveKitAudioOutput, type AudioSink } from '../../src/room/livekit_audio_output.js';
 import { apiUrl, disconnectReasonText, fromRtcFrame, ownedSamples, participantKindFromRtc } from '../../src/room/livekit_mapping.js';
 import { LiveKitAudioTrack } from '../../src/room/livekit_audio_track.js';
 import { LiveKitLocalParticipant } from '../../src/room/livekit_participant.js';
@@ -137,13 +137,7 @@ function fakeSink(options: { fail?: Error } = {}) {
 describe('LiveKitAudioOutput', () => {
   it('plays on a real rtc AudioSource at real-time pace; playedMs follows what was heard', async () => {
     const source = new rtc.AudioSource(24000, 1, 100);
-    const output = new LiveKitAudioOutput({
-      sampleRate: 24000,
-      capture: (frame) => source.captureFrame(new rtc.AudioFrame(frame.data, frame.sampleRate, frame.channels, frame.samplesPerChannel)),
-      clear: () => source.clearQueue(),
-      queuedMs: () => source.queuedDuration,
-      waitForPlayout: () => source.waitForPlayout(),
-    });
+    const output = new LiveKitAudioOutput(audioSourceSink(rtc, source));
     const started = performance.now();
     for (let i = 0; i < 15; i++) await output.captureFrame(tone(20, 24000));
     await output.flush();
@@ -157,13 +151,7 @@ describe('LiveKitAudioOutput', () => {
 
   it('an interruption drops what was not heard: playedMs stops, flush resolves at once', async () => {
     const source = new rtc.AudioSource(24000, 1, 100);
-    const output = new LiveKitAudioOutput({
-      sampleRate: 24000,
-      capture: (frame) => source.captureFrame(new rtc.AudioFrame(frame.data, frame.sampleRate, frame.channels, frame.samplesPerChannel)),
-      clear: () => source.clearQueue(),
-      queuedMs: () => source.queuedDuration,
-      waitForPlayout: () => source.waitForPlayout(),
-    });
+    const output = new LiveKitAudioOutput(audioSourceSink(rtc, source));
     void output.captureFrame(tone(1000, 24000));
     // Interrupt once some of it has been heard (the native source plays in real time).
     await vi.waitFor(() => expect(output.playedMs).toBeGreaterThan(0), { interval: 10 });
@@ -176,6 +164,20 @@ describe('LiveKitAudioOutput', () => {
     expect(performance.now() - started).toBeLessThan(100);
     expect(output.playedMs).toBeLessThanOrEqual(heard + 25);
     await source.close();
+  });
+
+  it('playedMs never goes back, though the source counts its queue in whole ms', async () => {
+    const sink = fakeSink();
+    let queued = 0;
+    sink.queuedMs = () => queued;
+    const output = new LiveKitAudioOutput(sink);
+    queued = 19;
+    await output.captureFrame(tone(20, 24000));
+    expect(output.playedMs).toBe(1);
+    queued = 20; // the source's count, read a moment later, rounds the other way
+    expect(output.playedMs).toBe(1);
+    queued = 5;
+    expect(output.playedMs).toBe(15);
   });
 
   it('backpressure: captureFrame waits while more than the look-ahead is queued', async () => {
