@@ -1,60 +1,17 @@
 /** voxstate's own inspector page: the server, the page it serves, and its live feed. */
 import { connect, createServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
 import { createActor, setup } from 'xstate';
 import { sessionMachine, type SessionMachineInput } from '../../machines/index.js';
 import type { FeedMessage } from '../../src/inspect/feed.js';
 import { startInspectorPage, type InspectorPage } from '../../src/inspect/inspector_page.js';
 import { exportedMachines } from '../../src/viz/index.js';
+import { RecordingSocket } from '../support/recording_socket.js';
 
-/** A WebSocket client reading the feed as the page does: every frame is an array of messages. */
-class Feed {
-  readonly frames: string[] = [];
-  private waiters: (() => void)[] = [];
-  readonly closed: Promise<number>;
-  private constructor(readonly socket: WebSocket) {
-    socket.on('message', (data) => {
-      this.frames.push(data.toString());
-      for (const check of [...this.waiters]) check();
-    });
-    this.closed = new Promise((resolve) => socket.once('close', (code) => resolve(code)));
-  }
-
-  static open(page: InspectorPage, options: { origin?: string; path?: string } = {}): Promise<Feed> {
-    const url = `ws://127.0.0.1:${page.address.port}${options.path ?? '/feed'}`;
-    const socket = new WebSocket(url, options.origin === undefined ? {} : { origin: options.origin });
-    const feed = new Feed(socket);
-    return new Promise((resolve, reject) => {
-      socket.once('open', () => resolve(feed));
-      socket.once('error', reject);
-    });
-  }
-
-  get messages(): FeedMessage[] {
-    return this.frames.flatMap((frame) => JSON.parse(frame) as FeedMessage[]);
-  }
-
-  /** Resolves as soon as a received message satisfies `predicate` (no polling, no sleeping). */
-  until<T extends FeedMessage>(predicate: (message: FeedMessage) => message is T): Promise<T>;
-  until(predicate: (message: FeedMessage) => boolean): Promise<FeedMessage>;
-  until(predicate: (message: FeedMessage) => boolean): Promise<FeedMessage> {
-    return new Promise((resolve) => {
-      const check = () => {
-        const found = this.messages.find(predicate);
-        if (!found) return;
-        this.waiters = this.waiters.filter((waiter) => waiter !== check);
-        resolve(found);
-      };
-      this.waiters.push(check);
-      check();
-    });
-  }
-
-  close(): void {
-    this.socket.terminate();
-  }
-}
+/** The feed as the page reads it: every frame is an array of messages. */
+type Feed = RecordingSocket<FeedMessage>;
+const openFeed = (page: InspectorPage, options: { origin?: string; path?: string } = {}): Promise<Feed> =>
+  RecordingSocket.open(`ws://127.0.0.1:${page.address.port}${options.path ?? '/feed'}`, (frame) => JSON.parse(frame) as FeedMessage[], options.origin);
 
 type StateMessage = Extract<FeedMessage, { t: 'state' }>;
 type EventMessage = Extract<FeedMessage, { t: 'event' }>;
@@ -83,7 +40,7 @@ describe('inspector page server', () => {
   });
 
   const open = async (options?: { origin?: string }) => {
-    const feed = await Feed.open(page, options);
+    const feed = await openFeed(page, options);
     feeds.push(feed);
     return feed;
   };
@@ -130,9 +87,9 @@ describe('inspector page server', () => {
       socket.write(`GET / HTTP/1.1\r\nHost: attacker.example:${page.address.port}\r\nConnection: close\r\n\r\n`);
     });
     expect(rebound).toMatch(/^HTTP\/1\.1 403/);
-    await expect(Feed.open(page, { path: '/elsewhere' })).rejects.toThrow(/404/);
+    await expect(openFeed(page, { path: '/elsewhere' })).rejects.toThrow(/404/);
     // Another site open in the same browser may not read the feed.
-    await expect(Feed.open(page, { origin: 'http://attacker.example' })).rejects.toThrow(/403/);
+    await expect(openFeed(page, { origin: 'http://attacker.example' })).rejects.toThrow(/403/);
     const own = await open({ origin: `http://127.0.0.1:${page.address.port}` });
     await own.until((m) => m.t === 'reset');
   });

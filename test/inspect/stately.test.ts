@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
 import { createActor, setup } from 'xstate';
 import { sessionMachine, type SessionMachineInput } from '../../machines/index.js';
 import { startStatelyInspector, type StatelyInspector } from '../../src/inspect/stately.js';
+import { RecordingSocket } from '../support/recording_socket.js';
 
 interface Message {
   type: string;
@@ -12,48 +12,9 @@ interface Message {
   definition?: string;
 }
 
-/** A WebSocket client playing the bridge page: records every message it gets. */
-class Page {
-  readonly raw: string[] = [];
-  private waiters: (() => void)[] = [];
-  private constructor(readonly socket: WebSocket) {
-    socket.on('message', (data) => {
-      this.raw.push(data.toString());
-      for (const check of this.waiters) check();
-    });
-  }
-
-  static open(url: string, origin?: string): Promise<Page> {
-    const socket = new WebSocket(url, origin === undefined ? {} : { origin });
-    const page = new Page(socket);
-    return new Promise((resolve, reject) => {
-      socket.once('open', () => resolve(page));
-      socket.once('error', reject);
-    });
-  }
-
-  get messages(): Message[] {
-    return this.raw.map((text) => JSON.parse(text) as Message);
-  }
-
-  /** Resolves as soon as a received message satisfies `predicate` (no polling, no sleeping). */
-  until(predicate: (message: Message) => boolean): Promise<Message> {
-    return new Promise((resolve) => {
-      const check = () => {
-        const found = this.messages.find(predicate);
-        if (!found) return;
-        this.waiters = this.waiters.filter((waiter) => waiter !== check);
-        resolve(found);
-      };
-      this.waiters.push(check);
-      check();
-    });
-  }
-
-  close(): void {
-    this.socket.terminate();
-  }
-}
+/** The bridge page: one message per frame. */
+type Page = RecordingSocket<Message>;
+const openPage = (url: string, origin?: string): Promise<Page> => RecordingSocket.open(url, (frame) => [JSON.parse(frame) as Message], origin);
 
 const pageUrl = (inspector: StatelyInspector) => `ws://127.0.0.1:${inspector.address.port}/page`;
 
@@ -87,7 +48,7 @@ describe('Stately Inspector relay', () => {
   });
 
   it('relays actor, event and snapshot messages of a session, with every secret redacted', { timeout: 10_000 }, async () => {
-    const page = await Page.open(pageUrl(inspector));
+    const page = await openPage(pageUrl(inspector));
     pages.push(page);
 
     // A secret in the input (hence the context), in an event, and in a close error (hence the
@@ -113,21 +74,21 @@ describe('Stately Inspector relay', () => {
     // The redacted fields are still there, so the inspector shows that they exist.
     expect(done.snapshot?.context).toMatchObject({ apiKey: '[redacted]', closeError: { apiKey: '[redacted]', code: 401 } });
 
-    expect(page.raw.join('\n')).not.toContain('sk-secret');
+    expect(page.frames.join('\n')).not.toContain('sk-secret');
   });
 
   it('replays earlier messages to a page that opens late', { timeout: 10_000 }, async () => {
     const machine = setup({}).createMachine({ id: 'toggle', initial: 'off', states: { off: { on: { flip: 'on' } }, on: {} } });
-    const first = await Page.open(pageUrl(inspector));
+    const first = await openPage(pageUrl(inspector));
     pages.push(first);
     const actor = createActor(machine, { inspect: inspector.inspect }).start();
     actor.send({ type: 'flip' });
     await first.until((m) => m.type === '@xstate.snapshot' && (m.snapshot?.value as unknown) === 'on');
 
-    const late = await Page.open(pageUrl(inspector));
+    const late = await openPage(pageUrl(inspector));
     pages.push(late);
     await late.until((m) => m.type === '@xstate.snapshot' && (m.snapshot?.value as unknown) === 'on');
-    expect(late.raw).toEqual(first.raw);
+    expect(late.frames).toEqual(first.frames);
   });
 
   it('keeps secrets written into a machine definition out of it', { timeout: 10_000 }, async () => {
@@ -137,7 +98,7 @@ describe('Stately Inspector relay', () => {
       initial: 'awaitingToken',
       states: { awaitingToken: { on: { 'token.received': 'ready' } }, ready: {} },
     });
-    const page = await Page.open(pageUrl(inspector));
+    const page = await openPage(pageUrl(inspector));
     pages.push(page);
     const actor = createActor(machine, { inspect: inspector.inspect }).start();
     const registered = await page.until((m) => m.type === '@xstate.actor' && m.sessionId === actor.sessionId);
@@ -145,13 +106,13 @@ describe('Stately Inspector relay', () => {
     // Names that merely look like secrets stay, or the chart would break.
     expect(definition.states.awaitingToken.on['token.received']).toBeDefined();
     expect(definition.context).toEqual({ apiKey: '[redacted]', model: 'small' });
-    expect(page.raw.join('\n')).not.toContain('sk-secret');
+    expect(page.frames.join('\n')).not.toContain('sk-secret');
   });
 
   it('refuses WebSocket connections from another site', async () => {
-    const refused = Page.open(pageUrl(inspector), 'https://evil.example');
+    const refused = openPage(pageUrl(inspector), 'https://evil.example');
     await expect(refused).rejects.toThrow(/403/);
-    const ownPage = await Page.open(pageUrl(inspector), `http://localhost:${inspector.address.port}`);
+    const ownPage = await openPage(pageUrl(inspector), `http://localhost:${inspector.address.port}`);
     pages.push(ownPage);
   });
 });
@@ -162,13 +123,13 @@ describe('a page that opens late', () => {
     const pages: Page[] = [];
     try {
       const machine = setup({}).createMachine({ id: 'toggle', initial: 'off', states: { off: { on: { flip: 'on' } }, on: { on: { flip: 'off' } } } });
-      const first = await Page.open(pageUrl(inspector));
+      const first = await openPage(pageUrl(inspector));
       pages.push(first);
       const actor = createActor(machine, { inspect: inspector.inspect }).start();
       // Far more messages than the replay keeps (three per event).
       for (let i = 0; i < 150; i++) actor.send({ type: 'flip' });
-      await first.until((m) => m.type === '@xstate.snapshot' && m.event?.type === 'flip' && first.raw.length >= 1 + 150 * 2);
-      const late = await Page.open(pageUrl(inspector));
+      await first.until((m) => m.type === '@xstate.snapshot' && m.event?.type === 'flip' && first.frames.length >= 1 + 150 * 2);
+      const late = await openPage(pageUrl(inspector));
       pages.push(late);
       await late.until((m) => m.type === '@xstate.actor');
       expect(late.messages[0]!.type).toBe('@xstate.actor');
