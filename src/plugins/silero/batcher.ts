@@ -27,6 +27,7 @@ export class InferenceBatcher {
   #queue: Pending[] = [];
   #running = false;
   #scheduled = false;
+  #idle: Array<() => void> = [];
 
   constructor(
     readonly model: SileroModel,
@@ -39,6 +40,12 @@ export class InferenceBatcher {
   /** Windows waiting for a call. */
   get waiting(): number {
     return this.#queue.length;
+  }
+
+  /** Resolves once no call is under way or scheduled. */
+  whenIdle(): Promise<void> {
+    if (!this.#running && !this.#scheduled && this.#queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
   }
 
   /**
@@ -102,6 +109,7 @@ export class InferenceBatcher {
       }
     } finally {
       this.#running = false;
+      if (!this.#scheduled && this.#queue.length === 0) for (const resolve of this.#idle.splice(0)) resolve();
     }
   }
 }

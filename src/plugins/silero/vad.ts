@@ -77,6 +77,11 @@ export class VAD extends Model implements VADInterface {
     return this.#batcher.waiting;
   }
 
+  /** Resolves once no ORT call for this VAD's streams is under way or about to start. */
+  settled(): Promise<void> {
+    return this.#batcher.whenIdle();
+  }
+
   /** Changes thresholds and durations; live streams use them from their next window. */
   updateOptions(changes: Partial<Omit<VADOptions, 'sampleRate'>>): void {
     if ('sampleRate' in changes) throw new RangeError('the sample rate of a VAD cannot change; load another VAD');
