@@ -2,17 +2,13 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { JobRequest } from '../../src/server/agent_server.js';
 import { JobRequestError } from '../../src/worker/errors.js';
-import { World } from './harness.js';
+import { closeWorlds, World } from './harness.js';
 
-let world: World | undefined;
-afterEach(async () => {
-  await world?.close();
-  world = undefined;
-});
+afterEach(closeWorlds);
 
 describe('Worker availability', () => {
   it('accepts by default: identity agent-<jobId>, the agent name attribute', async () => {
-    world = await World.start({ agentName: 'sales' });
+    const world = await World.start({ agentName: 'sales' });
     await world.until('available');
     const answer = await world.livekit.ask({ id: 'J1' });
     expect(answer).toMatchObject({
@@ -28,7 +24,7 @@ describe('Worker availability', () => {
 
   it('requestFnc sees the job and answers with its identity, name, metadata and attributes', async () => {
     const seen: JobRequest[] = [];
-    world = await World.start({
+    const world = await World.start({
       server: {
         requestFnc: async (request) => {
           seen.push(request);
@@ -49,7 +45,7 @@ describe('Worker availability', () => {
   });
 
   it('reject() answers available=false, terminate=true by default, or as asked', async () => {
-    world = await World.start({
+    const world = await World.start({
       server: { requestFnc: (request) => request.reject({ terminate: request.job.id === 'keep' ? false : undefined }) },
     });
     await world.until('available');
@@ -59,7 +55,7 @@ describe('Worker availability', () => {
   });
 
   it('a requestFnc that does not answer rejects the job without terminating it, with a warning', async () => {
-    world = await World.start({ server: { requestFnc: async () => {} } });
+    const world = await World.start({ server: { requestFnc: async () => {} } });
     await world.until('available');
     expect(await world.livekit.ask({ id: 'J3' })).toMatchObject({ available: false, terminate: false });
     expect(world.logs.some((line) => line.level === 40 && String(line.msg).includes('without accepting or rejecting'))).toBe(true);
@@ -67,7 +63,7 @@ describe('Worker availability', () => {
   });
 
   it('a requestFnc that throws is an error event, and the job is rejected without terminating it', async () => {
-    world = await World.start({
+    const world = await World.start({
       server: {
         requestFnc: async () => {
           throw new Error('database down');
@@ -82,7 +78,7 @@ describe('Worker availability', () => {
   });
 
   it('answering twice is a typed error; the first answer stands', async () => {
-    world = await World.start({
+    const world = await World.start({
       server: {
         requestFnc: async (request) => {
           await request.accept();
@@ -100,7 +96,7 @@ describe('Worker availability', () => {
 
   it('at the load threshold it declines at once, without asking requestFnc', async () => {
     let asked = 0;
-    world = await World.start({
+    const world = await World.start({
       server: { loadFnc: () => 0.7, requestFnc: (request) => (asked++, request.accept()) },
       worker: { loadThreshold: 0.7 },
     });
@@ -111,7 +107,7 @@ describe('Worker availability', () => {
 
   it('while draining it declines at once, without asking requestFnc', async () => {
     let asked = 0;
-    world = await World.start({ server: { requestFnc: (request) => (asked++, request.accept()) } });
+    const world = await World.start({ server: { requestFnc: (request) => (asked++, request.accept()) } });
     await world.until('available');
     await world.worker.drain();
     expect(world.worker.status.state).toBe('drained');

@@ -2,19 +2,14 @@
 import { JobStatus, WorkerStatus } from '@livekit/protocol';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ClosedError, NotStartedError } from '../../src/index.js';
-import { World } from './harness.js';
+import { closeWorlds, World } from './harness.js';
 
-let world: World | undefined;
-afterEach(async () => {
-  vi.useRealTimers();
-  await world?.close();
-  world = undefined;
-});
+afterEach(closeWorlds);
 
 describe('Worker drain', () => {
   it('reports full, declines new jobs, waits for jobs, and shuts the rest down after the drain timeout', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
-    world = await World.start({ worker: { drainTimeout: 60_000 } });
+    const world = await World.start({ worker: { drainTimeout: 60_000 } });
     await world.until('available');
     await world.startJob('short');
     await world.startJob('long');
@@ -45,7 +40,7 @@ describe('Worker drain', () => {
 
   it('drain(timeoutMs) overrides the drain timeout; with no jobs it resolves at once', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
-    world = await World.start();
+    const world = await World.start();
     await world.until('available');
     await world.startJob('J1');
     const draining = world.worker.drain(1_000);
@@ -56,14 +51,14 @@ describe('Worker drain', () => {
   });
 
   it('draining an idle or closed worker is a typed error', async () => {
-    world = await World.start({ run: false });
+    const world = await World.start({ run: false });
     await expect(world.worker.drain()).rejects.toBeInstanceOf(NotStartedError);
     await world.worker.aclose();
     await expect(world.worker.drain()).rejects.toBeInstanceOf(ClosedError);
   });
 
   it('aclose() shuts running jobs down and closes the socket; run() resolves; it is idempotent', async () => {
-    world = await World.start();
+    const world = await World.start();
     await world.until('available');
     await world.startJob('J1');
     await Promise.all([world.worker.aclose(), world.worker.aclose()]);

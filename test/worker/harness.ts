@@ -3,6 +3,7 @@
  * (InProcessExecutor on LocalRooms), with what it reports collected.
  */
 import { Writable } from 'node:stream';
+import { vi } from 'vitest';
 import {
   AgentServer,
   LocalRoom,
@@ -37,6 +38,17 @@ export interface WorldOptions {
 export const stayInRoom: Entrypoint = async (ctx) => {
   await ctx.connect();
 };
+
+/** The worlds started and not yet closed by closeWorlds(). */
+const open = new Set<World>();
+
+/** Closes every world the test started, with real timers back first: give it to afterEach. */
+export async function closeWorlds(): Promise<void> {
+  vi.useRealTimers();
+  const worlds = [...open];
+  open.clear();
+  await Promise.all(worlds.map((world) => world.close()));
+}
 
 export class World {
   readonly errors: VoxstateError[] = [];
@@ -97,6 +109,7 @@ export class World {
       ...options.worker,
     });
     const world = new World(livekit, server, executor, worker);
+    open.add(world);
     (world as { logs: unknown }).logs = logs;
     (world as { logText: unknown }).logText = logText;
     (world as { rooms: unknown }).rooms = rooms;

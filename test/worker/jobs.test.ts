@@ -8,18 +8,13 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AssignmentTimeoutError, JobLaunchError, WorkerProtocolError } from '../../src/worker/errors.js';
 import { ASSIGNMENT_TIMEOUT_MS } from '../../src/worker/worker.js';
 import type { JobInfo } from '../../src/job/job_info.js';
-import { World } from './harness.js';
+import { closeWorlds, World } from './harness.js';
 
-let world: World | undefined;
-afterEach(async () => {
-  vi.useRealTimers();
-  await world?.close();
-  world = undefined;
-});
+afterEach(closeWorlds);
 
 describe('Worker jobs', () => {
   it('launches an assigned job with the assignment token and the worker URL; JS_RUNNING, then JS_SUCCESS on termination', async () => {
-    world = await World.start();
+    const world = await World.start();
     await world.until('available');
     const answer = await world.livekit.ask({ id: 'J1', roomName: 'kitchen', metadata: '{"a":1}' });
     expect(answer.available).toBe(true);
@@ -47,7 +42,7 @@ describe('Worker jobs', () => {
 
   it("the entrypoint's ctx.job carries what LiveKit said of the job: room sid, dispatch, participant, attributes, worker", async () => {
     const seen: JobInfo[] = [];
-    world = await World.start({ entrypoint: async (ctx) => void seen.push(ctx.job) });
+    const world = await World.start({ entrypoint: async (ctx) => void seen.push(ctx.job) });
     await world.until('available');
     const job = { id: 'J1', roomName: 'kitchen', participantIdentity: 'caller', attributes: { tier: 'gold' } };
     await world.livekit.ask(job);
@@ -66,7 +61,7 @@ describe('Worker jobs', () => {
   });
 
   it('uses the assignment URL when LiveKit gives one', async () => {
-    world = await World.start();
+    const world = await World.start();
     await world.until('available');
     await world.livekit.ask({ id: 'J2' });
     world.livekit.assign({ id: 'J2' }, { url: 'wss://media.example' });
@@ -75,7 +70,7 @@ describe('Worker jobs', () => {
   });
 
   it('a job that ends by itself is reported JS_SUCCESS', async () => {
-    world = await World.start({ entrypoint: async (ctx) => ctx.shutdown('all done') });
+    const world = await World.start({ entrypoint: async (ctx) => ctx.shutdown('all done') });
     await world.until('available');
     await world.startJob('J3');
     expect(await world.livekit.next('updateJob', (u) => u.status !== JobStatus.JS_RUNNING)).toMatchObject({ jobId: 'J3', status: JobStatus.JS_SUCCESS });
@@ -83,7 +78,7 @@ describe('Worker jobs', () => {
   });
 
   it('an entrypoint that throws is reported JS_FAILED with its error', async () => {
-    world = await World.start({
+    const world = await World.start({
       entrypoint: async () => {
         throw new Error('no greeting configured');
       },
@@ -97,7 +92,7 @@ describe('Worker jobs', () => {
   });
 
   it('a job that cannot be launched is reported JS_FAILED and as an error event', async () => {
-    world = await World.start({ roomFactoryFails: true });
+    const world = await World.start({ roomFactoryFails: true });
     await world.until('available');
     await world.livekit.ask({ id: 'J5' });
     world.livekit.assign({ id: 'J5' });
@@ -108,7 +103,7 @@ describe('Worker jobs', () => {
   });
 
   it('a termination of a job the worker does not run is ignored (logged at debug)', async () => {
-    world = await World.start();
+    const world = await World.start();
     await world.until('available');
     await world.startJob('J6');
     world.livekit.terminate('nobody');
@@ -121,7 +116,7 @@ describe('Worker jobs', () => {
 
   it('an accepted job whose assignment does not come within 7.5 s is dropped; a late assignment is reported failed', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
-    world = await World.start();
+    const world = await World.start();
     await world.until('available');
     await world.livekit.ask({ id: 'J7' });
     await vi.advanceTimersByTimeAsync(ASSIGNMENT_TIMEOUT_MS - 1);
@@ -139,7 +134,7 @@ describe('Worker jobs', () => {
 
   it('an assignment in time cancels the timeout', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
-    world = await World.start();
+    const world = await World.start();
     await world.until('available');
     await world.livekit.ask({ id: 'J8' });
     await vi.advanceTimersByTimeAsync(ASSIGNMENT_TIMEOUT_MS - 100);

@@ -8,18 +8,13 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { TimeoutError } from '../../src/index.js';
 import { WorkerProtocolError } from '../../src/worker/errors.js';
 import { REGISTER_TIMEOUT_MS } from '../../src/worker/worker.js';
-import { World } from './harness.js';
+import { closeWorlds, World } from './harness.js';
 
-let world: World | undefined;
-afterEach(async () => {
-  vi.useRealTimers();
-  await world?.close();
-  world = undefined;
-});
+afterEach(closeWorlds);
 
 describe('Worker protocol errors', () => {
   it('garbage bytes are a protocol error event; the connection goes on', async () => {
-    world = await World.start();
+    const world = await World.start();
     await world.until('available');
     world.livekit.sendRaw(Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f]));
     expect(await world.livekit.ask({ id: 'after' })).toMatchObject({ available: true });
@@ -29,7 +24,7 @@ describe('Worker protocol errors', () => {
   });
 
   it('a text frame is logged and ignored', async () => {
-    world = await World.start();
+    const world = await World.start();
     await world.until('available');
     world.livekit.sendRaw('{"hello":"json"}');
     expect(await world.livekit.ask({ id: 'after' })).toMatchObject({ available: true });
@@ -38,7 +33,7 @@ describe('Worker protocol errors', () => {
   });
 
   it('a message of no known kind is a protocol error event', async () => {
-    world = await World.start();
+    const world = await World.start();
     await world.until('available');
     world.livekit.sendRaw(Buffer.alloc(0));
     expect(await world.livekit.ask({ id: 'after' })).toMatchObject({ available: true });
@@ -46,7 +41,7 @@ describe('Worker protocol errors', () => {
   });
 
   it('an assignment before the registration answer is a protocol error: the worker reconnects and registers', async () => {
-    world = await World.start({ autoRegister: false });
+    const world = await World.start({ autoRegister: false });
     await world.livekit.next('register');
     world.livekit.assign({ id: 'early' });
     await world.livekit.connections(2);
@@ -60,7 +55,7 @@ describe('Worker protocol errors', () => {
 
   it('an availability request or a termination before the registration answer too', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
-    world = await World.start({ autoRegister: false });
+    const world = await World.start({ autoRegister: false });
     await world.livekit.next('register');
     world.livekit.offer({ id: 'early' });
     await vi.waitFor(() => expect(world!.errors).toHaveLength(1));
@@ -82,7 +77,7 @@ describe('Worker protocol errors', () => {
   });
 
   it('a second registration answer is a protocol error and changes nothing', async () => {
-    world = await World.start();
+    const world = await World.start();
     await world.until('available');
     world.livekit.register('AW_other');
     expect(await world.livekit.ask({ id: 'after' })).toMatchObject({ available: true });
@@ -91,7 +86,7 @@ describe('Worker protocol errors', () => {
   });
 
   it('an assignment of a job the worker never accepted is reported failed to LiveKit', async () => {
-    world = await World.start();
+    const world = await World.start();
     await world.until('available');
     world.livekit.assign({ id: 'stranger' });
     expect(await world.livekit.next('updateJob')).toMatchObject({ jobId: 'stranger', status: JobStatus.JS_FAILED });
@@ -101,7 +96,7 @@ describe('Worker protocol errors', () => {
 
   it('a registration that is not answered within 10 s is a timeout: the worker reconnects', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
-    world = await World.start({ autoRegister: false });
+    const world = await World.start({ autoRegister: false });
     await world.livekit.next('register');
     await vi.advanceTimersByTimeAsync(REGISTER_TIMEOUT_MS - 1);
     expect(world.errors).toEqual([]);

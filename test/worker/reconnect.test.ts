@@ -13,20 +13,15 @@ import { LocalRoom } from '../../src/room/local_room.js';
 import { AgentServer } from '../../src/server/agent_server.js';
 import { InProcessExecutor } from '../../src/worker/in_process_executor.js';
 import { Worker } from '../../src/worker/worker.js';
-import { API_KEY, API_SECRET, World, stayInRoom } from './harness.js';
+import { API_KEY, API_SECRET, closeWorlds, World, stayInRoom } from './harness.js';
 
-let world: World | undefined;
-afterEach(async () => {
-  vi.useRealTimers();
-  await world?.close();
-  world = undefined;
-});
+afterEach(closeWorlds);
 
 const FAKE = { toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] } as ({ toFake: Array<'setTimeout' | 'clearTimeout' | 'setInterval' | 'clearInterval'> });
 
 describe('Worker reconnection', () => {
   it('reconnects after the server drops it; the running job keeps running and is re-reported', async () => {
-    world = await World.start();
+    const world = await World.start();
     const registered: string[] = [];
     world.worker.events.on('registered', (id) => registered.push(id));
     await world.until('available');
@@ -50,7 +45,7 @@ describe('Worker reconnection', () => {
   });
 
   it('a job status made while offline is sent after the next registration', async () => {
-    world = await World.start();
+    const world = await World.start();
     await world.until('available');
     await world.startJob('J1');
     await world.livekit.next('updateJob');
@@ -68,7 +63,7 @@ describe('Worker reconnection', () => {
 
   it('backs off 0, 2, 4 s …; after maxRetry failures in a row run() rejects and the worker is unhealthy', async () => {
     vi.useFakeTimers(FAKE);
-    world = await World.start({ worker: { maxRetry: 3 } });
+    const world = await World.start({ worker: { maxRetry: 3 } });
     await world.until('available');
     world.livekit.refuseWith = 503;
     world.livekit.drop();
@@ -90,7 +85,7 @@ describe('Worker reconnection', () => {
 
   it('the backoff is capped at 10 s', async () => {
     vi.useFakeTimers(FAKE);
-    world = await World.start({ worker: { maxRetry: 10 } });
+    const world = await World.start({ worker: { maxRetry: 10 } });
     await world.until('available');
     world.livekit.refuseWith = 503;
     world.livekit.drop();
@@ -110,7 +105,7 @@ describe('Worker reconnection', () => {
 
   it('refused credentials (401) fail at once with WorkerAuthError, without retrying', async () => {
     vi.useFakeTimers(FAKE);
-    world = await World.start({ apiSecret: 'not-the-secret-0123456789abcdefghijklmn' });
+    const world = await World.start({ apiSecret: 'not-the-secret-0123456789abcdefghijklmn' });
     await expect(world.running).rejects.toBeInstanceOf(WorkerAuthError);
     await expect(world.running).rejects.toThrow("LiveKit refused the worker's credentials (HTTP 401): check LIVEKIT_API_KEY and LIVEKIT_API_SECRET");
     expect(world.worker.status).toMatchObject({ state: 'failed', healthy: false });
@@ -120,13 +115,13 @@ describe('Worker reconnection', () => {
   });
 
   it('missing URL or credentials reject run() at once', async () => {
-    world = await World.start({ run: false, worker: { apiKey: '', apiSecret: '' } });
+    const world = await World.start({ run: false, worker: { apiKey: '', apiSecret: '' } });
     await expect(world.worker.run()).rejects.toThrow('the worker needs the API key (LIVEKIT_API_KEY), the API secret (LIVEKIT_API_SECRET)');
     expect(world.livekit.tokens).toEqual([]);
   });
 
   it('the fake dispatcher refuses a token without the agent grant, as LiveKit does', async () => {
-    world = await World.start({ run: false });
+    const world = await World.start({ run: false });
     const { AccessToken } = await import('livekit-server-sdk');
     const token = new AccessToken(API_KEY, API_SECRET, { identity: 'someone' });
     token.addGrant({ roomJoin: true, room: 'r' });

@@ -1,17 +1,13 @@
 /** Registration: the worker connects to `<url>/agent` with its JWT and registers as the server says. */
 import { JobType } from '@livekit/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { World } from './harness.js';
+import { closeWorlds, World } from './harness.js';
 
-let world: World | undefined;
-afterEach(async () => {
-  await world?.close();
-  world = undefined;
-});
+afterEach(closeWorlds);
 
 describe('Worker registration', () => {
   it('registers with type, agent name, permissions and version, and reports itself available', async () => {
-    world = await World.start({
+    const world = await World.start({
       agentName: 'support-agent',
       server: { workerType: 'publisher', permissions: { canPublishData: false, hidden: true } },
       worker: { version: '9.9.9', loadThreshold: Infinity },

@@ -1,17 +1,12 @@
 /** Secrets (API secret, the worker's JWT, the jobs' room tokens) never reach a log line, even at debug level. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { API_SECRET, World } from './harness.js';
+import { API_SECRET, closeWorlds, World } from './harness.js';
 
-let worlds: World[] = [];
-afterEach(async () => {
-  await Promise.all(worlds.map((world) => world.close()));
-  worlds = [];
-});
+afterEach(closeWorlds);
 
 describe('Worker secrets', () => {
   it('a whole life (register, job with a token, drop and reconnect, close) logs no secret', async () => {
     const world = await World.start();
-    worlds.push(world);
     await world.until('available');
     await world.livekit.ask({ id: 'J1' });
     world.livekit.assign({ id: 'J1' }, { token: 'room-token-very-secret-123' });
@@ -34,7 +29,6 @@ describe('Worker secrets', () => {
   it('refused credentials log no secret', async () => {
     const wrong = 'wrong-secret-abcdefghijklmnopqrstuvwxyz012345';
     const world = await World.start({ apiSecret: wrong });
-    worlds.push(world);
     await world.running!.catch(() => {});
     const text = world.logText.join('');
     expect(text).toContain('refused');

@@ -1,17 +1,13 @@
 /** simulateJob(): a SimulateJobRequest for a room (and a participant), of the worker's type; only when registered. */
 import { JobType } from '@livekit/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { World } from './harness.js';
+import { closeWorlds, World } from './harness.js';
 
-let world: World | undefined;
-afterEach(async () => {
-  await world?.close();
-  world = undefined;
-});
+afterEach(closeWorlds);
 
 describe('Worker.simulateJob', () => {
   it('sends SimulateJobRequest with the room and the participant', async () => {
-    world = await World.start({ server: { workerType: 'publisher' } });
+    const world = await World.start({ server: { workerType: 'publisher' } });
     await world.until('available');
     await world.worker.simulateJob('demo-room', 'alice');
     expect(await world.livekit.next('simulateJob')).toMatchObject({
@@ -26,7 +22,7 @@ describe('Worker.simulateJob', () => {
   });
 
   it('is a typed error before registration, and a TypeError without a room', async () => {
-    world = await World.start({ run: false });
+    const world = await World.start({ run: false });
     await expect(world.worker.simulateJob('r')).rejects.toThrow('the worker is idle: simulateJob() needs it registered with LiveKit');
     await expect(world.worker.simulateJob('')).rejects.toThrow(TypeError);
   });

@@ -3,14 +3,9 @@ import { WorkerStatus } from '@livekit/protocol';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CpuLoad } from '../../src/worker/cpu_load.js';
 import { STATUS_INTERVAL_MS } from '../../src/worker/worker.js';
-import { World } from './harness.js';
+import { closeWorlds, World } from './harness.js';
 
-let world: World | undefined;
-afterEach(async () => {
-  vi.useRealTimers();
-  await world?.close();
-  world = undefined;
-});
+afterEach(closeWorlds);
 
 const FAKE = { toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] } as const;
 
@@ -18,7 +13,7 @@ describe('Worker status', () => {
   it('reports load and job count every 2.5 s, full at the threshold and available again below it', async () => {
     vi.useFakeTimers({ toFake: [...FAKE.toFake] });
     let load = 0.2;
-    world = await World.start({ server: { loadFnc: () => load, loadThreshold: 0.5 } });
+    const world = await World.start({ server: { loadFnc: () => load, loadThreshold: 0.5 } });
     expect(await world.livekit.next('updateWorker')).toMatchObject({ status: WorkerStatus.WS_AVAILABLE, load: expect.closeTo(0.2, 5), jobCount: 0 });
     expect(world.worker.status).toMatchObject({ state: 'available', load: 0.2 });
     await world.startJob('J1');
@@ -39,14 +34,14 @@ describe('Worker status', () => {
   });
 
   it('Infinity as threshold is never full', async () => {
-    world = await World.start({ server: { loadFnc: () => 1 }, worker: { loadThreshold: Infinity } });
+    const world = await World.start({ server: { loadFnc: () => 1 }, worker: { loadThreshold: Infinity } });
     expect(await world.livekit.next('updateWorker')).toMatchObject({ status: WorkerStatus.WS_AVAILABLE, load: 1 });
   });
 
   it('a failing loadFnc is an error event; the last load is kept', async () => {
     vi.useFakeTimers({ toFake: [...FAKE.toFake] });
     let fail = false;
-    world = await World.start({
+    const world = await World.start({
       server: {
         loadFnc: () => {
           if (fail) throw new Error('no /proc');
@@ -69,7 +64,7 @@ describe('Worker status', () => {
     const load = cpu.sample();
     expect(load).toBeGreaterThan(0);
     expect(load).toBeLessThanOrEqual(1);
-    world = await World.start({ server: { loadFnc: undefined }, worker: { loadThreshold: Infinity } });
+    const world = await World.start({ server: { loadFnc: undefined }, worker: { loadThreshold: Infinity } });
     const status = await world.livekit.next('updateWorker');
     expect(status.load).toBeGreaterThanOrEqual(0);
     expect(status.load).toBeLessThanOrEqual(1);
