@@ -77,10 +77,10 @@ export interface SessionMachineOutput {
   error: unknown;
 }
 
-/** Rejection reasons the machine reports itself (the implementation turns them into typed errors). */
 /** The id of the away timer's delayed event. */
 const AWAY_TIMER = 'userAway';
 
+/** Rejection reasons the machine reports itself (the implementation turns them into typed errors). */
 export interface SessionTimeout {
   kind: 'timeout';
   phase: 'speechDrain' | 'close';

@@ -19,7 +19,7 @@ import { FeedWriter, type FeedMessage } from './feed.js';
 import { LiveActors, type ActorChange, type LiveActorsLimits } from './live_actors.js';
 import { exportedDiagrams } from './machine_diagrams.js';
 import { inspectorPageHtml } from './page_html.js';
-import { maskSecretValues } from './payload_preview.js';
+import { maskSecretValues } from '../log/redact.js';
 
 export interface InspectorPageOptions {
   /** Port to listen on; 0 picks a free one. Default 0. */

@@ -7,7 +7,7 @@
  * `sk-…` key, a JWT) are masked too, wherever they sit: a key pasted into a transcript has no
  * secret-looking property name to give it away.
  */
-import { redactSecrets } from '../log/redact.js';
+import { maskSecretValues, redactSecrets } from '../log/redact.js';
 
 export interface PreviewLimits {
   /** Longest JSON text returned (default 2,000 characters). */
@@ -19,14 +19,6 @@ export interface PreviewLimits {
 const MAX_ITEMS = 20;
 const MAX_KEYS = 40;
 const MAX_STRING = 400;
-
-/** Credentials recognisable by their form: OpenAI-style keys and JSON Web Tokens. */
-const SECRET_VALUE = /\bsk-[A-Za-z0-9_-]{6,}|\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
-
-/** `text` with anything shaped like a credential replaced; used on every frame sent to a page. */
-export function maskSecretValues(text: string): string {
-  return text.replace(SECRET_VALUE, (match) => (match.startsWith('sk-') ? 'sk-[redacted]' : '[redacted jwt]'));
-}
 
 /** The JSON shown for `value`, redacted and bounded. */
 export function previewPayload(value: unknown, limits: PreviewLimits = {}): string {

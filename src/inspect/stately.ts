@@ -8,7 +8,8 @@
  * every interface, without any check of who connects.
  *
  * Everything that leaves the process goes through redactSecrets: contexts, events, snapshot
- * output/error/input and the machine definitions the inspector draws from.
+ * output/error/input and the machine definitions the inspector draws from; and every frame the
+ * relay passes on through maskSecretValues (credentials inside values).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,7 +18,7 @@ import { createWebSocketInspector, type StatelyInspectionEvent } from '@statelya
 import { WebSocket, WebSocketServer } from 'ws';
 import { closed, isLoopback, refusedAsNotThePage, sendPage } from './local_sockets.js';
 import type { AnyEventObject, InspectionEvent, MachineContext, Observer } from 'xstate';
-import { REDACTED, isSecretKey, redactSecrets } from '../log/redact.js';
+import { REDACTED, isSecretKey, maskSecretValues, redactSecrets } from '../log/redact.js';
 
 export interface StatelyInspectorOptions {
   /** Port of the relay; 0 picks a free one. Default 0. */
@@ -231,7 +232,9 @@ async function startRelay(host: string, port: number, inspectorUrl: string): Pro
       ws.on('close', () => apps.delete(ws));
       ws.on('message', (data, isBinary) => {
         if (isBinary) return;
-        const message = data.toString();
+        // Property names are redacted at the source; a credential inside a value (a key read out
+        // in a transcript) is masked here, on everything that reaches a page.
+        const message = maskSecretValues(data.toString());
         replay.push(message);
         if (replay.length > REPLAY_LIMIT) replay.shift();
         remember(registrations, message);

@@ -6,6 +6,18 @@ const SECRET_KEY = /(api[-_]?key|secret|token|password|passwd|authorization|cred
 
 export const REDACTED = '[redacted]';
 
+/** Credentials recognisable by their form: OpenAI-style keys and JSON Web Tokens. */
+const SECRET_VALUE = /\bsk-[A-Za-z0-9_-]{6,}|\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
+
+/**
+ * `text` with anything shaped like a credential replaced, wherever it sits: a key pasted into a
+ * transcript has no secret-looking property name to give it away. Used on every frame an
+ * inspector sends out.
+ */
+export function maskSecretValues(text: string): string {
+  return text.replace(SECRET_VALUE, (match) => (match.startsWith('sk-') ? 'sk-[redacted]' : '[redacted jwt]'));
+}
+
 /** Whether a property of this name holds a secret. */
 export function isSecretKey(key: string): boolean {
   return SECRET_KEY.test(key);

@@ -51,14 +51,14 @@ describe('Stately Inspector relay', () => {
     const page = await openPage(pageUrl(inspector));
     pages.push(page);
 
-    // A secret in the input (hence the context), in an event, and in a close error (hence the
-    // releaseResources actor's input and the session's output).
+    // A secret in the input (hence the context), in an event (under a secret name, and inside a
+    // text), and in a close error (hence the releaseResources actor's input and the session's output).
     const input = { userAwayTimeout: null, speechDrainTimeout: 1_000, closeTimeout: 1_000, apiKey: 'sk-secret-input' };
     const session = createActor(sessionMachine, { input: input as SessionMachineInput, inspect: inspector.inspect });
     session.subscribe({ error: () => {} });
     session.start();
     session.send({ type: 'start' });
-    session.send({ type: 'error.reported', error: { message: 'upstream refused', token: 'sk-secret-event' } });
+    session.send({ type: 'error.reported', error: { message: 'upstream refused key sk-secret-in-text', token: 'sk-secret-event' } });
     session.send({ type: 'close', reason: 'error', drain: false, error: { apiKey: 'sk-secret-close', code: 401 } });
 
     const done = await page.until(
