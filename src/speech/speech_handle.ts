@@ -146,11 +146,6 @@ export class SpeechHandle implements PromiseLike<void> {
     this.actor.send({ type: 'play' });
   }
 
-  /** @internal the scheduler's task for it (its reply, and the tools that reply started) has finished */
-  _taskEnded(): void {
-    this.#settle();
-  }
-
   /**
    * @internal resolves once it has ended and so has everything it started: an interrupted speech
    * ends at once, while a tool it called may still be running.
@@ -194,8 +189,9 @@ export class SpeechHandle implements PromiseLike<void> {
     return this.#released;
   }
 
-  /** @internal everything it had to do is done */
+  /** @internal everything it had to do is done: the scheduler's task for it (its reply, and the tools that reply started) has finished */
   _finish(error?: unknown): void {
     this.actor.send(error === undefined ? { type: 'finish' } : { type: 'finish', error });
+    this.#settle();
   }
 }

@@ -82,14 +82,10 @@ export class SpeechScheduler {
       speech._play();
       this.onChange();
       task(speech).then(
-        () => {
-          speech._finish();
-          speech._taskEnded();
-        },
+        () => speech._finish(),
         (error: unknown) => {
           this.onTaskError(speech, error);
           speech._finish(error);
-          speech._taskEnded();
         },
       );
       void speech._outputReleased.then(() => {
