@@ -2,12 +2,16 @@
  * Typed errors. Every failure voxstate reports is one of these, delivered as an `error` event on the
  * object it concerns and logged; `code` is stable for programs, `message` is for people.
  */
+import { maskErrorChain, maskSecretValues } from './log/redact.js';
 
 /** Base class of every error voxstate reports. */
 export class VoxstateError extends Error {
   readonly code: string;
   constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    // Messages quote causes (a provider's answer, a user's exception), which may hold a credential;
+    // the cause travels with the error, so it is masked too.
+    super(maskSecretValues(message), options);
+    maskErrorChain(options?.cause);
     this.name = new.target.name;
     this.code = code;
   }

@@ -46,7 +46,7 @@ export * from './room/room.js';
 export { LiveKitRoom, type LiveKitRoomOptions } from './room/livekit_room.js';
 export * from './errors.js';
 export { log, createLogger, setRootLogger, rootLogger, type Logger } from './log/logger.js';
-export { redactSecrets } from './log/redact.js';
+export { redactSecrets, addSecretValue } from './log/redact.js';
 export { addInspector, type Inspector } from './inspect/registry.js';
 export { startStatelyInspector, type StatelyInspector, type StatelyInspectorOptions } from './inspect/stately.js';
 export { startInspection, type Inspection, type InspectionOptions } from './inspect/inspection.js';

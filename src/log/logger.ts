@@ -4,8 +4,8 @@
  * (found through AsyncLocalStorage), so library code and user code log with the job's fields.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
-import { redactSecrets } from './redact.js';
+import { pino, type DestinationStream, type LogFn, type Logger, type LoggerOptions } from 'pino';
+import { maskSecretValues, redactSecrets } from './redact.js';
 
 export type { Logger };
 
@@ -19,6 +19,12 @@ export function loggerOptions(overrides: LoggerOptions = {}): LoggerOptions {
     serializers: { err: (value: unknown) => value },
     formatters: {
       log: (object) => redactSecrets(object) as Record<string, unknown>,
+    },
+    // The message and its interpolated values never pass the formatter above.
+    hooks: {
+      logMethod(args, method) {
+        method.apply(this, args.map((arg) => (typeof arg === 'string' ? maskSecretValues(arg) : arg)) as Parameters<LogFn>);
+      },
     },
     ...overrides,
   };

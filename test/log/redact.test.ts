@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { redactSecrets } from '../../src/index.js';
+import { VoxstateError, createLogger, redactSecrets } from '../../src/index.js';
+import { addSecretValue, maskErrorChain, maskSecretValues } from '../../src/log/redact.js';
 
 describe('redactSecrets', () => {
   it('replaces credential-like properties at any depth and keeps the rest', () => {
@@ -28,5 +29,46 @@ describe('redactSecrets', () => {
     const root = deep;
     for (let i = 0; i < 20; i++) deep = (deep.next = {}) as Record<string, unknown>;
     expect(JSON.stringify(redactSecrets(root))).toContain('[…]');
+  });
+});
+
+describe('the one redaction rule: names, forms and known values', () => {
+  it('masks credentials inside any string, by their form and by being known', () => {
+    addSecretValue('0f1e2d3c4b5a69788796a5b4');
+    expect(redactSecrets({ note: 'key sk-abcdefgh123 and sk_car_ZZZZZZZZ and 0f1e2d3c4b5a69788796a5b4 here', n: 1 })).toEqual({
+      note: 'key sk-[redacted] and sk_[redacted] and [redacted] here',
+      n: 1,
+    });
+    // Too short to be a credential: masking it would mangle ordinary words.
+    addSecretValue('secret');
+    expect(maskSecretValues('a secret word')).toBe('a secret word');
+  });
+
+  it('an error becomes data whose message, stack, fields and cause are all masked', () => {
+    const cause = Object.assign(new Error('bad key sk-causecause1'), { body: { echoed: 'sk-bodybody12' } });
+    const error = new Error('failed with sk-topleveltop', { cause });
+    const text = JSON.stringify(redactSecrets(error));
+    expect(text).not.toMatch(/sk-(causecause1|bodybody12|topleveltop)/);
+    expect(text).toContain('bad key sk-[redacted]');
+  });
+
+  it('maskErrorChain masks in place and keeps the class; a typed error masks its message and its cause', () => {
+    class SdkError extends Error {
+      readonly param = 'sk-paramparam9';
+    }
+    const cause = new SdkError('401 sk-messagemsg9');
+    const typed = new VoxstateError('x', `provider said: ${cause.message}`, { cause });
+    expect(typed.message).toBe('provider said: 401 sk-[redacted]');
+    expect(typed.cause).toBe(cause);
+    expect(cause).toBeInstanceOf(SdkError);
+    expect([cause.message, cause.stack, cause.param].join()).not.toMatch(/sk-(messagemsg9|paramparam9)/);
+    maskErrorChain(Object.freeze(new Error('frozen sk-frozenfrozen')));
+  });
+
+  it('log lines: the message and interpolated values are masked too, not only the merged object', () => {
+    const lines: string[] = [];
+    const logger = createLogger({ write: (line: string) => void lines.push(line) });
+    logger.error({ apiKey: 'plain', detail: 'sk-detaildetail' }, 'login with %s failed (sk-messagemessage)', 'sk-argumentarg');
+    expect(lines.join()).not.toMatch(/sk-(detaildetail|messagemessage|argumentarg)|plain/);
   });
 });
