@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // A consumer project's test: the package test runs it against the installed package.
+    exclude: ['test/package/consumer/**'],
     environment: 'node',
     testTimeout: 10_000,
     // Logs go nowhere in tests unless a test captures them itself.

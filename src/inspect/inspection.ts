@@ -4,7 +4,7 @@
  * actor started from then on to both.
  */
 import { addInspector } from './registry.js';
-import { startInspectorPage, type InspectorPage } from './inspector_page.js';
+import type { InspectorPage } from './inspector_page.js';
 import type { StatelyInspector } from './stately.js';
 
 export interface InspectionOptions {
@@ -41,11 +41,13 @@ export interface Inspection {
 export async function startInspection(options: InspectionOptions = {}): Promise<Inspection> {
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 0;
+  // Both servers are loaded on demand: the page lays its diagrams out with dagre, the bridge runs
+  // @statelyai/inspect, and an application that never inspects should not load either.
+  const { startInspectorPage } = await import('./inspector_page.js');
   const page = await startInspectorPage({ port, host });
   let stately: StatelyInspector | undefined;
   if (options.stately === true) {
     try {
-      // Loaded on demand: @statelyai/inspect costs start-up time nobody else should pay.
       const { startStatelyInspector } = await import('./stately.js');
       stately = await startStatelyInspector({ host, port: options.statelyPort ?? (port === 0 ? 0 : port + 1) });
     } catch (error) {

@@ -14,7 +14,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { createWebSocketInspector, type StatelyInspectionEvent } from '@statelyai/inspect';
+import type { StatelyInspectionEvent } from '@statelyai/inspect';
 import { WebSocket, WebSocketServer } from 'ws';
 import { closed, isLoopback, refusedAsNotThePage, sendPage } from './local_sockets.js';
 import type { AnyEventObject, InspectionEvent, MachineContext, Observer } from 'xstate';
@@ -53,6 +53,8 @@ const DEFAULT_INSPECTOR_URL = 'https://stately.ai/inspect';
  * up, so no event of an actor started afterwards waits in a buffer.
  */
 export async function startStatelyInspector(options: StatelyInspectorOptions = {}): Promise<StatelyInspector> {
+  // Loaded here, not with voxstate: only a program that inspects pays for @statelyai/inspect.
+  const { createWebSocketInspector } = await import('@statelyai/inspect');
   const relay = await startRelay(options.host ?? '127.0.0.1', options.port ?? 0, options.inspectorUrl ?? DEFAULT_INSPECTOR_URL);
   const inspector = createWebSocketInspector({
     url: `${relay.wsBase}${APP_PATH}`,

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import ort from 'onnxruntime-node';
+import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { ProviderError } from '../provider_error.js';
 
 export const PROVIDER = 'silero';
@@ -59,13 +59,17 @@ export interface WindowOutput {
   state: Float32Array;
 }
 
+/** onnxruntime-node, loaded with the first model: its native library is for programs that run a VAD. */
+type Ort = typeof import('onnxruntime-node');
+
 export class SileroModel {
-  readonly #sampleRateTensors = new Map<number, ort.Tensor>();
+  readonly #sampleRateTensors = new Map<number, Tensor>();
 
   constructor(
     /** The ORT session (exposed for benchmarks and tests). */
-    readonly session: ort.InferenceSession,
+    readonly session: InferenceSession,
     readonly path: string,
+    readonly ort: Ort,
   ) {}
 
   /**
@@ -85,8 +89,8 @@ export class SileroModel {
       state.set(window.state.subarray(128, 256), (n + i) * 128);
     });
     const out = await this.session.run({
-      input: new ort.Tensor('float32', input, [n, width]),
-      state: new ort.Tensor('float32', state, [2, n, 128]),
+      input: new this.ort.Tensor('float32', input, [n, width]),
+      state: new this.ort.Tensor('float32', state, [2, n, 128]),
       sr: this.#sampleRate(sampleRate),
     });
     const probabilities = out.output!.data as Float32Array;
@@ -99,10 +103,10 @@ export class SileroModel {
     });
   }
 
-  #sampleRate(rate: number): ort.Tensor {
+  #sampleRate(rate: number): Tensor {
     let tensor = this.#sampleRateTensors.get(rate);
     if (!tensor) {
-      tensor = new ort.Tensor('int64', BigInt64Array.from([BigInt(rate)]), []);
+      tensor = new this.ort.Tensor('int64', BigInt64Array.from([BigInt(rate)]), []);
       this.#sampleRateTensors.set(rate, tensor);
     }
     return tensor;
@@ -136,6 +140,7 @@ async function load(path: string, expected: string): Promise<SileroModel> {
   const actual = createHash('sha256').update(bytes).digest('hex');
   if (actual !== expected) throw new ModelChecksumError(path, expected, actual);
   try {
+    const ort = await loadOrt();
     const session = await ort.InferenceSession.create(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
       intraOpNumThreads: 1,
       interOpNumThreads: 1,
@@ -143,8 +148,14 @@ async function load(path: string, expected: string): Promise<SileroModel> {
       graphOptimizationLevel: 'all',
       executionProviders: ['cpu'],
     });
-    return new SileroModel(session, path);
+    return new SileroModel(session, path, ort);
   } catch (error) {
     throw new ProviderError(PROVIDER, false, `onnxruntime could not load ${path}: ${(error as Error).message}`, { cause: error });
   }
+}
+
+async function loadOrt(): Promise<Ort> {
+  const module = (await import('onnxruntime-node')) as Ort & { default?: Ort };
+  // A CommonJS package: its exports are the default export of the ES module namespace.
+  return module.default ?? module;
 }

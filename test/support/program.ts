@@ -1,0 +1,56 @@
+/**
+ * A program run as a child process that a test talks to: wait for a line of its output, type into
+ * it, wait for its exit. Every program started here is killed when the test ends, also when it fails.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { onTestFinished } from 'vitest';
+
+export interface Program {
+  child: ChildProcessWithoutNullStreams;
+  /** Resolves once standard output contains `needle`; rejects if the program exits first. */
+  until(needle: string): Promise<void>;
+  /** The exit code (null when killed by a signal). */
+  exited: Promise<number | null>;
+  out(): string;
+  err(): string;
+}
+
+export function startProgram(command: string, args: string[], options: { cwd: string | URL; env: NodeJS.ProcessEnv }): Program {
+  const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  const waiters: Array<() => void> = [];
+  const wake = () => {
+    for (const waiter of waiters.splice(0)) waiter();
+  };
+  child.stdout.on('data', (chunk) => {
+    out += String(chunk);
+    wake();
+  });
+  child.stderr.on('data', (chunk) => {
+    err += String(chunk);
+  });
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('close', (code) => {
+      resolve(code);
+      wake();
+    }),
+  );
+  onTestFinished(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  return {
+    child,
+    exited,
+    async until(needle) {
+      while (!out.includes(needle)) {
+        if (child.exitCode !== null || child.signalCode !== null) {
+          throw new Error(`exited (${child.exitCode ?? child.signalCode}) before printing "${needle}":\n--- stdout\n${out}\n--- stderr\n${err}`);
+        }
+        await new Promise<void>((resolve) => waiters.push(resolve));
+      }
+    },
+    out: () => out,
+    err: () => err,
+  };
+}
