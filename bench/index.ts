@@ -13,6 +13,7 @@ setRootLogger(createLogger(process.stderr, { level: process.env.LOG_LEVEL ?? 'si
 type BenchModule = { run: () => Promise<Record<string, unknown>> };
 
 const benches: Array<{ name: string; load: () => Promise<BenchModule> }> = [
+  { name: 'import', load: () => import('./import.js') },
   { name: 'emitter', load: () => import('./emitter.js') },
   { name: 'bus', load: () => import('./bus.js') },
   { name: 'session', load: () => import('./session.js') },

@@ -77,7 +77,13 @@ export class ConsumerProject {
   private constructor(
     readonly dir: string,
     readonly tarball: string,
-    readonly manifest: { name: string; version: string; dependencies: Record<string, string>; peerDependencies?: Record<string, string> },
+    readonly manifest: {
+      name: string;
+      version: string;
+      dependencies: Record<string, string>;
+      peerDependencies?: Record<string, string>;
+      peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+    },
   ) {}
 
   /** Packs voxstate (`npm pack`, which builds it first) and lays out a consumer project around the tarball. */
@@ -125,7 +131,14 @@ export class ConsumerProject {
     const tools = closure(lock, TOOLS.map((tool) => `node_modules/${tool}`));
     const packages: Record<string, LockEntry> = {
       '': { name: 'consumer', dependencies: { voxstate: tarball }, devDependencies },
-      'node_modules/voxstate': { version: this.manifest.version, resolved: tarball, integrity, dependencies: this.manifest.dependencies },
+      'node_modules/voxstate': {
+        version: this.manifest.version,
+        resolved: tarball,
+        integrity,
+        dependencies: this.manifest.dependencies,
+        peerDependencies: this.manifest.peerDependencies,
+        peerDependenciesMeta: this.manifest.peerDependenciesMeta,
+      },
     };
     // voxstate's production tree is its lock minus the dev-only entries; the tools' share no path with it.
     for (const [path, entry] of Object.entries(lock.packages)) if (path !== '' && (!entry.dev || tools.has(path))) packages[path] = entry;
