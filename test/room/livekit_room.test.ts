@@ -141,28 +141,27 @@ describe('LiveKitAudioOutput', () => {
     const started = performance.now();
     for (let i = 0; i < 15; i++) await output.captureFrame(tone(20, 24000));
     await output.flush();
-    const elapsed = performance.now() - started;
-    expect(elapsed).toBeGreaterThanOrEqual(250);
-    expect(elapsed).toBeLessThan(1000);
+    // A real-time source cannot have played 300 ms of audio in less (its queue holds 100 ms).
+    expect(performance.now() - started).toBeGreaterThanOrEqual(250);
     expect(output.playedMs).toBeGreaterThanOrEqual(290);
     expect(output.playedMs).toBeLessThanOrEqual(300);
     await source.close();
   });
 
-  it('an interruption drops what was not heard: playedMs stops, flush resolves at once', async () => {
+  it('an interruption drops what was not heard: playedMs stops, flush resolves without playing the rest', async () => {
     const source = new rtc.AudioSource(24000, 1, 100);
     const output = new LiveKitAudioOutput(audioSourceSink(rtc, source));
-    void output.captureFrame(tone(1000, 24000));
+    // Longer than the test may run: a flush that played the rest would time the test out.
+    const LENGTH_MS = 30_000;
+    void output.captureFrame(tone(LENGTH_MS, 24000));
     // Interrupt once some of it has been heard (the native source plays in real time).
     await vi.waitFor(() => expect(output.playedMs).toBeGreaterThan(0), { interval: 10 });
     output.clearBuffer();
     const heard = output.playedMs;
     expect(heard).toBeGreaterThan(0);
-    expect(heard).toBeLessThan(400);
-    const started = performance.now();
     await output.flush();
-    expect(performance.now() - started).toBeLessThan(100);
     expect(output.playedMs).toBeLessThanOrEqual(heard + 25);
+    expect(output.playedMs).toBeLessThan(LENGTH_MS);
     await source.close();
   });
 
@@ -275,11 +274,9 @@ describe('LiveKitRoom without a server', () => {
     expect(() => new LiveKitRoom({ url: '', token: 't', name: 'r' })).toThrow(/non-empty url/);
   });
 
-  it('a closed port: connect rejects quickly with a typed error that does not show the token', async () => {
+  it('a closed port: connect rejects with a typed error that does not show the token', async () => {
     const room = new LiveKitRoom({ url: `ws://127.0.0.1:${closedPort}`, token: 'secret-token-value', name: 'r1' });
-    const started = performance.now();
     const error = await room.connect().catch((e: unknown) => e);
-    expect(performance.now() - started).toBeLessThan(3000);
     expect(error).toBeInstanceOf(VoxstateError);
     expect(error).toMatchObject({ code: 'room_connect_failed' });
     expect((error as Error).message).toContain(`127.0.0.1:${closedPort}`);
@@ -291,10 +288,11 @@ describe('LiveKitRoom without a server', () => {
   });
 
   it('a server that never answers: connect times out at connectTimeoutMs (no hang)', async () => {
+    // rtc-node's own bound is about 16 s, beyond this test's timeout: a TimeoutError here is ours.
     const room = new LiveKitRoom({ url: `ws://127.0.0.1:${silentPort}`, token: 't', name: 'r2', connectTimeoutMs: 300 });
-    const started = performance.now();
-    await expect(room.connect()).rejects.toBeInstanceOf(TimeoutError);
-    expect(performance.now() - started).toBeLessThan(1500);
+    const error = await room.connect().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect(error).toMatchObject({ timeoutMs: 300 });
   });
 
   it('disconnect while connecting ends the connect at once with ClosedError', async () => {
@@ -303,10 +301,9 @@ describe('LiveKitRoom without a server', () => {
     const reached = new Promise((resolve) => silent.once('connection', resolve));
     const connecting = room.connect();
     await reached;
-    const started = performance.now();
+    // Only the disconnect ends it with a ClosedError (its own bound, 10 s, would end it with a TimeoutError).
     await room.disconnect();
     await expect(connecting).rejects.toBeInstanceOf(ClosedError);
-    expect(performance.now() - started).toBeLessThan(500);
     const events: string[] = [];
     room.on('disconnected', (reason) => events.push(reason));
     await room.disconnect();
