@@ -128,6 +128,9 @@ export class ConsumerProject {
     const tarball = `file:${this.tarball}`;
     const integrity = `sha512-${createHash('sha512').update(await readFile(join(this.dir, this.tarball))).digest('base64')}`;
     const devDependencies = Object.fromEntries(TOOLS.map((tool) => [tool, lock.packages[`node_modules/${tool}`]!.version!]));
+    // voxstate's tree is what its declared dependencies reach in its own lock, nothing else: a
+    // package it imports without declaring is not installed, whatever voxstate's checkout has.
+    const production = closure(lock, Object.keys(this.manifest.dependencies).map((name) => resolveIn(lock, 'node_modules/voxstate', name)!));
     const tools = closure(lock, TOOLS.map((tool) => `node_modules/${tool}`));
     const packages: Record<string, LockEntry> = {
       '': { name: 'consumer', dependencies: { voxstate: tarball }, devDependencies },
@@ -140,8 +143,10 @@ export class ConsumerProject {
         peerDependenciesMeta: this.manifest.peerDependenciesMeta,
       },
     };
-    // voxstate's production tree is its lock minus the dev-only entries; the tools' share no path with it.
-    for (const [path, entry] of Object.entries(lock.packages)) if (path !== '' && (!entry.dev || tools.has(path))) packages[path] = entry;
+    for (const path of [...production, ...tools].sort()) {
+      const { dev: _dev, devOptional: _devOptional, ...entry } = lock.packages[path]!;
+      packages[path] = production.has(path) ? entry : { ...entry, dev: true };
+    }
     const manifest = {
       name: 'consumer',
       private: true,
