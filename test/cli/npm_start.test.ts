@@ -1,32 +1,13 @@
 /** The main job, as a user runs it: `npm start` is `tsx examples/basic_event.ts console`. */
-import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { offlineEnv } from '../support/offline.js';
+import { startProgram } from '../support/program.js';
 
 function start(args: string[]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+  return startProgram(process.execPath, ['--import', 'tsx', ...args], {
     cwd: new URL('../..', import.meta.url),
     env: offlineEnv({ LOG_LEVEL: 'warn', FORCE_COLOR: '0' }),
-    stdio: ['pipe', 'pipe', 'pipe'],
   });
-  let out = '';
-  let err = '';
-  const waiters: Array<() => void> = [];
-  child.stdout.on('data', (chunk) => {
-    out += String(chunk);
-    for (const wake of waiters.splice(0)) wake();
-  });
-  child.stderr.on('data', (chunk) => {
-    err += String(chunk);
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const until = async (needle: string) => {
-    while (!out.includes(needle)) {
-      if (child.exitCode !== null) throw new Error(`exited before "${needle}":\n${out}\n${err}`);
-      await new Promise<void>((resolve) => waiters.push(resolve));
-    }
-  };
-  return { child, until, exited, out: () => out, err: () => err };
 }
 
 describe('npm start (console mode on the basic_event example)', () => {
