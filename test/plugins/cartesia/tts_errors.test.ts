@@ -173,6 +173,25 @@ describe('CartesiaTTS failures', () => {
     expect(error).toMatchObject({ recoverable: false, message: 'cartesia: malformed message from the server: audio chunk is not base64 (after 1 attempts)' });
   });
 
+  // The SDK decodes a chunk's data itself (Buffer.from) inside its socket handler: a number or no
+  // data at all throws there, out of any promise, unless the connection catches it.
+  it.each([
+    ['is a number', 42],
+    ['is missing', undefined],
+  ])('an audio chunk whose data %s ends the synthesis with a typed error, retried on a new connection', async (_, data) => {
+    firstConnection((request, connection) => {
+      if (request.transcript) connection.send({ type: 'chunk', context_id: request.context_id, data, done: false });
+    });
+    const { tts, errors } = h.tts({ conn: { maxRetry: 1, retryIntervalMs: 0 } });
+    const { items, error } = await collect(tts.synthesize('Hello.'));
+    expect(error).toBeUndefined();
+    expect(errors.map((e) => [e.recoverable, e.code, e.message])).toEqual([
+      [true, 'provider_recoverable', expect.stringMatching(/^cartesia: malformed message from the server: the SDK could not read a frame \(.+\)$/)],
+    ]);
+    expect(h.fake.upgrades).toBe(2);
+    expect(samples(items)).toEqual(markers(2000, 1));
+  });
+
   it('an audio chunk of half a sample is malformed', async () => {
     h.fake.answer = (request, connection) => {
       if (request.transcript) connection.send({ type: 'chunk', context_id: request.context_id, data: Buffer.from([1, 2, 3]).toString('base64') });
