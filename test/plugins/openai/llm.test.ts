@@ -158,12 +158,68 @@ describe('streaming', () => {
     ]);
   });
 
-  it('releases tool calls at the end of a stream that never gave a finish reason', async () => {
-    server.reply(sse([chunk.toolCalls({ index: 0, id: 'call_1', name: 'get_weather', arguments: '{"city":"Oslo"}' })], 'close'));
-    const { llm } = makeLLM();
-    const { chunks, error } = await collect(llm.chat(request({ tools: [{ name: 'get_weather', tool: weather }] })));
+});
+
+describe('a response cut off in the middle of a tool call never yields the half call', () => {
+  const tools = [{ name: 'get_weather', tool: weather }];
+  const wholeCall = sse([
+    chunk.role(),
+    chunk.toolCalls({ index: 0, id: 'call_2', name: 'get_weather', arguments: '{"city":"Oslo"}' }),
+    chunk.finish('tool_calls'),
+    chunk.usage(20, 9),
+  ]);
+
+  it.each([
+    ['[DONE]', 'done'],
+    ['the connection closing', 'close'],
+  ] as const)('a stream that ends cleanly (%s) without a finish reason, in the middle of a call: a typed error, retried', async (_, end) => {
+    server.reply(sse([chunk.role(), chunk.toolCalls({ index: 0, id: 'call_1', name: 'get_weather', arguments: '{"ci' })], end), wholeCall);
+    const { llm, errors } = makeLLM();
+    const outcome = collect(llm.chat(request({ tools })));
+    await until(() => errors.length === 1);
+    expect(errors[0]).toBeInstanceOf(ProviderError);
+    expect(errors[0]).toMatchObject({
+      recoverable: true,
+      message: 'openai: the stream ended without a finish reason, in the middle of tool call get_weather',
+    });
+    await vi.advanceTimersByTimeAsync(RETRY_MS);
+    const { chunks, error } = await outcome;
     expect(error).toBeUndefined();
-    expect(chunks).toEqual([{ type: 'tool_call', callId: 'call_1', name: 'get_weather', arguments: '{"city":"Oslo"}' }]);
+    expect(chunks).toEqual([
+      { type: 'tool_call', callId: 'call_2', name: 'get_weather', arguments: '{"city":"Oslo"}' },
+      { type: 'usage', promptTokens: 20, completionTokens: 9 },
+    ]);
+  });
+
+  it('a call whose arguments JSON is not complete at the finish (cut by length): a typed error, not a call', async () => {
+    const cut = sse([chunk.role(), chunk.toolCalls({ index: 0, id: 'call_1', name: 'get_weather', arguments: '{"city": "Os' }), chunk.finish('length'), chunk.usage(20, 4)]);
+    server.reply(cut, cut, cut);
+    const { llm, errors } = makeLLM();
+    const outcome = collect(llm.chat(request({ tools })));
+    await until(() => errors.length === 1);
+    await vi.advanceTimersByTimeAsync(RETRY_MS);
+    await until(() => errors.length === 2);
+    await vi.advanceTimersByTimeAsync(RETRY_MS);
+    const { chunks, error } = await outcome;
+    expect(chunks).toEqual([]);
+    expect(error).toBeInstanceOf(ProviderError);
+    expect(error).toMatchObject({
+      recoverable: false,
+      message: 'openai: tool call get_weather came with arguments that are not complete JSON (12 characters) (after 3 attempts)',
+    });
+  });
+
+  it('after some text, a stream that ends in the middle of a call fails unrecoverably, with the text yielded and no call', async () => {
+    server.reply(sse([chunk.role(), chunk.text('Let me check.'), chunk.toolCalls({ index: 0, id: 'call_1', name: 'get_weather', arguments: '{"ci' })], 'done'));
+    const { llm, errors } = makeLLM();
+    const { chunks, error } = await collect(llm.chat(request({ tools })));
+    expect(chunks).toEqual([{ type: 'content', text: 'Let me check.' }]);
+    expect(error).toMatchObject({
+      recoverable: false,
+      message: 'openai: the stream ended without a finish reason, in the middle of tool call get_weather (after the reply had begun: not retried)',
+    });
+    expect(errors).toEqual([error]);
+    expect(server.requests).toHaveLength(1);
   });
 });
 
