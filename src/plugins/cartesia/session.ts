@@ -66,7 +66,10 @@ export class Session {
     this.#sending = this.#sending
       .then(async () => {
         if (!this.connection.open) return;
-        if (request.kind === 'text') return await sent.context.push({ transcript: request.text });
+        if (request.kind === 'text') {
+          await sent.context.push({ transcript: request.text });
+          return;
+        }
         await sent.context.no_more_inputs();
         sent.ended = true;
         sent.onEnded?.();

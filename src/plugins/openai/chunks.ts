@@ -3,7 +3,7 @@
  * come, tool calls whole once the response says it is finished (its finish reason), and the token
  * usage (the last chunk, sent because the request asks for `stream_options.include_usage`). A
  * stream that ends with a call begun and no finish reason was cut short: a recoverable
- * ProviderError, never the call (its arguments may be whole JSON and still be cut: `{"city": "New"}`).
+ * ProviderError, never the calls (even when the arguments so far parse, more may have been due).
  */
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import type { ChatChunk } from '../../llm/llm.js';
