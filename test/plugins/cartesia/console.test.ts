@@ -88,5 +88,5 @@ describe('console mode with the Cartesia TTS', () => {
     expect(await run.exited).toBe(0);
     expect(run.out()).toContain('job success (console input ended)');
     expect(h.fake.connections.length).toBeGreaterThanOrEqual(2);
-  }, 60_000);
+  }, 30_000);
 });
