@@ -2,7 +2,8 @@
  * How providers connect: each attempt is bounded by `timeoutMs`; a failure that may pass (dropped
  * connection, HTTP 429 or 5xx, timeout) is retried up to `maxRetry` times, `retryIntervalMs`
  * apart, each retry reported as a recoverable error; then the call fails with an unrecoverable
- * ProviderError. A caller's abort is never retried.
+ * ProviderError. A caller's abort is never retried. A connection that drops after it was made is
+ * reconnected by ReconnectPolicy: with backoff, at most `maxRetry` times within a time window.
  */
 import { ProviderError } from './provider_error.js';
 
@@ -50,14 +51,56 @@ export async function withRetries<T>(options: RetryOptions, attempt: (signal: Ab
           : error;
       }
       options.onRetry?.(error, index + 1);
-      await delay(conn.retryIntervalMs, options.signal);
+      await sleep(conn.retryIntervalMs, options.signal);
     } finally {
       clearTimeout(timer);
     }
   }
 }
 
-function delay(ms: number, signal?: AbortSignal): Promise<void> {
+/** Drops of a long-lived connection within this window count against `maxRetry`. */
+export const RECONNECT_WINDOW_MS = 60_000;
+/** The longest wait before reconnecting. */
+export const MAX_RECONNECT_DELAY_MS = 30_000;
+
+/**
+ * When a long-lived stream (a live STT socket) may reconnect after its connection dropped. Drops
+ * are counted over the last RECONNECT_WINDOW_MS, never reset by a success: a server that accepts,
+ * answers once and closes would otherwise be reconnected to at once, forever. The first drop in the
+ * window reconnects at once (a single drop is usually just that); the n-th waits
+ * retryIntervalMs × 2^(n−2), at most MAX_RECONNECT_DELAY_MS; the drop after `maxRetry` of them
+ * within the window gives up.
+ */
+export class ReconnectPolicy {
+  readonly #conn: ConnOptions;
+  readonly #now: () => number;
+  /** When the drops of the window happened. */
+  #drops: number[] = [];
+
+  constructor(conn: Partial<ConnOptions> | undefined, now: () => number = () => performance.now()) {
+    this.#conn = { ...DEFAULT_CONN_OPTIONS, ...conn };
+    this.#now = now;
+  }
+
+  /** Drops within the window, the last one included. */
+  get recentDrops(): number {
+    return this.#drops.length;
+  }
+
+  /** Counts a drop; returns how long to wait before reconnecting (ms), or undefined to give up. */
+  drop(): number | undefined {
+    const now = this.#now();
+    this.#drops = this.#drops.filter((at) => now - at < RECONNECT_WINDOW_MS);
+    this.#drops.push(now);
+    const n = this.#drops.length;
+    if (n > this.#conn.maxRetry) return undefined;
+    return n === 1 ? 0 : Math.min(this.#conn.retryIntervalMs * 2 ** (n - 2), MAX_RECONNECT_DELAY_MS);
+  }
+}
+
+/** Resolves after `ms`; rejects with the signal's reason as soon as it aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.reject(signal.reason);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', abort);

@@ -40,7 +40,10 @@ export class VoiceOutput implements SpeechOutput {
       void stream.close();
       this.audio.clearBuffer();
     };
+    // The TTS may ignore the signal: the stream is closed here, also when the speech was
+    // interrupted before it began (an aborted signal fires no more 'abort').
     playout.signal.addEventListener('abort', onAbort, { once: true });
+    if (playout.signal.aborted) onAbort();
     const feeding = (async () => {
       for await (const piece of text) {
         if (playout.signal.aborted) return;

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { ProviderError } from '../../src/plugins/provider_error.js';
-import { withRetries } from '../../src/plugins/conn_options.js';
+import { MAX_RECONNECT_DELAY_MS, RECONNECT_WINDOW_MS, ReconnectPolicy, withRetries } from '../../src/plugins/conn_options.js';
 import { useFakeTime } from '../support/fake_time.js';
 
 useFakeTime();
@@ -65,5 +65,39 @@ describe('withRetries', () => {
     controller.abort(new Error('user gone'));
     expect(String(await outcome)).toContain('user gone');
     expect(attempts).toBe(1);
+  });
+});
+
+describe('ReconnectPolicy', () => {
+  it('reconnects at once after a first drop, then waits retryIntervalMs doubling, and gives up after maxRetry drops', () => {
+    let now = 0;
+    const policy = new ReconnectPolicy({ maxRetry: 4, retryIntervalMs: 500 }, () => now);
+    const waits = [1, 2, 3, 4, 5].map(() => {
+      now += 100;
+      return policy.drop();
+    });
+    expect(waits).toEqual([0, 500, 1_000, 2_000, undefined]);
+    expect(policy.recentDrops).toBe(5);
+  });
+
+  it('counts only the drops of the last window: successes in between do not reset it, time does', () => {
+    let now = 0;
+    const policy = new ReconnectPolicy({ maxRetry: 2, retryIntervalMs: 1_000 }, () => now);
+    expect(policy.drop()).toBe(0);
+    now = RECONNECT_WINDOW_MS - 1;
+    expect(policy.drop()).toBe(1_000);
+    now = RECONNECT_WINDOW_MS;
+    // The first drop has left the window: this is the second of the window, not the third.
+    expect(policy.drop()).toBe(1_000);
+    expect(policy.recentDrops).toBe(2);
+    now = 2 * RECONNECT_WINDOW_MS + 10;
+    expect(policy.drop()).toBe(0);
+  });
+
+  it('waits at most MAX_RECONNECT_DELAY_MS', () => {
+    const policy = new ReconnectPolicy({ maxRetry: 100, retryIntervalMs: 2_000 }, () => 0);
+    const waits = Array.from({ length: 12 }, () => policy.drop());
+    expect(waits.slice(0, 5)).toEqual([0, 2_000, 4_000, 8_000, 16_000]);
+    expect(waits.slice(5)).toEqual(new Array(7).fill(MAX_RECONNECT_DELAY_MS));
   });
 });

@@ -19,6 +19,11 @@ export function malformed(message: string, cause?: unknown): ProviderError {
   return new ProviderError(PROVIDER, true, `malformed message from the server: ${message}`, { cause });
 }
 
+/** The server owed an answer (audio, `done`) and said nothing for `ms`. */
+export function noAnswer(ms: number): ProviderError {
+  return new ProviderError(PROVIDER, true, `no answer within ${ms} ms`);
+}
+
 export function connectionLost(detail: string): ProviderError {
   return new ProviderError(PROVIDER, true, `connection lost: ${detail}`);
 }

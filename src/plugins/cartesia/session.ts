@@ -3,10 +3,14 @@
  * pushed with continue:true, its end sent as continue:false), and the contexts' answers are read
  * in segment order, so audio comes out in the order the text went in even though the server
  * works on several contexts at once.
+ *
+ * Once a segment's end has gone out, the server owes the rest of its audio and its `done`: from
+ * then on, `silenceTimeoutMs` without a message for that segment fails the session (before that,
+ * its silence may only mean it waits for more text, which may be slow to come from an LLM).
  */
 import { Buffer } from 'node:buffer';
 import type { Connection } from './connection.js';
-import { connectionLost, fromSdkError, malformed, serverError } from './errors.js';
+import { connectionLost, fromSdkError, malformed, noAnswer, serverError } from './errors.js';
 import type { TTSWSContext } from './sdk.js';
 
 /** A segment of the stream (one flush): the same object across reconnections. */
@@ -25,8 +29,17 @@ export type ContextOptions = Parameters<Connection['ws']['context']>[0];
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
+interface Entry {
+  context: TTSWSContext;
+  done: boolean;
+  /** Its end went out: the server owes the rest. */
+  ended: boolean;
+  /** Called when its end goes out, by whoever waits for it. */
+  onEnded?: () => void;
+}
+
 export class Session {
-  readonly #contexts = new Map<Segment, { context: TTSWSContext; done: boolean }>();
+  readonly #contexts = new Map<Segment, Entry>();
   readonly #order: Segment[] = [];
   #inputEnded = false;
   #wake: () => void = () => {};
@@ -37,23 +50,29 @@ export class Session {
     readonly connection: Connection,
     private readonly contextOptions: ContextOptions,
     private readonly hooks: SessionHooks,
+    private readonly silenceTimeoutMs: number,
   ) {}
 
   /** Sends a request, after the ones before it; nothing is sent once the connection ended. */
   send(request: Request): void {
     let entry = this.#contexts.get(request.segment);
     if (!entry) {
-      entry = { context: this.connection.ws.context(this.contextOptions), done: false };
+      entry = { context: this.connection.ws.context(this.contextOptions), done: false, ended: false };
       this.#contexts.set(request.segment, entry);
       this.#order.push(request.segment);
       this.#wake();
     }
-    const { context } = entry;
+    const sent = entry;
     this.#sending = this.#sending
       .then(async () => {
         if (!this.connection.open) return;
-        if (request.kind === 'text') await context.push({ transcript: request.text });
-        else await context.no_more_inputs();
+        if (request.kind === 'text') {
+          await sent.context.push({ transcript: request.text });
+          return;
+        }
+        await sent.context.no_more_inputs();
+        sent.ended = true;
+        sent.onEnded?.();
       })
       .catch((error: unknown) => this.connection.fail(fromSdkError(error)));
   }
@@ -94,7 +113,7 @@ export class Session {
     const entry = this.#contexts.get(segment)!;
     const events = entry.context.receive();
     for (;;) {
-      const next = await Promise.race([events.next(), this.connection.ended]);
+      const next = await this.#owedWithin(entry, Promise.race([events.next(), this.connection.ended]));
       if (next.done) throw connectionLost('the context was dropped before it was done');
       const event = next.value;
       if (event.type === 'chunk') this.hooks.audio(segment, decodeAudio(event.data));
@@ -104,6 +123,27 @@ export class Session {
         this.hooks.segmentDone(segment);
         return;
       }
+    }
+  }
+
+  /**
+   * `pending`, unless the segment's end has gone out (or goes out meanwhile) and `silenceTimeoutMs`
+   * pass first: then a recoverable "no answer" error.
+   */
+  async #owedWithin<T>(entry: Entry, pending: Promise<T>): Promise<T> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const silence = new Promise<never>((_, reject) => {
+      const start = () => {
+        timer = setTimeout(() => reject(noAnswer(this.silenceTimeoutMs)), this.silenceTimeoutMs);
+      };
+      if (entry.ended) start();
+      else entry.onEnded = start;
+    });
+    try {
+      return await Promise.race([pending, silence]);
+    } finally {
+      clearTimeout(timer);
+      entry.onEnded = undefined;
     }
   }
 }

@@ -8,7 +8,8 @@
  * it (handshake refused, no answer, dropped connection, malformed or error message) is retried on
  * a new connection that replays the text sent so far, nothing having been heard yet. Once audio
  * has begun, a failure ends the stream with an unrecoverable error and nothing is replayed, so no
- * audio is ever heard twice.
+ * audio is ever heard twice. `timeoutMs` also bounds the server's silence once a segment's text
+ * has ended (see session.ts): a server that stops before `done` fails the stream, not holds it.
  *
  * `close()` (or the caller's signal, or leaving the iteration early) cancels: the server is told
  * to stop each unfinished context, the connection closes, and the iteration ends at once.
@@ -18,7 +19,7 @@ import { audioFrame, frameDurationMs } from '../../audio/audio_frame.js';
 import { newId } from '../../ids.js';
 import { SentenceTokenizer } from '../../tts/sentences.js';
 import type { SynthesizedAudio, SynthesizeOptions, SynthesizeStream } from '../../tts/tts.js';
-import { withRetries } from '../conn_options.js';
+import { type ConnOptions, DEFAULT_CONN_OPTIONS, withRetries } from '../conn_options.js';
 import { ProviderError } from '../provider_error.js';
 import { EventChannel } from '../../streams/event_channel.js';
 import { CLOSED, connect } from './connection.js';
@@ -48,6 +49,7 @@ interface SegmentState extends Segment {
 export class CartesiaSynthesizeStream implements SynthesizeStream {
   readonly #tts: CartesiaTTS;
   readonly #options: SynthesizeOptions;
+  readonly #conn: ConnOptions;
   readonly #tokenizer = new SentenceTokenizer();
   readonly #out = new EventChannel<SynthesizedAudio>(() => void this.close());
   readonly #controller = new AbortController();
@@ -67,6 +69,7 @@ export class CartesiaSynthesizeStream implements SynthesizeStream {
   constructor(tts: CartesiaTTS, options: SynthesizeOptions = {}) {
     this.#tts = tts;
     this.#options = options;
+    this.#conn = { ...DEFAULT_CONN_OPTIONS, ...tts.options.conn, ...options.conn };
     if (options.signal?.aborted) void this.close();
     else options.signal?.addEventListener('abort', this.#abort, { once: true });
   }
@@ -153,7 +156,7 @@ export class CartesiaSynthesizeStream implements SynthesizeStream {
       attempt = await withRetries(
         {
           provider: 'cartesia',
-          conn: { ...this.#tts.options.conn, ...this.#options.conn },
+          conn: this.#conn,
           signal: this.#controller.signal,
           classify: fromSdkError,
           onRetry: (error) => this.#tts.emit('error', error),
@@ -184,10 +187,11 @@ export class CartesiaSynthesizeStream implements SynthesizeStream {
    */
   async #attempt(signal: AbortSignal): Promise<Attempt> {
     const connection = await connect(this.#tts.client, this.#tts.options, signal);
-    const session = new Session(connection, this.#tts.contextOptions, {
-      audio: (segment, bytes) => this.#audio(segment as SegmentState, bytes),
-      segmentDone: (segment) => this.#segmentDone(segment as SegmentState),
-    });
+    const hooks = {
+      audio: (segment: Segment, bytes: Uint8Array) => this.#audio(segment as SegmentState, bytes),
+      segmentDone: (segment: Segment) => this.#segmentDone(segment as SegmentState),
+    };
+    const session = new Session(connection, this.#tts.contextOptions, hooks, this.#conn.timeoutMs);
     this.#session = session;
     for (const request of this.#replay ?? []) session.send(request);
     if (this.#inputEnded) session.endInput();

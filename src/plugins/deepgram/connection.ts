@@ -8,6 +8,10 @@
  * connection that drops is a `close` with the peer's code (1006 for a lost TCP connection), no
  * error; a socket error after the connection opened is a `close` (code 1000) followed at once by
  * the `error`; `close()` (and an abort of the signal given to connect) is a `close` with code 1000.
+ *
+ * Once CloseStream went out, Deepgram is to send what is left and close: a connection that it has
+ * not closed within `closeTimeoutMs` closes itself (abandoned), so a server that never answers
+ * CloseStream cannot hold the stream.
  */
 import type { DeepgramClient } from '@deepgram/sdk';
 import { linear16Bytes } from './audio_input.js';
@@ -37,11 +41,16 @@ export class LiveConnection {
   readonly closed: Promise<CloseInfo>;
   #resolveClosed!: (info: CloseInfo) => void;
   #abandoned: string | undefined;
+  #closeTimer: ReturnType<typeof setTimeout> | undefined;
 
-  private constructor(readonly socket: ListenSocket) {
+  private constructor(
+    readonly socket: ListenSocket,
+    private readonly closeTimeoutMs: number,
+  ) {
     this.closed = new Promise((resolve) => {
       this.#resolveClosed = resolve;
     });
+    void this.closed.then(() => clearTimeout(this.#closeTimer));
   }
 
   /**
@@ -52,11 +61,12 @@ export class LiveConnection {
     client: DeepgramClient,
     args: ConnectArgs,
     signal: AbortSignal,
-    onMessage: (connection: LiveConnection, message: unknown) => void,
+    options: { closeTimeoutMs: number; onMessage: (connection: LiveConnection, message: unknown) => void },
   ): Promise<LiveConnection> {
+    const { onMessage } = options;
     const socket = await client.listen.v1.connect({ ...args, reconnectAttempts: 0, abortSignal: signal });
     signal.throwIfAborted();
-    const connection = new LiveConnection(socket);
+    const connection = new LiveConnection(socket, options.closeTimeoutMs);
     return new Promise((resolve, reject) => {
       let opened = false;
       let failed = false;
@@ -122,6 +132,10 @@ export class LiveConnection {
       } else {
         this.socket.sendCloseStream({ type: 'CloseStream' });
         this.closeStreamSent = true;
+        this.#closeTimer = setTimeout(
+          () => this.abandon(`Deepgram did not close the stream within ${this.closeTimeoutMs} ms of CloseStream`),
+          this.closeTimeoutMs,
+        );
       }
       return true;
     } catch {

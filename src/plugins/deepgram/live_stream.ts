@@ -16,12 +16,17 @@
  *   does the same, and the iteration throws the signal's reason.
  * - A KeepAlive goes out whenever no audio did for keepAliveIntervalMs.
  * - Failures: connecting is retried by the ConnOptions (each failed attempt an `error` event,
- *   recoverable). A connection that drops is reported (recoverable) and reopened the same way; a
- *   stream whose connections keep dropping before Deepgram says anything fails after maxRetry
- *   drops. A malformed message is reported (recoverable) and skipped; 5 in a row and the
- *   connection counts as broken (a drop). A close for a policy violation (1003, 1008) is not
- *   retried. The final failure is an unrecoverable ProviderError: an `error` event, and thrown by
- *   the iteration. Audio that was sent on a connection that then dropped is not sent again.
+ *   recoverable). A connection that drops is reported (recoverable) and reopened by the
+ *   ReconnectPolicy: at once the first time, then with a growing wait; more than maxRetry drops
+ *   within its window fail the stream, however many good messages came in between (a server that
+ *   answers once and closes every connection must not be hammered). A malformed message is
+ *   reported (recoverable) and skipped; 5 in a row and the connection counts as broken (a drop). A
+ *   close for a policy violation (1003, 1008) is not retried. The final failure is an
+ *   unrecoverable ProviderError: an `error` event, and thrown by the iteration. Audio that was sent
+ *   on a connection that then dropped is not sent again; so once the input has ended, a drop with
+ *   no audio left to send ends the stream rather than opening a connection only to close it.
+ * - After CloseStream, a server that does not close within timeoutMs is closed on (a recoverable
+ *   `error` event) and the iteration ends.
  */
 import { randomUUID } from 'node:crypto';
 import type { DeepgramClient } from '@deepgram/sdk';
@@ -29,7 +34,7 @@ import type { AudioFrame } from '../../audio/audio_frame.js';
 import { ClosedError, describe } from '../../errors.js';
 import { EventChannel } from '../../streams/event_channel.js';
 import type { SpeechEvent, SpeechStream } from '../../stt/stt.js';
-import { DEFAULT_CONN_OPTIONS, withRetries, type ConnOptions } from '../conn_options.js';
+import { DEFAULT_CONN_OPTIONS, RECONNECT_WINDOW_MS, ReconnectPolicy, sleep, withRetries, type ConnOptions } from '../conn_options.js';
 import type { STTMetrics } from '../metrics.js';
 import { ProviderError, withoutKey } from '../provider_error.js';
 import { durationMs, Linear16Encoder } from './audio_input.js';
@@ -73,12 +78,12 @@ export class DeepgramSpeechStream implements SpeechStream {
   /** Audio pushed so far (ms at the stream's rate): the stream position of the next audio. */
   #positionMs = 0;
   #audioSinceKeepAlive = false;
-  /** Connections in a row that dropped before Deepgram said anything valid. */
-  #drops = 0;
+  readonly #reconnects: ReconnectPolicy;
 
   constructor(params: LiveStreamParams) {
     this.#p = params;
     this.#conn = { ...DEFAULT_CONN_OPTIONS, ...params.options.conn, ...params.conn };
+    this.#reconnects = new ReconnectPolicy(this.#conn);
     this.#encoder = new Linear16Encoder(params.options.sampleRate);
     this.#pending = new OutgoingBuffer(params.options.maxBufferedAudioMs);
     this.#keepAlive = setInterval(() => this.#tick(), params.options.keepAliveIntervalMs);
@@ -176,23 +181,33 @@ export class DeepgramSpeechStream implements SpeechStream {
 
   async #run(): Promise<void> {
     try {
-      for (;;) {
+      while (!this.#stop.signal.aborted && !this.#nothingLeftToSend()) {
         const connection = await this.#connect();
         this.#connection = connection;
         this.#sendPending(connection);
         const closed = await connection.closed;
         this.#connection = undefined;
         this.#reportUnaccountedUsage(connection);
-        if (this.#stop.signal.aborted || connection.closeStreamSent) break;
+        if (this.#stop.signal.aborted) break;
+        if (connection.closeStreamSent) {
+          if (closed.abandoned !== undefined) this.#p.onError(new ProviderError(PROVIDER, true, closed.abandoned));
+          break;
+        }
         const why = closed.abandoned ?? `the connection dropped (code ${closed.code}${closed.reason ? `: ${closed.reason}` : ''})`;
         if (closed.abandoned === undefined && isFatalCloseCode(closed.code)) {
           throw new ProviderError(PROVIDER, false, `Deepgram closed the connection (code ${closed.code}${closed.reason ? `: ${closed.reason}` : ''})`);
         }
-        this.#drops += 1;
-        if (this.#drops > this.#conn.maxRetry) {
-          throw new ProviderError(PROVIDER, false, `${why} — ${this.#drops} broken connections in a row, giving up`);
+        if (this.#nothingLeftToSend()) {
+          this.#p.onError(new ProviderError(PROVIDER, true, `${why} after the input had ended; the stream ends`));
+          break;
         }
-        this.#p.onError(new ProviderError(PROVIDER, true, `${why}; reconnecting`));
+        const wait = this.#reconnects.drop();
+        if (wait === undefined) {
+          const drops = this.#reconnects.recentDrops;
+          throw new ProviderError(PROVIDER, false, `${why} — ${drops} broken connections within ${RECONNECT_WINDOW_MS / 1000} s, giving up`);
+        }
+        this.#p.onError(new ProviderError(PROVIDER, true, `${why}; reconnecting${wait > 0 ? ` in ${wait} ms` : ''}`));
+        await sleep(wait, this.#stop.signal);
       }
       if (this.#stop.signal.aborted && !this.#closed) throw this.#stop.signal.reason;
       // Deepgram need not mark the last words as an endpoint: the speech ends with the stream.
@@ -221,6 +236,11 @@ export class DeepgramSpeechStream implements SpeechStream {
     }
   }
 
+  /** The input has ended and no audio waits for a connection: a new one would only be closed. */
+  #nothingLeftToSend(): boolean {
+    return this.#inputEnded && this.#pending.audioMs === 0;
+  }
+
   #connect(): Promise<LiveConnection> {
     const { options, language, client } = this.#p;
     // The SDK's own timeout is set past ours, so that ours (an abort of the attempt) decides.
@@ -233,7 +253,11 @@ export class DeepgramSpeechStream implements SpeechStream {
         classify: (error) => classifyDeepgramError(error, options.apiKey),
         onRetry: (error) => this.#p.onError(error),
       },
-      (signal) => LiveConnection.open(client, args, signal, (connection, message) => this.#onMessage(connection, message)),
+      (signal) =>
+        LiveConnection.open(client, args, signal, {
+          closeTimeoutMs: this.#conn.timeoutMs,
+          onMessage: (connection, message) => this.#onMessage(connection, message),
+        }),
     );
   }
 
@@ -249,7 +273,6 @@ export class DeepgramSpeechStream implements SpeechStream {
       return;
     }
     connection.malformed = 0;
-    this.#drops = 0;
     if (message.type !== 'SpeechStarted' && message.type !== 'UtteranceEnd') connection.requestId ??= message.requestId;
     switch (message.type) {
       case 'SpeechStarted':

@@ -1,10 +1,14 @@
 /**
  * Turns the `chat.completion.chunk`s of one streamed response into ChatChunks: text deltas as they
- * come, tool calls whole once the response is finished, and the token usage (the last chunk, sent
- * because the request asks for `stream_options.include_usage`).
+ * come, tool calls whole once the response says it is finished (its finish reason), and the token
+ * usage (the last chunk, sent because the request asks for `stream_options.include_usage`). A
+ * stream that ends with a call begun and no finish reason was cut short: a recoverable
+ * ProviderError, never the calls (even when the arguments so far parse, more may have been due).
  */
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import type { ChatChunk } from '../../llm/llm.js';
+import { ProviderError } from '../provider_error.js';
+import { PROVIDER } from './errors.js';
 import { ToolCallAssembler } from './tool_calls.js';
 
 export class ChunkReader {
@@ -30,7 +34,6 @@ export class ChunkReader {
       }
     }
     if (chunk.usage) {
-      out.push(...this.#calls());
       this.usage = {
         promptTokens: chunk.usage.prompt_tokens ?? 0,
         completionTokens: chunk.usage.completion_tokens ?? 0,
@@ -41,9 +44,13 @@ export class ChunkReader {
     return out;
   }
 
-  /** What is left when the stream ends: tool calls of a server that never said it had finished. */
+  /** At the end of the stream: nothing is left, or the response was cut off in a tool call (thrown). */
   end(): ChatChunk[] {
-    return this.#calls();
+    if (this.#toolCalls.pending) {
+      const names = this.#toolCalls.pendingNames.join(', ');
+      throw new ProviderError(PROVIDER, true, `the stream ended without a finish reason, in the middle of tool call ${names}`);
+    }
+    return [];
   }
 
   #calls(): ChatChunk[] {

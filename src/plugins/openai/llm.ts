@@ -119,21 +119,11 @@ export class OpenAILLM extends Model implements LLM {
           yield chunk;
         }
         if (done || request.signal.aborted) break;
-        let next: IteratorResult<ChatCompletionChunk>;
         try {
-          next = await this.#nextWithin(iterator, stall);
+          ({ chunks: pending, done } = await this.#read(iterator, reader, stall, request.signal));
         } catch (error) {
           if (request.signal.aborted) return;
           throw fail(this.#failedMidStream(stall.signal.aborted ? stall.signal.reason : error));
-        }
-        if (next.done) {
-          // The SDK ends the stream quietly when aborted with an AbortError (a plain abort()).
-          if (request.signal.aborted) return;
-          if (stall.signal.aborted) throw fail(this.#failedMidStream(stall.signal.reason));
-          pending = reader.end();
-          done = true;
-        } else {
-          pending = reader.read(next.value);
         }
       }
       completed = !request.signal.aborted;
@@ -164,6 +154,24 @@ export class OpenAILLM extends Model implements LLM {
       await iterator.return?.().catch(() => undefined);
       throw error;
     }
+  }
+
+  /**
+   * The output of the next SDK chunk, or at the end of the stream what the reader says of its end
+   * (nothing, or a response cut off in a tool call: thrown). Throws what the stream threw, or the stall.
+   */
+  async #read(
+    iterator: AsyncIterator<ChatCompletionChunk>,
+    reader: ChunkReader,
+    stall: AbortController,
+    signal: AbortSignal,
+  ): Promise<{ chunks: ChatChunk[]; done: boolean }> {
+    const next = await this.#nextWithin(iterator, stall);
+    if (!next.done) return { chunks: reader.read(next.value), done: false };
+    // The SDK ends the stream quietly when aborted with an AbortError (a plain abort()).
+    if (signal.aborted) return { chunks: [], done: true };
+    if (stall.signal.aborted) throw stall.signal.reason;
+    return { chunks: reader.end(), done: true };
   }
 
   /** The next SDK chunk, or a stall (`stall` aborted) after timeoutMs without one. */

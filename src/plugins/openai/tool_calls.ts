@@ -2,10 +2,13 @@
  * Reassembles streamed tool calls. OpenAI sends each call in pieces: a first delta with its index,
  * id and name, then fragments of the JSON arguments, each tagged with the same index; several
  * indexes in one response are parallel calls. Calls are released whole, in index order, once the
- * response says it is finished (or the stream ends), so a response cut off in the middle of a call
- * never yields half of it.
+ * response says it is finished (its finish reason: see chunks.ts), and only if their arguments are
+ * complete JSON: a response cut off in the middle of a call (by the connection, or by the length
+ * limit) never yields half of it, but a typed error.
  */
 import { newId } from '../../ids.js';
+import { ProviderError } from '../provider_error.js';
+import { PROVIDER } from './errors.js';
 
 /** One fragment of a streamed tool call (the shape of `delta.tool_calls[i]`). */
 export interface ToolCallDelta {
@@ -54,11 +57,17 @@ export class ToolCallAssembler {
     return this.#calls.size > 0;
   }
 
-  /** The calls assembled so far, whole and in index order; forgets them. Calls without a name are dropped. */
+  /** Names of the calls being assembled, in index order. */
+  get pendingNames(): string[] {
+    return this.#ordered().map((call) => call.name || '(no name)');
+  }
+
+  /**
+   * The calls assembled so far, whole and in index order; forgets them. Calls without a name are
+   * dropped. Throws a recoverable ProviderError if a call's arguments are not complete JSON.
+   */
   take(): AssembledToolCall[] {
-    const calls = [...this.#calls.entries()]
-      .sort(([a], [b]) => a - b)
-      .map(([, call]) => call)
+    const calls = this.#ordered()
       .filter((call) => call.name !== '')
       .map((call) => ({
         callId: call.id || newId('call'),
@@ -67,7 +76,16 @@ export class ToolCallAssembler {
       }));
     this.#calls.clear();
     this.#last = undefined;
+    for (const call of calls) {
+      if (!isCompleteJson(call.arguments)) {
+        throw new ProviderError(PROVIDER, true, `tool call ${call.name} came with arguments that are not complete JSON (${call.arguments.length} characters)`);
+      }
+    }
     return calls;
+  }
+
+  #ordered(): Pending[] {
+    return [...this.#calls.entries()].sort(([a], [b]) => a - b).map(([, call]) => call);
   }
 
   /**
@@ -81,5 +99,14 @@ export class ToolCallAssembler {
       return this.#calls.size === 0 ? 0 : Math.max(...this.#calls.keys()) + 1;
     }
     return this.#last ?? 0;
+  }
+}
+
+function isCompleteJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -107,6 +107,72 @@ describe('CartesiaTTS failures', () => {
     expect(samples(items)).toEqual(markers(2000, 1, 2));
   });
 
+  describe('a server that goes quiet before done: timeoutMs bounds the silence once the text has ended', () => {
+    /** The server answers the text with one chunk of audio and then says nothing: no more audio, no done. */
+    const oneChunkThenSilence: Answer = (request, connection) => {
+      if (request.transcript) connection.sendAudio(request.context_id!, 1, 1);
+    };
+
+    it('after audio began: a typed unrecoverable error timeoutMs after the last frame, not replayed', async () => {
+      fakeTimers();
+      h.fake.answer = oneChunkThenSilence;
+      const { tts, errors } = h.tts({ conn: { maxRetry: 3, retryIntervalMs: 0, timeoutMs: 3_000 } });
+      const audio = tts.synthesize('Hello.')[Symbol.asyncIterator]();
+      expect((await audio.next()).done).toBe(false);
+      const rest = collect({ [Symbol.asyncIterator]: () => audio });
+      await vi.advanceTimersByTimeAsync(2_999);
+      expect(errors).toEqual([]);
+      await vi.advanceTimersByTimeAsync(1);
+      const { error } = await rest;
+      expect(error).toBeInstanceOf(ProviderError);
+      expect(error).toMatchObject({ recoverable: false, message: 'cartesia: no answer within 3000 ms, after audio began (not replayed)' });
+      expect(errors).toEqual([error]);
+      expect(h.fake.upgrades).toBe(1);
+      await h.fake.until(() => h.fake.connections[0]!.closeCode !== undefined);
+    });
+
+    it('audio that keeps coming is not silence: a synthesis longer than timeoutMs in all ends well', async () => {
+      fakeTimers();
+      h.fake.answer = silent;
+      const { tts, errors } = h.tts({ conn: { maxRetry: 0, retryIntervalMs: 0, timeoutMs: 3_000 } });
+      const result = collect(tts.synthesize('Hello.'));
+      const connection = await h.fake.connection(0);
+      await h.fake.until(() => connection.requests.length === 2);
+      const contextId = connection.requests[0]!.context_id!;
+      for (let i = 0; i < 4; i++) {
+        connection.sendAudio(contextId, 1, 1);
+        await vi.advanceTimersByTimeAsync(2_500);
+      }
+      connection.sendDone(contextId);
+      const { items, error } = await result;
+      expect(error).toBeUndefined();
+      expect(errors).toEqual([]);
+      expect(samples(items)).toEqual(markers(4000, 1));
+    });
+
+    it('while the text goes on (no end sent), the server owes nothing and its silence is no failure', async () => {
+      fakeTimers();
+      h.fake.answer = (request, connection) => {
+        if (request.transcript) connection.sendAudio(request.context_id!, 1, 1);
+        if (request.continue === false) connection.sendDone(request.context_id!);
+      };
+      const { tts, errors } = h.tts({ conn: { maxRetry: 0, retryIntervalMs: 0, timeoutMs: 3_000 } });
+      const stream = tts.stream();
+      stream.pushText('Hello. And then');
+      const audio = stream[Symbol.asyncIterator]();
+      const first = await audio.next();
+      expect(first.done).toBe(false);
+      // The LLM takes its time to say more.
+      await vi.advanceTimersByTimeAsync(10_000);
+      expect(errors).toEqual([]);
+      stream.pushText(' more.');
+      stream.endInput();
+      const { items, error } = await collect({ [Symbol.asyncIterator]: () => audio });
+      expect(error).toBeUndefined();
+      expect(samples([first.value!, ...items])).toEqual(markers(2000, 1));
+    });
+  });
+
   it('a connection dropped before any audio is retried, replaying the text', async () => {
     firstConnection((request, connection) => {
       if (request.transcript) connection.drop();
@@ -171,6 +237,25 @@ describe('CartesiaTTS failures', () => {
     const { tts } = h.tts();
     const { error } = await collect(tts.synthesize('Hello.'));
     expect(error).toMatchObject({ recoverable: false, message: 'cartesia: malformed message from the server: audio chunk is not base64 (after 1 attempts)' });
+  });
+
+  // The SDK decodes a chunk's data itself (Buffer.from) inside its socket handler: a number or no
+  // data at all throws there, out of any promise, unless the connection catches it.
+  it.each([
+    ['is a number', 42],
+    ['is missing', undefined],
+  ])('an audio chunk whose data %s ends the synthesis with a typed error, retried on a new connection', async (_, data) => {
+    firstConnection((request, connection) => {
+      if (request.transcript) connection.send({ type: 'chunk', context_id: request.context_id, data, done: false });
+    });
+    const { tts, errors } = h.tts({ conn: { maxRetry: 1, retryIntervalMs: 0 } });
+    const { items, error } = await collect(tts.synthesize('Hello.'));
+    expect(error).toBeUndefined();
+    expect(errors.map((e) => [e.recoverable, e.code, e.message])).toEqual([
+      [true, 'provider_recoverable', expect.stringMatching(/^cartesia: malformed message from the server: the SDK could not read a frame \(.+\)$/)],
+    ]);
+    expect(h.fake.upgrades).toBe(2);
+    expect(samples(items)).toEqual(markers(2000, 1));
   });
 
   it('an audio chunk of half a sample is malformed', async () => {

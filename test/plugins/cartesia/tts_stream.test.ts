@@ -1,10 +1,18 @@
-/** The Cartesia TTS through the real SDK against a fake server: streaming, one-shot, cancel. */
-import { describe, expect, it } from 'vitest';
+/**
+ * The Cartesia TTS through the real SDK against a fake server: streaming, one-shot, cancel. The
+ * metrics' clock (performance.now) is faked where a test checks latencies: they show up only when
+ * the test advances it while the server holds its answer.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ClosedError } from '../../../src/errors.js';
-import { type Answer, speak } from './fake_cartesia.js';
+import { type Answer, silent, speak } from './fake_cartesia.js';
 import { collect, markers, samples, useFakeCartesia } from './setup.js';
 
 const h = useFakeCartesia();
+
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 describe('CartesiaTTS stream', () => {
   it('sends sentences on one context per segment and yields their audio as 20 ms frames in order, final at each segment end', async () => {
@@ -61,10 +69,28 @@ describe('CartesiaTTS stream', () => {
       [segments[0], 'cartesia/sonic-3', 'Hello there. How are you? I am fine'.length, 250, false],
       [segments[1], 'cartesia/sonic-3', 'Second part.'.length, 2000 / 24, false],
     ]);
-    for (const m of metrics) {
-      expect(m.ttfbMs).toBeGreaterThanOrEqual(0);
-      expect(m.durationMs).toBeGreaterThanOrEqual(m.ttfbMs);
-    }
+  });
+
+  it('metrics: ttfb from the first text of a segment to its first audio, duration to its end', async () => {
+    vi.useFakeTimers({ toFake: ['performance'] });
+    vi.advanceTimersByTime(1_000); // a clock that does not start at 0
+    h.fake.answer = silent;
+    const { tts, metrics } = h.tts();
+    const stream = tts.stream();
+    stream.pushText('Hello there.');
+    stream.endInput();
+    const connection = await h.fake.connection(0);
+    await h.fake.until(() => connection.requests.length === 2);
+    const contextId = connection.requests[0]!.context_id!;
+    vi.advanceTimersByTime(120);
+    connection.sendAudio(contextId, 1);
+    const audio = stream[Symbol.asyncIterator]();
+    expect((await audio.next()).done).toBe(false);
+    vi.advanceTimersByTime(30);
+    connection.sendDone(contextId);
+    const { error } = await collect({ [Symbol.asyncIterator]: () => audio });
+    expect(error).toBeUndefined();
+    expect(metrics).toEqual([expect.objectContaining({ ttfbMs: 120, durationMs: 150, audioDurationMs: 2000 / 24, cancelled: false })]);
   });
 
   it('keeps segment order when the server answers a later context first', async () => {
@@ -129,16 +155,21 @@ describe('CartesiaTTS stream', () => {
   });
 
   it('close() cancels the context on the server and ends the iteration', async () => {
-    h.fake.answer = (request, connection) => {
-      if (request.transcript && connection.sentences === 0) connection.sendAudio(request.context_id!, ++connection.sentences, 1);
-    };
+    vi.useFakeTimers({ toFake: ['performance'] });
+    vi.advanceTimersByTime(1_000); // a clock that does not start at 0
+    h.fake.answer = silent;
     const { tts, metrics, errors } = h.tts();
     const stream = tts.stream();
     stream.pushText('A long answer that the user interrupts. ');
     stream.pushText('More of it.');
+    const first = await h.fake.connection(0);
+    await h.fake.until(() => first.requests.length === 1);
+    vi.advanceTimersByTime(60);
+    first.sendAudio(first.requests[0]!.context_id!, 1, 1);
     const heard: number[] = [];
     for await (const item of stream) {
       heard.push(item.frame.samplesPerChannel);
+      vi.advanceTimersByTime(40);
       if (heard.length === 1) await stream.close();
     }
     const connection = h.fake.connections[0]!;
@@ -149,8 +180,13 @@ describe('CartesiaTTS stream', () => {
     expect(heard).toEqual([480]);
     expect(errors).toEqual([]);
     expect(metrics).toHaveLength(1);
-    expect(metrics[0]).toMatchObject({ cancelled: true, charactersCount: 'A long answer that the user interrupts. More of it.'.length });
-    expect(metrics[0]!.ttfbMs).toBeGreaterThanOrEqual(0);
+    expect(metrics[0]).toMatchObject({
+      cancelled: true,
+      charactersCount: 'A long answer that the user interrupts. More of it.'.length,
+      ttfbMs: 60,
+      durationMs: 100,
+      audioDurationMs: 20,
+    });
     expect(() => stream.pushText('more')).toThrow(ClosedError);
   });
 

@@ -10,7 +10,7 @@ import { DeepgramSTT } from '../../../src/plugins/deepgram/stt.js';
 import { MAX_MALFORMED_IN_A_ROW } from '../../../src/plugins/deepgram/live_stream.js';
 import type { DeepgramSTTOptions } from '../../../src/plugins/deepgram/options.js';
 import { ProviderError } from '../../../src/plugins/provider_error.js';
-import { FakeDeepgram } from './fake_deepgram.js';
+import { type FakeConnection, FakeDeepgram } from './fake_deepgram.js';
 import { deepgramAt, frame, observe, Reader, settleUntil, texts, tone } from './helpers.js';
 
 let fake: FakeDeepgram;
@@ -386,14 +386,14 @@ describe('DeepgramSTT.stream: failures', () => {
     expect(() => stream.pushFrame(frame(10))).toThrow(/failed/);
   });
 
-  it('connections that keep dropping before Deepgram says anything fail the stream after maxRetry drops', async () => {
+  it('connections that keep dropping fail the stream after maxRetry drops', async () => {
     const stt = deepgram();
     const seen = observe(stt);
     const reader = new Reader(stt.stream());
     for (let i = 0; i < 3; i++) (await fake.connection(i)).drop();
     const error = (await reader.failure()) as ProviderError;
     expect(error.recoverable).toBe(false);
-    expect(error.message).toBe('deepgram: the connection dropped (code 1006) — 3 broken connections in a row, giving up');
+    expect(error.message).toBe('deepgram: the connection dropped (code 1006) — 3 broken connections within 60 s, giving up');
     expect(seen.errors.map((e) => e.recoverable)).toEqual([true, true, false]);
   });
 
@@ -459,7 +459,7 @@ describe('DeepgramSTT.stream: failures', () => {
     }
     const error = (await reader.failure()) as ProviderError;
     expect(error.recoverable).toBe(false);
-    expect(error.message).toBe(`deepgram: ${MAX_MALFORMED_IN_A_ROW} malformed messages in a row — 2 broken connections in a row, giving up`);
+    expect(error.message).toBe(`deepgram: ${MAX_MALFORMED_IN_A_ROW} malformed messages in a row — 2 broken connections within 60 s, giving up`);
     expect(seen.errors.filter((e) => !e.recoverable)).toEqual([error]);
   });
 
@@ -475,5 +475,127 @@ describe('DeepgramSTT.stream: failures', () => {
       [true, 'deepgram: 300 ms of audio did not fit the 200 ms buffer kept while connecting and were dropped (the oldest first)'],
     ]);
     await stream.close();
+  });
+});
+
+describe('DeepgramSTT.stream: reconnects are bounded in time, not reset by a good message', () => {
+  /** A few turns of real I/O with the fake clock standing still: enough for a connection made too early to reach the server. */
+  async function ioTurns(turns = 20): Promise<void> {
+    for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+
+  it.each([
+    ['closes it (1000)', (connection: FakeConnection) => connection.ws.close(1000), 'the connection dropped (code 1000)'],
+    ['drops the TCP connection', (connection: FakeConnection) => connection.drop(), 'the connection dropped (code 1006)'],
+  ])('a server that answers each connection once and then %s: backoff, then an unrecoverable error after maxRetry drops', async (_, end, why) => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const stt = deepgram({ conn: { maxRetry: 3, retryIntervalMs: 1_000, timeoutMs: 2_000 } });
+    const seen = observe(stt);
+    const failure = new Reader(stt.stream()).failure();
+    const answerOnceAndEnd = async (index: number) => {
+      await settleUntil(() => fake.connections.length > index, 1);
+      const connection = fake.connections[index]!;
+      connection.sendSpeechStarted();
+      end(connection);
+      await settleUntil(() => seen.errors.length > index);
+    };
+    await answerOnceAndEnd(0);
+    await answerOnceAndEnd(1);
+    await vi.advanceTimersByTimeAsync(999);
+    await ioTurns();
+    expect(fake.upgrades).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(1);
+    await answerOnceAndEnd(2);
+    await vi.advanceTimersByTimeAsync(1_999);
+    await ioTurns();
+    expect(fake.upgrades).toHaveLength(3);
+    await vi.advanceTimersByTimeAsync(1);
+    await answerOnceAndEnd(3);
+    const error = (await failure) as ProviderError;
+    expect(error).toBeInstanceOf(ProviderError);
+    expect(error).toMatchObject({ recoverable: false, message: `deepgram: ${why} — 4 broken connections within 60 s, giving up` });
+    expect(seen.errors.map((e) => [e.recoverable, e.message])).toEqual([
+      [true, `deepgram: ${why}; reconnecting`],
+      [true, `deepgram: ${why}; reconnecting in 1000 ms`],
+      [true, `deepgram: ${why}; reconnecting in 2000 ms`],
+      [false, error.message],
+    ]);
+    await ioTurns();
+    expect(fake.upgrades).toHaveLength(4);
+  });
+
+  /** Two connections, each given 100 ms of audio, answering it and closing (1000); then a wait of 1000 ms. */
+  async function twoDrops() {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const stt = deepgram({ conn: { maxRetry: 3, retryIntervalMs: 1_000, timeoutMs: 2_000 } });
+    const seen = observe(stt);
+    const stream = stt.stream();
+    const reader = new Reader(stream);
+    for (let i = 0; i < 2; i++) {
+      await settleUntil(() => fake.connections.length > i, 1);
+      const connection = fake.connections[i]!;
+      stream.pushFrame(frame(100));
+      await connection.untilAudioBytes(3200);
+      connection.sendResults(`part ${i}`, { isFinal: true });
+      connection.ws.close(1000);
+      await settleUntil(() => seen.errors.length > i);
+    }
+    expect(seen.errors.at(-1)!.message).toBe('deepgram: the connection dropped (code 1000); reconnecting in 1000 ms');
+    return { stream, reader, seen };
+  }
+
+  it('endInput() while waiting to reconnect ends the stream: no connection is opened only to be closed', async () => {
+    const { stream, reader } = await twoDrops();
+    stream.endInput();
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(texts(await reader.rest())).toEqual([
+      'start_of_speech',
+      'final_transcript:part 0',
+      'usage:100',
+      'final_transcript:part 1',
+      'usage:100',
+      'end_of_speech',
+    ]);
+    await ioTurns();
+    expect(fake.upgrades).toHaveLength(2);
+  });
+
+  it('audio still waiting when the input ends is delivered on a new connection, then CloseStream', async () => {
+    const { stream, reader, seen } = await twoDrops();
+    stream.pushFrame(frame(100, 16000, 7));
+    stream.endInput();
+    await vi.advanceTimersByTimeAsync(1_000);
+    await settleUntil(() => fake.connections.length > 2, 1);
+    const third = fake.connections[2]!;
+    await third.untilControl('CloseStream');
+    expect(third.audio.map((chunk) => chunk.readInt16LE(0))).toEqual([7]);
+    expect(texts(await reader.rest()).slice(-2)).toEqual(['usage:100', 'end_of_speech']);
+    expect(seen.errors).toHaveLength(2);
+  });
+
+  it('a server that never answers CloseStream is closed on after timeoutMs, and the stream ends', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const stt = deepgram();
+    const seen = observe(stt);
+    const stream = stt.stream();
+    const reader = new Reader(stream);
+    await settleUntil(() => fake.connections.length > 0, 1);
+    const connection = fake.connections[0]!;
+    connection.answerCloseStream = false;
+    stream.pushFrame(frame(100));
+    await connection.untilAudioBytes(3200);
+    connection.sendResults('last words', { isFinal: true });
+    expect(texts(await reader.take(2))).toEqual(['start_of_speech', 'final_transcript:last words']);
+    stream.endInput();
+    await connection.untilControl('CloseStream');
+    await vi.advanceTimersByTimeAsync(1_999);
+    await ioTurns();
+    expect(connection.closedWith).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(texts(await reader.rest())).toEqual(['usage:100', 'end_of_speech']);
+    expect(seen.errors.map((e) => [e.recoverable, e.message])).toEqual([
+      [true, 'deepgram: Deepgram did not close the stream within 2000 ms of CloseStream'],
+    ]);
+    expect((await connection.untilClosed()).code).toBe(1000);
   });
 });

@@ -1,7 +1,9 @@
 /**
  * OpenAILLM through the real openai SDK against a fake chat completions server on 127.0.0.1.
- * Only setTimeout/clearTimeout are faked (the retry policy's timers): the sockets run for real, and
- * the tests wait for what the server or the model reports, never for time.
+ * Only setTimeout/clearTimeout (the retry policy's timers) and performance.now (the metrics'
+ * clock) are faked: the sockets run for real, and the tests wait for what the server or the model
+ * reports, never for time. A latency shows up in the metrics only when a test advances the clock
+ * while the server holds its reply.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ChatContext } from '../../../src/llm/chat_context.js';
@@ -22,7 +24,8 @@ let server: FakeOpenAIServer;
 
 beforeEach(async () => {
   server = await FakeOpenAIServer.start();
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+  vi.advanceTimersByTime(1_000); // a clock that does not start at 0
 });
 afterEach(async () => {
   vi.useRealTimers();
@@ -79,12 +82,21 @@ const time = functionTool({
 
 describe('streaming', () => {
   it('yields text deltas as the server sends them, then the usage, and reports metrics', async () => {
+    const first = deferred();
     const rest = deferred();
-    server.reply(sse([chunk.role(), chunk.text('Hel'), rest.promise, chunk.text('lo '), chunk.text('world'), chunk.finish('stop'), chunk.usage(12, 3)]));
+    server.reply(
+      sse([chunk.role(), first.promise, chunk.text('Hel'), rest.promise, chunk.text('lo '), chunk.text('world'), chunk.finish('stop'), chunk.usage(12, 3)]),
+    );
     const { llm, errors, metrics } = makeLLM();
     const stream = llm.chat(request())[Symbol.asyncIterator]();
+    const hel = stream.next();
+    await server.received(1);
+    // The model takes 250 ms to its first token, and 100 ms more to the rest.
+    vi.advanceTimersByTime(250);
+    first.resolve();
     // The first delta arrives while the server still holds the rest.
-    expect(await stream.next()).toEqual({ done: false, value: { type: 'content', text: 'Hel' } });
+    expect(await hel).toEqual({ done: false, value: { type: 'content', text: 'Hel' } });
+    vi.advanceTimersByTime(100);
     rest.resolve();
     const after = await collect({ [Symbol.asyncIterator]: () => stream });
     expect(after.chunks).toEqual([
@@ -106,9 +118,9 @@ describe('streaming', () => {
       completionTokens: 3,
       totalTokens: 15,
     });
-    expect(m.ttftMs).toBeGreaterThanOrEqual(0);
-    expect(m.durationMs).toBeGreaterThanOrEqual(m.ttftMs);
-    expect(m.tokensPerSecond).toBeCloseTo(3 / (m.durationMs / 1000), 6);
+    expect(m.ttftMs).toBe(250);
+    expect(m.durationMs).toBe(350);
+    expect(m.tokensPerSecond).toBeCloseTo(3 / 0.35, 6);
   });
 
   it('reassembles a tool call streamed in pieces: id and name, then `{"city":`, then `"Paris"}`', async () => {
@@ -158,12 +170,68 @@ describe('streaming', () => {
     ]);
   });
 
-  it('releases tool calls at the end of a stream that never gave a finish reason', async () => {
-    server.reply(sse([chunk.toolCalls({ index: 0, id: 'call_1', name: 'get_weather', arguments: '{"city":"Oslo"}' })], 'close'));
-    const { llm } = makeLLM();
-    const { chunks, error } = await collect(llm.chat(request({ tools: [{ name: 'get_weather', tool: weather }] })));
+});
+
+describe('a response cut off in the middle of a tool call never yields the half call', () => {
+  const tools = [{ name: 'get_weather', tool: weather }];
+  const wholeCall = sse([
+    chunk.role(),
+    chunk.toolCalls({ index: 0, id: 'call_2', name: 'get_weather', arguments: '{"city":"Oslo"}' }),
+    chunk.finish('tool_calls'),
+    chunk.usage(20, 9),
+  ]);
+
+  it.each([
+    ['[DONE]', 'done'],
+    ['the connection closing', 'close'],
+  ] as const)('a stream that ends cleanly (%s) without a finish reason, in the middle of a call: a typed error, retried', async (_, end) => {
+    server.reply(sse([chunk.role(), chunk.toolCalls({ index: 0, id: 'call_1', name: 'get_weather', arguments: '{"ci' })], end), wholeCall);
+    const { llm, errors } = makeLLM();
+    const outcome = collect(llm.chat(request({ tools })));
+    await until(() => errors.length === 1);
+    expect(errors[0]).toBeInstanceOf(ProviderError);
+    expect(errors[0]).toMatchObject({
+      recoverable: true,
+      message: 'openai: the stream ended without a finish reason, in the middle of tool call get_weather',
+    });
+    await vi.advanceTimersByTimeAsync(RETRY_MS);
+    const { chunks, error } = await outcome;
     expect(error).toBeUndefined();
-    expect(chunks).toEqual([{ type: 'tool_call', callId: 'call_1', name: 'get_weather', arguments: '{"city":"Oslo"}' }]);
+    expect(chunks).toEqual([
+      { type: 'tool_call', callId: 'call_2', name: 'get_weather', arguments: '{"city":"Oslo"}' },
+      { type: 'usage', promptTokens: 20, completionTokens: 9 },
+    ]);
+  });
+
+  it('a call whose arguments JSON is not complete at the finish (cut by length): a typed error, not a call', async () => {
+    const cut = sse([chunk.role(), chunk.toolCalls({ index: 0, id: 'call_1', name: 'get_weather', arguments: '{"city": "Os' }), chunk.finish('length'), chunk.usage(20, 4)]);
+    server.reply(cut, cut, cut);
+    const { llm, errors } = makeLLM();
+    const outcome = collect(llm.chat(request({ tools })));
+    await until(() => errors.length === 1);
+    await vi.advanceTimersByTimeAsync(RETRY_MS);
+    await until(() => errors.length === 2);
+    await vi.advanceTimersByTimeAsync(RETRY_MS);
+    const { chunks, error } = await outcome;
+    expect(chunks).toEqual([]);
+    expect(error).toBeInstanceOf(ProviderError);
+    expect(error).toMatchObject({
+      recoverable: false,
+      message: 'openai: tool call get_weather came with arguments that are not complete JSON (12 characters) (after 3 attempts)',
+    });
+  });
+
+  it('after some text, a stream that ends in the middle of a call fails unrecoverably, with the text yielded and no call', async () => {
+    server.reply(sse([chunk.role(), chunk.text('Let me check.'), chunk.toolCalls({ index: 0, id: 'call_1', name: 'get_weather', arguments: '{"ci' })], 'done'));
+    const { llm, errors } = makeLLM();
+    const { chunks, error } = await collect(llm.chat(request({ tools })));
+    expect(chunks).toEqual([{ type: 'content', text: 'Let me check.' }]);
+    expect(error).toMatchObject({
+      recoverable: false,
+      message: 'openai: the stream ended without a finish reason, in the middle of tool call get_weather (after the reply had begun: not retried)',
+    });
+    expect(errors).toEqual([error]);
+    expect(server.requests).toHaveLength(1);
   });
 });
 
@@ -433,9 +501,14 @@ describe('failures before the first output are retried', () => {
 
 describe('failures after output began are not retried', () => {
   it('a connection dropped mid-stream after some text: a typed unrecoverable error, no retry, no duplicate text', async () => {
-    server.reply(sse([chunk.role(), chunk.text('The weather '), chunk.text('in Paris')], 'drop'), textReply(['The weather in Paris is sunny.']));
+    const first = deferred();
+    server.reply(sse([chunk.role(), first.promise, chunk.text('The weather '), chunk.text('in Paris')], 'drop'), textReply(['The weather in Paris is sunny.']));
     const { llm, errors, metrics } = makeLLM();
-    const { chunks, error } = await collect(llm.chat(request()));
+    const outcome = collect(llm.chat(request()));
+    await server.received(1);
+    vi.advanceTimersByTime(40);
+    first.resolve();
+    const { chunks, error } = await outcome;
     expect(chunks).toEqual([
       { type: 'content', text: 'The weather ' },
       { type: 'content', text: 'in Paris' },
@@ -447,8 +520,7 @@ describe('failures after output began are not retried', () => {
     });
     expect(errors).toEqual([error]);
     expect(server.requests).toHaveLength(1);
-    expect(metrics).toEqual([expect.objectContaining({ cancelled: false })]);
-    expect(metrics[0]!.ttftMs).toBeGreaterThanOrEqual(0);
+    expect(metrics).toEqual([expect.objectContaining({ cancelled: false, ttftMs: 40, durationMs: 40 })]);
   });
 
   it('malformed data after some text: a typed unrecoverable error at once', async () => {
@@ -484,19 +556,24 @@ describe('abort', () => {
     ['a plain abort()', undefined],
     ['an abort with a reason', new Error('the user barged in')],
   ])('%s mid-stream ends the stream at once, quietly, cancels the request, and the metrics say cancelled', async (_, reason) => {
+    const first = deferred();
     const never = deferred();
-    server.reply(sse([chunk.role(), chunk.text('Let me think'), never.promise, chunk.text(' more')], 'done'));
+    server.reply(sse([chunk.role(), first.promise, chunk.text('Let me think'), never.promise, chunk.text(' more')], 'done'));
     const { llm, errors, metrics } = makeLLM();
     const controller = new AbortController();
     const stream = llm.chat(request({ signal: controller.signal }))[Symbol.asyncIterator]();
-    expect(await stream.next()).toEqual({ done: false, value: { type: 'content', text: 'Let me think' } });
+    const think = stream.next();
+    await server.received(1);
+    vi.advanceTimersByTime(70);
+    first.resolve();
+    expect(await think).toEqual({ done: false, value: { type: 'content', text: 'Let me think' } });
     const next = stream.next();
+    vi.advanceTimersByTime(30);
     controller.abort(reason);
     expect(await next).toEqual({ done: true, value: undefined });
     await server.requests[0]!.closedEarly;
     expect(errors).toEqual([]);
-    expect(metrics).toEqual([expect.objectContaining({ cancelled: true })]);
-    expect(metrics[0]!.ttftMs).toBeGreaterThanOrEqual(0);
+    expect(metrics).toEqual([expect.objectContaining({ cancelled: true, ttftMs: 70, durationMs: 100 })]);
   });
 
   it('aborting before the first output ends the stream quietly without retrying', async () => {

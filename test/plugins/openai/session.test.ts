@@ -138,6 +138,34 @@ describe('AgentSession with the OpenAI LLM', () => {
     await session.aclose();
   });
 
+  it('tool call arguments split at a space (`{"city": "New` + ` York"}`) reach the tool whole: { city: "New York" }', async () => {
+    server.reply(
+      sse([
+        chunk.role(),
+        chunk.toolCalls({ index: 0, id: 'call_ny', name: 'get_weather' }),
+        chunk.toolCalls({ index: 0, arguments: '{"city": "New' }),
+        chunk.toolCalls({ index: 0, arguments: ' York"}' }),
+        chunk.finish('tool_calls'),
+        chunk.usage(30, 10),
+      ]),
+      textReply(['Sunny in New York.']),
+    );
+    const { session, output, toolCalls, errors } = await startSession();
+    await session.input.text('What is the weather in New York?');
+    await hear(output, 'Sunny in New York.');
+    await until(() => session.agentState === 'listening');
+    expect(toolCalls).toEqual([{ city: 'New York' }]);
+    expect(summary(session.history.items)).toEqual([
+      'user: What is the weather in New York?',
+      'call call_ny get_weather({"city": "New York"})',
+      'output call_ny: sunny in New York',
+      'assistant: Sunny in New York.',
+    ]);
+    expect(server.requests[1]!.body.messages[2].tool_calls[0].function.arguments).toBe('{"city": "New York"}');
+    expect(errors).toEqual([]);
+    await session.aclose();
+  });
+
   it('survives provider errors: a recoverable one is retried unseen, a failed reply is reported and the next turn works', async () => {
     server.reply(
       status(503),

@@ -280,11 +280,55 @@ describe('Silero VAD on real speech', () => {
     for (const m of metrics) {
       expect(m).toMatchObject({ type: 'vad_metrics', label: 'silero/vad-v6.2' });
       expect(m.inferenceDurationTotalMs).toBeGreaterThan(0);
-      expect(m.idleTimeMs).toBeGreaterThanOrEqual(0);
     }
     const reported = metrics.reduce((sum, m) => sum + m.inferenceDurationTotalMs, 0);
     const measured = inferences(events).reduce((sum, e) => sum + e.inferenceDurationMs, 0);
     expect(reported).toBeCloseTo(measured, 6);
+  });
+});
+
+describe('thresholds', () => {
+  /** The shared model answers every window of every stream with `probability`, whatever the audio. */
+  function modelSays(probability: number, eachCall: () => void = () => {}): void {
+    vi.spyOn(vad.model.session, 'run').mockImplementation(async (feeds) => {
+      eachCall();
+      const n = (feeds as Record<string, ort.Tensor>).input!.dims[0]!;
+      return {
+        output: new ort.Tensor('float32', new Float32Array(n).fill(probability), [n, 1]),
+        stateN: new ort.Tensor('float32', new Float32Array(2 * n * 128), [2, n, 128]),
+      } as unknown as ort.InferenceSession.ReturnType;
+    });
+  }
+  const second = framesOf(new Int16Array(16000), 16000);
+
+  it('a probability of 0.7 is not speech at activationThreshold 0.9, though it is at the default 0.5', async () => {
+    const strict = await VAD.load({ activationThreshold: 0.9 });
+    modelSays(0.7);
+    const strictEvents = await runThrough(strict, second);
+    expect(inferences(strictEvents).map((e) => e.probability)).toEqual(new Array(windowsOf(16000, 512)).fill(expect.closeTo(0.7, 6)));
+    expect(edges(strictEvents)).toEqual([]);
+    expect(edges(await runThrough(vad, second)).map((e) => e.type)).toEqual(['start_of_speech', 'end_of_speech']);
+    modelSays(0.95);
+    expect(edges(await runThrough(strict, second)).map((e) => e.type)).toEqual(['start_of_speech', 'end_of_speech']);
+  });
+
+  it('vad_metrics: inference time as measured, idle time the rest of the period', async () => {
+    vi.useFakeTimers({ toFake: ['performance'] });
+    try {
+      const own = await VAD.load();
+      const metrics: VADMetrics[] = [];
+      own.on('metrics_collected', (m) => void metrics.push(m as VADMetrics));
+      modelSays(0.1, () => vi.advanceTimersByTime(2));
+      const stream = own.stream();
+      vi.advanceTimersByTime(300); // the stream waits for audio
+      for (const frame of second) stream.pushFrame(frame);
+      stream.endInput();
+      for await (const _ of stream);
+      // One second of audio is 32 windows (the last one padded): one report, at the 32nd.
+      expect(metrics).toEqual([expect.objectContaining({ inferenceCount: 32, inferenceDurationTotalMs: 64, idleTimeMs: 300 })]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 
