@@ -11,8 +11,8 @@ const SECRET_KEY = /(api[-_]?key|secret|token|password|passwd|authorization|cred
 
 export const REDACTED = '[redacted]';
 
-/** Credentials recognisable by their form: OpenAI- and Cartesia-style keys and JSON Web Tokens. */
-const SECRET_FORM = /\bsk[-_][A-Za-z0-9_-]{6,}|\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
+/** Credentials recognisable by their form: OpenAI- and Cartesia-style keys (also as OpenAI quotes them, partly starred) and JSON Web Tokens. */
+const SECRET_FORM = /\bsk[-_][A-Za-z0-9_*-]{6,}|\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
 
 /** Shorter values are not masked: they would mangle ordinary words, and no real credential is this short. */
 const MIN_SECRET_LENGTH = 8;

@@ -31,8 +31,3 @@ export function refusedUpgradeStatus(message: string): number | undefined {
   const match = /Unexpected server response: (\d{3})/.exec(message);
   return match ? Number(match[1]) : undefined;
 }
-
-/** `text` with the API key masked (providers sometimes quote part of a request back). */
-export function withoutKey(text: string, apiKey: string): string {
-  return apiKey.length >= 4 ? text.split(apiKey).join('***') : text;
-}

@@ -2,6 +2,7 @@
 import type { Agent } from 'node:https';
 import type { SecureContextOptions } from 'node:tls';
 import type { ConnOptions } from '../conn_options.js';
+import { addSecretValue } from '../../log/redact.js';
 import { ProviderError } from '../provider_error.js';
 
 export const CARTESIA_SAMPLE_RATES = [8000, 16000, 22050, 24000, 44100, 48000] as const;
@@ -43,6 +44,8 @@ export interface ResolvedCartesiaOptions {
 export function resolveOptions(options: CartesiaTTSOptions): ResolvedCartesiaOptions {
   const apiKey = options.apiKey ?? process.env.CARTESIA_API_KEY;
   if (!apiKey) throw new ProviderError('cartesia', false, 'no API key: pass apiKey or set CARTESIA_API_KEY');
+  // Masked from now on wherever it would appear: a log line, an error, an inspector.
+  addSecretValue(apiKey);
   const sampleRate = options.sampleRate ?? 24000;
   if (!CARTESIA_SAMPLE_RATES.includes(sampleRate)) {
     throw new RangeError(`Cartesia sample rate must be one of ${CARTESIA_SAMPLE_RATES.join(', ')}; got ${sampleRate}`);

@@ -3,25 +3,25 @@
  * REST call or the WebSocket upgrade), a connection that failed, timed out or dropped, a malformed
  * answer. Not: bad credentials and bad requests (other 4xx), a socket closed for a policy
  * violation (close code 1003 or 1008: Deepgram could not use the audio or the parameters).
- * Messages never carry the API key (the SDK's messages do not contain it; masked anyway).
+ * Messages never carry the API key: every typed error masks it (it is known, see resolveOptions).
  */
 import { DeepgramError, DeepgramTimeoutError } from '@deepgram/sdk';
 import { describe } from '../../errors.js';
-import { ProviderError, isRetryableStatus, refusedUpgradeStatus, withoutKey } from '../provider_error.js';
+import { ProviderError, isRetryableStatus, refusedUpgradeStatus } from '../provider_error.js';
 import { PROVIDER } from './options.js';
 
-export function classifyDeepgramError(error: unknown, apiKey: string): ProviderError {
+export function classifyDeepgramError(error: unknown): ProviderError {
   if (error instanceof ProviderError) return error;
   if (error instanceof DeepgramTimeoutError) return new ProviderError(PROVIDER, true, 'the request timed out', { cause: error });
   if (error instanceof DeepgramError) {
     const status = error.statusCode;
     if (status === undefined) {
-      return new ProviderError(PROVIDER, true, `request failed: ${withoutKey(error.message, apiKey)}`, { cause: error });
+      return new ProviderError(PROVIDER, true, `request failed: ${error.message}`, { cause: error });
     }
     if (status >= 200 && status < 300) {
-      return new ProviderError(PROVIDER, true, `malformed response (HTTP ${status}): ${withoutKey(bodyText(error.body), apiKey)}`, { cause: error, status });
+      return new ProviderError(PROVIDER, true, `malformed response (HTTP ${status}): ${bodyText(error.body)}`, { cause: error, status });
     }
-    return new ProviderError(PROVIDER, isRetryableStatus(status), `HTTP ${status}: ${withoutKey(bodyText(error.body), apiKey)}`, { cause: error, status });
+    return new ProviderError(PROVIDER, isRetryableStatus(status), `HTTP ${status}: ${bodyText(error.body)}`, { cause: error, status });
   }
   // The WebSocket upgrade refused: ws says "Unexpected server response: 401".
   const message = describe(error);
@@ -30,7 +30,7 @@ export function classifyDeepgramError(error: unknown, apiKey: string): ProviderE
     return new ProviderError(PROVIDER, isRetryableStatus(status), `the live connection was refused with HTTP ${status}`, { cause: error, status });
   }
   if (message === 'TIMEOUT') return new ProviderError(PROVIDER, true, 'the live connection timed out', { cause: error });
-  return new ProviderError(PROVIDER, true, `connection failed: ${withoutKey(message, apiKey)}`, { cause: error });
+  return new ProviderError(PROVIDER, true, `connection failed: ${message}`, { cause: error });
 }
 
 /** Close codes after which reconnecting cannot help: the server refused the data or the request. */

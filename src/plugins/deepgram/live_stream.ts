@@ -36,7 +36,7 @@ import { EventChannel } from '../../streams/event_channel.js';
 import type { SpeechEvent, SpeechStream } from '../../stt/stt.js';
 import { DEFAULT_CONN_OPTIONS, RECONNECT_WINDOW_MS, ReconnectPolicy, sleep, withRetries, type ConnOptions } from '../conn_options.js';
 import type { STTMetrics } from '../metrics.js';
-import { ProviderError, withoutKey } from '../provider_error.js';
+import { ProviderError } from '../provider_error.js';
 import { durationMs, Linear16Encoder } from './audio_input.js';
 import { LiveConnection } from './connection.js';
 import { classifyDeepgramError, isFatalCloseCode } from './errors.js';
@@ -224,7 +224,7 @@ export class DeepgramSpeechStream implements SpeechStream {
       const failure =
         error instanceof ProviderError && !error.recoverable
           ? error
-          : new ProviderError(PROVIDER, false, `the stream failed: ${withoutKey(describe(error), this.#p.options.apiKey)}`, { cause: error });
+          : new ProviderError(PROVIDER, false, `the stream failed: ${describe(error)}`, { cause: error });
       this.#p.onError(failure);
       this.#events.fail(failure);
     } finally {
@@ -250,7 +250,7 @@ export class DeepgramSpeechStream implements SpeechStream {
         provider: PROVIDER,
         conn: this.#conn,
         signal: this.#stop.signal,
-        classify: (error) => classifyDeepgramError(error, options.apiKey),
+        classify: classifyDeepgramError,
         onRetry: (error) => this.#p.onError(error),
       },
       (signal) =>

@@ -3,6 +3,7 @@
  * live endpoint (`/v1/listen` over a WebSocket) and the pre-recorded one (`POST /v1/listen`).
  */
 import type { ConnOptions } from '../conn_options.js';
+import { addSecretValue } from '../../log/redact.js';
 import { ProviderError } from '../provider_error.js';
 
 export const PROVIDER = 'deepgram';
@@ -69,6 +70,8 @@ export function resolveOptions(options: Partial<DeepgramSTTOptions>): ResolvedOp
   const resolved = { ...DEFAULTS, ...defined } as DeepgramSTTOptions;
   const apiKey = resolved.apiKey ?? process.env.DEEPGRAM_API_KEY;
   if (!apiKey) throw new ProviderError(PROVIDER, false, 'no API key: pass apiKey or set DEEPGRAM_API_KEY');
+  // Masked from now on wherever it would appear: a log line, an error, an inspector.
+  addSecretValue(apiKey);
   if (resolved.keyterms.length > 0 && !isNova3(resolved.model)) {
     throw new ProviderError(PROVIDER, false, `keyterms need a nova-3 model, not ${resolved.model}`);
   }

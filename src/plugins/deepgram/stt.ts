@@ -64,7 +64,7 @@ export class DeepgramSTT extends Model implements STT {
           provider: PROVIDER,
           conn: { ...DEFAULT_CONN_OPTIONS, ...this.#options.conn, ...options.conn },
           signal: options.signal,
-          classify: (error) => classifyDeepgramError(error, this.#options.apiKey),
+          classify: classifyDeepgramError,
           onRetry: (error) => this.emit('error', error),
         },
         async (signal) => {

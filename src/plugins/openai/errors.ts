@@ -2,34 +2,34 @@
  * What the openai SDK throws, as ProviderErrors. Worth retrying: HTTP 408, 409, 429 and 5xx, an
  * error the server sent inside the stream, a connection that failed or dropped, a timeout, a
  * malformed stream. Not: bad credentials and bad requests (other 4xx), anything else.
- * Messages never carry the API key: OpenAI's own messages quote part of a wrong key, so key-like
- * text is masked.
+ * Messages never carry the API key: OpenAI's own messages quote a wrong key, and every typed
+ * error masks credentials (the key is known, see OpenAILLM; anything shaped like a key too).
  */
 import { APIConnectionError, APIError } from 'openai';
 import { describe } from '../../errors.js';
-import { ProviderError, isRetryableStatus, withoutKey } from '../provider_error.js';
+import { ProviderError, isRetryableStatus } from '../provider_error.js';
 
 export const PROVIDER = 'openai';
 
-export function classifyOpenAIError(error: unknown, apiKey: string): ProviderError {
+export function classifyOpenAIError(error: unknown): ProviderError {
   if (error instanceof ProviderError) return error;
   if (error instanceof APIConnectionError) {
-    return new ProviderError(PROVIDER, true, `connection failed: ${mask(describeCause(error), apiKey)}`, { cause: error });
+    return new ProviderError(PROVIDER, true, `connection failed: ${describeCause(error)}`, { cause: error });
   }
   if (error instanceof APIError) {
     const status = typeof error.status === 'number' ? error.status : undefined;
     // 409 too: OpenAI answers it to a request that collided with another (a lock), worth retrying.
     const recoverable = status === undefined || status === 409 || isRetryableStatus(status);
     const what = status === undefined ? 'the server reported an error in the stream' : `HTTP ${status}`;
-    return new ProviderError(PROVIDER, recoverable, `${what}: ${mask(serverMessage(error), apiKey)}`, { cause: error, status });
+    return new ProviderError(PROVIDER, recoverable, `${what}: ${serverMessage(error)}`, { cause: error, status });
   }
   if (error instanceof SyntaxError) {
     return new ProviderError(PROVIDER, true, `malformed stream data: ${error.message}`, { cause: error });
   }
   if (isDroppedConnection(error)) {
-    return new ProviderError(PROVIDER, true, `connection dropped: ${mask(describeCause(error), apiKey)}`, { cause: error });
+    return new ProviderError(PROVIDER, true, `connection dropped: ${describeCause(error)}`, { cause: error });
   }
-  return new ProviderError(PROVIDER, false, mask(describe(error), apiKey), { cause: error });
+  return new ProviderError(PROVIDER, false, describe(error), { cause: error });
 }
 
 /** The server's own words, without the status the SDK puts in front. */
@@ -50,9 +50,4 @@ function describeCause(error: Error): string {
   const cause = error.cause instanceof Error ? error.cause : undefined;
   const inner = cause?.cause instanceof Error ? cause.cause : undefined;
   return [error.message, cause?.message, inner?.message].filter(Boolean).join(': ');
-}
-
-/** The key itself, and anything that looks like an OpenAI key ("sk-…"), masked. */
-export function mask(text: string, apiKey: string): string {
-  return withoutKey(text, apiKey).replace(/\bsk-[A-Za-z0-9_*-]{4,}/g, 'sk-***');
 }

@@ -15,6 +15,7 @@ import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming } from 'o
 import { newId } from '../../ids.js';
 import type { ChatChunk, ChatRequest, LLM } from '../../llm/llm.js';
 import { log } from '../../log/logger.js';
+import { addSecretValue } from '../../log/redact.js';
 import { withRetries, type ConnOptions, DEFAULT_CONN_OPTIONS } from '../conn_options.js';
 import { Model } from '../model.js';
 import { ProviderError } from '../provider_error.js';
@@ -50,7 +51,6 @@ export class OpenAILLM extends Model implements LLM {
   readonly label: string;
   readonly model: string;
   readonly #client: OpenAI;
-  readonly #apiKey: string;
   readonly #conn: ConnOptions;
   readonly #temperature: number | undefined;
   readonly #parallelToolCalls: boolean | undefined;
@@ -59,7 +59,8 @@ export class OpenAILLM extends Model implements LLM {
     super();
     const apiKey = options.apiKey || process.env.OPENAI_API_KEY;
     if (!apiKey) throw new ProviderError(PROVIDER, false, 'no API key: pass { apiKey } or set OPENAI_API_KEY');
-    this.#apiKey = apiKey;
+    // Masked from now on wherever it would appear: a log line, an error, an inspector.
+    addSecretValue(apiKey);
     this.model = options.model ?? DEFAULT_OPENAI_MODEL;
     this.label = `${PROVIDER}/${this.model}`;
     this.#conn = { ...DEFAULT_CONN_OPTIONS, ...options.connOptions };
@@ -100,14 +101,14 @@ export class OpenAILLM extends Model implements LLM {
             provider: PROVIDER,
             conn: this.#conn,
             signal: request.signal,
-            classify: (error) => classifyOpenAIError(error, this.#apiKey),
+            classify: (error) => classifyOpenAIError(error),
             onRetry: (error) => this.emit('error', error),
           },
           (signal) => this.#open(body, AbortSignal.any([signal, stall.signal])),
         );
       } catch (error) {
         if (request.signal.aborted) return;
-        throw fail(this.#failed(error instanceof ProviderError ? error : classifyOpenAIError(error, this.#apiKey)));
+        throw fail(this.#failed(error instanceof ProviderError ? error : classifyOpenAIError(error)));
       }
       const { iterator, reader } = opened;
       let pending = opened.first;
@@ -214,7 +215,7 @@ export class OpenAILLM extends Model implements LLM {
 
   /** A failure after output was yielded: never retried, so never recoverable. */
   #failedMidStream(thrown: unknown): ProviderError {
-    const error = classifyOpenAIError(thrown, this.#apiKey);
+    const error = classifyOpenAIError(thrown);
     if (!error.recoverable) return this.#failed(error);
     const message = `${error.message.replace(`${PROVIDER}: `, '')} (after the reply had begun: not retried)`;
     return this.#failed(new ProviderError(PROVIDER, false, message, { cause: error, status: error.status }));

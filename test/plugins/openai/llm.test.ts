@@ -397,7 +397,7 @@ describe('failures before the first output are retried', () => {
     expect(chunks).toEqual([]);
     expect(server.requests).toHaveLength(1);
     expect(error).toMatchObject({ recoverable: false, status: 401 });
-    expect((error as Error).message).toBe('openai: HTTP 401: Incorrect API key provided: sk-***.');
+    expect((error as Error).message).toBe('openai: HTTP 401: Incorrect API key provided: sk-[redacted].');
     expect((error as Error).message).not.toContain('sk-test');
     expect(errors).toEqual([error]);
   });
