@@ -228,8 +228,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
         return agent;
       },
       llm: () => this.currentAgent?.llm ?? this.llm,
-      play: (speech, text) => this.#play(speech, text),
-      commitMessage: (speech, content, interrupted, place) => this.#commitMessage(speech, content, interrupted, place),
+      play: (speech, text) => this.#play(speech, text, true),
       toolsPending: (speech, pending) => {
         speech._setToolsPending(pending);
         this.#refreshAgentState();
@@ -371,8 +370,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     const speech = this.#newSpeech('say', options.allowInterruptions ?? true);
     const addToChatCtx = options.addToChatCtx ?? true;
     this.#schedule(speech, true, async (s) => {
-      const played = await this.#play(s, typeof text === 'string' ? once(text) : text);
-      if (addToChatCtx && played.text !== '') this.#commitMessage(s, played.text, played.interrupted, played.place);
+      await this.#play(s, typeof text === 'string' ? once(text) : text, addToChatCtx);
       s._releaseOutput();
     });
     return speech;
@@ -667,7 +665,11 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     return speech;
   }
 
-  async #play(speech: SpeechHandle, text: AsyncIterable<string>): Promise<{ text: string; interrupted: boolean; place: number }> {
+  /**
+   * Plays `text` for `speech`. What was heard goes into the history when `commit` is set, also
+   * when the playout fails part-way (the LLM or the TTS broke off): then the failure is thrown after.
+   */
+  async #play(speech: SpeechHandle, text: AsyncIterable<string>, commit: boolean): Promise<void> {
     let played = '';
     let place: number | undefined;
     const playout: Playout = {
@@ -685,15 +687,17 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
         played += piece;
       },
     };
+    let failed: { error: unknown } | undefined;
     try {
       await this.output.play(text, playout);
     } catch (error) {
-      if (!speech.signal.aborted) throw error;
+      if (!speech.signal.aborted) failed = { error };
     } finally {
       speech._setSpeaking(false);
       this.#refreshAgentState();
     }
-    return { text: played, interrupted: speech.interrupted, place: place ?? this.history.reserve() };
+    if (commit && played !== '') this.#commitMessage(speech, played, speech.interrupted, place ?? this.history.reserve());
+    if (failed) throw failed.error;
   }
 
   #commitMessage(speech: SpeechHandle, content: string, interrupted: boolean, place: number): void {

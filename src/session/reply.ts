@@ -20,10 +20,8 @@ export interface ReplyHost {
   readonly session: unknown;
   agent(): Agent;
   llm(): LLM | undefined;
-  /** Plays text for `speech`; returns what was played. */
-  play(speech: SpeechHandle, text: AsyncIterable<string>): Promise<{ text: string; interrupted: boolean; place: number }>;
-  /** Adds the assistant's message (announced) at `place` in the history. */
-  commitMessage(speech: SpeechHandle, content: string, interrupted: boolean, place: number): void;
+  /** Plays text for `speech` and adds what was heard to the history (announced), also when the playout fails. */
+  play(speech: SpeechHandle, text: AsyncIterable<string>): Promise<void>;
   /** The speech's tools are pending (the LLM asked for them) or settled: the agent's state may change. */
   toolsPending(speech: SpeechHandle, pending: boolean): void;
   /** All tools of a step have run: their calls and outputs, in call order. */
@@ -71,8 +69,7 @@ export async function runReply(host: ReplyHost, speech: SpeechHandle, options: R
   // The tools count as pending from the moment the LLM asks for them until their follow-up is
   // scheduled, so the agent goes from speaking straight to thinking about their result.
   try {
-    const played = await host.play(speech, textOf(chunks, calls, speech, host));
-    if (played.text !== '') host.commitMessage(speech, played.text, played.interrupted, played.place);
+    await host.play(speech, textOf(chunks, calls, speech, host));
     speech._releaseOutput();
     if (speech.interrupted || calls.length === 0) return;
     await runTools(host, agent, speech, calls);

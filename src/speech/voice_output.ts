@@ -44,37 +44,65 @@ export class VoiceOutput implements SpeechOutput {
     // interrupted before it began (an aborted signal fires no more 'abort').
     playout.signal.addEventListener('abort', onAbort, { once: true });
     if (playout.signal.aborted) onAbort();
+    // The text may fail (the LLM breaks off): what was sent is still spoken, then the failure is
+    // reported by play(). Caught here, so no rejection waits unobserved while the audio plays.
+    let textFailed: { error: unknown } | undefined;
+    let stopped = false;
     const feeding = (async () => {
-      for await (const piece of text) {
-        if (playout.signal.aborted) return;
-        for (const sentence of sentences.push(piece)) send(sentence);
+      try {
+        for await (const piece of text) {
+          if (playout.signal.aborted || stopped) return;
+          for (const sentence of sentences.push(piece)) send(sentence);
+        }
+        for (const sentence of sentences.flush()) send(sentence);
+      } catch (error) {
+        textFailed = { error };
       }
-      for (const sentence of sentences.flush()) send(sentence);
-      stream.endInput();
+      if (!playout.signal.aborted && !stopped) stream.endInput();
     })();
     let queuedMs = 0;
     let segment = 0;
+    let synthesisFailed: { error: unknown } | undefined;
+    let playedOut = false;
     try {
-      for await (const audio of stream) {
-        if (playout.signal.aborted) break;
-        if (queuedMs === 0) playout.started();
-        const ms = frameDurationMs(audio.frame);
-        const current = segments[segment];
-        if (current) {
-          current.audioMs += ms;
-          if (audio.final) {
-            current.complete = true;
-            segment += 1;
+      try {
+        for await (const audio of stream) {
+          if (playout.signal.aborted) break;
+          if (queuedMs === 0) playout.started();
+          const ms = frameDurationMs(audio.frame);
+          const current = segments[segment];
+          if (current) {
+            current.audioMs += ms;
+            if (audio.final) {
+              current.complete = true;
+              segment += 1;
+            }
           }
+          queuedMs += ms;
+          await this.audio.captureFrame(audio.frame);
         }
-        queuedMs += ms;
-        await this.audio.captureFrame(audio.frame);
+      } catch (error) {
+        // The synthesis failed: what it made is still played, and no more text is read.
+        synthesisFailed = { error };
+        stopped = true;
       }
-      await feeding;
-      if (!playout.signal.aborted) await this.audio.flush();
+      if (!synthesisFailed) await feeding;
+      if (!playout.signal.aborted) {
+        await this.audio.flush();
+        playedOut = true;
+      }
+      const failed = synthesisFailed ?? textFailed;
+      if (failed) throw failed.error;
     } finally {
       playout.signal.removeEventListener('abort', onAbort);
-      const heardMs = playout.signal.aborted ? Math.min(queuedMs, this.audio.playedMs - startMs) : Number.POSITIVE_INFINITY;
+      // Heard: everything once it played out; as far as it played when interrupted. When the
+      // synthesis failed, the sentences it finished: how much text the audio of the one it broke
+      // off in covers is unknown, and the history must not claim more than the user heard.
+      const heardMs = !playedOut
+        ? Math.min(queuedMs, this.audio.playedMs - startMs)
+        : synthesisFailed
+          ? segments.reduce((ms, s) => (s.complete ? ms + s.audioMs : ms), 0)
+          : Number.POSITIVE_INFINITY;
       const heard = heardText(segments, heardMs).trimEnd();
       if (heard !== '') {
         playout.played(heard);
