@@ -14,7 +14,7 @@ import { startProgram } from '../support/program.js';
 import { cleanEnv, ConsumerProject, REPO, run, succeeded } from './consumer_project.js';
 
 /** Packages `import 'voxstate'` must not load: each is loaded by the feature that needs it. */
-const LOADED_ON_USE = ['@dagrejs/dagre', '@statelyai/inspect', 'onnxruntime-node', '@livekit/rtc-node'];
+const LOADED_ON_USE = ['@dagrejs/dagre', '@statelyai/inspect', 'onnxruntime-node', '@livekit/rtc-node', 'openai', '@deepgram/sdk'];
 
 let project: ConsumerProject;
 
@@ -102,12 +102,14 @@ describe('the package, installed with production dependencies only', () => {
     expect(report.loaded.filter((name) => LOADED_ON_USE.includes(name))).toEqual([]);
   });
 
-  it('the parts loaded on demand load from the installed dependencies: the inspector page with its diagrams, the Stately bridge, Silero', async () => {
+  it('the parts loaded on demand load from the installed dependencies: the inspector page with its diagrams, the Stately bridge, Silero, the provider SDKs', async () => {
     const result = succeeded(await run(process.execPath, ['on_demand.mjs'], { cwd: project.dir, env: consumerEnv() }), 'node on_demand.mjs');
-    const report = JSON.parse(result.stdout) as { states: number; stately: boolean; vadSampleRate: number };
+    const report = JSON.parse(result.stdout) as Record<string, unknown>;
+    expect(report).toMatchObject({ stately: true, vadSampleRate: 16_000 });
     expect(report.states).toBeGreaterThan(50);
-    expect(report.stately).toBe(true);
-    expect(report.vadSampleRate).toBe(16_000);
+    // Each SDK's own error, recognised by the SDK's classes and typed as voxstate's.
+    expect(report.llmError).toEqual({ name: 'ProviderError', recoverable: false, message: expect.stringMatching(/^openai: connection failed: .*\(after 1 attempts\)$/) });
+    expect(report.sttError).toEqual({ name: 'ProviderError', recoverable: false, message: expect.stringMatching(/^deepgram: request failed: .*\(after 1 attempts\)$/) });
   });
 
   it('require() from CommonJS gets the ES module (Node >= 20.19)', async () => {

@@ -5,15 +5,17 @@
  * violation (close code 1003 or 1008: Deepgram could not use the audio or the parameters).
  * Messages never carry the API key: every typed error masks it (it is known, see resolveOptions).
  */
-import { DeepgramError, DeepgramTimeoutError } from '@deepgram/sdk';
 import { describe } from '../../errors.js';
 import { ProviderError, isRetryableStatus, refusedUpgradeStatus } from '../provider_error.js';
+import { deepgramSdk } from './client.js';
 import { PROVIDER } from './options.js';
 
 export function classifyDeepgramError(error: unknown): ProviderError {
   if (error instanceof ProviderError) return error;
-  if (error instanceof DeepgramTimeoutError) return new ProviderError(PROVIDER, true, 'the request timed out', { cause: error });
-  if (error instanceof DeepgramError) {
+  // An SDK error comes from a client, so the SDK is loaded by then.
+  const sdk = deepgramSdk.loaded();
+  if (sdk && error instanceof sdk.DeepgramTimeoutError) return new ProviderError(PROVIDER, true, 'the request timed out', { cause: error });
+  if (sdk && error instanceof sdk.DeepgramError) {
     const status = error.statusCode;
     if (status === undefined) {
       return new ProviderError(PROVIDER, true, `request failed: ${error.message}`, { cause: error });

@@ -48,7 +48,8 @@ import { OutgoingBuffer, type Outgoing } from './outgoing.js';
 export const MAX_MALFORMED_IN_A_ROW = 5;
 
 export interface LiveStreamParams {
-  client: DeepgramClient;
+  /** The SDK client (made, with the SDK loaded, on first use). */
+  client: () => Promise<DeepgramClient>;
   options: ResolvedOptions;
   language: string;
   conn: Partial<ConnOptions> | undefined;
@@ -253,8 +254,8 @@ export class DeepgramSpeechStream implements SpeechStream {
         classify: classifyDeepgramError,
         onRetry: (error) => this.#p.onError(error),
       },
-      (signal) =>
-        LiveConnection.open(client, args, signal, {
+      async (signal) =>
+        LiveConnection.open(await client(), args, signal, {
           closeTimeoutMs: this.#conn.timeoutMs,
           onMessage: (connection, message) => this.#onMessage(connection, message),
         }),

@@ -21,13 +21,12 @@ export class DeepgramSTT extends Model implements STT {
   readonly label: string;
   readonly capabilities: STTCapabilities;
   readonly #options: ResolvedOptions;
-  readonly #client: DeepgramClient;
+  #client: Promise<DeepgramClient> | undefined;
 
   /** Throws an unrecoverable ProviderError without an API key (option or DEEPGRAM_API_KEY) or with bad options. */
   constructor(options: Partial<DeepgramSTTOptions> = {}) {
     super();
     this.#options = resolveOptions(options);
-    this.#client = createClient(this.#options);
     this.label = `${PROVIDER}/${this.#options.model}`;
     this.capabilities = { streaming: true, interimResults: this.#options.interimResults };
   }
@@ -38,9 +37,15 @@ export class DeepgramSTT extends Model implements STT {
     return rest;
   }
 
+  /** The SDK client, made (and the SDK loaded) on first use. */
+  #sdkClient(): Promise<DeepgramClient> {
+    this.#client ??= createClient(this.#options);
+    return this.#client;
+  }
+
   stream(options: RecognizeOptions = {}): SpeechStream {
     return new DeepgramSpeechStream({
-      client: this.#client,
+      client: () => this.#sdkClient(),
       options: this.#options,
       language: options.language ?? this.#options.language,
       conn: options.conn,
@@ -58,21 +63,25 @@ export class DeepgramSTT extends Model implements STT {
     const wav = encodeWav(this.#toSampleRate(frames));
     const audioDurationMs = frames.reduce((sum, frame) => sum + frameDurationMs(frame), 0);
     const started = performance.now();
+    const conn = { ...DEFAULT_CONN_OPTIONS, ...this.#options.conn, ...options.conn };
     try {
       const { data, requestId } = await withRetries(
         {
           provider: PROVIDER,
-          conn: { ...DEFAULT_CONN_OPTIONS, ...this.#options.conn, ...options.conn },
+          conn,
           signal: options.signal,
           classify: classifyDeepgramError,
           onRetry: (error) => this.emit('error', error),
         },
         async (signal) => {
-          const response = await this.#client.listen.v1.media.transcribeFile({ data: wav, contentType: 'audio/wav' }, recordedQuery(this.#options, language), {
+          const client = await this.#sdkClient();
+          const response = await client.listen.v1.media.transcribeFile({ data: wav, contentType: 'audio/wav' }, recordedQuery(this.#options, language), {
             abortSignal: signal,
             maxRetries: 0,
-            // Ours (the attempt's signal) decides; the SDK's own timeout is only a backstop.
-            timeoutInSeconds: 3600,
+            // Ours (the attempt's signal) decides; the SDK's own timeout is only a backstop, just
+            // past ours. Not longer: when a request fails, the SDK leaves its timer running
+            // (makeRequest clears it only after a response), which holds the process open.
+            timeoutInSeconds: (conn.timeoutMs + 1_000) / 1_000,
           });
           return readRecognition(response, language);
         },

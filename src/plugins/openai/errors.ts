@@ -5,18 +5,24 @@
  * Messages never carry the API key: OpenAI's own messages quote a wrong key, and every typed
  * error masks credentials (the key is known, see OpenAILLM; anything shaped like a key too).
  */
-import { APIConnectionError, APIError } from 'openai';
+import type { APIError } from 'openai';
 import { describe } from '../../errors.js';
+import { onDemand } from '../on_demand.js';
 import { ProviderError, isRetryableStatus } from '../provider_error.js';
 
 export const PROVIDER = 'openai';
 
+/** The SDK, loaded with the first request (see on_demand.ts). */
+export const openaiSdk = onDemand(async () => (await import('openai')).default);
+
 export function classifyOpenAIError(error: unknown): ProviderError {
   if (error instanceof ProviderError) return error;
-  if (error instanceof APIConnectionError) {
+  // An SDK error comes from a request, so the SDK is loaded by then.
+  const sdk = openaiSdk.loaded();
+  if (sdk && error instanceof sdk.APIConnectionError) {
     return new ProviderError(PROVIDER, true, `connection failed: ${describeCause(error)}`, { cause: error });
   }
-  if (error instanceof APIError) {
+  if (sdk && error instanceof sdk.APIError) {
     const status = typeof error.status === 'number' ? error.status : undefined;
     // 409 too: OpenAI answers it to a request that collided with another (a lock), worth retrying.
     const recoverable = status === undefined || status === 409 || isRetryableStatus(status);

@@ -10,7 +10,7 @@
  * Aborting `request.signal` ends the stream at once, quietly, and the metrics say `cancelled`.
  * Every chat() reports one `llm_metrics`, whatever its outcome.
  */
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
 import { newId } from '../../ids.js';
 import type { ChatChunk, ChatRequest, LLM } from '../../llm/llm.js';
@@ -20,7 +20,7 @@ import { withRetries, type ConnOptions, DEFAULT_CONN_OPTIONS } from '../conn_opt
 import { Model } from '../model.js';
 import { ProviderError } from '../provider_error.js';
 import { ChunkReader } from './chunks.js';
-import { classifyOpenAIError, PROVIDER } from './errors.js';
+import { classifyOpenAIError, openaiSdk, PROVIDER } from './errors.js';
 import { toOpenAIMessages } from './messages.js';
 import { toOpenAITools } from './tools.js';
 
@@ -50,7 +50,8 @@ interface Opened {
 export class OpenAILLM extends Model implements LLM {
   readonly label: string;
   readonly model: string;
-  readonly #client: OpenAI;
+  readonly #clientOptions: ConstructorParameters<typeof OpenAI>[0];
+  #client: Promise<OpenAI> | undefined;
   readonly #conn: ConnOptions;
   readonly #temperature: number | undefined;
   readonly #parallelToolCalls: boolean | undefined;
@@ -66,14 +67,20 @@ export class OpenAILLM extends Model implements LLM {
     this.#conn = { ...DEFAULT_CONN_OPTIONS, ...options.connOptions };
     this.#temperature = options.temperature;
     this.#parallelToolCalls = options.parallelToolCalls;
-    this.#client = new OpenAI({
+    this.#clientOptions = {
       apiKey,
       baseURL: options.baseURL || process.env.OPENAI_BASE_URL || undefined,
       // Retries and time bounds are connOptions', applied around the whole stream's start.
       maxRetries: 0,
       logger: sdkLogger,
       logLevel: 'warn',
-    });
+    };
+  }
+
+  /** The SDK client, made (and the SDK loaded) with the first request. */
+  #sdkClient(): Promise<OpenAI> {
+    this.#client ??= openaiSdk.load().then((sdk) => new sdk(this.#clientOptions));
+    return this.#client;
   }
 
   chat(request: ChatRequest): AsyncIterable<ChatChunk> {
@@ -138,7 +145,8 @@ export class OpenAILLM extends Model implements LLM {
   /** Sends the request and reads up to its first output: one attempt under the retry policy. */
   async #open(body: ChatCompletionCreateParamsStreaming, signal: AbortSignal): Promise<Opened> {
     const reader = new ChunkReader();
-    const stream = await this.#client.chat.completions.create(body, { signal });
+    const client = await this.#sdkClient();
+    const stream = await client.chat.completions.create(body, { signal });
     const iterator = stream[Symbol.asyncIterator]();
     try {
       for (;;) {

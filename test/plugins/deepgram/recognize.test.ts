@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { decodeWav } from '../../../src/audio/wav.js';
 import type { DeepgramSTTOptions } from '../../../src/plugins/deepgram/options.js';
+import { DeepgramSTT } from '../../../src/plugins/deepgram/stt.js';
 import { ProviderError } from '../../../src/plugins/provider_error.js';
 import { FakeDeepgram, TRANSCRIPT_RESPONSE } from './fake_deepgram.js';
 import { deepgramAt, frame, observe, settleUntil, tone } from './helpers.js';
@@ -164,5 +165,19 @@ describe('DeepgramSTT.recognize', () => {
     expect(await outcome).toBe(reason);
     expect(fake.requests).toHaveLength(1);
     expect(seen.errors).toEqual([]);
+  });
+
+  it('a request that fails leaves no timer running past its own bound (the SDK forgets its timeout on a failed fetch)', async () => {
+    // A port nothing listens on: the request is refused at once.
+    const closed = await FakeDeepgram.start();
+    const url = closed.url;
+    await closed.close();
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const stt = new DeepgramSTT({ apiKey: 'test-key', baseUrl: url, conn: { maxRetry: 0, retryIntervalMs: 10, timeoutMs: 2_000 } });
+    const error = await stt.recognize([frame(100)]).catch((e: unknown) => e);
+    expect(error).toMatchObject({ recoverable: false });
+    // A timer left behind holds a program open that has nothing left to do.
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(vi.getTimerCount()).toBe(0);
   });
 });
