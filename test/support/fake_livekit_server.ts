@@ -106,6 +106,11 @@ export class FakeLiveKitServer {
     return this.#until(() => this.accepted >= count);
   }
 
+  /** Resolves once `count` messages in all have been received. */
+  messages(count: number): Promise<void> {
+    return this.#until(() => this.received.length >= count);
+  }
+
   /** Resolves once `count` upgrades in all have been refused. */
   refusals(count: number): Promise<void> {
     return this.#until(() => this.refused >= count);
@@ -138,6 +143,11 @@ export class FakeLiveKitServer {
       return Promise.resolve(message.message.value) as Promise<WorkerMessageOf<K>>;
     }
     return new Promise<WorkerMessageOf<K>>((resolve) => this.#waiters.push({ kind, match: match as (value: unknown) => boolean, resolve: resolve as (value: unknown) => void }));
+  }
+
+  /** The messages received since `from` (an index into `received`) that no next() has taken. */
+  untaken(from = 0): WorkerMessage[] {
+    return this.received.slice(from).filter((message) => !this.#consumed.has(message));
   }
 
   /** Every message of `kind` received so far (taken or not). */
@@ -240,6 +250,7 @@ export class FakeLiveKitServer {
       }
       const message = WorkerMessage.fromBinary(Buffer.isBuffer(data) ? data : Buffer.concat(data as Buffer[]));
       this.received.push(message);
+      this.#counted();
       if (message.message.case === 'register' && this.autoRegister && ws === this.#socket) this.register();
       const index = this.#waiters.findIndex((w) => w.kind === message.message.case && w.match(message.message.value));
       if (index >= 0) {
