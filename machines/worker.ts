@@ -100,14 +100,10 @@ export interface RunJobInput {
 }
 
 /** The id of the actor running job `jobId`. */
-export function jobActorId(jobId: string): string {
-  return `job.${jobId}`;
-}
+const jobActorId = (jobId: string) => `job.${jobId}`;
 
 /** The id of the actor asking the program about offered job `jobId`. */
-export function offerActorId(jobId: string): string {
-  return `offer.${jobId}`;
-}
+const offerActorId = (jobId: string) => `offer.${jobId}`;
 
 /** Something that went wrong; the implementation turns it into a typed error event. */
 export type WorkerProblem =

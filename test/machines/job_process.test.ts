@@ -154,8 +154,12 @@ beforeAll(async () => {
   coverage = new CoverageTracker(jobProcessMachine);
 });
 
-afterAll(() => {
+/** Every process a path started: shut down after all, also those of a path that timed out. */
+const supervisedProcesses = new Set<SupervisedProcess>();
+
+afterAll(async () => {
   coverage.stop();
+  await Promise.all([...supervisedProcesses].map((supervised) => supervised.shutdown('test over')));
 });
 
 interface Plan {
@@ -335,6 +339,7 @@ describe('job process machine, generated paths through a real SupervisedProcess'
                   memoryWarnMb: thresholds.warnMb,
                   memoryLimitMb: thresholds.limitMb,
                 });
+                supervisedProcesses.add(supervised);
                 supervised.on('error', (error) => errors.push(error));
                 history = new History(supervised);
                 break;
