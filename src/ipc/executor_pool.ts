@@ -66,9 +66,8 @@ const LAUNCH_ATTEMPTS = 3;
 interface Waiter {
   resolve(process: SupervisedProcess): void;
   reject(error: unknown): void;
-  /** Processes that failed to initialize while this launch was first in line, and the last failure. */
+  /** Processes that failed to initialize while this launch was first in line. */
   failures: number;
-  lastError: unknown;
 }
 
 // biome-ignore lint: the pool starts jobs of any server
@@ -163,7 +162,7 @@ export class ExecutorPool extends EventEmitter<ExecutorEvents> implements JobExe
     const idle = this.#idle.shift();
     const acquired = idle
       ? Promise.resolve(idle)
-      : new Promise<SupervisedProcess>((resolve, reject) => this.#waiting.push({ resolve, reject, failures: 0, lastError: undefined }));
+      : new Promise<SupervisedProcess>((resolve, reject) => this.#waiting.push({ resolve, reject, failures: 0 }));
     this.#refill();
     return acquired;
   }
@@ -220,7 +219,6 @@ export class ExecutorPool extends EventEmitter<ExecutorEvents> implements JobExe
     const first = this.#waiting[0];
     if (first === undefined) return; // nobody waits: no fork loop over a setup that always fails
     first.failures += 1;
-    first.lastError = error;
     if (first.failures >= LAUNCH_ATTEMPTS) {
       this.#waiting.shift();
       first.reject(new ProcessStartError(`${LAUNCH_ATTEMPTS} attempts failed; the last: ${describe(error)}`));

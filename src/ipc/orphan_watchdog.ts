@@ -48,7 +48,8 @@ setInterval(() => {
 export function startOrphanWatchdog(parentPid: number, onOrphaned: () => void): void {
   const beats = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
   setInterval(() => Atomics.add(beats, 0, 1), BEAT_MS).unref();
-  const thread = new Worker(WATCHDOG, { eval: true, workerData: { parentPid, beats, beatMs: BEAT_MS, stallMs: STALL_MS } });
+  // No execArgv: the process's loaders (tsx) and flags have nothing to do in this thread.
+  const thread = new Worker(WATCHDOG, { eval: true, execArgv: [], workerData: { parentPid, beats, beatMs: BEAT_MS, stallMs: STALL_MS } });
   thread.on('message', () => onOrphaned());
   // A watchdog that fails leaves the main thread's own checks (the IPC channel closing) in place.
   thread.on('error', (error) => log().error({ err: error }, `the orphan watchdog failed: ${describe(error)}`));

@@ -62,7 +62,7 @@ describe('ProcessPool: processes', () => {
     ['winds its job down and exits', { keepAlive: true }, {}],
     ['exits within shutdownProcessTimeout even when its job hangs', { keepAlive: true, callback: 'hang' }, {}],
     // The worker's own shutdownProcessTimeout is far off and the job's loop is blocked when the worker
-    // dies: only the job process's watchdog thread can end it (LiveKit agents issue 12, item 1).
+    // dies: only the job process's watchdog thread can end it.
     [
       'exits even when a shutdown callback blocks its event loop as the worker dies',
       { keepAlive: true, entrypoint: 'shutdown', callback: 'block' },
