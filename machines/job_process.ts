@@ -6,9 +6,10 @@
  * - `initializing`: the child imports the agent module and runs its setupFnc (prewarm); it must
  *   answer within `initializeProcessTimeout`, else it is killed. A setup that fails makes the child
  *   exit by itself.
- * - `ready`: the child answers pings (a watchdog it runs reports `unresponsive` when it does not: its
- *   event loop is blocked) and reports its memory; over `memoryLimitMb` it is killed, over
- *   `memoryWarnMb` a warning is emitted (again only after 50 MB more).
+ * - `ready`: the child is pinged every `pingInterval` and answers with its memory use; with no pong
+ *   for `pingTimeout` it is `unresponsive` (its event loop is blocked) and killed. Over
+ *   `memoryLimitMb` it is killed, over `memoryWarnMb` a warning is emitted (again only after 50 MB
+ *   more). Both timers are the machine's delays, so they run on the actor's clock.
  * - One job per process: `launch` → `starting` until the entrypoint runs → `running`.
  * - `exiting` holds whoever started the shutdown (the parent's `shutdown`, or the job itself:
  *   ctx.shutdown, the room closing, a crash): while the job winds down its entrypoint and session
@@ -18,7 +19,7 @@
  * - `killing`: the kill (SIGKILL, or terminating the thread) is sent and the parent keeps watching
  *   until the process has exited. Whatever the state, the process exiting ends the machine.
  */
-import { assign, emit, enqueueActions, fromCallback, setup } from 'xstate';
+import { assign, cancel, emit, enqueueActions, raise, setup } from 'xstate';
 
 export type JobProcessState =
   | 'spawning'
@@ -52,6 +53,10 @@ export interface JobProcessMachineInput {
   memoryWarnMb: number;
   /** 0: no limit. */
   memoryLimitMb: number;
+  /** How often a ready child is pinged. */
+  pingInterval: number;
+  /** A child that has not answered a ping for this long is unresponsive. */
+  pingTimeout: number;
 }
 
 export interface JobProcessMachineContext extends JobProcessMachineInput {
@@ -81,7 +86,11 @@ export type JobProcessMachineEvent =
   | ({ type: 'job.ended' } & ReportedJobEnd)
   /** The parent asks the job (or the idle process) to shut down. */
   | { type: 'shutdown'; reason: string }
-  | { type: 'memory'; usedMb: number }
+  /** The child answered a ping, reporting its memory use. */
+  | { type: 'pong'; usedMb: number }
+  /** Raised by the machine: the next ping is due. */
+  | { type: 'ping.due' }
+  /** Raised by the machine: no pong for pingTimeout. */
   | { type: 'unresponsive' }
   | { type: 'exited'; code: number | null; signal: string | null };
 
@@ -111,19 +120,17 @@ export const jobProcessMachine = setup({
     emitted: {} as JobProcessMachineEmitted,
     output: {} as JobProcessMachineOutput,
   },
-  actors: {
-    // src/ipc provides it: pings the child and sends `unresponsive` when no pong comes in time.
-    watchdog: fromCallback(() => () => {}),
-  },
   delays: {
+    pingInterval: ({ context }) => context.pingInterval,
+    pingTimeout: ({ context }) => context.pingTimeout,
     initializeProcessTimeout: ({ context }) => context.initializeProcessTimeout,
     shutdownBudget: ({ context }) => context.shutdownBudget,
     shutdownProcessTimeout: ({ context }) => context.shutdownProcessTimeout,
   },
   guards: {
-    overMemoryLimit: ({ context, event }) => event.type === 'memory' && context.memoryLimitMb > 0 && event.usedMb > context.memoryLimitMb,
+    overMemoryLimit: ({ context, event }) => event.type === 'pong' && context.memoryLimitMb > 0 && event.usedMb > context.memoryLimitMb,
     overMemoryWarning: ({ context, event }) =>
-      event.type === 'memory' &&
+      event.type === 'pong' &&
       context.memoryWarnMb > 0 &&
       event.usedMb > context.memoryWarnMb &&
       (context.memoryWarnedAtMb === undefined || event.usedMb >= context.memoryWarnedAtMb + WARN_GROWTH_MB),
@@ -139,8 +146,14 @@ export const jobProcessMachine = setup({
     sendInitialize: () => {},
     sendStartJob: () => {},
     sendShutdown: () => {},
+    sendPing: () => {},
     kill: () => {},
-    recordMemory: assign(({ event }) => (event.type === 'memory' ? { memoryMb: event.usedMb } : {})),
+    schedulePing: raise({ type: 'ping.due' }, { delay: 'pingInterval', id: 'ping' }),
+    stopPinging: cancel('ping'),
+    // Restarted by every pong: the deadline is pingTimeout after the last sign of life.
+    awaitPong: raise({ type: 'unresponsive' }, { delay: 'pingTimeout', id: 'pongDeadline' }),
+    stopAwaitingPong: cancel('pongDeadline'),
+    recordMemory: assign(({ event }) => (event.type === 'pong' ? { memoryMb: event.usedMb } : {})),
     warnMemory: enqueueActions<
       JobProcessMachineContext,
       JobProcessMachineEvent,
@@ -152,7 +165,7 @@ export const jobProcessMachine = setup({
       never,
       JobProcessMachineEmitted
     >(({ context, event, enqueue }) => {
-      if (event.type !== 'memory') return;
+      if (event.type !== 'pong') return;
       enqueue.assign({ memoryWarnedAtMb: event.usedMb });
       enqueue.emit({ type: 'memory_warning', usedMb: event.usedMb, warnMb: context.memoryWarnMb });
     }),
@@ -203,14 +216,16 @@ export const jobProcessMachine = setup({
       },
     },
     ready: {
-      invoke: { id: 'watchdog', src: 'watchdog' },
+      entry: ['schedulePing', 'awaitPong'],
+      exit: ['stopPinging', 'stopAwaitingPong'],
       initial: 'idle',
       on: {
+        'ping.due': { actions: ['sendPing', 'schedulePing'] },
         unresponsive: { target: 'killing', actions: { type: 'recordKill', params: { reason: 'unresponsive' } } },
-        memory: [
+        pong: [
           { guard: 'overMemoryLimit', target: 'killing', actions: ['recordMemory', { type: 'recordKill', params: { reason: 'memory limit' } }] },
-          { guard: 'overMemoryWarning', actions: ['recordMemory', 'warnMemory'] },
-          { actions: 'recordMemory' },
+          { guard: 'overMemoryWarning', actions: ['recordMemory', 'warnMemory', 'stopAwaitingPong', 'awaitPong'] },
+          { actions: ['recordMemory', 'stopAwaitingPong', 'awaitPong'] },
         ],
       },
       states: {

@@ -5,7 +5,7 @@
  *
  * - `starting` starts the executor (where jobs run). `online` has two regions:
  *   - connection: connecting → registering → registered{sampling → available ⇄ full}; a dropped
- *     socket, a register deadline or a protocol violation goes to reconnecting (backoff
+ *     socket, a connect or register deadline or a protocol violation goes to reconnecting (backoff
  *     min(2n, 10) s) and back to connecting, up to maxRetry times in a row; after that, or when the
  *     server refuses the credentials, the worker has failed. Running jobs are not touched by any of
  *     this: they keep running and are re-reported after the next registration.
@@ -13,13 +13,28 @@
  * - Registered, the load is sampled every statusInterval; the worker is full at loadThreshold or
  *   above and reports its status (full while draining) each time.
  * - A job LiveKit offers is declined at once when the worker is draining or its last load sample
- *   is at the threshold; otherwise it is offered to the program (requestFnc). An accepted job
- *   waits for its JobAssignment up to assignmentTimeout (one delayed event per job), then is
- *   dropped. Assigned, it is launched and counted until it ends.
+ *   is at the threshold; otherwise it is offered to the program (requestFnc) by an `offerJob`
+ *   actor spawned for it. An accepted job waits for its JobAssignment up to assignmentTimeout
+ *   (one delayed event per job), then is dropped. Assigned, a `runJob` actor is spawned for it
+ *   (`job.<id>`): it launches the job, reports it, takes its shutdown orders, and says when it has
+ *   ended; the job is counted until then. No work starts inside an action.
  * - `close` from anywhere goes to closing, where the implementation shuts the jobs down and closes
  *   the socket.
  */
-import { assign, cancel, emit, enqueueActions, fromPromise, setup, type DoneActorEvent, type ErrorActorEvent } from 'xstate';
+import {
+  assign,
+  cancel,
+  emit,
+  enqueueActions,
+  fromCallback,
+  fromPromise,
+  sendTo,
+  setup,
+  spawnChild,
+  stopChild,
+  type DoneActorEvent,
+  type ErrorActorEvent,
+} from 'xstate';
 
 /** The job as LiveKit offered it: plain data (no token), see src/worker/running_job.ts. */
 export interface OfferedJob {
@@ -70,12 +85,30 @@ export interface WorkerMachineInput {
   drainTimeout: number;
   statusInterval: number;
   assignmentTimeout: number;
+  /** Bound of opening the socket (TCP, TLS and the upgrade). */
+  connectTimeout: number;
   registerTimeout: number;
 }
+
+/** What a job's `runJob` actor is told. */
+export type JobCommand = { type: 'shutdown'; reason: string };
+
+/** What a `runJob` actor is started with. */
+export interface RunJobInput {
+  jobId: string;
+  pending: PendingJob;
+}
+
+/** The id of the actor running job `jobId`. */
+const jobActorId = (jobId: string) => `job.${jobId}`;
+
+/** The id of the actor asking the program about offered job `jobId`. */
+const offerActorId = (jobId: string) => `offer.${jobId}`;
 
 /** Something that went wrong; the implementation turns it into a typed error event. */
 export type WorkerProblem =
   | { kind: 'connection'; error: unknown; willRetry: boolean }
+  | { kind: 'connect_timeout'; timeoutMs: number; willRetry: boolean }
   | { kind: 'register_timeout'; timeoutMs: number }
   | { kind: 'protocol'; detail: string }
   | { kind: 'assignment_timeout'; jobId: string; timeoutMs: number }
@@ -111,6 +144,7 @@ export type WorkerMachineEvent =
   | { type: 'server.termination'; jobId: string }
   /** The program accepted an offered job; the answer has been sent. */
   | { type: 'job.accepted'; pending: PendingJob }
+  /** Sent by a job's runJob actor once the job is over (or could not be launched). */
   | { type: 'job.ended'; jobId: string }
   | { type: 'assignment.timeout'; jobId: string }
   | DoneActorEvent
@@ -120,7 +154,7 @@ export type WorkerMachineEmitted =
   | { type: 'registered'; workerId: string }
   | { type: 'problem'; problem: WorkerProblem };
 
-type WorkerDelay = 'statusInterval' | 'assignmentTimeout' | 'registerTimeout' | 'drainTimeout' | 'backoff';
+type WorkerDelay = 'statusInterval' | 'assignmentTimeout' | 'connectTimeout' | 'registerTimeout' | 'drainTimeout' | 'backoff';
 
 const AUTH_REFUSED = 'worker_auth_refused';
 
@@ -139,10 +173,15 @@ export const workerMachine = setup({
     sampleLoad: fromPromiseStub<number>(0),
     /** Shuts the running jobs down, stops the executor, closes the socket. */
     shutDown: fromPromiseStub<void>(),
+    /** Asks the program (requestFnc) about an offered job; an acceptance comes back as job.accepted. Never fails. */
+    offerJob: fromPromise<void, { job: OfferedJob }>(async () => {}),
+    /** Launches an assigned job and reports it until it ends (then sends job.ended); takes JobCommands. Never fails. */
+    runJob: fromCallback<JobCommand, RunJobInput>(() => () => {}),
   },
   delays: {
     statusInterval: ({ context }) => context.statusInterval,
     assignmentTimeout: ({ context }) => context.assignmentTimeout,
+    connectTimeout: ({ context }) => context.connectTimeout,
     registerTimeout: ({ context }) => context.registerTimeout,
     drainTimeout: ({ context }) => context.drainTimeout,
     // The retry count was raised on the way in: the first retry is immediate, then 2 s, 4 s … 10 s.
@@ -155,6 +194,7 @@ export const workerMachine = setup({
     lastLoadAtThreshold: ({ context }) => context.load >= context.loadThreshold,
     canTakeJobs: ({ context }) => !context.draining && context.load < context.loadThreshold,
     awaitingAssignment: ({ context, event }) => 'jobId' in event && Object.hasOwn(context.pending, event.jobId as string),
+    runsJob: ({ context, event }) => 'jobId' in event && context.jobs.includes(event.jobId as string),
     noJobs: ({ context }) => context.jobs.length === 0 && Object.keys(context.pending).length === 0,
   },
   actions: {
@@ -165,15 +205,35 @@ export const workerMachine = setup({
     resumeJobs: () => {},
     /** Answers available=false at once. */
     declineJob: (_, _params: { job: OfferedJob }) => {},
-    /** Asks the program (requestFnc); its answer comes back as job.accepted, or is sent as a reject. */
-    offerJob: (_, _params: { job: OfferedJob }) => {},
-    launchJob: (_, _params: { jobId: string; pending: PendingJob }) => {},
     /** The server assigned a job this worker is not waiting for: reported to it as failed. */
     refuseAssignment: (_, _params: { jobId: string }) => {},
-    terminateJob: (_, _params: { jobId: string }) => {},
-    shutDownJobs: () => {},
     /** Closes the current socket; its own close is not reported any more. */
     dropConnection: () => {},
+    /** A termination of a job this worker does not run (any more): nothing to shut down, worth a debug line. */
+    ignoreTermination: (_, _params: { jobId: string }) => {},
+
+    offerJob: spawnChild('offerJob', {
+      id: ({ event }) => offerActorId((event as { job: OfferedJob }).job.id),
+      input: ({ event }) => ({ job: (event as { job: OfferedJob }).job }),
+    }),
+    forgetOffer: stopChild(({ event }) => (event as DoneActorEvent).actorId ?? ''),
+    launchJob: spawnChild('runJob', {
+      id: ({ event }) => jobActorId((event as { jobId: string }).jobId),
+      input: ({ context, event }) => {
+        const { jobId } = event as { jobId: string };
+        return { jobId, pending: context.pending[jobId]! };
+      },
+    }),
+    terminateJob: sendTo(({ event }) => jobActorId((event as { jobId: string }).jobId), {
+      type: 'shutdown',
+      reason: 'job terminated by LiveKit',
+    } satisfies JobCommand),
+    shutDownJobs: enqueueActions<WorkerMachineContext, WorkerMachineEvent, undefined, WorkerMachineEvent, never, never, never, WorkerDelay, WorkerMachineEmitted>(
+      ({ context, enqueue }) => {
+        for (const jobId of context.jobs) enqueue.sendTo(jobActorId(jobId), { type: 'shutdown', reason: 'worker draining' } satisfies JobCommand);
+      },
+    ),
+    stopJob: stopChild(({ event }) => jobActorId((event as { jobId: string }).jobId)),
 
     recordRegistration: assign(({ event }) => ({
       workerId: (event as { workerId: string }).workerId,
@@ -219,8 +279,9 @@ export const workerMachine = setup({
   }),
   initial: 'idle',
   on: {
-    // Jobs end whenever they end, whatever the worker is doing.
-    'job.ended': { actions: 'removeJob' },
+    // Jobs end whenever they end, whatever the worker is doing; so do the program's answers to offers.
+    'job.ended': { actions: ['removeJob', 'stopJob'] },
+    'xstate.done.actor.offer.*': { actions: 'forgetOffer' },
     close: '.closing',
   },
   states: {
@@ -248,6 +309,10 @@ export const workerMachine = setup({
           initial: 'connecting',
           states: {
             connecting: {
+              // The connect actor is stopped on the way out: its signal cancels the attempt.
+              after: {
+                connectTimeout: retryOrFail(({ context }) => ({ kind: 'connect_timeout', timeoutMs: context.connectTimeout, willRetry: true })),
+              },
               invoke: {
                 id: 'connect',
                 src: 'connect',
@@ -290,19 +355,14 @@ export const workerMachine = setup({
                   actions: { type: 'reportProblem', params: { kind: 'protocol', detail: 'a second registration answer was ignored' } },
                 },
                 'server.availability': [
-                  { guard: 'canTakeJobs', actions: { type: 'offerJob', params: ({ event }) => ({ job: event.job }) } },
+                  { guard: 'canTakeJobs', actions: 'offerJob' },
                   { actions: { type: 'declineJob', params: ({ event }) => ({ job: event.job }) } },
                 ],
                 'job.accepted': { actions: ['recordPending', 'awaitAssignment'] },
                 'server.assignment': [
                   {
                     guard: 'awaitingAssignment',
-                    actions: [
-                      { type: 'launchJob', params: ({ context, event }) => ({ jobId: event.jobId, pending: context.pending[event.jobId]! }) },
-                      'stopAwaitingAssignment',
-                      'forgetPending',
-                      'addJob',
-                    ],
+                    actions: ['launchJob', 'stopAwaitingAssignment', 'forgetPending', 'addJob'],
                   },
                   {
                     actions: [
@@ -311,7 +371,10 @@ export const workerMachine = setup({
                     ],
                   },
                 ],
-                'server.termination': { actions: { type: 'terminateJob', params: ({ event }) => ({ jobId: event.jobId }) } },
+                'server.termination': [
+                  { guard: 'runsJob', actions: 'terminateJob' },
+                  { actions: { type: 'ignoreTermination', params: ({ event }) => ({ jobId: event.jobId }) } },
+                ],
               },
               states: {
                 sampling: {
@@ -404,7 +467,7 @@ type Problem = WorkerProblem | ((args: { context: WorkerMachineContext; event: W
 function retryOrFail(problem: Problem) {
   const described = (willRetry: boolean) => (args: { context: WorkerMachineContext; event: WorkerMachineEvent }) => {
     const p = typeof problem === 'function' ? problem(args) : problem;
-    return p.kind === 'connection' ? { ...p, willRetry } : p;
+    return p.kind === 'connection' || p.kind === 'connect_timeout' ? { ...p, willRetry } : p;
   };
   return [
     {

@@ -3,13 +3,18 @@
  * started and initialized (module imported, setupFnc run) before any job needs them; each runs
  * exactly one job and exits, and the pool starts another in its place. ProcessPool and
  * ThreadExecutor are this pool over child processes and over worker threads.
+ *
+ * At most `maxConcurrentInitializations` processes initialize at a time: a burst of jobs must not
+ * start so many at once that they starve each other past initializeProcessTimeout. A job that
+ * finds no idle process waits, in order, for the next one to become ready.
  */
+import { availableParallelism } from 'node:os';
 import type { Clock } from '../actors/start_actor.js';
 import { ClosedError, describe, VoxstateError } from '../errors.js';
 import { EventEmitter } from '../events/emitter.js';
 import { DEFAULT_JOB_TIMEOUTS } from '../job/job.js';
 import { log, type Logger } from '../log/logger.js';
-import type { AgentServer } from '../server/agent_server.js';
+import { DEFAULT_INITIALIZE_PROCESS_TIMEOUT, type AgentServer } from '../server/agent_server.js';
 import type { JobExecutor, JobHandle, RunningJobInfo } from '../worker/running_job.js';
 import type { RoomKind } from './ipc_messages.js';
 import type { OpenChannel } from './job_channel.js';
@@ -22,6 +27,8 @@ export interface ExecutorOptions {
   room?: RoomKind;
   /** Processes (threads) kept initialized and idle, ready for a job (default 3; 0 = start one per job). */
   numIdleProcesses?: number;
+  /** Processes (threads) initializing at the same time, at most (default: the CPUs, up to 4). */
+  maxConcurrentInitializations?: number;
   /** Bound of importing the agent module and running setupFnc in a new process (default 10000 ms). */
   initializeProcessTimeout?: number;
   /** Bound of a job's shutdown once its shutdown callbacks run, until its process has exited (default 10000 ms). */
@@ -52,8 +59,16 @@ export type ExecutorEvents = {
   error: (error: VoxstateError) => void;
 };
 
-/** Tries to get a ready process for a job this many times (a fresh one each time) before giving up. */
+/** A job waiting for a process gives up after this many processes failed to initialize while it was first in line. */
 const LAUNCH_ATTEMPTS = 3;
+
+/** A launch waiting for a ready process. */
+interface Waiter {
+  resolve(process: SupervisedProcess): void;
+  reject(error: unknown): void;
+  /** Processes that failed to initialize while this launch was first in line. */
+  failures: number;
+}
 
 // biome-ignore lint: the pool starts jobs of any server
 type AnyServer = AgentServer<any>;
@@ -63,10 +78,12 @@ export class ExecutorPool extends EventEmitter<ExecutorEvents> implements JobExe
   readonly #options: ExecutorOptions;
   readonly #open: OpenChannel;
   readonly #logger: Logger;
-  /** Initialized, idle, not claimed by a job. */
+  /** Initialized, idle, not given to a job. */
   readonly #idle: SupervisedProcess[] = [];
-  /** Starting, not yet claimed by a job. */
+  /** Spawning or initializing. */
   readonly #warming = new Set<SupervisedProcess>();
+  /** Launches waiting for a ready process, first come first served. */
+  readonly #waiting: Waiter[] = [];
   /** Every process not yet gone. */
   readonly #processes = new Set<SupervisedProcess>();
   readonly #jobs = new Set<JobHandle>();
@@ -103,39 +120,29 @@ export class ExecutorPool extends EventEmitter<ExecutorEvents> implements JobExe
     return this.#options.numIdleProcesses ?? this.#server.options.numIdleProcesses ?? 3;
   }
 
+  get maxConcurrentInitializations(): number {
+    return this.#options.maxConcurrentInitializations ?? Math.min(availableParallelism(), 4);
+  }
+
   /** Starts warming the idle processes; resolves once each is ready or has failed (failures are logged). */
   async start(): Promise<void> {
     if (this.#closing) throw new ClosedError(`the ${this.kind} executor`, 'start()', 'closed');
     this.#supervision(); // a server without an entrypoint fails here, not in a child
     this.#started = true;
     this.#refill();
-    await Promise.allSettled([...this.#warming].map((process) => process.ready));
+    // Warming goes on in steps of maxConcurrentInitializations: each ready process makes room for the next.
+    while (this.#warming.size > 0) await Promise.allSettled([...this.#warming].map((process) => process.ready));
   }
 
   async launch(info: RunningJobInfo): Promise<JobHandle> {
     if (this.#closing) throw new ClosedError(`the ${this.kind} executor`, 'launch()', 'closed');
-    let lastError: unknown;
-    for (let attempt = 1; attempt <= LAUNCH_ATTEMPTS; attempt++) {
-      if (this.#closing) throw new ClosedError(`the ${this.kind} executor`, 'launch()', 'closed');
-      const process = this.#take();
-      this.#refill();
-      try {
-        await process.ready;
-      } catch (error) {
-        lastError = error;
-        this.#logger.warn({ err: error, jobId: info.job.id, attempt }, `no ready job ${this.kind} for the job: ${describe(error)}`);
-        continue;
-      }
-      if (this.#closing) {
-        void process.shutdown('executor closed');
-        throw new ClosedError(`the ${this.kind} executor`, 'launch()', 'closed');
-      }
-      const handle = await process.launch(info);
-      this.#jobs.add(handle);
-      void handle.ended.then(() => this.#jobs.delete(handle));
-      return handle;
-    }
-    throw new ProcessStartError(`${LAUNCH_ATTEMPTS} attempts failed; the last: ${describe(lastError)}`);
+    const process = await this.#acquire();
+    // Closed meanwhile: close() shuts the process down with the others.
+    if (this.#closing) throw new ClosedError(`the ${this.kind} executor`, 'launch()', 'closed');
+    const handle = await process.launch(info);
+    this.#jobs.add(handle);
+    void handle.ended.then(() => this.#jobs.delete(handle));
+    return handle;
   }
 
   /** Shuts every job down with `reason`, stops the idle processes, and resolves once none is left. Idempotent. */
@@ -143,26 +150,33 @@ export class ExecutorPool extends EventEmitter<ExecutorEvents> implements JobExe
     this.#closing ??= (async () => {
       this.#idle.length = 0;
       this.#warming.clear();
+      const closed = new ClosedError(`the ${this.kind} executor`, 'launch()', 'closed');
+      for (const waiter of this.#waiting.splice(0)) waiter.reject(closed);
       await Promise.all([...this.#processes].map((process) => process.shutdown(reason)));
     })();
     return this.#closing;
   }
 
-  /** An idle process, else the oldest warming one, else a new one. */
-  #take(): SupervisedProcess {
+  /** An idle process, else the next one to become ready. */
+  #acquire(): Promise<SupervisedProcess> {
     const idle = this.#idle.shift();
-    if (idle) return idle;
-    const warming = this.#warming.values().next();
-    if (!warming.done) {
-      this.#warming.delete(warming.value);
-      return warming.value;
-    }
-    return this.#spawn();
+    const acquired = idle
+      ? Promise.resolve(idle)
+      : new Promise<SupervisedProcess>((resolve, reject) => this.#waiting.push({ resolve, reject, failures: 0 }));
+    this.#refill();
+    return acquired;
   }
 
+  /**
+   * Starts processes until there are enough for the waiting launches and the idle reserve, never
+   * more than maxConcurrentInitializations initializing at once.
+   */
   #refill(): void {
-    if (!this.#started || this.#closing) return;
-    while (this.#idle.length + this.#warming.size < this.numIdleProcesses) this.#warming.add(this.#spawn());
+    if (this.#closing) return;
+    const wanted = this.#waiting.length + (this.#started ? this.numIdleProcesses : 0);
+    while (this.#idle.length + this.#warming.size < wanted && this.#warming.size < this.maxConcurrentInitializations) {
+      this.#warming.add(this.#spawn());
+    }
   }
 
   #spawn(): SupervisedProcess {
@@ -173,15 +187,8 @@ export class ExecutorPool extends EventEmitter<ExecutorEvents> implements JobExe
     this.#processes.add(process);
     process.on('error', (error) => this.emit('error', error));
     process.ready.then(
-      () => {
-        if (!this.#warming.delete(process)) return; // claimed by a job while warming
-        this.#idle.push(process);
-      },
-      (error: unknown) => {
-        if (!this.#warming.delete(process)) return;
-        this.#logger.error({ err: error }, `a prewarmed job ${this.kind} failed: ${describe(error)}`);
-        this.emit('error', error instanceof VoxstateError ? error : new ProcessStartError(describe(error)));
-      },
+      () => this.#ready(process),
+      (error: unknown) => this.#failed(process, error),
     );
     void process.exited.then(() => {
       this.#processes.delete(process);
@@ -191,10 +198,32 @@ export class ExecutorPool extends EventEmitter<ExecutorEvents> implements JobExe
         this.#idle.splice(at, 1);
         this.#refill();
       }
-      if (this.#warming.delete(process)) this.#refill();
     });
     this.emit('process_started', process);
     return process;
+  }
+
+  #ready(process: SupervisedProcess): void {
+    if (!this.#warming.delete(process)) return; // the pool closed meanwhile
+    const waiter = this.#waiting.shift();
+    if (waiter) waiter.resolve(process);
+    else this.#idle.push(process);
+    this.#refill();
+  }
+
+  /** A process that never got ready counts against the launch first in line; only waiting launches have a new one started. */
+  #failed(process: SupervisedProcess, error: unknown): void {
+    if (!this.#warming.delete(process)) return;
+    this.#logger.error({ err: error }, `a job ${this.kind} failed to start: ${describe(error)}`);
+    this.emit('error', error instanceof VoxstateError ? error : new ProcessStartError(describe(error)));
+    const first = this.#waiting[0];
+    if (first === undefined) return; // nobody waits: no fork loop over a setup that always fails
+    first.failures += 1;
+    if (first.failures >= LAUNCH_ATTEMPTS) {
+      this.#waiting.shift();
+      first.reject(new ProcessStartError(`${LAUNCH_ATTEMPTS} attempts failed; the last: ${describe(error)}`));
+    }
+    this.#refill();
   }
 
   #supervision(): SupervisionOptions {
@@ -206,7 +235,7 @@ export class ExecutorPool extends EventEmitter<ExecutorEvents> implements JobExe
     return {
       module,
       room: options.room ?? 'livekit',
-      initializeProcessTimeout: options.initializeProcessTimeout ?? server.initializeProcessTimeout ?? 10_000,
+      initializeProcessTimeout: options.initializeProcessTimeout ?? server.initializeProcessTimeout ?? DEFAULT_INITIALIZE_PROCESS_TIMEOUT,
       shutdownProcessTimeout: options.shutdownProcessTimeout ?? server.shutdownProcessTimeout ?? DEFAULT_JOB_TIMEOUTS.shutdownProcessTimeout,
       entrypointGrace: options.entrypointGrace ?? server.entrypointGrace ?? DEFAULT_JOB_TIMEOUTS.entrypointGrace,
       sessionCloseTimeout: options.sessionCloseTimeout ?? server.sessionCloseTimeout ?? DEFAULT_JOB_TIMEOUTS.sessionCloseTimeout,

@@ -10,8 +10,16 @@ export interface ChannelHandlers {
   spawned(): void;
   /** A message arrived; not yet checked. */
   message(raw: unknown): void;
-  /** Something failed that is not a message: a send, or an error the thread died of. */
+  /**
+   * What the process (thread) failed of: it could not be spawned, or the error a thread died of.
+   * The supervisor takes it as the cause of the process's end.
+   */
   error(error: Error): void;
+  /**
+   * A message could not be handed over (the channel is closed: the process is exiting or gone).
+   * A consequence of the process's end, never its cause.
+   */
+  undelivered(message: ParentMessage['type'], error: Error): void;
   /** The process (thread) is gone; called once. */
   exited(code: number | null, signal: string | null): void;
 }
@@ -20,7 +28,7 @@ export interface JobChannel {
   readonly kind: 'process' | 'thread';
   /** The process id, or for a thread its threadId (a pid of this process). */
   readonly id: number | undefined;
-  /** Sends a message; a closed channel is reported through ChannelHandlers.error, never thrown. */
+  /** Sends a message; one that cannot be handed over is reported through ChannelHandlers.undelivered, never thrown. */
   send(message: ParentMessage): void;
   /** Ends it now, whatever it is doing (SIGKILL; terminate() for a thread). */
   kill(): void;

@@ -42,13 +42,13 @@ export function openProcessChannel(options: ProcessChannelOptions, handlers: Cha
       return child.pid;
     },
     send(message: ParentMessage) {
-      if (gone || !child.connected) return handlers.error(new Error(`cannot send ${message.type}: the process's channel is closed`));
+      if (gone || !child.connected) return handlers.undelivered(message.type, new Error("the process's channel is closed"));
       try {
         child.send(message, (error) => {
-          if (error) handlers.error(error);
+          if (error) handlers.undelivered(message.type, error);
         });
       } catch (error) {
-        handlers.error(error as Error);
+        handlers.undelivered(message.type, error as Error);
       }
     },
     kill() {

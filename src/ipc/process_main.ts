@@ -2,9 +2,10 @@
  * The main module of a job process (forked by ProcessPool). It runs a JobRunner over the IPC
  * channel and watches for its parent: if the parent is gone (the channel closes, or the process is
  * re-parented), the job shuts down by itself and the process exits, bounded, so no job process
- * outlives its worker.
+ * outlives its worker; an orphan whose event loop is blocked is killed by its watchdog thread.
  */
 import { JobRunner } from './job_runner.js';
+import { startOrphanWatchdog } from './orphan_watchdog.js';
 
 const send = process.send?.bind(process);
 if (send === undefined) {
@@ -29,9 +30,7 @@ const runner = new JobRunner({
 process.on('message', (raw) => runner.receive(raw));
 process.on('disconnect', () => runner.leave('parent process gone'));
 // A parent killed while the channel stays open (it was inherited) still re-parents this process.
-setInterval(() => {
-  if (process.ppid !== parentPid) runner.leave('parent process gone');
-}, 1_000).unref();
+startOrphanWatchdog(parentPid, () => runner.leave('parent process gone'));
 
 // Ctrl-C reaches the whole process group: the worker decides how its jobs end, not the terminal.
 process.on('SIGINT', () => {});

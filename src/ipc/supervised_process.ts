@@ -4,7 +4,7 @@
  * its memory, holds its shutdown to the bounds and kills it past them, and reports how the job
  * ended as a JobEnd, whatever happened to the child.
  */
-import { fromCallback, toPromise, type Actor } from 'xstate';
+import { toPromise, type Actor } from 'xstate';
 import {
   jobProcessMachine,
   type JobProcessMachineOutput,
@@ -83,19 +83,9 @@ export class SupervisedProcess extends EventEmitter<SupervisedProcessEvents> {
         if (host.#info) host.#send({ type: 'startJob', info: host.#info });
       },
       sendShutdown: ({ context, system }) => hostOf<SupervisedProcess>(system).#send({ type: 'shutdown', reason: context.shutdownReason ?? 'shutdown' }),
+      // The timestamp measures the child's latency (a log line), not the machine's timing.
+      sendPing: ({ system }) => hostOf<SupervisedProcess>(system).#send({ type: 'ping', timestamp: Date.now() }),
       kill: ({ system }) => hostOf<SupervisedProcess>(system).#channel.kill(),
-    },
-    actors: {
-      watchdog: fromCallback(({ sendBack, system }) => {
-        const host = hostOf<SupervisedProcess>(system);
-        const { pingInterval, pingTimeout } = host.#options;
-        host.#lastPong = Date.now();
-        const timer = setInterval(() => {
-          if (Date.now() - host.#lastPong > pingTimeout) sendBack({ type: 'unresponsive' });
-          else host.#send({ type: 'ping', timestamp: Date.now() });
-        }, pingInterval);
-        return () => clearInterval(timer);
-      }),
     },
   });
 
@@ -108,7 +98,7 @@ export class SupervisedProcess extends EventEmitter<SupervisedProcessEvents> {
   readonly #channel: JobChannel;
   readonly #logger: Logger;
   #info: RunningJobInfo | undefined;
-  #lastPong = 0;
+  /** What the child died of, as it said (an uncaught error) or its channel saw (a thread's fatal error). */
   #lastError: string | undefined;
   #slowPongWarned = false;
 
@@ -122,6 +112,9 @@ export class SupervisedProcess extends EventEmitter<SupervisedProcessEvents> {
         this.#lastError ??= describe(error);
         this.#logger.warn({ err: error }, `job ${this.#channel?.kind ?? 'process'}: ${describe(error)}`);
       },
+      // A process on its way out cannot take messages: routine for a ping, worth a line otherwise.
+      undelivered: (message, error) =>
+        this.#logger[message === 'ping' ? 'debug' : 'warn']({ err: error }, `could not send ${message} to the job ${this.#channel?.kind ?? 'process'}: ${describe(error)}`),
       exited: (code, signal) => this.actor.send({ type: 'exited', code, signal }),
     });
     this.#logger = (init.logger ?? log()).child({ [this.#channel.kind === 'thread' ? 'threadId' : 'pid']: this.#channel.id });
@@ -134,6 +127,8 @@ export class SupervisedProcess extends EventEmitter<SupervisedProcessEvents> {
         shutdownProcessTimeout: options.shutdownProcessTimeout,
         memoryWarnMb: options.memoryWarnMb,
         memoryLimitMb: options.memoryLimitMb,
+        pingInterval: options.pingInterval,
+        pingTimeout: options.pingTimeout,
       },
       onError: (error) => this.#report(error instanceof VoxstateError ? error : new VoxstateError('job_process_failed', describe(error), { cause: error })),
       ...(init.clock ? { clock: init.clock } : {}),
@@ -244,15 +239,13 @@ export class SupervisedProcess extends EventEmitter<SupervisedProcessEvents> {
       case 'initializeFailed':
         return this.actor.send({ type: 'initialize.failed', error: message.error });
       case 'pong': {
-        const now = Date.now();
-        this.#lastPong = now;
-        const latency = now - message.timestamp;
+        const latency = Date.now() - message.timestamp;
         if (latency > this.#options.highPingThreshold && !this.#slowPongWarned) {
           // Once per process: a slow loop is worth one line, not one per ping.
           this.#slowPongWarned = true;
           this.#logger.warn({ latencyMs: latency }, 'job process is slow to answer pings (its event loop is busy)');
         }
-        return this.actor.send({ type: 'memory', usedMb: this.#channel.usedMb(message.memory) });
+        return this.actor.send({ type: 'pong', usedMb: this.#channel.usedMb(message.memory) });
       }
       case 'jobStarted':
         return this.actor.send({ type: 'job.started' });

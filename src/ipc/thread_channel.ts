@@ -43,7 +43,7 @@ export function openThreadChannel(options: ThreadChannelOptions, handlers: Chann
     kind: 'thread',
     id: worker.threadId,
     send(message: ParentMessage) {
-      if (gone) return handlers.error(new Error(`cannot send ${message.type}: the thread has ended`));
+      if (gone) return handlers.undelivered(message.type, new Error('the thread has ended'));
       worker.postMessage(message);
     },
     kill() {

@@ -20,6 +20,9 @@ import { registerServer } from './server_registry.js';
 import { newId } from '../ids.js';
 import type { AcceptArguments, AssignedJob } from '../worker/running_job.js';
 
+/** Default bound of importing the agent module and running setupFnc in a new process, in ms. */
+export const DEFAULT_INITIALIZE_PROCESS_TIMEOUT = 10_000;
+
 export interface AgentServerOptions<UserData extends Record<string, unknown>> extends Partial<JobTimeouts> {
   /** Runs once per process before its first job (prewarm): load models into proc.userData. */
   setupFnc?: (proc: JobProcess<UserData>) => unknown;
@@ -114,7 +117,7 @@ export class AgentServer<UserData extends Record<string, unknown> = Record<strin
     this.#proc ??= (async () => {
       const proc = new JobProcess<UserData>();
       if (!this.setupFnc) return proc;
-      const timeoutMs = this.options.initializeProcessTimeout ?? 10_000;
+      const timeoutMs = this.options.initializeProcessTimeout ?? DEFAULT_INITIALIZE_PROCESS_TIMEOUT;
       let timer: NodeJS.Timeout | undefined;
       try {
         await Promise.race([

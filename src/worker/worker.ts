@@ -9,7 +9,7 @@
  *   worker.events.on('registered', (id) => console.log('registered as', id));
  *   await worker.run();            // until closed; rejects if LiveKit stays unreachable
  */
-import { fromPromise, type Actor, type SnapshotFrom } from 'xstate';
+import { fromCallback, fromPromise, type Actor, type SnapshotFrom } from 'xstate';
 import {
   AvailabilityResponse,
   JobStatus,
@@ -26,7 +26,7 @@ import {
   type JobAssignment,
 } from '@livekit/protocol';
 import type { WebSocket } from 'ws';
-import { workerMachine, type PendingJob, type WorkerProblem, type WorkerState } from '../../machines/worker.js';
+import { workerMachine, type JobCommand, type RunJobInput, type WorkerProblem, type WorkerState } from '../../machines/worker.js';
 import { hostOf, startActor, type Clock } from '../actors/start_actor.js';
 import { ClosedError, NotStartedError, VoxstateError, describe } from '../errors.js';
 import { EventEmitter } from '../events/emitter.js';
@@ -113,7 +113,6 @@ export class Worker {
           url: worker.#url,
           apiKey: worker.#apiKey,
           apiSecret: worker.#apiSecret,
-          timeoutMs: worker.#connectTimeout,
           signal,
         });
         worker.#attach(ws);
@@ -124,6 +123,11 @@ export class Worker {
         return load;
       }),
       shutDown: fromPromise(({ system }) => hostOf<Worker>(system).#shutDown()),
+      offerJob: fromPromise<void, { job: AssignedJob }>(({ input, system }) => hostOf<Worker>(system).#offer(input.job)),
+      runJob: fromCallback<JobCommand, RunJobInput>(({ input, receive, sendBack, system }) => {
+        const ended = () => sendBack({ type: 'job.ended', jobId: input.jobId });
+        hostOf<Worker>(system).#runJob(input, receive, ended);
+      }),
     },
     actions: {
       sendRegister: ({ system }) => hostOf<Worker>(system).#register(),
@@ -140,15 +144,10 @@ export class Worker {
       },
       resumeJobs: ({ context, system }) => hostOf<Worker>(system).#resume(context.jobs),
       declineJob: ({ system }, { job }) => hostOf<Worker>(system).#decline(job),
-      offerJob: ({ system }, { job }) => void hostOf<Worker>(system).#offer(job),
-      launchJob: ({ system }, { jobId, pending }) => void hostOf<Worker>(system).#launch(jobId, pending),
       refuseAssignment: ({ system }, { jobId }) => hostOf<Worker>(system).#refuseAssignment(jobId),
-      terminateJob: ({ system }, { jobId }) => hostOf<Worker>(system).#terminate(jobId, 'job terminated by LiveKit'),
-      shutDownJobs: ({ context, system }) => {
-        const worker = hostOf<Worker>(system);
-        for (const jobId of context.jobs) worker.#terminate(jobId, 'worker draining');
-      },
       dropConnection: ({ system }) => hostOf<Worker>(system).#dropSocket(),
+      ignoreTermination: ({ system }, { jobId }) =>
+        hostOf<Worker>(system).#log.debug({ jobId }, 'termination of a job this worker does not run: ignored'),
     },
   });
 
@@ -158,7 +157,6 @@ export class Worker {
   readonly #url: string;
   readonly #apiKey: string;
   readonly #apiSecret: string;
-  readonly #connectTimeout: number;
   readonly #version: string;
   readonly #loadFnc: () => number;
   readonly #log: Logger;
@@ -169,11 +167,8 @@ export class Worker {
   #online = false;
   /** Job statuses that could not be sent while offline; sent after the next registration. */
   readonly #queued: UpdateJobStatus[] = [];
-  /** Assignments (they carry the job's token) between their arrival and their launch. */
+  /** Assignments (they carry the job's token) between their arrival and the start of their runJob actor. */
   readonly #assignments = new Map<string, JobAssignment>();
-  readonly #handles = new Map<string, JobHandle>();
-  /** Jobs to shut down as soon as their launch completes, with the reason. */
-  readonly #terminations = new Map<string, string>();
   #state: WorkerState = 'idle';
   #run: Promise<void> | undefined;
   #ended: Promise<void>;
@@ -186,7 +181,6 @@ export class Worker {
     this.#url = options.wsUrl ?? serverOptions.wsUrl ?? process.env.LIVEKIT_URL ?? '';
     this.#apiKey = options.apiKey ?? serverOptions.apiKey ?? process.env.LIVEKIT_API_KEY ?? '';
     this.#apiSecret = options.apiSecret ?? serverOptions.apiSecret ?? process.env.LIVEKIT_API_SECRET ?? '';
-    this.#connectTimeout = options.connectTimeout ?? REGISTER_TIMEOUT_MS;
     this.#version = options.version ?? VERSION;
     const cpu = new CpuLoad();
     this.#loadFnc = serverOptions.loadFnc ?? (() => cpu.sample());
@@ -200,6 +194,7 @@ export class Worker {
         drainTimeout: options.drainTimeout ?? serverOptions.drainTimeout ?? 1_800_000,
         statusInterval: STATUS_INTERVAL_MS,
         assignmentTimeout: ASSIGNMENT_TIMEOUT_MS,
+        connectTimeout: options.connectTimeout ?? REGISTER_TIMEOUT_MS,
         registerTimeout: REGISTER_TIMEOUT_MS,
       },
       onError: (error) => this.#report(error instanceof VoxstateError ? error : new VoxstateError('worker_failed', describe(error), { cause: error })),
@@ -354,7 +349,7 @@ export class Worker {
         if (!jobId) return this.#report(new WorkerProtocolError('a job assignment without a job was ignored'));
         this.#assignments.set(jobId, body.value);
         this.#actor.send({ type: 'server.assignment', jobId });
-        // Launching took it; anything else (refused, out of order) leaves nothing behind.
+        // The job's runJob actor took it as it started; anything else (refused, out of order) leaves nothing behind.
         this.#assignments.delete(jobId);
         return;
       }
@@ -451,9 +446,13 @@ export class Worker {
     if (answer.available) this.#actor.send({ type: 'job.accepted', pending: { job, acceptArguments: answer.acceptArguments } });
   }
 
-  async #launch(jobId: string, pending: PendingJob): Promise<void> {
+  /**
+   * A job's runJob actor: launches the job, reports it running, and once it is over reports how it
+   * ended and calls `ended`. A shutdown ordered while the job is still launching is carried out
+   * once it runs. Never throws: a launch that fails is a failed job.
+   */
+  #runJob({ jobId, pending }: RunJobInput, receive: (listener: (command: JobCommand) => void) => void, ended: () => void): void {
     const assignment = this.#assignments.get(jobId);
-    this.#assignments.delete(jobId);
     const info: RunningJobInfo = {
       job: assignment?.job ? assignedJob(assignment.job) : pending.job,
       acceptArguments: pending.acceptArguments,
@@ -461,33 +460,40 @@ export class Worker {
       token: assignment?.token ?? '',
       workerId: this.#actor.getSnapshot().context.workerId ?? '',
     };
-    let handle: JobHandle;
-    try {
-      handle = await this.#executor.launch(info);
-    } catch (cause) {
-      const error = cause instanceof VoxstateError ? cause : new JobLaunchError(jobId, cause);
-      this.#report(error);
-      this.#jobEnded(jobId, { status: 'failed', reason: 'launch failed', error: error.message });
-      return;
-    }
-    this.#handles.set(jobId, handle);
-    this.#log.info({ jobId, room: info.job.roomName }, 'job started');
-    this.#send({ case: 'updateJob', value: new UpdateJobStatus({ jobId, status: JobStatus.JS_RUNNING }) });
-    this.events.emit('job_started', jobId);
-    const termination = this.#terminations.get(jobId);
-    if (termination !== undefined) this.#terminate(jobId, termination);
-    let end: JobEnd;
-    try {
-      end = await handle.ended;
-    } catch (error) {
-      end = { status: 'failed', reason: 'job handle failed', error: describe(error) };
-    }
-    this.#handles.delete(jobId);
-    this.#jobEnded(jobId, end);
+    let handle: JobHandle | undefined;
+    let ordered: string | undefined;
+    receive(({ reason }) => {
+      if (handle) this.#shutDownJob(handle, reason);
+      else ordered ??= reason;
+    });
+    const run = async (): Promise<JobEnd> => {
+      try {
+        handle = await this.#executor.launch(info);
+      } catch (cause) {
+        const error = cause instanceof VoxstateError ? cause : new JobLaunchError(jobId, cause);
+        this.#report(error);
+        return { status: 'failed', reason: 'launch failed', error: error.message };
+      }
+      this.#log.info({ jobId, room: info.job.roomName }, 'job started');
+      this.#send({ case: 'updateJob', value: new UpdateJobStatus({ jobId, status: JobStatus.JS_RUNNING }) });
+      this.events.emit('job_started', jobId);
+      if (ordered !== undefined) this.#shutDownJob(handle, ordered);
+      return handle.ended.catch((error: unknown) => ({ status: 'failed', reason: 'job handle failed', error: describe(error) }) as const);
+    };
+    void run().then((end) => {
+      this.#jobEnded(jobId, end);
+      ended();
+    });
+  }
+
+  #shutDownJob(handle: JobHandle, reason: string): void {
+    this.#log.info({ jobId: handle.id, reason }, 'shutting a job down');
+    handle.shutdown(reason).catch((error: unknown) =>
+      this.#report(new VoxstateError('job_shutdown_failed', `shutting job ${handle.id} down failed: ${describe(error)}`, { cause: error })),
+    );
   }
 
   #jobEnded(jobId: string, end: JobEnd): void {
-    this.#terminations.delete(jobId);
     const failed = end.status === 'failed';
     this.#log[failed ? 'warn' : 'info']({ jobId, reason: end.reason, ...(failed ? { error: end.error } : {}) }, 'job ended');
     this.#send({
@@ -495,7 +501,6 @@ export class Worker {
       value: new UpdateJobStatus({ jobId, status: failed ? JobStatus.JS_FAILED : JobStatus.JS_SUCCESS, error: failed ? end.error : '' }),
     });
     this.events.emit('job_ended', jobId, end);
-    this.#actor.send({ type: 'job.ended', jobId });
   }
 
   #refuseAssignment(jobId: string): void {
@@ -505,23 +510,8 @@ export class Worker {
     });
   }
 
-  /** Shuts a job down; one still launching is shut down once launched. Unknown jobs are ignored. */
-  #terminate(jobId: string, reason: string): void {
-    const handle = this.#handles.get(jobId);
-    if (handle) {
-      this.#log.info({ jobId, reason }, 'shutting a job down');
-      handle.shutdown(reason).catch((error: unknown) => this.#report(new VoxstateError('job_shutdown_failed', `shutting job ${jobId} down failed: ${describe(error)}`, { cause: error })));
-      return;
-    }
-    if (this.#actor.getSnapshot().context.jobs.includes(jobId)) {
-      this.#terminations.set(jobId, reason);
-      return;
-    }
-    this.#log.debug({ jobId, reason }, 'termination of a job this worker does not run: ignored');
-  }
-
   async #shutDown(): Promise<void> {
-    this.#log.info({ activeJobs: this.#handles.size }, 'closing worker');
+    this.#log.info({ activeJobs: this.#executor.activeJobs }, 'closing worker');
     try {
       await this.#executor.close('worker closing');
     } finally {
@@ -571,7 +561,7 @@ export class Worker {
 
   #onProblem(problem: WorkerProblem): void {
     const error = problemError(problem);
-    if (problem.kind === 'connection' && problem.willRetry) {
+    if ((problem.kind === 'connection' || problem.kind === 'connect_timeout') && problem.willRetry) {
       this.#log.warn({ err: error }, `${error.message}; reconnecting`);
       this.events.emit('error', error);
     } else this.#report(error);

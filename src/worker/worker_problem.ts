@@ -1,7 +1,7 @@
 /** The typed error for each problem the worker machine reports (machines/worker.ts WorkerProblem). */
 import type { WorkerProblem } from '../../machines/worker.js';
 import { TimeoutError, VoxstateError, describe } from '../errors.js';
-import { AssignmentTimeoutError, WorkerProtocolError } from './errors.js';
+import { AssignmentTimeoutError, WorkerConnectionError, WorkerProtocolError } from './errors.js';
 
 function asVoxstateError(error: unknown, code: string): VoxstateError {
   return error instanceof VoxstateError ? error : new VoxstateError(code, describe(error), { cause: error });
@@ -11,6 +11,8 @@ export function problemError(problem: WorkerProblem): VoxstateError {
   switch (problem.kind) {
     case 'connection':
       return asVoxstateError(problem.error, 'worker_connection_failed');
+    case 'connect_timeout':
+      return new WorkerConnectionError(`opening the connection to LiveKit timed out after ${problem.timeoutMs} ms`);
     case 'register_timeout':
       return new TimeoutError('registration with LiveKit', problem.timeoutMs);
     case 'protocol':

@@ -35,8 +35,7 @@ export interface OpenOptions {
   url: string;
   apiKey: string;
   apiSecret: string;
-  /** Bound on TCP, TLS and the upgrade: a server that accepts and never answers must not hold the worker. */
-  timeoutMs: number;
+  /** Aborting cancels the attempt (the worker machine bounds it by connectTimeout). */
   signal: AbortSignal;
 }
 
@@ -45,7 +44,7 @@ export async function openWorkerSocket(options: OpenOptions): Promise<WebSocket>
   const url = agentUrl(options.url);
   const jwt = await workerToken(options.apiKey, options.apiSecret);
   if (options.signal.aborted) throw new WorkerConnectionError('the connection was cancelled');
-  const ws = new WebSocket(url, { headers: { Authorization: `Bearer ${jwt}` }, perMessageDeflate: false, handshakeTimeout: options.timeoutMs });
+  const ws = new WebSocket(url, { headers: { Authorization: `Bearer ${jwt}` }, perMessageDeflate: false });
   return new Promise<WebSocket>((resolve, reject) => {
     const fail = (error: Error) => {
       cleanup();

@@ -3,7 +3,7 @@
  * start, none in dev, a second signal exits at once), the real Worker against a LiveKit that
  * refuses connections, and the CLI as a child process.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter as NodeEmitter } from 'node:events';
 import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
@@ -76,10 +76,26 @@ describe('parseWorkerArgs', () => {
   });
 });
 
+/** Resolves once `check` holds, checked again each time `wake` is called. */
+class Condition {
+  readonly #waiters: Array<{ check: () => boolean; resolve: () => void }> = [];
+  until(check: () => boolean): Promise<void> {
+    if (check()) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push({ check, resolve }));
+  }
+  wake(): void {
+    for (const waiter of this.#waiters.splice(0)) {
+      if (waiter.check()) waiter.resolve();
+      else this.#waiters.push(waiter);
+    }
+  }
+}
+
 /** A worker stand-in: run() ends with aclose(); drain() ends when the test says. */
 class FakeWorker implements WorkerLike {
   readonly events = new EventEmitter<WorkerEvents>();
   readonly calls: string[] = [];
+  readonly #called = new Condition();
   drainGate: Promise<void> = Promise.resolve();
   failWith: Error | undefined;
   #close!: () => void;
@@ -88,20 +104,28 @@ class FakeWorker implements WorkerLike {
   get status(): WorkerStatusInfo {
     return { agentName: 'fake', workerId: 'AW_fake', state: 'online' as never, activeJobs: 1, load: 0.1, version: '9.9.9', healthy: true };
   }
+  /** Resolves once `call` has been made. */
+  called(call: string): Promise<void> {
+    return this.#called.until(() => this.calls.includes(call));
+  }
+  #call(call: string): void {
+    this.calls.push(call);
+    this.#called.wake();
+  }
   run(): Promise<void> {
-    this.calls.push('run');
+    this.#call('run');
     return this.failWith ? Promise.reject(this.failWith) : this.#closed;
   }
   async drain(): Promise<void> {
-    this.calls.push('drain');
+    this.#call('drain');
     await this.drainGate;
   }
   async aclose(): Promise<void> {
-    this.calls.push('aclose');
+    this.#call('aclose');
     this.#close();
   }
   async simulateJob(room: string, identity?: string): Promise<void> {
-    this.calls.push(`simulateJob ${room} ${identity ?? ''}`);
+    this.#call(`simulateJob ${room} ${identity ?? ''}`);
   }
 }
 
@@ -109,9 +133,11 @@ function harness(configure: (worker: FakeWorker) => void = () => {}) {
   const signals = new NodeEmitter();
   const exits: number[] = [];
   let log = '';
+  const logged = new Condition();
   const logStream = new Writable({
     write(chunk, _e, done) {
       log += String(chunk);
+      logged.wake();
       done();
     },
   });
@@ -132,14 +158,8 @@ function harness(configure: (worker: FakeWorker) => void = () => {}) {
     exit: (code) => exits.push(code),
     logStream,
   };
-  // Loading the worker's modules on first use (and the inspector's, with --inspect) takes a moment.
-  const started = () =>
-    vi.waitFor(
-      () => {
-        if (!log.includes('worker starting')) throw new Error('not started');
-      },
-      { timeout: 5_000 },
-    );
+  // Loading the worker's modules on first use (and the inspector's, with --inspect) takes a moment: awaited, however long.
+  const started = () => logged.until(() => log.includes('worker starting'));
   return { runtime, signals, exits, settings, log: () => log, worker: () => worker!, started };
 }
 
@@ -186,7 +206,7 @@ describe('runWorker (worker stand-in)', () => {
     const running = runWorker(new AgentServer(), parseWorkerArgs('start', ['--port', '0'], ENV), h.runtime);
     await h.started();
     h.signals.emit('SIGINT', 'SIGINT');
-    await vi.waitFor(() => expect(h.worker().calls).toContain('drain'));
+    await h.worker().called('drain');
     h.signals.emit('SIGINT', 'SIGINT');
     expect(h.exits).toEqual([1]);
     release();
@@ -246,7 +266,7 @@ describe('runWorker (worker stand-in)', () => {
     await h.started();
     expect(h.worker().calls).toEqual(['run']);
     h.worker().events.emit('registered', 'AW_1');
-    await vi.waitFor(() => expect(h.worker().calls).toContain('simulateJob my-room bob'));
+    await h.worker().called('simulateJob my-room bob');
     h.signals.emit('SIGTERM', 'SIGTERM');
     expect(await running).toBe(0);
   });
@@ -261,11 +281,14 @@ describe('runWorker (worker stand-in)', () => {
   it('a health port in use: a typed error, the worker is closed', async () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
-    const port = String((blocker.address() as { port: number }).port);
-    const h = harness();
-    await expect(runWorker(new AgentServer(), parseWorkerArgs('start', ['--port', port], ENV), h.runtime)).rejects.toMatchObject({ code: 'health_server_failed' });
-    expect(h.worker().calls).toEqual(['aclose']);
-    blocker.close();
+    try {
+      const port = String((blocker.address() as { port: number }).port);
+      const h = harness();
+      await expect(runWorker(new AgentServer(), parseWorkerArgs('start', ['--port', port], ENV), h.runtime)).rejects.toMatchObject({ code: 'health_server_failed' });
+      expect(h.worker().calls).toEqual(['aclose']);
+    } finally {
+      blocker.close();
+    }
   });
 });
 
@@ -294,12 +317,20 @@ describe('runWorker with the real Worker', () => {
   }, 10_000);
 });
 
+/** The CLI processes a test started; any still running after it (a failed test) is killed. */
+const children = new Set<ChildProcess>();
+afterEach(() => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  children.clear();
+});
+
 function cli(args: string[], env: Record<string, string>) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'examples/basic_event.ts', ...args], {
     cwd: new URL('../..', import.meta.url),
     env: { ...offlineEnv({ FORCE_COLOR: '0' }), LIVEKIT_URL: '', LIVEKIT_API_KEY: '', LIVEKIT_API_SECRET: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  children.add(child);
   let out = '';
   let err = '';
   child.stdout.on('data', (chunk) => (out += String(chunk)));
@@ -362,7 +393,9 @@ describe('runWorker against the fake LiveKit dispatcher, jobs in a process pool'
     expect(settings).toEqual([3]);
     await h.started();
     const health = JSON.parse(h.log().split('\n').find((line) => line.includes('worker starting'))!).health as string;
-    await vi.waitFor(async () => expect(JSON.parse((await get(`${health}worker`)).body)).toMatchObject({ workerId: 'AW_fake1' }));
+    // Its first status report comes once it is registered.
+    await livekit.next('updateWorker');
+    expect(JSON.parse((await get(`${health}worker`)).body)).toMatchObject({ workerId: 'AW_fake1' });
 
     expect(await livekit.ask({ id: 'J1', roomName: 'room-J1', metadata: '{}' })).toMatchObject({ available: true });
     livekit.assign({ id: 'J1', roomName: 'room-J1', metadata: '{}' });
@@ -457,6 +490,7 @@ describe('the CLI against the fake LiveKit dispatcher (child process)', () => {
       env: { ...withoutLogLevel(offlineEnv({ FORCE_COLOR: '0' })), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    children.add(child);
     let err = '';
     const waiters: Array<() => void> = [];
     child.stderr.on('data', (chunk) => {

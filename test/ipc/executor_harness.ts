@@ -4,10 +4,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
-import { expect } from 'vitest';
-import { createLogger } from '../../src/log/logger.js';
+import { expect, vi } from 'vitest';
+import type { JobProcessState } from '../../machines/job_process.js';
+import { createLogger, type Logger } from '../../src/log/logger.js';
 import type { ExecutorPool } from '../../src/ipc/executor_pool.js';
+import type { ParentMessage } from '../../src/ipc/ipc_messages.js';
+import type { ChannelHandlers, JobChannel, OpenChannel } from '../../src/ipc/job_channel.js';
 import { ProcessPool, type ProcessPoolOptions } from '../../src/ipc/process_pool.js';
+import type { SupervisedProcess, SupervisionOptions } from '../../src/ipc/supervised_process.js';
 import { ThreadExecutor, type ThreadExecutorOptions } from '../../src/ipc/thread_executor.js';
 import type { RunningJobInfo } from '../../src/worker/running_job.js';
 import { server, type Script } from '../fixtures/agents/scripted_agent.js';
@@ -56,10 +60,8 @@ export interface TestPool {
   logs: Array<Record<string, unknown>>;
 }
 
-export function makePool(
-  kind: ExecutorKind,
-  options: ProcessPoolOptions & ThreadExecutorOptions & { setup?: string; job?: object } = {},
-): TestPool {
+/** A logger whose lines (JSON, parsed) land in `logs`. */
+export function captureLogs(): { logger: Logger; logs: Array<Record<string, unknown>> } {
   const logs: Array<Record<string, unknown>> = [];
   const logger = createLogger(
     new Writable({
@@ -70,6 +72,14 @@ export function makePool(
     }) as never,
     { level: 'debug' },
   );
+  return { logger, logs };
+}
+
+export function makePool(
+  kind: ExecutorKind,
+  options: ProcessPoolOptions & ThreadExecutorOptions & { setup?: string; job?: object } = {},
+): TestPool {
+  const { logger, logs } = captureLogs();
   const { setup, job, ...rest } = options;
   const settings = {
     room: 'local' as const,
@@ -109,5 +119,50 @@ export async function closeAndCheck({ pool, ids }: TestPool, kind: ExecutorKind)
   if (kind === 'process') expect(ids.filter((pid) => !isGone(pid)), 'processes left behind').toEqual([]);
 }
 
-/** Milliseconds since `start`. */
-export const since = (start: number) => performance.now() - start;
+/** Resolves once `process` is in `state` (at once if it is). */
+export function reached(process: SupervisedProcess, state: JobProcessState): Promise<void> {
+  if (process.state === state) return Promise.resolve();
+  return new Promise((resolve) => {
+    const check = ({ newState }: { newState: JobProcessState }) => {
+      if (newState !== state) return;
+      process.off('state_changed', check);
+      resolve();
+    };
+    process.on('state_changed', check);
+  });
+}
+
+/** The supervision bounds of a SupervisedProcess made by hand (no pool). */
+export const SUPERVISION: SupervisionOptions = { module: '/agent.ts', room: 'local', memoryWarnMb: 0, memoryLimitMb: 0, highPingThreshold: 500, ...BOUNDS };
+
+/**
+ * A channel with no process behind it: the test plays the child through `handlers`, reads what the
+ * parent sent in `sent`, and can close it (sends are then undelivered, as on a closed IPC channel).
+ */
+export function fakeChannel() {
+  let handlers!: ChannelHandlers;
+  let closed = false;
+  const sent: ParentMessage[] = [];
+  const channel: JobChannel = {
+    kind: 'process',
+    id: 1,
+    send: (message) => (closed ? handlers.undelivered(message.type, new Error("the process's channel is closed")) : void sent.push(message)),
+    kill: vi.fn(),
+    usedMb: (report) => report.rss / (1024 * 1024),
+  };
+  const open: OpenChannel = (given) => {
+    handlers = given;
+    return channel;
+  };
+  return {
+    open,
+    channel,
+    sent,
+    get handlers() {
+      return handlers;
+    },
+    close() {
+      closed = true;
+    },
+  };
+}

@@ -3,12 +3,12 @@
  * IpcMessageError, reported and ignored by whichever side got it, never a crash, never trusted,
  * and never echoed (a message may carry the room token).
  */
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { IpcMessageError, parseChildMessage, parseParentMessage, type ChildMessage } from '../../src/ipc/ipc_messages.js';
-import type { ChannelHandlers, JobChannel } from '../../src/ipc/job_channel.js';
 import { JobRunner } from '../../src/ipc/job_runner.js';
 import { SupervisedProcess } from '../../src/ipc/supervised_process.js';
-import { BOUNDS, jobInfo } from './executor_harness.js';
+import { rootLogger, setRootLogger } from '../../src/log/logger.js';
+import { SUPERVISION, captureLogs, fakeChannel, jobInfo } from './executor_harness.js';
 
 describe('IPC messages', () => {
   it('well-formed messages pass as they are', () => {
@@ -71,25 +71,31 @@ describe('IPC messages', () => {
     expect(() => parseChildMessage({ type: 'jobEnded', status: 'meh', reason: 'x' })).toThrow('jobEnded: status is not one of success, failed');
   });
 
-  it('the child reports a malformed message and goes on answering pings', () => {
+  it('the child logs a malformed message (its problem, not its content) and goes on answering pings', () => {
     const sent: ChildMessage[] = [];
-    const runner = new JobRunner({ send: async (message) => void sent.push(message), exit: () => expect.fail('the child must not exit') });
-    expect(() => runner.receive({ type: 'startJob', info: 'everything' })).not.toThrow();
-    expect(() => runner.receive(undefined)).not.toThrow();
-    runner.receive({ type: 'ping', timestamp: 5 });
+    const { logger, logs } = captureLogs();
+    const saved = rootLogger();
+    setRootLogger(logger);
+    try {
+      const runner = new JobRunner({ send: async (message) => void sent.push(message), exit: () => expect.fail('the child must not exit') });
+      expect(() => runner.receive({ type: 'startJob', info: 'everything' })).not.toThrow();
+      expect(() => runner.receive(undefined)).not.toThrow();
+      runner.receive({ type: 'ping', timestamp: 5 });
+    } finally {
+      setRootLogger(saved);
+    }
     expect(sent).toEqual([{ type: 'pong', timestamp: 5, memory: { rss: expect.any(Number), heapUsed: expect.any(Number) } }]);
+    expect(logs.map((line) => [line.level, line.msg, (line.err as { code?: string }).code])).toEqual([
+      [50, 'malformed message from the parent process: startJob: info is not an object; it was ignored', 'ipc_message_invalid'],
+      [50, 'malformed message from the parent process: expected an object, got undefined; it was ignored', 'ipc_message_invalid'],
+    ]);
+    expect(JSON.stringify(logs)).not.toContain('everything');
   });
 
   it('the parent reports a malformed message as an error event and goes on', () => {
-    let handlers!: ChannelHandlers;
-    const channel: JobChannel = { kind: 'process', id: 1, send: vi.fn(), kill: vi.fn(), usedMb: () => 0 };
-    const supervised = new SupervisedProcess(
-      (given) => {
-        handlers = given;
-        return channel;
-      },
-      { module: '/agent.ts', room: 'local', memoryWarnMb: 0, memoryLimitMb: 0, highPingThreshold: 500, ...BOUNDS },
-    );
+    const fake = fakeChannel();
+    const supervised = new SupervisedProcess(fake.open, SUPERVISION);
+    const { handlers } = fake;
     const errors: unknown[] = [];
     supervised.on('error', (error) => errors.push(error));
     handlers.spawned();

@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TSX_LOADER } from '../../src/ipc/typescript_loader.js';
-import { BOUNDS, closeAndCheck, isGone, jobInfo, makePool, since, type TestPool } from './executor_harness.js';
+import { closeAndCheck, isGone, jobInfo, makePool, type TestPool } from './executor_harness.js';
 
 describe('ProcessPool: processes', () => {
   let t: TestPool | undefined;
@@ -22,9 +22,7 @@ describe('ProcessPool: processes', () => {
     await t.pool.start();
     const handle = await t.pool.launch(jobInfo('deaf', { ignoreSigterm: true, callback: 'hang' }));
     const [child] = t.pool.processes.filter((process) => process.state === 'running');
-    const start = performance.now();
     await handle.shutdown('stop');
-    expect(since(start)).toBeLessThan(BOUNDS.shutdownProcessTimeout + 1_000);
     expect(await handle.ended).toMatchObject({ status: 'failed', reason: 'shutdown timeout' });
     expect((await child!.exited).exit).toEqual({ code: null, signal: 'SIGKILL' });
     expect(isGone(child!.id!)).toBe(true);
@@ -60,27 +58,38 @@ describe('ProcessPool: processes', () => {
   });
 
   describe.each([
-    // Kept alive like a real job (its connections), so only the watchdog can end it.
-    ['winds its job down and exits', { keepAlive: true }],
-    ['exits within shutdownProcessTimeout even when its job hangs', { keepAlive: true, callback: 'hang' }],
-  ])('a job process whose worker is killed with SIGKILL', (what, script) => {
+    // Kept alive like a real job (its connections), so only the orphan checks can end it.
+    ['winds its job down and exits', { keepAlive: true }, {}],
+    ['exits within shutdownProcessTimeout even when its job hangs', { keepAlive: true, callback: 'hang' }, {}],
+    // The worker's own shutdownProcessTimeout is far off and the job's loop is blocked when the worker
+    // dies: only the job process's watchdog thread can end it.
+    [
+      'exits even when a shutdown callback blocks its event loop as the worker dies',
+      { keepAlive: true, entrypoint: 'shutdown', callback: 'block' },
+      { ORPHAN_SHUTDOWN_TIMEOUT: '600000', ORPHAN_AT: 'closing' },
+    ],
+  ] as const)('a job process whose worker is killed with SIGKILL', (what, script, env) => {
+    /** Every process the test started, killed after it whatever happened (also on a timeout). */
+    const started: number[] = [];
+    afterEach(() => {
+      for (const pid of started.splice(0)) if (!isGone(pid)) process.kill(pid, 'SIGKILL');
+    });
+
     it(what, async () => {
-      const timeout = 500;
       const worker = spawn(
         process.execPath,
         ['--import', TSX_LOADER!, fileURLToPath(new URL('../fixtures/agents/orphaning_worker.ts', import.meta.url)), JSON.stringify(script)],
-        { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ORPHAN_SHUTDOWN_TIMEOUT: String(timeout) } },
+        { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
       );
-      const lines = createInterface({ input: worker.stdout! });
-      const [line] = (await once(lines, 'line')) as [string];
-      const { jobPid } = JSON.parse(line) as { jobPid: number };
-      expect(isGone(jobPid)).toBe(false);
-      // The job process inherited the worker's stdout and stderr: they close when it exits too.
+      started.push(worker.pid!);
+      // The job process inherited the worker's stdout and stderr: they close once it has exited too.
       const allClosed = once(worker, 'close');
-      const start = performance.now();
+      const [line] = (await once(createInterface({ input: worker.stdout! }), 'line')) as [string];
+      const { jobPid } = JSON.parse(line) as { jobPid: number };
+      started.push(jobPid);
+      expect(isGone(jobPid)).toBe(false);
       worker.kill('SIGKILL');
       await allClosed;
-      expect(since(start)).toBeLessThan(timeout + 1_000);
       expect(isGone(jobPid)).toBe(true);
     });
   });

@@ -9,15 +9,23 @@
  * down, allocate memory or block its event loop; a shutdown request) or something the process does
  * by itself (spawning, initializing, answering pings, exiting). After each step the real actor must
  * have passed through the state the path names, in order; self-transitions are checked by what
- * they record (a memory warning, the job's end). CoverageTracker measures, from the real actors,
- * that the paths took every state and transition.
+ * they record (a memory warning, the job's end). Beside the states, each step is checked by what
+ * crossed the IPC channel (the parent's initialize, startJob, shutdown and pings; the child's
+ * answers), and each path by what its user sees at the end: whether the process got ready (or why
+ * not), how its job ended, how the process exited (SIGKILL when killed), no error events, and no
+ * process left. CoverageTracker measures, from the real actors, that the paths took every state
+ * and transition.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventObject, SnapshotFrom } from 'xstate';
 import { TestModel } from 'xstate/graph';
 import { jobProcessMachine, type JobProcessMachineContext } from '../../machines/job_process.js';
+import type { VoxstateError } from '../../src/errors.js';
+import type { ChildMessage, ParentMessage } from '../../src/ipc/ipc_messages.js';
+import type { OpenChannel } from '../../src/ipc/job_channel.js';
 import { openProcessChannel } from '../../src/ipc/process_channel.js';
 import { SupervisedProcess, type SupervisionOptions } from '../../src/ipc/supervised_process.js';
+import type { JobEnd, JobHandle } from '../../src/worker/running_job.js';
 import type { Script } from '../fixtures/agents/scripted_agent.js';
 import { LAX_JOB, isGone, jobInfo } from '../ipc/executor_harness.js';
 import { CoverageTracker } from '../support/model_coverage.js';
@@ -53,7 +61,11 @@ function samples(snapshot: Snapshot): Sample[] {
   const out: Sample[] = [];
   for (const type of own) {
     switch (type) {
-      case 'memory':
+      case 'ping.due':
+        // Pings go on in every ready state; one path shows them.
+        if (at(snapshot, 'ready.idle')) out.push({ type });
+        break;
+      case 'pong':
         // An ordinary pong at rest; growing past the thresholds only where a job can allocate.
         if (at(snapshot, 'ready.idle')) out.push({ type, usedMb: 1, tag: 'low' });
         if (at(snapshot, 'ready.running')) {
@@ -105,6 +117,8 @@ const model = new TestModel<Snapshot, Sample, unknown>(jobProcessMachine as neve
     shutdownProcessTimeout: 1,
     memoryWarnMb: MODEL_WARN_MB,
     memoryLimitMb: MODEL_LIMIT_MB,
+    pingInterval: 1,
+    pingTimeout: 1,
   },
   events: (snapshot: Snapshot) => samples(snapshot),
   serializeState: (snapshot: Snapshot, event: Sample | undefined) =>
@@ -140,8 +154,12 @@ beforeAll(async () => {
   coverage = new CoverageTracker(jobProcessMachine);
 });
 
-afterAll(() => {
+/** Every process a path started: shut down after all, also those of a path that timed out. */
+const supervisedProcesses = new Set<SupervisedProcess>();
+
+afterAll(async () => {
   coverage.stop();
+  await Promise.all([...supervisedProcesses].map((supervised) => supervised.shutdown('test over')));
 });
 
 interface Plan {
@@ -166,8 +184,8 @@ function planOf(steps: Array<{ state: Snapshot; event: Sample }>): Plan {
     if (event.type.startsWith('xstate.after.shutdownProcessTimeout')) plan.script.callback = 'hang';
     if (event.type === 'job.ended' && event.tag === 'start failure') plan.jobId = '';
     if (event.type === 'job.shuttingDown') plan.script.steps!.push('shutdown');
-    if (event.type === 'memory' && event.tag === 'warn') plan.script.steps!.push(`alloc:${thresholds.warnAllocMb}`);
-    if (event.type === 'memory' && event.tag === 'limit') plan.script.steps!.push(`alloc:${thresholds.limitAllocMb}`);
+    if (event.type === 'pong' && event.tag === 'warn') plan.script.steps!.push(`alloc:${thresholds.warnAllocMb}`);
+    if (event.type === 'pong' && event.tag === 'limit') plan.script.steps!.push(`alloc:${thresholds.limitAllocMb}`);
     if (event.type === 'unresponsive') {
       plan.script.steps!.push('block');
       plan.pingTimeout = 500;
@@ -193,9 +211,11 @@ class History {
     });
   }
 
-  /** Waits until a snapshot from the cursor on satisfies `check`; the cursor moves to it. */
+  /**
+   * Waits until a snapshot from the cursor on satisfies `check`; the cursor moves to it. Only the
+   * test's own timeout bounds the wait; a process that has ended without getting there fails it.
+   */
   async reach(what: string, check: (snapshot: Snapshot) => boolean): Promise<Snapshot> {
-    const deadline = performance.now() + 5_000;
     for (;;) {
       for (let i = this.#cursor; i < this.snapshots.length; i++) {
         if (check(this.snapshots[i]!)) {
@@ -204,19 +224,89 @@ class History {
         }
       }
       const last = this.snapshots.at(-1)!;
-      if (last.status !== 'active' || performance.now() > deadline) {
+      if (last.status !== 'active') {
         const states = this.snapshots.slice(this.#cursor).map((s) => JSON.stringify(s.value)).filter((value, i, all) => value !== all[i - 1]);
         throw new Error(`never reached ${what}; went through ${states.join(' → ')} (kill reason: ${last.context.killReason ?? 'none'}, memory ${Math.round(last.context.memoryMb ?? 0)} MB)`);
       }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, deadline - performance.now());
-        this.#waiting = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
+      await new Promise<void>((resolve) => (this.#waiting = resolve));
     }
   }
+}
+
+/** A real job process's channel, recording the type of every message that crossed it either way. */
+function recordedChannel(env: Record<string, string>) {
+  const toChild: Array<ParentMessage['type']> = [];
+  const fromChild: Array<ChildMessage['type']> = [];
+  const open: OpenChannel = (handlers) => {
+    const channel = openProcessChannel({ env }, {
+      ...handlers,
+      message: (raw) => {
+        fromChild.push((raw as ChildMessage).type);
+        handlers.message(raw);
+      },
+    });
+    return {
+      kind: channel.kind,
+      get id() {
+        return channel.id;
+      },
+      send: (message) => {
+        toChild.push(message.type);
+        channel.send(message);
+      },
+      kill: () => channel.kill(),
+      usedMb: (report) => channel.usedMb(report),
+    };
+  };
+  return { open, toChild, fromChild };
+}
+
+/** What must have crossed the channel once the machine took `event` (from `before`), either way. */
+function messagesOf(event: Sample, before: Snapshot | undefined): { toChild?: ParentMessage['type']; fromChild?: ChildMessage['type'] } {
+  switch (event.type) {
+    case 'initialized':
+      return { toChild: 'initialize', fromChild: 'initialized' };
+    case 'initialize.failed':
+      return { toChild: 'initialize', fromChild: 'initializeFailed' };
+    case 'launch':
+      return { toChild: 'startJob' };
+    case 'job.started':
+      return { fromChild: 'jobStarted' };
+    case 'job.shuttingDown':
+      return { fromChild: 'jobShuttingDown' };
+    case 'job.closing':
+      return { fromChild: 'jobClosing' };
+    case 'job.ended':
+      return { fromChild: 'jobEnded' };
+    case 'ping.due':
+      return { toChild: 'ping' };
+    case 'pong':
+      return { toChild: 'ping', fromChild: 'pong' };
+    case 'shutdown':
+      // A process not yet initialized is killed: there is nobody to tell.
+      return before && at(before, 'ready') ? { toChild: 'shutdown' } : {};
+    default:
+      return {};
+  }
+}
+
+/** Why the process never got ready, as `ready` rejects, for a path that ends before it did. */
+function notReadyBecause(snapshot: Snapshot): RegExp {
+  const { killReason, initializeError } = snapshot.context;
+  if (initializeError) return /setupFnc failed: the model is missing/;
+  if (killReason === 'initialize timeout') return /did not initialize within 300 ms/;
+  if (killReason === 'closed') return /it was killed: the executor closed/;
+  return /it exited before it was ready/;
+}
+
+/**
+ * How a launched job ends, for a path that ends in `last` (its final state): killed, it failed for
+ * the kill's reason; else the fixture's job wound down by the contract, with the shutdown's reason.
+ */
+function jobEndOf(last: Snapshot): Partial<JobEnd> {
+  const { killReason, shutdownReason } = last.context;
+  if (last.matches('killed' as never)) return { status: 'failed', reason: killReason };
+  return { status: 'success', reason: shutdownReason };
 }
 
 const label = (event: Sample) => `${event.type.replace(/^xstate\.after\.([^.]+)\..*/, 'after $1')}${event.tag ? ` (${event.tag})` : ''}`;
@@ -227,8 +317,11 @@ describe('job process machine, generated paths through a real SupervisedProcess'
       const name = `${path.steps.slice(1).map((step) => label(step.event)).join(' → ')} ⇒ ${JSON.stringify(path.state.value)}`;
       it(name, async () => {
         const plan = planOf(path.steps as never);
+        const wire = recordedChannel({ FIXTURE_SETUP: plan.setup, FIXTURE_JOB_OPTIONS: JSON.stringify(LAX_JOB) });
+        const errors: VoxstateError[] = [];
         let supervised!: SupervisedProcess;
         let history!: History;
+        let launched: Promise<JobHandle> | undefined;
         let signalled = 0;
         const signalChild = () => {
           signalled += 1;
@@ -236,26 +329,23 @@ describe('job process machine, generated paths through a real SupervisedProcess'
         };
         try {
           for (const [i, { state, event }] of path.steps.entries()) {
+            const before = path.steps[i - 1]?.state;
             switch (event.type) {
               case 'xstate.init':
-                supervised = new SupervisedProcess(
-                  (handlers) =>
-                    openProcessChannel(
-                      { env: { FIXTURE_SETUP: plan.setup, FIXTURE_JOB_OPTIONS: JSON.stringify(LAX_JOB) } },
-                      handlers,
-                    ),
-                  {
-                    ...BASE,
-                    pingTimeout: plan.pingTimeout,
-                    initializeProcessTimeout: plan.initializeProcessTimeout,
-                    memoryWarnMb: thresholds.warnMb,
-                    memoryLimitMb: thresholds.limitMb,
-                  },
-                );
+                supervised = new SupervisedProcess(wire.open, {
+                  ...BASE,
+                  pingTimeout: plan.pingTimeout,
+                  initializeProcessTimeout: plan.initializeProcessTimeout,
+                  memoryWarnMb: thresholds.warnMb,
+                  memoryLimitMb: thresholds.limitMb,
+                });
+                supervisedProcesses.add(supervised);
+                supervised.on('error', (error) => errors.push(error));
                 history = new History(supervised);
                 break;
               case 'launch':
-                void supervised.launch({ ...jobInfo('model', plan.script), job: { ...jobInfo('model', plan.script).job, id: plan.jobId } }).catch(() => {});
+                launched = supervised.launch({ ...jobInfo('model', plan.script), job: { ...jobInfo('model', plan.script).job, id: plan.jobId } });
+                launched.catch(() => {});
                 break;
               case 'shutdown':
                 void supervised.shutdown(event.reason!);
@@ -265,21 +355,23 @@ describe('job process machine, generated paths through a real SupervisedProcess'
                 await history.reach('the job running', (s) => s.matches({ ready: 'running' } as never));
                 signalChild();
                 break;
-              case 'memory':
+              case 'pong':
                 if (event.tag !== 'low') {
                   await history.reach('the job running', (s) => s.matches({ ready: 'running' } as never));
                   signalChild();
                 }
                 break;
               default:
-              // Spawning, initializing, the job's own progress, pongs, delays and exits happen by themselves.
+              // Spawning, initializing, the job's own progress, pings, pongs, delays and exits happen by themselves.
             }
             const expected = JSON.stringify(state.value);
             const where = `step ${i} (${label(event)}) ⇒ ${expected}`;
-            if (event.type === 'memory' && event.tag === 'warn') {
+            if (event.type === 'pong' && event.tag === 'warn') {
               await history.reach(`${where}: a memory warning`, (s) => s.context.memoryWarnedAtMb !== undefined);
-            } else if (event.type === 'memory' && event.tag === 'low') {
+            } else if (event.type === 'pong' && event.tag === 'low') {
               await history.reach(`${where}: a memory report`, (s) => s.context.memoryMb !== undefined && JSON.stringify(s.value) === expected);
+            } else if (event.type === 'ping.due') {
+              await history.reach(`${where}: a ping`, () => wire.toChild.includes('ping'));
             } else if (event.type === 'job.ended') {
               await history.reach(`${where}: the job's end`, (s) => s.context.jobEnd !== undefined);
             }
@@ -288,8 +380,28 @@ describe('job process machine, generated paths through a real SupervisedProcess'
             if (state.matches('killing' as never) || state.matches('killed' as never)) {
               expect(context.killReason, where).toBe(state.context.killReason);
             }
+            const crossed = messagesOf(event, before);
+            if (crossed.toChild) expect(wire.toChild, `${where}: the parent sent`).toContain(crossed.toChild);
+            if (crossed.fromChild) expect(wire.fromChild, `${where}: the child sent`).toContain(crossed.fromChild);
           }
           expect(signalled).toBe(plan.script.steps!.length);
+
+          // What the user of a process that went all the way sees.
+          const last = path.state;
+          if (last.status === 'done') {
+            const output = await supervised.exited;
+            expect(output.outcome).toBe(last.matches('killed' as never) ? 'killed' : 'exited');
+            if (output.outcome === 'killed') expect(output.exit).toEqual({ code: null, signal: 'SIGKILL' });
+            const wasReady = path.steps.some(({ state: s }) => s.matches('ready' as never));
+            if (wasReady) await supervised.ready;
+            else await expect(supervised.ready).rejects.toThrow(notReadyBecause(last));
+            if (launched) {
+              const startFailed = path.steps.some(({ event }) => event.type === 'job.ended' && event.tag === 'start failure');
+              if (startFailed) await expect(launched).rejects.toMatchObject({ code: 'job_start_failed' });
+              else expect(await (await launched).ended).toMatchObject(jobEndOf(last));
+            }
+          }
+          expect(errors, 'error events').toEqual([]);
         } finally {
           // Whatever the path left running is shut down; nothing may be left behind.
           if (supervised) {

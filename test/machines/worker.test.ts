@@ -14,12 +14,27 @@
  *
  * Each path runs on a fresh Worker whose delays run on a manual clock (a step fires exactly the
  * timer it names). After each step the test checks that the real actor received exactly the
- * step's events, and that its state value and context agree with the statechart's. Coverage of
- * the statechart's states and transitions is measured on the real actors (CoverageTracker) and
- * must be complete.
+ * step's events, that its state value and context agree with the statechart's, and that LiveKit
+ * received exactly the frames the step should make the worker send (registration, answers to
+ * offers, job statuses, worker status and load; a job status made offline is sent after the next
+ * registration). At the end of a path the worker closes (a close handshake: every frame it sent has
+ * arrived) and no frame may be left unaccounted for. Coverage of the statechart's states and
+ * transitions is measured on the real actors (CoverageTracker) and must be complete.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { __unsafe_getAllOwnEventDescriptors, createActor, fromPromise, initialTransition, transition, type ActorLogic, type EventObject, type SnapshotFrom } from 'xstate';
+import { JobStatus, WorkerStatus, type WorkerMessage } from '@livekit/protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  __unsafe_getAllOwnEventDescriptors,
+  createActor,
+  fromCallback,
+  fromPromise,
+  initialTransition,
+  transition,
+  type ActorLogic,
+  type AnyActorRef,
+  type EventObject,
+  type SnapshotFrom,
+} from 'xstate';
 import { TestModel } from 'xstate/graph';
 import { workerMachine, type WorkerMachineInput } from '../../machines/worker.js';
 import { AgentServer, LocalRoom } from '../../src/index.js';
@@ -48,6 +63,7 @@ const INPUT: WorkerMachineInput = {
   drainTimeout: 1_000,
   statusInterval: 2_500,
   assignmentTimeout: 7_500,
+  connectTimeout: 5_000,
   registerTimeout: 10_000,
 };
 const INPUTS: WorkerMachineInput[] = [INPUT, { ...INPUT, maxRetry: 0 }];
@@ -55,7 +71,8 @@ const BACKOFF = 0; // with maxRetry ≤ 1 the only backoff is the first, immedia
 
 // --- the model: real-world steps over the statechart ---
 
-type Connect = 'ok' | 'down' | 'auth';
+/** How the server takes a connection: accepted, refused (503, 401), or held unanswered. */
+type Connect = 'ok' | 'down' | 'auth' | 'hang';
 type Load = 'low' | 'high' | 'error';
 type Step =
   | { type: 'run'; connect: Connect }
@@ -68,6 +85,7 @@ type Step =
   | { type: 'terminate'; job: 'J' | 'stranger' }
   | { type: 'registerAgain' }
   | { type: 'drop' }
+  | { type: 'connectTimeout' }
   | { type: 'registerTimeout' }
   | { type: 'assignmentTimeout' }
   | { type: 'endJob' }
@@ -79,9 +97,11 @@ const CONNECTION_ERROR = { code: 'worker_connection_failed' };
 const AUTH_ERROR = { code: 'worker_auth_refused' };
 const LOAD_ERROR = new Error('no load');
 
-function connectResult(connect: Connect): EventObject {
-  if (connect === 'ok') return { type: 'xstate.done.actor.connect' };
-  return { type: 'xstate.error.actor.connect', error: connect === 'auth' ? AUTH_ERROR : CONNECTION_ERROR } as EventObject;
+/** What the connect actor reports: nothing while the server holds the upgrade. */
+function connectResult(connect: Connect): EventObject[] {
+  if (connect === 'hang') return [];
+  if (connect === 'ok') return [{ type: 'xstate.done.actor.connect' }];
+  return [{ type: 'xstate.error.actor.connect', error: connect === 'auth' ? AUTH_ERROR : CONNECTION_ERROR } as EventObject];
 }
 
 function sampleResult(load: Load): EventObject {
@@ -102,11 +122,13 @@ function eventsOf(step: Step, snapshot: Snapshot): EventObject[] {
   const { context } = snapshot;
   switch (step.type) {
     case 'run':
-      return [{ type: 'run' }, { type: 'xstate.done.actor.startExecutor' }, connectResult(step.connect)];
+      return [{ type: 'run' }, { type: 'xstate.done.actor.startExecutor' }, ...connectResult(step.connect)];
     case 'run.executorFails':
       return [{ type: 'run' }, { type: 'xstate.error.actor.startExecutor', error: new Error('no executor') } as EventObject];
     case 'backoff':
-      return [afterEvent(snapshot, 'backoff'), connectResult(step.connect)];
+      return [afterEvent(snapshot, 'backoff'), ...connectResult(step.connect)];
+    case 'connectTimeout':
+      return [afterEvent(snapshot, 'connectTimeout')];
     case 'register':
       return [{ type: 'server.registered', workerId: 'AW' } as EventObject, sampleResult(step.load)];
     case 'tick':
@@ -115,7 +137,9 @@ function eventsOf(step: Step, snapshot: Snapshot): EventObject[] {
       const offered = { type: 'server.availability', job } as EventObject;
       const registered = snapshot.matches({ online: { connection: 'registered' } });
       const takes = registered && !context.draining && context.load < context.loadThreshold;
-      return takes ? [offered, { type: 'job.accepted', pending: { job, acceptArguments: ACCEPTED } } as EventObject] : [offered];
+      // The offer's actor asks the program, which accepts; then it is done.
+      const answered = [{ type: 'job.accepted', pending: { job, acceptArguments: ACCEPTED } } as EventObject, { type: 'xstate.done.actor.offer.J' }];
+      return takes ? [offered, ...answered] : [offered];
     }
     case 'assign':
       return [{ type: 'server.assignment', jobId: step.job } as EventObject];
@@ -157,8 +181,11 @@ function stepsFrom(snapshot: Snapshot): Step[] {
   const hasJob = context.jobs.includes('J');
   const pending = Object.hasOwn(context.pending, 'J');
   if (in_('idle')) steps.push({ type: 'run', connect: 'ok' }, { type: 'run', connect: 'down' }, { type: 'run', connect: 'auth' }, { type: 'run.executorFails' });
+  if (in_('idle')) steps.push({ type: 'run', connect: 'hang' });
   if (in_({ online: { connection: 'reconnecting' } }))
-    steps.push({ type: 'backoff', connect: 'ok' }, { type: 'backoff', connect: 'down' }, { type: 'backoff', connect: 'auth' });
+    steps.push({ type: 'backoff', connect: 'ok' }, { type: 'backoff', connect: 'down' }, { type: 'backoff', connect: 'auth' }, { type: 'backoff', connect: 'hang' });
+  // At rest in connecting only when the server holds the upgrade.
+  if (in_({ online: { connection: 'connecting' } })) steps.push({ type: 'connectTimeout' });
   if (in_({ online: { connection: 'registering' } }))
     steps.push(
       { type: 'register', load: 'low' },
@@ -245,6 +272,8 @@ const inertMachine = workerMachine.provide({
     connect: fromPromise(() => new Promise<void>(() => {})),
     sampleLoad: fromPromise(() => new Promise<number>(() => {})),
     shutDown: fromPromise(() => new Promise<void>(() => {})),
+    offerJob: fromPromise(() => new Promise<void>(() => {})),
+    runJob: fromCallback(() => () => {}),
   },
 });
 
@@ -269,12 +298,29 @@ function transitionsOf(path: GeneratedPath): Set<object> {
 }
 
 /**
+ * The kinds of frames a path makes each kind of step send (e.g. a registration that sends the job
+ * statuses queued while offline), so that the chosen paths check every one of them.
+ */
+function frameKindsOf(path: GeneratedPath): Set<string> {
+  const kinds = new Set<string>();
+  const queued: Frame[] = [];
+  for (const [i, { state, event: step }] of path.steps.entries()) {
+    if (i === 0) continue;
+    for (const frame of framesOf(step, path.steps[i - 1]!.state, state, queued)) {
+      const detail = 'status' in frame ? frame.status : 'available' in frame ? frame.available : '';
+      kinds.add(`${step.type} sends ${frame.kind} ${detail}`);
+    }
+  }
+  return kinds;
+}
+
+/**
  * Of the shortest paths to every (state, step that led there), the fewest that together take
- * every transition any of them takes (greedy set cover): the rest would walk the same transitions
- * again with other data.
+ * every transition any of them takes and make every kind of step send every kind of frame it
+ * can (greedy set cover): the rest would walk the same transitions again with other data.
  */
 function coveringPaths(paths: GeneratedPath[]): GeneratedPath[] {
-  const candidates = paths.map((path) => ({ path, taken: transitionsOf(path) }));
+  const candidates = paths.map((path) => ({ path, taken: new Set<object | string>([...transitionsOf(path), ...frameKindsOf(path)]) }));
   const uncovered = new Set(candidates.flatMap(({ taken }) => [...taken]));
   const chosen: GeneratedPath[] = [];
   while (uncovered.size > 0) {
@@ -289,6 +335,108 @@ function coveringPaths(paths: GeneratedPath[]): GeneratedPath[] {
     for (const t of best.taken) uncovered.delete(t);
   }
   return chosen;
+}
+
+// --- what LiveKit must receive ---
+
+/** A frame the worker sends, as the test writes it (the load rounded: it travels as a float32). */
+type Frame =
+  | { kind: 'register' }
+  | { kind: 'migrateJob'; jobIds: string[] }
+  | { kind: 'updateWorker'; status: WorkerStatus; load: number; jobCount: number }
+  | { kind: 'availability'; jobId: string; available: boolean }
+  | { kind: 'updateJob'; jobId: string; status: JobStatus };
+
+const registered = (snapshot: Snapshot) => snapshot.matches({ online: { connection: 'registered' } });
+
+const rounded = (load: number) => Math.round(load * 1e4) / 1e4;
+
+/** The status report of a worker in `snapshot`. */
+function statusOf({ context }: Snapshot): Frame {
+  const full = context.draining || context.load >= context.loadThreshold;
+  return { kind: 'updateWorker', status: full ? WorkerStatus.WS_FULL : WorkerStatus.WS_AVAILABLE, load: rounded(context.load), jobCount: context.jobs.length };
+}
+
+/**
+ * The frames a step makes the worker send, from the statechart's snapshots before and after it.
+ * A job status made while the worker is not registered waits in `queued` for the next registration;
+ * anything else is not sent then.
+ */
+function framesOf(step: Step, before: Snapshot, after: Snapshot, queued: Frame[]): Frame[] {
+  const online = registered(before);
+  const jobsEnded = (jobIds: string[]): Frame[] => {
+    const frames = jobIds.map((jobId): Frame => ({ kind: 'updateJob', jobId, status: JobStatus.JS_SUCCESS }));
+    if (online) return frames;
+    queued.push(...frames);
+    return [];
+  };
+  switch (step.type) {
+    case 'run':
+    case 'backoff':
+      return after.matches({ online: { connection: 'registering' } }) ? [{ kind: 'register' }] : [];
+    case 'register': {
+      // Registered: the running jobs are reported again, then the statuses made offline, then the load.
+      const migrated: Frame[] = before.context.jobs.length > 0 ? [{ kind: 'migrateJob', jobIds: before.context.jobs }] : [];
+      return [...migrated, ...queued.splice(0), statusOf(after)];
+    }
+    case 'tick':
+      return [statusOf(after)];
+    case 'offer':
+      return online ? [{ kind: 'availability', jobId: 'J', available: Object.hasOwn(after.context.pending, 'J') }] : [];
+    case 'assign':
+      if (!online) return [];
+      if (step.job === 'J' && Object.hasOwn(before.context.pending, 'J')) return [{ kind: 'updateJob', jobId: 'J', status: JobStatus.JS_RUNNING }];
+      return [{ kind: 'updateJob', jobId: step.job, status: JobStatus.JS_FAILED }];
+    case 'terminate':
+      return online && step.job === 'J' && before.context.jobs.includes('J') ? jobsEnded(['J']) : [];
+    case 'endJob':
+      return jobsEnded(['J']);
+    case 'drain':
+      return online ? [statusOf(after)] : [];
+    case 'drainTimeout':
+    case 'close':
+      // The running jobs are shut down (and reported) before the socket closes.
+      return jobsEnded(before.context.jobs);
+    default:
+      return [];
+  }
+}
+
+/** A received frame as the test writes it. */
+function frameOf({ message }: WorkerMessage): Frame | { kind: string } {
+  switch (message.case) {
+    case 'register':
+      return { kind: 'register' };
+    case 'migrateJob':
+      return { kind: 'migrateJob', jobIds: message.value.jobIds };
+    case 'updateWorker':
+      return { kind: 'updateWorker', status: message.value.status!, load: rounded(message.value.load), jobCount: message.value.jobCount };
+    case 'availability':
+      return { kind: 'availability', jobId: message.value.jobId, available: message.value.available };
+    case 'updateJob':
+      return { kind: 'updateJob', jobId: message.value.jobId, status: message.value.status };
+    default:
+      return { kind: String(message.case) };
+  }
+}
+
+/** Every event `actor` receives from now on, once there are `count` (or it has stopped). */
+async function eventsReceived(received: ReceivedEvents, actor: AnyActorRef, count: number): Promise<EventObject[]> {
+  const got: EventObject[] = [];
+  for (;;) {
+    got.push(...received.take(actor));
+    if (got.length >= count || actor.getSnapshot().status !== 'active') return got;
+    await new Promise<void>((resolve) => {
+      const subscription = actor.subscribe({
+        next: () => {
+          subscription.unsubscribe();
+          resolve();
+        },
+        complete: () => resolve(),
+        error: () => resolve(),
+      });
+    });
+  }
 }
 
 // --- the real world ---
@@ -376,13 +524,15 @@ class RealWorld {
       loadThreshold: input.loadThreshold,
       maxRetry: input.maxRetry,
       drainTimeout: input.drainTimeout,
+      connectTimeout: input.connectTimeout,
     });
   }
 
   async perform(step: Step): Promise<void> {
     const { livekit } = this;
     const connectAs = (connect: Connect) => {
-      livekit.refuseWith = connect === 'ok' ? undefined : connect === 'auth' ? 401 : 503;
+      livekit.refuseWith = connect === 'ok' || connect === 'hang' ? undefined : connect === 'auth' ? 401 : 503;
+      livekit.holdUpgrades = connect === 'hang';
     };
     switch (step.type) {
       case 'run':
@@ -398,6 +548,8 @@ class RealWorld {
       case 'backoff':
         connectAs(step.connect);
         return this.clock.fire(BACKOFF);
+      case 'connectTimeout':
+        return this.clock.fire(INPUT.connectTimeout);
       case 'register':
         this.load = step.load;
         livekit.register('AW');
@@ -462,36 +614,43 @@ describe('worker machine: generated paths (xstate/graph) on the real Worker', ()
     const name = `#${index + 1} maxRetry ${path.input.maxRetry}: ${path.steps.slice(1).map((s) => label(s.event)).join(' → ')} ⇒ ${JSON.stringify(path.state.value)}`;
     it(name, async () => {
       livekit.refuseWith = undefined;
+      livekit.holdUpgrades = false;
       const world = new RealWorld(livekit, path.input);
       received.take(world.worker.actor);
+      /** Where this path's frames begin in what LiveKit received, and the job statuses waiting for a registration. */
+      let cursor = livekit.received.length;
+      const queued: Frame[] = [];
+      /** Waits for the frames a step must have made the worker send, and checks them. */
+      const sent = async (what: string, frames: Frame[]) => {
+        await livekit.messages(cursor + frames.length);
+        expect(livekit.received.slice(cursor, cursor + frames.length).map(frameOf), `${what}: the frames LiveKit received`).toEqual(frames);
+        cursor += frames.length;
+      };
       try {
         for (const [i, { event: step }] of path.steps.entries()) {
           if (i === 0) continue;
           const before = path.steps[i - 1]!.state;
           const expected = eventsOf(step, before);
           const model = applyAll(before, expected);
-          const connectionsBefore = livekit.accepted;
+          const held = livekit.held;
           await world.perform(step);
-          const got: EventObject[] = [];
-          await vi.waitFor(
-            () => {
-              got.push(...received.take(world.worker.actor));
-              expect(got.length, `${label(step)}: events so far ${got.map(eventLabel).join(', ')}`).toBeGreaterThanOrEqual(expected.length);
-            },
-            { timeout: 2_000, interval: 2 },
-          );
+          const got = await eventsReceived(received, world.worker.actor, expected.length);
           expect(got.map(eventLabel), `${label(step)}: the events the worker received`).toEqual(expected.map(eventLabel));
           const real = world.worker.actor.getSnapshot();
           expect(real.value, `after ${label(step)}: the real actor against the statechart`).toEqual(model.value);
           expect(summary(real), `after ${label(step)}: the real context`).toEqual(summary(model));
-          // A step that opens a connection waits until the fake server sees it, so the next step finds it there.
-          if (model.matches({ online: { connection: 'registering' } }) && !before.matches({ online: { connection: 'registering' } })) {
-            await livekit.connections(connectionsBefore + 1);
-            await livekit.next('register');
-          }
+          await sent(label(step), framesOf(step, before, model, queued));
+          // A connection the server holds is there before the next step gives up on it.
+          if ('connect' in step && step.connect === 'hang') await livekit.holds(held + 1);
         }
         // Nothing else arrives by itself.
         expect(received.take(world.worker.actor).map(eventLabel)).toEqual([]);
+        // Closing shuts the jobs down (reported if registered) and ends with a close handshake: every frame sent has arrived.
+        const last = path.state;
+        world.executor.closeFails = false;
+        await world.worker.aclose();
+        const closing = framesOf({ type: 'close', how: 'ok' }, last, last, queued);
+        expect(livekit.received.slice(cursor).map(frameOf), 'the frames LiveKit received as the worker closed, and nothing else').toEqual(closing);
       } finally {
         world.executor.closeFails = false;
         await world.worker.aclose();

@@ -63,10 +63,16 @@ export class FakeLiveKitServer {
   autoRegister: boolean;
   /** When set, every upgrade is answered with this HTTP status (a server that is down behind a proxy). */
   refuseWith: number | undefined;
+  /** When set, upgrades are never answered (a server that accepts TCP and hangs); they are counted in `held`. */
+  holdUpgrades = false;
+  held = 0;
   #socket: WebSocket | undefined;
   readonly #consumed = new Set<WorkerMessage>();
   readonly #waiters: Waiter[] = [];
-  readonly #connectionWaiters: Array<{ count: number; resolve: () => void }> = [];
+  /** Waiters for a count (connections, refusals, held upgrades) to be reached. */
+  readonly #countWaiters: Array<{ reached: () => boolean; resolve: () => void }> = [];
+  /** Upgrade sockets held unanswered. */
+  readonly #heldSockets = new Set<Duplex>();
   readonly #verifier: TokenVerifier;
   readonly #wss = new WebSocketServer({ noServer: true });
   #workerIds = 0;
@@ -97,8 +103,34 @@ export class FakeLiveKitServer {
 
   /** Resolves once `count` connections in all have been accepted. */
   connections(count: number): Promise<void> {
-    if (this.accepted >= count) return Promise.resolve();
-    return new Promise((resolve) => this.#connectionWaiters.push({ count, resolve }));
+    return this.#until(() => this.accepted >= count);
+  }
+
+  /** Resolves once `count` messages in all have been received. */
+  messages(count: number): Promise<void> {
+    return this.#until(() => this.received.length >= count);
+  }
+
+  /** Resolves once `count` upgrades in all have been refused. */
+  refusals(count: number): Promise<void> {
+    return this.#until(() => this.refused >= count);
+  }
+
+  /** Resolves once `count` upgrades in all have been held unanswered (holdUpgrades). */
+  holds(count: number): Promise<void> {
+    return this.#until(() => this.held >= count);
+  }
+
+  #until(reached: () => boolean): Promise<void> {
+    if (reached()) return Promise.resolve();
+    return new Promise((resolve) => this.#countWaiters.push({ reached, resolve }));
+  }
+
+  #counted(): void {
+    for (const waiter of this.#countWaiters.splice(0)) {
+      if (waiter.reached()) waiter.resolve();
+      else this.#countWaiters.push(waiter);
+    }
   }
 
   /** The oldest message of `kind` not taken yet (received already, or the next one). */
@@ -111,6 +143,11 @@ export class FakeLiveKitServer {
       return Promise.resolve(message.message.value) as Promise<WorkerMessageOf<K>>;
     }
     return new Promise<WorkerMessageOf<K>>((resolve) => this.#waiters.push({ kind, match: match as (value: unknown) => boolean, resolve: resolve as (value: unknown) => void }));
+  }
+
+  /** The messages received since `from` (an index into `received`) that no next() has taken. */
+  untaken(from = 0): WorkerMessage[] {
+    return this.received.slice(from).filter((message) => !this.#consumed.has(message));
   }
 
   /** Every message of `kind` received so far (taken or not). */
@@ -166,6 +203,7 @@ export class FakeLiveKitServer {
   }
 
   async close(): Promise<void> {
+    for (const socket of this.#heldSockets) socket.destroy();
     for (const client of this.#wss.clients) client.terminate();
     this.#wss.close();
     this.http.closeAllConnections();
@@ -176,9 +214,18 @@ export class FakeLiveKitServer {
     const refuse = (status: number, text: string) => {
       this.refused += 1;
       socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+      this.#counted();
     };
     if (new URL(request.url ?? '/', 'http://x').pathname !== '/agent') return refuse(404, 'Not Found');
     if (this.refuseWith !== undefined) return refuse(this.refuseWith, 'Refused');
+    if (this.holdUpgrades) {
+      this.held += 1;
+      this.#heldSockets.add(socket);
+      socket.on('error', () => {});
+      socket.on('close', () => this.#heldSockets.delete(socket));
+      this.#counted();
+      return;
+    }
     const header = request.headers.authorization ?? '';
     const token = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
     this.tokens.push(token);
@@ -203,6 +250,7 @@ export class FakeLiveKitServer {
       }
       const message = WorkerMessage.fromBinary(Buffer.isBuffer(data) ? data : Buffer.concat(data as Buffer[]));
       this.received.push(message);
+      this.#counted();
       if (message.message.case === 'register' && this.autoRegister && ws === this.#socket) this.register();
       const index = this.#waiters.findIndex((w) => w.kind === message.message.case && w.match(message.message.value));
       if (index >= 0) {
@@ -211,10 +259,7 @@ export class FakeLiveKitServer {
         waiter!.resolve(message.message.value);
       }
     });
-    for (const waiter of this.#connectionWaiters.splice(0)) {
-      if (this.accepted >= waiter.count) waiter.resolve();
-      else this.#connectionWaiters.push(waiter);
-    }
+    this.#counted();
   }
 }
 

@@ -88,9 +88,8 @@ describe('Worker availability', () => {
     });
     await world.until('available');
     expect(await world.livekit.ask({ id: 'J5' })).toMatchObject({ available: true });
-    await vi.waitFor(() => expect(world!.errors.map((e) => e.message)).toEqual([
-      'requestFnc failed for job J5: job J5 was already accepted or rejected; the job was rejected',
-    ]));
+    await world.reported(1);
+    expect(world.errors.map((e) => e.message)).toEqual(['requestFnc failed for job J5: job J5 was already accepted or rejected; the job was rejected']);
     expect(world.livekit.all('availability').filter((a) => a.jobId === 'J5')).toHaveLength(1);
   });
 

@@ -144,6 +144,19 @@ export class World {
     });
   }
 
+  /** Resolves once `count` errors in all have been reported. */
+  reported(count: number): Promise<void> {
+    if (this.errors.length >= count) return Promise.resolve();
+    return new Promise((resolve) => {
+      const listener = () => {
+        if (this.errors.length < count) return;
+        this.worker.events.off('error', listener);
+        resolve();
+      };
+      this.worker.events.on('error', listener);
+    });
+  }
+
   /** Resolves once the job has ended, with how. */
   jobEnd(jobId: string): Promise<JobEnd> {
     const found = this.ended.find(([id]) => id === jobId);

@@ -58,12 +58,12 @@ describe('Worker protocol errors', () => {
     const world = await World.start({ autoRegister: false });
     await world.livekit.next('register');
     world.livekit.offer({ id: 'early' });
-    await vi.waitFor(() => expect(world!.errors).toHaveLength(1));
+    await world.reported(1);
     await vi.advanceTimersByTimeAsync(1);
     await world.livekit.connections(2);
     await world.livekit.next('register');
     world.livekit.terminate('early');
-    await vi.waitFor(() => expect(world!.errors).toHaveLength(2));
+    await world.reported(2);
     // Two failures in a row: the second retry waits 2 s.
     await vi.advanceTimersByTimeAsync(1_999);
     expect(world.livekit.accepted).toBe(2);

@@ -3,10 +3,12 @@
  * row; running jobs keep running and are re-reported (MigrateJobRequest, queued statuses).
  * Exhausted, run() rejects and the worker is unhealthy. Refused credentials are not retried.
  */
+import { once } from 'node:events';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { JobStatus } from '@livekit/protocol';
 import { WebSocket } from 'ws';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { SimulatedClock } from 'xstate';
 import { WorkerAuthError, WorkerConnectionError, WorkerUnreachableError } from '../../src/worker/errors.js';
 import { workerToken } from '../../src/worker/worker_socket.js';
 import { LocalRoom } from '../../src/room/local_room.js';
@@ -18,6 +20,12 @@ import { API_KEY, API_SECRET, closeWorlds, World, stayInRoom } from './harness.j
 afterEach(closeWorlds);
 
 const FAKE = { toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] } as ({ toFake: Array<'setTimeout' | 'clearTimeout' | 'setInterval' | 'clearInterval'> });
+
+/** Resolves once the server has refused `count` connections in all and the worker waits to retry (its backoff is set). */
+async function refusedAgain(world: World, count: number): Promise<void> {
+  await world.livekit.refusals(count);
+  await world.until('reconnecting');
+}
 
 describe('Worker reconnection', () => {
   it('reconnects after the server drops it; the running job keeps running and is re-reported', async () => {
@@ -67,15 +75,17 @@ describe('Worker reconnection', () => {
     await world.until('available');
     world.livekit.refuseWith = 503;
     world.livekit.drop();
-    await vi.waitFor(() => expect(world!.livekit.refused).toBe(1)); // the first retry is immediate
+    await world.until('reconnecting');
+    await vi.advanceTimersByTimeAsync(0); // the first retry is immediate
+    await refusedAgain(world, 1);
     await vi.advanceTimersByTimeAsync(1_999);
     expect(world.livekit.refused).toBe(1);
     await vi.advanceTimersByTimeAsync(1);
-    await vi.waitFor(() => expect(world!.livekit.refused).toBe(2));
+    await refusedAgain(world, 2);
     await vi.advanceTimersByTimeAsync(3_999);
     expect(world.livekit.refused).toBe(2);
     await vi.advanceTimersByTimeAsync(1);
-    await vi.waitFor(() => expect(world!.livekit.refused).toBe(3));
+    await world.livekit.refusals(3);
     await expect(world.running).rejects.toBeInstanceOf(WorkerUnreachableError);
     await expect(world.running).rejects.toThrow('LiveKit is unreachable: gave up after 3 retries in a row (last error: LiveKit answered the connection to ws://127.0.0.1:');
     expect(world.worker.status).toMatchObject({ state: 'failed', healthy: false });
@@ -89,12 +99,14 @@ describe('Worker reconnection', () => {
     await world.until('available');
     world.livekit.refuseWith = 503;
     world.livekit.drop();
-    await vi.waitFor(() => expect(world!.livekit.refused).toBe(1));
+    await world.until('reconnecting');
+    await vi.advanceTimersByTimeAsync(0);
+    await refusedAgain(world, 1);
     for (const [delay, count] of [[2_000, 2], [4_000, 3], [6_000, 4], [8_000, 5], [10_000, 6], [10_000, 7]] as const) {
       await vi.advanceTimersByTimeAsync(delay - 1);
       expect(world.livekit.refused).toBe(count - 1);
       await vi.advanceTimersByTimeAsync(1);
-      await vi.waitFor(() => expect(world!.livekit.refused).toBe(count));
+      await refusedAgain(world, count);
     }
     // It comes back: the next attempt registers, and the count starts over.
     world.livekit.refuseWith = undefined;
@@ -141,11 +153,20 @@ describe('Worker reconnection', () => {
 });
 
 describe('Worker connection bound', () => {
-  it('a server that accepts the TCP connection and never answers the upgrade does not hold the worker: the attempt times out and is retried', async () => {
+  it('a server that accepts the TCP connection and never answers the upgrade does not hold the worker: the attempt times out (connectTimeout, on the worker clock) and is retried', async () => {
     const silent = createServer((socket) => socket.on('error', () => {}));
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    const held = new Set<Socket>();
-    silent.on('connection', (socket) => held.add(socket));
+    const held: Socket[] = [];
+    const waiters: Array<() => void> = [];
+    silent.on('connection', (socket) => {
+      held.push(socket);
+      for (const wake of waiters.splice(0)) wake();
+    });
+    /** Resolves once the worker has opened `count` TCP connections in all. */
+    const connections = async (count: number) => {
+      while (held.length < count) await new Promise<void>((resolve) => waiters.push(resolve));
+    };
+    const clock = new SimulatedClock();
     try {
       const server = new AgentServer();
       server.rtcSession(stayInRoom);
@@ -154,18 +175,31 @@ describe('Worker connection bound', () => {
         wsUrl: `ws://127.0.0.1:${(silent.address() as AddressInfo).port}`,
         apiKey: API_KEY,
         apiSecret: API_SECRET,
-        connectTimeout: 100,
+        connectTimeout: 5_000,
         maxRetry: 1,
+        clock,
       });
       const errors: Error[] = [];
       worker.events.on('error', (error) => errors.push(error));
-      const failure = await worker.run().then(() => undefined, (error: unknown) => error);
-      expect(failure).toBeInstanceOf(WorkerUnreachableError);
-      // The first attempt timed out and was retried; the second too, and then it gave up.
-      expect(held.size).toBe(2);
-      expect(errors[0]).toBeInstanceOf(WorkerConnectionError);
-      expect(errors[0]!.message).toMatch(/timed out/i);
+      const failure = worker.run().then(() => undefined, (error: unknown) => error);
+      await connections(1);
+      clock.increment(4_999);
+      expect(worker.status.state).toBe('connecting');
+      clock.increment(1);
+      expect(worker.status.state).toBe('reconnecting');
+      // The first retry is immediate.
+      clock.increment(0);
+      await connections(2);
+      clock.increment(5_000);
+      expect(await failure).toBeInstanceOf(WorkerUnreachableError);
+      expect(held).toHaveLength(2);
+      expect(errors.map((error) => [error.constructor.name, error.message])).toEqual([
+        ['WorkerConnectionError', 'opening the connection to LiveKit timed out after 5000 ms'],
+        ['WorkerConnectionError', 'opening the connection to LiveKit timed out after 5000 ms'],
+      ]);
       expect(worker.status.healthy).toBe(false);
+      // The attempts given up on were cancelled: their sockets are closed.
+      await Promise.all(held.map((socket) => (socket.closed ? undefined : once(socket, 'close'))));
     } finally {
       for (const socket of held) socket.destroy();
       await new Promise((resolve) => silent.close(resolve));

@@ -1,9 +1,29 @@
 /** UpdateWorkerStatus: every 2.5 s with load and job count; WS_FULL at the load threshold and while draining. */
 import { WorkerStatus } from '@livekit/protocol';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CpuLoad } from '../../src/worker/cpu_load.js';
 import { STATUS_INTERVAL_MS } from '../../src/worker/worker.js';
 import { closeWorlds, World } from './harness.js';
+
+/** The CPU counters os.cpus() reports (two CPUs alike), as the test sets them; the machine's own until then. */
+const cpuTimes = vi.hoisted(() => {
+  let set: { busy: number; idle: number } | undefined;
+  return {
+    set: (times: { busy: number; idle: number }) => void (set = times),
+    reset: () => void (set = undefined),
+    get: () => set,
+  };
+});
+vi.mock('node:os', async (importOriginal) => {
+  const os = await importOriginal<typeof import('node:os')>();
+  const cpus = () => {
+    const times = cpuTimes.get();
+    if (times === undefined) return os.cpus();
+    const cpu = { model: 'test', speed: 1, times: { user: times.busy, nice: 0, sys: 0, idle: times.idle, irq: 0 } };
+    return [cpu, cpu];
+  };
+  return { ...os, default: { ...os, cpus }, cpus };
+});
+afterEach(() => cpuTimes.reset());
 
 afterEach(closeWorlds);
 
@@ -56,17 +76,17 @@ describe('Worker status', () => {
     expect(world.errors.map((e) => e.message)).toEqual(['loadFnc failed: no /proc; the last load is kept']);
   });
 
-  it('the default load is the CPU use of the machine, 0..1', async () => {
-    const cpu = new CpuLoad();
-    let spin = 0;
-    const until = Date.now() + 30;
-    while (Date.now() < until) spin += Math.sqrt(spin + 1);
-    const load = cpu.sample();
-    expect(load).toBeGreaterThan(0);
-    expect(load).toBeLessThanOrEqual(1);
-    const world = await World.start({ server: { loadFnc: undefined }, worker: { loadThreshold: Infinity } });
-    const status = await world.livekit.next('updateWorker');
-    expect(status.load).toBeGreaterThanOrEqual(0);
-    expect(status.load).toBeLessThanOrEqual(1);
+  it('the default load is the busy share of the machine CPUs since the last sample (os.cpus())', async () => {
+    vi.useFakeTimers({ toFake: [...FAKE.toFake] });
+    cpuTimes.set({ busy: 1_000, idle: 9_000 });
+    const world = await World.start({ server: { loadFnc: undefined }, worker: { loadThreshold: Infinity }, run: false });
+    // Since the worker was made: 300 busy of 400 on each CPU.
+    cpuTimes.set({ busy: 1_300, idle: 9_100 });
+    world.run();
+    expect(await world.livekit.next('updateWorker')).toMatchObject({ status: WorkerStatus.WS_AVAILABLE, load: 0.75 });
+    // Since that sample: 100 busy of 1000.
+    cpuTimes.set({ busy: 1_400, idle: 10_000 });
+    await vi.advanceTimersByTimeAsync(STATUS_INTERVAL_MS);
+    expect(await world.livekit.next('updateWorker')).toMatchObject({ load: expect.closeTo(0.1, 5) });
   });
 });
