@@ -42,7 +42,7 @@ import {
   type JobContext,
   type JobResult,
   type JobTimeouts,
-  type VoxstateError,
+  VoxstateError,
 } from '../../src/index.js';
 import { addInspector } from '../../src/inspect/registry.js';
 import { deferred, never, type Deferred } from '../support/deferred.js';
@@ -250,6 +250,9 @@ async function run(scenario: Scenario): Promise<World> {
 
 // ---- steps and entrypoints used by many scenarios ----
 
+const INPUT_ERROR = new VoxstateError('audio_input_failed', 'the microphone is gone');
+const LATE_ERROR = new VoxstateError('audio_output_failed', 'the speaker is gone too');
+
 const SHUTDOWN_STATES = [
   'state:shuttingDown.awaitingEntrypoint',
   'state:shuttingDown.closingSession',
@@ -395,6 +398,100 @@ const scenarios: Scenario[] = [
       },
     ],
     result: { status: 'failed', reason: 'job crashed', errors: [[EntrypointError, 'lost the plot']] },
+  },
+  {
+    name: 'job.fail() before start: the job shuts down for its reason and ends failed with its error; start() afterwards runs nothing',
+    entrypoint: connectAndReturn,
+    setup: (w) => w.ctx.addShutdownCallback((reason) => void w.callbackCalls.push(reason)),
+    steps: [
+      {
+        do: 'job.fail(error, "--input failed")',
+        act: (w) => w.job.fail(INPUT_ERROR, '--input failed'),
+        events: ['fail', 'done.joinEntrypoints', 'done.closeSession', 'done.runShutdownCallbacks', 'done.disconnectRoom'],
+        expect: 'done',
+        emits: ['error:VoxstateError', 'shutdown:--input failed (failure)', ...SHUTDOWN_STATES],
+        check: (w) => {
+          expect(w.errors).toEqual([INPUT_ERROR]);
+          expect(w.callbackCalls).toEqual(['--input failed']);
+        },
+      },
+      {
+        do: 'start() afterwards',
+        act: (w) => w.job.start(),
+        events: [],
+        expect: 'done',
+        emits: [],
+        check: (w) => expect(w.entrypointRuns).toBe(0),
+      },
+    ],
+    result: { status: 'failed', reason: '--input failed', errors: [[VoxstateError, 'the microphone is gone']] },
+  },
+  {
+    name: 'job.fail() while connecting: the reason defaults to the error message',
+    entrypoint: async (ctx) => {
+      await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve, { once: true }));
+    },
+    steps: [
+      {
+        do: 'start()',
+        act: (w) => w.job.start(),
+        events: ['start'],
+        expect: 'connecting',
+        emits: ['state:connecting'],
+      },
+      {
+        do: 'job.fail(error)',
+        act: (w) => w.job.fail(INPUT_ERROR),
+        events: ['fail', 'done.entrypoint', 'done.joinEntrypoints', 'done.closeSession', 'done.runShutdownCallbacks', 'done.disconnectRoom'],
+        expect: 'done',
+        emits: ['error:VoxstateError', 'shutdown:the microphone is gone (failure)', ...SHUTDOWN_STATES],
+        check: (w) => expect(w.ctx.signal.reason).toMatchObject({ reason: 'the microphone is gone' }),
+      },
+    ],
+    result: { status: 'failed', reason: 'the microphone is gone', errors: [[VoxstateError, 'the microphone is gone']] },
+  },
+  {
+    name: 'job.fail() while running, and again while shutting down: the first reason stays, both errors are kept',
+    entrypoint: connectAndStay,
+    setup: (w) => w.ctx.addShutdownCallback(() => w.gate('callbacks').promise),
+    steps: [
+      startConnected([]),
+      {
+        do: 'job.fail(error, "--input failed")',
+        act: (w) => w.job.fail(INPUT_ERROR, '--input failed'),
+        events: ['fail', 'done.entrypoint', 'done.joinEntrypoints', 'done.closeSession'],
+        expect: 'shuttingDown.runningCallbacks',
+        emits: [
+          'error:VoxstateError',
+          'shutdown:--input failed (failure)',
+          'state:shuttingDown.awaitingEntrypoint',
+          'state:shuttingDown.closingSession',
+          'state:shuttingDown.runningCallbacks',
+        ],
+      },
+      {
+        do: 'job.fail(another error, "later")',
+        act: (w) => w.job.fail(LATE_ERROR, 'later'),
+        events: ['fail'],
+        expect: 'shuttingDown.runningCallbacks',
+        emits: ['error:VoxstateError'],
+      },
+      {
+        do: 'the shutdown callback returns',
+        act: (w) => w.gate('callbacks').resolve(),
+        events: ['done.runShutdownCallbacks', 'shutdown', 'done.disconnectRoom'],
+        expect: 'done',
+        emits: SHUTDOWN_STATES.slice(3),
+      },
+    ],
+    result: {
+      status: 'failed',
+      reason: '--input failed',
+      errors: [
+        [VoxstateError, 'the microphone is gone'],
+        [VoxstateError, 'the speaker is gone too'],
+      ],
+    },
   },
   {
     name: 'the room disconnecting shuts the job down',
@@ -694,6 +791,7 @@ function generatePaths(): GeneratedPath[] {
       __unsafe_getAllOwnEventDescriptors(snapshot).flatMap((type): EventObject[] => {
         if (type === 'shutdown') return SHUTDOWN_SAMPLES;
         if (type === 'callback.failed') return [{ type, error: CALLBACK_ERROR } as EventObject];
+        if (type === 'fail') return [{ type, reason: 'input failed', error: INPUT_ERROR } as EventObject];
         return [{ type }];
       }),
     serializeState: (snapshot: JobSnapshot, event: EventObject | undefined, previous: JobSnapshot | undefined) =>
@@ -722,6 +820,15 @@ function whyNotPerformable(path: GeneratedPath): string | undefined {
     if (i === 0) continue;
     const before = path.steps[i - 1]!.state;
     const type = step.event.type;
+    // Where the job has nothing to wait for, it does not rest: only the phase's own end can come next.
+    if (before.matches({ shuttingDown: 'awaitingEntrypoint' }) && type !== 'xstate.done.actor.joinEntrypoints') {
+      if (!started) return `${labelOf(step.event)} while awaiting the entrypoint before start(): no user code runs, so joinEntrypoints finishes at once`;
+      if (crashed) return `${labelOf(step.event)} while awaiting the entrypoint after it threw: no user code is left, so joinEntrypoints finishes at once`;
+    }
+    if (before.matches({ shuttingDown: 'closingSession' }) && type !== 'xstate.done.actor.closeSession') {
+      if (!started) return `${labelOf(step.event)} while closing the session before start(): no session was started, so closeSession finishes at once`;
+      if (source === 'session') return `${labelOf(step.event)} while closing the session after shutdown(session): the session had already closed`;
+    }
     if (type === 'start') started = true;
     if (type === 'shutdown') {
       source = (step.event as ShutdownSample).source;
@@ -735,14 +842,6 @@ function whyNotPerformable(path: GeneratedPath): string | undefined {
       if (!before.matches('connecting') && !before.matches('running') && !before.matches({ shuttingDown: 'awaitingEntrypoint' }))
         return `the entrypoint throwing in ${JSON.stringify(before.value)}: joinEntrypoints has finished, so the entrypoint has already returned or thrown (or was cancelled)`;
       crashed = true;
-    }
-    if (type.startsWith('xstate.after.entrypointGrace.')) {
-      if (!started) return 'entrypointGrace running out before start(): no user code runs, so joinEntrypoints finishes at once';
-      if (crashed) return 'entrypointGrace running out after the entrypoint threw: no user code is left, so joinEntrypoints finishes at once';
-    }
-    if (type.startsWith('xstate.after.sessionCloseTimeout.')) {
-      if (!started) return 'sessionCloseTimeout running out before start(): no session was started, so there is nothing whose close could hang';
-      if (source === 'session') return 'sessionCloseTimeout running out after shutdown(session): the session had already closed';
     }
   }
   return undefined;
@@ -786,6 +885,8 @@ function expectedError(problem: JobProblem): [new (...args: never[]) => Voxstate
   switch (problem.kind) {
     case 'crash':
       return [EntrypointError, 'lost the plot'];
+    case 'failure':
+      return [VoxstateError, INPUT_ERROR.message];
     case 'timeout':
       return [TimeoutError, `the job's ${PHASE_NAMES[problem.phase]} did not finish within ${problem.timeoutMs} ms`];
     case 'failed':
@@ -944,6 +1045,7 @@ async function runGeneratedPath(path: GeneratedPath, journal: SnapshotJournal): 
       () => (w.session === undefined || w.session.state === 'closed' ? 'no open primary session' : undefined),
     ),
     'callback.failed': step(() => w.gate('callback.fail').reject(CALLBACK_ERROR)),
+    fail: step(({ event }) => w.job.fail(INPUT_ERROR, (event as { reason: string }).reason)),
     'xstate.done.actor.runShutdownCallbacks': step(() => {
       w.gate('callbacks').resolve();
       if (!w.gate('callback.fail').settled) w.gate('callback.fail').resolve();
