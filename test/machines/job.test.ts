@@ -1045,7 +1045,7 @@ async function runGeneratedPath(path: GeneratedPath, journal: SnapshotJournal): 
       () => (w.session === undefined || w.session.state === 'closed' ? 'no open primary session' : undefined),
     ),
     'callback.failed': step(() => w.gate('callback.fail').reject(CALLBACK_ERROR)),
-    fail: step(({ event }) => w.job.fail(INPUT_ERROR, (event as { reason: string }).reason)),
+    fail: step(({ event }) => w.job.fail(INPUT_ERROR, (event as unknown as { reason: string }).reason)),
     'xstate.done.actor.runShutdownCallbacks': step(() => {
       w.gate('callbacks').resolve();
       if (!w.gate('callback.fail').settled) w.gate('callback.fail').resolve();
