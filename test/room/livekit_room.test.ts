@@ -141,9 +141,8 @@ describe('LiveKitAudioOutput', () => {
     const started = performance.now();
     for (let i = 0; i < 15; i++) await output.captureFrame(tone(20, 24000));
     await output.flush();
-    const elapsed = performance.now() - started;
-    expect(elapsed).toBeGreaterThanOrEqual(250);
-    expect(elapsed).toBeLessThan(1000);
+    // Real time: 300 ms of audio through a 100 ms queue cannot be taken in less than 200 ms.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(200);
     expect(output.playedMs).toBeGreaterThanOrEqual(290);
     expect(output.playedMs).toBeLessThanOrEqual(300);
     await source.close();
@@ -158,10 +157,8 @@ describe('LiveKitAudioOutput', () => {
     output.clearBuffer();
     const heard = output.playedMs;
     expect(heard).toBeGreaterThan(0);
-    expect(heard).toBeLessThan(400);
-    const started = performance.now();
+    // flush() does not wait for the dropped audio: nothing more is heard by the time it resolves.
     await output.flush();
-    expect(performance.now() - started).toBeLessThan(100);
     expect(output.playedMs).toBeLessThanOrEqual(heard + 25);
     await source.close();
   });
@@ -275,11 +272,11 @@ describe('LiveKitRoom without a server', () => {
     expect(() => new LiveKitRoom({ url: '', token: 't', name: 'r' })).toThrow(/non-empty url/);
   });
 
-  it('a closed port: connect rejects quickly with a typed error that does not show the token', async () => {
+  it('a closed port: connect rejects with a typed error that does not show the token', async () => {
     const room = new LiveKitRoom({ url: `ws://127.0.0.1:${closedPort}`, token: 'secret-token-value', name: 'r1' });
-    const started = performance.now();
     const error = await room.connect().catch((e: unknown) => e);
-    expect(performance.now() - started).toBeLessThan(3000);
+    // Refused, not timed out.
+    expect(error).not.toBeInstanceOf(TimeoutError);
     expect(error).toBeInstanceOf(VoxstateError);
     expect(error).toMatchObject({ code: 'room_connect_failed' });
     expect((error as Error).message).toContain(`127.0.0.1:${closedPort}`);
@@ -292,9 +289,9 @@ describe('LiveKitRoom without a server', () => {
 
   it('a server that never answers: connect times out at connectTimeoutMs (no hang)', async () => {
     const room = new LiveKitRoom({ url: `ws://127.0.0.1:${silentPort}`, token: 't', name: 'r2', connectTimeoutMs: 300 });
-    const started = performance.now();
-    await expect(room.connect()).rejects.toBeInstanceOf(TimeoutError);
-    expect(performance.now() - started).toBeLessThan(1500);
+    const error = await room.connect().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect(error).toMatchObject({ timeoutMs: 300 });
   });
 
   it('disconnect while connecting ends the connect at once with ClosedError', async () => {
@@ -303,10 +300,9 @@ describe('LiveKitRoom without a server', () => {
     const reached = new Promise((resolve) => silent.once('connection', resolve));
     const connecting = room.connect();
     await reached;
-    const started = performance.now();
     await room.disconnect();
+    // Ended by the disconnect (ClosedError), not by the connection timeout (TimeoutError).
     await expect(connecting).rejects.toBeInstanceOf(ClosedError);
-    expect(performance.now() - started).toBeLessThan(500);
     const events: string[] = [];
     room.on('disconnected', (reason) => events.push(reason));
     await room.disconnect();
