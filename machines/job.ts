@@ -143,10 +143,7 @@ export const jobMachine = setup({
       on: {
         start: { target: 'connecting', actions: 'launchEntrypoint' },
         shutdown: { target: 'shuttingDown', actions: 'recordShutdown' },
-        fail: {
-          target: 'shuttingDown',
-          actions: ['recordShutdown', { type: 'recordProblem', params: ({ event }) => ({ kind: 'failure', error: event.error }) }],
-        },
+        fail: failing(),
       },
     },
     connecting: {
@@ -155,10 +152,7 @@ export const jobMachine = setup({
       on: {
         'room.connected': 'running',
         shutdown: { target: 'shuttingDown', actions: 'recordShutdown' },
-        fail: {
-          target: 'shuttingDown',
-          actions: ['recordShutdown', { type: 'recordProblem', params: ({ event }) => ({ kind: 'failure', error: event.error }) }],
-        },
+        fail: failing(),
         'xstate.error.actor.entrypoint': {
           target: 'shuttingDown',
           actions: [
@@ -172,10 +166,7 @@ export const jobMachine = setup({
       ...stateEntry('running'),
       on: {
         shutdown: { target: 'shuttingDown', actions: 'recordShutdown' },
-        fail: {
-          target: 'shuttingDown',
-          actions: ['recordShutdown', { type: 'recordProblem', params: ({ event }) => ({ kind: 'failure', error: event.error }) }],
-        },
+        fail: failing(),
         'xstate.error.actor.entrypoint': {
           target: 'shuttingDown',
           actions: [
@@ -291,6 +282,14 @@ export const jobMachine = setup({
     problems: context.problems,
   }),
 });
+
+/** A part of the job failed: shut down for its reason, with the failure recorded as a problem. */
+function failing() {
+  return {
+    target: 'shuttingDown',
+    actions: ['recordShutdown', { type: 'recordProblem', params: ({ event }: { event: { error: unknown } }) => ({ kind: 'failure' as const, error: event.error }) }],
+  } as const;
+}
 
 /** Entry actions every observable job state shares: announce the change, then remember it. */
 function stateEntry(state: JobState) {
