@@ -26,7 +26,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { __unsafe_getAllOwnEventDescriptors, type EventObject, type InspectionEvent, type SnapshotFrom } from 'xstate';
 import { TestModel } from 'xstate/graph';
-import { jobMachine, type JobMachineContext, type JobProblem, type JobState, type ShutdownSource } from '../../machines/job.js';
+import { jobMachine, type JobMachineContext, type JobState, type ShutdownSource } from '../../machines/job.js';
 import {
   Agent,
   AgentSession,

@@ -34,7 +34,6 @@ import {
   HookError,
   LocalRoom,
   StopResponse,
-  TimeoutError,
   VoxstateError,
   functionTool,
   type AgentSessionOptions,
