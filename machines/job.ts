@@ -6,20 +6,22 @@
  * - `start` launches the entrypoint; the job is `connecting` until the room is connected, then
  *   `running`. The entrypoint returning does not end the job (as in LiveKit): only a shutdown does.
  * - Shutdown triggers: ctx.shutdown(reason), the room disconnecting, a request from the worker,
- *   the primary session closing, and the entrypoint throwing ("job crashed"). The first one wins:
- *   once shutting down, later triggers are ignored.
+ *   the primary session closing, the entrypoint throwing ("job crashed"), and a part of the job
+ *   failing (`fail`, e.g. the console's audio input). The first one wins: once shutting down, later
+ *   triggers are ignored, except that a crash or a failure is still recorded as a problem.
  * - Shutting down runs bounded phases in order: the job's AbortSignal fires on entry; the
  *   entrypoint (and participant entrypoints) are awaited up to `entrypointGrace`, then cancelled;
  *   the primary session is drained and closed (its active agent's onExit runs there), bounded by
  *   `sessionCloseTimeout`; the shutdown callbacks run concurrently, bounded together by
  *   `shutdownProcessTimeout`; the room is disconnected, bounded by `roomDisconnectTimeout`.
  * - `done` outputs the reason, and status `failed` with the first error when the entrypoint threw,
- *   a phase failed or ran out of time, or a shutdown callback failed; otherwise `success`.
+ *   a part of the job failed, a phase failed or ran out of time, or a shutdown callback failed;
+ *   otherwise `success`.
  */
 import { assign, emit, enqueueActions, fromPromise, setup, spawnChild, stopChild, type ErrorActorEvent } from 'xstate';
 
 export type JobStatus = 'success' | 'failed';
-export type ShutdownSource = 'user' | 'room' | 'worker' | 'session' | 'crash';
+export type ShutdownSource = 'user' | 'room' | 'worker' | 'session' | 'crash' | 'failure';
 export type JobState =
   | 'pending'
   | 'connecting'
@@ -44,6 +46,8 @@ export interface JobMachineInput {
 /** A problem met while the job ran or shut down; the implementation wraps it in a typed error. */
 export type JobProblem =
   | { kind: 'crash'; error: unknown }
+  /** A part of the job failed while it ran (the `fail` event). */
+  | { kind: 'failure'; error: unknown }
   | { kind: 'failed'; phase: JobPhase; error: unknown }
   | { kind: 'timeout'; phase: JobPhase; timeoutMs: number };
 
@@ -58,6 +62,8 @@ export type JobMachineEvent =
   | { type: 'start' }
   | { type: 'room.connected' }
   | { type: 'shutdown'; reason: string; source: ShutdownSource }
+  /** A part of the job failed: the job shuts down for `reason` and ends failed with `error`. */
+  | { type: 'fail'; reason: string; error: unknown }
   /** A shutdown callback failed; recorded at once, so a later timeout cannot hide it. */
   | { type: 'callback.failed'; error: unknown }
   | ErrorActorEvent;
@@ -109,9 +115,11 @@ export const jobMachine = setup({
     launchEntrypoint: spawnChild('entrypoint', { id: 'entrypoint' }),
     // Cancels the entrypoint actor (its AbortSignal fires); the job stops waiting for user code.
     cancelEntrypoints: stopChild('entrypoint'),
-    recordShutdown: assign(({ event }) =>
-      event.type === 'shutdown' ? { reason: event.reason, source: event.source } : {},
-    ),
+    recordShutdown: assign(({ event }) => {
+      if (event.type === 'shutdown') return { reason: event.reason, source: event.source };
+      if (event.type === 'fail') return { reason: event.reason, source: 'failure' as const };
+      return {};
+    }),
     announceShutdown: emit(({ context }) => ({
       type: 'shutdown_started' as const,
       reason: context.reason ?? 'unknown',
@@ -135,6 +143,7 @@ export const jobMachine = setup({
       on: {
         start: { target: 'connecting', actions: 'launchEntrypoint' },
         shutdown: { target: 'shuttingDown', actions: 'recordShutdown' },
+        fail: failing(),
       },
     },
     connecting: {
@@ -143,6 +152,7 @@ export const jobMachine = setup({
       on: {
         'room.connected': 'running',
         shutdown: { target: 'shuttingDown', actions: 'recordShutdown' },
+        fail: failing(),
         'xstate.error.actor.entrypoint': {
           target: 'shuttingDown',
           actions: [
@@ -156,6 +166,7 @@ export const jobMachine = setup({
       ...stateEntry('running'),
       on: {
         shutdown: { target: 'shuttingDown', actions: 'recordShutdown' },
+        fail: failing(),
         'xstate.error.actor.entrypoint': {
           target: 'shuttingDown',
           actions: [
@@ -169,10 +180,11 @@ export const jobMachine = setup({
       entry: ['fireAbortSignal', 'announceShutdown'],
       initial: 'awaitingEntrypoint',
       on: {
-        // A late crash of user code is still worth reporting; it does not change the reason.
+        // A late crash of user code, or a late failure, is still worth reporting; it does not change the reason.
         'xstate.error.actor.entrypoint': {
           actions: { type: 'recordProblem', params: ({ event }) => ({ kind: 'crash', error: event.error }) },
         },
+        fail: { actions: { type: 'recordProblem', params: ({ event }) => ({ kind: 'failure', error: event.error }) } },
       },
       states: {
         awaitingEntrypoint: {
@@ -270,6 +282,14 @@ export const jobMachine = setup({
     problems: context.problems,
   }),
 });
+
+/** A part of the job failed: shut down for its reason, with the failure recorded as a problem. */
+function failing() {
+  return {
+    target: 'shuttingDown',
+    actions: ['recordShutdown', { type: 'recordProblem', params: ({ event }: { event: { error: unknown } }) => ({ kind: 'failure' as const, error: event.error }) }],
+  } as const;
+}
 
 /** Entry actions every observable job state shares: announce the change, then remember it. */
 function stateEntry(state: JobState) {

@@ -1,6 +1,7 @@
 /**
  * WAV files of 16-bit PCM, mono or stereo: read into an AudioFrame, written from one. Anything else
- * (another sample format, a truncated or malformed file) is a WavFormatError that says what is wrong.
+ * (another sample format, a truncated or malformed file) is a WavFormatError that says what is wrong;
+ * a file that cannot be read at all (missing, a directory, not allowed) is a WavFileError.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { endianness } from 'node:os';
@@ -12,6 +13,32 @@ export class WavFormatError extends VoxstateError {
   constructor(message: string) {
     super('wav_invalid', `WAV: ${message}`);
   }
+}
+
+/** A WAV file could not be read: the message says why, in words (the system error is its cause). */
+export class WavFileError extends VoxstateError {
+  constructor(
+    readonly path: string,
+    cause: unknown,
+  ) {
+    super('wav_unreadable', `cannot read ${path}: ${whyUnreadable(cause)}`, { cause });
+  }
+}
+
+const UNREADABLE: Record<string, string> = {
+  ENOENT: 'no such file',
+  EISDIR: 'it is a directory, not a file',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  ENOTDIR: 'a part of the path is not a directory',
+  ENAMETOOLONG: 'the path is too long',
+  ELOOP: 'too many symbolic links',
+};
+
+function whyUnreadable(cause: unknown): string {
+  const code = (cause as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && Object.hasOwn(UNREADABLE, code)) return `${UNREADABLE[code]} (${code})`;
+  return cause instanceof Error ? cause.message : String(cause);
 }
 
 const WAVE_FORMAT_PCM = 0x0001;
@@ -120,8 +147,14 @@ export function encodeWav(frame: AudioFrame): Uint8Array {
   return out;
 }
 
+/** Reads a WAV file; a WavFileError when it cannot be read, a WavFormatError when it is not 16-bit PCM. */
 export async function readWavFile(path: string): Promise<AudioFrame> {
-  const bytes = await readFile(path);
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    throw new WavFileError(path, error);
+  }
   try {
     return decodeWav(bytes);
   } catch (error) {

@@ -2,7 +2,7 @@
  * Audio files in console mode: `--input file.wav` is played in real time as the user's
  * microphone, `--output file.wav` records the agent's voice as it is heard.
  */
-import { audioFrame, type AudioFrame } from '../audio/audio_frame.js';
+import { AudioFrameError, audioFrame, type AudioFrame } from '../audio/audio_frame.js';
 import { readWavFile, writeWavFile } from '../audio/wav.js';
 
 const FRAME_MS = 20;
@@ -28,7 +28,7 @@ export class WavRecorder {
   add(frame: AudioFrame): void {
     this.#format ??= { sampleRate: frame.sampleRate, channels: frame.channels };
     if (frame.sampleRate !== this.#format.sampleRate || frame.channels !== this.#format.channels) {
-      throw new RangeError(`recording is ${this.#format.sampleRate} Hz × ${this.#format.channels}; got a ${frame.sampleRate} Hz × ${frame.channels} frame`);
+      throw new AudioFrameError(`the recording is ${this.#format.sampleRate} Hz × ${this.#format.channels}; got a ${frame.sampleRate} Hz × ${frame.channels} frame`);
     }
     this.#chunks.push(frame.data);
   }

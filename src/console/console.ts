@@ -15,7 +15,7 @@ import { TRANSCRIPTION_TOPIC } from '../room/room.js';
 import type { AgentServer } from '../server/agent_server.js';
 import { stateDisplay } from './state_display.js';
 import { playWav, WavRecorder } from './audio_files.js';
-import { describe } from '../errors.js';
+import { VoxstateError, describe } from '../errors.js';
 
 export interface ConsoleOptions {
   input?: Readable;
@@ -63,10 +63,14 @@ export async function runConsole<U extends Record<string, unknown>>(server: Agen
     if (options.audioInput) {
       const file = options.audioInput;
       print(dim(`  ℹ playing ${file} as your microphone`, color));
+      // The microphone is part of the job: when it fails (no such file, not a WAV, no VAD or STT
+      // to hear it), the job ends failed with the error, which is printed as it is reported.
+      const inputFailed = (error: unknown) =>
+        job.fail(error instanceof VoxstateError ? error : new VoxstateError('audio_input_failed', describe(error), { cause: error }), '--input failed');
       try {
-        session.listen(playWav(file, job.ctx.signal)).catch((error: unknown) => print(dim(`  ✖ ${describe(error)}`, color)));
+        session.listen(playWav(file, job.ctx.signal)).catch(inputFailed);
       } catch (error) {
-        print(dim(`  ✖ --input: ${describe(error)}`, color));
+        inputFailed(error);
       }
     }
   });

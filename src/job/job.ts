@@ -172,6 +172,14 @@ export class Job<UserData extends Record<string, unknown> = Record<string, unkno
     this.actor.send({ type: 'shutdown', reason, source });
   }
 
+  /**
+   * A part of the job failed (e.g. the console's audio input): the job shuts down for `reason`
+   * (unless it already is) and ends failed, with `error` among its errors.
+   */
+  fail(error: VoxstateError, reason = error.message): void {
+    this.actor.send({ type: 'fail', reason, error });
+  }
+
   /** Runs every callback at once; each failure is recorded as it happens, none stops the others. */
   async #runCallbacks(reason: string): Promise<void> {
     await Promise.all(
@@ -193,6 +201,8 @@ export class Job<UserData extends Record<string, unknown> = Record<string, unkno
     switch (problem.kind) {
       case 'crash':
         return new EntrypointError(this.ctx.job.id, problem.error);
+      case 'failure':
+        return problem.error instanceof VoxstateError ? problem.error : new VoxstateError('job_failed', describe(problem.error), { cause: problem.error });
       case 'failed':
         return problem.error instanceof VoxstateError ? problem.error : new ShutdownPhaseError(problem.phase, problem.error);
       case 'timeout': {

@@ -6,12 +6,15 @@
  *   // Infer<typeof args> is { city: string; days?: number }
  */
 
+/** A checked value, or a message saying what is wrong with it. */
+export type CheckResult<T> = { ok: true; value: T } | { ok: false; problem: string };
+
 /** One parameter: its schema, its type (phantom), and how to check a value. */
 export interface Param<T> {
   readonly schema: Record<string, unknown>;
   readonly optional: boolean;
   /** Returns the value if it fits, or a message saying what is wrong at `path`. */
-  check(value: unknown, path: string): { ok: true; value: T } | { ok: false; problem: string };
+  check(value: unknown, path: string): CheckResult<T>;
   /** Type-level only. */
   readonly __type?: T;
 }
@@ -29,17 +32,66 @@ interface Described {
   description?: string;
 }
 
-function param<T>(
-  schema: Record<string, unknown>,
-  check: (value: unknown, path: string) => { ok: true; value: T } | { ok: false; problem: string },
-): Param<T> & { optional: false } {
+function param<T>(schema: Record<string, unknown>, check: (value: unknown, path: string) => CheckResult<T>): Param<T> & { optional: false } {
   return { schema, optional: false, check };
 }
 
 const fail = (path: string, expected: string, value: unknown) => ({
   ok: false as const,
-  problem: `${path || 'arguments'} should be ${expected}, got ${JSON.stringify(value) ?? String(value)}`,
+  problem: `${path || 'arguments'} should be ${expected}, got ${preview(value)}`,
 });
+
+/**
+ * Parses and checks the arguments an LLM sent for a tool (JSON text; empty means none). Whatever
+ * the text — invalid, huge, nested thousands of levels deep — the answer is a result, never a
+ * throw: the problem goes back to the LLM as the tool's error output.
+ */
+export function parseToolArguments<T>(parameters: Param<T>, text: string): CheckResult<T> {
+  let value: unknown = {};
+  if (text.trim() !== '') {
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      return { ok: false, problem: `arguments are not valid JSON (${error instanceof Error ? error.message : String(error)})` };
+    }
+  }
+  // The check descends only as deep as the tool's schema, and describes what it refuses with a
+  // bounded preview: a value of any depth or size cannot overflow the stack or flood the message.
+  return parameters.check(value, '');
+}
+
+// What a refusal shows of the value it got: enough for the LLM to see its mistake.
+const PREVIEW_DEPTH = 3;
+const PREVIEW_ITEMS = 10;
+const PREVIEW_STRING = 80;
+const PREVIEW_CHARS = 200;
+
+/** JSON of `value`, cut at PREVIEW_DEPTH levels, PREVIEW_ITEMS items and PREVIEW_CHARS characters. */
+function preview(value: unknown): string {
+  const text = render(value, PREVIEW_DEPTH);
+  return text.length <= PREVIEW_CHARS ? text : `${text.slice(0, PREVIEW_CHARS - 1)}…`;
+}
+
+const clip = (text: string) => (text.length <= PREVIEW_STRING ? text : `${text.slice(0, PREVIEW_STRING)}…`);
+
+function render(value: unknown, depth: number): string {
+  if (typeof value === 'string') return JSON.stringify(clip(value));
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? String(value);
+  const array = Array.isArray(value);
+  const [open, close] = array ? ['[', ']'] : ['{', '}'];
+  const keys = array ? [] : Object.keys(value);
+  const size = array ? value.length : keys.length;
+  if (size === 0) return `${open}${close}`;
+  if (depth === 0) return `${open}…${close}`;
+  const parts: string[] = [];
+  for (let i = 0; i < Math.min(size, PREVIEW_ITEMS); i++) {
+    const item = array ? value[i] : (value as Record<string, unknown>)[keys[i]!];
+    const shown = render(item, depth - 1);
+    parts.push(array ? shown : `${render(keys[i], 0)}:${shown}`);
+  }
+  if (size > PREVIEW_ITEMS) parts.push('…');
+  return `${open}${parts.join(',')}${close}`;
+}
 
 export const p = {
   string(options: Described = {}) {
@@ -90,16 +142,21 @@ export const p = {
         const out: Record<string, unknown> = {};
         for (const [key, item] of Object.entries(shape)) {
           const at = path ? `${path}.${key}` : key;
-          if (record[key] === undefined) {
+          // Own properties only: `{"constructor": 1}` must not reach Object.prototype.
+          const given = Object.hasOwn(record, key) ? record[key] : undefined;
+          if (given === undefined) {
             if (item.optional) continue;
             return { ok: false, problem: `${at} is required` };
           }
-          const r = item.check(record[key], at);
+          const r = item.check(given, at);
           if (!r.ok) return r;
           out[key] = r.value;
         }
-        const extra = Object.keys(record).filter((key) => !(key in shape));
-        if (extra.length > 0) return { ok: false, problem: `unexpected argument${extra.length > 1 ? 's' : ''} ${extra.join(', ')}` };
+        const extra = Object.keys(record).filter((key) => !Object.hasOwn(shape, key));
+        if (extra.length > 0) {
+          const shown = extra.slice(0, PREVIEW_ITEMS).map(clip).join(', ');
+          return { ok: false, problem: `unexpected argument${extra.length > 1 ? 's' : ''} ${shown}${extra.length > PREVIEW_ITEMS ? `, … (${extra.length} in all)` : ''}` };
+        }
         return { ok: true, value: out as InferShape<S> };
       },
     );

@@ -28,7 +28,7 @@ import { EventEmitter } from '../events/emitter.js';
 import { isOfflineStandIn, type OfflineStandIn, type STT, type TTS, type VAD } from '../inference/models.js';
 import type { AudioFrame } from '../audio/audio_frame.js';
 import { currentJobContext } from '../job/job_scope.js';
-import { ChatContext, type ChatItem, type ChatMessage, type FunctionCall, type FunctionCallOutput } from '../llm/chat_context.js';
+import { ChatContext, type ChatItem, type ChatMessage } from '../llm/chat_context.js';
 import type { LLM, ToolChoice } from '../llm/llm.js';
 import { log } from '../log/logger.js';
 import { TRANSCRIPTION_TOPIC, type Room } from '../room/room.js';

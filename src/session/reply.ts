@@ -5,9 +5,10 @@
  * reaches the session's actors.
  */
 import { Agent } from '../agent/agent.js';
-import { HookError, ToolArgumentsError, VoxstateError, describe } from '../errors.js';
+import { HookError, ToolArgumentsError, VoxstateError } from '../errors.js';
 import type { ChatContext, FunctionCall, FunctionCallOutput } from '../llm/chat_context.js';
 import type { FunctionTool } from '../llm/function_tool.js';
+import { parseToolArguments } from '../llm/tool_parameters.js';
 import type { ChatChunk, LLM, ToolChoice } from '../llm/llm.js';
 import type { SpeechHandle } from '../speech/speech_handle.js';
 import { runInSpeech } from '../speech/speech_scope.js';
@@ -124,13 +125,7 @@ async function execute(host: ReplyHost, agent: Agent, speech: SpeechHandle, call
   if (tool === undefined) {
     return done(failure(host, new ToolArgumentsError(call.name, `agent ${agent.id} has no tool named "${call.name}"`)));
   }
-  let raw: unknown;
-  try {
-    raw = call.arguments.trim() === '' ? {} : JSON.parse(call.arguments);
-  } catch (error) {
-    return done(failure(host, new ToolArgumentsError(call.name, `arguments are not valid JSON (${describe(error)})`)));
-  }
-  const checked = tool.parameters.check(raw, '');
+  const checked = parseToolArguments(tool.parameters, call.arguments);
   if (!checked.ok) return done(failure(host, new ToolArgumentsError(call.name, checked.problem)));
   try {
     const execute = (toolMock(agent, call.name) ?? tool.execute) as FunctionTool<unknown, unknown>['execute'];

@@ -11,7 +11,7 @@
  *   user.say('what time is it?', { durationMs: 900 });
  *   await vi.advanceTimersByTimeAsync(2_000);
  */
-import { audioFrame, type AudioFrame } from '../audio/audio_frame.js';
+import { audioFrame, checkAudioFrame, type AudioFrame } from '../audio/audio_frame.js';
 import { Model } from '../plugins/model.js';
 import { resolveOptions } from '../plugins/silero/options.js';
 import { EventChannel } from '../streams/event_channel.js';
@@ -29,7 +29,7 @@ export interface SayOptions {
   noWords?: boolean;
 }
 
-/** The open streams of a fake model: what the script says reaches every one of them; audio pushed in is ignored. */
+/** The open streams of a fake model: what the script says reaches every one of them; audio pushed in is checked, as a real model's is, and ignored. */
 class Streams<T> {
   readonly open = new Set<EventChannel<T>>();
 
@@ -38,7 +38,7 @@ class Streams<T> {
     this.open.add(channel);
     return {
       [Symbol.asyncIterator]: () => channel[Symbol.asyncIterator](),
-      pushFrame: () => {},
+      pushFrame: (frame: AudioFrame) => checkAudioFrame(frame),
       flush: () => {},
       endInput: () => channel.end(),
       close: async () => {

@@ -7,7 +7,7 @@
 import type { Actor } from 'xstate';
 import { userTurnMachine } from '../../machines/user_turn.js';
 import { startActor, type Clock } from '../actors/start_actor.js';
-import type { AudioFrame } from '../audio/audio_frame.js';
+import { checkAudioFrame, type AudioFrame } from '../audio/audio_frame.js';
 import type { SpeechStream, STT } from '../stt/stt.js';
 import type { VAD, VADEvent, VADStream } from '../vad/vad.js';
 
@@ -57,8 +57,12 @@ export class AudioRecognition {
     this.#done = Promise.all([this.#readVad(), this.#readStt()]).then(() => undefined);
   }
 
-  /** Feeds one frame of the user's audio to the VAD and the STT; one that failed is left out. */
+  /**
+   * Feeds one frame of the user's audio to the VAD and the STT; one that failed is left out. A
+   * malformed frame is refused here (AudioFrameError), before it reaches either.
+   */
   pushFrame(frame: AudioFrame): void {
+    checkAudioFrame(frame);
     if (this.#vad && !this.#failed.has('vad')) this.#push(this.#vad, frame, 'vad');
     if (this.#stt && !this.#failed.has('stt')) this.#push(this.#stt, frame, 'stt');
   }

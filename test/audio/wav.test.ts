@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { audioFrame } from '../../src/audio/audio_frame.js';
-import { decodeWav, encodeWav, readWavFile, WavFormatError, writeWavFile } from '../../src/audio/wav.js';
+import { decodeWav, encodeWav, readWavFile, WavFileError, WavFormatError, writeWavFile } from '../../src/audio/wav.js';
 
 const fixture = fileURLToPath(new URL('../fixtures/speech_16k.wav', import.meta.url));
 
@@ -138,5 +138,21 @@ describe('WAV', () => {
       /speech_16k\.json: not a RIFF file/,
     );
     expect(() => encodeWav(audioFrame(new Int16Array(6), 16000, 3))).toThrow(WavFormatError);
+  });
+
+  it('a file that cannot be read is a WavFileError that says why in words, with the system error as its cause', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'voxstate-wav-'));
+    try {
+      for (const [path, why, code] of [
+        [join(dir, 'missing.wav'), 'no such file', 'ENOENT'],
+        [dir, 'it is a directory, not a file', 'EISDIR'],
+      ] as const) {
+        const error = await readWavFile(path).catch((caught: unknown) => caught);
+        expect(error).toBeInstanceOf(WavFileError);
+        expect(error).toMatchObject({ code: 'wav_unreadable', path, message: `cannot read ${path}: ${why} (${code})`, cause: { code } });
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

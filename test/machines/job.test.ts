@@ -17,14 +17,16 @@
  * The second part, "generated paths (xstate/graph)", does not write the paths by hand: it takes the
  * shortest path to every (state, incoming transition) of the statechart from xstate/graph, builds a
  * real Job for each from the path's own events, performs each event as a real action and checks the
- * job after each step; the generated paths alone take every state and transition too (a tracker of
- * their own). Paths the real Job cannot perform are skipped, each with the reason, and listed.
+ * job after each step: its actor against the statechart, what it tells the world against
+ * JobContract (the README's contract, written out independently of the machine); the generated
+ * paths alone take every state and transition too (a tracker of their own). Paths the real Job
+ * cannot perform are skipped, each with the reason, and listed.
  */
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { __unsafe_getAllOwnEventDescriptors, type EventObject, type InspectionEvent, type SnapshotFrom } from 'xstate';
 import { TestModel } from 'xstate/graph';
-import { jobMachine, type JobMachineContext, type JobProblem, type JobState, type ShutdownSource } from '../../machines/job.js';
+import { jobMachine, type JobMachineContext, type JobState, type ShutdownSource } from '../../machines/job.js';
 import {
   Agent,
   AgentSession,
@@ -42,7 +44,7 @@ import {
   type JobContext,
   type JobResult,
   type JobTimeouts,
-  type VoxstateError,
+  VoxstateError,
 } from '../../src/index.js';
 import { addInspector } from '../../src/inspect/registry.js';
 import { deferred, never, type Deferred } from '../support/deferred.js';
@@ -250,6 +252,9 @@ async function run(scenario: Scenario): Promise<World> {
 
 // ---- steps and entrypoints used by many scenarios ----
 
+const INPUT_ERROR = new VoxstateError('audio_input_failed', 'the microphone is gone');
+const LATE_ERROR = new VoxstateError('audio_output_failed', 'the speaker is gone too');
+
 const SHUTDOWN_STATES = [
   'state:shuttingDown.awaitingEntrypoint',
   'state:shuttingDown.closingSession',
@@ -263,10 +268,33 @@ const connectAndReturn = async (ctx: JobContext) => {
   await ctx.connect();
 };
 
+/** The entrypoint waits for the job's signal, then returns (it never connects). */
+const awaitSignal = async (ctx: JobContext) => {
+  await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve, { once: true }));
+};
+
 /** The entrypoint connects and stays until the job shuts down. */
 const connectAndStay = async (ctx: JobContext) => {
   await ctx.connect();
-  await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve, { once: true }));
+  await awaitSignal(ctx);
+};
+
+/** start() on a job that is already done: nothing happens, the entrypoint never runs. */
+const startAfterwards: Step = {
+  do: 'start() afterwards',
+  act: (w) => w.job.start(),
+  events: [],
+  expect: 'done',
+  emits: [],
+  check: (w) => expect(w.entrypointRuns).toBe(0),
+};
+
+const startConnecting: Step = {
+  do: 'start()',
+  act: (w) => w.job.start(),
+  events: ['start'],
+  expect: 'connecting',
+  emits: ['state:connecting'],
 };
 
 const startConnected = (extra: string[] = ['done.entrypoint']): Step => ({
@@ -305,14 +333,7 @@ const scenarios: Scenario[] = [
           expect(w.callbackCalls).toEqual(['not needed']);
         },
       },
-      {
-        do: 'start() afterwards',
-        act: (w) => w.job.start(),
-        events: [],
-        expect: 'done',
-        emits: [],
-        check: (w) => expect(w.entrypointRuns).toBe(0),
-      },
+      startAfterwards,
     ],
     result: { status: 'success', reason: 'not needed', errors: [] },
   },
@@ -397,6 +418,85 @@ const scenarios: Scenario[] = [
     result: { status: 'failed', reason: 'job crashed', errors: [[EntrypointError, 'lost the plot']] },
   },
   {
+    name: 'job.fail() before start: the job shuts down for its reason and ends failed with its error; start() afterwards runs nothing',
+    entrypoint: connectAndReturn,
+    setup: (w) => w.ctx.addShutdownCallback((reason) => void w.callbackCalls.push(reason)),
+    steps: [
+      {
+        do: 'job.fail(error, "--input failed")',
+        act: (w) => w.job.fail(INPUT_ERROR, '--input failed'),
+        events: ['fail', 'done.joinEntrypoints', 'done.closeSession', 'done.runShutdownCallbacks', 'done.disconnectRoom'],
+        expect: 'done',
+        emits: ['error:VoxstateError', 'shutdown:--input failed (failure)', ...SHUTDOWN_STATES],
+        check: (w) => {
+          expect(w.errors).toEqual([INPUT_ERROR]);
+          expect(w.callbackCalls).toEqual(['--input failed']);
+        },
+      },
+      startAfterwards,
+    ],
+    result: { status: 'failed', reason: '--input failed', errors: [[VoxstateError, 'the microphone is gone']] },
+  },
+  {
+    name: 'job.fail() while connecting: the reason defaults to the error message',
+    entrypoint: awaitSignal,
+    steps: [
+      startConnecting,
+      {
+        do: 'job.fail(error)',
+        act: (w) => w.job.fail(INPUT_ERROR),
+        events: ['fail', 'done.entrypoint', 'done.joinEntrypoints', 'done.closeSession', 'done.runShutdownCallbacks', 'done.disconnectRoom'],
+        expect: 'done',
+        emits: ['error:VoxstateError', 'shutdown:the microphone is gone (failure)', ...SHUTDOWN_STATES],
+        check: (w) => expect(w.ctx.signal.reason).toMatchObject({ reason: 'the microphone is gone' }),
+      },
+    ],
+    result: { status: 'failed', reason: 'the microphone is gone', errors: [[VoxstateError, 'the microphone is gone']] },
+  },
+  {
+    name: 'job.fail() while running, and again while shutting down: the first reason stays, both errors are kept',
+    entrypoint: connectAndStay,
+    setup: (w) => w.ctx.addShutdownCallback(() => w.gate('callbacks').promise),
+    steps: [
+      startConnected([]),
+      {
+        do: 'job.fail(error, "--input failed")',
+        act: (w) => w.job.fail(INPUT_ERROR, '--input failed'),
+        events: ['fail', 'done.entrypoint', 'done.joinEntrypoints', 'done.closeSession'],
+        expect: 'shuttingDown.runningCallbacks',
+        emits: [
+          'error:VoxstateError',
+          'shutdown:--input failed (failure)',
+          'state:shuttingDown.awaitingEntrypoint',
+          'state:shuttingDown.closingSession',
+          'state:shuttingDown.runningCallbacks',
+        ],
+      },
+      {
+        do: 'job.fail(another error, "later")',
+        act: (w) => w.job.fail(LATE_ERROR, 'later'),
+        events: ['fail'],
+        expect: 'shuttingDown.runningCallbacks',
+        emits: ['error:VoxstateError'],
+      },
+      {
+        do: 'the shutdown callback returns',
+        act: (w) => w.gate('callbacks').resolve(),
+        events: ['done.runShutdownCallbacks', 'shutdown', 'done.disconnectRoom'],
+        expect: 'done',
+        emits: SHUTDOWN_STATES.slice(3),
+      },
+    ],
+    result: {
+      status: 'failed',
+      reason: '--input failed',
+      errors: [
+        [VoxstateError, 'the microphone is gone'],
+        [VoxstateError, 'the speaker is gone too'],
+      ],
+    },
+  },
+  {
     name: 'the room disconnecting shuts the job down',
     entrypoint: connectAndReturn,
     steps: [
@@ -413,17 +513,9 @@ const scenarios: Scenario[] = [
   },
   {
     name: "the worker's request while connecting; the entrypoint returns when the signal fires",
-    entrypoint: async (ctx) => {
-      await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve, { once: true }));
-    },
+    entrypoint: awaitSignal,
     steps: [
-      {
-        do: 'start()',
-        act: (w) => w.job.start(),
-        events: ['start'],
-        expect: 'connecting',
-        emits: ['state:connecting'],
-      },
+      startConnecting,
       {
         do: 'job.requestShutdown("worker draining")',
         act: (w) => w.job.requestShutdown('worker draining'),
@@ -653,8 +745,12 @@ describe('job machine, through the real Job', () => {
 // the test (one of them fails when told); leaving the room waits for the test. Each step is a real
 // action: start(), ctx.connect(), ctx.shutdown() / room.close() / job.requestShutdown() /
 // session.aclose(), releasing or rejecting what waits, or fake time advancing by exactly the delay.
-// After each step the job's snapshot right after that event (from inspection) and, once the job
-// rests, its live state, ctx.signal, ctx events and errors must be the path's.
+// After each step the job's snapshot right after that event (from inspection) must be the path's.
+// Once the job rests, what it told the world — job.state, ctx.state, ctx.signal, the ctx shutdown
+// event, its typed errors, the shutdown callbacks' calls, the overdue warning — and at the end
+// job.result must be what JobContract says: the README's shutdown contract written out in the test,
+// independently of the machine, so that a bug in the machine that the job follows faithfully (a
+// timeout it forgets to record, a reason it lets a later trigger change) still fails.
 //
 // A step the job takes on its own needs no action only where the real world has nothing to wait
 // for: joinEntrypoints with no user code running (the job never started, or the entrypoint threw)
@@ -694,6 +790,7 @@ function generatePaths(): GeneratedPath[] {
       __unsafe_getAllOwnEventDescriptors(snapshot).flatMap((type): EventObject[] => {
         if (type === 'shutdown') return SHUTDOWN_SAMPLES;
         if (type === 'callback.failed') return [{ type, error: CALLBACK_ERROR } as EventObject];
+        if (type === 'fail') return [{ type, reason: 'input failed', error: INPUT_ERROR } as EventObject];
         return [{ type }];
       }),
     serializeState: (snapshot: JobSnapshot, event: EventObject | undefined, previous: JobSnapshot | undefined) =>
@@ -722,6 +819,15 @@ function whyNotPerformable(path: GeneratedPath): string | undefined {
     if (i === 0) continue;
     const before = path.steps[i - 1]!.state;
     const type = step.event.type;
+    // Where the job has nothing to wait for, it does not rest: only the phase's own end can come next.
+    if (before.matches({ shuttingDown: 'awaitingEntrypoint' }) && type !== 'xstate.done.actor.joinEntrypoints') {
+      if (!started) return `${labelOf(step.event)} while awaiting the entrypoint before start(): no user code runs, so joinEntrypoints finishes at once`;
+      if (crashed) return `${labelOf(step.event)} while awaiting the entrypoint after it threw: no user code is left, so joinEntrypoints finishes at once`;
+    }
+    if (before.matches({ shuttingDown: 'closingSession' }) && type !== 'xstate.done.actor.closeSession') {
+      if (!started) return `${labelOf(step.event)} while closing the session before start(): no session was started, so closeSession finishes at once`;
+      if (source === 'session') return `${labelOf(step.event)} while closing the session after shutdown(session): the session had already closed`;
+    }
     if (type === 'start') started = true;
     if (type === 'shutdown') {
       source = (step.event as ShutdownSample).source;
@@ -736,16 +842,93 @@ function whyNotPerformable(path: GeneratedPath): string | undefined {
         return `the entrypoint throwing in ${JSON.stringify(before.value)}: joinEntrypoints has finished, so the entrypoint has already returned or thrown (or was cancelled)`;
       crashed = true;
     }
-    if (type.startsWith('xstate.after.entrypointGrace.')) {
-      if (!started) return 'entrypointGrace running out before start(): no user code runs, so joinEntrypoints finishes at once';
-      if (crashed) return 'entrypointGrace running out after the entrypoint threw: no user code is left, so joinEntrypoints finishes at once';
-    }
-    if (type.startsWith('xstate.after.sessionCloseTimeout.')) {
-      if (!started) return 'sessionCloseTimeout running out before start(): no session was started, so there is nothing whose close could hang';
-      if (source === 'session') return 'sessionCloseTimeout running out after shutdown(session): the session had already closed';
-    }
   }
   return undefined;
+}
+
+type ExpectedError = [new (...args: never[]) => VoxstateError, string];
+
+/**
+ * The shutdown contract of the README for the events of a generated path, written out here
+ * independently of the machine: a job starts, connects, runs; the first trigger (a shutdown request
+ * of any source, the entrypoint throwing, a failure) decides the reason, later ones are ignored
+ * (a crash or a failure is still recorded); the phases follow in order, each ended by its own
+ * completion or its timeout; the job's errors are every crash, failure, failed callback, failed
+ * room disconnect and timeout, in order, and it ends failed when there is one.
+ */
+class JobContract {
+  phase: JobState = 'pending';
+  reason: string | undefined;
+  source: ShutdownSource | undefined;
+  readonly errors: ExpectedError[] = [];
+  /** The connection was not made within connectWarningDelay: a warning was logged. */
+  overdue = false;
+
+  /** The shutdown has begun (or is over). */
+  get shutdownBegun(): boolean {
+    return this.phase !== 'pending' && this.phase !== 'connecting' && this.phase !== 'running';
+  }
+
+  /** The shutdown callbacks have been called (they all start when their phase begins). */
+  get callbacksRan(): boolean {
+    return ['shuttingDown.runningCallbacks', 'shuttingDown.disconnectingRoom', 'done'].includes(this.phase);
+  }
+
+  apply(event: EventObject): void {
+    const type = event.type;
+    const phase = this.phase;
+    const trigger = (reason: string, source: ShutdownSource, error?: ExpectedError) => {
+      if (error) this.errors.push(error);
+      if (this.shutdownBegun) return;
+      [this.reason, this.source, this.phase] = [reason, source, 'shuttingDown.awaitingEntrypoint'];
+    };
+    const next = (from: JobState, to: JobState, error?: ExpectedError) => {
+      if (phase !== from) throw new Error(`the contract has no ${type} in ${phase}`);
+      this.phase = to;
+      if (error) this.errors.push(error);
+    };
+    const timeout = (name: keyof typeof PHASE_NAMES, ms: number): ExpectedError => [TimeoutError, `the job's ${PHASE_NAMES[name]} did not finish within ${ms} ms`];
+    switch (type) {
+      case 'start':
+        return next('pending', 'connecting');
+      case 'room.connected':
+        return next('connecting', 'running');
+      case 'shutdown': {
+        const { reason, source } = event as ShutdownSample;
+        return trigger(reason, source);
+      }
+      case 'fail':
+        return trigger((event as unknown as { reason: string }).reason, 'failure', [VoxstateError, INPUT_ERROR.message]);
+      case 'xstate.error.actor.entrypoint':
+        return trigger('job crashed', 'crash', [EntrypointError, 'lost the plot']);
+      case 'xstate.after.connectWarningDelay.job.connecting':
+        next('connecting', 'connecting');
+        this.overdue = true;
+        return;
+      case 'xstate.done.actor.joinEntrypoints':
+        return next('shuttingDown.awaitingEntrypoint', 'shuttingDown.closingSession');
+      case 'xstate.after.entrypointGrace.job.shuttingDown.awaitingEntrypoint':
+        return next('shuttingDown.awaitingEntrypoint', 'shuttingDown.closingSession', timeout('entrypoint', TIMEOUTS.entrypointGrace));
+      case 'xstate.done.actor.closeSession':
+        return next('shuttingDown.closingSession', 'shuttingDown.runningCallbacks');
+      case 'xstate.after.sessionCloseTimeout.job.shuttingDown.closingSession':
+        return next('shuttingDown.closingSession', 'shuttingDown.runningCallbacks', timeout('session', TIMEOUTS.sessionCloseTimeout));
+      case 'callback.failed':
+        return next('shuttingDown.runningCallbacks', 'shuttingDown.runningCallbacks', [ShutdownCallbackError, `shutdown callback #2 (failing) failed: ${CALLBACK_ERROR.message}`]);
+      case 'xstate.done.actor.runShutdownCallbacks':
+        return next('shuttingDown.runningCallbacks', 'shuttingDown.disconnectingRoom');
+      case 'xstate.after.shutdownProcessTimeout.job.shuttingDown.runningCallbacks':
+        return next('shuttingDown.runningCallbacks', 'shuttingDown.disconnectingRoom', timeout('callbacks', TIMEOUTS.shutdownProcessTimeout));
+      case 'xstate.done.actor.disconnectRoom':
+        return next('shuttingDown.disconnectingRoom', 'done');
+      case 'xstate.error.actor.disconnectRoom':
+        return next('shuttingDown.disconnectingRoom', 'done', [ShutdownPhaseError, 'shutdown phase "room" failed: the server hung up on us']);
+      case 'xstate.after.roomDisconnectTimeout.job.shuttingDown.disconnectingRoom':
+        return next('shuttingDown.disconnectingRoom', 'done', timeout('room', TIMEOUTS.roomDisconnectTimeout));
+      default:
+        throw new Error(`the contract has no ${type}`);
+    }
+  }
 }
 
 interface JournalEntry {
@@ -781,22 +964,7 @@ const summarize = (context: JobMachineContext) => ({
   problems: context.problems.map((p) => `${p.kind}${'phase' in p ? `:${p.phase}` : ''}${'timeoutMs' in p ? ` after ${p.timeoutMs} ms` : ''}`),
 });
 
-/** The typed error the job must report for `problem`, and (part of) its message. */
-function expectedError(problem: JobProblem): [new (...args: never[]) => VoxstateError, string] {
-  switch (problem.kind) {
-    case 'crash':
-      return [EntrypointError, 'lost the plot'];
-    case 'timeout':
-      return [TimeoutError, `the job's ${PHASE_NAMES[problem.phase]} did not finish within ${problem.timeoutMs} ms`];
-    case 'failed':
-      return problem.phase === 'callbacks'
-        ? [ShutdownCallbackError, `shutdown callback #2 (failing) failed: ${CALLBACK_ERROR.message}`]
-        : [ShutdownPhaseError, `shutdown phase "${problem.phase}" failed: the server hung up on us`];
-  }
-}
-
-function expectErrors(errors: readonly VoxstateError[], problems: readonly JobProblem[], where: string): void {
-  const expected = problems.map(expectedError);
+function expectErrors(errors: readonly VoxstateError[], expected: readonly ExpectedError[], where: string): void {
   expect(errors.map((error) => error.constructor), `${where}: typed errors`).toEqual(expected.map(([type]) => type));
   expected.forEach(([, message], i) => expect(errors[i]!.message, `${where}: error ${i + 1}`).toContain(message));
 }
@@ -865,6 +1033,8 @@ async function runGeneratedPath(path: GeneratedPath, journal: SnapshotJournal): 
     }
   }
   let stepIndex = -1;
+  // What the job must be seen doing, by the README's contract rather than by the statechart.
+  const contract = new JobContract();
 
   let w!: World;
   // Events the job handled (the statechart has a transition for them) not yet matched to a step.
@@ -895,6 +1065,7 @@ async function runGeneratedPath(path: GeneratedPath, journal: SnapshotJournal): 
       }
       current = unmatched.shift();
       expect(current && labelOf(current.event), `${labelOf(pathStep.event)}: the event the job received`).toBe(labelOf(pathStep.event));
+      contract.apply(pathStep.event);
     };
 
   const afterDelay = (type: string) =>
@@ -944,6 +1115,7 @@ async function runGeneratedPath(path: GeneratedPath, journal: SnapshotJournal): 
       () => (w.session === undefined || w.session.state === 'closed' ? 'no open primary session' : undefined),
     ),
     'callback.failed': step(() => w.gate('callback.fail').reject(CALLBACK_ERROR)),
+    fail: step(({ event }) => w.job.fail(INPUT_ERROR, (event as unknown as { reason: string }).reason)),
     'xstate.done.actor.runShutdownCallbacks': step(() => {
       w.gate('callbacks').resolve();
       if (!w.gate('callback.fail').settled) w.gate('callback.fail').resolve();
@@ -965,26 +1137,22 @@ async function runGeneratedPath(path: GeneratedPath, journal: SnapshotJournal): 
     expect(real.status, `${where}: the job's status`).toBe(state.status);
     expect(summarize(real.context), `${where}: the job's context`).toEqual(summarize(state.context));
     if (unmatched.length > 0) return; // the job went on by itself: the next step checks where it rests
-    // The job rests here: its live state and everything it told the world so far.
+    // The job rests here: its live state, and everything it told the world so far, by the contract.
     expect(w.job.actor.getSnapshot().value, `${where}: live state value`).toEqual(state.value);
-    expect(w.job.state, `${where}: job.state`).toBe(state.context.state);
-    expect(w.ctx.state, `${where}: ctx.state`).toBe(state.context.state);
-    const shuttingDown = !state.matches('pending') && !state.matches('connecting') && !state.matches('running');
-    expect(w.ctx.signal.aborted, `${where}: ctx.signal.aborted`).toBe(shuttingDown);
+    expect(w.job.state, `${where}: job.state`).toBe(contract.phase);
+    expect(w.ctx.state, `${where}: ctx.state`).toBe(contract.phase);
+    expect(w.ctx.signal.aborted, `${where}: ctx.signal.aborted`).toBe(contract.shutdownBegun);
     expect(
       w.emitted.filter((line) => line.startsWith('shutdown:')),
       `${where}: the ctx shutdown event`,
-    ).toEqual(shuttingDown ? [`shutdown:${state.context.reason} (${state.context.source})`] : []);
-    expectErrors(w.errors, state.context.problems, where);
-    if (state.matches({ shuttingDown: 'runningCallbacks' }) || state.matches({ shuttingDown: 'disconnectingRoom' })) {
-      expect(w.callbackCalls, `${where}: the shutdown callbacks ran once each`).toEqual([
-        `holding: ${state.context.reason}`,
-        `failing: ${state.context.reason}`,
-      ]);
-    }
-    if (state.matches('connecting') && current!.event.type.startsWith('xstate.after.connectWarningDelay')) {
-      expect(w.warnings, `${where}: the overdue connection was logged`).toEqual([expect.stringContaining('not connected within 5000 ms')]);
-    }
+    ).toEqual(contract.reason === undefined ? [] : [`shutdown:${contract.reason} (${contract.source})`]);
+    expectErrors(w.errors, contract.errors, where);
+    expect(w.callbackCalls, `${where}: the shutdown callbacks ran once each, with the reason`).toEqual(
+      contract.callbacksRan ? [`holding: ${contract.reason}`, `failing: ${contract.reason}`] : [],
+    );
+    expect(w.warnings, `${where}: the overdue connection was logged`).toEqual(
+      contract.overdue ? [expect.stringContaining('not connected within 5000 ms')] : [],
+    );
   };
 
   await path.test({ events, states: { '*': checkState } });
@@ -994,10 +1162,9 @@ async function runGeneratedPath(path: GeneratedPath, journal: SnapshotJournal): 
   for (const entry of unmatched) {
     expect(['done.joinEntrypoints', 'done.closeSession'], `after the path: ${labelOf(entry.event)}`).toContain(labelOf(entry.event));
   }
-  // The job's output, when the path ends it: status, reason and typed errors the path implies.
+  // The job's output, when the path ends it: status, reason and typed errors, by the contract.
   await settle();
-  const last = expected.at(-1)!;
-  if (last.status !== 'done') {
+  if (contract.phase !== 'done') {
     expect(w.result, 'the job is not over').toBeUndefined();
     return;
   }
@@ -1005,10 +1172,10 @@ async function runGeneratedPath(path: GeneratedPath, journal: SnapshotJournal): 
   const result = w.result!;
   expect(result).toMatchObject({
     jobId: 'job-model',
-    reason: last.context.reason,
-    status: last.context.problems.length > 0 ? 'failed' : 'success',
+    reason: contract.reason,
+    status: contract.errors.length > 0 ? 'failed' : 'success',
   });
-  expectErrors(result.errors, last.context.problems, 'job.result');
+  expectErrors(result.errors, contract.errors, 'job.result');
   expect(result.error).toBe(result.errors[0]);
   const text = (error: VoxstateError) => `${error.name}: ${error.message}`;
   expect(w.errors.map(text), 'every problem was reported as a ctx error event as it happened').toEqual(result.errors.map(text));

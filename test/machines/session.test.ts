@@ -17,7 +17,11 @@
  *
  * The last block, "generated paths (xstate/graph)", does the same with paths it does not write by
  * hand: xstate/graph generates them from the statechart, and a driver performs each event on a
- * fresh real session (see the comment above that block).
+ * fresh real session (see the comment above that block). There the actor is checked against the
+ * statechart, and what users observe — the session's events with their payloads, its state,
+ * agentState and userState, the close event, how its calls ended, onEnter / onExit — against
+ * SessionContract, the README's session rules written out in the test, so that a bug in the
+ * machine that the session follows faithfully still fails.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { __unsafe_getAllOwnEventDescriptors, type EventObject, type SnapshotFrom } from 'xstate';
@@ -30,7 +34,6 @@ import {
   HookError,
   LocalRoom,
   StopResponse,
-  TimeoutError,
   VoxstateError,
   functionTool,
   type AgentSessionOptions,
@@ -1142,6 +1145,12 @@ describe('session machine, through the real AgentSession', () => {
 // (an event where the session is, with what it does to the speech in flight) that none of those
 // takes, the shortest path to a state that offers it followed by it; paths that are the beginning
 // of another one go.
+//
+// After each step the real actor must be where the statechart is, and everything a user sees must
+// be what SessionContract says, step by step: the session events emitted (agent_state_changed and
+// user_state_changed with from → to, speech_created, conversation_item_added, function_tools_executed,
+// user_input_transcribed, error, close), session.state / agentState / userState, the close reason,
+// whether start(), drain() and aclose() have resolved, onEnter and onExit.
 
 /** Delays of the generated sessions: short and distinct, so each advance of fake time fires one timer. */
 const GEN_DELAYS = { userAwayTimeout: 1_000, speechDrainTimeout: 2_000, closeTimeout: 3_000 } as const;
@@ -1418,6 +1427,115 @@ class QuietAgent extends ScenarioAgent {
   }
 }
 
+/**
+ * What a user of the session must see, by the README's rules for its lifecycle, written out here
+ * independently of the machine: idle → starting → running → draining (the agent exits, queued
+ * speech plays out) → closing → closed; the first close request decides the reason (a start that
+ * fails closes with `error`); `drain()` stops once drained until a close is requested; the agent
+ * is initializing until the session runs, then listening, thinking or speaking as its speech goes;
+ * the user is listening, speaking, or away after a silence while the agent listens, and typing
+ * brings them back. Each method applies one thing that happened and returns the session events it
+ * must emit (as describeEvent writes them) for the state changes; the driver adds those of the
+ * speech, history and tools around them.
+ */
+class SessionContract {
+  phase: SessionState = 'idle';
+  draining: 'exitingAgent' | 'awaitingSpeech' | 'drained' = 'exitingAgent';
+  agent: AgentState = 'initializing';
+  user: UserState = 'listening';
+  closeRequested = false;
+  closeReason: CloseReason | undefined;
+
+  agentTo(state: AgentState): string[] {
+    if (this.agent === state) return [];
+    const line = `agent:${this.agent}→${state}`;
+    this.agent = state;
+    return [line];
+  }
+
+  userTo(state: UserState): string[] {
+    if (this.user === state) return [];
+    const line = `user:${this.user}→${state}`;
+    this.user = state;
+    return [line];
+  }
+
+  start(): string[] {
+    this.phase = 'starting';
+    return [];
+  }
+
+  /** The session has started: it runs, unless a close came meanwhile (then no agent entered, none exits). */
+  started(): string[] {
+    if (this.closeRequested) {
+      [this.phase, this.draining] = ['draining', 'awaitingSpeech'];
+      return [];
+    }
+    this.phase = 'running';
+    return [...this.agentTo('listening'), ...this.userTo('listening')];
+  }
+
+  startFailed(): string[] {
+    this.phase = 'closing';
+    this.closeReason ??= 'error';
+    return ['error:VoxstateError'];
+  }
+
+  close(reason: CloseReason): string[] {
+    this.closeReason ??= reason;
+    this.closeRequested = true;
+    if (this.phase === 'idle') return this.closed();
+    if (this.phase === 'running') [this.phase, this.draining] = ['draining', 'exitingAgent'];
+    else if (this.phase === 'draining' && this.draining === 'drained') this.phase = 'closing';
+    return [];
+  }
+
+  drain(): string[] {
+    [this.phase, this.draining] = ['draining', 'exitingAgent'];
+    return [];
+  }
+
+  agentExited(error?: string): string[] {
+    this.draining = 'awaitingSpeech';
+    return error ? [`error:${error}`] : [];
+  }
+
+  /** Queued speech has played out (or the wait for it failed, or timed out). */
+  speechAwaited(error?: string): string[] {
+    this.draining = 'drained';
+    if (this.closeRequested) this.phase = 'closing';
+    return error ? [`error:${error}`] : [];
+  }
+
+  /** The session's resources are released (or that failed, or timed out): it is closed. */
+  released(error?: string): string[] {
+    return [...(error ? [`error:${error}`] : []), ...this.closed()];
+  }
+
+  speechStarted(): string[] {
+    return this.userTo('speaking');
+  }
+
+  speechEnded(): string[] {
+    return this.userTo('listening');
+  }
+
+  /** The user typed: back from away; outside running, listening whatever they were doing. */
+  userActive(): string[] {
+    if (this.phase !== 'running') return this.userTo('listening');
+    return this.user === 'away' ? this.userTo('listening') : [];
+  }
+
+  away(): string[] {
+    return this.userTo('away');
+  }
+
+  closed(): string[] {
+    this.phase = 'closed';
+    return [`close:${this.closeReason}`];
+  }
+}
+
 /** A call the driver did not wait for, and how it ended. */
 interface Tracked {
   state: 'pending' | 'ok' | 'failed';
@@ -1459,6 +1577,9 @@ interface GeneratedWorld {
   acloses: Tracked[];
   drains: Tracked[];
   typed: Tracked[];
+  contract: SessionContract;
+  /** The session's events since the step began, as describeEvent writes them. */
+  emitted: string[];
 }
 
 /** A fresh session for `events`: scanned first, so that the phases that fail on the path fail for real. */
@@ -1505,7 +1626,13 @@ function buildGeneratedWorld(events: EventObject[]): GeneratedWorld {
     acloses: [],
     drains: [],
     typed: [],
+    contract: new SessionContract(),
+    emitted: [],
   };
+  for (const type of ['agent_state_changed', 'user_state_changed', 'speech_created', 'conversation_item_added', 'user_input_transcribed', 'function_tools_executed', 'error', 'close'] as const) {
+    const listener = (event: Record<string, unknown>) => void w.emitted.push(describeEvent(type, event));
+    session.on(type, listener as never);
+  }
   session.on('error', (event) => w.errors.push(event));
   session.on('close', (event) => w.closes.push(event));
   session.on('user_input_transcribed', (event) => w.transcripts.push(event));
@@ -1526,9 +1653,18 @@ function interruptionEvents(flight: Flight): string[] {
   return [];
 }
 
+/** What the session emits when the speech in flight is interrupted with force: the agent listens; what was played is kept. */
+function interruptionEmits(w: GeneratedWorld, flight: Flight): string[] {
+  if (flight === 'llm' || flight === 'tool') return w.contract.agentTo('listening');
+  if (flight === 'reply' || flight === 'say') return [...w.contract.agentTo('listening'), 'item:assistant'];
+  return [];
+}
+
 interface Performed {
   /** The events the session's actor must receive, short names, the automatic ones that follow included. */
   expect: string[];
+  /** The session events a user must see meanwhile, by SessionContract and the action's own effects. */
+  emits: string[];
   /** Effects to check once the step has settled. */
   check?: () => void;
 }
@@ -1537,19 +1673,21 @@ interface Performed {
 async function perform(w: GeneratedWorld, event: EventObject, before: ModelSnapshot): Promise<Performed> {
   const { flight, entered } = inFlight(before);
   const phase = phaseOf(before);
+  const { contract } = w;
   switch (event.type) {
     case 'start':
       w.start = tracked(w.session.start({ agent: w.agent, room: w.room }));
-      return { expect: ['start'] };
+      return { expect: ['start'], emits: contract.start() };
     case 'xstate.done.actor.startSession':
       w.room.gate.resolve();
-      return { expect: ['done.startSession', ...(before.context.closeRequested ? ['done.exitAgent'] : [])] };
+      return { expect: ['done.startSession', ...(before.context.closeRequested ? ['done.exitAgent'] : [])], emits: contract.started() };
     case 'xstate.error.actor.startSession':
       w.room.gate.reject(new Error('connection refused'));
       w.startFailed = true;
       w.expectedErrors.push('session:VoxstateError');
       return {
         expect: ['error.startSession'],
+        emits: contract.startFailed(),
         check: () => expect((w.errors.at(-1)!.error.cause as Error).message).toBe('connection refused'),
       };
     case 'close': {
@@ -1559,37 +1697,42 @@ async function perform(w: GeneratedWorld, event: EventObject, before: ModelSnaps
       else if (drain) w.session.shutdown({ reason });
       else w.acloses.push(tracked(w.session.aclose()));
       const interrupts = !drain && (phase === 'running' || phase === 'draining');
-      return { expect: ['close', ...(interrupts ? interruptionEvents(flight) : [])] };
+      const emits = contract.close(reason);
+      return { expect: ['close', ...(interrupts ? interruptionEvents(flight) : [])], emits: [...emits, ...(interrupts ? interruptionEmits(w, flight) : [])] };
     }
     case 'drain':
       w.drains.push(tracked(w.session.drain()));
-      return { expect: ['drain'] };
+      return { expect: ['drain'], emits: contract.drain() };
     case 'agent.thinking':
     case 'agent.speaking':
     case 'agent.listening':
       return performAgent(w, event.type, flight);
     case 'user.speechStarted': {
       w.session.input.speechStarted();
-      if (phase !== 'running') return { expect: [event.type] };
+      const emits = contract.speechStarted();
+      if (phase !== 'running') return { expect: [event.type], emits };
       // While running the session also listens to the user's audio: its STT hears a first word.
       w.listening ??= tracked(w.session.listen(openMicrophone()));
       const heard = w.transcripts.length;
       w.stt.hear({ type: 'interim_transcript', alternatives: [{ text: 'Hello', language: 'en' }] });
       return {
         expect: [event.type, 'user.transcribed'],
+        emits: [...emits, 'transcript:Hello…'],
         check: () => expect(w.transcripts.slice(heard)).toEqual([expect.objectContaining({ transcript: 'Hello', isFinal: false, language: 'en' })]),
       };
     }
     case 'user.speechEnded':
       w.session.input.speechEnded();
-      return { expect: [event.type] };
+      return { expect: [event.type], emits: contract.speechEnded() };
     case 'user.active': {
       const llmRequests = w.llm.requests.length;
       const said = () => w.session.history.messages().filter((m) => m.role === 'user' && m.content === USER_TEXT).length;
       const before = said();
       w.typed.push(tracked(w.session.input.text(USER_TEXT)));
+      const interrupts = phase === 'running' && isCurrentSpeech(flight);
       return {
-        expect: ['item.added', 'user.active', ...(phase === 'running' && isCurrentSpeech(flight) ? interruptionEvents(flight) : [])],
+        expect: ['item.added', 'user.active', ...(interrupts ? interruptionEvents(flight) : [])],
+        emits: ['item:user', ...contract.userActive(), ...(interrupts ? interruptionEmits(w, flight) : [])],
         check: () => {
           // Kept in the history whatever the phase; the agent is not asked to reply (StopResponse).
           expect(said()).toBe(before + 1);
@@ -1599,31 +1742,40 @@ async function perform(w: GeneratedWorld, event: EventObject, before: ModelSnaps
     }
     case AWAY:
       await vi.advanceTimersByTimeAsync(GEN_DELAYS.userAwayTimeout);
-      return { expect: ['user.away'] };
+      return { expect: ['user.away'], emits: contract.away() };
     case 'xstate.done.actor.exitAgent':
-    case 'xstate.error.actor.exitAgent':
+    case 'xstate.error.actor.exitAgent': {
       if (!entered) throw new Error('exitAgent of an agent that never entered finishes by itself');
       w.exitGate.resolve();
-      if (event.type === 'xstate.error.actor.exitAgent') w.expectedErrors.push('session:HookError');
-      return { expect: [shortEventName(event.type)] };
+      const failed = event.type === 'xstate.error.actor.exitAgent';
+      if (failed) w.expectedErrors.push('session:HookError');
+      return { expect: [shortEventName(event.type)], emits: contract.agentExited(failed ? 'HookError' : undefined) };
+    }
     case 'xstate.done.actor.awaitSpeech':
-    case 'xstate.error.actor.awaitSpeech':
+    case 'xstate.error.actor.awaitSpeech': {
       w.out.flushGate.resolve();
-      if (event.type === 'xstate.error.actor.awaitSpeech') w.expectedErrors.push('session:VoxstateError');
-      return { expect: [shortEventName(event.type)] };
+      const failed = event.type === 'xstate.error.actor.awaitSpeech';
+      if (failed) w.expectedErrors.push('session:VoxstateError');
+      return { expect: [shortEventName(event.type)], emits: contract.speechAwaited(failed ? 'VoxstateError' : undefined) };
+    }
     case AFTER_DRAIN:
       await vi.advanceTimersByTimeAsync(GEN_DELAYS.speechDrainTimeout);
       w.expectedErrors.push('session:TimeoutError');
-      return { expect: ['after.speechDrainTimeout', ...interruptionEvents(flight)] };
+      return {
+        expect: ['after.speechDrainTimeout', ...interruptionEvents(flight)],
+        emits: [...contract.speechAwaited('TimeoutError'), ...interruptionEmits(w, flight)],
+      };
     case 'xstate.done.actor.releaseResources':
-    case 'xstate.error.actor.releaseResources':
+    case 'xstate.error.actor.releaseResources': {
       w.out.closeGate.resolve();
-      if (event.type === 'xstate.error.actor.releaseResources') w.expectedErrors.push('session:VoxstateError');
-      return { expect: [shortEventName(event.type)] };
+      const failed = event.type === 'xstate.error.actor.releaseResources';
+      if (failed) w.expectedErrors.push('session:VoxstateError');
+      return { expect: [shortEventName(event.type)], emits: contract.released(failed ? 'VoxstateError' : undefined) };
+    }
     case AFTER_CLOSE:
       await vi.advanceTimersByTimeAsync(GEN_DELAYS.closeTimeout);
       w.expectedErrors.push('session:TimeoutError');
-      return { expect: ['after.closeTimeout'] };
+      return { expect: ['after.closeTimeout'], emits: contract.released('TimeoutError') };
     default:
       throw new Error(`no real-world action for ${event.type}`);
   }
@@ -1632,29 +1784,43 @@ async function perform(w: GeneratedWorld, event: EventObject, before: ModelSnaps
 /** The agent event `type` through real speech, given what is in flight. */
 async function performAgent(w: GeneratedWorld, type: string, flight: Flight): Promise<Performed> {
   const to = AGENT_MOVES[flight][type];
+  const { contract } = w;
   switch (`${flight}→${to}`) {
     case 'none→llm':
       w.heldReply = { hold: true };
       w.llm.push(w.heldReply);
       w.session.generateReply();
-      return { expect: ['speech.created', 'agent.thinking'], check: () => expect(w.llm.heldCount).toBe(1) };
+      return {
+        expect: ['speech.created', 'agent.thinking'],
+        emits: ['speech:generate_reply', ...contract.agentTo('thinking')],
+        check: () => expect(w.llm.heldCount).toBe(1),
+      };
     case 'none→say':
       w.session.say(SAY_TEXT);
-      return { expect: ['speech.created', 'agent.speaking'], check: () => expect(w.out.playing.map((p) => p.text)).toEqual([SAY_TEXT]) };
+      return {
+        expect: ['speech.created', 'agent.speaking'],
+        emits: ['speech:say', ...contract.agentTo('speaking')],
+        check: () => expect(w.out.playing.map((p) => p.text)).toEqual([SAY_TEXT]),
+      };
     case 'llm→reply':
       // The answer arrives: text, then a call of the tool (held once it runs).
       Object.assign(w.heldReply!, { text: REPLY_TEXT, toolCalls: [{ name: 'lookup' }] });
       w.llm.release();
-      return { expect: ['agent.speaking'], check: () => expect(w.out.playing.map((p) => p.text)).toEqual([REPLY_TEXT]) };
+      return {
+        expect: ['agent.speaking'],
+        emits: contract.agentTo('speaking'),
+        check: () => expect(w.out.playing.map((p) => p.text)).toEqual([REPLY_TEXT]),
+      };
     case 'llm→none':
       w.heldReply!.error = new Error('llm down');
       w.llm.release();
       w.expectedErrors.push('llm:VoxstateError');
-      return { expect: ['error.reported', 'agent.listening'] };
+      return { expect: ['error.reported', 'agent.listening'], emits: ['error:VoxstateError', ...contract.agentTo('listening')] };
     case 'reply→tool': {
       await w.out.finish();
       return {
         expect: ['agent.thinking', 'item.added'],
+        emits: [...contract.agentTo('thinking'), 'item:assistant'],
         check: () => {
           expect(w.toolCalls.filter((call) => !call.settled)).toHaveLength(1);
           expect(w.session.history.items.slice(-2)).toMatchObject([
@@ -1668,18 +1834,21 @@ async function performAgent(w: GeneratedWorld, type: string, flight: Flight): Pr
       void w.session.interrupt();
       return {
         expect: ['agent.listening', 'item.added'],
+        emits: [...contract.agentTo('listening'), 'item:assistant'],
         check: () => expect(lastItem(w)).toMatchObject({ role: 'assistant', interrupted: true }),
       };
     case 'say→none':
       await w.out.finish();
       return {
         expect: ['agent.listening', 'item.added'],
+        emits: [...contract.agentTo('listening'), 'item:assistant'],
         check: () => expect(lastItem(w)).toMatchObject({ role: 'assistant', content: SAY_TEXT, interrupted: false }),
       };
     case 'tool→none':
       w.toolCalls.find((call) => !call.settled)!.resolve(null);
       return {
         expect: ['tools.executed', 'agent.listening'],
+        emits: ['tools:lookup', ...contract.agentTo('listening')],
         check: () => expect(lastItem(w)).toMatchObject({ type: 'function_call_output', name: 'lookup', output: '' }),
       };
     case 'tool→reply':
@@ -1688,6 +1857,7 @@ async function performAgent(w: GeneratedWorld, type: string, flight: Flight): Pr
       w.toolCalls.find((call) => !call.settled)!.resolve('42');
       return {
         expect: ['tools.executed', 'speech.created', 'agent.speaking'],
+        emits: ['tools:lookup', 'speech:tool_response', ...contract.agentTo('speaking')],
         check: () => expect(w.out.playing.map((p) => p.text)).toEqual([FOLLOW_UP_TEXT]),
       };
     default:
@@ -1695,29 +1865,28 @@ async function performAgent(w: GeneratedWorld, type: string, flight: Flight): Pr
   }
 }
 
-/** The real session against the model state `state`. */
+/**
+ * The real session after a step: its actor against the model state `state`; what a user observes
+ * (state, agentState, userState, the close event, how its calls ended, onEnter / onExit) against
+ * SessionContract.
+ */
 function checkGenerated(w: GeneratedWorld, state: ModelSnapshot, where: string): void {
   const real = w.session.actor.getSnapshot();
   const pick = (c: ModelSnapshot['context']) => ({ agentState: c.agentState, userState: c.userState, closeRequested: c.closeRequested });
   expect(real.value, `${where}: state value`).toEqual(state.value);
   expect(pick(real.context), `${where}: context`).toEqual(pick(state.context));
   expect(real.status, `${where}: status`).toBe(state.status);
-  const phase = phaseOf(state);
+  const { contract } = w;
+  const phase = contract.phase;
   expect([w.session.state, w.session.agentState, w.session.userState], `${where}: state, agentState, userState`).toEqual([
     phase,
-    agentStateOf(state),
-    state.context.userState,
+    contract.agent,
+    contract.user,
   ]);
-  if (real.matches('running')) {
-    // While running, what the session says the agent and the user are doing is its regions' state.
-    const regions = (real.value as { running: { agent: string; user: string } }).running;
-    expect([w.session.agentState, w.session.userState], `${where}: agentState, userState against the running regions`).toEqual([regions.agent, regions.user]);
-  }
   expect(w.errors.map((event) => `${event.source}:${event.error.name}`), `${where}: error events`).toEqual(w.expectedErrors);
   if (phase === 'closed') {
-    const reason = w.firstCloseReason ?? (w.startFailed ? 'error' : undefined);
     expect(w.closes, `${where}: close event`).toEqual([
-      expect.objectContaining({ reason, error: w.startFailed ? expect.any(VoxstateError) : null }),
+      expect.objectContaining({ reason: contract.closeReason, error: w.startFailed ? expect.any(VoxstateError) : null }),
     ]);
   } else {
     expect(w.closes, `${where}: no close event yet`).toEqual([]);
@@ -1728,7 +1897,7 @@ function checkGenerated(w: GeneratedWorld, state: ModelSnapshot, where: string):
     expect(w.start.state, `${where}: start()`).toBe(startState);
   }
   for (const close of w.acloses) expect(close.state, `${where}: aclose()`).toBe(phase === 'closed' ? 'ok' : 'pending');
-  const drained = phase !== 'draining' || real.matches({ draining: 'drained' });
+  const drained = phase !== 'draining' || contract.draining === 'drained';
   for (const drain of w.drains) expect(drain.state, `${where}: drain()`).toBe(drained ? 'ok' : 'pending');
   for (const typed of w.typed) expect(typed.state, `${where}: input.text()`).not.toBe('failed');
   expect(w.listening?.state, `${where}: listen()`).not.toBe('failed');
@@ -1751,12 +1920,14 @@ async function runGeneratedPath(path: GeneratedPath): Promise<void> {
   checkGenerated(w, path[0]!.state, 'at first');
   for (let i = 1; i < path.length; ) {
     const where = `step ${i} (${shortGenerated(path[i]!.event)})`;
+    w.emitted.length = 0;
     const performed = await perform(w, path[i]!.event, path[i - 1]!.state);
     // The events the real world takes by itself right after this one are not performed: checked after them.
     let last = i;
     while (last + 1 < path.length && inFlight(path[last]!.state).auto === path[last + 1]!.event.type) last += 1;
     await settle();
     expect(received.take(w.session.actor).map((event) => shortEventName(event.type)), `${where}: events received`).toEqual(performed.expect);
+    expect(w.emitted, `${where}: session events`).toEqual(performed.emits);
     checkGenerated(w, path[last]!.state, where);
     performed.check?.();
     i = last + 1;

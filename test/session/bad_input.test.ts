@@ -191,6 +191,23 @@ describe('tool calls the LLM gets wrong', () => {
     expect(session.history.messages().at(-1)?.content).toBe('Sorry about that.');
   });
 
+  it('arguments nested 5,000 levels deep: run() resolves, the LLM gets the argument error, the session goes on', async () => {
+    const deep = `{"city": ${'['.repeat(5_000)}${']'.repeat(5_000)}}`;
+    const llm = new ScriptedLLM([{ toolCalls: [{ name: 'weather', arguments: deep }] }, { text: 'Sorry about that.' }]);
+    const session = new AgentSession({ llm });
+    const errors: ErrorEvent[] = [];
+    session.on('error', (event) => errors.push(event));
+    await session.start({ agent: new Agent({ instructions: 'x', tools: { weather } }) });
+    const result = await session.run({ userInput: 'weather?' });
+    const problem = 'tool weather: city should be a string, got [[[[…]]]]';
+    result.expect.nextEvent().isFunctionCall({ name: 'weather' });
+    result.expect.nextEvent().isFunctionCallOutput({ output: problem, isError: true });
+    result.expect.nextEvent().isMessage({ role: 'assistant', content: 'Sorry about that.' });
+    result.expect.noMoreEvents();
+    expect(errors.map((event) => [event.error.constructor, event.error.message, event.source])).toEqual([[ToolArgumentsError, problem, 'tool']]);
+    expect(session.state).toBe('running');
+  });
+
   it('valid arguments reach the tool typed and checked', async () => {
     const llm = new ScriptedLLM([{ toolCalls: [{ name: 'weather', arguments: { city: 'Paris', days: 2 } }] }, { text: 'Sunny.' }]);
     const { session, errors, output } = await started({ llm, agent: new Agent({ instructions: 'x', tools: { weather } }) });

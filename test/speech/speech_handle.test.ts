@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   Agent,
   AgentSession,
+  InterruptionRefusedError,
   SPEECH_PRIORITY,
   SpeechHandle,
   VoxstateError,
@@ -237,5 +238,79 @@ describe('speeches of a session', () => {
     expect(() => s.interrupt()).toThrow(VoxstateError);
     expect(() => s.interrupt()).toThrow(`speech ${s.id} does not allow interruptions; pass { force: true } to interrupt it anyway`);
     expect(s.interrupt({ force: true }).interrupted).toBe(true);
+  });
+
+  describe('interruptions, against fixed expectations', () => {
+    async function playing(allowInterruptions: boolean) {
+      const session = new AgentSession({ userAwayTimeout: null });
+      const output = new ScriptedOutput();
+      session.output = output;
+      const errors: ErrorEvent[] = [];
+      session.on('error', (event) => errors.push(event));
+      await session.start({ agent: new Agent({ instructions: 'test' }) });
+      const handle = session.say('A long story.', { allowInterruptions });
+      await output.untilPlaying();
+      await flush();
+      expect(handle.state).toBe('playing');
+      return { session, output, handle, errors };
+    }
+
+    /** Tries an unforced interrupt that must be refused; the speech plays on, untouched. */
+    async function refused(handle: SpeechHandle, output: ScriptedOutput): Promise<void> {
+      expect(() => handle.interrupt()).toThrow(InterruptionRefusedError);
+      expect(() => handle.interrupt({ force: false })).toThrow(`speech ${handle.id} does not allow interruptions`);
+      await flush();
+      expect(handle.state).toBe('playing');
+      expect(handle.interrupted).toBe(false);
+      expect(handle.signal.aborted).toBe(false);
+      expect(output.playing.map((p) => p.text)).toEqual(['A long story.']);
+    }
+
+    it('an unforced interrupt of a playing speech that does not allow interruptions throws; it plays to its end', async () => {
+      const { session, output, handle, errors } = await playing(false);
+      expect(handle.allowInterruptions).toBe(false);
+      await refused(handle, output);
+      await output.finish();
+      await handle;
+      expect([handle.state, handle.interrupted]).toEqual(['done', false]);
+      expect(output.played).toEqual([{ speechId: handle.id, text: 'A long story.', interrupted: false }]);
+      expect(session.history.messages()).toEqual([expect.objectContaining({ content: 'A long story.', interrupted: false })]);
+      expect(errors).toEqual([]);
+      await session.aclose();
+    });
+
+    it('forced, it is interrupted: the output stops and the history marks it', async () => {
+      const { session, output, handle } = await playing(false);
+      expect(handle.interrupt({ force: true })).toBe(handle);
+      await handle;
+      expect([handle.state, handle.interrupted, handle.signal.aborted]).toEqual(['interrupted', true, true]);
+      expect(output.played).toEqual([{ speechId: handle.id, text: 'A long story.', interrupted: true }]);
+      expect(session.history.messages()).toEqual([expect.objectContaining({ content: 'A long story.', interrupted: true })]);
+      await session.aclose();
+    });
+
+    it('the allowInterruptions setter turns them on: an unforced interrupt then works', async () => {
+      const { session, output, handle } = await playing(false);
+      handle.allowInterruptions = true;
+      expect(handle.allowInterruptions).toBe(true);
+      expect(handle.interrupt()).toBe(handle);
+      await handle;
+      expect([handle.state, handle.interrupted]).toEqual(['interrupted', true]);
+      expect(output.played).toEqual([{ speechId: handle.id, text: 'A long story.', interrupted: true }]);
+      await session.aclose();
+    });
+
+    it('and off again: an unforced interrupt is then refused, and on once more it works', async () => {
+      const { session, output, handle } = await playing(true);
+      expect(handle.allowInterruptions).toBe(true);
+      handle.allowInterruptions = false;
+      expect(handle.allowInterruptions).toBe(false);
+      await refused(handle, output);
+      handle.allowInterruptions = true;
+      expect(handle.interrupt()).toBe(handle);
+      await handle;
+      expect(handle.state).toBe('interrupted');
+      await session.aclose();
+    });
   });
 });

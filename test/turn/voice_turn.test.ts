@@ -167,6 +167,28 @@ describe('preemptive generation', () => {
     expect(llm.requests.map((request) => request.chatCtx.messages().at(-1)?.content)).toEqual(['I would like', 'I would like a coffee']);
     expect(session.history.messages().map((m) => m.content)).toEqual(['I would like a coffee', 'Coffee coming.']);
   });
+  it('text typed while an early reply for other words is pending does not take that reply: it gets its own', async () => {
+    const { user, llm, session, output } = await preemptive(
+      [{ text: 'Hello to you.', ttftMs: 300 }, { text: 'Goodbye then.' }, { text: 'Hello again.' }],
+      true,
+    );
+    void user.say('hello', { durationMs: 600, sttDelayMs: 100 });
+    await vi.advanceTimersByTimeAsync(701);
+    expect(llm.requests).toHaveLength(1); // the early request for "hello", answered in 300 ms
+    await session.input.text('actually, goodbye');
+    await vi.advanceTimersByTimeAsync(0);
+    // The typed words are answered by a request of their own; the early reply is cancelled, unplayed.
+    expect(llm.requests.map((request) => request.chatCtx.messages().at(-1)?.content)).toEqual(['hello', 'actually, goodbye']);
+    expect(llm.requests[0]!.signal?.aborted).toBe(true);
+    expect(output.playing.map((p) => p.text)).toEqual(['Goodbye then.']);
+    await output.finish();
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(output.played.map((p) => p.text)).not.toContain('Hello to you.');
+    expect(session.history.messages().slice(0, 2).map((m) => [m.role, m.content])).toEqual([
+      ['user', 'actually, goodbye'],
+      ['assistant', 'Goodbye then.'],
+    ]);
+  });
 });
 
 describe('onUserTurnCompleted', () => {

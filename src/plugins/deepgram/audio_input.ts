@@ -4,7 +4,7 @@
  * filter's half-length until `flush()`; channels are averaged.
  */
 import { endianness } from 'node:os';
-import type { AudioFrame } from '../../audio/audio_frame.js';
+import { checkAudioFrame, type AudioFrame } from '../../audio/audio_frame.js';
 import { mixdown, Resampler, toInt16 } from '../../audio/resample.js';
 
 const BIG_ENDIAN_HOST = endianness() === 'BE';
@@ -19,6 +19,7 @@ export class Linear16Encoder {
    * array (the caller may reuse its frame's buffer).
    */
   encode(frame: AudioFrame): Int16Array {
+    checkAudioFrame(frame);
     const tail = this.#resampler && this.#resampler.inRate !== frame.sampleRate ? this.flush() : undefined;
     let out: Int16Array;
     if (frame.sampleRate === this.sampleRate) {

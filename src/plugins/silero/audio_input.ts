@@ -2,7 +2,7 @@
  * What a VAD stream is fed, as the model wants it: frames of any rate and channel count are mixed
  * down to mono and resampled to the model rate, then cut into whole windows.
  */
-import type { AudioFrame } from '../../audio/audio_frame.js';
+import { checkAudioFrame, type AudioFrame } from '../../audio/audio_frame.js';
 import { mixdown, Resampler } from '../../audio/resample.js';
 
 export class AudioInput {
@@ -22,6 +22,7 @@ export class AudioInput {
   }
 
   push(frame: AudioFrame): void {
+    checkAudioFrame(frame);
     const mono = mixdown(frame.data, frame.channels);
     if (frame.sampleRate === this.sampleRate) {
       // A change back to the model rate ends the resampled signal first.
