@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { audioFrame, frameDurationMs, type AudioFrame } from '../../src/audio/audio_frame.js';
 import { ClosedError, TimeoutError, VoxstateError } from '../../src/errors.js';
 import { audioSourceSink, FrameConverter, LiveKitAudioOutput, type AudioSink } from '../../src/room/livekit_audio_output.js';
