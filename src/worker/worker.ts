@@ -31,6 +31,7 @@ import { hostOf, startActor, type Clock } from '../actors/start_actor.js';
 import { ClosedError, NotStartedError, VoxstateError, describe } from '../errors.js';
 import { EventEmitter } from '../events/emitter.js';
 import { rootLogger, type Logger } from '../log/logger.js';
+import { addSecretValue } from '../log/redact.js';
 import type { AgentServer } from '../server/agent_server.js';
 import { CpuLoad } from './cpu_load.js';
 import {
@@ -181,6 +182,8 @@ export class Worker {
     this.#url = options.wsUrl ?? serverOptions.wsUrl ?? process.env.LIVEKIT_URL ?? '';
     this.#apiKey = options.apiKey ?? serverOptions.apiKey ?? process.env.LIVEKIT_API_KEY ?? '';
     this.#apiSecret = options.apiSecret ?? serverOptions.apiSecret ?? process.env.LIVEKIT_API_SECRET ?? '';
+    // Masked from now on wherever it would appear: a log line, an error, an inspector.
+    addSecretValue(this.#apiSecret);
     this.#version = options.version ?? VERSION;
     const cpu = new CpuLoad();
     this.#loadFnc = serverOptions.loadFnc ?? (() => cpu.sample());

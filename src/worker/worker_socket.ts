@@ -3,7 +3,6 @@
  * `agent: true`) in the Authorization header. Failures are typed: a refused upgrade (401/403) is
  * a WorkerAuthError, anything else a WorkerConnectionError. The token never leaves this module.
  */
-import { AccessToken } from 'livekit-server-sdk';
 import { WebSocket } from 'ws';
 import { describe } from '../errors.js';
 import { WorkerAuthError, WorkerConnectionError } from './errors.js';
@@ -26,6 +25,8 @@ export function agentUrl(base: string): string {
 
 /** The token a worker registers with. */
 export async function workerToken(apiKey: string, apiSecret: string): Promise<string> {
+  // Loaded here, not with voxstate: only a worker signs tokens.
+  const { AccessToken } = await import('livekit-server-sdk');
   const token = new AccessToken(apiKey, apiSecret);
   token.addGrant({ agent: true });
   return token.toJwt();
