@@ -1,6 +1,6 @@
 /** What both inspector servers (our page, the Stately bridge) share: one page, and sockets on loopback. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 
 /** Answers anything but GET or HEAD of the page (`/`) with 405 or 404; true when it did. */
 export function refusedAsNotThePage(req: IncomingMessage, res: ServerResponse): boolean {
@@ -31,7 +31,7 @@ export function sendPage(res: ServerResponse, html: string, contentSecurityPolic
 
 /** Resolves when the socket has closed, or after `ms` at most. */
 export function closed(ws: WebSocket, ms: number): Promise<void> {
-  if (ws.readyState === WebSocket.CLOSED) return Promise.resolve();
+  if (ws.readyState === ws.CLOSED) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
     ws.once('close', () => {

@@ -15,7 +15,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { StatelyInspectionEvent } from '@statelyai/inspect';
-import { WebSocket, WebSocketServer } from 'ws';
+import type { WebSocket } from 'ws';
 import { closed, isLoopback, refusedAsNotThePage, sendPage } from './local_sockets.js';
 import type { AnyEventObject, InspectionEvent, MachineContext, Observer } from 'xstate';
 import { REDACTED, isSecretKey, maskSecretValues, redactSecrets } from '../log/redact.js';
@@ -185,6 +185,7 @@ function remember(registrations: Map<string, string>, message: string): void {
 
 async function startRelay(host: string, port: number, inspectorUrl: string): Promise<Relay> {
   const server = createServer((req, res) => serveBridge(req, res, inspectorUrl));
+  const { WebSocketServer } = await import('ws');
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   const pages = new Set<WebSocket>();
   const apps = new Set<WebSocket>();
@@ -240,7 +241,7 @@ async function startRelay(host: string, port: number, inspectorUrl: string): Pro
         replay.push(message);
         if (replay.length > REPLAY_LIMIT) replay.shift();
         remember(registrations, message);
-        for (const page of pages) if (page.readyState === WebSocket.OPEN) page.send(message);
+        for (const page of pages) if (page.readyState === page.OPEN) page.send(message);
       });
       onApp();
     });

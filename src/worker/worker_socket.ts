@@ -3,7 +3,7 @@
  * `agent: true`) in the Authorization header. Failures are typed: a refused upgrade (401/403) is
  * a WorkerAuthError, anything else a WorkerConnectionError. The token never leaves this module.
  */
-import { WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 import { describe } from '../errors.js';
 import { WorkerAuthError, WorkerConnectionError } from './errors.js';
 
@@ -25,7 +25,7 @@ export function agentUrl(base: string): string {
 
 /** The token a worker registers with. */
 export async function workerToken(apiKey: string, apiSecret: string): Promise<string> {
-  // Loaded here, not with voxstate: only a worker signs tokens.
+  // Loaded here, as ws below, not with voxstate: only a worker signs tokens and opens this socket.
   const { AccessToken } = await import('livekit-server-sdk');
   const token = new AccessToken(apiKey, apiSecret);
   token.addGrant({ agent: true });
@@ -45,6 +45,7 @@ export async function openWorkerSocket(options: OpenOptions): Promise<WebSocket>
   const url = agentUrl(options.url);
   const jwt = await workerToken(options.apiKey, options.apiSecret);
   if (options.signal.aborted) throw new WorkerConnectionError('the connection was cancelled');
+  const { WebSocket } = await import('ws');
   const ws = new WebSocket(url, { headers: { Authorization: `Bearer ${jwt}` }, perMessageDeflate: false });
   return new Promise<WebSocket>((resolve, reject) => {
     const fail = (error: Error) => {
