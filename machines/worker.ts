@@ -5,10 +5,11 @@
  *
  * - `starting` starts the executor (where jobs run). `online` has two regions:
  *   - connection: connecting → registering → registered{sampling → available ⇄ full}; a dropped
- *     socket, a connect or register deadline or a protocol violation goes to reconnecting (backoff
- *     min(2n, 10) s) and back to connecting, up to maxRetry times in a row; after that, or when the
- *     server refuses the credentials, the worker has failed. Running jobs are not touched by any of
- *     this: they keep running and are re-reported after the next registration.
+ *     socket, a connect or register deadline or a protocol violation goes to reconnecting (the
+ *     first retry at once, then after 2, 4 … 10 s) and back to connecting, up to maxRetry times in
+ *     a row; after that, or when the server refuses the credentials, the worker has failed. Running
+ *     jobs are not touched by any of this: they keep running and are re-reported after the next
+ *     registration.
  *   - work: accepting → draining{waitingForJobs → (drainTimeout) shuttingDownJobs} → drained.
  * - Registered, the load is sampled every statusInterval; the worker is full at loadThreshold or
  *   above and reports its status (full while draining) each time.

@@ -7,8 +7,8 @@ import { onTestFinished } from 'vitest';
 
 export interface Program {
   child: ChildProcessWithoutNullStreams;
-  /** Resolves once standard output contains `needle`; rejects if the program exits first. */
-  until(needle: string): Promise<void>;
+  /** Resolves once standard output (or `stream`) contains `needle`; rejects if the program exits first. */
+  until(needle: string, stream?: 'out' | 'err'): Promise<void>;
   /** The exit code (null when killed by a signal). */
   exited: Promise<number | null>;
   out(): string;
@@ -29,6 +29,7 @@ export function startProgram(command: string, args: string[], options: { cwd: st
   });
   child.stderr.on('data', (chunk) => {
     err += String(chunk);
+    wake();
   });
   const exited = new Promise<number | null>((resolve) =>
     child.on('close', (code) => {
@@ -42,8 +43,8 @@ export function startProgram(command: string, args: string[], options: { cwd: st
   return {
     child,
     exited,
-    async until(needle) {
-      while (!out.includes(needle)) {
+    async until(needle, stream = 'out') {
+      while (!(stream === 'out' ? out : err).includes(needle)) {
         if (child.exitCode !== null || child.signalCode !== null) {
           throw new Error(`exited (${child.exitCode ?? child.signalCode}) before printing "${needle}":\n--- stdout\n${out}\n--- stderr\n${err}`);
         }

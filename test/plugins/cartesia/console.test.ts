@@ -3,12 +3,12 @@
  * with CARTESIA_API_KEY set and CARTESIA_BASE_URL pointing at the fake server (its certificate
  * trusted through NODE_EXTRA_CA_CERTS). What the server sends must never end the process.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { offlineEnv } from '../../support/offline.js';
+import { startProgram } from '../../support/program.js';
 import { speak } from './fake_cartesia.js';
 import { useFakeCartesia } from './setup.js';
 
@@ -21,14 +21,8 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(certDir, { recursive: true, force: true }));
 
-const children = new Set<ReturnType<typeof spawn>>();
-afterEach(() => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  children.clear();
-});
-
 function consoleRun() {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'examples/basic_event.ts', 'console'], {
+  return startProgram(process.execPath, ['--import', 'tsx', 'examples/basic_event.ts', 'console'], {
     cwd: new URL('../../..', import.meta.url),
     env: {
       ...offlineEnv({ LOG_LEVEL: 'warn', FORCE_COLOR: '0' }),
@@ -36,37 +30,7 @@ function consoleRun() {
       CARTESIA_BASE_URL: h.fake.url,
       NODE_EXTRA_CA_CERTS: join(certDir, 'ca.pem'),
     },
-    stdio: ['pipe', 'pipe', 'pipe'],
   });
-  children.add(child);
-  let out = '';
-  let err = '';
-  const waiters: Array<() => void> = [];
-  const wake = () => {
-    for (const waiter of waiters.splice(0)) waiter();
-  };
-  child.stdout.on('data', (chunk) => {
-    out += String(chunk);
-    wake();
-  });
-  child.stderr.on('data', (chunk) => {
-    err += String(chunk);
-    wake();
-  });
-  const exited = new Promise<number | null>((resolve) =>
-    child.on('exit', (code) => {
-      resolve(code);
-      wake();
-    }),
-  );
-  /** Waits for `needle` on stdout (or on stderr, where the log goes). */
-  const until = async (needle: string, stream: 'out' | 'err' = 'out') => {
-    while (!(stream === 'out' ? out : err).includes(needle)) {
-      if (child.exitCode !== null) throw new Error(`exited (${child.exitCode}) before "${needle}":\n${out}\n${err}`);
-      await new Promise<void>((resolve) => waiters.push(resolve));
-    }
-  };
-  return { child, until, exited, out: () => out, err: () => err };
 }
 
 describe('console mode with the Cartesia TTS', () => {
