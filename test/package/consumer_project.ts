@@ -145,6 +145,10 @@ export class ConsumerProject {
     };
     for (const path of [...production, ...tools].sort()) {
       const { dev: _dev, devOptional: _devOptional, ...entry } = lock.packages[path]!;
+      // Where npm left the tarball's address out of the lock (omit-lockfile-registry-resolved), it
+      // would ask the registry for the package's metadata to find it: given here, the tarball is
+      // taken from the cache by its integrity alone.
+      entry.resolved ??= registryTarball(path, entry.version!);
       packages[path] = production.has(path) ? entry : { ...entry, dev: true };
     }
     const manifest = {
@@ -159,6 +163,13 @@ export class ConsumerProject {
     await writeFile(join(this.dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     await writeFile(join(this.dir, 'package-lock.json'), `${JSON.stringify({ name: 'consumer', lockfileVersion: 3, requires: true, packages }, null, 2)}\n`);
   }
+}
+
+/** The registry's address of a package's tarball: `<registry>/<name>/-/<name without scope>-<version>.tgz`. */
+function registryTarball(path: string, version: string): string {
+  const name = path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length);
+  const registry = (process.env.npm_config_registry ?? 'https://registry.npmjs.org/').replace(/\/?$/, '/');
+  return `${registry}${name}/-/${name.split('/').pop()}-${version}.tgz`;
 }
 
 /** Every lock path reachable from `roots`, resolving each dependency as Node does (nearest node_modules up). */

@@ -100,7 +100,7 @@ describe('the package, installed with production dependencies only', () => {
     expect(report.version).toBe(project.manifest.version);
     expect(report.loaded).toContain('xstate');
     expect(report.loaded.filter((name) => LOADED_ON_USE.includes(name))).toEqual([]);
-  });
+  }, 60_000);
 
   it('the parts loaded on demand load from the installed dependencies: the inspector page with its diagrams, the Stately bridge, Silero, the provider SDKs', async () => {
     const result = succeeded(await run(process.execPath, ['on_demand.mjs'], { cwd: project.dir, env: consumerEnv() }), 'node on_demand.mjs');
@@ -110,12 +110,12 @@ describe('the package, installed with production dependencies only', () => {
     // Each SDK's own error, recognised by the SDK's classes and typed as voxstate's.
     expect(report.llmError).toEqual({ name: 'ProviderError', recoverable: false, message: expect.stringMatching(/^openai: connection failed: .*\(after 1 attempts\)$/) });
     expect(report.sttError).toEqual({ name: 'ProviderError', recoverable: false, message: expect.stringMatching(/^deepgram: request failed: .*\(after 1 attempts\)$/) });
-  });
+  }, 60_000);
 
   it('require() from CommonJS gets the ES module (Node >= 20.19)', async () => {
     const result = succeeded(await run(process.execPath, ['require.cjs'], { cwd: project.dir, env: consumerEnv() }), 'node require.cjs');
     expect(JSON.parse(result.stdout)).toEqual({ AgentSession: 'function', FakeLLM: 'function' });
-  });
+  }, 60_000);
 });
 
 describe('a TypeScript project using the package', () => {
@@ -130,7 +130,7 @@ describe('a TypeScript project using the package', () => {
     const tsc = await run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], { cwd: project.dir, env: consumerEnv() });
     expect(`${tsc.stdout}${tsc.stderr}`).toBe('');
     expect(tsc.code).toBe(0);
-  });
+  }, 180_000);
 
   it.each([
     ['plain node on the compiled JavaScript', process.execPath, ['build/agent.js', 'console']],
