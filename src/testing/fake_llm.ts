@@ -47,8 +47,12 @@ export class FakeLLM implements LLM {
 
   async *chat(request: ChatRequest): AsyncIterable<ChatChunk> {
     this.requests.push(request);
-    const reply = this.#script?.answer(request) ?? orderedReply(this.fallback, 0);
-    if (reply.hold) await new Promise<void>((resolve) => this.#held.push(resolve));
+    let reply = this.#script?.answer(request) ?? orderedReply(this.fallback, 0);
+    if (reply.held) {
+      const held = reply.held;
+      await new Promise<void>((resolve) => this.#held.push(resolve));
+      reply = orderedReply(held, 0);
+    }
     if (reply.ttftMs > 0) await new Promise((resolve) => setTimeout(resolve, reply.ttftMs));
     if (reply.error) throw reply.error;
     for (const word of reply.text.match(/\S+\s*/g) ?? []) yield { type: 'content', text: word };

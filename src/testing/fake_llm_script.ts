@@ -16,7 +16,7 @@ export interface ScriptedReply {
   toolCalls?: Array<{ name: string; arguments?: unknown; callId?: string }>;
   /** Throw this instead of answering. */
   error?: Error;
-  /** Wait for release() before answering. */
+  /** Wait for release() before answering; the reply is read again then, so a test may fill it in meanwhile. */
   hold?: boolean;
   /** ms before the first token (setTimeout: fake timers drive it). */
   ttftMs?: number;
@@ -40,7 +40,8 @@ export interface Reply {
   text: string;
   toolCalls: Array<{ name: string; arguments: string; callId?: string }>;
   error?: Error;
-  hold: boolean;
+  /** The ordered reply this was read from, to read again when released. */
+  held?: ScriptedReply;
   ttftMs: number;
   /** ms from the request to the end of the stream. */
   durationMs: number;
@@ -128,7 +129,7 @@ export function orderedReply(entry: unknown, index: number): Reply {
       return { name: call.name as string, arguments: args, ...(call.callId ? { callId: call.callId } : {}) };
     }),
     ...(fields.error === undefined ? {} : { error: required(fields, 'error', index, (v): v is Error => v instanceof Error, 'an Error') }),
-    hold: optional(fields, 'hold', index, (v): v is boolean => typeof v === 'boolean', 'a boolean') ?? false,
+    ...(optional(fields, 'hold', index, (v): v is boolean => typeof v === 'boolean', 'a boolean') ? { held: fields as ScriptedReply } : {}),
     ttftMs: optional(fields, 'ttftMs', index, isDuration, 'a number of ms ≥ 0') ?? 0,
     durationMs: 0,
   };
@@ -149,7 +150,6 @@ function keyedReply(entry: unknown, index: number): [string, Reply] {
       if (call.args !== undefined && !isRecord(call.args)) throw new FakeLLMScriptError(`reply [${index}]: a tool call's args must be an object`);
       return { name: call.name as string, arguments: JSON.stringify(call.args ?? {}) };
     }),
-    hold: false,
     ttftMs,
     durationMs: optional(fields, 'duration', index, isDuration, 'a number of ms ≥ 0') ?? ttftMs,
   };
