@@ -1,7 +1,7 @@
 /** The testing API: session.run({ userInput }) and its expectations, mockTools. */
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { Agent, AgentSession, functionTool, p, VoxstateError, type SpeechHandle } from '../../src/index.js';
-import { mockTools, RunAssertionError, type SkipCondition } from '../../src/testing/index.js';
+import { isAgentHandoffEvent, mockTools, RunAssertionError, type SkipCondition } from '../../src/testing/index.js';
 import { GoodbyeAgent } from '../../examples/exit_message.js';
 import { SimpleAgent } from '../../examples/basic_event.js';
 import { settle } from '../support/fake_time.js';
@@ -305,5 +305,29 @@ describe('RunResult as agents-js has it', () => {
     result.expect.range(2).containsAgentHandoff({ newAgentType: Agent, newAgentId: 'billing' });
     expect(() => result.expect.containsAgentHandoff({ newAgentType: Front })).toThrow(RunAssertionError);
     expect(() => result.expect.at(2).isAgentHandoff({ newAgentType: Front })).toThrow('expected a handoff to a Front, got a Billing');
+  });
+
+  it('each handoff of a run names the agents it was between', async () => {
+    class Closing extends Agent {
+      constructor() {
+        super({ instructions: 'closing', id: 'closing' });
+      }
+    }
+    class Billing extends Agent {
+      constructor() {
+        super({ instructions: 'billing', id: 'billing' });
+      }
+      override async onEnter() {
+        this.session.updateAgent(new Closing());
+      }
+    }
+    const front = new Agent({ instructions: 'front', id: 'front', tools: { transfer: functionTool({ description: 'to billing', execute: () => new Billing() }) } });
+    const s = await session(front, new ScriptedLLM([{ toolCalls: [{ name: 'transfer' }] }]));
+    const result = await s.run({ userInput: 'billing please' });
+    const handoffs = result.events.filter(isAgentHandoffEvent).map((event) => [event.oldAgent?.id, event.newAgent.id, event.newAgent.constructor.name]);
+    expect(handoffs).toEqual([
+      ['front', 'billing', 'Billing'],
+      ['billing', 'closing', 'Closing'],
+    ]);
   });
 });
