@@ -32,7 +32,6 @@ export {
   type FunctionCallOutputEvent,
   type RunEvent,
 } from './run_events.js';
-export { checkIntent, type Verdict } from './judge.js';
 export { mockTools, type ToolMock } from './mock_tools.js';
 export { FakeUser, type SayOptions as FakeSayOptions } from './fake_user.js';
 export { FakeTTS } from './fake_tts.js';

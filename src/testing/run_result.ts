@@ -17,14 +17,9 @@ export class RunResult {
   readonly #settled: Promise<void>;
   #expect: RunAssert | undefined;
 
-  /** @internal Made by `session.run()` from the turn's work, or from events already known. */
-  constructor(events: PromiseLike<readonly RunEvent[]> | readonly RunEvent[]) {
-    if (!isPromiseLike(events)) {
-      this.#outcome = { events };
-      this.#settled = Promise.resolve();
-      return;
-    }
-    this.#settled = Promise.resolve(events).then(
+  /** @internal Made by `session.run()` from the turn's work. */
+  constructor(events: Promise<readonly RunEvent[]>) {
+    this.#settled = events.then(
       (settled) => void (this.#outcome = { events: settled }),
       // Kept for wait(), whoever calls it; a failure nobody waits for is not an unhandled rejection.
       (error: unknown) => void (this.#outcome = { error }),
@@ -56,7 +51,8 @@ export class RunResult {
 
   /** The events, one per line (what failure messages show). */
   toString(): string {
-    return this.#outcome && 'events' in this.#outcome ? formatEvents(this.#outcome.events) : '(the run has not finished)';
+    if (!this.#outcome) return '(the run has not finished)';
+    return 'events' in this.#outcome ? formatEvents(this.#outcome.events) : `(the run failed: ${String(this.#outcome.error)})`;
   }
 
   /** The events of a finished run; what made it fail, or that it has not finished, is thrown. */
@@ -65,10 +61,6 @@ export class RunResult {
     if ('error' in this.#outcome) throw this.#outcome.error;
     return this.#outcome.events;
   }
-}
-
-function isPromiseLike<T>(value: PromiseLike<T> | T): value is PromiseLike<T> {
-  return typeof (value as { then?: unknown })?.then === 'function';
 }
 
 /**
