@@ -45,7 +45,7 @@ import { ProviderError } from '../plugins/provider_error.js';
 import { runReply, type ReplyHost, type ReplyOptions } from './reply.js';
 import { RoomIO } from './room_io.js';
 import { VoiceInput } from './voice_input.js';
-import { RunResult } from '../testing/run_result.js';
+import { PendingRunResult, RunResult } from '../testing/run_result.js';
 import type { RunEvent } from '../testing/run_events.js';
 
 export interface AgentSessionOptions<UserData = unknown> {
@@ -467,17 +467,28 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   /**
    * One user turn, for tests: `userInput` as typed text, then everything the agent does about it
    * (replies, tool calls and their outputs, handoffs and what the new agent says on entering).
-   * Resolves once all of it has finished, with the events in order.
+   * Returns at once; the result is done when all of it has finished, with the events in order:
+   * `await session.run(...)` (the Python seeds' form) or `await session.run(...).wait()`
+   * (agents-js's) waits for that. A nested run, or a session that is not running, fails the result.
    */
-  async run(options: { userInput: string }): Promise<RunResult> {
+  run(options: { userInput: string }): PendingRunResult {
+    return new PendingRunResult(new RunResult(this.#run(options)));
+  }
+
+  async #run(options: { userInput: string }): Promise<RunEvent[]> {
     if (this.#running) throw new VoxstateError('nested_run', 'nested runs are not supported: await the previous run first');
     if (this.state !== 'running') throw this.state === 'idle' ? new NotStartedError('AgentSession', 'run()') : new ClosedError('AgentSession', 'run()', this.state);
     this.#running = true;
     const speeches = new Set<SpeechHandle>();
-    const handoffs = new Set<ChatItem>();
+    // Each handoff with the agents it was between, as the run's events name them.
+    const handoffs = new Map<ChatItem, { oldAgent?: Agent; newAgent: Agent }>();
+    let current = this.currentAgent;
     const onSpeech = (event: { speechHandle: SpeechHandle }) => speeches.add(event.speechHandle);
-    const onItem = (event: { item: ChatItem }) => {
-      if (event.item.type === 'agent_handoff') handoffs.add(event.item);
+    const onItem = ({ item }: { item: ChatItem }) => {
+      if (item.type !== 'agent_handoff') return;
+      const newAgent = this.#agents.findLast((agent) => agent.id === item.newAgentId) ?? this.currentAgent!;
+      handoffs.set(item, { ...(current && current.id === item.oldAgentId ? { oldAgent: current } : {}), newAgent });
+      current = newAgent;
     };
     this.on('speech_created', onSpeech);
     this.on('conversation_item_added', onItem);
@@ -499,13 +510,16 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     }
     const failed = [...speeches].find((speech) => speech.error !== undefined);
     if (failed) throw failed.error;
-    const mine = new Set<ChatItem>([...handoffs, ...[...speeches].flatMap((speech) => speech.chatItems)]);
+    const mine = new Set<ChatItem>([...handoffs.keys(), ...[...speeches].flatMap((speech) => speech.chatItems)]);
     // The turn's items are the last ones of the history: look back only as far as the first of
     // them, so that a turn does not cost more as the conversation grows.
     const items = this.history.items;
     let from = items.length;
     for (let found = 0; found < mine.size && from > 0; ) if (mine.has(items[--from]!)) found += 1;
-    return new RunResult(items.slice(from).filter((item) => mine.has(item)).map(toRunEvent));
+    return items
+      .slice(from)
+      .filter((item) => mine.has(item))
+      .map((item) => (item.type === 'agent_handoff' ? { type: item.type, item, ...handoffs.get(item)! } : ({ type: item.type, item } as RunEvent)));
   }
 
   /**
@@ -873,10 +887,6 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
 
 /** Where speech goes when the session has no room and no voice: into the history only. */
 const HISTORY_ONLY = new HistoryOnlyOutput();
-
-function toRunEvent(item: ChatItem): RunEvent {
-  return { type: item.type, item } as RunEvent;
-}
 
 function hookProblem(agent: Agent, problem: AgentMachineEmitted): VoxstateError {
   return problem.type === 'hook_failed'

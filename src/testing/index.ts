@@ -1,11 +1,39 @@
 /**
- * Testing agents, as LiveKit's RunResult API: `await session.run({ userInput })` returns the events
- * of the turn with `expect` assertions over them; mockTools replaces tool implementations.
+ * Testing agents, as LiveKit's `voice.testing`: `session.run({ userInput })` gives the events of the
+ * turn with `expect` assertions over them (`judge` has an LLM grade a message against an intent);
+ * FakeLLM answers in order or by input; mockTools replaces tool implementations.
  */
-export { RunResult } from '../testing/run_result.js';
-export { RunAssert, EventAssert, RunAssertionError } from './run_assert.js';
-export { formatEvents, type RunEvent } from './run_events.js';
+export { PendingRunResult, RunResult } from './run_result.js';
+export {
+  AgentHandoffAssert,
+  EventAssert,
+  EventRangeAssert,
+  FunctionCallAssert,
+  FunctionCallOutputAssert,
+  MessageAssert,
+  RunAssert,
+  RunAssertionError,
+  type AgentHandoffAssertOptions,
+  type FunctionCallAssertOptions,
+  type FunctionCallOutputAssertOptions,
+  type MessageAssertOptions,
+  type SkipCondition,
+} from './run_assert.js';
+export {
+  formatEvents,
+  isAgentHandoffEvent,
+  isChatMessageEvent,
+  isFunctionCallEvent,
+  isFunctionCallOutputEvent,
+  type AgentHandoffEvent,
+  type ChatMessageEvent,
+  type EventType,
+  type FunctionCallEvent,
+  type FunctionCallOutputEvent,
+  type RunEvent,
+} from './run_events.js';
 export { mockTools, type ToolMock } from './mock_tools.js';
 export { FakeUser, type SayOptions as FakeSayOptions } from './fake_user.js';
 export { FakeTTS } from './fake_tts.js';
-export { FakeLLM, type ScriptedReply } from './fake_llm.js';
+export { FakeLLM } from './fake_llm.js';
+export { FakeLLMNoReplyError, FakeLLMScriptError, type FakeLLMResponse, type ScriptedReply } from './fake_llm_script.js';

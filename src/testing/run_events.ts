@@ -1,11 +1,43 @@
 /** What a run produced, in the order it happened (the user's own input is not an event). */
+import type { Agent } from '../agent/agent.js';
 import type { AgentHandoff, ChatMessage, FunctionCall, FunctionCallOutput } from '../llm/chat_context.js';
 
-export type RunEvent =
-  | { type: 'message'; item: ChatMessage }
-  | { type: 'function_call'; item: FunctionCall }
-  | { type: 'function_call_output'; item: FunctionCallOutput }
-  | { type: 'agent_handoff'; item: AgentHandoff };
+/** A message the agent said (or, rarely, one a hook added). */
+export interface ChatMessageEvent {
+  type: 'message';
+  item: ChatMessage;
+}
+
+/** A call of a tool, as the LLM asked for it. */
+export interface FunctionCallEvent {
+  type: 'function_call';
+  item: FunctionCall;
+}
+
+/** What a tool call returned (or how it failed). */
+export interface FunctionCallOutputEvent {
+  type: 'function_call_output';
+  item: FunctionCallOutput;
+}
+
+/** A handoff from one agent to another. */
+export interface AgentHandoffEvent {
+  type: 'agent_handoff';
+  item: AgentHandoff;
+  /** The agent that handed over (none at the session's start). */
+  oldAgent?: Agent;
+  /** The agent in charge after the handoff. */
+  newAgent: Agent;
+}
+
+export type RunEvent = ChatMessageEvent | FunctionCallEvent | FunctionCallOutputEvent | AgentHandoffEvent;
+
+export type EventType = RunEvent['type'];
+
+export const isChatMessageEvent = (event: RunEvent): event is ChatMessageEvent => event.type === 'message';
+export const isFunctionCallEvent = (event: RunEvent): event is FunctionCallEvent => event.type === 'function_call';
+export const isFunctionCallOutputEvent = (event: RunEvent): event is FunctionCallOutputEvent => event.type === 'function_call_output';
+export const isAgentHandoffEvent = (event: RunEvent): event is AgentHandoffEvent => event.type === 'agent_handoff';
 
 /** One line per event, `>>>` marking `at`: what failure messages show. */
 export function formatEvents(events: readonly RunEvent[], at?: number): string {
