@@ -5,6 +5,7 @@
  * walked in the console.
  */
 import type { ChatChunk, ChatRequest, LLM } from '../llm/llm.js';
+import { toJsonSchema } from '../llm/tool_parameters.js';
 import type { OfflineStandIn } from './models.js';
 
 export class OfflineLLM implements LLM, OfflineStandIn {
@@ -45,7 +46,7 @@ const normalize = (text: string) => text.toLowerCase().replace(/[_\-\s]+/g, ' ')
 function namedTool(text: string, tools: ChatRequest['tools']): string | undefined {
   const said = ` ${normalize(text)} `;
   for (const { name, tool } of tools) {
-    const required = (tool.parameters.schema.required as string[] | undefined) ?? [];
+    const required = toJsonSchema(tool.parameters, `tool ${name}`).required ?? [];
     if (required.length === 0 && said.includes(` ${normalize(name)} `)) return name;
   }
   return undefined;

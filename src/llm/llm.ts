@@ -4,7 +4,7 @@
  * stream, never through an actor.
  */
 import type { ChatContext } from './chat_context.js';
-import type { ToolSet } from './function_tool.js';
+import type { NamedTool } from './tool_set.js';
 
 export type ToolChoice = 'auto' | 'none' | 'required';
 
@@ -12,7 +12,8 @@ export interface ChatRequest {
   /** The agent's instructions, sent as the system message. */
   instructions: string;
   chatCtx: ChatContext;
-  tools: ReadonlyArray<{ name: string; tool: ToolSet[string] }>;
+  /** The agent's tools under their names; `toJsonSchema(tool.parameters)` is the schema to send. */
+  tools: readonly NamedTool[];
   toolChoice: ToolChoice;
   signal: AbortSignal;
 }

@@ -1,11 +1,11 @@
 /** What a run produced, in the order it happened (the user's own input is not an event). */
-import type { AgentHandoff, ChatMessage, FunctionCall, FunctionCallOutput } from '../llm/chat_context.js';
+import type { AgentHandoffItem, ChatMessage, FunctionCall, FunctionCallOutput } from '../llm/chat_context.js';
 
 export type RunEvent =
   | { type: 'message'; item: ChatMessage }
   | { type: 'function_call'; item: FunctionCall }
   | { type: 'function_call_output'; item: FunctionCallOutput }
-  | { type: 'agent_handoff'; item: AgentHandoff };
+  | { type: 'agent_handoff'; item: AgentHandoffItem };
 
 /** One line per event, `>>>` marking `at`: what failure messages show. */
 export function formatEvents(events: readonly RunEvent[], at?: number): string {
