@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ChatContext, OfflineLLM, functionTool, inference, p, type ChatChunk } from '../../src/index.js';
+import { z } from 'zod';
+import { ChatContext, OfflineLLM, functionTool, inference, type ChatChunk } from '../../src/index.js';
 import { withoutProviderKeys } from '../support/offline.js';
 
 withoutProviderKeys();
@@ -12,7 +13,7 @@ async function collect(chunks: AsyncIterable<ChatChunk>) {
 
 const tools = [
   { name: 'end_session', tool: functionTool({ description: 'end', execute: () => {} }) },
-  { name: 'lookup', tool: functionTool({ description: 'needs args', parameters: p.object({ q: p.string() }), execute: () => {} }) },
+  { name: 'lookup', tool: functionTool({ description: 'needs args', parameters: z.object({ q: z.string() }), execute: () => {} }) },
 ];
 
 describe('the offline LLM stand-in', () => {

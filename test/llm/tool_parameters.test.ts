@@ -1,7 +1,7 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import { ToolDeclarationError, tool } from '../../src/llm/index.js';
-import { parseToolArguments, toJsonSchema, type ToolArgs } from '../../src/llm/tool_parameters.js';
+import { parseToolArguments, toJsonSchema, type JSONSchema, type ToolArgs } from '../../src/llm/tool_parameters.js';
 
 describe('tool parameters (zod)', () => {
   const params = z.object({
@@ -109,7 +109,7 @@ describe('tool parameters (zod)', () => {
   });
 
   describe('a raw JSON Schema', () => {
-    const raw = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } as const;
+    const raw: JSONSchema = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] };
 
     it('is passed through to the LLM as declared', () => {
       expect(toJsonSchema(raw)).toBe(raw);
