@@ -27,7 +27,9 @@ export class OfflineLLM implements LLM, OfflineStandIn {
     }
     const said = [...items].reverse().find((item) => item.type === 'message' && item.role === 'user');
     const text = said?.type === 'message' ? said.content : '';
-    const tool = request.toolChoice === 'none' ? undefined : namedTool(text, request.tools);
+    const { toolChoice } = request;
+    const allowed = typeof toolChoice === 'object' ? request.tools.filter((entry) => entry.name === toolChoice.function.name) : request.tools;
+    const tool = toolChoice === 'none' ? undefined : namedTool(text, allowed);
     if (tool) {
       yield { type: 'tool_call', callId: `call_${Date.now().toString(36)}`, name: tool, arguments: '{}' };
       return;

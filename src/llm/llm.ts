@@ -6,7 +6,11 @@
 import type { ChatContext } from './chat_context.js';
 import type { NamedTool } from './tool_set.js';
 
-export type ToolChoice = 'auto' | 'none' | 'required';
+/**
+ * Whether the LLM may call tools: as it sees fit ('auto'), not at all ('none'), at least one
+ * ('required'), or the one named (agents-js's and OpenAI's `{ type: 'function', function: { name } }`).
+ */
+export type ToolChoice = 'auto' | 'none' | 'required' | { type: 'function'; function: { name: string } };
 
 export interface ChatRequest {
   /** The agent's instructions, sent as the system message. */

@@ -58,12 +58,15 @@ type ToolResult = { output: string; isError: boolean; error?: VoxstateError; han
 
 export async function runReply(host: ReplyHost, speech: SpeechHandle, options: ReplyOptions): Promise<void> {
   const agent = host.agent();
-  const llm = host.llm();
-  if (llm === undefined) {
+  let prepared: { llm: LLM; tools: NamedTool[] };
+  try {
+    prepared = prepare(host, agent, options.toolChoice);
+  } catch (error) {
+    // A reply that cannot ask the LLM does not hold the output from the next speech.
     speech._releaseOutput();
-    throw new VoxstateError('no_llm', 'generateReply() needs an LLM: give one to the AgentSession or to the Agent');
+    throw error;
   }
-  const tools = toolEntries(agent.tools, `agent ${agent.id}`);
+  const { llm, tools } = prepared;
   const calls: ToolCall[] = [];
   const chunks = options.prefetched?.take(speech.signal) ?? llm.chat({
     instructions: options.instructions ? `${agent.instructions}\n\n${options.instructions}` : agent.instructions,
@@ -82,6 +85,20 @@ export async function runReply(host: ReplyHost, speech: SpeechHandle, options: R
   } finally {
     if (calls.length > 0) host.toolsPending(speech, false);
   }
+}
+
+/** The LLM a reply asks and the tools it offers; a typed error when it cannot ask. */
+function prepare(host: ReplyHost, agent: Agent, toolChoice: ToolChoice | undefined): { llm: LLM; tools: NamedTool[] } {
+  const llm = host.llm();
+  if (llm === undefined) throw new VoxstateError('no_llm', 'generateReply() needs an LLM: give one to the AgentSession or to the Agent');
+  const tools = toolEntries(agent.tools, `agent ${agent.id}`);
+  if (typeof toolChoice === 'object' && toolChoice !== null) {
+    const named = toolChoice.function?.name;
+    if (typeof named !== 'string' || !tools.some((entry) => entry.name === named)) {
+      throw new VoxstateError('invalid_tool_choice', `toolChoice names the tool ${JSON.stringify(named)}, but agent ${agent.id} has no tool of that name`);
+    }
+  }
+  return { llm, tools };
 }
 
 async function runTools(host: ReplyHost, agent: Agent, tools: readonly NamedTool[], speech: SpeechHandle, calls: ToolCall[]): Promise<void> {

@@ -36,6 +36,9 @@ describe('the offline LLM stand-in', () => {
       { type: 'tool_call', callId: expect.any(String), name: 'end_session', arguments: '{}' },
     ]);
     expect(text(await collect(llm.chat({ instructions: '', chatCtx: ctx, tools, toolChoice: 'none', signal })))).toContain('You said');
+    // A tool choice naming another tool: only that one may be called.
+    const onlyLookup = { type: 'function', function: { name: 'lookup' } } as const;
+    expect(text(await collect(llm.chat({ instructions: '', chatCtx: ctx, tools, toolChoice: onlyLookup, signal })))).toContain('You said');
     ctx.addMessage({ role: 'user', content: 'lookup' });
     expect(text(await collect(llm.chat({ instructions: '', chatCtx: ctx, tools, toolChoice: 'auto', signal })))).toBe('You said: lookup');
     ctx.addFunctionCallOutput({ callId: 'c1', name: 'lookup', output: '42', isError: false });

@@ -203,6 +203,11 @@ describe('tools as an array of named tools', () => {
     expect(errors.map((event) => [event.error.constructor, event.error.code])).toEqual([[llm.ToolDeclarationError, 'invalid_tool']]);
     expect(scripted.requests).toEqual([]);
     expect(session.state).toBe('running');
+    // Mended, the agent replies again: the failed reply did not keep the output.
+    session.currentAgent!.tools = [llm.tool({ name: 'same', description: 'a', execute: async () => 'a' })];
+    const pending = session.run({ userInput: 'hi again' });
+    await vi.advanceTimersByTimeAsync(0);
+    (await pending).expect.nextEvent().isMessage({ role: 'assistant', content: 'never' });
   });
 });
 
@@ -299,5 +304,35 @@ describe('ToolError', () => {
     const completed = toolEvents.find((event) => event.type === 'function_tool_completed');
     expect(completed).toMatchObject({ isError: true, output: 'there is no order 42', error: expect.any(llm.ToolError) });
     expect((completed as FunctionToolCompletedEvent).error?.code).toBe('tool_error');
+  });
+});
+
+describe('a tool choice naming a tool', () => {
+  const agent = () =>
+    new Agent({
+      instructions: 'x',
+      id: 'front',
+      tools: [llm.tool({ name: 'lookup', description: 'Looks up', execute: async () => 'found' }), llm.tool({ name: 'other', description: 'Other', execute: async () => 'other' })],
+    });
+
+  it('reaches the LLM as it is', async () => {
+    const { session, llm: scripted, errors } = await started(agent(), [{ text: 'ok' }]);
+    session.generateReply({ toolChoice: { type: 'function', function: { name: 'lookup' } } });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(scripted.requests.map((request) => request.toolChoice)).toEqual([{ type: 'function', function: { name: 'lookup' } }]);
+    expect(errors).toEqual([]);
+  });
+
+  it('naming a tool the agent does not have: a typed error, and the LLM is not asked', async () => {
+    const { session, llm: scripted, errors } = await started(agent(), [{ text: 'ok' }]);
+    session.generateReply({ toolChoice: { type: 'function', function: { name: 'teleport' } } });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(errors.map((event) => [event.error.code, event.error.message])).toEqual([
+      ['invalid_tool_choice', 'toolChoice names the tool "teleport", but agent front has no tool of that name'],
+    ]);
+    expect(scripted.requests).toEqual([]);
+    session.generateReply();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(scripted.requests).toHaveLength(1);
   });
 });

@@ -315,6 +315,14 @@ describe('the request', () => {
     });
   });
 
+  it('sends a tool choice naming a tool as OpenAI takes it', async () => {
+    server.reply(textReply(['a']));
+    const { llm } = makeLLM();
+    const toolChoice = { type: 'function', function: { name: 'get_time' } } as const;
+    await collect(llm.chat(request({ tools: [{ name: 'get_weather', tool: weather }, { name: 'get_time', tool: time }], toolChoice })));
+    expect(server.requests[0]!.body.tool_choice).toEqual({ type: 'function', function: { name: 'get_time' } });
+  });
+
   it("sends tool_choice 'none' with the tools, and neither tools nor tool_choice when there are no tools", async () => {
     server.reply(textReply(['a']), textReply(['b']), textReply(['c']));
     const { llm } = makeLLM({ parallelToolCalls: false });
