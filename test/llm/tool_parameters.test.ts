@@ -1,5 +1,6 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
+import * as z3 from 'zod/v3';
 import { ToolDeclarationError, tool } from '../../src/llm/index.js';
 import { parseToolArguments, toJsonSchema, type JSONSchema, type ToolArgs } from '../../src/llm/tool_parameters.js';
 
@@ -130,6 +131,7 @@ describe('tool parameters (zod)', () => {
       ['a bigint inside an array of objects', z.object({ rows: z.array(z.object({ id: z.bigint() })) }), 'tool book: parameters.rows[].id cannot be sent to an LLM: BigInt cannot be represented in JSON Schema'],
       ['a schema of a string', z.string(), 'tool book: parameters must describe an object (z.object({...}) or { type: \'object\', … }), not "string"'],
       ['a raw schema of an array', { type: 'array', items: {} }, 'tool book: parameters must describe an object (z.object({...}) or { type: \'object\', … }), not "array"'],
+      ['a zod 3 schema', z3.object({ when: z3.string() }), 'tool book: parameters is a zod 3 schema; voxstate takes zod 4 schemas'],
     ])('%s', (_label, parameters, message) => {
       const declare = () => tool({ name: 'book', description: 'Books a table', parameters: parameters as z.ZodObject, execute: () => 'ok' });
       expect(declare).toThrow(ToolDeclarationError);

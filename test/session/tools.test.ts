@@ -107,7 +107,7 @@ async function started<UserData>(agent: Agent<UserData>, script: ScriptedReply[]
   session.on('error', (event) => errors.push(event));
   session.on('function_tool_started', (event) => toolEvents.push(event));
   session.on('function_tool_completed', (event) => toolEvents.push(event));
-  await session.start({ agent: agent as Agent });
+  await session.start({ agent });
   return { session, llm: scripted, errors, toolEvents };
 }
 
