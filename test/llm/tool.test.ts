@@ -3,12 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { Agent } from '../../src/agent/agent.js';
 import * as llm from '../../src/llm/index.js';
+import { parseToolArguments } from '../../src/llm/tool_parameters.js';
 import { toolEntries } from '../../src/llm/tool_set.js';
 
 const execute = async () => 'ok';
 
 describe('tool()', () => {
-  it('a named tool, and an anonymous one (named later by its key); functionTool is the same function', () => {
+  it('a named tool, and an anonymous one (named later by its key)', () => {
     const parameters = z.object({ city: z.string() });
     expect(llm.tool({ name: 'getWeather', description: 'The weather', parameters, execute })).toEqual({
       type: 'function',
@@ -20,6 +21,15 @@ describe('tool()', () => {
     const anonymous = llm.tool({ description: 'The weather', execute });
     expect(anonymous).not.toHaveProperty('name');
     expect(llm.toJsonSchema(anonymous.parameters)).toEqual({ type: 'object', properties: {}, additionalProperties: false });
+  });
+
+  it('a tool without parameters takes {}: no text, or whatever the LLM adds, is {}', async () => {
+    const { parameters } = llm.tool({ description: 'Ends the call', execute });
+    expect(await parseToolArguments(parameters, '')).toEqual({ ok: true, value: {} });
+    expect(await parseToolArguments(parameters, '{"reason": "bye"}')).toEqual({ ok: true, value: {} });
+  });
+
+  it('functionTool (the seeds’ name) is the same function', () => {
     expect(llm.functionTool).toBe(llm.tool);
   });
 
