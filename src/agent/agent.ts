@@ -12,15 +12,19 @@ import { agentMachine, type AgentMachineEmitted } from '../../machines/agent.js'
 import { hostOf, startActor } from '../actors/start_actor.js';
 import { VoxstateError } from '../errors.js';
 import type { ChatContext, ChatMessage } from '../llm/chat_context.js';
-import type { ToolSet } from '../llm/function_tool.js';
+import { toolEntries, type AgentTools } from '../llm/tool_set.js';
 import type { LLM } from '../llm/llm.js';
 import type { AgentSession } from '../session/agent_session.js';
 
 export type AgentLifecycleState = 'inactive' | 'entering' | 'active' | 'paused' | 'exiting' | 'exited';
 
-export interface AgentOptions {
+export interface AgentOptions<UserData = unknown> {
   instructions: string;
-  tools?: ToolSet;
+  /**
+   * What the LLM may call: an array of named tools (`[tool({ name, … })]`) or a map name → tool
+   * (`{ getWeather: tool({ … }) }`). A name given twice is a ToolDeclarationError.
+   */
+  tools?: AgentTools<UserData>;
   /** Defaults to the class name in snake_case ("default_agent" for a plain Agent). */
   id?: string;
   /** Overrides the session's LLM while this agent is active. */
@@ -35,7 +39,11 @@ export class StopResponse extends Error {
   }
 }
 
-export class Agent {
+/**
+ * An agent. `UserData` is the type of its session's userData: a subclass of `Agent<UserData>`
+ * sees it typed in `this.session.userData` and in its tools' `ctx.userData`.
+ */
+export class Agent<UserData = unknown> {
   static readonly #machine = agentMachine.provide({
     actors: {
       onEnter: fromPromise(async ({ system }) => hostOf<Agent>(system).onEnter()),
@@ -44,22 +52,25 @@ export class Agent {
   });
 
   instructions: string;
-  tools: ToolSet;
+  /** The tools, in either form of AgentOptions.tools; read when a reply asks the LLM. */
+  tools: AgentTools<UserData>;
   llm: LLM | undefined;
   readonly id: string;
-  #session: AgentSession | undefined;
+  #session: AgentSession<UserData> | undefined;
   #actor: Actor<typeof agentMachine> | undefined;
 
-  constructor(options: AgentOptions) {
+  constructor(options: AgentOptions<UserData>) {
     if (typeof options?.instructions !== 'string') throw new TypeError('an Agent needs instructions (a string)');
     this.instructions = options.instructions;
-    this.tools = options.tools ?? {};
     this.llm = options.llm;
     this.id = options.id ?? defaultId(new.target);
+    this.tools = options.tools ?? {};
+    // Checked where they are declared: a duplicate name fails here, not at the first reply.
+    toolEntries(this.tools, `agent ${this.id}`);
   }
 
   /** The session running this agent. Available from onEnter on (and in tools and hooks). */
-  get session(): AgentSession {
+  get session(): AgentSession<UserData> {
     if (this.#session === undefined) {
       throw new VoxstateError('agent_not_active', `agent ${this.id} is not running in a session yet: use this.session from onEnter, tools and hooks`);
     }
@@ -90,7 +101,7 @@ export class Agent {
 
   /** @internal starts an activation in `session`: onEnter runs. */
   _activate(
-    session: AgentSession,
+    session: AgentSession<UserData>,
     options: {
       hookTimeout: number;
       onError: (error: unknown) => void;
@@ -132,12 +143,12 @@ export class Agent {
  * An agent that takes over for a sub-task and hands back a result: `await session.runTask(task)`
  * pauses the current agent, runs the task's agent until it calls `complete`, and resumes.
  */
-export class AgentTask<T> extends Agent {
+export class AgentTask<T, UserData = unknown> extends Agent<UserData> {
   readonly #result: Promise<T>;
   #settle!: (outcome: { value: T } | { error: Error }) => void;
   #settled = false;
 
-  constructor(options: AgentOptions) {
+  constructor(options: AgentOptions<UserData>) {
     super(options);
     this.#result = new Promise<T>((resolve, reject) => {
       this.#settle = (outcome) => ('error' in outcome ? reject(outcome.error) : resolve(outcome.value));

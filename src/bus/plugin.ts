@@ -11,7 +11,7 @@
  *   await runtime.registerPlugin(audit);
  */
 import { HookError, TimeoutError, VoxstateError, describe } from '../errors.js';
-import type { ToolSet } from '../llm/function_tool.js';
+import type { ToolSet } from '../llm/tool_set.js';
 import { log } from '../log/logger.js';
 import { within } from './deadline.js';
 import type { RuntimeEventType } from './registry.js';

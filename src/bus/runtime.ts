@@ -17,7 +17,7 @@
  */
 import { ListenerError, TimeoutError, VoxstateError } from '../errors.js';
 import { log } from '../log/logger.js';
-import type { ToolSet } from '../llm/function_tool.js';
+import type { ToolSet } from '../llm/tool_set.js';
 import type { JobContext } from '../job/job_context.js';
 import type { AgentSession } from '../session/agent_session.js';
 import { checkTimeout, within } from './deadline.js';

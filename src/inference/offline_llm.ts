@@ -5,6 +5,7 @@
  * walked in the console.
  */
 import type { ChatChunk, ChatRequest, LLM } from '../llm/llm.js';
+import { toJsonSchema } from '../llm/tool_parameters.js';
 import type { OfflineStandIn } from './models.js';
 
 export class OfflineLLM implements LLM, OfflineStandIn {
@@ -26,7 +27,9 @@ export class OfflineLLM implements LLM, OfflineStandIn {
     }
     const said = [...items].reverse().find((item) => item.type === 'message' && item.role === 'user');
     const text = said?.type === 'message' ? said.content : '';
-    const tool = request.toolChoice === 'none' ? undefined : namedTool(text, request.tools);
+    const { toolChoice } = request;
+    const allowed = typeof toolChoice === 'object' ? request.tools.filter((entry) => entry.name === toolChoice.function.name) : request.tools;
+    const tool = toolChoice === 'none' ? undefined : namedTool(text, allowed);
     if (tool) {
       yield { type: 'tool_call', callId: `call_${Date.now().toString(36)}`, name: tool, arguments: '{}' };
       return;
@@ -45,7 +48,7 @@ const normalize = (text: string) => text.toLowerCase().replace(/[_\-\s]+/g, ' ')
 function namedTool(text: string, tools: ChatRequest['tools']): string | undefined {
   const said = ` ${normalize(text)} `;
   for (const { name, tool } of tools) {
-    const required = (tool.parameters.schema.required as string[] | undefined) ?? [];
+    const required = toJsonSchema(tool.parameters, `tool ${name}`).required ?? [];
     if (required.length === 0 && said.includes(` ${normalize(name)} `)) return name;
   }
   return undefined;

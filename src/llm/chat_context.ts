@@ -36,7 +36,8 @@ export interface FunctionCallOutput {
   createdAt: number;
 }
 
-export interface AgentHandoff {
+/** The conversation passed from one agent to another (agents-js's AgentHandoffItem). */
+export interface AgentHandoffItem {
   type: 'agent_handoff';
   id: string;
   oldAgentId: string | undefined;
@@ -44,7 +45,7 @@ export interface AgentHandoff {
   createdAt: number;
 }
 
-export type ChatItem = ChatMessage | FunctionCall | FunctionCallOutput | AgentHandoff;
+export type ChatItem = ChatMessage | FunctionCall | FunctionCallOutput | AgentHandoffItem;
 
 type NewItem<T extends ChatItem> = Omit<T, 'id' | 'createdAt' | 'type'> & Partial<Pick<T, 'id' | 'createdAt'>>;
 
@@ -101,7 +102,7 @@ export class ChatContext {
     return this.insert({ ...output, type: 'function_call_output', ...stamp('output', output) });
   }
 
-  addHandoff(handoff: NewItem<AgentHandoff>): AgentHandoff {
+  addHandoff(handoff: NewItem<AgentHandoffItem>): AgentHandoffItem {
     return this.insert({ ...handoff, type: 'agent_handoff', ...stamp('handoff', handoff) });
   }
 

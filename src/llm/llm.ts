@@ -4,15 +4,20 @@
  * stream, never through an actor.
  */
 import type { ChatContext } from './chat_context.js';
-import type { ToolSet } from './function_tool.js';
+import type { NamedTool } from './tool_set.js';
 
-export type ToolChoice = 'auto' | 'none' | 'required';
+/**
+ * Whether the LLM may call tools: as it sees fit ('auto'), not at all ('none'), at least one
+ * ('required'), or the one named (agents-js's and OpenAI's `{ type: 'function', function: { name } }`).
+ */
+export type ToolChoice = 'auto' | 'none' | 'required' | { type: 'function'; function: { name: string } };
 
 export interface ChatRequest {
   /** The agent's instructions, sent as the system message. */
   instructions: string;
   chatCtx: ChatContext;
-  tools: ReadonlyArray<{ name: string; tool: ToolSet[string] }>;
+  /** The agent's tools under their names; `toJsonSchema(tool.parameters)` is the schema to send. */
+  tools: readonly NamedTool[];
   toolChoice: ToolChoice;
   signal: AbortSignal;
 }

@@ -2,7 +2,7 @@
 import type { AgentState, CloseReason, UserState } from '../../machines/session.js';
 import type { VoxstateError } from '../errors.js';
 import type { ModelMetrics } from '../plugins/metrics.js';
-import type { AgentHandoff, ChatMessage, FunctionCall, FunctionCallOutput } from '../llm/chat_context.js';
+import type { AgentHandoffItem, ChatMessage, FunctionCall, FunctionCallOutput } from '../llm/chat_context.js';
 import type { SpeechHandle, SpeechSource } from '../speech/speech_handle.js';
 
 export type { AgentState, CloseReason, UserState };
@@ -32,7 +32,7 @@ export interface SpeechCreatedEvent {
 
 export interface ConversationItemAddedEvent {
   type: 'conversation_item_added';
-  item: ChatMessage | AgentHandoff;
+  item: ChatMessage | AgentHandoffItem;
   createdAt: number;
 }
 

@@ -8,17 +8,22 @@ import { Agent } from '../agent/agent.js';
 import { HookError, ToolArgumentsError, VoxstateError } from '../errors.js';
 import type { ChatContext, FunctionCall, FunctionCallOutput } from '../llm/chat_context.js';
 import type { FunctionTool } from '../llm/function_tool.js';
-import { parseToolArguments } from '../llm/tool_parameters.js';
+import { AgentHandoff } from '../llm/handoff.js';
 import type { ChatChunk, LLM, ToolChoice } from '../llm/llm.js';
+import { RunContext } from '../llm/run_context.js';
+import { ToolError } from '../llm/tool_errors.js';
+import { parseToolArguments } from '../llm/tool_parameters.js';
+import { toolEntries, type NamedTool } from '../llm/tool_set.js';
 import type { SpeechHandle } from '../speech/speech_handle.js';
 import { runInSpeech } from '../speech/speech_scope.js';
 import { toolMock } from '../testing/mock_tools.js';
+import type { AgentSession } from './agent_session.js';
 import type { FunctionToolCompletedEvent, FunctionToolStartedEvent } from './events.js';
 
 export interface ReplyHost {
   readonly history: ChatContext;
   readonly maxToolSteps: number;
-  readonly session: unknown;
+  readonly session: AgentSession;
   agent(): Agent;
   llm(): LLM | undefined;
   /** Plays text for `speech` and adds what was heard to the history (announced), also when the playout fails. */
@@ -53,12 +58,15 @@ type ToolResult = { output: string; isError: boolean; error?: VoxstateError; han
 
 export async function runReply(host: ReplyHost, speech: SpeechHandle, options: ReplyOptions): Promise<void> {
   const agent = host.agent();
-  const llm = host.llm();
-  if (llm === undefined) {
+  let prepared: { llm: LLM; tools: NamedTool[] };
+  try {
+    prepared = prepare(host, agent, options.toolChoice);
+  } catch (error) {
+    // A reply that cannot ask the LLM does not hold the output from the next speech.
     speech._releaseOutput();
-    throw new VoxstateError('no_llm', 'generateReply() needs an LLM: give one to the AgentSession or to the Agent');
+    throw error;
   }
-  const tools = Object.entries(agent.tools).map(([name, tool]) => ({ name, tool }));
+  const { llm, tools } = prepared;
   const calls: ToolCall[] = [];
   const chunks = options.prefetched?.take(speech.signal) ?? llm.chat({
     instructions: options.instructions ? `${agent.instructions}\n\n${options.instructions}` : agent.instructions,
@@ -73,16 +81,30 @@ export async function runReply(host: ReplyHost, speech: SpeechHandle, options: R
     await host.play(speech, textOf(chunks, calls, speech, host));
     speech._releaseOutput();
     if (speech.interrupted || calls.length === 0) return;
-    await runTools(host, agent, speech, calls);
+    await runTools(host, agent, tools, speech, calls);
   } finally {
     if (calls.length > 0) host.toolsPending(speech, false);
   }
 }
 
-async function runTools(host: ReplyHost, agent: Agent, speech: SpeechHandle, calls: ToolCall[]): Promise<void> {
+/** The LLM a reply asks and the tools it offers; a typed error when it cannot ask. */
+function prepare(host: ReplyHost, agent: Agent, toolChoice: ToolChoice | undefined): { llm: LLM; tools: NamedTool[] } {
+  const llm = host.llm();
+  if (llm === undefined) throw new VoxstateError('no_llm', 'generateReply() needs an LLM: give one to the AgentSession or to the Agent');
+  const tools = toolEntries(agent.tools, `agent ${agent.id}`);
+  if (typeof toolChoice === 'object' && toolChoice !== null) {
+    const named = toolChoice.function?.name;
+    if (typeof named !== 'string' || !tools.some((entry) => entry.name === named)) {
+      throw new VoxstateError('invalid_tool_choice', `toolChoice names the tool ${JSON.stringify(named)}, but agent ${agent.id} has no tool of that name`);
+    }
+  }
+  return { llm, tools };
+}
+
+async function runTools(host: ReplyHost, agent: Agent, tools: readonly NamedTool[], speech: SpeechHandle, calls: ToolCall[]): Promise<void> {
   const functionCalls = calls.map((call) => host.history.addFunctionCall(call));
   speech.chatItems.push(...functionCalls);
-  const results = await Promise.all(calls.map((call) => execute(host, agent, speech, call)));
+  const results = await Promise.all(functionCalls.map((call) => execute(host, agent, tools, speech, call)));
   const functionCallOutputs = results.map((result, i) =>
     host.history.addFunctionCallOutput({ callId: calls[i]!.callId, name: calls[i]!.name, output: result.output, isError: result.isError }),
   );
@@ -108,7 +130,7 @@ async function* textOf(chunks: AsyncIterable<ChatChunk>, calls: ToolCall[], spee
   }
 }
 
-async function execute(host: ReplyHost, agent: Agent, speech: SpeechHandle, call: ToolCall): Promise<ToolResult> {
+async function execute(host: ReplyHost, agent: Agent, tools: readonly NamedTool[], speech: SpeechHandle, call: FunctionCall): Promise<ToolResult> {
   const startedAt = Date.now();
   const { callId, name } = call;
   host.toolCall({ type: 'function_tool_started', speechId: speech.id, callId, name, arguments: call.arguments, createdAt: startedAt });
@@ -121,24 +143,40 @@ async function execute(host: ReplyHost, agent: Agent, speech: SpeechHandle, call
     host.toolCall({ type: 'function_tool_completed', speechId: speech.id, callId, name, arguments: call.arguments, output, isError, error, durationMs: endedAt - startedAt, createdAt: endedAt });
     return result;
   };
-  const tool = agent.tools[call.name] as FunctionTool<unknown, unknown> | undefined;
+  const tool = tools.find((entry) => entry.name === name)?.tool as FunctionTool<unknown> | undefined;
   if (tool === undefined) {
-    return done(failure(host, new ToolArgumentsError(call.name, `agent ${agent.id} has no tool named "${call.name}"`)));
+    return done(failure(host, new ToolArgumentsError(name, `agent ${agent.id} has no tool named "${name}"`)));
   }
-  const checked = parseToolArguments(tool.parameters, call.arguments);
-  if (!checked.ok) return done(failure(host, new ToolArgumentsError(call.name, checked.problem)));
+  const checked = await parseToolArguments(tool.parameters, call.arguments);
+  if (!checked.ok) return done(failure(host, new ToolArgumentsError(name, checked.problem)));
   try {
-    const execute = (toolMock(agent, call.name) ?? tool.execute) as FunctionTool<unknown, unknown>['execute'];
+    const execute = (toolMock(agent, name) ?? tool.execute) as FunctionTool<unknown>['execute'];
     const value = await runInSpeech(speech, () =>
-      execute(checked.value, { session: host.session, callId: call.callId, signal: speech.signal }),
+      execute(checked.value, { ctx: new RunContext(host.session, speech, call), toolCallId: callId, abortSignal: speech.signal }),
     );
     if (value instanceof Error) throw value;
-    if (value instanceof Agent) return done({ output: '', isError: false, handoff: value, replyRequired: false });
-    if (value === undefined || value === null) return done({ output: '', isError: false, replyRequired: false });
-    return done({ output: typeof value === 'string' ? value : JSON.stringify(value), isError: false, replyRequired: true });
+    return done(outcome(value));
   } catch (error) {
-    return done(failure(host, new HookError(`tool ${call.name}`, agent.id, error)));
+    // A ToolError is the tool's answer to the LLM, not a fault: its message goes as it is.
+    if (error instanceof ToolError) return done({ output: error.message, isError: true, error, replyRequired: true });
+    return done(failure(host, new HookError(`tool ${name}`, agent.id, error)));
   }
+}
+
+/** What a tool's return value tells the LLM, and whether it hands the conversation over. */
+function outcome(value: unknown): ToolResult {
+  if (value instanceof Agent) return { output: '', isError: false, handoff: value, replyRequired: false };
+  if (value instanceof AgentHandoff) {
+    if (!(value.agent instanceof Agent)) throw new TypeError('handoff() needs an Agent to hand over to');
+    return { output: outputText(value.returns), isError: false, handoff: value.agent, replyRequired: false };
+  }
+  return { output: outputText(value), isError: false, replyRequired: value !== undefined && value !== null };
+}
+
+/** Text as it is, other values as JSON, nothing as nothing. */
+function outputText(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  return typeof value === 'string' ? value : (JSON.stringify(value) ?? '');
 }
 
 function failure(host: ReplyHost, error: VoxstateError): ToolResult {

@@ -7,7 +7,8 @@ import { VoxstateError } from '../errors.js';
 import { ChatContext } from '../llm/chat_context.js';
 import { functionTool } from '../llm/function_tool.js';
 import type { LLM } from '../llm/llm.js';
-import { p, parseToolArguments } from '../llm/tool_parameters.js';
+import { parseToolArguments } from '../llm/tool_parameters.js';
+import { z } from 'zod';
 
 export interface Verdict {
   success: boolean;
@@ -25,9 +26,9 @@ const CHECK_INTENT = functionTool({
   description:
     'Determines whether the message correctly fulfills the given intent. Returns success=true if the message ' +
     'satisfies the intent, false otherwise. Provide a concise reason justifying the result.',
-  parameters: p.object({
-    success: p.boolean({ description: 'Whether the message satisfies the intent' }),
-    reason: p.string({ description: 'A concise explanation justifying the result' }),
+  parameters: z.object({
+    success: z.boolean().describe('Whether the message satisfies the intent'),
+    reason: z.string().describe('A concise explanation justifying the result'),
   }),
   // Never run: the judge reads the call's arguments.
   execute: (verdict) => verdict,
@@ -55,6 +56,6 @@ export async function checkIntent(llm: LLM, message: string, intent: string): Pr
     const instead = calls.length > 0 ? `it called ${calls.map((c) => c.name).join(', ')}` : `it answered ${text.trim() ? JSON.stringify(text.trim()) : 'nothing'}`;
     return { problem: `the LLM did not call check_intent (${instead})` };
   }
-  const verdict = parseToolArguments(CHECK_INTENT.parameters, call.arguments);
-  return verdict.ok ? verdict.value : { problem: `check_intent was called with bad arguments: ${verdict.problem}` };
+  const verdict = await parseToolArguments(CHECK_INTENT.parameters, call.arguments);
+  return verdict.ok ? (verdict.value as Verdict) : { problem: `check_intent was called with bad arguments: ${verdict.problem}` };
 }

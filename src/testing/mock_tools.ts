@@ -10,9 +10,10 @@
  * failing tool.
  */
 import type { Agent } from '../agent/agent.js';
-import type { ToolContext } from '../llm/function_tool.js';
+import type { ToolOptions } from '../llm/function_tool.js';
 
-export type ToolMock = (args: never, context: ToolContext) => unknown;
+/** A stand-in for a tool's execute: the same arguments and options, any result. */
+export type ToolMock = (args: never, opts: ToolOptions) => unknown;
 
 // biome-ignore lint: any Agent subclass
 type AgentClass = abstract new (...args: any[]) => Agent;

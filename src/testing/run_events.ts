@@ -1,6 +1,6 @@
 /** What a run produced, in the order it happened (the user's own input is not an event). */
 import type { Agent } from '../agent/agent.js';
-import type { AgentHandoff, ChatMessage, FunctionCall, FunctionCallOutput } from '../llm/chat_context.js';
+import type { AgentHandoffItem, ChatMessage, FunctionCall, FunctionCallOutput } from '../llm/chat_context.js';
 
 /** A message the agent said (or, rarely, one a hook added). */
 export interface ChatMessageEvent {
@@ -23,7 +23,7 @@ export interface FunctionCallOutputEvent {
 /** A handoff from one agent to another. */
 export interface AgentHandoffEvent {
   type: 'agent_handoff';
-  item: AgentHandoff;
+  item: AgentHandoffItem;
   /** The agent that handed over (none at the session's start). */
   oldAgent?: Agent;
   /** The agent in charge after the handoff. */

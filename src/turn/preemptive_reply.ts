@@ -7,6 +7,7 @@
 import type { Agent } from '../agent/agent.js';
 import { ChatContext } from '../llm/chat_context.js';
 import type { ChatChunk, LLM } from '../llm/llm.js';
+import { toolEntries } from '../llm/tool_set.js';
 import { EventChannel } from '../streams/event_channel.js';
 
 export class PreemptiveReply {
@@ -25,7 +26,7 @@ export class PreemptiveReply {
     const stream = llm.chat({
       instructions: agent.instructions,
       chatCtx,
-      tools: Object.entries(agent.tools).map(([name, tool]) => ({ name, tool })),
+      tools: toolEntries(agent.tools, `agent ${agent.id}`),
       toolChoice: 'auto',
       signal: this.#abort.signal,
     });

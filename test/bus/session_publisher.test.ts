@@ -4,12 +4,12 @@
  * nothing at all for a session without a runtime.
  */
 import { describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
 import {
   Agent,
   AgentRuntime,
   AgentSession,
   functionTool,
-  p,
   StopResponse,
   type ChatMessage,
   type RuntimeEvent,
@@ -54,7 +54,7 @@ class WeatherAgent extends Agent {
   }) {
     super({
       instructions: 'You tell the weather.',
-      tools: { get_weather: functionTool({ description: 'The weather in a city', parameters: p.object({ city: p.string() }), execute }) },
+      tools: { get_weather: functionTool({ description: 'The weather in a city', parameters: z.object({ city: z.string() }), execute }) },
     });
   }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ChatContext, OfflineLLM, functionTool, inference, p, type ChatChunk } from '../../src/index.js';
+import { z } from 'zod';
+import { ChatContext, OfflineLLM, functionTool, inference, type ChatChunk } from '../../src/index.js';
 import { withoutProviderKeys } from '../support/offline.js';
 
 withoutProviderKeys();
@@ -12,7 +13,7 @@ async function collect(chunks: AsyncIterable<ChatChunk>) {
 
 const tools = [
   { name: 'end_session', tool: functionTool({ description: 'end', execute: () => {} }) },
-  { name: 'lookup', tool: functionTool({ description: 'needs args', parameters: p.object({ q: p.string() }), execute: () => {} }) },
+  { name: 'lookup', tool: functionTool({ description: 'needs args', parameters: z.object({ q: z.string() }), execute: () => {} }) },
 ];
 
 describe('the offline LLM stand-in', () => {
@@ -35,6 +36,9 @@ describe('the offline LLM stand-in', () => {
       { type: 'tool_call', callId: expect.any(String), name: 'end_session', arguments: '{}' },
     ]);
     expect(text(await collect(llm.chat({ instructions: '', chatCtx: ctx, tools, toolChoice: 'none', signal })))).toContain('You said');
+    // A tool choice naming another tool: only that one may be called.
+    const onlyLookup = { type: 'function', function: { name: 'lookup' } } as const;
+    expect(text(await collect(llm.chat({ instructions: '', chatCtx: ctx, tools, toolChoice: onlyLookup, signal })))).toContain('You said');
     ctx.addMessage({ role: 'user', content: 'lookup' });
     expect(text(await collect(llm.chat({ instructions: '', chatCtx: ctx, tools, toolChoice: 'auto', signal })))).toBe('You said: lookup');
     ctx.addFunctionCallOutput({ callId: 'c1', name: 'lookup', output: '42', isError: false });

@@ -128,12 +128,14 @@ export class ConsumerProject {
     const tarball = `file:${this.tarball}`;
     const integrity = `sha512-${createHash('sha512').update(await readFile(join(this.dir, this.tarball))).digest('base64')}`;
     const devDependencies = Object.fromEntries(TOOLS.map((tool) => [tool, lock.packages[`node_modules/${tool}`]!.version!]));
+    // The consumer declares its tools' parameters with zod, as agents-js users do.
+    const dependencies = { voxstate: tarball, zod: lock.packages['node_modules/zod']!.version! };
     // voxstate's tree is what its declared dependencies reach in its own lock, nothing else: a
     // package it imports without declaring is not installed, whatever voxstate's checkout has.
     const production = closure(lock, Object.keys(this.manifest.dependencies).map((name) => resolveIn(lock, 'node_modules/voxstate', name)!));
     const tools = closure(lock, TOOLS.map((tool) => `node_modules/${tool}`));
     const packages: Record<string, LockEntry> = {
-      '': { name: 'consumer', dependencies: { voxstate: tarball }, devDependencies },
+      '': { name: 'consumer', dependencies, devDependencies },
       'node_modules/voxstate': {
         version: this.manifest.version,
         resolved: tarball,
@@ -155,7 +157,7 @@ export class ConsumerProject {
       name: 'consumer',
       private: true,
       type: 'module',
-      dependencies: { voxstate: tarball },
+      dependencies,
       devDependencies,
       // What the README tells users: onnxruntime-node's install step only fetches GPU libraries.
       allowScripts: { 'onnxruntime-node': false, esbuild: true },

@@ -5,7 +5,8 @@
  * scripted LLM; in real use it is the session's own LLM (e.g. `new openai.LLM()`).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Agent, AgentSession, functionTool, p } from '../../src/index.js';
+import { z } from 'zod';
+import { Agent, AgentSession, functionTool } from '../../src/index.js';
 import * as testing from '../../src/testing/index.js';
 
 class DriveThruAgent extends Agent {
@@ -15,7 +16,7 @@ class DriveThruAgent extends Agent {
   override tools = {
     orderItem: functionTool({
       description: 'Add an item to the order',
-      parameters: p.object({ itemId: p.string(), size: p.optional(p.enum(['S', 'M', 'L'])) }),
+      parameters: z.object({ itemId: z.string(), size: z.enum(['S', 'M', 'L']).optional() }),
       execute: async ({ itemId, size }) => `added ${itemId}${size ? ` (${size})` : ''}`,
     }),
   };

@@ -1,6 +1,7 @@
 /** FakeLLM: answers in order (voxstate's script) or by input (agents-js's), and refuses replies it cannot play. */
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
-import { Agent, AgentSession, functionTool, p, VoxstateError } from '../../src/index.js';
+import { z } from 'zod';
+import { Agent, AgentSession, functionTool, VoxstateError } from '../../src/index.js';
 import { FakeLLM, FakeLLMNoReplyError, FakeLLMScriptError } from '../../src/testing/index.js';
 
 class WeatherAgent extends Agent {
@@ -10,7 +11,7 @@ class WeatherAgent extends Agent {
   override tools = {
     get_weather: functionTool({
       description: 'The weather in a city',
-      parameters: p.object({ city: p.string() }),
+      parameters: z.object({ city: z.string() }),
       execute: async ({ city }) => `sunny in ${city}`,
     }),
   };

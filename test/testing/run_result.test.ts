@@ -1,6 +1,7 @@
 /** The testing API: session.run({ userInput }) and its expectations, mockTools. */
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
-import { Agent, AgentSession, functionTool, p, VoxstateError, type SpeechHandle } from '../../src/index.js';
+import { z } from 'zod';
+import { Agent, AgentSession, functionTool, VoxstateError, type SpeechHandle } from '../../src/index.js';
 import { isAgentHandoffEvent, mockTools, RunAssertionError, type SkipCondition } from '../../src/testing/index.js';
 import { GoodbyeAgent } from '../../examples/exit_message.js';
 import { SimpleAgent } from '../../examples/basic_event.js';
@@ -14,7 +15,7 @@ class WeatherAgent extends Agent {
   override tools = {
     get_weather: functionTool({
       description: 'The weather in a city',
-      parameters: p.object({ city: p.string() }),
+      parameters: z.object({ city: z.string() }),
       execute: async ({ city }) => `sunny in ${city}`,
     }),
     transfer: functionTool({ description: 'Hand over to the billing agent', execute: () => new Agent({ instructions: 'billing', id: 'billing' }) }),

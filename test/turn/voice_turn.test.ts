@@ -1,6 +1,7 @@
 /** Spoken turns on virtual time: VAD and STT drive the user's state and decide the end of the turn. */
 import { describe, expect, it, vi } from 'vitest';
 import { Agent, AgentSession, type AgentSessionEvents } from '../../src/index.js';
+import { tool } from '../../src/llm/function_tool.js';
 import { FakeUser } from '../../src/testing/fake_user.js';
 import { ScriptedLLM } from '../support/scripted_llm.js';
 import { ScriptedOutput } from '../support/scripted_output.js';
@@ -124,13 +125,13 @@ describe('an STT that cannot stream', () => {
 });
 
 describe('preemptive generation', () => {
-  async function preemptive(replies: ConstructorParameters<typeof ScriptedLLM>[0], preemptiveGeneration: boolean) {
+  async function preemptive(replies: ConstructorParameters<typeof ScriptedLLM>[0], preemptiveGeneration: boolean, agent = new Agent({ instructions: 'x' })) {
     const user = new FakeUser();
     const llm = new ScriptedLLM(replies);
     const session = new AgentSession({ vad: user.vad, stt: user.stt, llm, preemptiveGeneration });
     const output = new ScriptedOutput();
     session.output = output;
-    await session.start({ agent: new Agent({ instructions: 'x' }) });
+    await session.start({ agent });
     void session.listen(user.audio());
     return { user, llm, session, output };
   }
@@ -146,6 +147,24 @@ describe('preemptive generation', () => {
     await output.finish();
     await vi.advanceTimersByTimeAsync(0);
     expect(session.history.messages().map((m) => m.content)).toEqual(['hello', 'Hi!']);
+  });
+
+  it('the early request carries the agent’s tools under their names (here an array of named tools), and a call it makes runs', async () => {
+    const ordered: string[] = [];
+    const agent = new Agent({
+      instructions: 'x',
+      tools: [
+        tool({ name: 'orderCoffee', description: 'Orders a coffee', execute: async () => void ordered.push('coffee') }),
+        tool({ name: 'cancel', description: 'Cancels the order', execute: async () => undefined }),
+      ],
+    });
+    const { user, llm } = await preemptive([{ toolCalls: [{ name: 'orderCoffee' }], ttftMs: 300 }], true, agent);
+    void user.say('a coffee please', { durationMs: 600, sttDelayMs: 100 });
+    await vi.advanceTimersByTimeAsync(701);
+    expect(llm.requests).toHaveLength(1); // the early one
+    expect(llm.requests[0]!.tools.map((entry) => entry.name)).toEqual(['orderCoffee', 'cancel']);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(ordered).toEqual(['coffee']);
   });
 
   it('without it, the request waits for the end of the turn', async () => {

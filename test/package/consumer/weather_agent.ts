@@ -1,5 +1,6 @@
 // A consumer's own agent, typed against the published declarations.
-import { Agent, AgentSession, functionTool, p, type AgentStateChangedEvent, type ChatItem } from 'voxstate';
+import { Agent, AgentSession, functionTool, type AgentStateChangedEvent, type ChatItem } from 'voxstate';
+import { z } from 'zod';
 
 export class WeatherAgent extends Agent {
   constructor() {
@@ -8,7 +9,7 @@ export class WeatherAgent extends Agent {
   override tools = {
     get_weather: functionTool({
       description: 'The weather in a city',
-      parameters: p.object({ city: p.string() }),
+      parameters: z.object({ city: z.string() }),
       execute: async ({ city }) => `sunny in ${city}`,
     }),
   };

@@ -1,9 +1,10 @@
 /** Against the real OpenAI API (or OPENAI_BASE_URL): runs only when OPENAI_API_KEY is set. */
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { ChatContext } from '../../../src/llm/chat_context.js';
 import { functionTool } from '../../../src/llm/function_tool.js';
 import type { ChatChunk } from '../../../src/llm/llm.js';
-import { p } from '../../../src/llm/tool_parameters.js';
+import { parseToolArguments } from '../../../src/llm/tool_parameters.js';
 import type { LLMMetrics } from '../../../src/plugins/metrics.js';
 import { OpenAILLM } from '../../../src/plugins/openai/llm.js';
 
@@ -22,7 +23,7 @@ describe.skipIf(!process.env.OPENAI_API_KEY)('OpenAILLM against the real service
     expect(chunks.at(-1)).toMatchObject({ type: 'usage', promptTokens: expect.any(Number) });
     expect(metrics[0]).toMatchObject({ cancelled: false, completionTokens: expect.any(Number) });
 
-    const weather = functionTool({ description: 'Current weather of a city', parameters: p.object({ city: p.string() }), execute: () => 'sunny' });
+    const weather = functionTool({ description: 'Current weather of a city', parameters: z.object({ city: z.string() }), execute: () => 'sunny' });
     const toolCtx = new ChatContext();
     toolCtx.addMessage({ role: 'user', content: 'What is the weather in Paris?' });
     const calls: ChatChunk[] = [];
@@ -31,7 +32,6 @@ describe.skipIf(!process.env.OPENAI_API_KEY)('OpenAILLM against the real service
     }
     expect(calls).toHaveLength(1);
     expect(calls[0]).toMatchObject({ type: 'tool_call', name: 'get_weather' });
-    const args = JSON.parse((calls[0] as { arguments: string }).arguments);
-    expect(weather.parameters.check(args, '').ok).toBe(true);
+    expect(await parseToolArguments(weather.parameters, (calls[0] as { arguments: string }).arguments)).toMatchObject({ ok: true });
   });
 });

@@ -6,10 +6,10 @@
  * while the server holds its reply.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
 import { ChatContext } from '../../../src/llm/chat_context.js';
 import { functionTool } from '../../../src/llm/function_tool.js';
 import type { ChatChunk, ChatRequest } from '../../../src/llm/llm.js';
-import { p } from '../../../src/llm/tool_parameters.js';
 import type { LLMMetrics } from '../../../src/plugins/metrics.js';
 import { OpenAILLM, type OpenAILLMOptions } from '../../../src/plugins/openai/llm.js';
 import { ProviderError } from '../../../src/plugins/provider_error.js';
@@ -71,12 +71,12 @@ const text = (chunks: ChatChunk[]) => chunks.map((c) => (c.type === 'content' ? 
 
 const weather = functionTool({
   description: 'Current weather of a city',
-  parameters: p.object({ city: p.string({ description: 'city name' }) }),
+  parameters: z.object({ city: z.string().describe('city name') }),
   execute: ({ city }) => `sunny in ${city}`,
 });
 const time = functionTool({
   description: 'Current time in a time zone',
-  parameters: p.object({ zone: p.string(), format: p.optional(p.enum(['12h', '24h'])) }),
+  parameters: z.object({ zone: z.string(), format: z.enum(['12h', '24h']).optional() }),
   execute: () => '12:00',
 });
 
@@ -313,6 +313,14 @@ describe('the request', () => {
         },
       ],
     });
+  });
+
+  it('sends a tool choice naming a tool as OpenAI takes it', async () => {
+    server.reply(textReply(['a']));
+    const { llm } = makeLLM();
+    const toolChoice = { type: 'function', function: { name: 'get_time' } } as const;
+    await collect(llm.chat(request({ tools: [{ name: 'get_weather', tool: weather }, { name: 'get_time', tool: time }], toolChoice })));
+    expect(server.requests[0]!.body.tool_choice).toEqual({ type: 'function', function: { name: 'get_time' } });
   });
 
   it("sends tool_choice 'none' with the tools, and neither tools nor tool_choice when there are no tools", async () => {

@@ -4,7 +4,9 @@
  * clearTimeout are faked, the sockets are real.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Agent, AgentSession, functionTool, p, type ChatItem, type ErrorEvent } from '../../../src/index.js';
+import { z } from 'zod';
+import { Agent, AgentSession, functionTool, type ChatItem, type ErrorEvent } from '../../../src/index.js';
+import * as llm from '../../../src/llm/index.js';
 import type { LLMMetrics } from '../../../src/plugins/metrics.js';
 import { OpenAILLM } from '../../../src/plugins/openai/llm.js';
 import { ProviderError } from '../../../src/plugins/provider_error.js';
@@ -44,7 +46,7 @@ async function startSession() {
     tools: {
       get_weather: functionTool({
         description: 'Current weather of a city',
-        parameters: p.object({ city: p.string() }),
+        parameters: z.object({ city: z.string() }),
         execute: (args) => {
           toolCalls.push(args);
           return `sunny in ${args.city}`;
@@ -204,6 +206,100 @@ describe('AgentSession with the OpenAI LLM', () => {
       'assistant: Back again.',
     ]);
     expect(server.requests).toHaveLength(4);
+    await session.aclose();
+  });
+
+  it('tools declared with zod and as raw JSON Schema reach the wire as JSON Schema; a zod refusal reaches the model as the tool output', async () => {
+    server.reply(
+      sse([chunk.role(), chunk.toolCalls({ index: 0, id: 'call_w', name: 'getWeather', arguments: '{"city":"Paris","days":9}' }), chunk.finish('tool_calls'), chunk.usage(40, 12)]),
+      textReply(['I can only look a week ahead.']),
+    );
+    const forecasts: unknown[] = [];
+    const tools = [
+      llm.tool({
+        name: 'getWeather',
+        description: 'The forecast for a city',
+        parameters: z.object({ city: z.string().describe('the city'), days: z.int().min(1).max(7) }),
+        execute: async (args) => {
+          forecasts.push(args);
+          return 'sunny';
+        },
+      }),
+      llm.tool({ name: 'endCall', description: 'Ends the call', execute: async () => undefined }),
+      llm.tool({
+        name: 'bookTable',
+        description: 'Books a table',
+        parameters: { type: 'object', properties: { when: { type: 'string', format: 'date-time' } }, required: ['when'] },
+        execute: async () => 'booked',
+      }),
+      llm.tool({
+        name: 'setAlarm',
+        description: 'Sets an alarm',
+        parameters: z.object({ at: z.string(), label: z.string().optional() }),
+        execute: async () => 'set',
+      }),
+    ];
+    const session = new AgentSession({ llm: new OpenAILLM({ apiKey: 'sk-test-session', baseURL: server.baseURL }) });
+    const output = new ScriptedOutput();
+    session.output = output;
+    const errors: ErrorEvent[] = [];
+    session.on('error', (event) => errors.push(event));
+    await session.start({ agent: new Agent({ instructions: 'You are a weather bot.', tools }) });
+    await session.input.text('Weather in Paris in 9 days?');
+    await hear(output, 'I can only look a week ahead.');
+
+    expect(server.requests[0]!.body.tools).toEqual([
+      {
+        type: 'function',
+        function: {
+          name: 'getWeather',
+          description: 'The forecast for a city',
+          parameters: {
+            type: 'object',
+            properties: {
+              city: { type: 'string', description: 'the city' },
+              days: { type: 'integer', minimum: 1, maximum: 7 },
+            },
+            required: ['city', 'days'],
+            additionalProperties: false,
+          },
+          strict: true,
+        },
+      },
+      {
+        type: 'function',
+        // No parameters: strict, with the empty `required` strict mode wants spelled out.
+        function: { name: 'endCall', description: 'Ends the call', parameters: { type: 'object', properties: {}, required: [], additionalProperties: false }, strict: true },
+      },
+      {
+        type: 'function',
+        // A raw JSON Schema goes as declared (its object is open: not strict).
+        function: {
+          name: 'bookTable',
+          description: 'Books a table',
+          parameters: { type: 'object', properties: { when: { type: 'string', format: 'date-time' } }, required: ['when'] },
+          strict: false,
+        },
+      },
+      {
+        type: 'function',
+        // An optional parameter: not strict, as it is.
+        function: {
+          name: 'setAlarm',
+          description: 'Sets an alarm',
+          parameters: { type: 'object', properties: { at: { type: 'string' }, label: { type: 'string' } }, required: ['at'], additionalProperties: false },
+          strict: false,
+        },
+      },
+    ]);
+    // zod refused days: 9; the model got its words as the tool's output, and the tool never ran.
+    expect(forecasts).toEqual([]);
+    expect(server.requests[1]!.body.messages.at(-1)).toEqual({
+      role: 'tool',
+      tool_call_id: 'call_w',
+      content: 'tool getWeather: days: Too big: expected number to be <=7',
+    });
+    expect(errors.map((event) => event.error.code)).toEqual(['invalid_tool_arguments']);
     await session.aclose();
   });
 });

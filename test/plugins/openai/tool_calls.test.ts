@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import { functionTool } from '../../../src/llm/function_tool.js';
-import { p } from '../../../src/llm/tool_parameters.js';
+import { toJsonSchema } from '../../../src/llm/tool_parameters.js';
 import { ChunkReader } from '../../../src/plugins/openai/chunks.js';
 import { ToolCallAssembler } from '../../../src/plugins/openai/tool_calls.js';
-import { isStrictSchema, toOpenAITools } from '../../../src/plugins/openai/tools.js';
+import { strictSchema, toOpenAITools } from '../../../src/plugins/openai/tools.js';
 import { chunk } from './fake_openai_server.js';
 
 describe('ToolCallAssembler', () => {
@@ -61,14 +62,27 @@ describe('ChunkReader', () => {
 });
 
 describe('tools', () => {
-  it('strict only for schemas that already meet strict mode', () => {
-    expect(isStrictSchema(p.object({}).schema)).toBe(true);
-    expect(isStrictSchema(p.object({ a: p.array(p.object({ b: p.enum(['x', 'y']) })), n: p.integer(), ok: p.boolean() }).schema)).toBe(true);
-    expect(isStrictSchema(p.object({ a: p.optional(p.string()) }).schema)).toBe(false);
-    expect(isStrictSchema(p.object({ a: p.array(p.object({ b: p.optional(p.number()) })) }).schema)).toBe(false);
-    expect(isStrictSchema({ type: 'object', properties: { a: { type: 'string' } }, required: ['a'] })).toBe(false);
-    expect(isStrictSchema({ type: 'object', properties: { a: { type: 'string', minLength: 2 } }, required: ['a'], additionalProperties: false })).toBe(false);
-    expect(isStrictSchema({ type: 'string' })).toBe(false);
+  it('strict only for schemas that already meet strict mode, with every `required` spelled out', () => {
+    const strict = (parameters: z.ZodObject) => strictSchema(toJsonSchema(parameters));
+    expect(strict(z.object({}))).toEqual({ type: 'object', properties: {}, required: [], additionalProperties: false });
+    expect(strict(z.object({ a: z.array(z.object({ b: z.enum(['x', 'y']) })), n: z.int(), ok: z.boolean(), none: z.object({}) }))).toEqual({
+      type: 'object',
+      properties: {
+        a: { type: 'array', items: { type: 'object', properties: { b: { type: 'string', enum: ['x', 'y'] } }, required: ['b'], additionalProperties: false } },
+        n: { type: 'integer', minimum: Number.MIN_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER },
+        ok: { type: 'boolean' },
+        none: { type: 'object', properties: {}, required: [], additionalProperties: false },
+      },
+      required: ['a', 'n', 'ok', 'none'],
+      additionalProperties: false,
+    });
+    expect(strict(z.object({ a: z.string().nullable() }))).toBeDefined();
+    expect(strict(z.object({ a: z.string().optional() }))).toBeUndefined();
+    expect(strict(z.object({ a: z.array(z.object({ b: z.number().optional() })) }))).toBeUndefined();
+    expect(strict(z.looseObject({ a: z.string() }))).toBeUndefined();
+    expect(strictSchema({ type: 'object', properties: { a: { type: 'string' } }, required: ['a'] })).toBeUndefined();
+    expect(strictSchema({ type: 'object', properties: { a: { type: 'string', minLength: 2 } }, required: ['a'], additionalProperties: false })).toBeUndefined();
+    expect(strictSchema({ type: 'string' })).toBeUndefined();
   });
 
   it('sends name (the key), description and the schema as it is', () => {
