@@ -95,7 +95,10 @@ export const DEFAULT_TURN_OPTIONS: Readonly<TurnOptions> = {
 /** A value's problem, or undefined when it is fine. */
 type Check = (value: unknown) => string | undefined;
 
-const show = (value: unknown): string => (typeof value === 'string' ? JSON.stringify(value) : String(value));
+function show(value: unknown): string {
+  if (typeof value === 'string' || Array.isArray(value)) return JSON.stringify(value);
+  return typeof value === 'object' && value !== null ? 'an object' : String(value);
+}
 
 const ms: Check = (value) =>
   typeof value === 'number' && Number.isFinite(value) && value >= 0 ? undefined : `must be a number of ms, 0 or more (got ${show(value)})`;
