@@ -41,9 +41,11 @@ export interface AgentSessionUsage {
   modelUsage: Array<Partial<ModelUsage>>;
 }
 
+const KINDS: ReadonlyArray<ModelUsage['type']> = ['llm_usage', 'tts_usage', 'stt_usage'];
+
 /** Sums usage per model from metrics. */
 export class ModelUsageCollector {
-  /** Per kind and label, in the order the models were first used. */
+  /** Per kind and model, in the order the models were first used. */
   readonly #usage = new Map<string, ModelUsage>();
 
   /** Counts what `metrics` used; false for metrics that use nothing billable (VAD, turn latencies). */
@@ -71,9 +73,10 @@ export class ModelUsageCollector {
     }
   }
 
-  /** The summaries so far (copies), zero fields left out. */
+  /** The summaries so far (copies), zero fields left out: LLMs, then TTSs, then STTs (as agents-js), each in the order first used. */
   get usage(): AgentSessionUsage {
-    return { modelUsage: [...this.#usage.values()].map(withoutZeros) };
+    const summaries = [...this.#usage.values()].sort((a, b) => KINDS.indexOf(a.type) - KINDS.indexOf(b.type));
+    return { modelUsage: summaries.map(withoutZeros) };
   }
 
   /** The summary of `fresh`'s kind and model, `fresh` itself the first time. */
