@@ -5,11 +5,15 @@
 import { describe, expect, it } from 'vitest';
 import * as voice from '../../src/voice/index.js';
 import { Agent, AgentSession, ClosedError, StopResponse } from '../../src/index.js';
+import * as metrics from '../../src/metrics/index.js';
 import { FakeLLM } from '../../src/testing/index.js';
+import { captureLogs } from '../bus/log_lines.js';
+import { MeteredLLM } from '../bus/metered_llm.js';
 import { ScriptedOutput } from '../support/scripted_output.js';
 import { flush, useFakeTime } from '../support/fake_time.js';
 
 useFakeTime();
+const logs = captureLogs();
 
 class Greeter extends voice.Agent {
   exits = 0;
@@ -49,6 +53,22 @@ describe('the voice namespace', () => {
     expect(seen).toEqual(['item user', 'speech generate_reply', 'agent listening→thinking', 'agent thinking→speaking', 'agent speaking→listening', 'item assistant']);
     expect(Object.values(voice.AgentSessionEventTypes)).toContain('session_usage_updated');
     expect(Object.values(voice.AgentSessionEventTypes)).toContain('overlapping_speech');
+  });
+
+  it("agents-js's metrics idiom: MetricsCollected to metrics.logMetrics, SessionUsageUpdated with the session's usage", async () => {
+    const session = new voice.AgentSession({ llm: new MeteredLLM([{ text: 'Hello there.' }]) });
+    session.output = new ScriptedOutput();
+    const usage: metrics.AgentSessionUsage[] = [];
+    session.on(voice.AgentSessionEventTypes.MetricsCollected, (ev) => metrics.logMetrics(ev.metrics));
+    session.on(voice.AgentSessionEventTypes.SessionUsageUpdated, (ev) => usage.push(ev.usage));
+    await session.start({ agent: new voice.Agent({ instructions: 'x' }) });
+    await session.input.text('hi');
+    await flush();
+    expect(logs.lines.filter((line) => line.msg === 'LLM metrics')).toEqual([
+      expect.objectContaining({ label: 'fake/scripted-1', inputTokens: 10, outputTokens: 2 }),
+    ]);
+    expect(usage).toEqual([{ modelUsage: [{ type: 'llm_usage', provider: 'fake', model: 'scripted-1', inputTokens: 10, outputTokens: 2 }] }]);
+    expect(session.usage).toEqual(usage[0]);
   });
 
   it('CloseReason is a value too, as agents-js writes it', async () => {
