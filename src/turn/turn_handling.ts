@@ -153,7 +153,8 @@ export function resolveTurnOptions(options: FlatTurnOptions): TurnOptions {
       problems.push(`${flat} and turnHandling.${part}.${key} set the same thing: give only one`);
     }
     if (flatValue !== undefined) {
-      const problem = (flat === 'preemptiveGeneration' ? flag : ms)(flatValue);
+      // The same check as its place in turnHandling.
+      const problem = (SHAPE[part] as Record<string, Check>)[key]!(flatValue);
       if (problem) problems.push(`${flat}: ${problem}`);
     }
     const value = nested ?? flatValue;
@@ -163,7 +164,8 @@ export function resolveTurnOptions(options: FlatTurnOptions): TurnOptions {
   const max = given.maxEndpointingDelay;
   const resolvedMin = (min?.value as number | undefined) ?? DEFAULT_TURN_OPTIONS.minEndpointingDelay;
   const resolvedMax = (max?.value as number | undefined) ?? DEFAULT_TURN_OPTIONS.maxEndpointingDelay;
-  if ((min || max) && resolvedMin > resolvedMax) {
+  const valid = ms(resolvedMin) === undefined && ms(resolvedMax) === undefined;
+  if ((min || max) && valid && resolvedMin > resolvedMax) {
     problems.push(
       `${min?.key ?? 'the minimum endpointing delay'} (${resolvedMin} ms) is more than ${max?.key ?? 'the maximum endpointing delay'} (${resolvedMax} ms)`,
     );
