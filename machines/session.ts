@@ -17,11 +17,16 @@
  *   (from → to). Outside it, agent and user activity is recorded in the context (and announced),
  *   so a goodbye said while draining, or a speech cut off while closing, is reflected in the
  *   states: leaving `running` records where the agent region was. `agentStateOf` reads either.
- * - `closed` is reached exactly once and announces `close`.
+ * - `closed` is reached exactly once: the agent becomes `idle` (announced), then `close` is announced.
  */
 import { assign, cancel, emit, enqueueActions, fromPromise, not, setup, stateIn } from 'xstate';
 
-export type AgentState = 'initializing' | 'listening' | 'thinking' | 'speaking';
+/**
+ * What the agent is doing. `initializing` until the session runs; `listening`, `thinking` or
+ * `speaking` while it runs (and, recorded, while it drains); `idle` once the session has closed:
+ * the agent neither listens nor will answer any more.
+ */
+export type AgentState = 'initializing' | 'idle' | 'listening' | 'thinking' | 'speaking';
 export type UserState = 'listening' | 'speaking' | 'away';
 
 /** Why a session closed, as LiveKit's CloseReason. */
@@ -365,7 +370,7 @@ export const sessionMachine = setup({
     },
     closed: {
       type: 'final',
-      entry: 'announceClose',
+      entry: [{ type: 'setAgentState', params: { state: 'idle' } }, 'announceClose'],
     },
   },
   output: ({ context }) => ({ reason: context.closeReason ?? 'user_initiated', error: context.closeError }),

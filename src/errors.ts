@@ -51,6 +51,21 @@ export class InterruptionRefusedError extends VoxstateError {
   }
 }
 
+/**
+ * Options that cannot be honoured: an unknown key, a value of the wrong kind, a setting voxstate
+ * does not have, or one setting given twice. Thrown by the constructor that received them, with
+ * every problem found, each naming its key and what is accepted.
+ */
+export class InvalidOptionsError extends VoxstateError {
+  constructor(
+    /** Whose options, e.g. "AgentSession", "inference.STT". */
+    readonly owner: string,
+    readonly problems: readonly string[],
+  ) {
+    super('invalid_options', `${owner} options: ${problems.join('; ')}`);
+  }
+}
+
 /** A user hook (onEnter, onExit, onUserTurnCompleted, a tool) threw or rejected. */
 export class HookError extends VoxstateError {
   constructor(

@@ -12,6 +12,12 @@ export {
   type UserInput,
 } from './session/agent_session.js';
 export type * from './session/events.js';
+export { AgentSessionEventTypes, CloseReason } from './session/events.js';
+export * as voice from './voice/index.js';
+export * as metrics from './metrics/index.js';
+export { logMetrics } from './metrics/log_metrics.js';
+export type { AgentSessionUsage } from './metrics/usage.js';
+export type { EndpointingOptions, InterruptionOptions, PreemptiveGenerationOptions, TurnHandlingOptions } from './turn/turn_handling.js';
 export { SpeechHandle, SPEECH_PRIORITY, type SpeechSource, type SpeechState } from './speech/speech_handle.js';
 export { HistoryOnlyOutput, RoomTextOutput, consumeText, type Playout, type SpeechOutput } from './speech/speech_output.js';
 export { JobContext, type JobContextEvents, type ParticipantEntrypoint, type ShutdownCallback } from './job/job_context.js';

@@ -15,6 +15,7 @@
 import { VoxstateError, describe } from '../errors.js';
 import { newId } from '../ids.js';
 import type { ChatItem, ChatMessage } from '../llm/chat_context.js';
+import { providerOf } from '../metrics/model_label.js';
 import type { ModelMetrics } from '../plugins/metrics.js';
 import { ProviderError } from '../plugins/provider_error.js';
 import type { AgentSession } from '../session/agent_session.js';
@@ -206,12 +207,6 @@ export class SessionPublisher {
     this.#speakingSince[speaker] = undefined;
     void this.runtime.emit('voice:ended', { session: this.session, speaker, ...(since === undefined ? {} : { durationMs: now - since }) });
   }
-}
-
-/** "openai/gpt-4.1-mini" → "openai". */
-export function providerOf(label: string): string {
-  const slash = label.indexOf('/');
-  return slash < 0 ? label : label.slice(0, slash);
 }
 
 function asError(error: unknown): VoxstateError {

@@ -1,7 +1,8 @@
 /**
  * Keeps secrets out of log lines, error messages and inspector snapshots. One rule for every place
  * data leaves the process, with three parts:
- * - a property whose name looks like a credential (`apiKey`, `token`, …) is replaced, at any depth;
+ * - a property whose name looks like a credential (`apiKey`, `token`, …) is replaced, at any depth,
+ *   unless it holds a number or a flag (a count of tokens is no secret);
  * - text shaped like a credential (an `sk-…` key, a JSON Web Token) is masked inside any string;
  * - the credentials this process was given (environment variables named like credentials, and the
  *   keys passed to providers and the worker, see {@link addSecretValue}) are masked wherever they
@@ -98,7 +99,10 @@ export function redactSecrets(value: unknown, depth = 8, seen = new WeakSet<obje
   }
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
-    out[key] = isSecretKey(key) ? REDACTED : redactSecrets(item, depth - 1, seen);
+    // A number or a flag is no credential, whatever its name: token counts (`promptTokens`,
+    // `tokensPerSecond`) stay readable.
+    const plain = typeof item === 'number' || typeof item === 'boolean';
+    out[key] = isSecretKey(key) && !plain ? REDACTED : redactSecrets(item, depth - 1, seen);
   }
   return out;
 }

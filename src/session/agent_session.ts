@@ -38,8 +38,8 @@ import { SpeechHandle, type SpeechSource } from '../speech/speech_handle.js';
 import { HistoryOnlyOutput, RoomTextOutput, type Playout, type SpeechOutput } from '../speech/speech_output.js';
 import { SpeechScheduler, type SpeechTask } from '../speech/speech_scheduler.js';
 import { currentSpeech } from '../speech/speech_scope.js';
-import type { AgentSessionEvents, CloseEvent } from './events.js';
-import type { ModelMetrics } from '../plugins/metrics.js';
+import type { AgentMetrics, AgentSessionEvents, CloseEvent } from './events.js';
+import { ModelUsageCollector, type AgentSessionUsage } from '../metrics/usage.js';
 import type { ModelEvents } from '../plugins/model.js';
 import { ProviderError } from '../plugins/provider_error.js';
 import { runReply, type ReplyHost, type ReplyOptions } from './reply.js';
@@ -47,8 +47,14 @@ import { RoomIO } from './room_io.js';
 import { VoiceInput } from './voice_input.js';
 import { PendingRunResult, RunResult } from '../testing/run_result.js';
 import type { RunEvent } from '../testing/run_events.js';
+import { resolveTurnOptions, type FlatTurnOptions, type TurnHandlingOptions, type TurnOptions } from '../turn/turn_handling.js';
 
-export interface AgentSessionOptions<UserData = unknown> {
+/**
+ * An AgentSession's options. The turn-taking settings come in two shapes: flat, as LiveKit's Python
+ * AgentSession has them (`minEndpointingDelay`, …), or agents-js's `turnHandling`; a setting may
+ * be given in one of them, not both. What cannot be honoured throws InvalidOptionsError.
+ */
+export interface AgentSessionOptions<UserData = unknown> extends FlatTurnOptions {
   llm?: LLM;
   /** Speech recognition; an offline stand-in (no credentials) leaves the session text-only. */
   stt?: STT | OfflineStandIn;
@@ -66,19 +72,22 @@ export interface AgentSessionOptions<UserData = unknown> {
   speechDrainTimeout?: number;
   /** Upper bound for releasing resources once drained, in ms (default 10000). */
   closeTimeout?: number;
-  /** Start the reply on the final transcript, before the turn is committed. */
+  /** Start the reply on the final transcript, before the turn is committed (or turnHandling.preemptiveGeneration). */
   preemptiveGeneration?: boolean;
-  /** ms after the user's end of speech before a transcribed turn ends (default 500). */
+  /** ms after the user's end of speech before a transcribed turn ends (default 500; or turnHandling.endpointing.minDelay). */
   minEndpointingDelay?: number;
-  /** ms after the user's end of speech after which the turn ends regardless (default 3000). */
+  /** ms after the user's end of speech after which the turn ends regardless (default 3000; or turnHandling.endpointing.maxDelay). */
   maxEndpointingDelay?: number;
-  /** ms of user speech that interrupt the agent (default 500). */
+  /** ms of user speech that interrupt the agent (default 500; or turnHandling.interruption.minDuration). */
   minInterruptionDuration?: number;
   /**
    * ms to wait for words after the user spoke over the agent, whose speech is paused meanwhile
-   * (when the output can pause); without words it resumes (default 2000).
+   * (when the output can pause); without words it resumes (default 2000; or
+   * turnHandling.interruption.falseInterruptionTimeout).
    */
   falseInterruptionTimeout?: number;
+  /** agents-js's shape of the turn-taking settings: endpointing, interruption, preemptive generation. */
+  turnHandling?: TurnHandlingOptions;
   /** Language for speech recognition, e.g. "en". */
   language?: string;
   /** Where the agent's audio goes; with a TTS (not an offline stand-in), speech is spoken there. */
@@ -144,19 +153,10 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   tts: TTS | OfflineStandIn | undefined;
   vad: VAD | undefined;
   readonly input: UserInput;
-  readonly #options: Required<
-    Pick<
-      AgentSessionOptions,
-      | 'maxToolSteps'
-      | 'agentHookTimeout'
-      | 'minEndpointingDelay'
-      | 'maxEndpointingDelay'
-      | 'minInterruptionDuration'
-      | 'falseInterruptionTimeout'
-      | 'maxUnrecoverableErrors'
-    >
-  > &
+  readonly #options: Required<Pick<AgentSessionOptions, 'maxToolSteps' | 'agentHookTimeout' | 'maxUnrecoverableErrors'>> &
     Pick<AgentSessionOptions, 'language' | 'clock' | 'audioOutput'>;
+  readonly #turn: TurnOptions;
+  readonly #usage = new ModelUsageCollector();
   readonly #scheduler: SpeechScheduler;
   readonly #agents: Agent[] = [];
   readonly #drainExempt = new Set<SpeechHandle>();
@@ -171,13 +171,16 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   #unrecoverable = 0;
   #stopWatchingModels: () => void = () => {};
   #voice: VoiceInput | undefined;
-  readonly #preemptiveGeneration: boolean;
+  /** What close() and aclose() return: one promise, resolved once the session has closed. */
+  #closing: Promise<void> | undefined;
   /** The speech held while the user might be interrupting it. */
   #paused: SpeechHandle | undefined;
   readonly #replyHost: ReplyHost;
 
+  /** Throws InvalidOptionsError when a turn-taking setting cannot be honoured (see TurnHandlingOptions). */
   constructor(options: AgentSessionOptions<UserData> = {}) {
     super();
+    this.#turn = resolveTurnOptions(options);
     this.llm = options.llm;
     this.stt = options.stt;
     this.tts = options.tts;
@@ -186,17 +189,12 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     this.#options = {
       maxToolSteps: options.maxToolSteps ?? 3,
       agentHookTimeout: options.agentHookTimeout ?? 30_000,
-      minEndpointingDelay: options.minEndpointingDelay ?? 500,
-      maxEndpointingDelay: options.maxEndpointingDelay ?? 3_000,
-      minInterruptionDuration: options.minInterruptionDuration ?? 500,
-      falseInterruptionTimeout: options.falseInterruptionTimeout ?? 2_000,
       maxUnrecoverableErrors: options.maxUnrecoverableErrors ?? 3,
       language: options.language,
       clock: options.clock,
       audioOutput: options.audioOutput,
     };
     this.#closed = new Promise((resolve) => (this.#resolveClosed = resolve));
-    this.#preemptiveGeneration = options.preemptiveGeneration ?? false;
     this.#scheduler = new SpeechScheduler(
       () => this.#refreshAgentState(),
       (speech, error) => this.#failed(error, speech.source === 'say' ? 'tts' : 'llm'),
@@ -261,7 +259,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     for (const [source, model] of models) {
       if (!(model instanceof EventEmitter)) continue;
       const emitter = model as EventEmitter<ModelEvents>;
-      const onMetrics = (metrics: ModelMetrics) => this.emit('metrics_collected', { type: 'metrics_collected', metrics, createdAt: Date.now() });
+      const onMetrics = (metrics: AgentMetrics) => this.#metricsCollected(metrics);
       // A retry is not the session's failure (as LiveKit, it is not an error event): it is logged.
       const onError = (error: ProviderError) => {
         if (error.recoverable) log().warn({ err: error, source }, error.message);
@@ -276,6 +274,21 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     return () => {
       for (const stop of stops) stop();
     };
+  }
+
+  /** Reports a measurement, and the usage it adds (session_usage_updated) if it is billable. */
+  #metricsCollected(metrics: AgentMetrics): void {
+    const createdAt = Date.now();
+    this.emit('metrics_collected', { type: 'metrics_collected', metrics, createdAt });
+    if (this.#usage.collect(metrics)) this.emit('session_usage_updated', { type: 'session_usage_updated', usage: this.usage, createdAt });
+  }
+
+  /**
+   * What the session's models were used for so far (agents-js's shape), summed from the metrics the
+   * session reported. A model shared with other sessions counts their requests here too.
+   */
+  get usage(): AgentSessionUsage {
+    return this.#usage.usage;
   }
 
   /**
@@ -367,7 +380,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     if (typeof text !== 'string' && !(text && Symbol.asyncIterator in Object(text))) {
       throw new TypeError('say() needs a string or an async iterable of strings');
     }
-    const speech = this.#newSpeech('say', options.allowInterruptions ?? true);
+    const speech = this.#newSpeech('say', options.allowInterruptions ?? this.#turn.allowInterruptions);
     const addToChatCtx = options.addToChatCtx ?? true;
     this.#schedule(speech, true, async (s) => {
       await this.#play(s, typeof text === 'string' ? once(text) : text, addToChatCtx);
@@ -415,9 +428,19 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     );
   }
 
-  /** Closes the session now: speech in flight is interrupted, onExit still runs. Resolves once closed. */
-  async aclose(): Promise<void> {
-    await this.#close('user_initiated', false);
+  /**
+   * Closes the session now: speech in flight is interrupted, onExit still runs. Resolves once
+   * closed. The name of LiveKit's Python AgentSession; agents-js's is close(), which is the same.
+   */
+  aclose(): Promise<void> {
+    void this.#close('user_initiated', false);
+    this.#closing ??= this.#closed.then(() => undefined);
+    return this.#closing;
+  }
+
+  /** agents-js's name for aclose(): the same call, returning the same promise. */
+  close(): Promise<void> {
+    return this.aclose();
   }
 
   /** Closes the session in the background; by default queued speech plays out first. */
@@ -573,16 +596,13 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
           this.#userText(transcript).catch((error: unknown) => this.#report(error, 'input'));
         },
         failed: (error, source) => this.#failed(error, source),
-        metrics: (metrics) => this.emit('metrics_collected', { type: 'metrics_collected', metrics, createdAt: Date.now() }),
+        overlappingSpeech: (overlap) => this.emit('overlapping_speech', { type: 'overlapping_speech', ...overlap, createdAt: Date.now() }),
+        metrics: (metrics) => this.#metricsCollected(metrics),
       },
       {
         vad: this.vad,
         stt,
-        minEndpointingDelay: this.#options.minEndpointingDelay,
-        maxEndpointingDelay: this.#options.maxEndpointingDelay,
-        minInterruptionDuration: this.#options.minInterruptionDuration,
-        falseInterruptionTimeout: this.#options.falseInterruptionTimeout,
-        preemptiveGeneration: this.#preemptiveGeneration,
+        turn: this.#turn,
         ...(this.#options.language ? { language: this.#options.language } : {}),
         ...(this.#options.clock ? { clock: this.#options.clock } : {}),
       },
@@ -674,7 +694,11 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   }
 
   #reply(options: GenerateReplyOptions & Pick<ReplyOptions, 'prefetched' | 'chatCtx'>, userInitiated: boolean, parent?: SpeechHandle): SpeechHandle {
-    const speech = this.#newSpeech(parent ? 'tool_response' : 'generate_reply', options.allowInterruptions ?? parent?.allowInterruptions ?? true, parent);
+    const speech = this.#newSpeech(
+      parent ? 'tool_response' : 'generate_reply',
+      options.allowInterruptions ?? parent?.allowInterruptions ?? this.#turn.allowInterruptions,
+      parent,
+    );
     this.#schedule(speech, userInitiated, (s) => runReply(this.#replyHost, s, options));
     return speech;
   }

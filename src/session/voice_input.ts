@@ -1,9 +1,9 @@
 /**
  * A session listening to the user's voice: audio goes to the VAD and the STT (AudioRecognition and
  * the user-turn statechart), user speech over the agent pauses or interrupts it (with the
- * false-interruption check), the reply may be requested before the turn is over (preemptive
- * generation), and each spoken turn's latencies are measured. The session hears about all of it
- * through its host.
+ * false-interruption check) and each such overlap is reported with what it came to, the reply may
+ * be requested before the turn is over (preemptive generation), and each spoken turn's latencies
+ * are measured. The session hears about all of it through its host.
  */
 import type { Agent } from '../agent/agent.js';
 import type { Clock } from '../actors/start_actor.js';
@@ -17,8 +17,9 @@ import type { STT } from '../stt/stt.js';
 import { AudioRecognition } from '../turn/audio_recognition.js';
 import { InterruptionDecision } from '../turn/false_interruption.js';
 import { PreemptiveReply } from '../turn/preemptive_reply.js';
+import type { TurnOptions } from '../turn/turn_handling.js';
 import type { VAD } from '../vad/vad.js';
-import type { TurnMetrics } from './events.js';
+import type { OverlappingSpeechEvent, TurnMetrics } from './events.js';
 
 export interface VoiceInputHost {
   readonly history: ChatContext;
@@ -38,19 +39,23 @@ export interface VoiceInputHost {
   transcribed(transcript: string, isFinal: boolean, language: string | undefined): void;
   turnCompleted(transcript: string): void;
   failed(error: unknown, source: 'vad' | 'stt' | 'turn'): void;
+  /** The user spoke over the agent, and this is what it came to. */
+  overlappingSpeech(overlap: Omit<OverlappingSpeechEvent, 'type' | 'createdAt'>): void;
   metrics(metrics: TurnMetrics): void;
 }
 
 export interface VoiceInputOptions {
   vad: VAD | undefined;
   stt: STT | undefined;
-  minEndpointingDelay: number;
-  maxEndpointingDelay: number;
-  minInterruptionDuration: number;
-  falseInterruptionTimeout: number;
-  preemptiveGeneration: boolean;
+  turn: TurnOptions;
   language?: string;
   clock?: Clock;
+}
+
+/** User speech over the agent's speech, not decided yet. */
+interface Overlap {
+  startedAt: number;
+  speechId: string;
 }
 
 interface TurnTimes {
@@ -64,6 +69,7 @@ export class VoiceInput {
   readonly #recognition: AudioRecognition;
   readonly #decision: InterruptionDecision;
   #interrupted = false;
+  #overlap: Overlap | undefined;
   #times: TurnTimes = {};
   #preemptive: PreemptiveReply | undefined;
 
@@ -78,24 +84,40 @@ export class VoiceInput {
       if (!options.vad) throw new VoxstateError('no_vad', `${stt.label} cannot stream: listen() needs a VAD to cut the utterances it transcribes`);
       stt = new VADStreamAdapter(stt, options.vad);
     }
+    const { turn } = options;
     this.#decision = new InterruptionDecision(
-      { pause: () => host.pause(), resume: () => host.resume(), interrupt: () => host.interrupt(), falseInterruption: () => host.falseInterruption() },
-      options.falseInterruptionTimeout,
+      {
+        pause: () => host.pause(),
+        resume: () => host.resume(),
+        interrupt: () => {
+          this.#decided(true);
+          host.interrupt();
+        },
+        falseInterruption: () => {
+          this.#decided(false);
+          host.falseInterruption();
+        },
+      },
+      { timeoutMs: turn.falseInterruptionTimeout, resume: turn.resumeFalseInterruption },
     );
     this.#recognition = new AudioRecognition(
       {
         speechStarted: () => {
           this.#interrupted = false;
+          this.#overlapping();
           host.speechStarted();
         },
         speechEnded: () => {
           this.#times = { endOfSpeech: Date.now() };
+          // Over before it came to anything (too short, or the speech would not be interrupted).
+          if (!this.#decision.pending) this.#decided(false);
           host.speechEnded();
         },
         speaking: (event) => {
+          this.#overlapping();
           // Speech long enough pauses the agent (or interrupts it, if its output cannot pause),
           // if its speech allows interruptions.
-          if (this.#interrupted || event.speechDurationMs < options.minInterruptionDuration) return;
+          if (this.#interrupted || event.speechDurationMs < turn.minInterruptionDuration) return;
           const current = host.currentSpeech();
           if (current && !current.done && current.allowInterruptions) {
             this.#interrupted = true;
@@ -117,8 +139,8 @@ export class VoiceInput {
       {
         ...(options.vad ? { vad: options.vad } : {}),
         ...(stt ? { stt } : {}),
-        minEndpointingDelay: options.minEndpointingDelay,
-        maxEndpointingDelay: options.maxEndpointingDelay,
+        minEndpointingDelay: turn.minEndpointingDelay,
+        maxEndpointingDelay: turn.maxEndpointingDelay,
         ...(options.language ? { language: options.language } : {}),
         ...(options.clock ? { clock: options.clock } : {}),
       },
@@ -164,11 +186,26 @@ export class VoiceInput {
     await this.#recognition.close();
   }
 
+  /** The user speaks while the agent's speech is heard: an overlap begins, unless one is open. */
+  #overlapping(): void {
+    if (this.#overlap) return;
+    const speech = this.host.currentSpeech();
+    if (speech?.speaking) this.#overlap = { startedAt: Date.now(), speechId: speech.id };
+  }
+
+  /** The open overlap came to an interruption, or not. */
+  #decided(isInterruption: boolean): void {
+    const overlap = this.#overlap;
+    if (!overlap) return;
+    this.#overlap = undefined;
+    this.host.overlappingSpeech({ isInterruption, overlapStartedAt: overlap.startedAt, detectedAt: Date.now(), speechId: overlap.speechId });
+  }
+
   /** Requests the reply to the turn so far, before the turn is over (preemptive generation). */
   #preempt(finalText: string): void {
     const llm = this.host.llm();
     const agent = this.host.currentAgent();
-    if (!this.options.preemptiveGeneration || !llm || !agent || !this.host.running()) return;
+    if (!this.options.turn.preemptiveGeneration || !llm || !agent || !this.host.running()) return;
     const before = this.#recognition.turn.getSnapshot().context.transcript;
     const transcript = (before === '' ? finalText.trim() : `${before} ${finalText.trim()}`).trim();
     if (transcript === '' || this.#preemptive?.transcript === transcript) return;

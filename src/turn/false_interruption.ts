@@ -1,8 +1,8 @@
 /**
  * Was that an interruption? When the user speaks over the agent long enough, the agent's speech is
- * paused rather than cut (if its output can pause). Words from the user make it a real interruption;
- * no words within `timeoutMs` (a cough, a noise, a backchannel the STT did not catch) make it a
- * false one: the speech resumes where it was.
+ * paused rather than cut (if its output can pause, and `resume` is on). Words from the user make it
+ * a real interruption; no words within `timeoutMs` (a cough, a noise, a backchannel the STT did not
+ * catch) make it a false one: the speech resumes where it was.
  */
 export interface InterruptionHooks {
   /** Pauses the speech; false when it cannot be paused (then it is interrupted at once). */
@@ -18,7 +18,12 @@ export class InterruptionDecision {
 
   constructor(
     private readonly hooks: InterruptionHooks,
-    private readonly timeoutMs: number,
+    private readonly options: {
+      /** ms to wait for words while paused. */
+      timeoutMs: number;
+      /** Whether to pause and resume at all; without it user speech interrupts at once. */
+      resume: boolean;
+    },
   ) {}
 
   /** Whether a pause is waiting for words. */
@@ -29,7 +34,7 @@ export class InterruptionDecision {
   /** The user has spoken long enough to interrupt. */
   userSpeaking(): void {
     if (this.pending) return;
-    if (!this.hooks.pause()) {
+    if (!this.options.resume || !this.hooks.pause()) {
       this.hooks.interrupt();
       return;
     }
@@ -37,7 +42,7 @@ export class InterruptionDecision {
       this.#timer = undefined;
       this.hooks.resume();
       this.hooks.falseInterruption();
-    }, this.timeoutMs);
+    }, this.options.timeoutMs);
   }
 
   /** The user said something: a pause becomes a real interruption. */

@@ -18,6 +18,16 @@ describe('redactSecrets', () => {
     });
   });
 
+  it('keeps numbers and flags under credential-like names: token counts are no secret', () => {
+    expect(redactSecrets({ promptTokens: 12, tokensPerSecond: 3.5, hasToken: true, token: 'abc', accessToken: { value: 'v' } })).toEqual({
+      promptTokens: 12,
+      tokensPerSecond: 3.5,
+      hasToken: true,
+      token: '[redacted]',
+      accessToken: '[redacted]',
+    });
+  });
+
   it('copes with cycles, depth, functions and errors', () => {
     const cyclic: Record<string, unknown> = { a: 1 };
     cyclic.self = cyclic;

@@ -333,8 +333,8 @@ const acloseFromRunning = (agent: AgentState, user: UserState = 'listening'): St
   do: 'await aclose()',
   act: (w) => w.session.aclose(),
   events: ['close', 'done.exitAgent', 'done.awaitSpeech', 'done.releaseResources'],
-  expect: ['closed', agent, user],
-  emits: ['close:user_initiated'],
+  expect: ['closed', 'idle', user],
+  emits: [`agent:${agent}→idle`, 'close:user_initiated'],
   check: (w) => {
     expect(w.agent.exits).toBe(1);
     expect(w.closes).toEqual([expect.objectContaining({ reason: 'user_initiated', error: null })]);
@@ -635,8 +635,8 @@ const scenarios: Scenario[] = [
         do: 'the member leaves the room',
         act: (w) => w.member!.leave(),
         events: ['close', 'done.exitAgent', 'done.awaitSpeech', 'done.releaseResources'],
-        expect: ['closed', 'listening', 'listening'],
-        emits: ['close:participant_disconnected'],
+        expect: ['closed', 'idle', 'listening'],
+        emits: ['agent:listening→idle', 'close:participant_disconnected'],
         check: (w) => expect(w.agent.exits).toBe(1),
       },
     ],
@@ -649,8 +649,8 @@ const scenarios: Scenario[] = [
         do: 'start(agent, room)',
         act: (w) => background(w, 'start', w.session.start({ agent: w.agent, room: w.room! })),
         events: ['start', 'error.startSession', 'done.releaseResources'],
-        expect: ['closed', 'initializing', 'listening'],
-        emits: ['error:VoxstateError', 'close:error'],
+        expect: ['closed', 'idle', 'listening'],
+        emits: ['error:VoxstateError', 'agent:initializing→idle', 'close:error'],
         check: async (w) => {
           const result = await outcome(w, 'start');
           expect(result).toMatchObject({ ok: false, error: expect.any(VoxstateError) });
@@ -692,8 +692,8 @@ const scenarios: Scenario[] = [
         do: 'the room connects',
         act: (w) => (w.room as HeldRoom).gate.resolve(),
         events: ['done.startSession', 'done.exitAgent', 'done.awaitSpeech', 'done.releaseResources'],
-        expect: ['closed', 'initializing', 'listening'],
-        emits: ['close:user_initiated'],
+        expect: ['closed', 'idle', 'listening'],
+        emits: ['agent:initializing→idle', 'close:user_initiated'],
         check: async (w) => {
           expect(await outcome(w, 'start')).toMatchObject({ ok: true });
           expect(await outcome(w, 'aclose')).toMatchObject({ ok: true });
@@ -709,8 +709,8 @@ const scenarios: Scenario[] = [
         do: 'aclose() on an idle session',
         act: (w) => w.session.aclose(),
         events: ['close'],
-        expect: ['closed', 'initializing', 'listening'],
-        emits: ['close:user_initiated'],
+        expect: ['closed', 'idle', 'listening'],
+        emits: ['agent:initializing→idle', 'close:user_initiated'],
         check: async (w) => {
           await expect(w.session.start({ agent: w.agent })).rejects.toBeInstanceOf(ClosedError);
           expect(w.agent.enters).toBe(0);
@@ -778,8 +778,8 @@ const scenarios: Scenario[] = [
         do: 'shutdown({ drain: true })',
         act: (w) => w.session.shutdown({ drain: true }),
         events: ['close', 'done.releaseResources'],
-        expect: ['closed', 'listening', 'listening'],
-        emits: ['close:user_initiated'],
+        expect: ['closed', 'idle', 'listening'],
+        emits: ['agent:listening→idle', 'close:user_initiated'],
         check: (w) => expect(w.agent.exits).toBe(1),
       },
     ],
@@ -807,8 +807,8 @@ const scenarios: Scenario[] = [
         do: 'aclose()',
         act: (w) => background(w, 'aclose', w.session.aclose()),
         events: ['close', 'agent.listening', 'item.added', 'done.awaitSpeech', 'done.releaseResources'],
-        expect: ['closed', 'listening', 'listening'],
-        emits: ['agent:speaking→listening', 'item:assistant', 'close:user_initiated'],
+        expect: ['closed', 'idle', 'listening'],
+        emits: ['agent:speaking→listening', 'item:assistant', 'agent:listening→idle', 'close:user_initiated'],
         check: async (w) => {
           expect(w.out.played).toEqual([expect.objectContaining({ text: 'a very long story', interrupted: true })]);
           expect(lastMessage(w)).toMatchObject({ role: 'assistant', interrupted: true });
@@ -833,8 +833,8 @@ const scenarios: Scenario[] = [
         do: 'await aclose()',
         act: (w) => w.session.aclose(),
         events: ['close', 'done.releaseResources'],
-        expect: ['closed', 'listening', 'listening'],
-        emits: ['close:user_initiated'],
+        expect: ['closed', 'idle', 'listening'],
+        emits: ['agent:listening→idle', 'close:user_initiated'],
         check: (w) => expect(w.agent.exits).toBe(1),
       },
     ],
@@ -878,8 +878,8 @@ const scenarios: Scenario[] = [
         do: 'the tool returns nothing to talk about',
         act: (w) => w.toolCalls[0]!.resolve(null),
         events: ['tools.executed', 'agent.listening', 'done.awaitSpeech', 'done.releaseResources'],
-        expect: ['closed', 'listening', 'listening'],
-        emits: ['tools:lookup', 'agent:thinking→listening', 'close:user_initiated'],
+        expect: ['closed', 'idle', 'listening'],
+        emits: ['tools:lookup', 'agent:thinking→listening', 'agent:listening→idle', 'close:user_initiated'],
       },
     ],
   },
@@ -925,8 +925,8 @@ const scenarios: Scenario[] = [
         do: 'await aclose()',
         act: (w) => w.session.aclose(),
         events: ['close', 'error.exitAgent', 'done.awaitSpeech', 'done.releaseResources'],
-        expect: ['closed', 'listening', 'listening'],
-        emits: ['error:HookError', 'close:user_initiated'],
+        expect: ['closed', 'idle', 'listening'],
+        emits: ['error:HookError', 'agent:listening→idle', 'close:user_initiated'],
         check: (w) => {
           expect(w.errors[0]!.error).toMatchObject({ hook: 'onExit', owner: w.agent.id });
           expect(w.errors[0]!.error.message).toContain('onExit exploded');
@@ -946,8 +946,8 @@ const scenarios: Scenario[] = [
           return w.session.aclose();
         },
         events: ['close', 'done.exitAgent', 'error.awaitSpeech', 'done.releaseResources'],
-        expect: ['closed', 'listening', 'listening'],
-        emits: ['error:VoxstateError', 'close:user_initiated'],
+        expect: ['closed', 'idle', 'listening'],
+        emits: ['error:VoxstateError', 'agent:listening→idle', 'close:user_initiated'],
         check: (w) => expect((w.errors[0]!.error.cause as Error).message).toBe('flush failed'),
       },
     ],
@@ -978,8 +978,8 @@ const scenarios: Scenario[] = [
         // The speech ends once the session is already closing; the agent is listening again
         // before the session closes.
         events: ['after.speechDrainTimeout', 'agent.listening', 'item.added', 'done.releaseResources'],
-        expect: ['closed', 'listening', 'listening'],
-        emits: ['error:TimeoutError', 'agent:speaking→listening', 'item:assistant', 'close:user_initiated'],
+        expect: ['closed', 'idle', 'listening'],
+        emits: ['error:TimeoutError', 'agent:speaking→listening', 'item:assistant', 'agent:listening→idle', 'close:user_initiated'],
         check: (w) => {
           expect(w.errors[0]!.error).toMatchObject({ timeoutMs: 2_000 });
           expect(w.out.played).toEqual([expect.objectContaining({ interrupted: true })]);
@@ -998,8 +998,8 @@ const scenarios: Scenario[] = [
           return w.session.aclose();
         },
         events: ['close', 'done.exitAgent', 'done.awaitSpeech', 'error.releaseResources'],
-        expect: ['closed', 'listening', 'listening'],
-        emits: ['error:VoxstateError', 'close:user_initiated'],
+        expect: ['closed', 'idle', 'listening'],
+        emits: ['error:VoxstateError', 'agent:listening→idle', 'close:user_initiated'],
         check: (w) => expect((w.errors[0]!.error.cause as Error).message).toBe('close failed'),
       },
     ],
@@ -1024,8 +1024,8 @@ const scenarios: Scenario[] = [
         do: '1 ms more',
         act: () => vi.advanceTimersByTimeAsync(1),
         events: ['after.closeTimeout'],
-        expect: ['closed', 'listening', 'listening'],
-        emits: ['error:TimeoutError', 'close:user_initiated'],
+        expect: ['closed', 'idle', 'listening'],
+        emits: ['error:TimeoutError', 'agent:listening→idle', 'close:user_initiated'],
         check: async (w) => {
           expect(w.errors[0]!.error).toMatchObject({ timeoutMs: 1_000 });
           expect(w.errors[0]!.error.message).toBe('closing the session did not finish within 1000 ms');
@@ -1054,8 +1054,8 @@ const scenarios: Scenario[] = [
         do: 'await aclose()',
         act: (w) => w.session.aclose(),
         events: ['close', 'done.exitAgent', 'done.awaitSpeech', 'done.releaseResources'],
-        expect: ['closed', 'listening', 'listening'],
-        emits: ['close:user_initiated'],
+        expect: ['closed', 'idle', 'listening'],
+        emits: ['agent:listening→idle', 'close:user_initiated'],
         check: (w) => {
           expect(w.agent.exits).toBe(1);
           expect(w.session.currentAgent?.state).toBe('exited');
@@ -1096,8 +1096,8 @@ describe('session machine, through the real AgentSession', () => {
           do: 'aclose()',
           act: (w) => background(w, 'aclose', w.session.aclose()),
           events: ['close', 'agent.listening', 'done.exitAgent', 'done.awaitSpeech', 'done.releaseResources'],
-          expect: ['closed', 'listening', 'listening'],
-          emits: ['agent:thinking→listening', 'close:user_initiated'],
+          expect: ['closed', 'idle', 'listening'],
+          emits: ['agent:thinking→listening', 'agent:listening→idle', 'close:user_initiated'],
         },
       ],
     });
@@ -1432,7 +1432,8 @@ class QuietAgent extends ScenarioAgent {
  * independently of the machine: idle → starting → running → draining (the agent exits, queued
  * speech plays out) → closing → closed; the first close request decides the reason (a start that
  * fails closes with `error`); `drain()` stops once drained until a close is requested; the agent
- * is initializing until the session runs, then listening, thinking or speaking as its speech goes;
+ * is initializing until the session runs, then listening, thinking or speaking as its speech goes,
+ * and idle once the session has closed;
  * the user is listening, speaking, or away after a silence while the agent listens, and typing
  * brings them back. Each method applies one thing that happened and returns the session events it
  * must emit (as describeEvent writes them) for the state changes; the driver adds those of the
@@ -1530,9 +1531,10 @@ class SessionContract {
     return this.userTo('away');
   }
 
+  /** Closed: the agent is idle for good, then the close is announced. */
   closed(): string[] {
     this.phase = 'closed';
-    return [`close:${this.closeReason}`];
+    return [...this.agentTo('idle'), `close:${this.closeReason}`];
   }
 }
 

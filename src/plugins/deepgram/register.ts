@@ -1,6 +1,6 @@
 /**
- * Lets `inference.STT({ model: 'deepgram/<model>' })` resolve to a DeepgramSTT when an API key is
- * configured (the `apiKey` given here, or DEEPGRAM_API_KEY when the model is asked for).
+ * Lets `inference.STT({ model: 'deepgram/<model>', language })` resolve to Deepgram's STT when an
+ * API key is configured (the `apiKey` given here, or DEEPGRAM_API_KEY when the model is asked for).
  */
 import { registerProvider } from '../../inference/index.js';
 import type { DeepgramSTTOptions } from './options.js';
@@ -17,10 +17,10 @@ let registered = false;
 export function registerDeepgram(defaults: Partial<Omit<DeepgramSTTOptions, 'model'>> = {}): void {
   if (registered) return;
   registered = true;
-  registerProvider('stt', ({ model }) => {
+  registerProvider('stt', ({ model, language }) => {
     if (!model.startsWith(PREFIX) || model.length === PREFIX.length) return undefined;
     const apiKey = defaults.apiKey ?? process.env.DEEPGRAM_API_KEY;
     if (!apiKey) return undefined;
-    return new DeepgramSTT({ ...defaults, apiKey, model: model.slice(PREFIX.length) });
+    return new DeepgramSTT({ ...defaults, apiKey, model: model.slice(PREFIX.length), ...(language ? { language } : {}) });
   });
 }

@@ -1,11 +1,11 @@
 /** Against the real Cartesia service: runs only when CARTESIA_API_KEY is set. */
 import { describe, expect, it } from 'vitest';
-import { CartesiaTTS } from '../../../src/plugins/cartesia/index.js';
+import * as cartesia from '../../../src/plugins/cartesia/index.js';
 import { collect } from './setup.js';
 
-describe.skipIf(!process.env.CARTESIA_API_KEY)('CartesiaTTS against the real service', () => {
+describe.skipIf(!process.env.CARTESIA_API_KEY)('cartesia.TTS against the real service', () => {
   it('speaks two sentences as 24 kHz frames with a final one', async () => {
-    const tts = new CartesiaTTS();
+    const tts = new cartesia.TTS();
     const { items, error } = await collect(tts.synthesize('Hello there. This is a test.'));
     expect(error).toBeUndefined();
     expect(items.length).toBeGreaterThan(10);

@@ -1,6 +1,6 @@
 /** Shared by the Cartesia tests: a fake server per test, a TTS pointed at it, and readers. */
 import { afterEach, beforeAll, beforeEach } from 'vitest';
-import { CartesiaTTS } from '../../../src/plugins/cartesia/index.js';
+import * as cartesia from '../../../src/plugins/cartesia/index.js';
 import type { CartesiaTTSOptions } from '../../../src/plugins/cartesia/options.js';
 import type { ModelMetrics, TTSMetrics } from '../../../src/plugins/metrics.js';
 import type { ProviderError } from '../../../src/plugins/provider_error.js';
@@ -16,7 +16,7 @@ export interface Harness {
 }
 
 export interface Recorded {
-  tts: CartesiaTTS;
+  tts: cartesia.TTS;
   errors: ProviderError[];
   metrics: TTSMetrics[];
   /** Resolves once `count` errors were reported. */
@@ -35,7 +35,7 @@ export function useFakeCartesia(): Harness {
     await harness.fake.stop();
   });
   harness.tts = (options = {}) => {
-    const tts = new CartesiaTTS({
+    const tts = new cartesia.TTS({
       apiKey: harness.fake.apiKey,
       baseURL: harness.fake.url,
       voice: 'voice-1',

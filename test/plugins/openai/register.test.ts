@@ -3,7 +3,7 @@ import * as inference from '../../../src/inference/index.js';
 import { OfflineLLM } from '../../../src/inference/offline_llm.js';
 import { ChatContext } from '../../../src/llm/chat_context.js';
 // Importing the plugin registers it.
-import { OpenAILLM } from '../../../src/plugins/openai/index.js';
+import * as openai from '../../../src/plugins/openai/index.js';
 import { FakeOpenAIServer, textReply } from './fake_openai_server.js';
 
 afterEach(() => {
@@ -14,9 +14,12 @@ describe('inference.LLM with the OpenAI plugin', () => {
   it("gives the OpenAI LLM for 'openai/…' names when OPENAI_API_KEY is set", () => {
     vi.stubEnv('OPENAI_API_KEY', 'sk-env-key-1234');
     const llm = inference.LLM({ model: 'openai/gpt-4.1-mini' });
-    expect(llm).toBeInstanceOf(OpenAILLM);
+    expect(llm).toBeInstanceOf(openai.LLM);
     expect(llm.label).toBe('openai/gpt-4.1-mini');
-    expect(inference.LLM({ model: 'openai/gpt-4o' }).label).toBe('openai/gpt-4o');
+    // agents-js's form: the same model with `new`.
+    const made = new inference.LLM({ model: 'openai/gpt-4o' });
+    expect(made).toBeInstanceOf(openai.LLM);
+    expect(made.label).toBe('openai/gpt-4o');
   });
 
   it('leaves other names, a bare "openai/", and a missing key to the offline stand-in', () => {
