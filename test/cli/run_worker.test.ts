@@ -8,14 +8,15 @@ import { EventEmitter as NodeEmitter } from 'node:events';
 import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { parseWorkerArgs, runWorker, UsageError, type WorkerLike, type WorkerRuntime } from '../../src/cli/run_worker.js';
+import { parseWorkerArgs, runWorker, type WorkerLike, type WorkerRuntime } from '../../src/cli/run_worker.js';
+import { UsageError } from '../../src/cli/usage_error.js';
 import { EventEmitter } from '../../src/events/emitter.js';
 import { rootLogger, setRootLogger } from '../../src/log/logger.js';
 import { LocalRoom } from '../../src/room/local_room.js';
 import { AgentServer } from '../../src/server/agent_server.js';
 import { InProcessExecutor } from '../../src/worker/in_process_executor.js';
 import type { JobExecutor } from '../../src/worker/running_job.js';
-import type { WorkerEvents, WorkerOptions, WorkerStatusInfo } from '../../src/worker/worker.js';
+import type { WorkerEvents, WorkerRunOptions, WorkerStatusInfo } from '../../src/worker/worker.js';
 import { JobStatus, WorkerStatus } from '@livekit/protocol';
 import { ProcessPool } from '../../src/ipc/process_pool.js';
 import { FakeLiveKitServer } from '../support/fake_livekit_server.js';
@@ -100,7 +101,7 @@ class FakeWorker implements WorkerLike {
   failWith: Error | undefined;
   #close!: () => void;
   readonly #closed = new Promise<void>((resolve) => (this.#close = resolve));
-  constructor(readonly options: WorkerOptions) {}
+  constructor(readonly options: WorkerRunOptions) {}
   get status(): WorkerStatusInfo {
     return { agentName: 'fake', workerId: 'AW_fake', state: 'online' as never, activeJobs: 1, load: 0.1, version: '9.9.9', healthy: true };
   }
