@@ -10,14 +10,14 @@ import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { JobStatus, JobType, TrackSource, WorkerStatus } from '@livekit/protocol';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import * as cli from '../../src/cli/index.js';
 import type { WorkerRuntime } from '../../src/cli/run_worker.js';
 import { ProcessPool } from '../../src/ipc/process_pool.js';
 import { rootLogger, setRootLogger } from '../../src/log/logger.js';
 import { WorkerPermissions } from '../../src/server/agent_server.js';
 import { ServerOptions } from '../../src/server/server_options.js';
-import type { JobEnd } from '../../src/worker/running_job.js';
+import type { JobEnd, JobExecutor } from '../../src/worker/running_job.js';
 import { Worker } from '../../src/worker/worker.js';
 import { FakeLiveKitServer } from '../support/fake_livekit_server.js';
 import { offlineEnv } from '../support/offline.js';
@@ -68,8 +68,12 @@ describe('an agents-js agent file run as the program', () => {
 const API_KEY = 'APIagentsJs';
 const API_SECRET = 'agents-js-test-secret-0123456789abcdefghijklm';
 
-/** runWorker's outside world: signals and logs the test holds; the rest as given. */
-function runtime(parts: Partial<WorkerRuntime>) {
+/**
+ * `cli.runApp(options, { argv })` as a worker whose signals and logs the test holds (the rest of
+ * its runtime as given). When the test ends, also when it fails, the worker is signalled and
+ * awaited, so that nothing it started outlives the test.
+ */
+function runWorkerApp(options: ServerOptions, argv: string[], parts: Partial<WorkerRuntime> & Pick<WorkerRuntime, 'createExecutor'>) {
   const signals = new NodeEmitter();
   let log = '';
   const logStream = new Writable({
@@ -78,7 +82,16 @@ function runtime(parts: Partial<WorkerRuntime>) {
       done();
     },
   });
-  return { runtime: { signals: signals as never, exit: () => {}, logStream, ...parts } satisfies Partial<WorkerRuntime>, signals, log: () => log };
+  let executor: JobExecutor | undefined;
+  const createExecutor: WorkerRuntime['createExecutor'] = async (server, settings) => (executor = await parts.createExecutor!(server, settings));
+  const running = cli.runApp(options, { argv, runtime: { signals: signals as never, exit: () => {}, logStream, ...parts, createExecutor } });
+  onTestFinished(async () => {
+    // Its jobs first: a drain would wait for them.
+    await executor?.close('test over');
+    signals.emit('SIGTERM', 'SIGTERM');
+    await running;
+  });
+  return { running, signals, log: () => log };
 }
 
 describe('an agents-js agent run as a worker, its jobs in job processes', () => {
@@ -99,15 +112,6 @@ describe('an agents-js agent run as a worker, its jobs in job processes', () => 
     livekit = await FakeLiveKitServer.start({ apiKey: API_KEY, apiSecret: API_SECRET });
     const ended = new Map<string, JobEnd>();
     let pool: ProcessPool | undefined;
-    const { runtime: rt, signals } = runtime({
-      // One idle process (an in-process room in each job: no LiveKit media server here).
-      createExecutor: async (server, settings) => (pool = new ProcessPool(server, { room: 'local', numIdleProcesses: 1, logger: settings.logger })),
-      createWorker: async (server, options) => {
-        const worker = new Worker(server, options);
-        worker.events.on('job_ended', (jobId, end) => ended.set(jobId, end));
-        return worker;
-      },
-    });
     const options = new ServerOptions({
       agent: AGENT,
       agentName: 'agents-js-test',
@@ -120,7 +124,15 @@ describe('an agents-js agent run as a worker, its jobs in job processes', () => 
       apiSecret: API_SECRET,
       host: '127.0.0.1',
     });
-    const running = cli.runApp(options, { argv: ['start', '--port', '0'], runtime: rt });
+    const { running, signals } = runWorkerApp(options, ['start', '--port', '0'], {
+      // One idle process (an in-process room in each job: no LiveKit media server here).
+      createExecutor: async (server, settings) => (pool = new ProcessPool(server, { room: 'local', numIdleProcesses: 1, logger: settings.logger })),
+      createWorker: async (server, options) => {
+        const worker = new Worker(server, options);
+        worker.events.on('job_ended', (jobId, end) => ended.set(jobId, end));
+        return worker;
+      },
+    });
 
     const register = await livekit.next('register');
     expect(register).toMatchObject({ agentName: 'agents-js-test', type: JobType.JT_PUBLISHER });
@@ -158,9 +170,11 @@ describe('an agents-js agent run as a worker, its jobs in job processes', () => 
     await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
     const refused = `ws://127.0.0.1:${(probe.address() as { port: number }).port}`;
     await new Promise((resolve) => probe.close(resolve));
-    const { runtime: rt, log } = runtime({ createExecutor: async () => ({ start: async () => {}, launch: () => Promise.reject(new Error('no jobs')), activeJobs: 0, close: async () => {} }) });
     const options = new ServerOptions({ agent: AGENT, maxRetry: 0, wsURL: refused, apiKey: API_KEY, apiSecret: API_SECRET, host: '127.0.0.1' });
-    expect(await cli.runApp(options, { argv: ['start', '--port', '0', '--log-level', 'fatal'], runtime: rt })).toBe(1);
+    const { running, log } = runWorkerApp(options, ['start', '--port', '0', '--log-level', 'fatal'], {
+      createExecutor: async () => ({ start: async () => {}, launch: () => Promise.reject(new Error('no jobs')), activeJobs: 0, close: async () => {} }),
+    });
+    expect(await running).toBe(1);
     expect(log()).toContain('gave up after 0 retries');
   }, 15_000);
 });

@@ -53,6 +53,14 @@ describe('parseWorkerArgs', () => {
     expect(parseWorkerArgs('start', [], ENV, server)).toMatchObject({ url: 'ws://from-options:1', port: 9000, host: '::1' });
   });
 
+  it("the server's logLevel comes after the flag and LOG_LEVEL, before the verb's default", () => {
+    const server = new AgentServer({ logLevel: 'warn' });
+    expect(parseWorkerArgs('dev', [], ENV, server).logLevel).toBe('warn');
+    expect(parseWorkerArgs('dev', [], { ...ENV, LOG_LEVEL: 'error' }, server).logLevel).toBe('error');
+    expect(parseWorkerArgs('dev', ['--log-level', 'trace'], { ...ENV, LOG_LEVEL: 'error' }, server).logLevel).toBe('trace');
+    expect(() => parseWorkerArgs('dev', [], ENV, new AgentServer({ logLevel: 'loud' }))).toThrow('--log-level must be one of');
+  });
+
   it('missing credentials name what to set (and never echo a secret)', () => {
     const error = (() => {
       try {
