@@ -1,16 +1,20 @@
 /**
- * The command line of an agent program, as LiveKit's `cli.run_app(server)`:
+ * The command line of an agent program, as LiveKit's `cli.run_app(server)` and agents-js's
+ * `cli.runApp(new ServerOptions({ agent }))`:
  *
  *   npx tsx my_agent.ts console [--inspect]
- *   npx tsx my_agent.ts start | dev [--inspect] | connect --room NAME
- *   npx tsx my_agent.ts start | dev | connect --room NAME   (a LiveKit worker: see run_worker.ts)
+ *   npx tsx my_agent.ts start | dev [--inspect] | connect --room NAME   (a LiveKit worker: see run_worker.ts)
  *
- * runApp acts only when the file that registered the server's entrypoint is the program being run
- * (so importing an agent module, e.g. in a test, starts nothing).
+ * runApp acts only when the agent program's file is the program being run (so importing an agent
+ * module, e.g. in a test or a job process, starts nothing).
  */
 import { realpathSync } from 'node:fs';
 import { runConsole } from '../console/console.js';
 import type { AgentServer } from '../server/agent_server.js';
+import { callerModule } from '../server/caller_module.js';
+import { AgentModuleError, ServerOptionsError } from '../server/errors.js';
+import { agentServerFor, ServerOptions } from '../server/server_options.js';
+import { UsageError } from './usage_error.js';
 import type { WorkerRuntime } from './run_worker.js';
 
 const USAGE = `usage: <agent file> <command> [options]
@@ -50,19 +54,43 @@ export interface RunAppOptions {
   runtime?: Partial<WorkerRuntime>;
 }
 
-export async function runApp<U extends Record<string, unknown>>(server: AgentServer<U>, options: RunAppOptions = {}): Promise<number | undefined> {
-  if (options.argv === undefined && !isMainModule(server.module)) return undefined;
+/**
+ * Runs the command line of an agent program: `runApp(server)` (an AgentServer, as LiveKit
+ * Python's `cli.run_app`) or `runApp(new ServerOptions({ agent }))` (agents-js's form: the module
+ * `agent` names exports the agent by default, `defineAgent(...)`).
+ *
+ * Without `argv`, it acts only when the program being run is the module that registered the
+ * server's entrypoint (`runApp(server)`) or that called runApp (`runApp(options)`), so importing
+ * an agent module (in a test, or in a job process) starts nothing. It then ends the process with
+ * the command's exit code: 0, 1 when the job or worker failed, 2 for a usage mistake or a bad
+ * agent module (one line on stderr). In agents-js's form it returns at once: the program's
+ * default export can only be read once its module has finished loading.
+ *
+ * With `argv`, it runs the command and resolves with its exit code, for tests.
+ */
+export function runApp<U extends Record<string, unknown>>(app: AgentServer<U> | ServerOptions, options: RunAppOptions = {}): Promise<number | undefined> {
+  const asProgram = options.argv === undefined;
+  if (asProgram && !isMainModule(app instanceof ServerOptions ? callerModule() : app.module)) return Promise.resolve(undefined);
+  const exitCode = execute(app, options);
+  if (!asProgram) return exitCode;
+  void exitCode.then((code) => process.exit(code));
+  return app instanceof ServerOptions ? Promise.resolve(undefined) : exitCode;
+}
+
+/** Runs the command; resolves with its exit code, having said on stderr what went wrong. */
+// biome-ignore lint: the command line runs a server of any user data
+async function execute(app: AgentServer<any> | ServerOptions, options: RunAppOptions): Promise<number> {
   try {
-    return await run(server, options);
+    return await run(app instanceof ServerOptions ? await agentServerFor(app) : app, options);
   } catch (error) {
-    // A failure of the program itself (not of a job, which reports its own): say it and exit non-zero.
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-    if (options.argv === undefined) process.exit(1);
-    return 1;
+    // Bad input is a usage mistake; anything else is a failure of the program itself (not of a job, which reports its own).
+    return error instanceof AgentModuleError || error instanceof ServerOptionsError || error instanceof UsageError ? 2 : 1;
   }
 }
 
-async function run<U extends Record<string, unknown>>(server: AgentServer<U>, options: RunAppOptions): Promise<number> {
+// biome-ignore lint: the command line runs a server of any user data
+async function run(server: AgentServer<any>, options: RunAppOptions): Promise<number> {
   const argv = options.argv ?? process.argv.slice(2);
   const [command, ...rest] = argv;
   const flag = (name: string) => rest.includes(name);
@@ -88,30 +116,18 @@ async function run<U extends Record<string, unknown>>(server: AgentServer<U>, op
         ...(audioOutput === undefined ? {} : { audioOutput }),
       });
       await stopInspector?.();
-      const code = result.status === 'success' ? 0 : 1;
-      if (options.argv === undefined) process.exit(code);
-      return code;
+      return result.status === 'success' ? 0 : 1;
     }
     case 'start':
     case 'dev':
     case 'connect': {
       // Loaded on demand, like the inspector: console mode never pays for the worker.
-      const { parseWorkerArgs, runWorker, UsageError } = await import('./run_worker.js');
-      let code: number;
-      try {
-        code = await runWorker(server, parseWorkerArgs(command, rest, process.env, server), options.runtime ?? {});
-      } catch (error) {
-        if (!(error instanceof UsageError)) throw error;
-        process.stderr.write(`${error.message}\n`);
-        code = 2;
-      }
-      if (options.argv === undefined) process.exit(code);
-      return code;
+      const { parseWorkerArgs, runWorker } = await import('./run_worker.js');
+      return runWorker(server, parseWorkerArgs(command, rest, process.env, server), options.runtime ?? {});
     }
     default:
       process.stderr.write(USAGE);
-      if (options.argv === undefined) process.exit(command === undefined || command === 'help' || command === '--help' ? 0 : 2);
-      return 2;
+      return command === undefined || command === 'help' || command === '--help' ? 0 : 2;
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * The worker verbs of the command line, as LiveKit's:
  *
- *   start    production: JSON logs, prewarmed idle processes (default 3), load threshold 0.7,
+ *   start    production: JSON logs, prewarmed idle processes (default: the CPUs, up to 4), load threshold 0.7,
  *            health server on 127.0.0.1:8081; SIGTERM/SIGINT drain the running jobs, then exit
  *   dev      development: pretty logs, no idle processes, no load threshold, health server on a free port;
  *            a signal shuts the jobs down at once (no drain)
@@ -14,13 +14,14 @@
  * Secrets (the API key and secret) are never printed.
  */
 import type { Writable } from 'node:stream';
-import { describe, VoxstateError } from '../errors.js';
-import { createLogger, setRootLogger, type Logger } from '../log/logger.js';
-import type { AgentServer } from '../server/agent_server.js';
+import { describe } from '../errors.js';
+import { UsageError } from './usage_error.js';
+import { LOG_LEVELS, setRootLogger, streamLogger, type Logger } from '../log/logger.js';
+import { defaultNumIdleProcesses, type AgentServer } from '../server/agent_server.js';
 import { startHealthServer, type HealthServer, type HealthStatus } from '../server/health_server.js';
 import type { JobExecutor } from '../worker/running_job.js';
 import type { Inspection } from '../inspect/inspection.js';
-import type { Worker, WorkerOptions } from '../worker/worker.js';
+import type { Worker, WorkerRunOptions } from '../worker/worker.js';
 
 export type WorkerMode = 'start' | 'dev' | 'connect';
 
@@ -39,15 +40,6 @@ export interface WorkerCliOptions {
   room?: string;
   participantIdentity?: string;
 }
-
-/** A command-line mistake: reported as one line, exit code 2. */
-export class UsageError extends VoxstateError {
-  constructor(message: string) {
-    super('usage', message);
-  }
-}
-
-const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
 /** Reads the verb's options; the environment supplies what the flags do not. */
 export function parseWorkerArgs(mode: WorkerMode, args: readonly string[], env: NodeJS.ProcessEnv = process.env, server?: AgentServer<any>): WorkerCliOptions {
@@ -78,8 +70,8 @@ export function parseWorkerArgs(mode: WorkerMode, args: readonly string[], env: 
   ].filter(Boolean);
   if (missing.length > 0) throw new UsageError(`"${mode}" needs the LiveKit server and its API credentials: set ${missing.join(', ')}`);
   if (!/^(wss?|https?):\/\//.test(url)) throw new UsageError(`--url must be a ws://, wss://, http:// or https:// URL, got ${JSON.stringify(url)}`);
-  const logLevel = values.get('--log-level') ?? (env.LOG_LEVEL || (mode === 'start' ? 'info' : 'debug'));
-  if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`);
+  const logLevel = values.get('--log-level') ?? (env.LOG_LEVEL || options.logLevel || (mode === 'start' ? 'info' : 'debug'));
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`);
   const portText = values.get('--port');
   const port = portText === undefined ? (options.port ?? (mode === 'start' ? 8081 : 0)) : Number(portText);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be an integer 0..65535, got ${JSON.stringify(portText)}`);
@@ -120,7 +112,7 @@ export interface ExecutorSettings {
 /** What runWorker needs from the outside world; tests replace parts of it. */
 export interface WorkerRuntime {
   createExecutor(server: AgentServer<any>, settings: ExecutorSettings): Promise<JobExecutor>;
-  createWorker(server: AgentServer<any>, options: WorkerOptions): Promise<WorkerLike>;
+  createWorker(server: AgentServer<any>, options: WorkerRunOptions): Promise<WorkerLike>;
   /** Where SIGTERM/SIGINT come from (default: the process). */
   signals: Pick<NodeJS.Process, 'on' | 'off'>;
   /** Exits at once, on the second signal. */
@@ -144,22 +136,13 @@ export const defaultRuntime: WorkerRuntime = {
   logStream: process.stderr,
 };
 
-async function workerLogger(options: WorkerCliOptions, stream: Writable): Promise<Logger> {
-  if (options.mode === 'start') return createLogger(stream as never, { level: options.logLevel });
-  // Pretty lines, in this thread (a transport's worker thread could lose the last lines at exit).
-  const { default: pretty } = await import('pino-pretty');
-  return createLogger(pretty({ destination: stream, colorize: (stream as { isTTY?: boolean }).isTTY === true, sync: true }), {
-    level: options.logLevel,
-  });
-}
-
 /**
  * Runs the worker until it is closed (a signal, or a failure): resolves with the exit code.
  * 0 after a signal-initiated shutdown, 1 when the worker failed (LiveKit unreachable, credentials refused).
  */
 export async function runWorker(server: AgentServer<any>, options: WorkerCliOptions, runtime: Partial<WorkerRuntime> = {}): Promise<number> {
   const rt: WorkerRuntime = { ...defaultRuntime, ...runtime };
-  const logger = await workerLogger(options, rt.logStream);
+  const logger = streamLogger({ pretty: options.mode !== 'start', level: options.logLevel }, rt.logStream);
   setRootLogger(logger);
   const production = options.mode === 'start';
   // Job processes (and ctx.deleteRoom()) find the server through the environment, as in LiveKit.
@@ -168,7 +151,7 @@ export async function runWorker(server: AgentServer<any>, options: WorkerCliOpti
   process.env.LIVEKIT_API_SECRET = options.apiSecret;
   if (!production) process.env.LIVEKIT_DEV_MODE = '1';
 
-  const numIdleProcesses = server.options.numIdleProcesses ?? (production ? 3 : 0);
+  const numIdleProcesses = server.options.numIdleProcesses ?? (production ? defaultNumIdleProcesses() : 0);
   let inspection: Inspection | undefined;
   if (options.inspectPort !== undefined) {
     const { startInspection } = await import('../inspect/inspection.js');

@@ -14,7 +14,7 @@ import { ClosedError, describe, VoxstateError } from '../errors.js';
 import { EventEmitter } from '../events/emitter.js';
 import { DEFAULT_JOB_TIMEOUTS } from '../job/job.js';
 import { log, type Logger } from '../log/logger.js';
-import { DEFAULT_INITIALIZE_PROCESS_TIMEOUT, type AgentServer } from '../server/agent_server.js';
+import { DEFAULT_INITIALIZE_PROCESS_TIMEOUT, defaultNumIdleProcesses, type AgentServer } from '../server/agent_server.js';
 import type { JobExecutor, JobHandle, RunningJobInfo } from '../worker/running_job.js';
 import type { RoomKind } from './ipc_messages.js';
 import type { OpenChannel } from './job_channel.js';
@@ -25,7 +25,7 @@ import { checkRunnable } from './typescript_loader.js';
 export interface ExecutorOptions {
   /** The room a job joins: 'livekit' (default) with the job's URL and token, or an in-process LocalRoom named after the job's room (tests). */
   room?: RoomKind;
-  /** Processes (threads) kept initialized and idle, ready for a job (default 3; 0 = start one per job). */
+  /** Processes (threads) kept initialized and idle, ready for a job (default: the CPUs, up to 4; 0 = start one per job). */
   numIdleProcesses?: number;
   /** Processes (threads) initializing at the same time, at most (default: the CPUs, up to 4). */
   maxConcurrentInitializations?: number;
@@ -117,7 +117,7 @@ export class ExecutorPool extends EventEmitter<ExecutorEvents> implements JobExe
   }
 
   get numIdleProcesses(): number {
-    return this.#options.numIdleProcesses ?? this.#server.options.numIdleProcesses ?? 3;
+    return this.#options.numIdleProcesses ?? this.#server.options.numIdleProcesses ?? defaultNumIdleProcesses();
   }
 
   get maxConcurrentInitializations(): number {
@@ -232,10 +232,13 @@ export class ExecutorPool extends EventEmitter<ExecutorEvents> implements JobExe
     const module = this.#server.module;
     if (module === undefined) throw new VoxstateError('no_entrypoint', 'register an entrypoint with server.rtcSession(...) first');
     checkRunnable(module);
+    const initializeProcessTimeout = options.initializeProcessTimeout ?? server.initializeProcessTimeout ?? DEFAULT_INITIALIZE_PROCESS_TIMEOUT;
     return {
       module,
+      // A defineAgent module has no options of its own: the child gets the ones it needs from here.
+      entry: this.#server.entryFrom === 'defaultExport' ? { from: 'defaultExport', agentName: this.#server.agentName, initializeProcessTimeout } : { from: 'rtcSession' },
       room: options.room ?? 'livekit',
-      initializeProcessTimeout: options.initializeProcessTimeout ?? server.initializeProcessTimeout ?? DEFAULT_INITIALIZE_PROCESS_TIMEOUT,
+      initializeProcessTimeout,
       shutdownProcessTimeout: options.shutdownProcessTimeout ?? server.shutdownProcessTimeout ?? DEFAULT_JOB_TIMEOUTS.shutdownProcessTimeout,
       entrypointGrace: options.entrypointGrace ?? server.entrypointGrace ?? DEFAULT_JOB_TIMEOUTS.entrypointGrace,
       sessionCloseTimeout: options.sessionCloseTimeout ?? server.sessionCloseTimeout ?? DEFAULT_JOB_TIMEOUTS.sessionCloseTimeout,

@@ -8,6 +8,7 @@
  * jobShuttingDown, jobClosing, jobEnded, uncaughtError.
  */
 import { VoxstateError } from '../errors.js';
+import type { ModuleEntry } from '../server/agent_module.js';
 import type { RunningJobInfo } from '../worker/running_job.js';
 
 /** Which room a job joins in the child: LiveKit's (a worker), or an in-process LocalRoom (tests). */
@@ -16,8 +17,10 @@ export type RoomKind = 'livekit' | 'local';
 export type ParentMessage =
   | {
       type: 'initialize';
-      /** The agent module to import (the file that called server.rtcSession). */
+      /** The agent module to import (the file that called server.rtcSession, or ServerOptions' agent). */
       module: string;
+      /** Where the module's entrypoint is. */
+      entry: ModuleEntry;
       room: RoomKind;
       /** How long an orphaned child gives its job to shut down before it exits anyway (ms). */
       shutdownProcessTimeout: number;
@@ -71,6 +74,14 @@ const record =
     }
     return undefined;
   };
+/** One of several shapes, told apart by the text in its field `tag`. */
+const variant =
+  (tag: string, shapes: Record<string, Check>): Check =>
+  (value) => {
+    const kind = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[tag] : undefined;
+    const check = typeof kind === 'string' && Object.hasOwn(shapes, kind) ? shapes[kind] : undefined;
+    return check === undefined ? `not { ${tag}: ${Object.keys(shapes).join(' | ')} }` : check(value);
+  };
 const textMap: Check = (value) => {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not an object';
   return Object.values(value).every((item) => typeof item === 'string') ? undefined : 'not a map of text';
@@ -95,7 +106,12 @@ const runningJobInfo = record({
 });
 
 const PARENT_MESSAGES: Record<ParentMessage['type'], Check> = {
-  initialize: record({ module: text, room: oneOf('livekit', 'local'), shutdownProcessTimeout: number }),
+  initialize: record({
+    module: text,
+    entry: variant('from', { rtcSession: record({}), defaultExport: record({ agentName: text, initializeProcessTimeout: number }) }),
+    room: oneOf('livekit', 'local'),
+    shutdownProcessTimeout: number,
+  }),
   startJob: record({ info: runningJobInfo }),
   shutdown: record({ reason: text }),
   ping: record({ timestamp: number }),

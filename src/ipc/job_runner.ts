@@ -3,15 +3,14 @@
  * runs one job in the room the parent names, reports the job's progress and end, answers pings
  * with its memory use, and exits. Whatever goes wrong is reported to the parent before exiting.
  */
-import { pathToFileURL } from 'node:url';
-import { describe, VoxstateError } from '../errors.js';
+import { describe } from '../errors.js';
 import type { Job } from '../job/job.js';
 import type { JobState } from '../../machines/job.js';
 import { log } from '../log/logger.js';
 import { LocalRoom } from '../room/local_room.js';
 import type { Room } from '../room/room.js';
 import type { AgentServer } from '../server/agent_server.js';
-import { registeredServer } from '../server/server_registry.js';
+import { loadAgentServer } from '../server/agent_module.js';
 import { dispatchedJob, type RunningJobInfo } from '../worker/running_job.js';
 import { parseParentMessage, type ChildMessage, type ParentMessage, type RoomKind } from './ipc_messages.js';
 
@@ -58,7 +57,7 @@ export class JobRunner {
         return;
       }
       case 'initialize':
-        void this.#initialize(message.module, message.room, message.shutdownProcessTimeout);
+        void this.#initialize(message);
         return;
       case 'startJob':
         void this.#startJob(message.info);
@@ -93,7 +92,7 @@ export class JobRunner {
     this.#link.exit(1);
   }
 
-  async #initialize(module: string, room: RoomKind, shutdownProcessTimeout: number): Promise<void> {
+  async #initialize({ module, entry, room, shutdownProcessTimeout }: Extract<ParentMessage, { type: 'initialize' }>): Promise<void> {
     if (this.#phase !== 'waiting') {
       log().error('initialize received twice; ignored');
       return;
@@ -102,11 +101,7 @@ export class JobRunner {
     this.#room = room;
     this.#shutdownProcessTimeout = shutdownProcessTimeout;
     try {
-      await import(pathToFileURL(module).href);
-      const server = registeredServer(module);
-      if (server === undefined) {
-        throw new VoxstateError('no_entrypoint', `${module} did not register an entrypoint with server.rtcSession(...)`);
-      }
+      const server = await loadAgentServer(module, entry, shutdownProcessTimeout);
       await server.prewarm();
       this.#server = server;
     } catch (error) {

@@ -15,14 +15,16 @@ import { hostOf, startActor, type Clock } from '../actors/start_actor.js';
 import { describe, VoxstateError } from '../errors.js';
 import { EventEmitter } from '../events/emitter.js';
 import { log, type Logger } from '../log/logger.js';
+import type { ModuleEntry } from '../server/agent_module.js';
 import type { JobEnd, JobHandle, RunningJobInfo } from '../worker/running_job.js';
 import { parseChildMessage, type ChildMessage, type ParentMessage, type RoomKind } from './ipc_messages.js';
 import type { JobChannel, OpenChannel } from './job_channel.js';
 
 /** The bounds a supervised process is held to, in ms (sizes in MB). */
 export interface SupervisionOptions {
-  /** The agent module the child imports. */
+  /** The agent module the child imports, and where its entrypoint is. */
   module: string;
+  entry: ModuleEntry;
   room: RoomKind;
   initializeProcessTimeout: number;
   shutdownProcessTimeout: number;
@@ -74,6 +76,7 @@ export class SupervisedProcess extends EventEmitter<SupervisedProcessEvents> {
         host.#send({
           type: 'initialize',
           module: host.#options.module,
+          entry: host.#options.entry,
           room: host.#options.room,
           shutdownProcessTimeout: host.#options.shutdownProcessTimeout,
         });

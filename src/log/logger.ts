@@ -4,7 +4,9 @@
  * (found through AsyncLocalStorage), so library code and user code log with the job's fields.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { createRequire } from 'node:module';
 import { pino, type DestinationStream, type LogFn, type Logger, type LoggerOptions } from 'pino';
+import { VoxstateError } from '../errors.js';
 import { maskSecretValues, redactSecrets } from './redact.js';
 
 export type { Logger };
@@ -45,6 +47,49 @@ export function setRootLogger(logger: Logger): void {
 /** A logger writing to `stream`, with voxstate's options. */
 export function createLogger(stream: DestinationStream, overrides: LoggerOptions = {}): Logger {
   return pino(loggerOptions(overrides), stream);
+}
+
+/** The levels a logger can be set to, quietest last. */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+/** How initializeLogger sets up logging (agents-js's LoggerOptions). */
+export interface InitializeLoggerOptions {
+  /** Human-readable lines (pino-pretty) instead of JSON. */
+  pretty: boolean;
+  /** One of LOG_LEVELS (default 'info'). */
+  level?: string;
+}
+
+// Loaded on first use, synchronously (initializeLogger is): a JSON logger never pays for it.
+const load = createRequire(import.meta.url);
+
+/**
+ * A logger for a terminal or a file: JSON lines, or pretty ones written in this thread (a
+ * transport's worker thread could lose the last lines at exit). Throws a VoxstateError
+ * (invalid_log_level) for a level that is not one of LOG_LEVELS.
+ */
+export function streamLogger({ pretty, level = 'info' }: InitializeLoggerOptions, stream: NodeJS.WritableStream): Logger {
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+    throw new VoxstateError('invalid_log_level', `the log level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(level)}`);
+  }
+  if (!pretty) return createLogger(stream as unknown as DestinationStream, { level });
+  const prettyStream = load('pino-pretty') as typeof import('pino-pretty');
+  return createLogger(prettyStream({ destination: stream, colorize: (stream as { isTTY?: boolean }).isTTY === true, sync: true }), { level });
+}
+
+/**
+ * Sets up voxstate's logging, as agents-js's `initializeLogger` (its tests call it first): the
+ * process-wide logger becomes a pretty or JSON one at `level`, on stderr, with voxstate's secret
+ * redaction. Calling it is optional in voxstate: logging works (JSON, LOG_LEVEL) without it.
+ *
+ * @example
+ * ```ts
+ * initializeLogger({ pretty: true, level: 'debug' });
+ * log().info('ready');
+ * ```
+ */
+export function initializeLogger(options: InitializeLoggerOptions): void {
+  setRootLogger(streamLogger(options, process.stderr));
 }
 
 /** Where a job keeps its current logger; replaced when the job's log context fields change. */

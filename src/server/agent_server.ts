@@ -8,6 +8,7 @@
  *   server.rtcSession(async (ctx) => { ... }, { agentName: 'my-agent' });
  *   cli.runApp(server);
  */
+import { availableParallelism } from 'node:os';
 import { VoxstateError, describe } from '../errors.js';
 import { DEFAULT_JOB_TIMEOUTS, Job, type Entrypoint, type JobTimeouts } from '../job/job.js';
 import { jobInfo, type RawJobInfo } from '../job/job_info.js';
@@ -16,12 +17,23 @@ import type { Clock } from '../actors/start_actor.js';
 import type { Logger } from '../log/logger.js';
 import type { Room } from '../room/room.js';
 import { callerModule } from './caller_module.js';
+import type { AgentDefinition } from './define_agent.js';
 import { registerServer } from './server_registry.js';
 import { newId } from '../ids.js';
 import type { AcceptArguments, AssignedJob } from '../worker/running_job.js';
 
 /** Default bound of importing the agent module and running setupFnc in a new process, in ms. */
 export const DEFAULT_INITIALIZE_PROCESS_TIMEOUT = 10_000;
+
+/** Prewarmed idle processes a production worker keeps by default, as both LiveKit SDKs: the CPUs, up to 4. */
+export function defaultNumIdleProcesses(): number {
+  return Math.min(availableParallelism(), 4);
+}
+
+/** What a loadFnc is given: the worker whose load it reports. */
+export interface LoadedWorker {
+  readonly status: { readonly activeJobs: number; readonly load: number };
+}
 
 export interface AgentServerOptions<UserData extends Record<string, unknown>> extends Partial<JobTimeouts> {
   /** Runs once per process before its first job (prewarm): load models into proc.userData. */
@@ -30,12 +42,12 @@ export interface AgentServerOptions<UserData extends Record<string, unknown>> ex
   initializeProcessTimeout?: number;
   /** Worker: where jobs run. 'process' (default): a child process per job; 'thread': worker threads. */
   executor?: 'process' | 'thread';
-  /** Worker: prewarmed idle processes (or threads) kept ready (default 3 in start mode, 0 in dev). */
+  /** Worker: prewarmed idle processes (or threads) kept ready (default in start mode: the CPUs, up to 4; 0 in dev). */
   numIdleProcesses?: number;
   /** Worker: decides on each job LiveKit offers (default: accept). Not answering rejects. */
   requestFnc?: (request: JobRequest) => unknown;
-  /** Worker: the load reported to LiveKit, 0..1 (default: CPU use of the machine). */
-  loadFnc?: () => number;
+  /** Worker: the load reported to LiveKit, 0..1, sampled every 2.5 s (default: CPU use of the machine). */
+  loadFnc?: (worker: LoadedWorker) => number | Promise<number>;
   /** Worker: at or above this load it reports itself full (default 0.7 in start mode, none in dev). */
   loadThreshold?: number;
   /** Worker: how long a drain waits for running jobs, in ms (default 1800000). */
@@ -47,7 +59,9 @@ export interface AgentServerOptions<UserData extends Record<string, unknown>> ex
   /** Worker: 'room' (one job per room, default) or 'publisher' (one job per publisher). */
   workerType?: 'room' | 'publisher';
   /** Worker: the agent's permissions in the room (LiveKit's ParticipantPermission). */
-  permissions?: WorkerPermissions;
+  permissions?: Partial<WorkerPermissions>;
+  /** Worker: reconnections to LiveKit in a row before the worker gives up (default 16). */
+  maxRetry?: number;
   /** Worker: LiveKit server (default env LIVEKIT_URL); key and secret default to LIVEKIT_API_KEY / LIVEKIT_API_SECRET. */
   wsUrl?: string;
   apiKey?: string;
@@ -55,21 +69,55 @@ export interface AgentServerOptions<UserData extends Record<string, unknown>> ex
   /** Worker: the health server's interface and port (default 127.0.0.1:8081; port 0 picks one). */
   host?: string;
   port?: number;
+  /** Worker: the log level when neither --log-level nor LOG_LEVEL says (default info in start mode, debug in dev). */
+  logLevel?: string;
 }
 
-export interface WorkerPermissions {
-  canPublish?: boolean;
-  canSubscribe?: boolean;
-  canPublishData?: boolean;
-  canUpdateMetadata?: boolean;
-  hidden?: boolean;
+/**
+ * The agent's permissions in the rooms it joins (LiveKit's ParticipantPermission). Built
+ * positionally as agents-js's `new WorkerPermissions(canPublish, canSubscribe, canPublishData,
+ * canUpdateMetadata, canPublishSources, hidden)`, or given as an object with some of its fields.
+ */
+export class WorkerPermissions {
+  canPublish: boolean;
+  canSubscribe: boolean;
+  canPublishData: boolean;
+  canUpdateMetadata: boolean;
+  /** The track sources it may publish (LiveKit's TrackSource numbers); empty: any. */
+  canPublishSources: number[];
+  hidden: boolean;
+
+  constructor(canPublish = true, canSubscribe = true, canPublishData = true, canUpdateMetadata = true, canPublishSources: number[] = [], hidden = false) {
+    this.canPublish = canPublish;
+    this.canSubscribe = canSubscribe;
+    this.canPublishData = canPublishData;
+    this.canUpdateMetadata = canUpdateMetadata;
+    this.canPublishSources = canPublishSources;
+    this.hidden = hidden;
+  }
 }
 
-/** A job LiveKit offers to this worker; answer with accept() or reject() (as LiveKit's JobRequest). */
+/** Who the agent is in the job's room (each defaults to LiveKit's choice: identity `agent-<job id>`). */
+export type AcceptOptions = Partial<AcceptArguments>;
+
+/**
+ * A job LiveKit offers to this worker, as requestFnc (requestFunc) sees it; answer once, with
+ * accept() or reject(). Its getters follow agents-js's JobRequest.
+ */
 export interface JobRequest {
+  /** The job's id, as LiveKit set it. */
+  readonly id: string;
   readonly job: AssignedJob;
-  /** The agent's identity, name, metadata and attributes in the room default to LiveKit's ones. */
-  accept(args?: Partial<AcceptArguments>): Promise<void>;
+  /** The job's room. */
+  readonly room: { readonly name: string; readonly sid: string };
+  /** The participant a publisher job is about (undefined for a room job). */
+  readonly publisher: { readonly identity: string } | undefined;
+  /** The agent name the job was dispatched to ('' for automatic dispatch). */
+  readonly agentName: string;
+  /** Accepts the job, the agent's identity, name, metadata and attributes given by name (Python's keyword form). */
+  accept(options?: AcceptOptions): Promise<void>;
+  /** Accepts the job, as agents-js: `accept(name, identity, metadata, attributes)`. */
+  accept(name?: string, identity?: string, metadata?: string, attributes?: Record<string, string>): Promise<void>;
   /** terminate (default true): the dispatch ends instead of trying another worker. */
   reject(options?: { terminate?: boolean }): Promise<void>;
 }
@@ -80,11 +128,32 @@ export class AgentServer<UserData extends Record<string, unknown> = Record<strin
   #entrypoint: Entrypoint<UserData> | undefined;
   #agentName = '';
   #module: string | undefined;
+  #entryFrom: 'rtcSession' | 'defaultExport' = 'rtcSession';
   #proc: Promise<JobProcess<UserData>> | undefined;
 
   constructor(options: AgentServerOptions<UserData> = {}) {
     this.options = options;
     this.setupFnc = options.setupFnc;
+  }
+
+  /**
+   * The server of an agents-js-shaped program: `definition` (the default export of `module`,
+   * made by defineAgent) gives the entrypoint (`entry`) and the setupFnc (`prewarm`); job
+   * processes import `module` and take them from its default export again. ServerOptions builds
+   * its server with this.
+   */
+  static fromAgentDefinition<U extends Record<string, unknown>>(
+    definition: AgentDefinition<U>,
+    module: string,
+    options: AgentServerOptions<U> & { agentName?: string },
+  ): AgentServer<U> {
+    const { agentName, ...rest } = options;
+    const server = new AgentServer<U>({ ...rest, ...(definition.prewarm ? { setupFnc: definition.prewarm } : {}) });
+    server.#entrypoint = definition.entry;
+    server.#agentName = agentName ?? '';
+    server.#module = module;
+    server.#entryFrom = 'defaultExport';
+    return server;
   }
 
   /** Registers the job entrypoint (one per server). Returns it, so it can be used as a decorator-like wrapper. */
@@ -107,9 +176,14 @@ export class AgentServer<UserData extends Record<string, unknown> = Record<strin
     return this.#agentName;
   }
 
-  /** The file that registered the entrypoint. */
+  /** The file that registered the entrypoint (or whose default export defines it). */
   get module(): string | undefined {
     return this.#module;
+  }
+
+  /** Where a job process finds the entrypoint in the module: registered by rtcSession, or its default export (defineAgent). */
+  get entryFrom(): 'rtcSession' | 'defaultExport' {
+    return this.#entryFrom;
   }
 
   /** Runs setupFnc once for this process (later calls share the result), bounded by initializeProcessTimeout. */

@@ -55,6 +55,16 @@ export class JobRequestError extends VoxstateError {
   }
 }
 
+/** accept() was given something other than text for the agent's name, identity or metadata, or attributes that are not text, or unknown fields. */
+export class JobAcceptError extends VoxstateError {
+  constructor(
+    readonly jobId: string,
+    problem: string,
+  ) {
+    super('job_accept_invalid', `job ${jobId} could not be accepted: ${problem}`);
+  }
+}
+
 /** A job could not be launched in the executor. */
 export class JobLaunchError extends VoxstateError {
   constructor(

@@ -33,12 +33,13 @@ export function assignedJob(job: Job): AssignedJob {
 }
 
 /** The agent's permissions in its rooms, as RegisterWorkerRequest carries them (LiveKit's defaults: all but hidden). */
-export function participantPermission(permissions: WorkerPermissions = {}): ParticipantPermission {
+export function participantPermission(permissions: Partial<WorkerPermissions> = {}): ParticipantPermission {
   return new ParticipantPermission({
     canPublish: permissions.canPublish ?? true,
     canSubscribe: permissions.canSubscribe ?? true,
     canPublishData: permissions.canPublishData ?? true,
     canUpdateMetadata: permissions.canUpdateMetadata ?? true,
+    canPublishSources: permissions.canPublishSources ?? [],
     hidden: permissions.hidden ?? false,
     agent: true,
   });

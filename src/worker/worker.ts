@@ -56,7 +56,8 @@ export const ASSIGNMENT_TIMEOUT_MS = 7_500;
 /** LiveKit drops a worker that does not register within 10 s; the worker gives up waiting as long. */
 export const REGISTER_TIMEOUT_MS = 10_000;
 
-export interface WorkerOptions {
+/** Options of `new Worker(server, options)`; the rest comes from the server's options. */
+export interface WorkerRunOptions {
   /** Where jobs run (the process pool, the thread executor, or InProcessExecutor). */
   executor: JobExecutor;
   /** LiveKit server URL; default server.options.wsUrl, then env LIVEKIT_URL. */
@@ -69,7 +70,7 @@ export interface WorkerOptions {
   loadThreshold?: number;
   /** How long drain() waits for running jobs before shutting them down, in ms. Default server.options.drainTimeout ?? 1800000. */
   drainTimeout?: number;
-  /** Reconnection attempts in a row before giving up (default 16); the n-th waits min(2(n-1), 10) s. */
+  /** Reconnection attempts in a row before giving up (default server.options.maxRetry ?? 16); the n-th waits min(2(n-1), 10) s. */
   maxRetry?: number;
   /** How long opening the socket (TCP, TLS and the HTTP upgrade) may take, in ms (default 10000); then it is retried. */
   connectTimeout?: number;
@@ -80,6 +81,12 @@ export interface WorkerOptions {
   /** Where the worker logs (default: the root logger). */
   logger?: Logger;
 }
+
+/**
+ * The old name of WorkerRunOptions, only so that src/index.ts compiles until it exports
+ * ServerOptions' alias under this name instead (agents-js's and LiveKit Python's WorkerOptions).
+ */
+export type WorkerOptions = WorkerRunOptions;
 
 export interface WorkerStatusInfo {
   agentName: string;
@@ -119,7 +126,8 @@ export class Worker {
         worker.#attach(ws);
       }),
       sampleLoad: fromPromise(async ({ system }) => {
-        const load = hostOf<Worker>(system).#loadFnc();
+        const worker = hostOf<Worker>(system);
+        const load = await worker.#loadFnc(worker);
         if (typeof load !== 'number' || Number.isNaN(load)) throw new VoxstateError('invalid_load', `loadFnc returned ${describe(load)}, not a number`);
         return load;
       }),
@@ -159,7 +167,7 @@ export class Worker {
   readonly #apiKey: string;
   readonly #apiSecret: string;
   readonly #version: string;
-  readonly #loadFnc: () => number;
+  readonly #loadFnc: (worker: Worker) => number | Promise<number>;
   readonly #log: Logger;
   readonly #actor: Actor<typeof workerMachine>;
   /** The open socket of the current connection attempt, if any. */
@@ -174,7 +182,7 @@ export class Worker {
   #run: Promise<void> | undefined;
   #ended: Promise<void>;
 
-  constructor(server: AgentServer<any>, options: WorkerOptions) {
+  constructor(server: AgentServer<any>, options: WorkerRunOptions) {
     if (!options?.executor) throw new TypeError('new Worker(server, { executor }) needs an executor');
     this.#server = server;
     this.#executor = options.executor;
@@ -193,7 +201,7 @@ export class Worker {
       host: this,
       input: {
         loadThreshold: options.loadThreshold ?? serverOptions.loadThreshold ?? 0.7,
-        maxRetry: options.maxRetry ?? 16,
+        maxRetry: options.maxRetry ?? serverOptions.maxRetry ?? 16,
         drainTimeout: options.drainTimeout ?? serverOptions.drainTimeout ?? 1_800_000,
         statusInterval: STATUS_INTERVAL_MS,
         assignmentTimeout: ASSIGNMENT_TIMEOUT_MS,

@@ -6,21 +6,26 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter as NodeEmitter } from 'node:events';
 import { createServer } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { parseWorkerArgs, runWorker, UsageError, type WorkerLike, type WorkerRuntime } from '../../src/cli/run_worker.js';
+import { parseWorkerArgs, runWorker, type WorkerLike, type WorkerRuntime } from '../../src/cli/run_worker.js';
+import { UsageError } from '../../src/cli/usage_error.js';
 import { EventEmitter } from '../../src/events/emitter.js';
 import { rootLogger, setRootLogger } from '../../src/log/logger.js';
 import { LocalRoom } from '../../src/room/local_room.js';
 import { AgentServer } from '../../src/server/agent_server.js';
 import { InProcessExecutor } from '../../src/worker/in_process_executor.js';
 import type { JobExecutor } from '../../src/worker/running_job.js';
-import type { WorkerEvents, WorkerOptions, WorkerStatusInfo } from '../../src/worker/worker.js';
+import type { WorkerEvents, WorkerRunOptions, WorkerStatusInfo } from '../../src/worker/worker.js';
 import { JobStatus, WorkerStatus } from '@livekit/protocol';
 import { ProcessPool } from '../../src/ipc/process_pool.js';
 import { FakeLiveKitServer } from '../support/fake_livekit_server.js';
 import { offlineEnv } from '../support/offline.js';
 import { server as scriptedServer } from '../fixtures/agents/scripted_agent.js';
+
+/** Idle processes of a production worker by default, as both LiveKit SDKs: the CPUs, up to 4. */
+const IDLE = Math.min(availableParallelism(), 4);
 
 const ENV = { LIVEKIT_URL: 'ws://127.0.0.1:7880', LIVEKIT_API_KEY: 'APIkey', LIVEKIT_API_SECRET: 'topsecret-value' };
 
@@ -46,6 +51,14 @@ describe('parseWorkerArgs', () => {
   it('the server options come between the flags and the environment', () => {
     const server = new AgentServer({ wsUrl: 'ws://from-options:1', port: 9000, host: '::1' });
     expect(parseWorkerArgs('start', [], ENV, server)).toMatchObject({ url: 'ws://from-options:1', port: 9000, host: '::1' });
+  });
+
+  it("the server's logLevel comes after the flag and LOG_LEVEL, before the verb's default", () => {
+    const server = new AgentServer({ logLevel: 'warn' });
+    expect(parseWorkerArgs('dev', [], ENV, server).logLevel).toBe('warn');
+    expect(parseWorkerArgs('dev', [], { ...ENV, LOG_LEVEL: 'error' }, server).logLevel).toBe('error');
+    expect(parseWorkerArgs('dev', ['--log-level', 'trace'], { ...ENV, LOG_LEVEL: 'error' }, server).logLevel).toBe('trace');
+    expect(() => parseWorkerArgs('dev', [], ENV, new AgentServer({ logLevel: 'loud' }))).toThrow('--log-level must be one of');
   });
 
   it('missing credentials name what to set (and never echo a secret)', () => {
@@ -100,7 +113,7 @@ class FakeWorker implements WorkerLike {
   failWith: Error | undefined;
   #close!: () => void;
   readonly #closed = new Promise<void>((resolve) => (this.#close = resolve));
-  constructor(readonly options: WorkerOptions) {}
+  constructor(readonly options: WorkerRunOptions) {}
   get status(): WorkerStatusInfo {
     return { agentName: 'fake', workerId: 'AW_fake', state: 'online' as never, activeJobs: 1, load: 0.1, version: '9.9.9', healthy: true };
   }
@@ -179,14 +192,14 @@ beforeEach(() => {
 });
 
 describe('runWorker (worker stand-in)', () => {
-  it('start: 3 idle processes, threshold 0.7, health server, JSON logs; SIGTERM drains, then closes; exit 0', async () => {
+  it('start: the CPUs (up to 4) as idle processes, threshold 0.7, health server, JSON logs; SIGTERM drains, then closes; exit 0', async () => {
     const h = harness();
     const running = runWorker(new AgentServer(), parseWorkerArgs('start', ['--port', '0'], ENV), h.runtime);
     await h.started();
-    expect(h.settings).toEqual([{ numIdleProcesses: 3 }]);
+    expect(h.settings).toEqual([{ numIdleProcesses: IDLE }]);
     expect(h.worker().options).toMatchObject({ wsUrl: ENV.LIVEKIT_URL, apiKey: 'APIkey', apiSecret: 'topsecret-value', loadThreshold: 0.7 });
     const started = JSON.parse(h.log().trim().split('\n').find((line) => line.includes('worker starting'))!);
-    expect(started).toMatchObject({ mode: 'start', url: ENV.LIVEKIT_URL, numIdleProcesses: 3 });
+    expect(started).toMatchObject({ mode: 'start', url: ENV.LIVEKIT_URL, numIdleProcesses: IDLE });
     expect(await get(started.health)).toEqual({ status: 200, body: 'OK' });
     expect(JSON.parse((await get(`${started.health}worker`)).body)).toMatchObject({ workerId: 'AW_fake', activeJobs: 1, version: '9.9.9' });
     expect(process.env.LIVEKIT_API_SECRET).toBe('topsecret-value'); // for the job processes
@@ -384,13 +397,13 @@ describe('runWorker against the fake LiveKit dispatcher, jobs in a process pool'
     delete runtime.createWorker;
     runtime.createExecutor = async (server, s) => {
       settings.push(s.numIdleProcesses);
-      // One idle process (not the 3 of start mode), and an in-process room in the job (no LiveKit media server here).
+      // One idle process (not the default of start mode), and an in-process room in the job (no LiveKit media server here).
       return new ProcessPool(server, { room: 'local', numIdleProcesses: 1, logger: s.logger, initializeProcessTimeout: 5_000, shutdownProcessTimeout: 2_000 });
     };
     const options = parseWorkerArgs('start', ['--port', '0', '--url', livekit.url, '--api-key', FAKE_KEY, '--api-secret', FAKE_SECRET], {});
     const running = runWorker(scriptedServer, options, runtime);
     await livekit.next('register');
-    expect(settings).toEqual([3]);
+    expect(settings).toEqual([IDLE]);
     await h.started();
     const health = JSON.parse(h.log().split('\n').find((line) => line.includes('worker starting'))!).health as string;
     // Its first status report comes once it is registered.

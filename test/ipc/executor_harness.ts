@@ -133,7 +133,7 @@ export function reached(process: SupervisedProcess, state: JobProcessState): Pro
 }
 
 /** The supervision bounds of a SupervisedProcess made by hand (no pool). */
-export const SUPERVISION: SupervisionOptions = { module: '/agent.ts', room: 'local', memoryWarnMb: 0, memoryLimitMb: 0, highPingThreshold: 500, ...BOUNDS };
+export const SUPERVISION: SupervisionOptions = { module: '/agent.ts', entry: { from: 'rtcSession' }, room: 'local', memoryWarnMb: 0, memoryLimitMb: 0, highPingThreshold: 500, ...BOUNDS };
 
 /**
  * A channel with no process behind it: the test plays the child through `handlers`, reads what the

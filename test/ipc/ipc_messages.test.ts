@@ -14,7 +14,8 @@ describe('IPC messages', () => {
   it('well-formed messages pass as they are', () => {
     const info = jobInfo('j');
     for (const message of [
-      { type: 'initialize', module: '/a.ts', room: 'local', shutdownProcessTimeout: 10 },
+      { type: 'initialize', module: '/a.ts', entry: { from: 'rtcSession' }, room: 'local', shutdownProcessTimeout: 10 },
+      { type: 'initialize', module: '/a.ts', entry: { from: 'defaultExport', agentName: 'a', initializeProcessTimeout: 5 }, room: 'local', shutdownProcessTimeout: 10 },
       { type: 'startJob', info },
       { type: 'shutdown', reason: 'bye' },
       { type: 'ping', timestamp: 1 },
@@ -44,7 +45,10 @@ describe('IPC messages', () => {
     [{ type: 'launchMissiles' }, 'unknown type "launchMissiles"'],
     [{ type: 'constructor' }, 'unknown type "constructor"'],
     [{ type: 'ping', timestamp: 'now' }, 'ping: timestamp is not a finite number'],
-    [{ type: 'initialize', module: '/a.ts', room: 'moon', shutdownProcessTimeout: 1 }, 'initialize: room is not one of livekit, local'],
+    [{ type: 'initialize', module: '/a.ts', entry: { from: 'rtcSession' }, room: 'moon', shutdownProcessTimeout: 1 }, 'initialize: room is not one of livekit, local'],
+    [{ type: 'initialize', module: '/a.ts', room: 'local', shutdownProcessTimeout: 1 }, 'initialize: entry is not { from: rtcSession | defaultExport }'],
+    [{ type: 'initialize', module: '/a.ts', entry: { from: 'window' }, room: 'local', shutdownProcessTimeout: 1 }, 'entry is not { from: rtcSession | defaultExport }'],
+    [{ type: 'initialize', module: '/a.ts', entry: { from: 'defaultExport', agentName: 'a' }, room: 'local', shutdownProcessTimeout: 1 }, 'entry is initializeProcessTimeout is not a finite number'],
     [{ type: 'startJob', info: { ...jobInfo('j'), token: 42 } }, 'startJob: info is token is not text'],
     [{ type: 'startJob', info: { ...jobInfo('j'), job: { ...jobInfo('j').job, attributes: { a: 1 } } } }, 'info is job is attributes is not a map of text'],
   ])('from the parent: %j → %s', (raw, problem) => {

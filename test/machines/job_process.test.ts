@@ -39,6 +39,7 @@ const MODULE = new URL('../fixtures/agents/scripted_agent.ts', import.meta.url).
 
 const BASE: Omit<SupervisionOptions, 'memoryWarnMb' | 'memoryLimitMb'> = {
   module: MODULE,
+  entry: { from: 'rtcSession' },
   room: 'local',
   initializeProcessTimeout: 5_000,
   // Room for a loaded machine to exit normally; the paths that exceed it hang for real.

@@ -14,7 +14,7 @@ import {
 } from '../../src/index.js';
 import { InProcessExecutor } from '../../src/worker/in_process_executor.js';
 import type { JobEnd, RunningJobInfo } from '../../src/worker/running_job.js';
-import { Worker, type WorkerOptions, type WorkerState } from '../../src/worker/worker.js';
+import { Worker, type WorkerRunOptions, type WorkerState } from '../../src/worker/worker.js';
 import { FakeLiveKitServer } from '../support/fake_livekit_server.js';
 
 export const API_KEY = 'APIworkerTest';
@@ -22,7 +22,7 @@ export const API_SECRET = 'worker-test-secret-0123456789abcdefghijklmnop';
 
 export interface WorldOptions {
   server?: AgentServerOptions<Record<string, unknown>>;
-  worker?: Partial<WorkerOptions>;
+  worker?: Partial<WorkerRunOptions>;
   agentName?: string;
   entrypoint?: Entrypoint;
   autoRegister?: boolean;
