@@ -25,8 +25,11 @@ export { Job, JobShutdownError, DEFAULT_JOB_TIMEOUTS, type Entrypoint, type JobR
 export { JobProcess } from './job/job_process.js';
 export { jobInfo, parseJobMetadata, type JobInfo } from './job/job_info.js';
 export { getJobContext, currentJobContext } from './job/job_scope.js';
-export { AgentServer, type AgentServerOptions, type JobRequest, type WorkerPermissions } from './server/agent_server.js';
-export { Worker, type WorkerOptions, type WorkerStatusInfo, type WorkerEvents, type WorkerState } from './worker/worker.js';
+export { AgentServer, WorkerPermissions, type AgentServerOptions, type AcceptOptions, type JobRequest, type LoadedWorker } from './server/agent_server.js';
+export { defineAgent, isAgent, type AgentDefinition } from './server/define_agent.js';
+export { ServerOptions, WorkerOptions, type ServerOptionsInit } from './server/server_options.js';
+export * from './server/errors.js';
+export { Worker, type WorkerRunOptions, type WorkerStatusInfo, type WorkerEvents, type WorkerState } from './worker/worker.js';
 export * from './worker/errors.js';
 export type { AcceptArguments, AssignedJob, JobEnd, JobExecutor, JobHandle, RunningJobInfo } from './worker/running_job.js';
 export { InProcessExecutor, type InProcessExecutorOptions } from './worker/in_process_executor.js';
@@ -49,7 +52,7 @@ export { LocalRoom, LocalRoomMember, type MemberInfo, type ReceivedText } from '
 export * from './room/room.js';
 export { LiveKitRoom, type LiveKitRoomOptions } from './room/livekit_room.js';
 export * from './errors.js';
-export { log, createLogger, setRootLogger, rootLogger, type Logger } from './log/logger.js';
+export { log, createLogger, setRootLogger, rootLogger, initializeLogger, LOG_LEVELS, type InitializeLoggerOptions, type Logger } from './log/logger.js';
 export { redactSecrets, addSecretValue } from './log/redact.js';
 export { addInspector, type Inspector } from './inspect/registry.js';
 export { startStatelyInspector, type StatelyInspector, type StatelyInspectorOptions } from './inspect/stately.js';

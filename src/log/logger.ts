@@ -11,10 +11,19 @@ import { maskSecretValues, redactSecrets } from './redact.js';
 
 export type { Logger };
 
+/** The levels a logger can be set to, quietest last. */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+/** LOG_LEVEL when it names a level; otherwise (unset, empty, a typo) info. */
+function environmentLevel(): string {
+  const level = process.env.LOG_LEVEL;
+  return level !== undefined && (LOG_LEVELS as readonly string[]).includes(level) ? level : 'info';
+}
+
 /** Options every voxstate logger shares: secrets redacted, errors serialised. */
 export function loggerOptions(overrides: LoggerOptions = {}): LoggerOptions {
   return {
-    level: process.env.LOG_LEVEL ?? 'info',
+    level: environmentLevel(),
     base: { pid: process.pid },
     // pino's own error serializer would undo it: the log formatter below already turns errors
     // (with their cause and stack) into plain data, with secrets redacted.
@@ -33,6 +42,10 @@ export function loggerOptions(overrides: LoggerOptions = {}): LoggerOptions {
 }
 
 let root: Logger = pino(loggerOptions(), pino.destination(2));
+// A level that is not one stops nothing: the program logs at info and says why.
+if (process.env.LOG_LEVEL && environmentLevel() !== process.env.LOG_LEVEL) {
+  root.warn(`LOG_LEVEL=${JSON.stringify(process.env.LOG_LEVEL)} is not a log level (${LOG_LEVELS.join(', ')}): logging at info`);
+}
 
 /** The process-wide logger (stderr, JSON). */
 export function rootLogger(): Logger {
@@ -48,9 +61,6 @@ export function setRootLogger(logger: Logger): void {
 export function createLogger(stream: DestinationStream, overrides: LoggerOptions = {}): Logger {
   return pino(loggerOptions(overrides), stream);
 }
-
-/** The levels a logger can be set to, quietest last. */
-export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
 /** How initializeLogger sets up logging (agents-js's LoggerOptions). */
 export interface InitializeLoggerOptions {

@@ -82,12 +82,6 @@ export interface WorkerRunOptions {
   logger?: Logger;
 }
 
-/**
- * The old name of WorkerRunOptions, only so that src/index.ts compiles until it exports
- * ServerOptions' alias under this name instead (agents-js's and LiveKit Python's WorkerOptions).
- */
-export type WorkerOptions = WorkerRunOptions;
-
 export interface WorkerStatusInfo {
   agentName: string;
   workerId: string | undefined;

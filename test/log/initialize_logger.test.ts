@@ -63,3 +63,28 @@ describe('initializeLogger', () => {
     });
   }, 15_000);
 });
+
+describe('LOG_LEVEL', () => {
+  /** A program importing voxstate with LOG_LEVEL set to `level`, logging one info line. */
+  function withLevel(level: string) {
+    const env = offlineEnv({ FORCE_COLOR: '0', LOG_LEVEL: level });
+    const source = `import { log } from './src/log/logger.ts';\nlog().info('hello');`;
+    return startProgram(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', source], { cwd: new URL('../..', import.meta.url), env });
+  }
+
+  it('a value that is not a level does not stop the program: it logs at info and says why', async () => {
+    const run = withLevel('verbose');
+    expect(await run.exited).toBe(0);
+    const lines = run.err().trim().split('\n').map((line) => JSON.parse(line) as { level: number; msg: string });
+    expect(lines.map(({ level, msg }) => [level, msg])).toEqual([
+      [40, 'LOG_LEVEL="verbose" is not a log level (trace, debug, info, warn, error, fatal, silent): logging at info'],
+      [30, 'hello'],
+    ]);
+  }, 15_000);
+
+  it('empty is as unset', async () => {
+    const run = withLevel('');
+    expect(await run.exited).toBe(0);
+    expect(run.err().trim().split('\n').map((line) => (JSON.parse(line) as { msg: string }).msg)).toEqual(['hello']);
+  }, 15_000);
+});
