@@ -100,15 +100,16 @@ export class KeyedScript {
     }
   }
 
-  /** The reply to `request`'s last input. */
+  /**
+   * The reply to `request`'s last input: the last item when it is the user's message or a tool's
+   * output. After anything else (the agent's own message, a handoff: a new agent's onEnter
+   * replying) there is nothing to answer, and the reply is empty, as agents-js's FakeLLM's.
+   */
   answer(request: ChatRequest): Reply {
     const last = request.chatCtx.items.at(-1);
-    const input = last?.type === 'function_call_output' ? last.output : last?.type === 'message' && last.role === 'user' ? last.content : undefined;
-    if (input === undefined) {
-      throw new FakeLLMNoReplyError(
-        `it answers by input, and this request has none: its last item is ${last ? (last.type === 'message' ? `a ${last.role} message` : `a ${last.type}`) : 'missing (the history is empty)'}, not a user message or a tool output`,
-      );
-    }
+    if (last === undefined) throw new FakeLLMNoReplyError('it answers by input, and the history of this request is empty');
+    const input = last.type === 'function_call_output' ? last.output : last.type === 'message' && last.role === 'user' ? last.content : undefined;
+    if (input === undefined) return { text: '', toolCalls: [], ttftMs: 0, durationMs: 0 };
     const reply = this.#byInput.get(input);
     if (!reply) {
       const known = [...this.#byInput.keys()].map((key) => JSON.stringify(key)).join(', ');

@@ -14,6 +14,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { childEnv } from '../support/program.js';
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
 export const CONSUMER_FILES = fileURLToPath(new URL('./consumer', import.meta.url));
@@ -39,24 +40,10 @@ export interface Run {
   stderr: string;
 }
 
-/**
- * The environment for npm and for the consumer's programs: without the `npm_*` variables of the
- * `npm test` that runs us, which a child npm would read as its own configuration (its prefix
- * among them: it would install into voxstate's checkout). npm's cache stays the one in use.
- */
-export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (!/^npm_/i.test(name) && name !== 'INIT_CWD' && name !== 'NODE_OPTIONS' && !name.startsWith('VITEST')) env[name] = value;
-  }
-  if (process.env.npm_config_cache) env.npm_config_cache = process.env.npm_config_cache;
-  return { ...env, ...extra };
-}
-
 /** Runs a program to its end; its output is kept for the assertion's message. */
 export function run(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; input?: string }): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? cleanEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? childEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += String(chunk)));

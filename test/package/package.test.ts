@@ -10,8 +10,8 @@ import { builtinModules } from 'node:module';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROVIDER_KEYS } from '../support/offline.js';
-import { startProgram } from '../support/program.js';
-import { cleanEnv, ConsumerProject, REPO, run, succeeded } from './consumer_project.js';
+import { childEnv, startProgram } from '../support/program.js';
+import { ConsumerProject, REPO, run, succeeded } from './consumer_project.js';
 
 /** Packages `import 'voxstate'` must not load: each is loaded by the feature that needs it. */
 const LOADED_ON_USE = ['@dagrejs/dagre', '@statelyai/inspect', 'onnxruntime-node', '@livekit/rtc-node', 'openai', '@deepgram/sdk', 'livekit-server-sdk', 'ws'];
@@ -26,7 +26,7 @@ afterAll(() => project?.close());
 
 /** The consumer's programs run offline, without provider credentials (the offline stand-ins answer). */
 function consumerEnv(): NodeJS.ProcessEnv {
-  const env = cleanEnv({ LOG_LEVEL: 'warn', FORCE_COLOR: '0', NO_COLOR: '1' });
+  const env = childEnv({ LOG_LEVEL: 'warn', FORCE_COLOR: '0', NO_COLOR: '1' });
   for (const key of PROVIDER_KEYS) delete env[key];
   return env;
 }

@@ -7,8 +7,8 @@ import { onTestFinished } from 'vitest';
 
 export interface Program {
   child: ChildProcessWithoutNullStreams;
-  /** Resolves once standard output (or `stream`) contains `needle`; rejects if the program exits first. */
-  until(needle: string, stream?: 'out' | 'err'): Promise<void>;
+  /** Resolves once standard output (or `stream`) contains `needle` (or matches it); rejects if the program exits first. */
+  until(needle: string | RegExp, stream?: 'out' | 'err'): Promise<void>;
   /** The exit code (null when killed by a signal). */
   exited: Promise<number | null>;
   out(): string;
@@ -44,9 +44,10 @@ export function startProgram(command: string, args: string[], options: { cwd: st
     child,
     exited,
     async until(needle, stream = 'out') {
-      while (!(stream === 'out' ? out : err).includes(needle)) {
+      const found = (text: string) => (typeof needle === 'string' ? text.includes(needle) : needle.test(text));
+      while (!found(stream === 'out' ? out : err)) {
         if (child.exitCode !== null || child.signalCode !== null) {
-          throw new Error(`exited (${child.exitCode ?? child.signalCode}) before printing "${needle}":\n--- stdout\n${out}\n--- stderr\n${err}`);
+          throw new Error(`exited (${child.exitCode ?? child.signalCode}) before printing "${String(needle)}":\n--- stdout\n${out}\n--- stderr\n${err}`);
         }
         await new Promise<void>((resolve) => waiters.push(resolve));
       }
@@ -54,4 +55,19 @@ export function startProgram(command: string, args: string[], options: { cwd: st
     out: () => out,
     err: () => err,
   };
+}
+
+/**
+ * The environment for a program a test starts that runs npm or vitest itself: without the `npm_*`
+ * variables of the `npm test` that runs us, which a child npm would read as its own configuration
+ * (its prefix among them: it would install into voxstate's checkout), nor vitest's own. npm's
+ * cache stays the one in use.
+ */
+export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (!/^npm_/i.test(name) && name !== 'INIT_CWD' && name !== 'NODE_OPTIONS' && !name.startsWith('VITEST')) env[name] = value;
+  }
+  if (process.env.npm_config_cache) env.npm_config_cache = process.env.npm_config_cache;
+  return { ...env, ...extra };
 }

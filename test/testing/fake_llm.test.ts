@@ -85,7 +85,35 @@ describe('FakeLLM keyed by input (agents-js)', () => {
     const session = await started(new FakeLLM([{ input: 'hi', content: 'Hello.' }]));
     const failed = new Promise<unknown>((resolve) => session.once('error', (event) => resolve(event.error)));
     session.generateReply();
-    expect(String(await failed)).toContain('it answers by input, and this request has none: its last item is missing (the history is empty)');
+    expect(String(await failed)).toContain('it answers by input, and the history of this request is empty');
+  });
+
+  it('after something that is not an input (a handoff: the new agent’s onEnter replying) the reply is empty, as agents-js’s', async () => {
+    class Second extends Agent {
+      constructor() {
+        super({ instructions: 'second', id: 'second' });
+      }
+      override async onEnter() {
+        this.session.generateReply();
+      }
+    }
+    class First extends Agent {
+      constructor() {
+        super({ instructions: 'first', id: 'first' });
+      }
+      override tools = { handOver: functionTool({ description: 'to the second agent', execute: () => new Second() }) };
+    }
+    const session = new AgentSession({ llm: new FakeLLM([{ input: 'switch', toolCalls: [{ name: 'handOver', args: {} }] }]) });
+    onTestFinished(() => session.aclose());
+    const errors: unknown[] = [];
+    session.on('error', (event) => errors.push(event.error));
+    await session.start({ agent: new First() });
+    const result = await session.run({ userInput: 'switch' });
+    result.expect.nextEvent().isFunctionCall({ name: 'handOver' });
+    result.expect.nextEvent().isFunctionCallOutput();
+    result.expect.nextEvent().isAgentHandoff({ newAgentId: 'second' });
+    result.expect.noMoreEvents();
+    expect(errors).toEqual([]);
   });
 });
 
