@@ -18,6 +18,7 @@ import {
   ClosedError,
   HookError,
   InterruptionRefusedError,
+  InvalidOptionsError,
   NotStartedError,
   TimeoutError,
   VoxstateError,
@@ -64,7 +65,10 @@ export interface AgentSessionOptions<UserData = unknown> extends FlatTurnOptions
   userData?: UserData;
   /** Most LLM steps one user turn may take through tool calls (default 3). */
   maxToolSteps?: number;
-  /** ms of shared silence before the user is `away` (default 15000); null never. */
+  /**
+   * Seconds of shared silence before the user is `away` (default 15); null never. In seconds, as
+   * in both LiveKit SDKs (the session's other durations are in ms).
+   */
   userAwayTimeout?: number | null;
   /** Upper bound for onEnter and for onExit of each agent, in ms (default 30000). */
   agentHookTimeout?: number;
@@ -208,7 +212,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
       name: 'AgentSession',
       host: this,
       input: {
-        userAwayTimeout: options.userAwayTimeout === undefined ? 15_000 : options.userAwayTimeout,
+        userAwayTimeout: awayTimeoutMs(options.userAwayTimeout),
         speechDrainTimeout: options.speechDrainTimeout ?? 30_000,
         closeTimeout: options.closeTimeout ?? 10_000,
       },
@@ -929,4 +933,14 @@ function toError(error: unknown): VoxstateError {
     return new TimeoutError(timeout.phase === 'close' ? 'closing the session' : 'playing out queued speech', timeout.timeoutMs);
   }
   return new VoxstateError('session_failed', describe(error), { cause: error });
+}
+
+/** The away timer in ms, from the option in seconds. */
+function awayTimeoutMs(seconds: number | null | undefined): number | null {
+  if (seconds === null) return null;
+  if (seconds === undefined) return 15_000;
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0) {
+    throw new InvalidOptionsError('AgentSession', [`userAwayTimeout must be a number of seconds above 0, or null for never; got ${String(seconds)}`]);
+  }
+  return seconds * 1000;
 }

@@ -258,7 +258,8 @@ function build(scenario: Scenario): World {
     closes: [],
     pending: {},
     model: new ModelReplay(sessionMachine, {
-      userAwayTimeout: options.userAwayTimeout === undefined ? 15_000 : options.userAwayTimeout,
+      // The session takes seconds; the machine, ms.
+      userAwayTimeout: options.userAwayTimeout === undefined ? 15_000 : options.userAwayTimeout === null ? null : options.userAwayTimeout * 1000,
       speechDrainTimeout: options.speechDrainTimeout ?? 30_000,
       closeTimeout: options.closeTimeout ?? 10_000,
     }),
@@ -521,7 +522,7 @@ const scenarios: Scenario[] = [
   },
   {
     name: 'the user goes away after shared silence; the timer re-arms and waits while the agent thinks or speaks',
-    options: { userAwayTimeout: 1_000 },
+    options: { userAwayTimeout: 1 },
     llm: [{ text: 'Welcome back.', hold: true }],
     steps: [
       start(),
@@ -720,7 +721,7 @@ const scenarios: Scenario[] = [
   },
   {
     name: 'drain(): onExit says goodbye, the session waits drained; the user still talks; a close with drain ends it',
-    options: { userAwayTimeout: 1_000 },
+    options: { userAwayTimeout: 1 },
     onExit: async (agent) => {
       await agent.session.say('Goodbye!');
     },
@@ -1590,7 +1591,7 @@ function buildGeneratedWorld(events: EventObject[]): GeneratedWorld {
   const toolCalls: Array<Deferred<unknown>> = [];
   const llm = new ScriptedLLM();
   const stt = new HearingSTT();
-  const session = new AgentSession({ llm, stt, ...GEN_DELAYS });
+  const session = new AgentSession({ llm, stt, ...GEN_DELAYS, userAwayTimeout: GEN_DELAYS.userAwayTimeout / 1000 });
   const out = new GatedOutput();
   if (has('xstate.error.actor.awaitSpeech')) out.flushError = new Error('flush failed');
   if (has('xstate.error.actor.releaseResources')) out.closeError = new Error('close failed');

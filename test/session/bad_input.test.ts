@@ -222,3 +222,14 @@ describe('tool calls the LLM gets wrong', () => {
     });
   });
 });
+
+describe('options', () => {
+  it('userAwayTimeout is in seconds, as in both LiveKit SDKs: anything but a positive number or null is refused, naming the unit', () => {
+    for (const bad of [-1, 0, Number.NaN, Number.POSITIVE_INFINITY, '15' as never]) {
+      expect(() => new AgentSession({ userAwayTimeout: bad })).toThrow(
+        `AgentSession options: userAwayTimeout must be a number of seconds above 0, or null for never; got ${String(bad)}`,
+      );
+    }
+    expect(() => new AgentSession({ userAwayTimeout: 0.5 })).not.toThrow();
+  });
+});
