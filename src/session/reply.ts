@@ -16,7 +16,7 @@ import { parseToolArguments } from '../llm/tool_parameters.js';
 import { toolEntries, type NamedTool } from '../llm/tool_set.js';
 import type { SpeechHandle } from '../speech/speech_handle.js';
 import { runInSpeech } from '../speech/speech_scope.js';
-import { toolMock } from '../testing/mock_tools.js';
+import { toolMock } from '../llm/tool_mocks.js';
 import type { AgentSession } from './agent_session.js';
 import type { FunctionToolCompletedEvent, FunctionToolStartedEvent } from './events.js';
 

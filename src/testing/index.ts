@@ -12,7 +12,7 @@ export {
   FunctionCallOutputAssert,
   MessageAssert,
   RunAssert,
-  RunAssertionError,
+  AssertionError,
   type AgentHandoffAssertOptions,
   type FunctionCallAssertOptions,
   type FunctionCallOutputAssertOptions,
@@ -32,7 +32,7 @@ export {
   type FunctionCallOutputEvent,
   type RunEvent,
 } from './run_events.js';
-export { mockTools, type ToolMock } from './mock_tools.js';
+export { mockTools, withMockTools, type ToolMock } from '../llm/tool_mocks.js';
 export { FakeUser, type SayOptions as FakeSayOptions } from './fake_user.js';
 export { FakeTTS } from './fake_tts.js';
 export { FakeLLM } from './fake_llm.js';

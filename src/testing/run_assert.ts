@@ -8,7 +8,7 @@
  *   result.expect.noMoreEvents();
  *   result.expect.range(0, 2).containsFunctionCall({ name: 'lookup' });
  *
- * A failure throws a RunAssertionError whose message shows the whole event timeline. Options that
+ * A failure throws a AssertionError whose message shows the whole event timeline. Options that
  * an assertion does not know are a VoxstateError (`invalid_expectation`), not a silent match.
  */
 import type { Agent } from '../agent/agent.js';
@@ -27,7 +27,8 @@ import {
   type RunEvent,
 } from './run_events.js';
 
-export class RunAssertionError extends Error {
+/** A failed expectation on a run (agents-js's AssertionError): the message, then the run's events with a `>>>` marker. */
+export class AssertionError extends Error {
   constructor(message: string, events: readonly RunEvent[], at?: number) {
     super(`${message}\nevents:\n${formatEvents(events, at)}`);
     this.name = 'AssertionError';
@@ -88,7 +89,7 @@ export class EventAssert<E extends RunEvent = RunEvent> {
   }
 
   protected fail(message: string): never {
-    throw new RunAssertionError(`event [${this.index}] (${describeEvent(this._event)}): ${message}`, this.events, this.index);
+    throw new AssertionError(`event [${this.index}] (${describeEvent(this._event)}): ${message}`, this.events, this.index);
   }
 
   /** A message, of `role` and with `content` if given. */
@@ -151,7 +152,7 @@ export class MessageAssert extends EventAssert<ChatMessageEvent> {
   /**
    * Asks `llm` whether this message fulfils `intent` (LLM-as-judge, as agents-js's): the LLM must
    * answer by calling a `check_intent` tool with `{ success, reason }`. Rejects with a
-   * RunAssertionError carrying the judge's reason when the intent is not met, or when the LLM did
+   * AssertionError carrying the judge's reason when the intent is not met, or when the LLM did
    * not answer with a valid call; with the LLM's own error if the request failed.
    *
    * @example
@@ -214,7 +215,7 @@ export class EventRangeAssert {
       if (found !== undefined) return found;
     }
     const where = this.#from === 0 && this.#to === this.events.length ? 'among the events' : `among events [${this.#from}, ${this.#to})`;
-    throw new RunAssertionError(`expected ${what} ${where}`, this.events);
+    throw new AssertionError(`expected ${what} ${where}`, this.events);
   }
 }
 
@@ -231,13 +232,13 @@ export class RunAssert {
       const event = this.events[index]!;
       if (options.type === undefined || event.type === options.type) return new EventAssert(event, this.events, index);
     }
-    throw new RunAssertionError(`expected another event${options.type ? ` of type ${options.type}` : ''}, but there is none`, this.events);
+    throw new AssertionError(`expected another event${options.type ? ` of type ${options.type}` : ''}, but there is none`, this.events);
   }
 
   /** Skips `count` events. */
   skipNext(count = 1): this {
     if (this.#cursor + count > this.events.length) {
-      throw new RunAssertionError(`cannot skip ${count} event(s): only ${this.events.length - this.#cursor} left`, this.events, this.#cursor);
+      throw new AssertionError(`cannot skip ${count} event(s): only ${this.events.length - this.#cursor} left`, this.events, this.#cursor);
     }
     this.#cursor += count;
     return this;
@@ -262,7 +263,7 @@ export class RunAssert {
   /** No event left after the cursor. */
   noMoreEvents(): void {
     if (this.#cursor < this.events.length) {
-      throw new RunAssertionError(`expected no more events, found ${this.events.length - this.#cursor}`, this.events, this.#cursor);
+      throw new AssertionError(`expected no more events, found ${this.events.length - this.#cursor}`, this.events, this.#cursor);
     }
   }
 
@@ -270,7 +271,7 @@ export class RunAssert {
   at(index: number): EventAssert {
     const at = index < 0 ? this.events.length + index : index;
     const event = this.events[at];
-    if (event === undefined) throw new RunAssertionError(`there is no event [${index}]`, this.events);
+    if (event === undefined) throw new AssertionError(`there is no event [${index}]`, this.events);
     return new EventAssert(event, this.events, at);
   }
 
@@ -312,7 +313,7 @@ function attempt<A>(check: () => A): A | undefined {
   try {
     return check();
   } catch (error) {
-    if (error instanceof RunAssertionError) return undefined;
+    if (error instanceof AssertionError) return undefined;
     throw error;
   }
 }

@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { Agent, AgentSession, VoxstateError } from '../../src/index.js';
 import { OpenAILLM } from '../../src/plugins/openai/llm.js';
-import { FakeLLM, RunAssertionError, type RunResult } from '../../src/testing/index.js';
+import { FakeLLM, AssertionError, type RunResult } from '../../src/testing/index.js';
 import { chunk, FakeOpenAIServer, sse, textReply } from '../plugins/openai/fake_openai_server.js';
 
 const GREETING = 'Hello! What can I get you today?';
@@ -48,14 +48,14 @@ describe('judge with a scripted LLM', () => {
     ]);
   });
 
-  it('fails with a RunAssertionError carrying the judge’s reason, the intent and the timeline', async () => {
+  it('fails with a AssertionError carrying the judge’s reason, the intent and the timeline', async () => {
     const result = await greetingRun();
     const error = await rejection(
       result.expect.nextEvent().isMessage({ role: 'assistant' }).judge(judgeSaying({ success: false, reason: 'It does not mention burgers.' }), {
         intent: 'recommends a burger',
       }),
     );
-    expect(error).toBeInstanceOf(RunAssertionError);
+    expect(error).toBeInstanceOf(AssertionError);
     expect(error.message).toBe(
       `event [0] (message assistant: ${JSON.stringify(GREETING)}): Judgment failed: It does not mention burgers.\nintent: recommends a burger\nevents:\n>>> [0] message assistant: ${JSON.stringify(GREETING)}`,
     );
@@ -70,7 +70,7 @@ describe('judge with a scripted LLM', () => {
     );
     const sloppy = new FakeLLM([{ toolCalls: [{ name: 'check_intent', arguments: { success: 'yes' } }] }]);
     const error = await rejection(message.judge(sloppy, { intent: 'greets' }));
-    expect(error).toBeInstanceOf(RunAssertionError);
+    expect(error).toBeInstanceOf(AssertionError);
     // The words after the field name are the argument checker's own.
     expect(error.message).toContain('the judge could not decide: check_intent was called with bad arguments: success');
   });
@@ -137,7 +137,7 @@ describe('judge through the OpenAI plugin (the openai SDK against a fake server)
     server.reply(verdictReply('{"success":false,"reason":"The message never mentions the menu."}'));
     const result = await greetingRun();
     const error = await rejection(result.expect.at(-1).isMessage().judge(judgeLLM(), { intent: 'reads out the menu' }));
-    expect(error).toBeInstanceOf(RunAssertionError);
+    expect(error).toBeInstanceOf(AssertionError);
     expect(error.message).toContain('Judgment failed: The message never mentions the menu.\nintent: reads out the menu\nevents:\n>>> [0] message assistant:');
   });
 

@@ -2,7 +2,7 @@
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { z } from 'zod';
 import { Agent, AgentSession, functionTool, VoxstateError, type SpeechHandle } from '../../src/index.js';
-import { isAgentHandoffEvent, mockTools, RunAssertionError, type SkipCondition } from '../../src/testing/index.js';
+import { isAgentHandoffEvent, mockTools, withMockTools, AssertionError, type SkipCondition } from '../../src/testing/index.js';
 import { GoodbyeAgent } from '../../examples/exit_message.js';
 import { SimpleAgent } from '../../examples/basic_event.js';
 import { settle } from '../support/fake_time.js';
@@ -50,7 +50,7 @@ describe('session.run', () => {
     } catch (caught) {
       error = caught;
     }
-    expect(error).toBeInstanceOf(RunAssertionError);
+    expect(error).toBeInstanceOf(AssertionError);
     expect(String((error as Error).message)).toBe(
       'event [0] (message assistant: "Hello."): expected a function call\nevents:\n>>> [0] message assistant: "Hello."',
     );
@@ -106,6 +106,21 @@ describe('session.run', () => {
     } finally {
       restore();
     }
+  });
+
+  it('withMockTools (agents-js’s form): the mock holds until the returned object is disposed', async () => {
+    const llm = new ScriptedLLM([
+      { toolCalls: [{ name: 'get_weather', arguments: { city: 'Oslo' } }] },
+      { text: 'ok' },
+      { toolCalls: [{ name: 'get_weather', arguments: { city: 'Oslo' } }] },
+      { text: 'ok' },
+    ]);
+    const s = await session(new WeatherAgent(), llm);
+    {
+      using _mocked = withMockTools(WeatherAgent, { get_weather: () => 'snowing' });
+      (await s.run({ userInput: 'Oslo?' })).expect.containsFunctionCallOutput({ output: 'snowing' });
+    }
+    (await s.run({ userInput: 'Oslo again?' })).expect.containsFunctionCallOutput({ output: 'sunny in Oslo' });
   });
 
   it('refuses nested runs and runs on a session that is not running', async () => {
@@ -274,12 +289,12 @@ describe('RunResult as agents-js has it', () => {
       expect(result.expect.range(0, 2).containsFunctionCall({ name: 'get_weather' }).event().item.name).toBe('get_weather');
       result.expect.range(0, 2).containsFunctionCallOutput({ isError: false });
       expect(() => result.expect.range(0, 2).containsMessage({ role: 'assistant' })).toThrow(
-        new RunAssertionError('expected a matching message among events [0, 2)', result.events),
+        new AssertionError('expected a matching message among events [0, 2)', result.events),
       );
       result.expect.range(2).containsMessage({ content: 'Hot.' });
       result.expect.range(-1).containsMessage({ role: 'assistant' });
       expect(() => result.expect.range(1, -1).containsFunctionCall()).toThrow('among events [1, 2)');
-      expect(() => result.expect.range(5).containsMessage()).toThrow(RunAssertionError);
+      expect(() => result.expect.range(5).containsMessage()).toThrow(AssertionError);
       result.expect.range().containsMessage({ content: 'Hot.' });
       expect(() => result.expect.containsAgentHandoff()).toThrow('expected a matching agent handoff among the events');
     });
@@ -304,7 +319,7 @@ describe('RunResult as agents-js has it', () => {
     expect(handoff.event().oldAgent).toBe(front);
     expect(handoff.event().newAgent).toBe(s.currentAgent);
     result.expect.range(2).containsAgentHandoff({ newAgentType: Agent, newAgentId: 'billing' });
-    expect(() => result.expect.containsAgentHandoff({ newAgentType: Front })).toThrow(RunAssertionError);
+    expect(() => result.expect.containsAgentHandoff({ newAgentType: Front })).toThrow(AssertionError);
     expect(() => result.expect.at(2).isAgentHandoff({ newAgentType: Front })).toThrow('expected a handoff to a Front, got a Billing');
   });
 

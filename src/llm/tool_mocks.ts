@@ -1,16 +1,19 @@
 /**
- * Replaces tool implementations in tests, for one agent or for every agent of a class:
+ * Replaces tool implementations in tests, for one agent or for every agent of a class (exported
+ * from voxstate/testing; kept with the tools, which the session's tool calls look up here):
  *
  *   const restore = mockTools(DriveThruAgent, { order_item: () => 'ordered' });
  *   ...
  *   restore();
+ *
+ *   using _ = withMockTools(DriveThruAgent, { orderItem: () => 'ordered' }); // agents-js's form
  *
  * The LLM still sees the real tools (names, descriptions, schemas) and the arguments are still
  * checked against them; only `execute` is replaced. A mock that throws, or returns an Error, is a
  * failing tool.
  */
 import type { Agent } from '../agent/agent.js';
-import type { ToolOptions } from '../llm/function_tool.js';
+import type { ToolOptions } from './function_tool.js';
 
 /** A stand-in for a tool's execute: the same arguments and options, any result. */
 export type ToolMock = (args: never, opts: ToolOptions) => unknown;
@@ -27,6 +30,15 @@ export function mockTools(target: Agent | AgentClass, implementations: Record<st
   return () => {
     if (mocks.get(target) === installed) mocks.delete(target);
   };
+}
+
+/**
+ * agents-js's form of mockTools: the mocks stay until the returned object is disposed (`using`,
+ * or a call of its `Symbol.dispose`).
+ */
+export function withMockTools(target: Agent | AgentClass, implementations: Record<string, ToolMock>): Disposable {
+  const restore = mockTools(target, implementations);
+  return { [Symbol.dispose]: restore };
 }
 
 /** The mock for `agent`'s tool `name`, if a test installed one (the agent's own first, then its classes'). */
