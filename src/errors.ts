@@ -52,11 +52,18 @@ export class InterruptionRefusedError extends VoxstateError {
 }
 
 /**
+ * The program is set up wrong (its options, its tools, its agent module, its command line):
+ * nothing at run time can make it work. The CLI prints the message on one line and exits 2, also
+ * when the error comes out of the entrypoint.
+ */
+export class ConfigurationError extends VoxstateError {}
+
+/**
  * Options that cannot be honoured: an unknown key, a value of the wrong kind, a setting voxstate
  * does not have, or one setting given twice. Thrown by the constructor that received them, with
  * every problem found, each naming its key and what is accepted.
  */
-export class InvalidOptionsError extends VoxstateError {
+export class InvalidOptionsError extends ConfigurationError {
   constructor(
     /** Whose options, e.g. "AgentSession", "inference.STT". */
     readonly owner: string,

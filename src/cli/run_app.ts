@@ -12,9 +12,8 @@ import { realpathSync } from 'node:fs';
 import { runConsole } from '../console/console.js';
 import type { AgentServer } from '../server/agent_server.js';
 import { callerModule } from '../server/caller_module.js';
-import { AgentModuleError, ServerOptionsError } from '../server/errors.js';
+import { ConfigurationError } from '../errors.js';
 import { agentServerFor, ServerOptions } from '../server/server_options.js';
-import { UsageError } from './usage_error.js';
 import type { WorkerRuntime } from './run_worker.js';
 
 const USAGE = `usage: <agent file> <command> [options]
@@ -85,7 +84,7 @@ async function execute(app: AgentServer<any> | ServerOptions, options: RunAppOpt
   } catch (error) {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
     // Bad input is a usage mistake; anything else is a failure of the program itself (not of a job, which reports its own).
-    return error instanceof AgentModuleError || error instanceof ServerOptionsError || error instanceof UsageError ? 2 : 1;
+    return error instanceof ConfigurationError ? 2 : 1;
   }
 }
 
@@ -116,7 +115,7 @@ async function run(server: AgentServer<any>, options: RunAppOptions): Promise<nu
         ...(audioOutput === undefined ? {} : { audioOutput }),
       });
       await stopInspector?.();
-      return result.status === 'success' ? 0 : 1;
+      return result.status === 'success' ? 0 : setUpWrong(result.error) ? 2 : 1;
     }
     case 'start':
     case 'dev':
@@ -129,6 +128,14 @@ async function run(server: AgentServer<any>, options: RunAppOptions): Promise<nu
       process.stderr.write(USAGE);
       return command === undefined || command === 'help' || command === '--help' ? 0 : 2;
   }
+}
+
+/** Whether a job failed because the program is set up wrong (an error in its cause chain says so). */
+function setUpWrong(error: unknown): boolean {
+  for (let cause = error, depth = 0; cause instanceof Error && depth < 8; cause = cause.cause, depth++) {
+    if (cause instanceof ConfigurationError) return true;
+  }
+  return false;
 }
 
 function isMainModule(module: string | undefined): boolean {

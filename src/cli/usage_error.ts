@@ -1,7 +1,7 @@
 /** A command-line mistake: reported as one line, exit code 2. */
-import { VoxstateError } from '../errors.js';
+import { ConfigurationError } from '../errors.js';
 
-export class UsageError extends VoxstateError {
+export class UsageError extends ConfigurationError {
   constructor(message: string) {
     super('usage', message);
   }

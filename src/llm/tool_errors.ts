@@ -2,7 +2,7 @@
  * The errors of function tools: the one a tool throws to answer the LLM with an error, and the one
  * a tool (or an agent's set of tools) gets when it is declared wrongly.
  */
-import { VoxstateError } from '../errors.js';
+import { ConfigurationError, VoxstateError } from '../errors.js';
 
 /**
  * Throw it from a tool to tell the LLM that the call failed and why: its message is the tool's
@@ -26,7 +26,7 @@ export class ToolError extends VoxstateError {
 }
 
 /** A function tool, or an agent's set of tools, was declared wrongly. Thrown where it is declared. */
-export class ToolDeclarationError extends VoxstateError {
+export class ToolDeclarationError extends ConfigurationError {
   constructor(tool: string, problem: string) {
     super('invalid_tool', `${tool}: ${problem}`);
   }

@@ -1,5 +1,5 @@
 /** What can be wrong with an agent program's entry point, as typed errors (see src/errors.ts). */
-import { VoxstateError } from '../errors.js';
+import { ConfigurationError } from '../errors.js';
 
 /**
  * The agent module named by ServerOptions' `agent` cannot serve as one: the path is not a file
@@ -8,10 +8,10 @@ import { VoxstateError } from '../errors.js';
  * `prewarm` that is not a function (`agent_definition_invalid`). The CLI prints the message and
  * exits 2.
  */
-export class AgentModuleError extends VoxstateError {}
+export class AgentModuleError extends ConfigurationError {}
 
 /** ServerOptions voxstate does not know, or cannot honour. The CLI prints the message and exits 2. */
-export class ServerOptionsError extends VoxstateError {
+export class ServerOptionsError extends ConfigurationError {
   constructor(message: string) {
     super('server_options_invalid', message);
   }

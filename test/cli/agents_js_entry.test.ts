@@ -65,6 +65,19 @@ describe('an agents-js agent file run as the program', () => {
   }, 30_000);
 });
 
+describe('an agent whose set-up is wrong, found as its entry runs', () => {
+  it.each([
+    ['turnHandling with a key voxstate does not have', 'bad_turn_handling.ts', 'turnHandling.endpointing.alpha: not an option voxstate has; accepted: mode, minDelay, maxDelay'],
+    ['a tool whose zod schema cannot become JSON Schema', 'bad_tool_schema.ts', 'tool book: parameters.at cannot be sent to an LLM: Date cannot be represented in JSON Schema'],
+  ])('%s: console says why on one line and exits 2', async (_what, file, message) => {
+    const run = program(fixture(file), ['console']);
+    expect(await run.exited, run.err()).toBe(2);
+    const verdict = run.out().trim().split('\n').at(-1);
+    expect(verdict).toMatch(/^job failed \(job crashed\): /);
+    expect(verdict).toContain(message);
+  }, 30_000);
+});
+
 const API_KEY = 'APIagentsJs';
 const API_SECRET = 'agents-js-test-secret-0123456789abcdefghijklm';
 
