@@ -1,12 +1,18 @@
 /**
  * The life of one job: the shutdown contract as a statechart.
  *
- * pending → connecting → running → shuttingDown → done.
+ * pending → connecting → running (awaitingParticipant → attended) → shuttingDown → done.
  *
  * - `start` launches the entrypoint; the job is `connecting` until the room is connected, then
- *   `running`. The entrypoint returning does not end the job (as in LiveKit): only a shutdown does.
+ *   `running`. The entrypoint returning does not end the job (as in LiveKit): only a shutdown does,
+ *   and neither does a session closing.
+ * - While running, the job watches who is in the room (LiveKit's rule: "the job runs until all
+ *   standard and SIP participants leave the room"). From the connection on, it is
+ *   `awaitingParticipant` until a standard or SIP participant is there (a room nobody has joined
+ *   yet waits for one), then `attended`; when the last of them leaves, it shuts down with reason
+ *   "all participants left". The implementation reports the presence as events.
  * - Shutdown triggers: ctx.shutdown(reason), the room disconnecting, a request from the worker,
- *   the primary session closing, the entrypoint throwing ("job crashed"), and a part of the job
+ *   the last participant leaving, the entrypoint throwing ("job crashed"), and a part of the job
  *   failing (`fail`, e.g. the console's audio input). The first one wins: once shutting down, later
  *   triggers are ignored, except that a crash or a failure is still recorded as a problem.
  * - Shutting down runs bounded phases in order: the job's AbortSignal fires on entry; the
@@ -21,7 +27,10 @@
 import { assign, emit, enqueueActions, fromPromise, setup, spawnChild, stopChild, type ErrorActorEvent } from 'xstate';
 
 export type JobStatus = 'success' | 'failed';
-export type ShutdownSource = 'user' | 'room' | 'worker' | 'session' | 'crash' | 'failure';
+export type ShutdownSource = 'user' | 'room' | 'worker' | 'participants' | 'crash' | 'failure';
+
+/** Why a job shuts down when no standard or SIP participant is left in its room. */
+export const ALL_PARTICIPANTS_LEFT = 'all participants left';
 export type JobState =
   | 'pending'
   | 'connecting'
@@ -61,6 +70,10 @@ export interface JobMachineContext extends JobMachineInput {
 export type JobMachineEvent =
   | { type: 'start' }
   | { type: 'room.connected' }
+  /** A standard or SIP participant is in the room (one joined, or was there at the connection). */
+  | { type: 'participants.present' }
+  /** No standard or SIP participant is left in the room. */
+  | { type: 'participants.gone' }
   | { type: 'shutdown'; reason: string; source: ShutdownSource }
   /** A part of the job failed: the job shuts down for `reason` and ends failed with `error`. */
   | { type: 'fail'; reason: string; error: unknown }
@@ -118,6 +131,7 @@ export const jobMachine = setup({
     recordShutdown: assign(({ event }) => {
       if (event.type === 'shutdown') return { reason: event.reason, source: event.source };
       if (event.type === 'fail') return { reason: event.reason, source: 'failure' as const };
+      if (event.type === 'participants.gone') return { reason: ALL_PARTICIPANTS_LEFT, source: 'participants' as const };
       return {};
     }),
     announceShutdown: emit(({ context }) => ({
@@ -164,6 +178,20 @@ export const jobMachine = setup({
     },
     running: {
       ...stateEntry('running'),
+      initial: 'awaitingParticipant',
+      states: {
+        awaitingParticipant: {
+          on: { 'participants.present': 'attended' },
+        },
+        attended: {
+          on: {
+            'participants.gone': {
+              target: '#job.shuttingDown',
+              actions: 'recordShutdown',
+            },
+          },
+        },
+      },
       on: {
         shutdown: { target: 'shuttingDown', actions: 'recordShutdown' },
         fail: failing(),

@@ -2,7 +2,8 @@
  * Console mode: runs a job of the server in this process against a LocalRoom, with the terminal as
  * the user. Typed lines are user turns, the agent's speech is printed, and the live states of the
  * job, session and agent actors are shown as they change. Ctrl+C or end of input shuts the job
- * down through the contract.
+ * down through the contract, and so does the session closing: the terminal's user is the one
+ * participant, and leaves when the agent ends the conversation.
  */
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
@@ -57,6 +58,14 @@ export async function runConsole<U extends Record<string, unknown>>(server: Agen
 
   const job = await server.startJob({ room, job: { id: 'console', metadata: options.metadata ?? '' } });
   job.ctx.on('session_started', (session) => {
+    // The agent ended the conversation (e.g. an end_session tool): the user hangs up, after the
+    // goodbye. The reason says why; leaving alone would end the job as "all participants left".
+    // A session closed by the job's own shutdown is not that: the user hears the job out.
+    session.once('close', (event) => {
+      if (job.ctx.signal.aborted) return;
+      job.requestShutdown(`session closed (${event.reason})`, 'user');
+      user.leave();
+    });
     for (const model of [session.llm, session.stt, session.tts]) {
       if (isOfflineStandIn(model)) print(dim(`  ℹ ${model.notice}`, color));
     }

@@ -9,13 +9,16 @@
  * - a `once` listener is removed before it is called and runs at most once, even when an emit
  *   re-entered from an earlier listener delivers it first (the outer emit then skips it);
  * - a listener that throws (or returns a promise that rejects) does not stop the others: the
- *   failure is logged and emitted as an `error` event carrying a ListenerError.
+ *   failure is logged and emitted as an `error` event carrying a ListenerError;
+ * - a listener registered inside a job runs inside that job (its log scope, getJobContext()),
+ *   whoever emits: a room's event that came from outside still reaches the job's code as the
+ *   job's. Elsewhere a listener runs in the emitter's context, at no cost.
  *
  * Listener lists are copy-on-write arrays, so an emit iterates without copying: this is a hot
  * path and stays off the actors.
  */
 import { ListenerError } from '../errors.js';
-import { log } from '../log/logger.js';
+import { keepLogScope, log, type ScopeRunner } from '../log/logger.js';
 
 // biome-ignore lint: listener signatures are arbitrary by design
 type Listener = (...args: any[]) => unknown;
@@ -26,11 +29,15 @@ export type EventMap<T> = { [K in keyof T]: Listener };
 interface Entry {
   readonly fn: Listener;
   readonly once: boolean;
+  /** The job's context the listener was registered in, if any: it runs there. */
+  readonly scope: ScopeRunner | undefined;
   /** A once entry that has been delivered: every emit whose snapshot still holds it skips it. */
   fired: boolean;
 }
 
 const NONE: readonly Entry[] = Object.freeze([]);
+
+const deliver = (target: unknown, fn: Listener, args: unknown[]): unknown => fn.apply(target, args);
 
 /**
  * Listener lists by event name. Nothing is inherited (its prototype has no prototype), so any
@@ -97,18 +104,22 @@ export class EventEmitter<Events extends EventMap<Events>> {
       }
       let result: unknown;
       try {
-        switch (args.length) {
-          case 0:
-            result = entry.fn.call(this);
-            break;
-          case 1:
-            result = entry.fn.call(this, args[0]);
-            break;
-          case 2:
-            result = entry.fn.call(this, args[0], args[1]);
-            break;
-          default:
-            result = entry.fn.apply(this, args);
+        if (entry.scope !== undefined) {
+          result = entry.scope(deliver, this, entry.fn, args);
+        } else {
+          switch (args.length) {
+            case 0:
+              result = entry.fn.call(this);
+              break;
+            case 1:
+              result = entry.fn.call(this, args[0]);
+              break;
+            case 2:
+              result = entry.fn.call(this, args[0], args[1]);
+              break;
+            default:
+              result = entry.fn.apply(this, args);
+          }
         }
       } catch (error) {
         this.#fail(event, error);
@@ -128,11 +139,11 @@ export class EventEmitter<Events extends EventMap<Events>> {
     const key = event as string | symbol;
     const entries = this.#listeners[key];
     if (entries === undefined) {
-      this.#listeners[key] = [{ fn: listener, once, fired: false }];
+      this.#listeners[key] = [{ fn: listener, once, scope: keepLogScope(), fired: false }];
       return this;
     }
     for (let i = 0; i < entries.length; i++) if (entries[i]!.fn === listener) return this;
-    this.#listeners[key] = [...entries, { fn: listener, once, fired: false }];
+    this.#listeners[key] = [...entries, { fn: listener, once, scope: keepLogScope(), fired: false }];
     return this;
   }
 

@@ -1,10 +1,19 @@
 /**
  * Job: runs one entrypoint under the shutdown contract of machines/job.ts, providing its phases:
  * the entrypoint itself, joining user code, closing the primary session, the shutdown callbacks
- * and leaving the room.
+ * and leaving the room. It tells the machine who is in the room (machines/job.ts: the job runs
+ * until no standard or SIP participant is left).
  */
 import { fromPromise, toPromise, type Actor } from 'xstate';
-import { jobMachine, type JobMachineOutput, type JobProblem, type JobState, type JobStatus, type ShutdownSource } from '../../machines/job.js';
+import {
+  jobMachine,
+  type JobMachineEvent,
+  type JobMachineOutput,
+  type JobProblem,
+  type JobState,
+  type JobStatus,
+  type ShutdownSource,
+} from '../../machines/job.js';
 import { hostOf, startActor, type Clock } from '../actors/start_actor.js';
 import {
   EntrypointError,
@@ -16,6 +25,7 @@ import {
 } from '../errors.js';
 import { log, rootLogger, type Logger } from '../log/logger.js';
 import type { Room } from '../room/room.js';
+import { attends, isAttended } from './attendance.js';
 import { JobContext, type JobControl } from './job_context.js';
 import type { JobInfo } from './job_info.js';
 import type { JobProcess } from './job_process.js';
@@ -107,15 +117,19 @@ export class Job<UserData extends Record<string, unknown> = Record<string, unkno
 
   constructor(init: JobInit<UserData>) {
     const timeouts = { ...DEFAULT_JOB_TIMEOUTS, ...init.timeouts };
-    const logger = (init.logger ?? rootLogger()).child({ jobId: init.info.id });
+    const room = init.room;
     const control: JobControl = {
       signal: this.#abort.signal,
       state: () => this.state,
-      connected: () => this.actor.send({ type: 'room.connected' }),
+      connected: () => {
+        this.#send({ type: 'room.connected' });
+        // Who is there counts from the connection on; a room nobody has joined yet waits for someone.
+        if (isAttended(room)) this.#send({ type: 'participants.present' });
+      },
       requestShutdown: (reason, source) => this.requestShutdown(reason, source),
       report: (error, source) => this.#report(error, source),
     };
-    this.ctx = new JobContext({ room: init.room, job: init.info, proc: init.proc, control, logger });
+    this.ctx = new JobContext({ room, job: init.info, proc: init.proc, control, logger: init.logger ?? rootLogger() });
     const ctx = this.ctx;
     this.#entrypoint = init.entrypoint;
     this.#room = init.room;
@@ -146,7 +160,13 @@ export class Job<UserData extends Record<string, unknown> = Record<string, unkno
           return;
       }
     });
-    init.room.on('disconnected', () => this.requestShutdown('room disconnected', 'room'));
+    room.on('disconnected', () => this.requestShutdown('room disconnected', 'room'));
+    room.on('participantConnected', (participant) => {
+      if (room.isConnected && attends(participant)) this.#send({ type: 'participants.present' });
+    });
+    room.on('participantDisconnected', (participant) => {
+      if (attends(participant) && !isAttended(room)) this.#send({ type: 'participants.gone' });
+    });
     this.result = toPromise(this.actor).then(
       (output) => this.#result(output),
       (error: unknown) => {
@@ -163,13 +183,13 @@ export class Job<UserData extends Record<string, unknown> = Record<string, unkno
 
   /** Runs the entrypoint. */
   start(): this {
-    this.actor.send({ type: 'start' });
+    this.#send({ type: 'start' });
     return this;
   }
 
   /** Asks the job to shut down (the worker's request by default). The first reason wins. */
   requestShutdown(reason: string, source: ShutdownSource = 'worker'): void {
-    this.actor.send({ type: 'shutdown', reason, source });
+    this.#send({ type: 'shutdown', reason, source });
   }
 
   /**
@@ -177,7 +197,16 @@ export class Job<UserData extends Record<string, unknown> = Record<string, unkno
    * (unless it already is) and ends failed, with `error` among its errors.
    */
   fail(error: VoxstateError, reason = error.message): void {
-    this.actor.send({ type: 'fail', reason, error });
+    this.#send({ type: 'fail', reason, error });
+  }
+
+  /**
+   * Every event reaches the machine inside the job's scope, whoever sends it (the worker, the
+   * room, a terminal): what the transition starts — closing the session, its agents' onExit, the
+   * shutdown callbacks, the timers — runs as code of the job and logs with its fields.
+   */
+  #send(event: JobMachineEvent): void {
+    this.ctx.runAsJob(() => this.actor.send(event));
   }
 
   /** Runs every callback at once; each failure is recorded as it happens, none stops the others. */
@@ -189,7 +218,7 @@ export class Job<UserData extends Record<string, unknown> = Record<string, unkno
         try {
           await this.ctx.runAsJob(async () => callback(reason));
         } catch (error) {
-          this.actor.send({ type: 'callback.failed', error: new ShutdownCallbackError(name, error) });
+          this.#send({ type: 'callback.failed', error: new ShutdownCallbackError(name, error) });
         } finally {
           this.#pendingCallbacks.delete(name);
         }

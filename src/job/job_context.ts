@@ -62,7 +62,7 @@ export class JobContext<UserData extends Record<string, unknown> = Record<string
     this.proc = init.proc;
     this.#control = init.control;
     this.#baseLogger = init.logger;
-    this.#logScope = { logger: init.logger };
+    this.#logScope = { logger: this.#jobLogger() };
     this.room.on('participantConnected', (participant) => {
       if (this.room.isConnected) this.#launchEntrypoints(participant, this.#entrypoints);
     });
@@ -78,7 +78,10 @@ export class JobContext<UserData extends Record<string, unknown> = Record<string
     return this.#control.state();
   }
 
-  /** Fields added to every log line of this job. */
+  /**
+   * Fields added to every log line of this job, besides its `jobId`, `room` and `pid` (which a
+   * field of the same name does not replace).
+   */
   get logContextFields(): Readonly<Record<string, unknown>> {
     return this.#logContextFields;
   }
@@ -86,11 +89,10 @@ export class JobContext<UserData extends Record<string, unknown> = Record<string
   set logContextFields(fields: Record<string, unknown>) {
     if (fields === null || typeof fields !== 'object') throw new TypeError('logContextFields must be an object');
     this.#logContextFields = { ...fields };
-    // pino does not pass child bindings through the log formatter: redact them here.
-    this.#logScope.logger = this.#baseLogger.child(redactSecrets(this.#logContextFields) as Record<string, unknown>);
+    this.#logScope.logger = this.#jobLogger();
   }
 
-  /** The job's logger, with its id and log context fields. */
+  /** The job's logger: its id, its room's name, the process id and the log context fields. */
   get logger(): Logger {
     return this.#logScope.logger;
   }
@@ -211,11 +213,13 @@ export class JobContext<UserData extends Record<string, unknown> = Record<string
     return runInJob(this as JobContext, () => withLogScope(this.#logScope, fn));
   }
 
-  /** @internal the first session started in the job becomes the primary one */
+  /**
+   * @internal the first session started in the job becomes the primary one. Its closing does not
+   * end the job: the job runs until no standard or SIP participant is left, or a shutdown.
+   */
   _registerSession(session: AgentSession): void {
     if (this.#primarySession !== undefined) return;
     this.#primarySession = session;
-    session.once('close', (event) => this.#control.requestShutdown(`session closed (${event.reason})`, 'session'));
     this.emit('session_started', session);
   }
 
@@ -235,6 +239,13 @@ export class JobContext<UserData extends Record<string, unknown> = Record<string
     const forget = () => this.#userTasks.delete(task);
     task.then(forget, forget);
     return task;
+  }
+
+  /** One child logger per change (not one per level of fields): a field is never written twice in a line. */
+  #jobLogger(): Logger {
+    // pino does not pass child bindings through the log formatter: redact them here.
+    const fields = redactSecrets(this.#logContextFields) as Record<string, unknown>;
+    return this.#baseLogger.child({ ...fields, jobId: this.job.id, room: this.job.room.name });
   }
 
   #launchEntrypoints(participant: RemoteParticipant, entrypoints: ReadonlyMap<ParticipantEntrypoint, readonly ParticipantKind[]>): void {

@@ -114,6 +114,18 @@ export function withLogScope<T>(holder: LogScope, fn: () => T): T {
   return scope.run(holder, fn);
 }
 
+/** Runs `fn(...args)` in an async context kept earlier (see keepLogScope). */
+export type ScopeRunner = <R, A extends unknown[]>(fn: (...args: A) => R, ...args: A) => R;
+
+/**
+ * The caller's async context — its log scope (a job's) and every other AsyncLocalStorage store —
+ * kept, to run code in later from anywhere (e.g. a listener the job registered, called by a room
+ * event that came from outside); undefined outside any log scope, where there is nothing to keep.
+ */
+export function keepLogScope(): ScopeRunner | undefined {
+  return scope.getStore() === undefined ? undefined : AsyncLocalStorage.snapshot();
+}
+
 /** The logger of the job the caller runs in, or the process-wide logger outside any job. */
 export function log(): Logger {
   return scope.getStore()?.logger ?? root;

@@ -744,6 +744,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
 
   #commitMessage(speech: SpeechHandle, content: string, interrupted: boolean, place: number): void {
     const item = this.history.addMessage({ role: 'assistant', content, interrupted }, place);
+    log().info({ speechId: speech.id, text: content, interrupted }, 'agent reply');
     speech.chatItems.push(item);
     this.actor.send({ type: 'item.added', item });
   }
@@ -751,6 +752,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   #commitUserMessage(content: string): ChatMessage {
     if (typeof content !== 'string') throw new TypeError('user input must be a string');
     const item = this.history.addMessage({ role: 'user', content });
+    log().info({ transcript: content }, 'user transcript');
     this.actor.send({ type: 'item.added', item });
     return item;
   }

@@ -9,6 +9,7 @@ import type { Agent } from '../agent/agent.js';
 import type { Clock } from '../actors/start_actor.js';
 import type { AudioFrame } from '../audio/audio_frame.js';
 import { VoxstateError } from '../errors.js';
+import { log } from '../log/logger.js';
 import type { ChatContext } from '../llm/chat_context.js';
 import type { LLM } from '../llm/llm.js';
 import type { SpeechHandle } from '../speech/speech_handle.js';
@@ -131,7 +132,17 @@ export class VoiceInput {
           host.transcribed(transcript, isFinal, language);
         },
         turnCompleted: (transcript) => {
-          this.#times.committed = Date.now();
+          const times = this.#times;
+          times.committed = Date.now();
+          log().debug(
+            {
+              transcript,
+              endpointingDelayMs: times.endOfSpeech === undefined ? undefined : times.committed - times.endOfSpeech,
+              minEndpointingDelay: turn.minEndpointingDelay,
+              maxEndpointingDelay: turn.maxEndpointingDelay,
+            },
+            'end of user turn',
+          );
           host.turnCompleted(transcript);
         },
         error: (error, source) => host.failed(error, source),

@@ -8,6 +8,7 @@ import type { Actor } from 'xstate';
 import { userTurnMachine } from '../../machines/user_turn.js';
 import { startActor, type Clock } from '../actors/start_actor.js';
 import { checkAudioFrame, type AudioFrame } from '../audio/audio_frame.js';
+import { log } from '../log/logger.js';
 import type { SpeechStream, STT } from '../stt/stt.js';
 import type { VAD, VADEvent, VADStream } from '../vad/vad.js';
 
@@ -52,6 +53,7 @@ export class AudioRecognition {
       ...(options.clock ? { clock: options.clock } : {}),
     });
     this.turn.on('turn_completed', (event) => hooks.turnCompleted(event.transcript));
+    this.turn.on('turn_dropped', () => log().debug({ maxEndpointingDelay: options.maxEndpointingDelay }, 'user turn dropped: nothing was transcribed'));
     this.#vad = options.vad?.stream();
     this.#stt = options.stt?.stream(options.language ? { language: options.language } : {});
     this.#done = Promise.all([this.#readVad(), this.#readStt()]).then(() => undefined);
@@ -120,6 +122,7 @@ export class AudioRecognition {
         const best = event.alternatives[0];
         if (!best) continue;
         const isFinal = event.type === 'final_transcript';
+        if (isFinal) log().debug({ transcript: best.text, language: best.language }, 'received user transcript');
         this.hooks.transcribed(best.text, isFinal, best.language);
         if (isFinal) this.turn.send({ type: 'stt.final', text: best.text });
       }

@@ -4,6 +4,8 @@
  * a real interruption; no words within `timeoutMs` (a cough, a noise, a backchannel the STT did not
  * catch) make it a false one: the speech resumes where it was.
  */
+import { log } from '../log/logger.js';
+
 export interface InterruptionHooks {
   /** Pauses the speech; false when it cannot be paused (then it is interrupted at once). */
   pause(): boolean;
@@ -35,11 +37,14 @@ export class InterruptionDecision {
   userSpeaking(): void {
     if (this.pending) return;
     if (!this.options.resume || !this.hooks.pause()) {
+      log().debug('user speech over the agent: an interruption');
       this.hooks.interrupt();
       return;
     }
+    log().debug({ falseInterruptionTimeout: this.options.timeoutMs }, 'user speech over the agent: paused, waiting for words');
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
+      log().debug({ falseInterruptionTimeout: this.options.timeoutMs }, 'no words while paused: a false interruption, resuming');
       this.hooks.resume();
       this.hooks.falseInterruption();
     }, this.options.timeoutMs);
@@ -49,6 +54,7 @@ export class InterruptionDecision {
   words(text: string): void {
     if (!this.pending || text.trim() === '') return;
     this.cancel();
+    log().debug({ transcript: text }, 'words while paused: an interruption');
     this.hooks.interrupt();
   }
 

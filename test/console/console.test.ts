@@ -36,7 +36,8 @@ describe('console mode', () => {
     expect(text).toContain('LLM openai/gpt-4.1-mini: offline stand-in');
     expect(text).toContain('TTS cartesia/sonic-3: offline stand-in');
     // The live states of the job, session and agent actors, as they change.
-    expect(text).toMatch(/job: running │ session: running \(agent: speaking, user: listening\) │ agent simple_agent: (entering|active)/);
+    // The job runs attended: the terminal's user is in the room.
+    expect(text).toMatch(/job: running\.attended │ session: running \(agent: speaking, user: listening\) │ agent simple_agent: (entering|active)/);
     expect(text).toMatch(/job: shuttingDown\.closingSession │ session: draining\.exitingAgent/);
     expect(text).toContain('job: done │ session: closed │ agent simple_agent: exited');
     expect(text.trimEnd().endsWith('job success (console input ended)')).toBe(true);

@@ -7,7 +7,7 @@ import { withoutProviderKeys } from '../support/offline.js';
 withoutProviderKeys();
 
 describe('examples/exit_message', () => {
-  it('end_session drains and closes the session, and onExit says "Goodbye!" before the session ends', async () => {
+  it('end_session drains and closes the session, onExit says "Goodbye!" before the session ends, and the job runs on until the caller leaves', async () => {
     const room = new LocalRoom({ name: 'exit-message' });
     const user = room.join({ identity: 'caller' });
     const timeline: string[] = [];
@@ -26,8 +26,12 @@ describe('examples/exit_message', () => {
       await new Promise<void>((resolve) => session.once('agent_state_changed', () => resolve()));
       // The offline LLM calls a tool when the user names it.
       user.sendText('please end session now');
+      await session.closed();
+      // Seed 003: the job runs until all standard and SIP participants leave, not until the session closes.
+      expect(job.state).toBe('running');
+      user.leave();
       const result = await job.result;
-      expect(result).toMatchObject({ status: 'success', reason: 'session closed (user_initiated)' });
+      expect(result).toMatchObject({ status: 'success', reason: 'all participants left' });
       expect(exits).toEqual(['goodbye_agent']);
       expect(timeline.indexOf('heard: Goodbye!')).toBeGreaterThan(-1);
       expect(timeline.indexOf('heard: Goodbye!')).toBeLessThan(timeline.indexOf('close: user_initiated'));
