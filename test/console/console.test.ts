@@ -1,8 +1,9 @@
 /** Console mode, in process: typed lines are user turns, speech is printed, states are shown. */
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { runConsole } from '../../src/index.js';
+import { Agent, AgentServer, AgentSession, runConsole } from '../../src/index.js';
 import { server } from '../../examples/basic_event.js';
+import { server as exitMessage } from '../../examples/exit_message.js';
 import { withoutProviderKeys } from '../support/offline.js';
 
 withoutProviderKeys();
@@ -51,5 +52,32 @@ describe('console mode', () => {
     t.input.end();
     await done;
     expect(t.text()).not.toContain('⟳');
+  });
+
+  it('when the agent ends the session, the terminal user hangs up after the goodbye, and the job ends', async () => {
+    const t = terminal();
+    const done = runConsole(exitMessage, { input: t.input, output: t.output, handleSignals: false, showStates: false });
+    await t.until('offline stand-in');
+    t.input.write('end session\n');
+    const result = await done;
+    expect(result).toMatchObject({ status: 'success', reason: 'session closed (user_initiated)' });
+    const text = t.text();
+    expect(text.indexOf('agent › Goodbye!')).toBeGreaterThan(-1);
+    expect(text.indexOf('agent › Goodbye!')).toBeLessThan(text.indexOf('job success'));
+    t.input.end();
+  });
+
+  it("a session closed by the job's own shutdown keeps the user in the room: the shutdown callbacks still reach the terminal", async () => {
+    const farewell = new AgentServer();
+    farewell.rtcSession(async (ctx) => {
+      ctx.addShutdownCallback(() => ctx.room.localParticipant?.sendText('see you', { topic: 'farewell' }));
+      await new AgentSession().start({ agent: new Agent({ instructions: 'x' }), room: ctx.room });
+    });
+    const t = terminal();
+    const done = runConsole(farewell, { input: t.input, output: t.output, handleSignals: false });
+    await t.until('session: running');
+    t.input.end();
+    expect(await done).toMatchObject({ status: 'success', reason: 'console input ended' });
+    expect(t.text()).toContain('agent (farewell) › see you');
   });
 });

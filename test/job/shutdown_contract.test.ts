@@ -10,6 +10,7 @@ import {
   Job,
   JobProcess,
   LocalRoom,
+  type LocalRoomMember,
   ShutdownCallbackError,
   TimeoutError,
   jobInfo,
@@ -38,6 +39,8 @@ class RecordingAgent extends Agent {
 interface Harness {
   job: Job;
   room: LocalRoom;
+  /** The standard participant in the room when the job starts, if any. */
+  user: LocalRoomMember | undefined;
   timeline: string[];
   session: () => AgentSession;
   agent: () => RecordingAgent;
@@ -47,10 +50,12 @@ function harness(options: {
   entrypoint?: (ctx: JobContext, h: { timeline: string[] }) => Promise<void>;
   timeouts?: Partial<JobTimeouts>;
   goodbye?: boolean;
+  /** Nobody in the room when the job starts. */
+  empty?: boolean;
 } = {}): Harness {
   const timeline: string[] = [];
   const room = new LocalRoom({ name: 'contract' });
-  room.join({ identity: 'user' });
+  const user = options.empty ? undefined : room.join({ identity: 'user' });
   room.on('disconnected', () => timeline.push('room disconnected'));
   let session: AgentSession | undefined;
   let agent: RecordingAgent | undefined;
@@ -75,7 +80,7 @@ function harness(options: {
     timeouts: { entrypointGrace: 1_000, sessionCloseTimeout: 2_000, shutdownProcessTimeout: 3_000, roomDisconnectTimeout: 500, ...options.timeouts },
   });
   job.ctx.on('state_changed', (event) => timeline.push(`job ${event.newState}`));
-  return { job, room, timeline, session: () => session!, agent: () => agent! };
+  return { job, room, user, timeline, session: () => session!, agent: () => agent! };
 }
 
 useFakeTime();
@@ -108,6 +113,38 @@ describe('triggers', () => {
     h.job.requestShutdown('worker draining');
     await flush();
     expect((await h.job.result).reason).toBe('worker draining');
+  });
+
+  it('the last standard or SIP participant leaving shuts the job down ("all participants left"); the session closing does not', async () => {
+    const h = harness();
+    h.job.start();
+    await flush();
+    const caller = h.room.join({ identity: 'caller', kind: 'sip' });
+    await h.session().aclose();
+    await flush();
+    expect(h.job.state).toBe('running');
+    h.user!.leave();
+    await flush();
+    expect(h.job.state).toBe('running');
+    caller.leave();
+    await flush();
+    expect(await h.job.result).toMatchObject({ status: 'success', reason: 'all participants left' });
+  });
+
+  it('a room nobody has joined waits for a participant, however long; agents and egress do not count', async () => {
+    const h = harness({ empty: true });
+    h.job.start();
+    await flush();
+    await vi.advanceTimersByTimeAsync(3_600_000);
+    h.room.join({ identity: 'other-agent', kind: 'agent' }).leave();
+    h.room.join({ identity: 'recorder', kind: 'egress' });
+    await flush();
+    expect(h.job.state).toBe('running');
+    const user = h.room.join({ identity: 'late-user' });
+    await flush();
+    user.leave();
+    await flush();
+    expect(await h.job.result).toMatchObject({ status: 'success', reason: 'all participants left' });
   });
 
   it('the entrypoint throwing shuts the job down as crashed, failed, with the error', async () => {
@@ -330,6 +367,9 @@ describe('close is idempotent', () => {
     expect(() => session.say('too late')).toThrow(ClosedError);
     expect(() => session.say('too late')).toThrow(/AgentSession is closed: say\(\) is not possible any more/);
     expect(() => session.generateReply()).toThrow(ClosedError);
+    // The job outlives its session: the user is still in the room.
+    h.user!.leave();
+    await flush();
     await h.job.result;
   });
 });

@@ -1,8 +1,9 @@
 /**
  * Property tests of the shutdown contract under random interleavings of everything that can end a
  * job or a session, or happen meanwhile: session.aclose(), session.shutdown({ drain }),
- * ctx.shutdown(reason), the room closing, the worker's request, a handoff to another agent, the
- * user typing, and the output finishing a playout. Calls come in ticks: several in the same tick,
+ * ctx.shutdown(reason), the room closing, the worker's request, the user leaving the room (the last
+ * standard participant: the job ends, and the session linked to the user closes), a handoff to
+ * another agent, the user typing, and the output finishing a playout. Calls come in ticks: several in the same tick,
  * repeated, some awaited and some not; between ticks microtasks run, or a little fake time passes.
  *
  * The job's entrypoint starts an AgentSession with an Agent on ctx.room and registers two shutdown
@@ -33,6 +34,7 @@ import {
   type LLM,
   type VoxstateError,
 } from '../../src/index.js';
+import { ALL_PARTICIPANTS_LEFT } from '../../machines/job.js';
 import { ScriptedOutput } from '../support/scripted_output.js';
 import { settle, useFakeTime } from '../support/fake_time.js';
 
@@ -71,6 +73,7 @@ type Op =
   | { kind: 'ctxShutdown' }
   | { kind: 'roomClose' }
   | { kind: 'requestShutdown' }
+  | { kind: 'userLeaves' }
   | { kind: 'handoff' }
   | { kind: 'userText'; awaited: boolean }
   | { kind: 'finishPlayout' };
@@ -89,6 +92,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('ctxShutdown' as const) }),
   fc.record({ kind: fc.constant('roomClose' as const) }),
   fc.record({ kind: fc.constant('requestShutdown' as const) }),
+  fc.record({ kind: fc.constant('userLeaves' as const) }),
   // The ones that do not end anything come more often, so they interleave with the closing.
   { arbitrary: fc.record({ kind: fc.constant('handoff' as const) }), weight: 2 },
   { arbitrary: fc.record({ kind: fc.constant('userText' as const), awaited: fc.boolean() }), weight: 3 },
@@ -133,7 +137,7 @@ async function runInterleaving(ticks: Tick[]): Promise<Observed> {
     result: undefined,
   };
   const room = new LocalRoom({ name: 'interleavings' });
-  room.join({ identity: 'user' });
+  const user = room.join({ identity: 'user' });
   const output = new ScriptedOutput();
   let session!: AgentSession;
   const job = new Job({
@@ -143,10 +147,8 @@ async function runInterleaving(ticks: Tick[]): Promise<Observed> {
     entrypoint: async (ctx) => {
       session = new AgentSession({ llm: new EchoLLM() });
       session.output = output;
-      session.on('close', (event) => {
-        observed.closes.push(event);
-        observed.triggers.push(`session closed (${event.reason})`);
-      });
+      // A session closing is not a trigger: the job runs on while the user is in the room.
+      session.on('close', (event) => observed.closes.push(event));
       session.on('conversation_item_added', (event) => {
         if (event.item.type === 'message' && event.item.role === 'assistant') observed.assistantItems.push(event.item);
       });
@@ -204,6 +206,10 @@ async function runInterleaving(ticks: Tick[]): Promise<Observed> {
         job.requestShutdown(reason);
         return;
       }
+      case 'userLeaves':
+        if (!job.ctx.signal.aborted && room.remoteParticipants.has('user')) observed.triggers.push(ALL_PARTICIPANTS_LEFT);
+        user.leave();
+        return;
       case 'handoff': {
         const next = new CountingAgent(`agent ${++agents}`);
         try {
@@ -297,12 +303,21 @@ describe('shutdown interleavings', () => {
         examples: [
           // Found by this property: a user turn during a handoff had no agent to answer it.
           [[{ ops: [{ kind: 'handoff' }, { kind: 'userText', awaited: false }, { kind: 'handoff' }], gap: { kind: 'none' } }]],
+          // The session closes, the job runs on; the user leaves later and that ends it.
+          [
+            [
+              { ops: [{ kind: 'aclose', awaited: true }], gap: { kind: 'flush' } },
+              { ops: [{ kind: 'userText', awaited: true }], gap: { kind: 'time', ms: 1_000 } },
+              { ops: [{ kind: 'userLeaves' }], gap: { kind: 'none' } },
+            ],
+          ],
           // Every trigger at once, each twice.
           [
             [
               {
                 ops: [
                   { kind: 'aclose', awaited: false },
+                  { kind: 'userLeaves' },
                   { kind: 'ctxShutdown' },
                   { kind: 'roomClose' },
                   { kind: 'requestShutdown' },

@@ -3,7 +3,8 @@
  *
  * Each scenario is a path through the statechart written as real-world steps: starting the job, the
  * entrypoint connecting, returning, ignoring the signal or throwing (released through gates the test
- * holds), ctx.shutdown(), the room closing, the worker's request, the primary AgentSession closing,
+ * holds), participants of every kind joining and leaving the room, ctx.shutdown(), the room
+ * closing, the worker's request, the primary AgentSession closing (which does not end the job),
  * shutdown callbacks and room disconnects that fail or hang, and fake time passing for the
  * machine's delays. After each step the test checks:
  * - the events the job's actor received (from inspection) are exactly the ones the step names;
@@ -26,7 +27,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { __unsafe_getAllOwnEventDescriptors, type EventObject, type InspectionEvent, type SnapshotFrom } from 'xstate';
 import { TestModel } from 'xstate/graph';
-import { jobMachine, type JobMachineContext, type JobState, type ShutdownSource } from '../../machines/job.js';
+import { ALL_PARTICIPANTS_LEFT, jobMachine, type JobMachineContext, type JobState, type ShutdownSource } from '../../machines/job.js';
 import {
   Agent,
   AgentSession,
@@ -36,6 +37,8 @@ import {
   JobProcess,
   JobShutdownError,
   LocalRoom,
+  type LocalRoomMember,
+  type ParticipantKind,
   ShutdownCallbackError,
   ShutdownPhaseError,
   TimeoutError,
@@ -102,6 +105,8 @@ interface World {
   job: Job;
   ctx: JobContext;
   room: TestRoom;
+  /** Who is in the room besides the agent, by identity. */
+  members: Map<string, LocalRoomMember>;
   /** ctx events and overdue warnings as short descriptions, since the step started. */
   emitted: string[];
   errors: VoxstateError[];
@@ -130,15 +135,18 @@ interface Step {
 interface Scenario {
   name: string;
   entrypoint: (ctx: JobContext, w: World) => Promise<void>;
+  /** Who is in the room before the job starts (default: a standard participant, "user"). */
+  present?: Array<{ identity: string; kind: ParticipantKind }>;
   setup?(w: World): void;
   steps: Step[];
   /** The job's output. */
   result: Partial<Omit<JobResult, 'errors'>> & { errors: Array<[new (...args: never[]) => VoxstateError, string?]> };
 }
 
-function build(scenario: Pick<Scenario, 'entrypoint' | 'setup'>): World {
+function build(scenario: Pick<Scenario, 'entrypoint' | 'setup' | 'present'>): World {
   const room = new TestRoom({ name: 'model' });
-  room.join({ identity: 'user' });
+  const members = new Map<string, LocalRoomMember>();
+  for (const info of scenario.present ?? [{ identity: 'user', kind: 'standard' }]) members.set(info.identity, room.join(info));
   const logStream = new Writable({
     write(chunk, _encoding, done) {
       for (const line of String(chunk).split('\n').filter(Boolean)) {
@@ -156,6 +164,7 @@ function build(scenario: Pick<Scenario, 'entrypoint' | 'setup'>): World {
     job: undefined as never,
     ctx: undefined as never,
     room,
+    members,
     emitted: [],
     errors: [],
     warnings: [],
@@ -297,10 +306,11 @@ const startConnecting: Step = {
   emits: ['state:connecting'],
 };
 
+/** The job starts and its entrypoint connects; the user in the room is counted from then on. */
 const startConnected = (extra: string[] = ['done.entrypoint']): Step => ({
   do: 'start(); the entrypoint connects',
   act: (w) => w.job.start(),
-  events: ['start', 'room.connected', ...extra],
+  events: ['start', 'room.connected', 'participants.present', ...extra],
   expect: 'running',
   emits: ['state:connecting', 'state:running'],
   check: (w) => expect(w.room.isConnected).toBe(true),
@@ -360,7 +370,7 @@ const scenarios: Scenario[] = [
       {
         do: 'the entrypoint calls ctx.connect() and returns',
         act: (w) => w.gate('connect').resolve(),
-        events: ['room.connected', 'done.entrypoint'],
+        events: ['room.connected', 'participants.present', 'done.entrypoint'],
         expect: 'running',
         emits: ['state:running'],
         check: (w) => expect(w.room.isConnected).toBe(true),
@@ -528,24 +538,125 @@ const scenarios: Scenario[] = [
     result: { status: 'success', reason: 'worker draining', errors: [] },
   },
   {
-    name: 'the primary session closing shuts the job down',
+    name: 'the primary session closing does not end the job; the last participant leaving does',
     entrypoint: async (ctx, w) => {
       w.session = new AgentSession({ llm: new ScriptedLLM() });
       w.session.output = new ScriptedOutput();
       await w.session.start({ agent: new Agent({ instructions: 'primary' }), room: ctx.room });
     },
     steps: [
-      startConnected(),
+      { ...startConnected(), check: (w) => expect(w.job.actor.getSnapshot().value).toEqual({ running: 'attended' }) },
       {
         do: 'session.aclose()',
         act: (w) => w.session!.aclose(),
-        events: ['shutdown', 'done.joinEntrypoints', 'done.closeSession', 'done.runShutdownCallbacks', 'shutdown', 'done.disconnectRoom'],
+        events: [],
+        expect: 'running',
+        emits: [],
+        check: (w) => {
+          expect(w.session!.state).toBe('closed');
+          expect(w.ctx.primarySession).toBe(w.session);
+          expect(w.ctx.signal.aborted).toBe(false);
+        },
+      },
+      {
+        do: 'the user leaves the room',
+        act: (w) => w.members.get('user')!.leave(),
+        events: ['participants.gone', 'done.joinEntrypoints', 'done.closeSession', 'done.runShutdownCallbacks', 'shutdown', 'done.disconnectRoom'],
         expect: 'done',
-        emits: ['shutdown:session closed (user_initiated) (session)', ...SHUTDOWN_STATES],
-        check: (w) => expect(w.ctx.primarySession).toBe(w.session),
+        emits: [`shutdown:${ALL_PARTICIPANTS_LEFT} (participants)`, ...SHUTDOWN_STATES],
       },
     ],
-    result: { status: 'success', reason: 'session closed (user_initiated)', errors: [] },
+    result: { status: 'success', reason: ALL_PARTICIPANTS_LEFT, errors: [] },
+  },
+  {
+    name: 'a room nobody has joined waits for a participant; agents and egress do not count; it ends when the last standard or SIP participant leaves',
+    entrypoint: connectAndReturn,
+    present: [{ identity: 'recorder', kind: 'egress' }],
+    setup: (w) => w.ctx.addShutdownCallback((reason) => void w.callbackCalls.push(reason)),
+    steps: [
+      {
+        do: 'start(); the entrypoint connects to a room with only a recorder in it',
+        act: (w) => w.job.start(),
+        events: ['start', 'room.connected', 'done.entrypoint'],
+        expect: 'running',
+        emits: ['state:connecting', 'state:running'],
+        check: (w) => expect(w.job.actor.getSnapshot().value).toEqual({ running: 'awaitingParticipant' }),
+      },
+      {
+        do: 'another agent joins, then leaves',
+        act: (w) => w.room.join({ identity: 'helper-agent', kind: 'agent' }).leave(),
+        events: [],
+        expect: 'running',
+        emits: [],
+      },
+      {
+        do: 'a SIP caller joins',
+        act: (w) => w.members.set('caller', w.room.join({ identity: 'caller', kind: 'sip' })),
+        events: ['participants.present'],
+        expect: 'running',
+        emits: [],
+        check: (w) => expect(w.job.actor.getSnapshot().value).toEqual({ running: 'attended' }),
+      },
+      {
+        do: 'a standard participant joins',
+        act: (w) => w.members.set('user', w.room.join({ identity: 'user', kind: 'standard' })),
+        events: ['participants.present'],
+        expect: 'running',
+        emits: [],
+      },
+      {
+        do: 'the SIP caller and the recorder leave: the user is still there',
+        act: (w) => {
+          w.members.get('caller')!.leave();
+          w.members.get('recorder')!.leave();
+        },
+        events: [],
+        expect: 'running',
+        emits: [],
+      },
+      {
+        do: 'the user leaves',
+        act: (w) => w.members.get('user')!.leave(),
+        events: ['participants.gone', 'done.joinEntrypoints', 'done.closeSession', 'done.runShutdownCallbacks', 'shutdown', 'done.disconnectRoom'],
+        expect: 'done',
+        emits: [`shutdown:${ALL_PARTICIPANTS_LEFT} (participants)`, ...SHUTDOWN_STATES],
+        check: (w) => expect(w.callbackCalls).toEqual([ALL_PARTICIPANTS_LEFT]),
+      },
+    ],
+    result: { status: 'success', reason: ALL_PARTICIPANTS_LEFT, errors: [] },
+  },
+  {
+    name: 'who leaves before the connection does not count: the job waits for someone once connected',
+    entrypoint: async (ctx, w) => {
+      await w.gate('connect').promise;
+      await ctx.connect();
+    },
+    steps: [
+      startConnecting,
+      {
+        do: 'the user leaves before the agent has connected',
+        act: (w) => w.members.get('user')!.leave(),
+        events: [],
+        expect: 'connecting',
+        emits: [],
+      },
+      {
+        do: 'the entrypoint connects to the empty room',
+        act: (w) => w.gate('connect').resolve(),
+        events: ['room.connected', 'done.entrypoint'],
+        expect: 'running',
+        emits: ['state:running'],
+        check: (w) => expect(w.job.actor.getSnapshot().value).toEqual({ running: 'awaitingParticipant' }),
+      },
+      {
+        do: 'ctx.shutdown("nobody came")',
+        act: (w) => w.ctx.shutdown('nobody came'),
+        events: ['shutdown', 'done.joinEntrypoints', 'done.closeSession', 'done.runShutdownCallbacks', 'shutdown', 'done.disconnectRoom'],
+        expect: 'done',
+        emits: ['shutdown:nobody came (user)', ...SHUTDOWN_STATES],
+      },
+    ],
+    result: { status: 'success', reason: 'nobody came', errors: [] },
   },
   {
     name: 'the first reason wins: later triggers in the same tick are ignored',
@@ -739,12 +850,13 @@ describe('job machine, through the real Job', () => {
 // plus the transition it came in by (event, and the state it left), so the shortest paths reach
 // every (state, incoming transition): every transition at least once.
 //
-// Each path runs on a fresh real Job whose world is built from the path: the entrypoint starts a
-// primary AgentSession whose agent's onExit waits for the test, then waits (for the test to let it
-// connect, for the signal, for the test to let it return or throw); two shutdown callbacks wait for
-// the test (one of them fails when told); leaving the room waits for the test. Each step is a real
-// action: start(), ctx.connect(), ctx.shutdown() / room.close() / job.requestShutdown() /
-// session.aclose(), releasing or rejecting what waits, or fake time advancing by exactly the delay.
+// Each path runs on a fresh real Job whose world is built from the path: the room is empty; the
+// entrypoint starts a primary AgentSession whose agent's onExit waits for the test, then waits (for
+// the test to let it connect, for the signal, for the test to let it return or throw); two shutdown
+// callbacks wait for the test (one of them fails when told); leaving the room waits for the test.
+// Each step is a real action: start(), ctx.connect(), a caller joining the room or leaving it,
+// ctx.shutdown() / room.close() / job.requestShutdown(), releasing or rejecting what waits, or
+// fake time advancing by exactly the delay.
 // After each step the job's snapshot right after that event (from inspection) must be the path's.
 // Once the job rests, what it told the world — job.state, ctx.state, ctx.signal, the ctx shutdown
 // event, its typed errors, the shutdown callbacks' calls, the overdue warning — and at the end
@@ -766,7 +878,6 @@ const SHUTDOWN_SAMPLES: ShutdownSample[] = [
   { type: 'shutdown', reason: 'user asked', source: 'user' }, // ctx.shutdown('user asked')
   { type: 'shutdown', reason: 'room disconnected', source: 'room' }, // the server closes the room
   { type: 'shutdown', reason: 'worker draining', source: 'worker' }, // job.requestShutdown('worker draining')
-  { type: 'shutdown', reason: 'session closed (user_initiated)', source: 'session' }, // the primary session's aclose()
 ];
 const CALLBACK_ERROR = new Error('could not save the transcript');
 const PHASE_NAMES = {
@@ -814,7 +925,6 @@ function generatePaths(): GeneratedPath[] {
 function whyNotPerformable(path: GeneratedPath): string | undefined {
   let started = false;
   let crashed = false;
-  let source: ShutdownSource | undefined;
   for (const [i, step] of path.steps.entries()) {
     if (i === 0) continue;
     const before = path.steps[i - 1]!.state;
@@ -824,16 +934,12 @@ function whyNotPerformable(path: GeneratedPath): string | undefined {
       if (!started) return `${labelOf(step.event)} while awaiting the entrypoint before start(): no user code runs, so joinEntrypoints finishes at once`;
       if (crashed) return `${labelOf(step.event)} while awaiting the entrypoint after it threw: no user code is left, so joinEntrypoints finishes at once`;
     }
-    if (before.matches({ shuttingDown: 'closingSession' }) && type !== 'xstate.done.actor.closeSession') {
-      if (!started) return `${labelOf(step.event)} while closing the session before start(): no session was started, so closeSession finishes at once`;
-      if (source === 'session') return `${labelOf(step.event)} while closing the session after shutdown(session): the session had already closed`;
+    if (before.matches({ shuttingDown: 'closingSession' }) && type !== 'xstate.done.actor.closeSession' && !started) {
+      return `${labelOf(step.event)} while closing the session before start(): no session was started, so closeSession finishes at once`;
     }
     if (type === 'start') started = true;
-    if (type === 'shutdown') {
-      source = (step.event as ShutdownSample).source;
-      if (!started && source === 'room')
-        return 'shutdown(room) before start(): nothing has connected the room yet, and a room only reports `disconnected` once connected';
-      if (!started && source === 'session') return 'shutdown(session) before start(): no user code has run, so there is no primary session to close';
+    if (type === 'shutdown' && !started && (step.event as ShutdownSample).source === 'room') {
+      return 'shutdown(room) before start(): nothing has connected the room yet, and a room only reports `disconnected` once connected';
     }
     if (type === 'xstate.error.actor.entrypoint') {
       if (!started) return 'the entrypoint throwing before start(): the job never ran it';
@@ -851,10 +957,11 @@ type ExpectedError = [new (...args: never[]) => VoxstateError, string];
 /**
  * The shutdown contract of the README for the events of a generated path, written out here
  * independently of the machine: a job starts, connects, runs; the first trigger (a shutdown request
- * of any source, the entrypoint throwing, a failure) decides the reason, later ones are ignored
- * (a crash or a failure is still recorded); the phases follow in order, each ended by its own
- * completion or its timeout; the job's errors are every crash, failure, failed callback, failed
- * room disconnect and timeout, in order, and it ends failed when there is one.
+ * of any source, the last standard or SIP participant leaving once one was there, the entrypoint
+ * throwing, a failure) decides the reason, later ones are ignored (a crash or a failure is still
+ * recorded); the phases follow in order, each ended by its own completion or its timeout; the job's
+ * errors are every crash, failure, failed callback, failed room disconnect and timeout, in order,
+ * and it ends failed when there is one.
  */
 class JobContract {
   phase: JobState = 'pending';
@@ -863,6 +970,8 @@ class JobContract {
   readonly errors: ExpectedError[] = [];
   /** The connection was not made within connectWarningDelay: a warning was logged. */
   overdue = false;
+  /** A standard or SIP participant has been in the room since the connection. */
+  attended = false;
 
   /** The shutdown has begun (or is over). */
   get shutdownBegun(): boolean {
@@ -893,6 +1002,13 @@ class JobContract {
         return next('pending', 'connecting');
       case 'room.connected':
         return next('connecting', 'running');
+      case 'participants.present':
+        next('running', 'running');
+        this.attended = true;
+        return;
+      case 'participants.gone':
+        if (!this.attended) throw new Error('the contract has nobody to leave');
+        return trigger(ALL_PARTICIPANTS_LEFT, 'participants');
       case 'shutdown': {
         const { reason, source } = event as ShutdownSample;
         return trigger(reason, source);
@@ -1081,13 +1197,15 @@ async function runGeneratedPath(path: GeneratedPath, journal: SnapshotJournal): 
   const events: Record<string, (step: PathStep) => Promise<void>> = {
     'xstate.init': async () => {
       stepIndex = 0;
-      w = build({ entrypoint, setup });
+      w = build({ entrypoint, setup, present: [] });
       collect();
       expect(unmatched).toEqual([]);
       current = { event: { type: 'xstate.init' }, snapshot: w.job.actor.getSnapshot() };
     },
     start: step(() => w.job.start()),
     'room.connected': step(() => w.gate('connect').resolve()),
+    'participants.present': step(() => w.members.set('caller', w.room.join({ identity: 'caller', kind: 'sip' }))),
+    'participants.gone': step(() => w.members.get('caller')!.leave()),
     shutdown: step(({ event }) => {
       const { source, reason } = event as ShutdownSample;
       switch (source) {
@@ -1097,10 +1215,6 @@ async function runGeneratedPath(path: GeneratedPath, journal: SnapshotJournal): 
           return w.job.requestShutdown(reason);
         case 'room':
           return w.room.close('room deleted');
-        case 'session':
-          w.gate('onExit').resolve();
-          void w.session!.aclose();
-          return;
         default:
           throw new Error(`no real shutdown from ${source}`);
       }
