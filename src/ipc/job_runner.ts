@@ -6,7 +6,7 @@
 import { describe } from '../errors.js';
 import type { Job } from '../job/job.js';
 import type { JobState } from '../../machines/job.js';
-import { log } from '../log/logger.js';
+import { log, type Logger } from '../log/logger.js';
 import { LocalRoom } from '../room/local_room.js';
 import type { Room } from '../room/room.js';
 import type { AgentServer } from '../server/agent_server.js';
@@ -74,12 +74,12 @@ export class JobRunner {
    */
   leave(reason: string): void {
     if (this.#phase === 'leaving') return;
-    log().warn({ reason }, 'job process leaving on its own');
+    this.#log().warn({ reason }, 'job process leaving on its own');
     const job = this.#job;
     this.#phase = 'leaving';
     if (job === undefined) return this.#link.exit(1);
     setTimeout(() => {
-      log().error({ timeoutMs: this.#shutdownProcessTimeout }, 'the job did not shut down in time; exiting');
+      this.#log().error({ timeoutMs: this.#shutdownProcessTimeout }, 'the job did not shut down in time; exiting');
       this.#link.exit(1);
     }, this.#shutdownProcessTimeout);
     job.requestShutdown(reason, 'worker');
@@ -87,7 +87,7 @@ export class JobRunner {
 
   /** An error nobody caught: reported to the parent, then this process (thread) ends. */
   async crash(error: unknown): Promise<void> {
-    log().error({ err: error }, `uncaught error in the job process: ${describe(error)}`);
+    this.#log().error({ err: error }, `uncaught error in the job process: ${describe(error)}`);
     await this.#link.send({ type: 'uncaughtError', error: describe(error) });
     this.#link.exit(1);
   }
@@ -166,6 +166,14 @@ export class JobRunner {
       LiveKitRoom: new (options: { url: string; token: string; name: string }) => Room;
     };
     return new LiveKitRoom({ url: info.url, token: info.token, name });
+  }
+
+  /**
+   * Where the runner logs: once a job runs, the job's logger (its id, room, context fields), since
+   * what the runner says then (a crash, leaving) is about that job, wherever it is called from.
+   */
+  #log(): Logger {
+    return this.#job?.ctx.logger ?? log();
   }
 
   #shutdown(reason: string): void {

@@ -15,6 +15,7 @@ import type { ExecutorPool } from '../../src/ipc/executor_pool.js';
 import { ProcessPool } from '../../src/ipc/process_pool.js';
 import { ThreadExecutor } from '../../src/ipc/thread_executor.js';
 import { LocalRoom, createLogger, rootLogger, setRootLogger, type AgentSession } from '../../src/index.js';
+import type { Script } from '../fixtures/agents/scripted_agent.js';
 import { captureLogs, closeAndCheck, EXECUTORS, jobInfo, type TestPool } from '../ipc/executor_harness.js';
 import { offlineEnv } from '../support/offline.js';
 import { startProgram } from '../support/program.js';
@@ -94,7 +95,8 @@ describe.each(EXECUTORS)('in a job %s', (kind) => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('every line the job writes carries the job fields and the process id; the conversation is there', async () => {
+  /** A pool of one job process (thread) on the logging agent, writing its lines to a file. */
+  async function startPool(): Promise<{ pool: ExecutorPool; file: string; pid: () => number }> {
     dir = mkdtempSync(join(tmpdir(), 'voxstate-job-logs-'));
     const file = join(dir, 'job.log');
     const { logger, logs } = captureLogs();
@@ -104,13 +106,28 @@ describe.each(EXECUTORS)('in a job %s', (kind) => {
     pool.on('process_started', (process) => process.id !== undefined && ids.push(process.id));
     t = { pool, ids, logs };
     await pool.start();
+    return { pool, file, pid: () => (kind === 'process' ? ids[0]! : process.pid) };
+  }
+
+  it('every line the job writes carries the job fields and the process id; the conversation is there', async () => {
+    const { pool, file, pid } = await startPool();
     const handle = await pool.launch(jobInfo('logs'));
     // The caller hears the apology and leaves: the job ends by itself, seed 003's way.
     expect(await handle.ended).toEqual({ status: 'success', reason: 'all participants left' });
 
     const lines = parse(readFileSync(file, 'utf8'));
-    expectJobFields(lines, { jobId: 'logs', pid: kind === 'process' ? ids[0]! : process.pid, room: 'room-logs' });
+    expectJobFields(lines, { jobId: 'logs', pid: pid(), room: 'room-logs' });
     expectConversation(lines, 'please look it up');
+  });
+
+  it("an error nobody catches, thrown outside the job's code, is logged as the job's before the process ends", async () => {
+    const { pool, file, pid } = await startPool();
+    const handle = await pool.launch(jobInfo('logs-crash', { crash: true } as Script));
+    expect((await handle.ended).status).toBe('failed');
+
+    const lines = parse(readFileSync(file, 'utf8'));
+    expectJobFields(lines, { jobId: 'logs-crash', pid: pid(), room: 'room-logs-crash' });
+    expect(lines.find((line) => String(line.msg).startsWith('uncaught error in the job process'))).toMatchObject({ level: 50, err: { message: 'scripted crash' } });
   });
 });
 

@@ -3,6 +3,7 @@
  * A caller asks for a lookup; the lookup tool logs, then fails; the agent apologises; the caller
  * leaves. In a job process the room is empty, so a scripted caller joins, and its words come from
  * outside the job's code, as a real room's events do; in console mode the terminal is the caller.
+ * With job metadata {"crash": true} an error nobody catches is thrown instead, also from outside.
  * With VOXSTATE_TEST_LOG set, the process (thread) logs to that file, at debug.
  */
 // Narrow imports (not src/index.ts and its provider plugins): a job process starts in a fraction of the time.
@@ -50,6 +51,14 @@ server.rtcSession(async (ctx: JobContext) => {
   ctx.logContextFields = { tenant: 'acme' };
   const session = new AgentSession({ llm: new FakeLLM([{ toolCalls: [{ name: 'lookup' }] }, { text: APOLOGY }]) });
   await session.start({ agent: new LookupAgent(), room: ctx.room });
+  if (ctx.job.metadata !== '' && (JSON.parse(ctx.job.metadata) as { crash?: boolean }).crash) {
+    outsideTheJob(() =>
+      setImmediate(() => {
+        throw new Error('scripted crash');
+      }),
+    );
+    return;
+  }
   if (ctx.room.remoteParticipants.size > 0 || !(ctx.room instanceof LocalRoom)) return;
   const room = ctx.room;
   outsideTheJob(() => {
