@@ -9,6 +9,7 @@ import {
   LocalRoom,
   VoxstateError,
   createLogger,
+  currentJobContext,
   getJobContext,
   jobInfo,
   log,
@@ -71,6 +72,54 @@ describe('connect', () => {
     expect(lines.find((line) => line.msg === 'inside')).toMatchObject({ jobId: 'job-ctx', room_name: 'logged', apiKey: '[redacted]' });
     expect(JSON.stringify(lines)).not.toContain('sk-live-123');
     expect(() => getJobContext()).toThrow('outside a job');
+    job.requestShutdown('done');
+    await flush();
+    await job.result;
+  });
+
+  it('a listener the job registered runs as code of the job, although the event comes from outside it; one registered outside does not', async () => {
+    const room = new LocalRoom({ name: 'scoped' });
+    const seen: Array<[string, string | undefined]> = [];
+    room.on('dataReceived', () => void seen.push(['outside', currentJobContext()?.job.id]));
+    const job = makeJob(async (ctx) => {
+      ctx.room.on('dataReceived', () => void seen.push(['job', currentJobContext()?.job.id]));
+      await ctx.connect();
+    }, room);
+    job.start();
+    await flush();
+    // The test is no job: a member's data reaches the room from here.
+    room.join({ identity: 'sender' }).sendData(new Uint8Array([1]));
+    expect(seen).toEqual([
+      ['outside', undefined],
+      ['job', 'job-ctx'],
+    ]);
+    job.requestShutdown('done');
+    await flush();
+    await job.result;
+  });
+
+  it("every line names the job and its room once; a context field of the same name does not replace them", async () => {
+    const raw: string[] = [];
+    const stream = new Writable({
+      write(chunk, _e, done) {
+        raw.push(String(chunk));
+        done();
+      },
+    });
+    const job = makeJob(
+      async (ctx) => {
+        ctx.logContextFields = { room: 'somewhere else', jobId: 'another', tenant: 'acme' };
+        log().info('inside');
+      },
+      new LocalRoom({ name: 'r' }),
+      createLogger(stream, { level: 'info' }),
+    );
+    job.start();
+    await flush();
+    const line = raw.find((text) => text.includes('"inside"'))!;
+    expect(JSON.parse(line)).toMatchObject({ jobId: 'job-ctx', room: 'r', tenant: 'acme', pid: process.pid });
+    expect(line.match(/"jobId"/g)).toHaveLength(1);
+    expect(line.match(/"room"/g)).toHaveLength(1);
     job.requestShutdown('done');
     await flush();
     await job.result;
