@@ -162,7 +162,7 @@ export class Job<UserData extends Record<string, unknown> = Record<string, unkno
     });
     room.on('disconnected', () => this.requestShutdown('room disconnected', 'room'));
     room.on('participantConnected', (participant) => {
-      if (room.isConnected && attends(participant)) this.#send({ type: 'participants.present' });
+      if (attends(participant)) this.#send({ type: 'participants.present' });
     });
     room.on('participantDisconnected', (participant) => {
       if (attends(participant) && !isAttended(room)) this.#send({ type: 'participants.gone' });

@@ -241,7 +241,10 @@ export class JobContext<UserData extends Record<string, unknown> = Record<string
     return task;
   }
 
-  /** One child logger per change (not one per level of fields): a field is never written twice in a line. */
+  /**
+   * The job's logger, made anew from the base logger whenever the fields change: pino's child
+   * bindings add up, so a child of a child would write a field given twice twice in each line.
+   */
   #jobLogger(): Logger {
     // pino does not pass child bindings through the log formatter: redact them here.
     const fields = redactSecrets(this.#logContextFields) as Record<string, unknown>;
