@@ -59,12 +59,10 @@ export async function runConsole<U extends Record<string, unknown>>(server: Agen
   const job = await server.startJob({ room, job: { id: 'console', metadata: options.metadata ?? '' } });
   job.ctx.on('session_started', (session) => {
     // The agent ended the conversation (e.g. an end_session tool): the user hangs up, after the
-    // goodbye. The reason says why; leaving alone would end the job as "all participants left".
-    // A session closed by the job's own shutdown is not that: the user hears the job out.
-    session.once('close', (event) => {
-      if (job.ctx.signal.aborted) return;
-      job.requestShutdown(`session closed (${event.reason})`, 'user');
-      user.leave();
+    // goodbye, and the job ends as on LiveKit, its last participant gone (seed 003). A session
+    // closed by the job's own shutdown is not that: the user hears the job out.
+    session.once('close', () => {
+      if (!job.ctx.signal.aborted) user.leave();
     });
     for (const model of [session.llm, session.stt, session.tts]) {
       if (isOfflineStandIn(model)) print(dim(`  ℹ ${model.notice}`, color));

@@ -39,7 +39,7 @@ describe('npm start (console mode on the basic_event example)', () => {
     run.child.stdin.write('end session\n');
     expect(await run.exited).toBe(0);
     expect(run.out()).toContain('agent › Goodbye!');
-    expect(run.out()).toContain('job success (session closed (user_initiated))');
+    expect(run.out()).toContain('job success (all participants left)');
   }, 30_000);
 
   it('an unknown command prints the usage and exits 2; importing an agent module runs nothing', async () => {

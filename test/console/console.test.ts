@@ -60,7 +60,7 @@ describe('console mode', () => {
     await t.until('offline stand-in');
     t.input.write('end session\n');
     const result = await done;
-    expect(result).toMatchObject({ status: 'success', reason: 'session closed (user_initiated)' });
+    expect(result).toMatchObject({ status: 'success', reason: 'all participants left' });
     const text = t.text();
     expect(text.indexOf('agent › Goodbye!')).toBeGreaterThan(-1);
     expect(text.indexOf('agent › Goodbye!')).toBeLessThan(text.indexOf('job success'));
