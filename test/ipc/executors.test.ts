@@ -32,6 +32,7 @@ describe.each(EXECUTORS)('%s executor', (kind) => {
   it('runs each job in its own prewarmed process, where setupFnc ran, in a room named after the job', async () => {
     t = makePool(kind, { numIdleProcesses: 2 });
     await t.pool.start();
+    await t.pool.warmed();
     expect(t.pool.idleProcesses).toBe(2);
     const handles = await Promise.all([launch('a', { entrypoint: 'report' }), launch('b', { entrypoint: 'report' })]);
     const ends = await Promise.all(handles.map((handle) => handle.ended));
