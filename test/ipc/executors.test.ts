@@ -130,6 +130,7 @@ describe.each(EXECUTORS)('%s executor', (kind) => {
     const clock = new SimulatedClock();
     t = makePool(kind, { clock });
     await t.pool.start();
+    await t.pool.warmed();
     const [child] = t.pool.processes;
     const handle = await launch('self', { entrypoint: 'shutdown', callback: 'hang' });
     await reached(child!, 'exiting.closing');
