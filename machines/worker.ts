@@ -123,6 +123,9 @@ const jobActorId = (jobId: string) => `job.${jobId}`;
 /** The id of the actor asking the program about offered job `jobId`. */
 const offerActorId = (jobId: string) => `offer.${jobId}`;
 
+/** The job an offer actor asks about, from the actor's id. */
+const offeredJobId = (actorId: string) => actorId.slice(offerActorId('').length);
+
 /** What an `offerJob` actor is started with. */
 export interface OfferJobInput {
   job: OfferedJob;
@@ -340,7 +343,7 @@ export const workerMachine = setup({
     // Jobs end whenever they end, whatever the worker is doing; so do the program's answers to offers.
     'job.ended': { actions: ['removeJob', 'stopJob'] },
     'xstate.done.actor.offer.*': {
-      actions: ['forgetOffer', { type: 'stopAwaitingAnswer', params: ({ event }) => ({ jobId: (event.actorId ?? '').slice('offer.'.length) }) }],
+      actions: ['forgetOffer', { type: 'stopAwaitingAnswer', params: ({ event }) => ({ jobId: offeredJobId(event.actorId ?? '') }) }],
     },
     close: '.closing',
   },

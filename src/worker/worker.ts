@@ -473,7 +473,7 @@ export class Worker {
     try {
       await requestFnc(request);
     } catch (error) {
-      // Too late, the error is the timeout's, reported already.
+      // Answered too late: the timeout has been reported already.
       if (signal.aborted) return;
       failed = true;
       this.#report(new JobRequestError(job.id, error));
