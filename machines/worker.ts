@@ -3,22 +3,28 @@
  *
  * idle → starting → online → closing → closed, or failed when the connection is lost for good.
  *
- * - `starting` starts the executor (where jobs run). `online` has two regions:
- *   - connection: connecting → registering → registered{sampling → available ⇄ full}; a dropped
- *     socket, a connect or register deadline or a protocol violation goes to reconnecting (the
- *     first retry at once, then after 2, 4 … 10 s) and back to connecting, up to maxRetry times in
- *     a row; after that, or when the server refuses the credentials, the worker has failed. Running
- *     jobs are not touched by any of this: they keep running and are re-reported after the next
- *     registration.
+ * - `starting` starts the executor (where jobs run): it begins warming its idle processes and the
+ *   worker goes online at once, without waiting for them. `online` has two regions:
+ *   - connection: connecting → registering → registered{load: sampling → available ⇄ full ∥
+ *     keepAlive: waiting ⇄ awaitingPong}; a dropped socket, a connect or register deadline, a ping
+ *     left unanswered for pongTimeout or a protocol violation goes to reconnecting (the first retry
+ *     at once, then after 2, 4 … 10 s) and back to connecting, up to maxRetry times in a row; after
+ *     that, or when the server refuses the credentials, the worker has failed. Running jobs are not
+ *     touched by any of this: they keep running and their statuses are reported again after the
+ *     next registration.
  *   - work: accepting → draining{waitingForJobs → (drainTimeout) shuttingDownJobs} → drained.
  * - Registered, the load is sampled every statusInterval; the worker is full at loadThreshold or
- *   above and reports its status (full while draining) each time.
- * - A job LiveKit offers is declined at once when the worker is draining or its last load sample
- *   is at the threshold; otherwise it is offered to the program (requestFnc) by an `offerJob`
- *   actor spawned for it. An accepted job waits for its JobAssignment up to assignmentTimeout
- *   (one delayed event per job), then is dropped. Assigned, a `runJob` actor is spawned for it
- *   (`job.<id>`): it launches the job, reports it, takes its shutdown orders, and says when it has
- *   ended; the job is counted until then. No work starts inside an action.
+ *   above and reports its status (full while draining) each time: LiveKit routes offers by it. A
+ *   WebSocket ping goes out every keepAliveInterval, as LiveKit's Python worker does.
+ * - A job LiveKit offers is declined at once when the worker is draining (or, with
+ *   declineWhenFull, when its last load sample is at the threshold); otherwise it is offered to
+ *   the program (requestFnc) by an `offerJob` actor spawned for it, which has requestTimeout to
+ *   answer (one delayed event per offer): LiveKit gives up on a worker that does not answer, so an
+ *   offer left unanswered is declined in time for LiveKit to try another worker. An accepted job
+ *   waits for its JobAssignment up to assignmentTimeout (one delayed event per job), then is
+ *   dropped. Assigned, a `runJob` actor is spawned for it (`job.<id>`): it launches the job,
+ *   reports it, takes its shutdown orders, and says when it has ended; the job is counted until
+ *   then. No work starts inside an action.
  * - `close` from anywhere goes to closing, where the implementation shuts the jobs down and closes
  *   the socket.
  */
@@ -81,11 +87,19 @@ export type WorkerState =
 
 export interface WorkerMachineInput {
   loadThreshold: number;
+  /** Decline offers while the load is at the threshold, rather than leave routing to LiveKit (which is told the worker is full). */
+  declineWhenFull: boolean;
   maxRetry: number;
   /** ms */
   drainTimeout: number;
   statusInterval: number;
   assignmentTimeout: number;
+  /** How long the program (requestFnc) has to answer an offer before it is declined. */
+  requestTimeout: number;
+  /** How often a registered worker pings LiveKit over the socket. */
+  keepAliveInterval: number;
+  /** How long a ping may go unanswered before the connection is given up as dead. */
+  pongTimeout: number;
   /** Bound of opening the socket (TCP, TLS and the upgrade). */
   connectTimeout: number;
   registerTimeout: number;
@@ -100,19 +114,34 @@ export interface RunJobInput {
   pending: PendingJob;
 }
 
+/** The id of the delayed event that bounds the program's answer to the offer of job `jobId`. */
+const answerTimerId = (jobId: string) => `answer:${jobId}`;
+
 /** The id of the actor running job `jobId`. */
 const jobActorId = (jobId: string) => `job.${jobId}`;
 
 /** The id of the actor asking the program about offered job `jobId`. */
 const offerActorId = (jobId: string) => `offer.${jobId}`;
 
+/** The job an offer actor asks about, from the actor's id. */
+const offeredJobId = (actorId: string) => actorId.slice(offerActorId('').length);
+
+/** What an `offerJob` actor is started with. */
+export interface OfferJobInput {
+  job: OfferedJob;
+  /** LiveKit offers again a job whose worker went away (AvailabilityRequest.resuming). */
+  resuming: boolean;
+}
+
 /** Something that went wrong; the implementation turns it into a typed error event. */
 export type WorkerProblem =
   | { kind: 'connection'; error: unknown; willRetry: boolean }
   | { kind: 'connect_timeout'; timeoutMs: number; willRetry: boolean }
+  | { kind: 'pong_timeout'; timeoutMs: number; willRetry: boolean }
   | { kind: 'register_timeout'; timeoutMs: number }
   | { kind: 'protocol'; detail: string }
   | { kind: 'assignment_timeout'; jobId: string; timeoutMs: number }
+  | { kind: 'request_timeout'; jobId: string; timeoutMs: number }
   | { kind: 'unexpected_assignment'; jobId: string }
   | { kind: 'load'; error: unknown }
   | { kind: 'executor'; error: unknown }
@@ -140,11 +169,17 @@ export type WorkerMachineEvent =
   /** The socket is gone (closed by the server, the network, or an error). */
   | { type: 'socket.closed'; error: unknown }
   | { type: 'server.registered'; workerId: string }
-  | { type: 'server.availability'; job: OfferedJob }
+  | ({ type: 'server.availability' } & OfferJobInput)
+  /** The socket's answer to a keep-alive ping. */
+  | { type: 'socket.pong' }
   | { type: 'server.assignment'; jobId: string }
   | { type: 'server.termination'; jobId: string }
   /** The program accepted an offered job; the answer has been sent. */
   | { type: 'job.accepted'; pending: PendingJob }
+  /** The program rejected an offered job (or failed to answer it); the answer has been sent. */
+  | { type: 'job.rejected'; jobId: string }
+  /** The program took longer than requestTimeout to answer an offer. */
+  | { type: 'offer.timeout'; jobId: string }
   /** Sent by a job's runJob actor once the job is over (or could not be launched). */
   | { type: 'job.ended'; jobId: string }
   | { type: 'assignment.timeout'; jobId: string }
@@ -155,7 +190,16 @@ export type WorkerMachineEmitted =
   | { type: 'registered'; workerId: string }
   | { type: 'problem'; problem: WorkerProblem };
 
-type WorkerDelay = 'statusInterval' | 'assignmentTimeout' | 'connectTimeout' | 'registerTimeout' | 'drainTimeout' | 'backoff';
+type WorkerDelay =
+  | 'statusInterval'
+  | 'assignmentTimeout'
+  | 'requestTimeout'
+  | 'keepAliveInterval'
+  | 'pongTimeout'
+  | 'connectTimeout'
+  | 'registerTimeout'
+  | 'drainTimeout'
+  | 'backoff';
 
 const AUTH_REFUSED = 'worker_auth_refused';
 
@@ -174,14 +218,20 @@ export const workerMachine = setup({
     sampleLoad: fromPromiseStub<number>(0),
     /** Shuts the running jobs down, stops the executor, closes the socket. */
     shutDown: fromPromiseStub<void>(),
-    /** Asks the program (requestFnc) about an offered job; an acceptance comes back as job.accepted. Never fails. */
-    offerJob: fromPromise<void, { job: OfferedJob }>(async () => {}),
+    /**
+     * Asks the program (requestFnc) about an offered job; its answer comes back as job.accepted or
+     * job.rejected. Stopped, it sends no answer any more. Never fails.
+     */
+    offerJob: fromPromise<void, OfferJobInput>(async () => {}),
     /** Launches an assigned job and reports it until it ends (then sends job.ended); takes JobCommands. Never fails. */
     runJob: fromCallback<JobCommand, RunJobInput>(() => () => {}),
   },
   delays: {
     statusInterval: ({ context }) => context.statusInterval,
     assignmentTimeout: ({ context }) => context.assignmentTimeout,
+    requestTimeout: ({ context }) => context.requestTimeout,
+    keepAliveInterval: ({ context }) => context.keepAliveInterval,
+    pongTimeout: ({ context }) => context.pongTimeout,
     connectTimeout: ({ context }) => context.connectTimeout,
     registerTimeout: ({ context }) => context.registerTimeout,
     drainTimeout: ({ context }) => context.drainTimeout,
@@ -193,7 +243,7 @@ export const workerMachine = setup({
     retriesLeft: ({ context }) => context.retries < context.maxRetry,
     sampledAtThreshold: ({ context, event }) => (event as DoneActorEvent<number>).output >= context.loadThreshold,
     lastLoadAtThreshold: ({ context }) => context.load >= context.loadThreshold,
-    canTakeJobs: ({ context }) => !context.draining && context.load < context.loadThreshold,
+    canTakeJobs: ({ context }) => !context.draining && !(context.declineWhenFull && context.load >= context.loadThreshold),
     awaitingAssignment: ({ context, event }) => 'jobId' in event && Object.hasOwn(context.pending, event.jobId as string),
     runsJob: ({ context, event }) => 'jobId' in event && context.jobs.includes(event.jobId as string),
     noJobs: ({ context }) => context.jobs.length === 0 && Object.keys(context.pending).length === 0,
@@ -202,10 +252,12 @@ export const workerMachine = setup({
     // src/worker provides these (I/O on the socket and the executor).
     sendRegister: () => {},
     reportStatus: () => {},
-    /** Re-reports the running jobs (MigrateJobRequest) and the job statuses queued while offline. */
+    /** A WebSocket ping on the socket (LiveKit answers it with a pong: socket.pong). */
+    sendPing: () => {},
+    /** Reports again the status of every running job, and the job statuses made while offline. */
     resumeJobs: () => {},
-    /** Answers available=false at once. */
-    declineJob: (_, _params: { job: OfferedJob }) => {},
+    /** Answers available=false (without terminating the dispatch: LiveKit may try another worker); `reason` is for the log. */
+    declineJob: (_, _params: { jobId: string; reason: string }) => {},
     /** The server assigned a job this worker is not waiting for: reported to it as failed. */
     refuseAssignment: (_, _params: { jobId: string }) => {},
     /** Closes the current socket; its own close is not reported any more. */
@@ -214,10 +266,18 @@ export const workerMachine = setup({
     ignoreTermination: (_, _params: { jobId: string }) => {},
 
     offerJob: spawnChild('offerJob', {
-      id: ({ event }) => offerActorId((event as { job: OfferedJob }).job.id),
-      input: ({ event }) => ({ job: (event as { job: OfferedJob }).job }),
+      id: ({ event }) => offerActorId((event as OfferJobInput).job.id),
+      input: ({ event }) => ({ job: (event as OfferJobInput).job, resuming: (event as OfferJobInput).resuming }),
     }),
     forgetOffer: stopChild(({ event }) => (event as DoneActorEvent).actorId ?? ''),
+    /** Stops asking the program: its answer, should it still come, is refused. */
+    stopOffer: stopChild(({ event }) => offerActorId((event as { jobId: string }).jobId)),
+    // One delayed event per offer, cancelled by the program's answer.
+    awaitAnswer: enqueueActions<WorkerMachineContext, WorkerMachineEvent, undefined, WorkerMachineEvent, never, never, never, WorkerDelay, WorkerMachineEmitted>(({ event, enqueue }) => {
+      const jobId = (event as OfferJobInput).job.id;
+      enqueue.raise({ type: 'offer.timeout', jobId }, { delay: 'requestTimeout', id: answerTimerId(jobId) });
+    }),
+    stopAwaitingAnswer: cancel((_, params: { jobId: string }) => answerTimerId(params.jobId)),
     launchJob: spawnChild('runJob', {
       id: ({ event }) => jobActorId((event as { jobId: string }).jobId),
       input: ({ context, event }) => {
@@ -282,7 +342,9 @@ export const workerMachine = setup({
   on: {
     // Jobs end whenever they end, whatever the worker is doing; so do the program's answers to offers.
     'job.ended': { actions: ['removeJob', 'stopJob'] },
-    'xstate.done.actor.offer.*': { actions: 'forgetOffer' },
+    'xstate.done.actor.offer.*': {
+      actions: ['forgetOffer', { type: 'stopAwaitingAnswer', params: ({ event }) => ({ jobId: offeredJobId(event.actorId ?? '') }) }],
+    },
     close: '.closing',
   },
   states: {
@@ -349,17 +411,24 @@ export const workerMachine = setup({
               },
             },
             registered: {
-              initial: 'sampling',
+              type: 'parallel',
               on: {
                 'socket.closed': retryOrFail(({ event }) => ({ kind: 'connection', error: (event as { error: unknown }).error, willRetry: true })),
                 'server.registered': {
                   actions: { type: 'reportProblem', params: { kind: 'protocol', detail: 'a second registration answer was ignored' } },
                 },
                 'server.availability': [
-                  { guard: 'canTakeJobs', actions: 'offerJob' },
-                  { actions: { type: 'declineJob', params: ({ event }) => ({ job: event.job }) } },
+                  { guard: 'canTakeJobs', actions: ['offerJob', 'awaitAnswer'] },
+                  {
+                    actions: {
+                      type: 'declineJob',
+                      params: ({ context, event }) => ({ jobId: event.job.id, reason: context.draining ? 'the worker is draining' : 'the worker is full' }),
+                    },
+                  },
                 ],
-                'job.accepted': { actions: ['recordPending', 'awaitAssignment'] },
+                'job.accepted': {
+                  actions: [{ type: 'stopAwaitingAnswer', params: ({ event }) => ({ jobId: event.pending.job.id }) }, 'recordPending', 'awaitAssignment'],
+                },
                 'server.assignment': [
                   {
                     guard: 'awaitingAssignment',
@@ -378,27 +447,48 @@ export const workerMachine = setup({
                 ],
               },
               states: {
-                sampling: {
-                  invoke: {
-                    id: 'sampleLoad',
-                    src: 'sampleLoad',
-                    onDone: [
-                      { guard: 'sampledAtThreshold', target: 'full', actions: 'recordLoad' },
-                      { target: 'available', actions: 'recordLoad' },
-                    ],
-                    onError: [
-                      { guard: 'lastLoadAtThreshold', target: 'full', actions: { type: 'reportProblem', params: ({ event }) => ({ kind: 'load', error: event.error }) } },
-                      { target: 'available', actions: { type: 'reportProblem', params: ({ event }) => ({ kind: 'load', error: event.error }) } },
-                    ],
+                load: {
+                  initial: 'sampling',
+                  states: {
+                    sampling: {
+                      invoke: {
+                        id: 'sampleLoad',
+                        src: 'sampleLoad',
+                        onDone: [
+                          { guard: 'sampledAtThreshold', target: 'full', actions: 'recordLoad' },
+                          { target: 'available', actions: 'recordLoad' },
+                        ],
+                        onError: [
+                          { guard: 'lastLoadAtThreshold', target: 'full', actions: { type: 'reportProblem', params: ({ event }) => ({ kind: 'load', error: event.error }) } },
+                          { target: 'available', actions: { type: 'reportProblem', params: ({ event }) => ({ kind: 'load', error: event.error }) } },
+                        ],
+                      },
+                    },
+                    available: {
+                      entry: 'reportStatus',
+                      after: { statusInterval: 'sampling' },
+                    },
+                    full: {
+                      entry: 'reportStatus',
+                      after: { statusInterval: 'sampling' },
+                    },
                   },
                 },
-                available: {
-                  entry: 'reportStatus',
-                  after: { statusInterval: 'sampling' },
-                },
-                full: {
-                  entry: 'reportStatus',
-                  after: { statusInterval: 'sampling' },
+                // A connection that went dead without a close (a vanished peer, a NAT that forgot it) is noticed.
+                keepAlive: {
+                  initial: 'waiting',
+                  states: {
+                    waiting: {
+                      after: { keepAliveInterval: 'awaitingPong' },
+                    },
+                    awaitingPong: {
+                      entry: 'sendPing',
+                      on: { 'socket.pong': 'waiting' },
+                      after: {
+                        pongTimeout: retryOrFail(({ context }) => ({ kind: 'pong_timeout', timeoutMs: context.pongTimeout, willRetry: true })),
+                      },
+                    },
+                  },
                 },
               },
             },
@@ -410,7 +500,15 @@ export const workerMachine = setup({
         work: {
           initial: 'accepting',
           on: {
-            // Accepted jobs settle whatever the connection does: assigned, or given up on.
+            // Offers and accepted jobs settle whatever the connection does: answered, assigned, or given up on.
+            'job.rejected': { actions: { type: 'stopAwaitingAnswer', params: ({ event }) => ({ jobId: event.jobId }) } },
+            'offer.timeout': {
+              actions: [
+                'stopOffer',
+                { type: 'declineJob', params: ({ event }) => ({ jobId: event.jobId, reason: 'requestFnc did not answer in time' }) },
+                { type: 'reportProblem', params: ({ context, event }) => ({ kind: 'request_timeout', jobId: event.jobId, timeoutMs: context.requestTimeout }) },
+              ],
+            },
             'assignment.timeout': {
               guard: 'awaitingAssignment',
               actions: [
@@ -468,7 +566,7 @@ type Problem = WorkerProblem | ((args: { context: WorkerMachineContext; event: W
 function retryOrFail(problem: Problem) {
   const described = (willRetry: boolean) => (args: { context: WorkerMachineContext; event: WorkerMachineEvent }) => {
     const p = typeof problem === 'function' ? problem(args) : problem;
-    return p.kind === 'connection' || p.kind === 'connect_timeout' ? { ...p, willRetry } : p;
+    return 'willRetry' in p ? { ...p, willRetry } : p;
   };
   return [
     {

@@ -40,7 +40,8 @@ worker options (start, dev, connect):
   --api-secret SECRET  default env LIVEKIT_API_SECRET
   --log-level LEVEL    trace|debug|info|warn|error|fatal|silent (default env LOG_LEVEL, else
                        info for start, debug for dev)
-  --host HOST          health server interface (default 127.0.0.1)
+  --host HOST          health server interface (default 0.0.0.0, all interfaces, for start;
+                       127.0.0.1 for dev and connect)
   --port N             health server port (default 8081 for start, a free one for dev; 0 = free)
   --inspect            dev and connect: as in console, with the jobs run in the worker's process
   --inspect-port N     as in console

@@ -2,13 +2,15 @@
  * The worker verbs of the command line, as LiveKit's:
  *
  *   start    production: JSON logs, prewarmed idle processes (default: the CPUs, up to 4), load threshold 0.7,
- *            health server on 127.0.0.1:8081; SIGTERM/SIGINT drain the running jobs, then exit
- *   dev      development: pretty logs, no idle processes, no load threshold, health server on a free port;
- *            a signal shuts the jobs down at once (no drain)
+ *            health server on all interfaces (0.0.0.0:8081, for container probes); SIGTERM/SIGINT drain
+ *            the running jobs, then exit
+ *   dev      development: pretty logs, no idle processes, no load threshold, health server on 127.0.0.1 and a
+ *            free port; a signal shuts the jobs down at once (no drain)
  *   connect  a dev worker that asks LiveKit for a job in room --room once registered
  *
- * `--inspect` (dev and connect) serves the inspector page and the Stately bridge; jobs then run in
- * the worker's own process, so that their job, session and agent actors are the ones the page shows.
+ * `--inspect` (dev and connect) serves the inspector page and the Stately bridge, on 127.0.0.1 whatever
+ * `--host` says (they show what the agent hears and says); jobs then run in the worker's own process,
+ * so that their job, session and agent actors are the ones the page shows.
  *
  * A second signal exits at once (code 1). Missing credentials exit 2 with one line, no stack.
  * Secrets (the API key and secret) are never printed.
@@ -25,13 +27,16 @@ import type { Worker, WorkerRunOptions } from '../worker/worker.js';
 
 export type WorkerMode = 'start' | 'dev' | 'connect';
 
+/** Where `start` serves its health server by default, as LiveKit's SDKs. */
+const ALL_INTERFACES = '0.0.0.0';
+
 export interface WorkerCliOptions {
   mode: WorkerMode;
   url: string;
   apiKey: string;
   apiSecret: string;
   logLevel: string;
-  /** Health server interface and port. */
+  /** Health server interface (default: all interfaces for start, 127.0.0.1 for dev and connect) and port. */
   host: string;
   port: number;
   /** dev, connect: serve the inspector on this port (0: a free one) and run jobs in this process. */
@@ -92,7 +97,8 @@ export function parseWorkerArgs(mode: WorkerMode, args: readonly string[], env: 
     apiKey,
     apiSecret,
     logLevel,
-    host: values.get('--host') ?? options.host ?? '127.0.0.1',
+    // A container orchestrator probes a production worker on the pod's address; the health server serves no secrets.
+    host: values.get('--host') ?? options.host ?? (mode === 'start' ? ALL_INTERFACES : '127.0.0.1'),
     port,
     ...(room ? { room } : {}),
     ...(participantIdentity ? { participantIdentity } : {}),

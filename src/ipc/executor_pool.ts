@@ -124,12 +124,20 @@ export class ExecutorPool extends EventEmitter<ExecutorEvents> implements JobExe
     return this.#options.maxConcurrentInitializations ?? Math.min(availableParallelism(), 4);
   }
 
-  /** Starts warming the idle processes; resolves once each is ready or has failed (failures are logged). */
+  /**
+   * Starts warming the idle processes in the background and resolves at once: a worker registers
+   * with LiveKit without waiting for them (a launch before any is ready waits for the next one).
+   * Rejects, with nothing started, when the server cannot run jobs (no entrypoint).
+   */
   async start(): Promise<void> {
     if (this.#closing) throw new ClosedError(`the ${this.kind} executor`, 'start()', 'closed');
     this.#supervision(); // a server without an entrypoint fails here, not in a child
     this.#started = true;
     this.#refill();
+  }
+
+  /** Resolves once no process is warming any more: each idle one is ready or has failed (failures are logged). */
+  async warmed(): Promise<void> {
     // Warming goes on in steps of maxConcurrentInitializations: each ready process makes room for the next.
     while (this.#warming.size > 0) await Promise.allSettled([...this.#warming].map((process) => process.ready));
   }

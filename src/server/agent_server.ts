@@ -44,12 +44,23 @@ export interface AgentServerOptions<UserData extends Record<string, unknown>> ex
   executor?: 'process' | 'thread';
   /** Worker: prewarmed idle processes (or threads) kept ready (default in start mode: the CPUs, up to 4; 0 in dev). */
   numIdleProcesses?: number;
-  /** Worker: decides on each job LiveKit offers (default: accept). Not answering rejects. */
+  /**
+   * Worker: decides on each job LiveKit offers (default: accept). Returning without an answer, or
+   * not answering within 7.5 s (LiveKit waits 10 s), rejects the job.
+   */
   requestFnc?: (request: JobRequest) => unknown;
   /** Worker: the load reported to LiveKit, 0..1, sampled every 2.5 s (default: CPU use of the machine). */
   loadFnc?: (worker: LoadedWorker) => number | Promise<number>;
-  /** Worker: at or above this load it reports itself full (default 0.7 in start mode, none in dev). */
+  /**
+   * Worker: at or above this load it reports itself full (WS_FULL), and LiveKit routes offers to
+   * other workers (default 0.7 in start mode, none in dev).
+   */
   loadThreshold?: number;
+  /**
+   * Worker: decline offers while full, rather than take what LiveKit sends (default false: as
+   * LiveKit's SDKs, the worker reports itself full and leaves routing to LiveKit).
+   */
+  declineWhenFull?: boolean;
   /** Worker: how long a drain waits for running jobs, in ms (default 1800000). */
   drainTimeout?: number;
   /** Worker: a job process using more heap than this (MB) is warned about (default 500; 0 = never). */
@@ -66,7 +77,11 @@ export interface AgentServerOptions<UserData extends Record<string, unknown>> ex
   wsUrl?: string;
   apiKey?: string;
   apiSecret?: string;
-  /** Worker: the health server's interface and port (default 127.0.0.1:8081; port 0 picks one). */
+  /**
+   * Worker: the health server's interface and port (default: all interfaces (0.0.0.0), port 8081,
+   * in start mode, so a container probe reaches it; 127.0.0.1 and a free port in dev; port 0
+   * picks one).
+   */
   host?: string;
   port?: number;
   /** Worker: the log level when neither --log-level nor LOG_LEVEL says (default info in start mode, debug in dev). */
@@ -114,11 +129,19 @@ export interface JobRequest {
   readonly publisher: { readonly identity: string } | undefined;
   /** The agent name the job was dispatched to ('' for automatic dispatch). */
   readonly agentName: string;
+  /**
+   * LiveKit offers again a job whose worker went away (AvailabilityRequest.resuming): the job's
+   * state (its conversation) is not carried over; a new job starts in the room.
+   */
+  readonly resuming: boolean;
   /** Accepts the job, the agent's identity, name, metadata and attributes given by name (Python's keyword form). */
   accept(options?: AcceptOptions): Promise<void>;
   /** Accepts the job, as agents-js: `accept(name, identity, metadata, attributes)`. */
   accept(name?: string, identity?: string, metadata?: string, attributes?: Record<string, string>): Promise<void>;
-  /** terminate (default true): the dispatch ends instead of trying another worker. */
+  /**
+   * Declines the job: LiveKit offers it to another worker. With `terminate: true` the dispatch
+   * ends instead (no other worker is tried).
+   */
   reject(options?: { terminate?: boolean }): Promise<void>;
 }
 

@@ -2,7 +2,7 @@
  * The worker's HTTP health server, as LiveKit's: `GET /` answers 200 "OK" while the worker is
  * healthy (503 otherwise), `GET /worker` describes the worker as JSON (LiveKit's WorkerInfo, in
  * camelCase), HEAD answers the same without a body, anything else is 404 (405 for other methods).
- * Binds 127.0.0.1 unless told otherwise.
+ * Binds 127.0.0.1 unless told otherwise (the `start` verb binds all interfaces, for container probes).
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';

@@ -53,7 +53,7 @@ export interface ServerOptionsInit {
   apiKey?: string;
   /** Default: --api-secret, else env LIVEKIT_API_SECRET. */
   apiSecret?: string;
-  /** The health server's interface (default 0.0.0.0, as agents-js, so container probes reach it). */
+  /** The health server's interface (default: all interfaces (0.0.0.0) with `start`, so container probes reach it; 127.0.0.1 with `dev`). */
   host?: string;
   /** The health server's port (default 8081 with `start`, a free one with `dev`). */
   port?: number;
@@ -100,7 +100,7 @@ const UNSUPPORTED: Record<string, string> = {
 /**
  * How an agents-js program configures its worker (`WorkerOptions` is the same class). Fields not
  * given hold agents-js's defaults; the ones that depend on the CLI verb (loadThreshold,
- * numIdleProcesses, port, logLevel) stay undefined until the verb is known.
+ * numIdleProcesses, host, port, logLevel) stay undefined until the verb is known, as AgentServer's.
  */
 export class ServerOptions {
   agent: string;
@@ -118,7 +118,7 @@ export class ServerOptions {
   wsURL: string | undefined;
   apiKey: string | undefined;
   apiSecret: string | undefined;
-  host: string;
+  host: string | undefined;
   port: number | undefined;
   logLevel: string | undefined;
   production: boolean;
@@ -149,7 +149,7 @@ export class ServerOptions {
     this.wsURL = given.wsURL;
     this.apiKey = given.apiKey;
     this.apiSecret = given.apiSecret;
-    this.host = given.host ?? '0.0.0.0';
+    this.host = given.host;
     this.port = given.port;
     this.logLevel = given.logLevel;
     this.production = given.production ?? false;
@@ -201,7 +201,7 @@ export async function agentServerFor(options: ServerOptions): Promise<AgentServe
     ...(options.wsURL ? { wsUrl: options.wsURL } : {}),
     ...(options.apiKey ? { apiKey: options.apiKey } : {}),
     ...(options.apiSecret ? { apiSecret: options.apiSecret } : {}),
-    host: options.host,
+    ...(options.host === undefined ? {} : { host: options.host }),
     ...(options.port === undefined ? {} : { port: options.port }),
     ...(options.logLevel ? { logLevel: options.logLevel } : {}),
     jobMemoryWarnMb: options.jobMemoryWarnMB,

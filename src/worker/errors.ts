@@ -55,6 +55,20 @@ export class JobRequestError extends VoxstateError {
   }
 }
 
+/**
+ * requestFnc did not answer an offer within the worker's requestTimeout: the worker declined the
+ * job (without terminating the dispatch), so that LiveKit can offer it to another worker before
+ * its own wait (10 s) runs out. An answer given later is refused with this error.
+ */
+export class JobRequestTimeoutError extends VoxstateError {
+  constructor(
+    readonly jobId: string,
+    readonly timeoutMs: number,
+  ) {
+    super('job_request_timeout', `requestFnc did not answer job ${jobId} within ${timeoutMs} ms; the job was declined so that LiveKit can offer it to another worker`);
+  }
+}
+
 /** accept() was given something other than text for the agent's name, identity or metadata, or attributes that are not text, or unknown fields. */
 export class JobAcceptError extends VoxstateError {
   constructor(

@@ -1,7 +1,7 @@
 /**
  * A job LiveKit offers to the worker, as the program's requestFnc sees it (JobRequest in
- * src/server/agent_server.ts). It is answered once: accept() or reject(). The worker rejects
- * (without terminating the dispatch) a request that requestFnc left unanswered.
+ * src/server/agent_server.ts). It is answered once: accept() or reject(). The worker rejects a
+ * request that requestFnc left unanswered, or did not answer within the worker's requestTimeout.
  */
 import { VoxstateError } from '../errors.js';
 import type { AcceptOptions, JobRequest } from '../server/agent_server.js';
@@ -20,6 +20,8 @@ export class WorkerJobRequest implements JobRequest {
     readonly job: AssignedJob,
     /** The worker's agent name, put in the agent's attributes. */
     readonly workerAgentName: string,
+    /** LiveKit offers again a job whose worker went away (AvailabilityRequest.resuming). */
+    readonly resuming: boolean,
     /** Sends the answer to LiveKit; throws when it cannot be sent. */
     readonly send: (answer: JobAnswer) => void,
   ) {}
@@ -70,7 +72,7 @@ export class WorkerJobRequest implements JobRequest {
 
   async reject(options: { terminate?: boolean } = {}): Promise<void> {
     this.#answer();
-    this.send({ available: false, terminate: options.terminate ?? true });
+    this.send({ available: false, terminate: options.terminate ?? false });
   }
 
   #keywords(options: AcceptOptions): AcceptOptions {

@@ -54,7 +54,10 @@ export function dispatchedJob(info: RunningJobInfo) {
 
 /** Where jobs run. The process pool and the thread executor implement it. */
 export interface JobExecutor {
-  /** Starts the pool (idle processes begin to warm up). */
+  /**
+   * Starts the executor: checks that it can run jobs and begins warming its idle processes in the
+   * background, without waiting for them (a launch waits for a ready one). Rejects when it cannot run jobs.
+   */
   start(): Promise<void>;
   /** Runs a job; resolves once its entrypoint is running, rejects (typed) if it could not start. */
   launch(info: RunningJobInfo): Promise<JobHandle>;

@@ -13,7 +13,6 @@ import { fromCallback, fromPromise, type Actor, type SnapshotFrom } from 'xstate
 import {
   AvailabilityResponse,
   JobStatus,
-  MigrateJobRequest,
   ParticipantInfo,
   RegisterWorkerRequest,
   Room as RoomMessage,
@@ -26,7 +25,7 @@ import {
   type JobAssignment,
 } from '@livekit/protocol';
 import type { WebSocket } from 'ws';
-import { workerMachine, type JobCommand, type RunJobInput, type WorkerProblem, type WorkerState } from '../../machines/worker.js';
+import { workerMachine, type JobCommand, type OfferJobInput, type RunJobInput, type WorkerProblem, type WorkerState } from '../../machines/worker.js';
 import { hostOf, startActor, type Clock } from '../actors/start_actor.js';
 import { ClosedError, NotStartedError, VoxstateError, describe } from '../errors.js';
 import { EventEmitter } from '../events/emitter.js';
@@ -37,6 +36,7 @@ import { CpuLoad } from './cpu_load.js';
 import {
   JobLaunchError,
   JobRequestError,
+  JobRequestTimeoutError,
   WorkerConnectionError,
   WorkerProtocolError,
   WorkerUnreachableError,
@@ -53,6 +53,16 @@ export type { WorkerState } from '../../machines/worker.js';
 export const STATUS_INTERVAL_MS = 2_500;
 /** How long an accepted job waits for its JobAssignment (LiveKit's ASSIGNMENT_TIMEOUT). */
 export const ASSIGNMENT_TIMEOUT_MS = 7_500;
+/**
+ * How long requestFnc has to answer an offer before the worker declines it. LiveKit waits 10 s
+ * (AssignJobTimeout) for the answer, then gives up on this worker for the job; 2.5 s are left for
+ * the round trip and a busy event loop.
+ */
+export const REQUEST_TIMEOUT_MS = 7_500;
+/** A registered worker pings LiveKit this often (as LiveKit's Python worker: aiohttp's 30 s heartbeat). */
+export const KEEP_ALIVE_INTERVAL_MS = 30_000;
+/** A ping unanswered for this long means a dead connection (as aiohttp's heartbeat: half the interval). */
+export const PONG_TIMEOUT_MS = 15_000;
 /** LiveKit drops a worker that does not register within 10 s; the worker gives up waiting as long. */
 export const REGISTER_TIMEOUT_MS = 10_000;
 
@@ -66,8 +76,15 @@ export interface WorkerRunOptions {
   apiKey?: string;
   /** Default server.options.apiSecret, then env LIVEKIT_API_SECRET. */
   apiSecret?: string;
-  /** At or above this load (0..1) the worker is full. Default server.options.loadThreshold ?? 0.7; Infinity: never full. */
+  /** At or above this load (0..1) the worker reports itself full. Default server.options.loadThreshold ?? 0.7; Infinity: never full. */
   loadThreshold?: number;
+  /**
+   * Decline offers while full, rather than leave routing to LiveKit (which is told the worker is
+   * full and sends offers elsewhere). Default server.options.declineWhenFull ?? false.
+   */
+  declineWhenFull?: boolean;
+  /** How long requestFnc has to answer an offer before it is declined, in ms (default 7500; LiveKit waits 10 s). */
+  requestTimeout?: number;
   /** How long drain() waits for running jobs before shutting them down, in ms. Default server.options.drainTimeout ?? 1800000. */
   drainTimeout?: number;
   /** Reconnection attempts in a row before giving up (default server.options.maxRetry ?? 16); the n-th waits min(2(n-1), 10) s. */
@@ -126,7 +143,7 @@ export class Worker {
         return load;
       }),
       shutDown: fromPromise(({ system }) => hostOf<Worker>(system).#shutDown()),
-      offerJob: fromPromise<void, { job: AssignedJob }>(({ input, system }) => hostOf<Worker>(system).#offer(input.job)),
+      offerJob: fromPromise<void, OfferJobInput>(({ input, system, signal }) => hostOf<Worker>(system).#offer(input, signal)),
       runJob: fromCallback<JobCommand, RunJobInput>(({ input, receive, sendBack, system }) => {
         const ended = () => sendBack({ type: 'job.ended', jobId: input.jobId });
         hostOf<Worker>(system).#runJob(input, receive, ended);
@@ -145,8 +162,9 @@ export class Worker {
           }),
         });
       },
-      resumeJobs: ({ context, system }) => hostOf<Worker>(system).#resume(context.jobs),
-      declineJob: ({ system }, { job }) => hostOf<Worker>(system).#decline(job),
+      sendPing: ({ system }) => hostOf<Worker>(system).#ping(),
+      resumeJobs: ({ system }) => hostOf<Worker>(system).#resume(),
+      declineJob: ({ system }, { jobId, reason }) => hostOf<Worker>(system).#decline(jobId, reason),
       refuseAssignment: ({ system }, { jobId }) => hostOf<Worker>(system).#refuseAssignment(jobId),
       dropConnection: ({ system }) => hostOf<Worker>(system).#dropSocket(),
       ignoreTermination: ({ system }, { jobId }) =>
@@ -168,8 +186,12 @@ export class Worker {
   #socket: WebSocket | undefined;
   /** Whether #socket has been registered: only then are messages other than register sent. */
   #online = false;
-  /** Job statuses that could not be sent while offline; sent after the next registration. */
-  readonly #queued: UpdateJobStatus[] = [];
+  /**
+   * What LiveKit is to know of each job: the status of every running job (reported again after
+   * each registration: a new connection is a new worker to LiveKit), and ended statuses not sent
+   * yet (made while offline).
+   */
+  readonly #jobStatuses = new Map<string, UpdateJobStatus>();
   /** Assignments (they carry the job's token) between their arrival and the start of their runJob actor. */
   readonly #assignments = new Map<string, JobAssignment>();
   #state: WorkerState = 'idle';
@@ -195,10 +217,14 @@ export class Worker {
       host: this,
       input: {
         loadThreshold: options.loadThreshold ?? serverOptions.loadThreshold ?? 0.7,
+        declineWhenFull: options.declineWhenFull ?? serverOptions.declineWhenFull ?? false,
         maxRetry: options.maxRetry ?? serverOptions.maxRetry ?? 16,
         drainTimeout: options.drainTimeout ?? serverOptions.drainTimeout ?? 1_800_000,
         statusInterval: STATUS_INTERVAL_MS,
         assignmentTimeout: ASSIGNMENT_TIMEOUT_MS,
+        requestTimeout: options.requestTimeout ?? REQUEST_TIMEOUT_MS,
+        keepAliveInterval: KEEP_ALIVE_INTERVAL_MS,
+        pongTimeout: PONG_TIMEOUT_MS,
         connectTimeout: options.connectTimeout ?? REGISTER_TIMEOUT_MS,
         registerTimeout: REGISTER_TIMEOUT_MS,
       },
@@ -311,6 +337,9 @@ export class Worker {
     ws.on('message', (data, isBinary) => {
       if (ws === this.#socket) this.#onFrame(data as Buffer | Buffer[] | ArrayBuffer, isBinary);
     });
+    ws.on('pong', () => {
+      if (ws === this.#socket) this.#actor.send({ type: 'socket.pong' });
+    });
     ws.on('close', (code, reason) => {
       if (ws !== this.#socket) return;
       this.#socket = undefined;
@@ -318,6 +347,12 @@ export class Worker {
       const why = reason.length > 0 ? `: ${reason.toString()}` : '';
       this.#actor.send({ type: 'socket.closed', error: new WorkerConnectionError(`the connection to LiveKit closed (code ${code}${why})`) });
     });
+  }
+
+  /** A WebSocket ping (a control frame: LiveKit's server answers it itself). */
+  #ping(): void {
+    const ws = this.#socket;
+    if (ws !== undefined && ws.readyState === ws.OPEN) ws.ping();
   }
 
   #dropSocket(): void {
@@ -347,7 +382,7 @@ export class Worker {
         return;
       case 'availability':
         if (!body.value.job) return this.#report(new WorkerProtocolError('an availability request without a job was ignored'));
-        this.#actor.send({ type: 'server.availability', job: assignedJob(body.value.job) });
+        this.#actor.send({ type: 'server.availability', job: assignedJob(body.value.job), resuming: body.value.resuming });
         return;
       case 'assignment': {
         const jobId = body.value.job?.id;
@@ -384,17 +419,26 @@ export class Worker {
     );
   }
 
-  /** Registered: the socket is usable; running jobs and queued statuses are reported again. */
-  #resume(jobs: string[]): void {
+  /**
+   * Registered: the socket is usable. LiveKit hears again of every job still running and of the
+   * job statuses made while offline (as LiveKit's SDKs, no MigrateJobRequest: LiveKit's server
+   * does nothing with it).
+   */
+  #resume(): void {
     this.#online = true;
-    if (jobs.length > 0) this.#send({ case: 'migrateJob', value: new MigrateJobRequest({ jobIds: jobs }) });
-    for (const update of this.#queued.splice(0)) this.#send({ case: 'updateJob', value: update });
+    for (const update of [...this.#jobStatuses.values()]) this.#reportJob(update);
+  }
+
+  /** Tells LiveKit a job's status now, or after the next registration when offline. */
+  #reportJob(update: UpdateJobStatus): void {
+    this.#jobStatuses.set(update.jobId, update);
+    const ended = update.status === JobStatus.JS_SUCCESS || update.status === JobStatus.JS_FAILED;
+    if (this.#send({ case: 'updateJob', value: update }) && ended) this.#jobStatuses.delete(update.jobId);
   }
 
   /**
-   * Sends a message on the registered socket. Job statuses wait for the next registration when
-   * offline; anything else is dropped then (status updates are sent again anyway). Returns
-   * whether it was sent.
+   * Sends a message on the registered socket; when offline it is dropped (status updates are sent
+   * again anyway, job statuses by #reportJob). Returns whether it was sent.
    */
   #send(message: WorkerMessage['message'], options: { beforeRegistration?: boolean } = {}): boolean {
     const ws = this.#socket;
@@ -402,32 +446,42 @@ export class Worker {
       ws.send(new WorkerMessage({ message }).toBinary());
       return true;
     }
-    if (message.case === 'updateJob') this.#queued.push(message.value);
-    else this.#log.debug({ message: message.case }, 'not connected to LiveKit: message dropped');
+    this.#log.debug({ message: message.case }, 'not connected to LiveKit: message not sent now');
     return false;
   }
 
   // --- jobs ---
 
-  #decline(job: AssignedJob): void {
-    this.#log.info({ jobId: job.id, state: this.#state }, 'declined a job: the worker is full or draining');
-    this.#send({ case: 'availability', value: new AvailabilityResponse({ jobId: job.id, available: false }) });
+  #decline(jobId: string, reason: string): void {
+    this.#log.info({ jobId, state: this.#state }, `declined a job: ${reason}`);
+    this.#send({ case: 'availability', value: new AvailabilityResponse({ jobId, available: false }) });
   }
 
-  async #offer(job: AssignedJob): Promise<void> {
-    const request = new WorkerJobRequest(job, this.#server.agentName, (answer) => this.#answer(job, answer));
+  /**
+   * The offerJob actor: asks requestFnc about the job. Once `signal` aborts (requestFnc ran out of
+   * time, and the worker declined the job), an answer is refused with JobRequestTimeoutError.
+   */
+  async #offer({ job, resuming }: OfferJobInput, signal: AbortSignal): Promise<void> {
+    this.#log.info({ jobId: job.id, room: job.roomName, resuming }, 'LiveKit offers a job');
+    const timeoutMs = this.#actor.getSnapshot().context.requestTimeout;
+    const request = new WorkerJobRequest(job, this.#server.agentName, resuming, (answer) => {
+      if (signal.aborted) throw new JobRequestTimeoutError(job.id, timeoutMs);
+      this.#answer(job, answer);
+    });
     const requestFnc = this.#server.options.requestFnc ?? ((req: WorkerJobRequest) => req.accept());
     let failed = false;
     try {
       await requestFnc(request);
     } catch (error) {
+      // Answered too late: the timeout has been reported already.
+      if (signal.aborted) return;
       failed = true;
       this.#report(new JobRequestError(job.id, error));
     }
-    if (request.answered) return;
+    if (request.answered || signal.aborted) return;
     if (!failed) this.#log.warn({ jobId: job.id }, 'requestFnc returned without accepting or rejecting the job: rejecting it');
     try {
-      await request.reject({ terminate: false });
+      await request.reject();
     } catch (error) {
       this.#report(error instanceof VoxstateError ? error : new VoxstateError('job_answer_failed', describe(error), { cause: error }));
     }
@@ -448,7 +502,9 @@ export class Worker {
       throw new WorkerConnectionError(`the answer to job ${job.id} could not be sent: the worker is ${this.#state}`);
     }
     this.#log.info({ jobId: job.id, available: answer.available }, answer.available ? 'accepted a job' : 'rejected a job');
-    if (answer.available) this.#actor.send({ type: 'job.accepted', pending: { job, acceptArguments: answer.acceptArguments } });
+    this.#actor.send(
+      answer.available ? { type: 'job.accepted', pending: { job, acceptArguments: answer.acceptArguments } } : { type: 'job.rejected', jobId: job.id },
+    );
   }
 
   /**
@@ -480,7 +536,7 @@ export class Worker {
         return { status: 'failed', reason: 'launch failed', error: error.message };
       }
       this.#log.info({ jobId, room: info.job.roomName }, 'job started');
-      this.#send({ case: 'updateJob', value: new UpdateJobStatus({ jobId, status: JobStatus.JS_RUNNING }) });
+      this.#reportJob(new UpdateJobStatus({ jobId, status: JobStatus.JS_RUNNING }));
       this.events.emit('job_started', jobId);
       if (ordered !== undefined) this.#shutDownJob(handle, ordered);
       return handle.ended.catch((error: unknown) => ({ status: 'failed', reason: 'job handle failed', error: describe(error) }) as const);
@@ -501,18 +557,14 @@ export class Worker {
   #jobEnded(jobId: string, end: JobEnd): void {
     const failed = end.status === 'failed';
     this.#log[failed ? 'warn' : 'info']({ jobId, reason: end.reason, ...(failed ? { error: end.error } : {}) }, 'job ended');
-    this.#send({
-      case: 'updateJob',
-      value: new UpdateJobStatus({ jobId, status: failed ? JobStatus.JS_FAILED : JobStatus.JS_SUCCESS, error: failed ? end.error : '' }),
-    });
+    this.#reportJob(new UpdateJobStatus({ jobId, status: failed ? JobStatus.JS_FAILED : JobStatus.JS_SUCCESS, error: failed ? end.error : '' }));
     this.events.emit('job_ended', jobId, end);
   }
 
   #refuseAssignment(jobId: string): void {
-    this.#send({
-      case: 'updateJob',
-      value: new UpdateJobStatus({ jobId, status: JobStatus.JS_FAILED, error: 'this worker was not waiting for that job (not accepted, or its assignment came too late)' }),
-    });
+    this.#reportJob(
+      new UpdateJobStatus({ jobId, status: JobStatus.JS_FAILED, error: 'this worker was not waiting for that job (not accepted, or its assignment came too late)' }),
+    );
   }
 
   async #shutDown(): Promise<void> {
@@ -566,7 +618,7 @@ export class Worker {
 
   #onProblem(problem: WorkerProblem): void {
     const error = problemError(problem);
-    if ((problem.kind === 'connection' || problem.kind === 'connect_timeout') && problem.willRetry) {
+    if ('willRetry' in problem && problem.willRetry) {
       this.#log.warn({ err: error }, `${error.message}; reconnecting`);
       this.events.emit('error', error);
     } else this.#report(error);
@@ -590,8 +642,8 @@ function stateOf(snapshot: WorkerSnapshot): WorkerState {
   if (snapshot.matches('online')) {
     if (snapshot.matches({ online: { work: 'drained' } })) return 'drained';
     if (snapshot.matches({ online: { work: 'draining' } })) return 'draining';
-    if (snapshot.matches({ online: { connection: { registered: 'full' } } })) return 'full';
-    if (snapshot.matches({ online: { connection: { registered: 'available' } } })) return 'available';
+    if (snapshot.matches({ online: { connection: { registered: { load: 'full' } } } })) return 'full';
+    if (snapshot.matches({ online: { connection: { registered: { load: 'available' } } } })) return 'available';
     if (snapshot.matches({ online: { connection: 'registered' } }))
       return snapshot.context.load >= snapshot.context.loadThreshold ? 'full' : 'available';
     if (snapshot.matches({ online: { connection: 'registering' } })) return 'registering';

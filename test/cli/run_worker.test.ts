@@ -1,7 +1,8 @@
 /**
- * The worker verbs (start, dev, connect): their options, the health server, signals (drain in
- * start, none in dev, a second signal exits at once), the real Worker against a LiveKit that
- * refuses connections, and the CLI as a child process.
+ * The worker verbs (start, dev, connect): their options, the health server (on all interfaces in
+ * start, for container probes; on 127.0.0.1 in dev; the inspector always on 127.0.0.1), signals
+ * (drain in start, none in dev, a second signal exits at once), the real Worker against a LiveKit
+ * that refuses connections, and the CLI as a child process.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter as NodeEmitter } from 'node:events';
@@ -37,12 +38,14 @@ describe('parseWorkerArgs', () => {
       apiKey: 'APIkey',
       apiSecret: 'topsecret-value',
       logLevel: 'info',
-      host: '127.0.0.1',
+      host: '0.0.0.0',
       port: 8081,
     });
     const dev = parseWorkerArgs('dev', ['--url', 'wss://x.livekit.cloud', '--api-key=k2', '--api-secret', 's2', '--port', '0', '--host', '0.0.0.0'], ENV);
     expect(dev).toMatchObject({ mode: 'dev', url: 'wss://x.livekit.cloud', apiKey: 'k2', apiSecret: 's2', port: 0, host: '0.0.0.0', logLevel: 'debug' });
-    expect(parseWorkerArgs('dev', [], ENV).port).toBe(0);
+    expect(parseWorkerArgs('dev', [], ENV)).toMatchObject({ host: '127.0.0.1', port: 0 });
+    expect(parseWorkerArgs('connect', ['--room', 'r1'], ENV).host).toBe('127.0.0.1');
+    expect(parseWorkerArgs('start', ['--host', '127.0.0.1'], ENV).host).toBe('127.0.0.1');
     expect(parseWorkerArgs('start', ['--log-level', 'warn'], { ...ENV, LOG_LEVEL: 'error' }).logLevel).toBe('warn');
     expect(parseWorkerArgs('start', [], { ...ENV, LOG_LEVEL: 'error' }).logLevel).toBe('error');
     expect(parseWorkerArgs('connect', ['--room', 'r1', '--participant-identity', 'bob'], ENV)).toMatchObject({ room: 'r1', participantIdentity: 'bob' });
@@ -176,8 +179,11 @@ function harness(configure: (worker: FakeWorker) => void = () => {}) {
   return { runtime, signals, exits, settings, log: () => log, worker: () => worker!, started };
 }
 
+/** A probe from this host: a server bound to all interfaces is reached on 127.0.0.1. */
+const local = (url: string) => url.replace('//0.0.0.0:', '//127.0.0.1:');
+
 async function get(url: string): Promise<{ status: number; body: string }> {
-  const res = await fetch(url);
+  const res = await fetch(local(url));
   return { status: res.status, body: await res.text() };
 }
 
@@ -200,6 +206,8 @@ describe('runWorker (worker stand-in)', () => {
     expect(h.worker().options).toMatchObject({ wsUrl: ENV.LIVEKIT_URL, apiKey: 'APIkey', apiSecret: 'topsecret-value', loadThreshold: 0.7 });
     const started = JSON.parse(h.log().trim().split('\n').find((line) => line.includes('worker starting'))!);
     expect(started).toMatchObject({ mode: 'start', url: ENV.LIVEKIT_URL, numIdleProcesses: IDLE });
+    // All interfaces: a container probe on the pod's address reaches it.
+    expect(new URL(started.health).hostname).toBe('0.0.0.0');
     expect(await get(started.health)).toEqual({ status: 200, body: 'OK' });
     expect(JSON.parse((await get(`${started.health}worker`)).body)).toMatchObject({ workerId: 'AW_fake', activeJobs: 1, version: '9.9.9' });
     expect(process.env.LIVEKIT_API_SECRET).toBe('topsecret-value'); // for the job processes
@@ -207,7 +215,7 @@ describe('runWorker (worker stand-in)', () => {
     expect(await running).toBe(0);
     expect(h.worker().calls).toEqual(['run', 'drain', 'aclose']);
     expect(h.exits).toEqual([]);
-    await expect(fetch(started.health)).rejects.toThrow();
+    await expect(fetch(local(started.health))).rejects.toThrow();
     expect(h.log()).toContain('draining the worker');
     expect(h.log()).not.toContain('topsecret-value');
     expect(h.log()).not.toContain('APIkey');
@@ -234,16 +242,18 @@ describe('runWorker (worker stand-in)', () => {
     expect(h.worker().options.loadThreshold).toBe(Number.POSITIVE_INFINITY);
     expect(process.env.LIVEKIT_DEV_MODE).toBe('1');
     expect(h.log()).toMatch(/INFO.*worker starting/);
+    expect(h.log()).toMatch(/health: "http:\/\/127\.0\.0\.1:\d+\/"/);
     expect(() => JSON.parse(h.log().split('\n')[0]!)).toThrow();
     h.signals.emit('SIGINT', 'SIGINT');
     expect(await running).toBe(0);
     expect(h.worker().calls).toEqual(['run', 'aclose']);
   });
 
-  it('dev --inspect: the inspector page is served while the worker runs, jobs run in this process; closed with the worker', async () => {
+  it('dev --inspect: the inspector page is served while the worker runs (on 127.0.0.1, whatever --host says), jobs run in this process; closed with the worker', async () => {
     const h = harness();
-    const running = runWorker(new AgentServer(), parseWorkerArgs('dev', ['--inspect', '--inspect-port', '0'], ENV), h.runtime);
+    const running = runWorker(new AgentServer(), parseWorkerArgs('dev', ['--inspect', '--inspect-port', '0', '--host', '0.0.0.0'], ENV), h.runtime);
     await h.started();
+    expect(h.log()).toMatch(/health: "http:\/\/0\.0\.0\.0:\d+\/"/);
     expect(h.settings).toEqual([{ numIdleProcesses: 0, inProcess: true }]);
     expect(h.log()).toContain('--inspect: jobs run in the worker process');
     const page = /inspector: "?(http:\/\/127\.0\.0\.1:\d+\/)/.exec(h.log())?.[1];
@@ -526,7 +536,7 @@ describe('the CLI against the fake LiveKit dispatcher (child process)', () => {
     await livekit.next('register');
     await run.until('worker starting');
     const health = JSON.parse(run.err().split('\n').find((line) => line.includes('worker starting'))!).health as string;
-    expect(new URL(health).hostname).toBe('127.0.0.1');
+    expect(new URL(health).hostname).toBe('0.0.0.0');
     expect(await get(health)).toEqual({ status: 200, body: 'OK' });
     run.child.kill('SIGTERM');
     await livekit.next('updateWorker', (update) => update.status === WorkerStatus.WS_FULL);

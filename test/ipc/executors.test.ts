@@ -32,6 +32,7 @@ describe.each(EXECUTORS)('%s executor', (kind) => {
   it('runs each job in its own prewarmed process, where setupFnc ran, in a room named after the job', async () => {
     t = makePool(kind, { numIdleProcesses: 2 });
     await t.pool.start();
+    await t.pool.warmed();
     expect(t.pool.idleProcesses).toBe(2);
     const handles = await Promise.all([launch('a', { entrypoint: 'report' }), launch('b', { entrypoint: 'report' })]);
     const ends = await Promise.all(handles.map((handle) => handle.ended));
@@ -129,6 +130,7 @@ describe.each(EXECUTORS)('%s executor', (kind) => {
     const clock = new SimulatedClock();
     t = makePool(kind, { clock });
     await t.pool.start();
+    await t.pool.warmed();
     const [child] = t.pool.processes;
     const handle = await launch('self', { entrypoint: 'shutdown', callback: 'hang' });
     await reached(child!, 'exiting.closing');

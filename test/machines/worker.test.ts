@@ -16,9 +16,10 @@
  * timer it names). After each step the test checks that the real actor received exactly the
  * step's events, that its state value and context agree with the statechart's, and that LiveKit
  * received exactly the frames the step should make the worker send (registration, answers to
- * offers, job statuses, worker status and load; a job status made offline is sent after the next
- * registration). At the end of a path the worker closes (a close handshake: every frame it sent has
- * arrived) and no frame may be left unaccounted for. Coverage of the statechart's states and
+ * offers, job statuses, worker status and load, keep-alive pings; the status of every running job
+ * is reported again after each registration, and a job status made offline is sent after the next
+ * one; no MigrateJobRequest, ever). At the end of a path the worker closes (a close handshake:
+ * every frame it sent has arrived) and no frame may be left unaccounted for. Coverage of the statechart's states and
  * transitions is measured on the real actors (CoverageTracker) and must be complete.
  */
 import { JobStatus, WorkerStatus, type WorkerMessage } from '@livekit/protocol';
@@ -41,7 +42,7 @@ import { AgentServer, LocalRoom } from '../../src/index.js';
 import type { Clock } from '../../src/actors/start_actor.js';
 import { InProcessExecutor } from '../../src/worker/in_process_executor.js';
 import type { JobExecutor, RunningJobInfo } from '../../src/worker/running_job.js';
-import { Worker } from '../../src/worker/worker.js';
+import { KEEP_ALIVE_INTERVAL_MS, PONG_TIMEOUT_MS, Worker } from '../../src/worker/worker.js';
 import { FakeLiveKitServer } from '../support/fake_livekit_server.js';
 import { CoverageTracker } from '../support/model_coverage.js';
 import { ReceivedEvents, shortEventName } from '../support/received_events.js';
@@ -54,19 +55,24 @@ const LOW = 0.1;
 const HIGH = 0.9;
 /**
  * Every delay has its own length, so the manual clock can fire one by its length. Paths are
- * generated with one retry allowed (the first, immediate one), and with none: a worker that fails
- * as soon as its registered connection drops.
+ * generated with one retry allowed (the first, immediate one) and offers taken whatever the load,
+ * and with no retry (a worker that fails as soon as its registered connection drops) and offers
+ * declined while full (declineWhenFull).
  */
 const INPUT: WorkerMachineInput = {
   loadThreshold: 0.5,
+  declineWhenFull: false,
   maxRetry: 1,
   drainTimeout: 1_000,
   statusInterval: 2_500,
   assignmentTimeout: 7_500,
+  requestTimeout: 4_000,
+  keepAliveInterval: KEEP_ALIVE_INTERVAL_MS,
+  pongTimeout: PONG_TIMEOUT_MS,
   connectTimeout: 5_000,
   registerTimeout: 10_000,
 };
-const INPUTS: WorkerMachineInput[] = [INPUT, { ...INPUT, maxRetry: 0 }];
+const INPUTS: WorkerMachineInput[] = [INPUT, { ...INPUT, maxRetry: 0, declineWhenFull: true }];
 const BACKOFF = 0; // with maxRetry ≤ 1 the only backoff is the first, immediate one
 
 // --- the model: real-world steps over the statechart ---
@@ -74,13 +80,19 @@ const BACKOFF = 0; // with maxRetry ≤ 1 the only backoff is the first, immedia
 /** How the server takes a connection: accepted, refused (503, 401), or held unanswered. */
 type Connect = 'ok' | 'down' | 'auth' | 'hang';
 type Load = 'low' | 'high' | 'error';
+/** How the program's requestFnc answers an offer: accepts, rejects, or never answers. */
+type Answer = 'accept' | 'reject' | 'hang';
 type Step =
   | { type: 'run'; connect: Connect }
   | { type: 'run.executorFails' }
   | { type: 'backoff'; connect: Connect }
   | { type: 'register'; load: Load }
   | { type: 'tick'; load: Load }
-  | { type: 'offer' }
+  | { type: 'offer'; answer: Answer }
+  | { type: 'requestTimeout' }
+  | { type: 'ping' }
+  | { type: 'pingUnanswered' }
+  | { type: 'pongTimeout' }
   | { type: 'assign'; job: 'J' | 'stranger' }
   | { type: 'terminate'; job: 'J' | 'stranger' }
   | { type: 'registerAgain' }
@@ -134,13 +146,24 @@ function eventsOf(step: Step, snapshot: Snapshot): EventObject[] {
     case 'tick':
       return [afterEvent(snapshot, 'statusInterval'), sampleResult(step.load)];
     case 'offer': {
-      const offered = { type: 'server.availability', job } as EventObject;
+      const offered = { type: 'server.availability', job, resuming: false } as EventObject;
       const registered = snapshot.matches({ online: { connection: 'registered' } });
-      const takes = registered && !context.draining && context.load < context.loadThreshold;
-      // The offer's actor asks the program, which accepts; then it is done.
-      const answered = [{ type: 'job.accepted', pending: { job, acceptArguments: ACCEPTED } } as EventObject, { type: 'xstate.done.actor.offer.J' }];
-      return takes ? [offered, ...answered] : [offered];
+      const full = context.load >= context.loadThreshold;
+      const takes = registered && !context.draining && !(context.declineWhenFull && full);
+      if (!takes || step.answer === 'hang') return [offered];
+      // The offer's actor asks the program, which answers; then it is done.
+      const answer =
+        step.answer === 'accept' ? ({ type: 'job.accepted', pending: { job, acceptArguments: ACCEPTED } } as EventObject) : ({ type: 'job.rejected', jobId: 'J' } as EventObject);
+      return [offered, answer, { type: 'xstate.done.actor.offer.J', actorId: 'offer.J' } as EventObject];
     }
+    case 'requestTimeout':
+      return [{ type: 'offer.timeout', jobId: 'J' } as EventObject];
+    case 'ping':
+      return [afterEvent(snapshot, 'keepAliveInterval'), { type: 'socket.pong' }];
+    case 'pingUnanswered':
+      return [afterEvent(snapshot, 'keepAliveInterval')];
+    case 'pongTimeout':
+      return [afterEvent(snapshot, 'pongTimeout')];
     case 'assign':
       return [{ type: 'server.assignment', jobId: step.job } as EventObject];
     case 'terminate': {
@@ -173,6 +196,9 @@ function eventsOf(step: Step, snapshot: Snapshot): EventObject[] {
 
 const ACCEPTED = { identity: 'agent-J', name: '', metadata: '', attributes: { 'lk.agent.name': '' } };
 
+/** The offers the program is still asked about (their actors' ids). */
+const offering = (snapshot: Snapshot) => Object.keys(snapshot.children).filter((id) => id.startsWith('offer.'));
+
 /** The steps that make sense from `snapshot` (one job at a time keeps the model small). */
 function stepsFrom(snapshot: Snapshot): Step[] {
   const { context } = snapshot;
@@ -180,6 +206,7 @@ function stepsFrom(snapshot: Snapshot): Step[] {
   const steps: Step[] = [];
   const hasJob = context.jobs.includes('J');
   const pending = Object.hasOwn(context.pending, 'J');
+  const asked = offering(snapshot).length > 0;
   if (in_('idle')) steps.push({ type: 'run', connect: 'ok' }, { type: 'run', connect: 'down' }, { type: 'run', connect: 'auth' }, { type: 'run.executorFails' });
   if (in_('idle')) steps.push({ type: 'run', connect: 'hang' });
   if (in_({ online: { connection: 'reconnecting' } }))
@@ -191,7 +218,7 @@ function stepsFrom(snapshot: Snapshot): Step[] {
       { type: 'register', load: 'low' },
       { type: 'register', load: 'high' },
       { type: 'register', load: 'error' },
-      { type: 'offer' },
+      { type: 'offer', answer: 'accept' },
       { type: 'assign', job: 'J' },
       { type: 'terminate', job: 'J' },
       { type: 'drop' },
@@ -199,13 +226,16 @@ function stepsFrom(snapshot: Snapshot): Step[] {
     );
   if (in_({ online: { connection: 'registered' } })) {
     steps.push({ type: 'tick', load: 'low' }, { type: 'tick', load: 'high' }, { type: 'tick', load: 'error' });
-    if (!hasJob && !pending) steps.push({ type: 'offer' });
+    if (!hasJob && !pending && !asked) steps.push({ type: 'offer', answer: 'accept' }, { type: 'offer', answer: 'reject' }, { type: 'offer', answer: 'hang' });
+    if (in_({ online: { connection: { registered: { keepAlive: 'waiting' } } } })) steps.push({ type: 'ping' }, { type: 'pingUnanswered' });
+    if (in_({ online: { connection: { registered: { keepAlive: 'awaitingPong' } } } })) steps.push({ type: 'pongTimeout' });
     if (pending) steps.push({ type: 'assign', job: 'J' });
     steps.push({ type: 'assign', job: 'stranger' }, { type: 'terminate', job: 'stranger' }, { type: 'registerAgain' }, { type: 'drop' });
     if (hasJob) steps.push({ type: 'terminate', job: 'J' });
   }
   if (in_('online')) {
     if (pending) steps.push({ type: 'assignmentTimeout' });
+    if (asked) steps.push({ type: 'requestTimeout' });
     if (in_({ online: { work: 'accepting' } })) steps.push({ type: 'drain' });
     if (in_({ online: { work: { draining: 'waitingForJobs' } } })) steps.push({ type: 'drainTimeout' });
   }
@@ -243,6 +273,7 @@ function summary(snapshot: Snapshot) {
     pending: Object.keys(context.pending),
     jobs: context.jobs,
     draining: context.draining,
+    offering: offering(snapshot),
   };
 }
 
@@ -342,7 +373,6 @@ function coveringPaths(paths: GeneratedPath[]): GeneratedPath[] {
 /** A frame the worker sends, as the test writes it (the load rounded: it travels as a float32). */
 type Frame =
   | { kind: 'register' }
-  | { kind: 'migrateJob'; jobIds: string[] }
   | { kind: 'updateWorker'; status: WorkerStatus; load: number; jobCount: number }
   | { kind: 'availability'; jobId: string; available: boolean }
   | { kind: 'updateJob'; jobId: string; status: JobStatus };
@@ -375,14 +405,18 @@ function framesOf(step: Step, before: Snapshot, after: Snapshot, queued: Frame[]
     case 'backoff':
       return after.matches({ online: { connection: 'registering' } }) ? [{ kind: 'register' }] : [];
     case 'register': {
-      // Registered: the running jobs are reported again, then the statuses made offline, then the load.
-      const migrated: Frame[] = before.context.jobs.length > 0 ? [{ kind: 'migrateJob', jobIds: before.context.jobs }] : [];
-      return [...migrated, ...queued.splice(0), statusOf(after)];
+      // Registered (a new worker to LiveKit): the running jobs' statuses again, then the statuses made offline, then the load.
+      const running = before.context.jobs.map((jobId): Frame => ({ kind: 'updateJob', jobId, status: JobStatus.JS_RUNNING }));
+      return [...running, ...queued.splice(0), statusOf(after)];
     }
     case 'tick':
       return [statusOf(after)];
     case 'offer':
-      return online ? [{ kind: 'availability', jobId: 'J', available: Object.hasOwn(after.context.pending, 'J') }] : [];
+      // Answered at once (accepted, rejected or declined), or not yet while the program is still asked.
+      if (!online || offering(after).length > 0) return [];
+      return [{ kind: 'availability', jobId: 'J', available: Object.hasOwn(after.context.pending, 'J') }];
+    case 'requestTimeout':
+      return online ? [{ kind: 'availability', jobId: 'J', available: false }] : [];
     case 'assign':
       if (!online) return [];
       if (step.job === 'J' && Object.hasOwn(before.context.pending, 'J')) return [{ kind: 'updateJob', jobId: 'J', status: JobStatus.JS_RUNNING }];
@@ -407,8 +441,6 @@ function frameOf({ message }: WorkerMessage): Frame | { kind: string } {
   switch (message.case) {
     case 'register':
       return { kind: 'register' };
-    case 'migrateJob':
-      return { kind: 'migrateJob', jobIds: message.value.jobIds };
     case 'updateWorker':
       return { kind: 'updateWorker', status: message.value.status!, load: rounded(message.value.load), jobCount: message.value.jobCount };
     case 'availability':
@@ -497,6 +529,7 @@ class TestExecutor implements JobExecutor {
 class RealWorld {
   readonly clock = new ManualClock();
   load: Load = 'low';
+  answer: Answer = 'accept';
   readonly executor: TestExecutor;
   readonly worker: Worker;
   run: Promise<void> | undefined;
@@ -510,6 +543,11 @@ class RealWorld {
         if (this.load === 'error') throw LOAD_ERROR;
         return this.load === 'low' ? LOW : HIGH;
       },
+      requestFnc: (request) => {
+        if (this.answer === 'accept') return request.accept();
+        if (this.answer === 'reject') return request.reject();
+        return new Promise<never>(() => {});
+      },
     });
     server.rtcSession(async (ctx) => {
       await ctx.connect();
@@ -522,6 +560,8 @@ class RealWorld {
       apiSecret: SECRET,
       clock: this.clock,
       loadThreshold: input.loadThreshold,
+      declineWhenFull: input.declineWhenFull,
+      requestTimeout: input.requestTimeout,
       maxRetry: input.maxRetry,
       drainTimeout: input.drainTimeout,
       connectTimeout: input.connectTimeout,
@@ -558,7 +598,16 @@ class RealWorld {
         this.load = step.load;
         return this.clock.fire(INPUT.statusInterval);
       case 'offer':
+        this.answer = step.answer;
         return livekit.offer({ id: 'J' });
+      case 'requestTimeout':
+        return this.clock.fire(INPUT.requestTimeout);
+      case 'ping':
+      case 'pingUnanswered':
+        livekit.answerPings = step.type === 'ping';
+        return this.clock.fire(INPUT.keepAliveInterval);
+      case 'pongTimeout':
+        return this.clock.fire(INPUT.pongTimeout);
       case 'assign':
         return livekit.assign({ id: step.job });
       case 'terminate':
@@ -615,6 +664,7 @@ describe('worker machine: generated paths (xstate/graph) on the real Worker', ()
     it(name, async () => {
       livekit.refuseWith = undefined;
       livekit.holdUpgrades = false;
+      livekit.answerPings = true;
       const world = new RealWorld(livekit, path.input);
       received.take(world.worker.actor);
       /** Where this path's frames begin in what LiveKit received, and the job statuses waiting for a registration. */
@@ -633,6 +683,7 @@ describe('worker machine: generated paths (xstate/graph) on the real Worker', ()
           const expected = eventsOf(step, before);
           const model = applyAll(before, expected);
           const held = livekit.held;
+          const pinged = livekit.pinged;
           await world.perform(step);
           const got = await eventsReceived(received, world.worker.actor, expected.length);
           expect(got.map(eventLabel), `${label(step)}: the events the worker received`).toEqual(expected.map(eventLabel));
@@ -640,6 +691,10 @@ describe('worker machine: generated paths (xstate/graph) on the real Worker', ()
           expect(real.value, `after ${label(step)}: the real actor against the statechart`).toEqual(model.value);
           expect(summary(real), `after ${label(step)}: the real context`).toEqual(summary(model));
           await sent(label(step), framesOf(step, before, model, queued));
+          // A keep-alive step sends one WebSocket ping (a control frame, not a protocol message); no other step does.
+          const pings = step.type === 'ping' || step.type === 'pingUnanswered' ? 1 : 0;
+          await livekit.pings(pinged + pings);
+          expect(livekit.pinged - pinged, `${label(step)}: the pings LiveKit received`).toBe(pings);
           // A connection the server holds is there before the next step gives up on it.
           if ('connect' in step && step.connect === 'hang') await livekit.holds(held + 1);
         }

@@ -12,6 +12,7 @@ import { WorkerPermissions } from '../../src/server/agent_server.js';
 import { defineAgent, isAgent } from '../../src/server/define_agent.js';
 import { AgentModuleError, ServerOptionsError } from '../../src/server/errors.js';
 import { agentServerFor, ServerOptions, WorkerOptions } from '../../src/server/server_options.js';
+import { parseWorkerArgs } from '../../src/cli/run_worker.js';
 import { LocalRoom } from '../../src/room/local_room.js';
 import definition from '../fixtures/agents/agents_js_agent.js';
 
@@ -41,13 +42,12 @@ describe('ServerOptions', () => {
       agentName: '',
       serverType: JobType.JT_ROOM,
       maxRetry: 10,
-      host: '0.0.0.0',
       production: false,
       jobMemoryWarnMB: 1000,
       jobMemoryLimitMB: 0,
     });
     expect(options.permissions).toEqual(new WorkerPermissions(true, true, true, true, [], false));
-    for (const key of ['loadThreshold', 'numIdleProcesses', 'port', 'logLevel', 'wsURL', 'apiKey', 'apiSecret'] as const) expect(options[key]).toBeUndefined();
+    for (const key of ['loadThreshold', 'numIdleProcesses', 'host', 'port', 'logLevel', 'wsURL', 'apiKey', 'apiSecret'] as const) expect(options[key]).toBeUndefined();
     expect(WorkerOptions).toBe(ServerOptions);
   });
 
@@ -96,7 +96,6 @@ describe('ServerOptions', () => {
       wsUrl: 'ws://127.0.0.1:7880',
       apiKey: 'key',
       apiSecret: 'secret',
-      host: '0.0.0.0',
       port: 9000,
       logLevel: 'warn',
       jobMemoryWarnMb: 700,
@@ -106,6 +105,17 @@ describe('ServerOptions', () => {
     const job = await server.startJob({ room: new LocalRoom({ name: 'r' }), job: { metadata: 'report' } });
     const result = await job.result;
     expect(JSON.parse(result.reason)).toMatchObject({ prewarms: 1, room: 'r', userData: { greeting: `Hello from prewarm 1 in ${process.pid}` } });
+  });
+
+  it("the health server's interface is the verb's, as with AgentServer (all interfaces for start, 127.0.0.1 for dev), unless host is given", async () => {
+    const env = { LIVEKIT_URL: 'ws://127.0.0.1:7880', LIVEKIT_API_KEY: 'key', LIVEKIT_API_SECRET: 'secret' };
+    const byVerb = await agentServerFor(new ServerOptions({ agent: AGENT }));
+    expect(byVerb.options.host).toBeUndefined();
+    expect(parseWorkerArgs('start', [], env, byVerb).host).toBe('0.0.0.0');
+    expect(parseWorkerArgs('dev', [], env, byVerb).host).toBe('127.0.0.1');
+    const given = await agentServerFor(new ServerOptions({ agent: AGENT, host: '::' }));
+    expect(parseWorkerArgs('dev', [], env, given).host).toBe('::');
+    expect(parseWorkerArgs('start', ['--host', '10.0.0.5'], env, given).host).toBe('10.0.0.5');
   });
 
   it.each([

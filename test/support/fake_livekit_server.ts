@@ -4,8 +4,9 @@
  * `/agent`, and checks the worker's JWT as LiveKit does (TokenVerifier with the API key and
  * secret, video grant `agent: true`), answering 401 otherwise.
  *
- * It answers registrations by itself (unless told not to); a test offers jobs, assigns and
- * terminates them, sends garbage or text frames, drops the socket, and awaits what the worker sent.
+ * It answers registrations and WebSocket pings by itself (unless told not to), as LiveKit's server
+ * does; a test offers jobs, assigns and terminates them, sends garbage or text frames, drops the
+ * socket, and awaits what the worker sent.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -60,6 +61,10 @@ export class FakeLiveKitServer {
   refused = 0;
   /** Text frames the worker sent (the protocol has none). */
   textFrames = 0;
+  /** WebSocket pings the worker sent (keep-alive). */
+  pinged = 0;
+  /** Answer the worker's pings with pongs (default true, as LiveKit's server; false: a dead connection). */
+  answerPings = true;
   autoRegister: boolean;
   /** When set, every upgrade is answered with this HTTP status (a server that is down behind a proxy). */
   refuseWith: number | undefined;
@@ -74,7 +79,7 @@ export class FakeLiveKitServer {
   /** Upgrade sockets held unanswered. */
   readonly #heldSockets = new Set<Duplex>();
   readonly #verifier: TokenVerifier;
-  readonly #wss = new WebSocketServer({ noServer: true });
+  readonly #wss = new WebSocketServer({ noServer: true, autoPong: false });
   #workerIds = 0;
 
   private constructor(
@@ -114,6 +119,11 @@ export class FakeLiveKitServer {
   /** Resolves once `count` upgrades in all have been refused. */
   refusals(count: number): Promise<void> {
     return this.#until(() => this.refused >= count);
+  }
+
+  /** Resolves once `count` pings in all have been received. */
+  pings(count: number): Promise<void> {
+    return this.#until(() => this.pinged >= count);
   }
 
   /** Resolves once `count` upgrades in all have been held unanswered (holdUpgrades). */
@@ -173,15 +183,15 @@ export class FakeLiveKitServer {
     return workerId;
   }
 
-  /** Offers a job (AvailabilityRequest) without waiting for the answer. */
-  offer(job: FakeJob): void {
-    this.send({ case: 'availability', value: new AvailabilityRequest({ job: makeJob(job) }) });
+  /** Offers a job (AvailabilityRequest) without waiting for the answer; `resuming`: offered again after its worker went away. */
+  offer(job: FakeJob, options: { resuming?: boolean } = {}): void {
+    this.send({ case: 'availability', value: new AvailabilityRequest({ job: makeJob(job), resuming: options.resuming ?? false }) });
   }
 
   /** Offers a job and waits for the worker's AvailabilityResponse. */
-  async ask(job: FakeJob) {
+  async ask(job: FakeJob, options: { resuming?: boolean } = {}) {
     const answer = this.next('availability', (response) => response.jobId === job.id);
-    this.offer(job);
+    this.offer(job, options);
     return answer;
   }
 
@@ -243,6 +253,11 @@ export class FakeLiveKitServer {
     this.#socket = ws;
     this.accepted += 1;
     ws.on('error', () => {});
+    ws.on('ping', (data) => {
+      this.pinged += 1;
+      if (this.answerPings) ws.pong(data);
+      this.#counted();
+    });
     ws.on('message', (data, isBinary) => {
       if (!isBinary) {
         this.textFrames += 1;

@@ -2,6 +2,7 @@
 import { JobStatus, WorkerStatus } from '@livekit/protocol';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ClosedError, NotStartedError } from '../../src/index.js';
+import { KEEP_ALIVE_INTERVAL_MS } from '../../src/worker/worker.js';
 import { closeWorlds, World } from './harness.js';
 
 afterEach(closeWorlds);
@@ -24,7 +25,11 @@ describe('Worker drain', () => {
     // One job ends by itself: the drain goes on waiting for the other.
     world.rooms.get('short')!.close('call ended');
     expect(await world.jobEnd('short')).toEqual({ status: 'success', reason: 'room disconnected' });
-    await vi.advanceTimersByTimeAsync(59_999);
+    // Half a minute in, a keep-alive ping goes out; LiveKit's pong comes over the network, not by a timer.
+    await vi.advanceTimersByTimeAsync(KEEP_ALIVE_INTERVAL_MS);
+    await world.livekit.pings(1);
+    await world.pongReceived();
+    await vi.advanceTimersByTimeAsync(59_999 - KEEP_ALIVE_INTERVAL_MS);
     expect(drained).toBe(false);
     expect(world.rooms.get('long')!.isConnected).toBe(true);
 
@@ -33,9 +38,11 @@ describe('Worker drain', () => {
     await draining;
     expect(world.worker.status.state).toBe('drained');
     expect(world.livekit.all('updateJob').filter((u) => u.status === JobStatus.JS_SUCCESS).map((u) => u.jobId)).toEqual(['short', 'long']);
-    // Still connected and still reporting itself full until closed.
+    // Still connected (the same connection all along) and still reporting itself full until closed.
     await vi.advanceTimersByTimeAsync(2_500);
     expect(world.livekit.all('updateWorker').at(-1)).toMatchObject({ status: WorkerStatus.WS_FULL, jobCount: 0 });
+    expect(world.livekit.accepted).toBe(1);
+    expect(world.errors).toEqual([]);
   });
 
   it('drain(timeoutMs) overrides the drain timeout; with no jobs it resolves at once', async () => {

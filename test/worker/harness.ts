@@ -144,6 +144,19 @@ export class World {
     });
   }
 
+  /** Resolves once the worker is not waiting for the answer to a keep-alive ping (LiveKit's pong has come). */
+  pongReceived(): Promise<void> {
+    const answered = () => !this.worker.actor.getSnapshot().matches({ online: { connection: { registered: { keepAlive: 'awaitingPong' } } } });
+    if (answered()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const subscription = this.worker.actor.subscribe(() => {
+        if (!answered()) return;
+        subscription.unsubscribe();
+        resolve();
+      });
+    });
+  }
+
   /** Resolves once `count` errors in all have been reported. */
   reported(count: number): Promise<void> {
     if (this.errors.length >= count) return Promise.resolve();

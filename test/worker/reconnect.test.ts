@@ -1,6 +1,7 @@
 /**
  * A lost connection: the worker reconnects with backoff min(2n, 10) s up to maxRetry times in a
- * row; running jobs keep running and are re-reported (MigrateJobRequest, queued statuses).
+ * row; running jobs keep running and their statuses are reported again on the new connection
+ * (JS_RUNNING, and the statuses made while offline), never with a MigrateJobRequest.
  * Exhausted, run() rejects and the worker is unhealthy. Refused credentials are not retried.
  */
 import { once } from 'node:events';
@@ -28,16 +29,21 @@ async function refusedAgain(world: World, count: number): Promise<void> {
 }
 
 describe('Worker reconnection', () => {
-  it('reconnects after the server drops it; the running job keeps running and is re-reported', async () => {
+  it('reconnects after the server drops it; the running job keeps running and its status is reported again (no MigrateJobRequest)', async () => {
     const world = await World.start();
     const registered: string[] = [];
     world.worker.events.on('registered', (id) => registered.push(id));
     await world.until('available');
     await world.startJob('J1');
+    expect(await world.livekit.next('updateJob')).toMatchObject({ jobId: 'J1', status: JobStatus.JS_RUNNING });
 
     world.livekit.drop();
     await world.livekit.connections(2);
-    expect(await world.livekit.next('migrateJob')).toMatchObject({ jobIds: ['J1'] });
+    const since = world.livekit.received.length;
+    // Registered again (a new worker to LiveKit): the running job's status first, then the load.
+    expect(await world.livekit.next('updateJob')).toMatchObject({ jobId: 'J1', status: JobStatus.JS_RUNNING });
+    await world.livekit.next('updateWorker');
+    expect(world.livekit.received.slice(since).map((message) => message.message.case)).toEqual(['register', 'updateJob', 'updateWorker']);
     await world.until('available');
     expect(registered).toEqual(['AW_fake1', 'AW_fake2']);
     expect(world.worker.status.workerId).toBe('AW_fake2');
@@ -66,6 +72,8 @@ describe('Worker reconnection', () => {
     expect(before).toBe(1); // JS_RUNNING only
     world.livekit.register();
     expect(await world.livekit.next('updateJob', (u) => u.status === JobStatus.JS_SUCCESS)).toMatchObject({ jobId: 'J1' });
+    // Only how it ended: the job is not reported running again.
+    expect(world.livekit.all('updateJob').map((u) => u.status)).toEqual([JobStatus.JS_RUNNING, JobStatus.JS_SUCCESS]);
     expect(world.livekit.all('migrateJob')).toEqual([]);
   });
 
