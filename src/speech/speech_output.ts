@@ -5,7 +5,20 @@
  * history as far as the user heard it.
  */
 import type { Room } from '../room/room.js';
-import { TRANSCRIPTION_TOPIC } from '../room/room.js';
+import { agentTranscript } from '../room/transcription.js';
+
+/** Where the text of each speech goes as the user hears it (the room's transcription). */
+export interface TranscriptOutput {
+  /** The transcript of one speech. */
+  open(): TranscriptSegment;
+}
+
+export interface TranscriptSegment {
+  /** Appends text the user has just heard. */
+  write(text: string): void;
+  /** The speech is over: `text` is all the user heard of it. Resolves once sent; rejects when sending failed. */
+  end(text: string): Promise<void>;
+}
 
 export interface Playout {
   readonly speechId: string;
@@ -49,17 +62,35 @@ export class HistoryOnlyOutput implements SpeechOutput {
   }
 }
 
-/** Sends each speech to the room as a transcription text message once it is complete. */
+/**
+ * The agent's text to the room's transcription, as it is generated (a session without a voice):
+ * a segment per speech, cut where an interruption stopped it.
+ */
 export class RoomTextOutput implements SpeechOutput {
-  constructor(private readonly room: Room) {}
+  readonly #transcript: TranscriptOutput;
+
+  constructor(room: Room) {
+    this.#transcript = agentTranscript(room);
+  }
 
   async play(text: AsyncIterable<string>, playout: Playout): Promise<void> {
-    const whole = await consumeText(text, playout);
-    const local = this.room.localParticipant;
-    if (whole === '' || !local) return;
-    await local.sendText(whole, {
-      topic: TRANSCRIPTION_TOPIC,
-      attributes: { 'lk.segment_id': playout.speechId, 'lk.interrupted': String(playout.signal.aborted) },
-    });
+    const segment = this.#transcript.open();
+    let sent = '';
+    let failed: { error: unknown } | undefined;
+    try {
+      await consumeText(text, {
+        ...playout,
+        played: (piece) => {
+          playout.played(piece);
+          sent += piece;
+          segment.write(piece);
+        },
+      });
+    } catch (error) {
+      failed = { error };
+    }
+    // What was sent is ended also when the text broke off (the text's failure is the one reported).
+    await segment.end(sent).catch((error: unknown) => (failed ??= { error }));
+    if (failed) throw failed.error;
   }
 }
