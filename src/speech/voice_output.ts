@@ -6,7 +6,8 @@
  * follows the audio the same way while it plays.
  */
 import type { AudioOutput } from '../audio/audio_output.js';
-import { frameDurationMs } from '../audio/audio_frame.js';
+import { frameDurationMs, type AudioFrame } from '../audio/audio_frame.js';
+import { EventChannel } from '../streams/event_channel.js';
 import { SentenceTokenizer } from '../tts/sentences.js';
 import type { TTS } from '../tts/tts.js';
 import type { Playout, SpeechOutput, TranscriptOutput, TranscriptSegment } from './speech_output.js';
@@ -75,28 +76,38 @@ export class VoiceOutput implements SpeechOutput {
     // words heard is known once its whole audio is, so the text shown never runs ahead of the audio.
     const transcript = this.transcript?.open();
     const stopFollowing = transcript ? follow(transcript, () => heardText(segments.slice(0, completed), playedMs()).trimEnd()) : () => {};
-    try {
+    // The audio is read as it is synthesized, ahead of playout: each sentence's length is known as
+    // soon as the TTS has made it, not once the output has room for its last frame.
+    const synthesized = new EventChannel<AudioFrame>();
+    const reading = (async () => {
       try {
         for await (const audio of stream) {
           if (playout.signal.aborted) break;
-          if (queuedMs === 0) playout.started();
-          const ms = frameDurationMs(audio.frame);
           const current = segments[completed];
           if (current) {
-            current.audioMs += ms;
+            current.audioMs += frameDurationMs(audio.frame);
             if (audio.final) {
               current.complete = true;
               completed += 1;
             }
           }
-          queuedMs += ms;
-          await this.audio.captureFrame(audio.frame);
+          synthesized.push(audio.frame);
         }
       } catch (error) {
         // The synthesis failed: what it made is still played, and no more text is read.
         synthesisFailed = { error };
         stopped = true;
       }
+      synthesized.end();
+    })();
+    try {
+      for await (const frame of synthesized) {
+        if (playout.signal.aborted) break;
+        if (queuedMs === 0) playout.started();
+        queuedMs += frameDurationMs(frame);
+        await this.audio.captureFrame(frame);
+      }
+      await reading;
       if (!synthesisFailed) await feeding;
       if (!playout.signal.aborted) {
         await this.audio.flush();
@@ -105,6 +116,8 @@ export class VoiceOutput implements SpeechOutput {
       const failed = synthesisFailed ?? textFailed;
       if (failed) throw failed.error;
     } catch (error) {
+      // Nothing more is synthesized for a speech that failed.
+      void stream.close();
       failure = { error };
     }
     playout.signal.removeEventListener('abort', onAbort);
@@ -163,7 +176,8 @@ function heardText(segments: Segment[], heardMs: number): string {
       continue;
     }
     if (segment.audioMs === 0) break;
-    const words = segment.text.split(/(?<=\s)/);
+    // A word with the space before it: a sentence's leading space is not a word of its own.
+    const words = segment.text.split(/(?<=\S)(?=\s)/);
     heard += words.slice(0, Math.floor((Math.min(left, segment.audioMs) / segment.audioMs) * words.length)).join('');
     break;
   }
