@@ -660,7 +660,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     const transcript = this.#roomIO?.agentTranscript;
     const audio = tts && (this.#options.audioOutput ?? this.#roomIO?.publishAudio());
     if (tts && audio) return new VoiceOutput(tts, audio, transcript);
-    return transcript && new RoomTextOutput(this.#room!.room);
+    return transcript && new RoomTextOutput(transcript);
   }
 
   /** Exits the running agents, innermost task first; rejects with what went wrong in their onExit. */

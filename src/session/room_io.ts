@@ -49,7 +49,7 @@ export class RoomIO {
     private readonly host: RoomIOHost,
     private readonly options: RoomOptions,
   ) {
-    this.agentTranscript = options.transcriptionOutput ? agentTranscript(room) : undefined;
+    this.agentTranscript = options.transcriptionOutput ? agentTranscript(room, (error) => this.#failed('sending the agent transcript', error)) : undefined;
     for (const participant of room.remoteParticipants.values()) this.#onJoin(participant);
     // Tracks subscribed before the session started (the entrypoint connected first) are heard too.
     for (const track of room.audioTracks.values()) {
@@ -147,19 +147,24 @@ export class RoomIO {
     );
   };
 
-  /**
-   * Runs a write to the room; a failure is reported. Once the room has gone there is nothing to
-   * write to any more (the session's last state, when the job left the room first): logged.
-   */
+  /** Runs a write to the room; a failure is reported (see #failed). */
   async #write(what: string, write: (local: LocalParticipant) => Promise<void>): Promise<void> {
     const local = this.room.localParticipant;
     try {
       if (!local || !this.room.isConnected) throw new ClosedError(`room ${this.room.name}`, what, 'disconnected');
       await write(local);
     } catch (error) {
-      if (this.room.isConnected) this.host.report(error, 'output');
-      else log().debug({ err: error, room: this.room.name }, `${what}: the room is gone`);
+      this.#failed(what, error);
     }
+  }
+
+  /**
+   * A write to the room failed: reported as the session's error. Once the room has gone there is
+   * nothing to write to any more (the session's last state, when the job left the room first): logged.
+   */
+  #failed(what: string, error: unknown): void {
+    if (this.room.isConnected) this.host.report(error, 'output');
+    else log().debug({ err: error, room: this.room.name }, `${what}: the room is gone`);
   }
 
   readonly #onSessionClosed = () => {

@@ -4,8 +4,6 @@
  * when playout started and what was actually played, so an interrupted speech is committed to the
  * history as far as the user heard it.
  */
-import type { Room } from '../room/room.js';
-import { agentTranscript } from '../room/transcription.js';
 
 /** Where the text of each speech goes as the user hears it (the room's transcription). */
 export interface TranscriptOutput {
@@ -16,7 +14,10 @@ export interface TranscriptOutput {
 export interface TranscriptSegment {
   /** Appends text the user has just heard. */
   write(text: string): void;
-  /** The speech is over: `text` is all the user heard of it. Resolves once sent; rejects when sending failed. */
+  /**
+   * The speech is over: `text` is all the user heard of it. Resolves once sent (a failure to send
+   * is the transcript's to report: the speech itself went out).
+   */
   end(text: string): Promise<void>;
 }
 
@@ -67,16 +68,12 @@ export class HistoryOnlyOutput implements SpeechOutput {
  * a segment per speech, cut where an interruption stopped it.
  */
 export class RoomTextOutput implements SpeechOutput {
-  readonly #transcript: TranscriptOutput;
-
-  constructor(room: Room) {
-    this.#transcript = agentTranscript(room);
-  }
+  /** @param transcript the room's transcript of the agent (a session builds it from its room). */
+  constructor(private readonly transcript: TranscriptOutput) {}
 
   async play(text: AsyncIterable<string>, playout: Playout): Promise<void> {
-    const segment = this.#transcript.open();
+    const segment = this.transcript.open();
     let sent = '';
-    let failed: { error: unknown } | undefined;
     try {
       await consumeText(text, {
         ...playout,
@@ -86,11 +83,9 @@ export class RoomTextOutput implements SpeechOutput {
           segment.write(piece);
         },
       });
-    } catch (error) {
-      failed = { error };
+    } finally {
+      // What was sent is ended also when the text broke off.
+      await segment.end(sent);
     }
-    // What was sent is ended also when the text broke off (the text's failure is the one reported).
-    await segment.end(sent).catch((error: unknown) => (failed ??= { error }));
-    if (failed) throw failed.error;
   }
 }

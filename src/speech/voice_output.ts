@@ -132,8 +132,8 @@ export class VoiceOutput implements SpeechOutput {
         : Number.POSITIVE_INFINITY;
     const heard = heardText(segments, heardMs).trimEnd();
     if (heard !== '') playout.played(heard);
-    // The transcript ends with exactly what goes into the history; the speech's own failure is the one reported.
-    await transcript?.end(heard).catch((error: unknown) => (failure ??= { error }));
+    // The transcript ends with exactly what goes into the history.
+    await transcript?.end(heard);
     if (failure) throw failure.error;
   }
 

@@ -4,7 +4,7 @@
  * the room, and the switches for text and audio in and out.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { Agent, AgentSession, InvalidOptionsError, LocalRoom, PacedAudioOutput, TRANSCRIPTION_TOPIC, type AudioFrame } from '../../src/index.js';
+import { Agent, AgentSession, InvalidOptionsError, LocalRoom, TRANSCRIPTION_TOPIC, type AudioFrame, type SpeechHandle } from '../../src/index.js';
 import { FakeTTS } from '../../src/testing/fake_tts.js';
 import { FakeUser } from '../../src/testing/index.js';
 import { FrontendClient } from '../frontend/frontend_client.js';
@@ -152,13 +152,14 @@ describe('closeOnDisconnect and deleteRoomOnClose', () => {
     room.join({ identity: 'user' });
     const session = new AgentSession();
     await session.start({ agent: agent(), room, inputOptions: { deleteRoomOnClose: true } });
-    const deleted = new Promise((resolve) => room.once('disconnected', resolve));
     const order: string[] = [];
     session.on('close', () => order.push('session closed'));
-    room.on('disconnected', () => order.push('room deleted'));
+    room.on('disconnected', (reason) => order.push(reason));
     await session.aclose();
-    expect(await deleted).toBe('room deleted');
+    // An in-process room is deleted at once (LiveKit's goes through its RoomService).
+    await new Promise((resolve) => setImmediate(resolve));
     expect(order).toEqual(['session closed', 'room deleted']);
+    expect(room.isConnected).toBe(false);
 
     const kept = new LocalRoom();
     kept.join({ identity: 'user' });
@@ -268,6 +269,34 @@ describe('bad room options', () => {
     expect(session.state).toBe('idle');
     expect(room.isConnected).toBe(false);
     await session.start({ agent: agent(), room, inputOptions: { closeOnDisconnect: true } });
+    expect(session.state).toBe('running');
+    await session.aclose();
+  });
+});
+
+describe('when the room refuses what the session sends', () => {
+  it('a transcription or a state that cannot be sent is a typed error event; the conversation goes on', async () => {
+    const room = new LocalRoom();
+    const member = room.join({ identity: 'user' });
+    const session = new AgentSession({ llm: new ScriptedLLM([{ text: 'first' }, { text: 'second' }]) });
+    const errors: string[] = [];
+    session.on('error', (event) => errors.push(`${event.source}: ${event.error.code}: ${event.error.message}`));
+    await session.start({ agent: agent(), room });
+    const local = room.localParticipant!;
+    local.streamText = async () => {
+      throw new Error('stream refused');
+    };
+    local.setAttributes = async () => {
+      throw new Error('attributes refused');
+    };
+    member.sendText('hello');
+    // (A SpeechHandle is thenable: wrapped, so that awaiting the event does not await the speech.)
+    const { speech: reply } = await new Promise<{ speech: SpeechHandle }>((resolve) => session.once('speech_created', (event) => resolve({ speech: event.speechHandle })));
+    await reply.waitForPlayout();
+    // Reported as the output's, not as a failed reply: the reply itself was given.
+    expect(reply.error).toBeUndefined();
+    expect(new Set(errors)).toEqual(new Set(['output: session_failed: attributes refused', 'output: session_failed: stream refused']));
+    expect(session.history.messages().map((m) => m.content)).toEqual(['hello', 'first']);
     expect(session.state).toBe('running');
     await session.aclose();
   });
