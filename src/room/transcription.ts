@@ -35,9 +35,9 @@ export function agentSpeaker(room: Room): Speaker {
   return { identity: local.identity, trackSid: local.audioTrackSid };
 }
 
-/** The agent's transcript in `room`: a segment per speech (see TranscriptionSegment). */
-export function agentTranscript(room: Room): { open(): TranscriptionSegment } {
-  return { open: () => new TranscriptionSegment(room, () => agentSpeaker(room)) };
+/** The agent's transcript in `room`: a segment per speech (see TranscriptionSegment); what cannot be sent goes to `failed`. */
+export function agentTranscript(room: Room, failed: (error: unknown) => void): { open(): TranscriptionSegment } {
+  return { open: () => new TranscriptionSegment(room, () => agentSpeaker(room), failed) };
 }
 
 /** Opens a transcription stream of `segmentId` for `speaker`. */
@@ -64,18 +64,20 @@ export async function sendTranscript(room: Room, speaker: Speaker, segmentId: st
 
 /**
  * One segment written as it is heard. Writes go out in order, each after the previous one; the
- * first that fails stops the rest, and end() rejects with it.
+ * first that fails stops the rest and goes to `failed` (a transcript is beside the speech: its
+ * failure is reported, the speech goes on).
  */
 export class TranscriptionSegment {
   readonly id = newId('SG');
   #work: Promise<void> = Promise.resolve();
-  #failure: { error: unknown } | undefined;
+  #stopped = false;
   #stream: TextStreamWriter | undefined;
   #written = '';
 
   constructor(
     private readonly room: Room,
     private readonly speaker: () => Speaker,
+    private readonly failed: (error: unknown) => void,
   ) {}
 
   /** Appends `text` to the segment's stream (opened by the first write). */
@@ -90,7 +92,8 @@ export class TranscriptionSegment {
 
   /**
    * Ends the segment: `text` is all that was heard. What of it was not written yet goes to the
-   * stream, the stream is closed, and `text` is sent final. Resolves once all of it has been sent.
+   * stream, the stream is closed, and `text` is sent final. Resolves once all of it has been sent,
+   * or has failed.
    */
   end(text: string): Promise<void> {
     const rest = text.startsWith(this.#written) ? text.slice(this.#written.length) : '';
@@ -99,18 +102,17 @@ export class TranscriptionSegment {
       await this.#stream?.close();
       if (text !== '') await sendTranscript(this.room, this.speaker(), this.id, text, true);
     });
-    return this.#work.then(() => {
-      if (this.#failure) throw this.#failure.error;
-    });
+    return this.#work;
   }
 
   #then(step: () => Promise<void>): void {
     this.#work = this.#work.then(async () => {
-      if (this.#failure) return;
+      if (this.#stopped) return;
       try {
         await step();
       } catch (error) {
-        this.#failure = { error };
+        this.#stopped = true;
+        this.failed(error);
       }
     });
   }
