@@ -3,7 +3,6 @@ import { ClosedError } from '../errors.js';
 import type { AudioOutput } from '../audio/audio_output.js';
 import {
   CHAT_TOPIC,
-  mergeAttributes,
   type LocalParticipant,
   type Participant,
   type ParticipantKind,
@@ -11,6 +10,7 @@ import {
   type TextStreamOptions,
   type TextStreamWriter,
 } from './room.js';
+import { mergeAttributes } from './attributes.js';
 import { participantKindFromRtc } from './livekit_mapping.js';
 import { audioSourceSink, LiveKitAudioOutput } from './livekit_audio_output.js';
 import type { Rtc } from './livekit_rtc.js';

@@ -10,7 +10,6 @@ import { ClosedError } from '../errors.js';
 import {
   ATTRIBUTE_TRANSCRIPTION_FINAL,
   CHAT_TOPIC,
-  mergeAttributes,
   type AudioFrame,
   type AudioTrack,
   type LocalParticipant,
@@ -23,6 +22,7 @@ import {
   type TextStreamOptions,
   type TextStreamWriter,
 } from './room.js';
+import { mergeAttributes } from './attributes.js';
 import { newId } from '../ids.js';
 import { PacedAudioOutput, type AudioOutput } from '../audio/audio_output.js';
 import { LocalTextStreamWriter, TextStreamReader, type TextStreamSink } from './local_text_stream.js';

@@ -107,7 +107,8 @@ export class VoiceOutput implements SpeechOutput {
         queuedMs += frameDurationMs(frame);
         await this.audio.captureFrame(frame);
       }
-      await reading;
+      // (Interrupted, the stream is closed: what it still says does not matter.)
+      if (!playout.signal.aborted) await reading;
       if (!synthesisFailed) await feeding;
       if (!playout.signal.aborted) {
         await this.audio.flush();
