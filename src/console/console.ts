@@ -50,8 +50,8 @@ export async function runConsole<U extends Record<string, unknown>>(server: Agen
   const room = new LocalRoom({ name: 'console', agentIdentity: 'agent' });
   const user = room.join({ identity: options.identity ?? 'you', kind: 'standard' });
   user.onText((text) => {
-    const interrupted = text.attributes['lk.interrupted'] === 'true' ? dim(' [interrupted]', color) : '';
-    if (text.topic === TRANSCRIPTION_TOPIC) print(`agent › ${text.text}${interrupted}`);
+    // Transcriptions are the agent's speech, or what it heard the user say (attributed to the user).
+    if (text.topic === TRANSCRIPTION_TOPIC) print(text.from === user.participant.identity ? dim(`you (heard) › ${text.text}`, color) : `agent › ${text.text}`);
     else print(dim(`agent (${text.topic}) › ${text.text}`, color));
   });
   print(dim('voxstate console: type a line and press Enter to talk; Ctrl+C or Ctrl+D to end.', color));

@@ -3,13 +3,12 @@
  * Job (job.ts); the context is the entrypoint's handle on it.
  */
 import type { JobState, ShutdownSource } from '../../machines/job.js';
-import { ClosedError, HookError, VoxstateError, describe } from '../errors.js';
+import { ClosedError, HookError, VoxstateError } from '../errors.js';
 import { EventEmitter } from '../events/emitter.js';
 import { withLogScope, type LogScope, type Logger } from '../log/logger.js';
 import { redactSecrets } from '../log/redact.js';
 import { DEFAULT_PARTICIPANT_KINDS, type ParticipantKind, type RemoteParticipant, type Room } from '../room/room.js';
-import { LocalRoom } from '../room/local_room.js';
-import { apiUrl } from '../room/livekit_mapping.js';
+import { deleteRoom, type RoomServiceOptions } from '../room/delete_room.js';
 import type { AgentSession } from '../session/agent_session.js';
 import { parseJobMetadata, type JobInfo } from './job_info.js';
 import type { JobProcess } from './job_process.js';
@@ -182,25 +181,8 @@ export class JobContext<UserData extends Record<string, unknown> = Record<string
    * LIVEKIT_API_KEY / LIVEKIT_API_SECRET); without them it rejects with `missing_credentials`.
    * An in-process room (console, tests) is closed instead, as the server would.
    */
-  async deleteRoom(roomName: string = this.room.name, options: { url?: string; apiKey?: string; apiSecret?: string } = {}): Promise<void> {
-    if (this.room instanceof LocalRoom && roomName === this.room.name) {
-      this.room.close('room deleted');
-      return;
-    }
-    const url = options.url || process.env.LIVEKIT_URL;
-    const apiKey = options.apiKey || process.env.LIVEKIT_API_KEY;
-    const apiSecret = options.apiSecret || process.env.LIVEKIT_API_SECRET;
-    const missing = [!url && 'LIVEKIT_URL', !apiKey && 'LIVEKIT_API_KEY', !apiSecret && 'LIVEKIT_API_SECRET'].filter(Boolean);
-    if (missing.length > 0) {
-      throw new VoxstateError('missing_credentials', `deleteRoom(${JSON.stringify(roomName)}) needs the LiveKit server and its API credentials: set ${missing.join(', ')}`);
-    }
-    // Loaded on demand: most jobs never delete a room.
-    const { RoomServiceClient } = await import('livekit-server-sdk');
-    try {
-      await new RoomServiceClient(apiUrl(url!), apiKey, apiSecret, { requestTimeout: 10 }).deleteRoom(roomName);
-    } catch (error) {
-      throw new VoxstateError('delete_room_failed', `deleting room ${JSON.stringify(roomName)} failed: ${describe(error)}`, { cause: error });
-    }
+  deleteRoom(roomName: string = this.room.name, options: RoomServiceOptions = {}): Promise<void> {
+    return deleteRoom(this.room, roomName, options);
   }
 
   /** The job's metadata parsed as JSON; JobMetadataError when it is not. */

@@ -18,7 +18,12 @@ const KINDS: Readonly<Record<number, ParticipantKind>> = {
 
 /** The participant kind LiveKit reports; a value this build does not know is 'standard'. */
 export function participantKindFromRtc(kind: number | undefined): ParticipantKind {
-  return (kind !== undefined && KINDS[kind]) || 'standard';
+  return (kind !== undefined && participantKindOf(kind)) || 'standard';
+}
+
+/** The voxstate kind of an rtc ParticipantKind value; undefined for a value this build does not know. */
+export function participantKindOf(kind: number): ParticipantKind | undefined {
+  return Object.hasOwn(KINDS, kind) ? KINDS[kind] : undefined;
 }
 
 /** rtc DisconnectReason (protocol values) → the reason text of the room's `disconnected` event. */

@@ -1,7 +1,16 @@
 /** Participants of a LiveKit room, as voxstate's room types see them. */
 import { ClosedError } from '../errors.js';
 import type { AudioOutput } from '../audio/audio_output.js';
-import type { LocalParticipant, Participant, ParticipantKind } from './room.js';
+import {
+  CHAT_TOPIC,
+  type LocalParticipant,
+  type Participant,
+  type ParticipantKind,
+  type TextStreamInfo,
+  type TextStreamOptions,
+  type TextStreamWriter,
+} from './room.js';
+import { mergeAttributes } from './attributes.js';
 import { participantKindFromRtc } from './livekit_mapping.js';
 import { audioSourceSink, LiveKitAudioOutput } from './livekit_audio_output.js';
 import type { Rtc } from './livekit_rtc.js';
@@ -38,19 +47,43 @@ export interface LocalParticipantHost {
   readonly outputSampleRate: number;
 }
 
+/** rtc-node's TextStreamInfo, as voxstate's. */
+function streamInfo(info: { streamId: string; topic: string; timestamp: number; attributes?: Record<string, string> }): TextStreamInfo {
+  return { streamId: info.streamId, topic: info.topic, timestamp: info.timestamp, attributes: { ...info.attributes } };
+}
+
 export class LiveKitLocalParticipant extends LiveKitParticipant implements LocalParticipant {
   #audio: { output: LiveKitAudioOutput; close: () => Promise<void> } | undefined;
+  #audioTrackSid: string | undefined;
+  /** What the agent has set (see setAttributes); starts from what it joined with (its token's). */
+  #attributes: Record<string, string>;
 
   constructor(
     private readonly local: RtcLocalParticipant,
     private readonly host: LocalParticipantHost,
   ) {
     super(local);
+    this.#attributes = { ...local.attributes };
   }
 
-  async sendText(text: string, options: { topic?: string; attributes?: Record<string, string> } = {}): Promise<void> {
+  get audioTrackSid(): string | undefined {
+    return this.#audioTrackSid;
+  }
+
+  async sendText(text: string, options: Omit<TextStreamOptions, 'senderIdentity'> = {}): Promise<TextStreamInfo> {
     this.#check('sendText()');
-    await this.local.sendText(text, { topic: options.topic ?? 'lk.chat', ...(options.attributes ? { attributes: options.attributes } : {}) });
+    const info = await this.local.sendText(text, { topic: options.topic ?? CHAT_TOPIC, ...(options.attributes ? { attributes: options.attributes } : {}) });
+    return streamInfo(info);
+  }
+
+  async streamText(options: TextStreamOptions = {}): Promise<TextStreamWriter> {
+    this.#check('streamText()');
+    const writer = await this.local.streamText({
+      topic: options.topic ?? CHAT_TOPIC,
+      ...(options.attributes ? { attributes: options.attributes } : {}),
+      ...(options.senderIdentity ? { senderIdentity: options.senderIdentity } : {}),
+    });
+    return { info: streamInfo(writer.info), write: (text) => writer.write(text), close: () => writer.close() };
   }
 
   async publishData(data: Uint8Array, options: { topic?: string } = {}): Promise<void> {
@@ -60,7 +93,9 @@ export class LiveKitLocalParticipant extends LiveKitParticipant implements Local
 
   async setAttributes(attributes: Record<string, string>): Promise<void> {
     this.#check('setAttributes()');
-    await this.local.setAttributes(attributes);
+    const merged = mergeAttributes(this.#attributes, attributes);
+    this.#attributes = merged;
+    await this.local.setAttributes(merged);
   }
 
   /**
@@ -75,7 +110,10 @@ export class LiveKitLocalParticipant extends LiveKitParticipant implements Local
     const source = new rtc.AudioSource(outputSampleRate, 1, 100);
     const track = rtc.LocalAudioTrack.createAudioTrack('agent_voice', source);
     const published = this.local.publishTrack(track, new rtc.TrackPublishOptions({ source: rtc.TrackSource.SOURCE_MICROPHONE }));
-    published.catch(() => {}); // reported through the first capture, which awaits it
+    published.then(
+      (publication) => (this.#audioTrackSid = publication.sid),
+      () => {}, // reported through the first capture, which awaits it
+    );
     const output = new LiveKitAudioOutput(audioSourceSink(rtc, source, published));
     this.#audio = {
       output,

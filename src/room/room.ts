@@ -40,13 +40,51 @@ export interface TextInfo {
   readonly attributes: Readonly<Record<string, string>>;
 }
 
+/** A text stream as LiveKit describes it (rtc-node's TextStreamInfo, as far as voxstate uses it). */
+export interface TextStreamInfo {
+  readonly streamId: string;
+  readonly topic: string;
+  /** When the stream was opened, in ms since the epoch. */
+  readonly timestamp: number;
+  readonly attributes: Readonly<Record<string, string>>;
+}
+
+/** Options of a text stream the agent sends (LiveKit's streamText / sendText options). */
+export interface TextStreamOptions {
+  topic?: string;
+  attributes?: Record<string, string>;
+  /**
+   * Whom the stream is attributed to, when not the agent: LiveKit's agents send a user's
+   * transcripts attributed to that user (streamText only).
+   */
+  senderIdentity?: string;
+}
+
+/** A text stream being written: chunks reach the receivers as they are written, in order. */
+export interface TextStreamWriter {
+  readonly info: TextStreamInfo;
+  write(text: string): Promise<void>;
+  /** Ends the stream: receivers have the whole text. */
+  close(): Promise<void>;
+}
+
 /** The agent's own participant. */
 export interface LocalParticipant extends Participant {
-  sendText(text: string, options?: { topic?: string; attributes?: Record<string, string> }): Promise<void>;
+  /** Sends `text` as one text stream (topic lk.chat unless told otherwise). */
+  sendText(text: string, options?: Omit<TextStreamOptions, 'senderIdentity'>): Promise<TextStreamInfo>;
+  /** Opens a text stream to write in chunks (topic lk.chat unless told otherwise). */
+  streamText(options?: TextStreamOptions): Promise<TextStreamWriter>;
   publishData(data: Uint8Array, options?: { topic?: string }): Promise<void>;
+  /**
+   * Sets the given attributes and keeps the others (an empty value removes a key). The room gets
+   * the whole set each time: a LiveKit write replaces the keys it does not name, and the agent's
+   * own `lk.agent.state` must survive the application's attributes.
+   */
   setAttributes(attributes: Record<string, string>): Promise<void>;
-  /** Publishes an audio track for the agent's voice; what is played on it reaches the room. */
+  /** Publishes an audio track for the agent's voice (once; later calls return the same output). */
   publishAudio(): AudioOutput;
+  /** The sid of the agent's audio track, once published (the `lk.transcribed_track_id` of its transcriptions). */
+  readonly audioTrackSid: string | undefined;
 }
 
 export type RoomEvents = {
@@ -79,5 +117,13 @@ export interface Room extends Pick<EventEmitter<RoomEvents>, 'on' | 'once' | 'of
 
 /** Topic LiveKit clients use for chat text from the user. */
 export const CHAT_TOPIC = 'lk.chat';
-/** Topic LiveKit clients use for the agent's transcription. */
+/** Topic of transcriptions, the agent's and the user's (text streams, as LiveKit's agents send them). */
 export const TRANSCRIPTION_TOPIC = 'lk.transcription';
+/** The agent participant's attribute that LiveKit frontends read its state from. */
+export const ATTRIBUTE_AGENT_STATE = 'lk.agent.state';
+/** A transcription stream's segment: streams of one segment show as one message, the latest text winning. */
+export const ATTRIBUTE_TRANSCRIPTION_SEGMENT_ID = 'lk.segment_id';
+/** The sid of the audio track a transcription stream transcribes. */
+export const ATTRIBUTE_TRANSCRIPTION_TRACK_ID = 'lk.transcribed_track_id';
+/** "true" on the stream that ends a transcription segment, "false" before. */
+export const ATTRIBUTE_TRANSCRIPTION_FINAL = 'lk.transcription_final';

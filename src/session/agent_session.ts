@@ -32,7 +32,7 @@ import { currentJobContext } from '../job/job_scope.js';
 import { ChatContext, type ChatItem, type ChatMessage } from '../llm/chat_context.js';
 import type { LLM, ToolChoice } from '../llm/llm.js';
 import { log } from '../log/logger.js';
-import { TRANSCRIPTION_TOPIC, type Room } from '../room/room.js';
+import type { Room } from '../room/room.js';
 import type { AudioOutput } from '../audio/audio_output.js';
 import { VoiceOutput } from '../speech/voice_output.js';
 import { SpeechHandle, type SpeechSource } from '../speech/speech_handle.js';
@@ -45,6 +45,7 @@ import type { ModelEvents } from '../plugins/model.js';
 import { ProviderError } from '../plugins/provider_error.js';
 import { runReply, type ReplyHost, type ReplyOptions } from './reply.js';
 import { RoomIO } from './room_io.js';
+import { resolveRoomOptions, type RoomInputOptions, type RoomOptions, type RoomOutputOptions } from './room_options.js';
 import { VoiceInput } from './voice_input.js';
 import { PendingRunResult, RunResult } from '../testing/run_result.js';
 import type { RunEvent } from '../testing/run_events.js';
@@ -168,7 +169,8 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   #resolveClosed!: (event: CloseEvent) => void;
   #output: SpeechOutput | undefined;
   #pendingAgent: Agent | undefined;
-  #room: Room | undefined;
+  /** The room the session was started with, and how it uses it. */
+  #room: { room: Room; options: RoomOptions } | undefined;
   #roomIO: RoomIO | undefined;
   #handoffs: Promise<void> = Promise.resolve();
   #running = false;
@@ -346,21 +348,24 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
 
   /** The room the session was started with. */
   get room(): Room | undefined {
-    return this.#room;
+    return this.#room?.room;
   }
 
   /**
    * Starts the session with `agent` (its onEnter runs; start() does not wait for it). With a room,
-   * connects it (through the job when it is the job's room) and talks with its first participant.
+   * connects it (through the job when it is the job's room) and talks with its first participant
+   * of the accepted kinds, as `inputOptions` and `outputOptions` say (agents-js's
+   * RoomInputOptions and RoomOutputOptions; InvalidOptionsError for what voxstate cannot honour).
    * Rejects when connecting fails. Starting a started session does nothing.
    */
-  async start(options: { agent: Agent; room?: Room }): Promise<void> {
+  async start(options: { agent: Agent; room?: Room; inputOptions?: RoomInputOptions; outputOptions?: RoomOutputOptions }): Promise<void> {
     if (!(options?.agent instanceof Agent)) throw new TypeError('start() needs { agent } (an Agent)');
     const state = this.state;
     if (state === 'running' || state === 'starting') return;
     if (state !== 'idle') throw new ClosedError('AgentSession', 'start()', state);
+    const roomOptions = resolveRoomOptions(options.inputOptions, options.outputOptions);
     this.#pendingAgent = options.agent;
-    this.#room = options.room;
+    this.#room = options.room && { room: options.room, options: roomOptions };
     this.actor.send({ type: 'start' });
     await until(this.actor, (snapshot) => !snapshot.matches('starting'));
     if (this.state !== 'running') {
@@ -620,36 +625,42 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   // ---- the machine's phases ----
 
   async #connect(): Promise<void> {
-    const room = this.#room;
     const job = currentJobContext();
-    if (room) {
+    if (this.#room) {
+      const { room, options } = this.#room;
       // Listen before connecting, so nothing said right after the connection is missed.
-      this.#roomIO = new RoomIO(room, {
-        userText: (text) => this.#userText(text),
-        ...(this.vad || (this.stt && !isOfflineStandIn(this.stt)) ? { userAudio: (frames: AsyncIterable<AudioFrame>) => this.listen(frames) } : {}),
-        participantLeft: () => this.shutdown({ drain: false, reason: 'participant_disconnected' }),
-        report: (error, source) => this.#report(error, source),
-      });
+      this.#roomIO = new RoomIO(
+        room,
+        {
+          events: this,
+          agentState: () => this.agentState,
+          userText: (text) => this.#userText(text),
+          ...(this.vad || (this.stt && !isOfflineStandIn(this.stt)) ? { userAudio: (frames: AsyncIterable<AudioFrame>) => this.listen(frames) } : {}),
+          participantLeft: () => this.shutdown({ drain: false, reason: 'participant_disconnected' }),
+          report: (error, source) => this.#report(error, source),
+        },
+        options,
+      );
       if (job && job.room === room) await job.connect();
       else if (!room.isConnected) await room.connect();
+      this.#roomIO.connected();
     }
     // Decided once connected: the voice goes to the room's published audio.
-    this.#output ??= this.#voiceOutput() ?? (room ? new RoomTextOutput(room) : undefined);
+    this.#output ??= this.#speechOutput();
     job?._registerSession(this);
   }
 
-  /** Spoken output, when the session has a TTS and somewhere to play audio. */
-  #voiceOutput(): SpeechOutput | undefined {
+  /**
+   * Where speech goes: spoken, when the session has a TTS and somewhere to play audio (its
+   * audioOutput, else the room's track), with the room's transcription following it; else as text
+   * to the room's transcription; else (undefined) into the history only.
+   */
+  #speechOutput(): SpeechOutput | undefined {
     const tts = this.tts && !isOfflineStandIn(this.tts) ? (this.tts as TTS) : undefined;
-    if (!tts) return undefined;
-    const audio = this.#options.audioOutput ?? this.#room?.localParticipant?.publishAudio();
-    if (!audio) return undefined;
-    return new VoiceOutput(tts, audio, (text, speechId) => {
-      // What was heard also goes to the room as its transcription.
-      this.#room?.localParticipant
-        ?.sendText(text, { topic: TRANSCRIPTION_TOPIC, attributes: { 'lk.segment_id': speechId } })
-        .catch((error: unknown) => this.#report(error, 'output'));
-    });
+    const transcript = this.#roomIO?.agentTranscript;
+    const audio = tts && (this.#options.audioOutput ?? this.#roomIO?.publishAudio());
+    if (tts && audio) return new VoiceOutput(tts, audio, transcript);
+    return transcript && new RoomTextOutput(transcript);
   }
 
   /** Exits the running agents, innermost task first; rejects with what went wrong in their onExit. */

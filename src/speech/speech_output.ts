@@ -4,8 +4,22 @@
  * when playout started and what was actually played, so an interrupted speech is committed to the
  * history as far as the user heard it.
  */
-import type { Room } from '../room/room.js';
-import { TRANSCRIPTION_TOPIC } from '../room/room.js';
+
+/** Where the text of each speech goes as the user hears it (the room's transcription). */
+export interface TranscriptOutput {
+  /** The transcript of one speech. */
+  open(): TranscriptSegment;
+}
+
+export interface TranscriptSegment {
+  /** Appends text the user has just heard. */
+  write(text: string): void;
+  /**
+   * The speech is over: `text` is all the user heard of it. Resolves once sent (a failure to send
+   * is the transcript's to report: the speech itself went out).
+   */
+  end(text: string): Promise<void>;
+}
 
 export interface Playout {
   readonly speechId: string;
@@ -49,17 +63,29 @@ export class HistoryOnlyOutput implements SpeechOutput {
   }
 }
 
-/** Sends each speech to the room as a transcription text message once it is complete. */
+/**
+ * The agent's text to the room's transcription, as it is generated (a session without a voice):
+ * a segment per speech, cut where an interruption stopped it.
+ */
 export class RoomTextOutput implements SpeechOutput {
-  constructor(private readonly room: Room) {}
+  /** @param transcript the room's transcript of the agent (a session builds it from its room). */
+  constructor(private readonly transcript: TranscriptOutput) {}
 
   async play(text: AsyncIterable<string>, playout: Playout): Promise<void> {
-    const whole = await consumeText(text, playout);
-    const local = this.room.localParticipant;
-    if (whole === '' || !local) return;
-    await local.sendText(whole, {
-      topic: TRANSCRIPTION_TOPIC,
-      attributes: { 'lk.segment_id': playout.speechId, 'lk.interrupted': String(playout.signal.aborted) },
-    });
+    const segment = this.transcript.open();
+    let sent = '';
+    try {
+      await consumeText(text, {
+        ...playout,
+        played: (piece) => {
+          playout.played(piece);
+          sent += piece;
+          segment.write(piece);
+        },
+      });
+    } finally {
+      // What was sent is ended also when the text broke off.
+      await segment.end(sent);
+    }
   }
 }

@@ -2,13 +2,15 @@
  * A speech output that speaks: the text goes to a TTS stream as it arrives, the synthesized frames
  * go to an AudioOutput as they arrive, and an interruption stops both at once (the TTS request is
  * cancelled, queued audio dropped). What was heard is reported in proportion to the audio played
- * of each sentence, so the history keeps what the user actually heard.
+ * of each sentence, so the history keeps what the user actually heard; a transcript, when given,
+ * follows the audio the same way while it plays.
  */
 import type { AudioOutput } from '../audio/audio_output.js';
-import { frameDurationMs } from '../audio/audio_frame.js';
+import { frameDurationMs, type AudioFrame } from '../audio/audio_frame.js';
+import { EventChannel } from '../streams/event_channel.js';
 import { SentenceTokenizer } from '../tts/sentences.js';
 import type { TTS } from '../tts/tts.js';
-import type { Playout, SpeechOutput } from './speech_output.js';
+import type { Playout, SpeechOutput, TranscriptOutput, TranscriptSegment } from './speech_output.js';
 
 interface Segment {
   text: string;
@@ -16,12 +18,15 @@ interface Segment {
   complete: boolean;
 }
 
+/** How often the transcript catches up with the audio played, in ms. */
+const TRANSCRIPT_TICK_MS = 50;
+
 export class VoiceOutput implements SpeechOutput {
   constructor(
     private readonly tts: TTS,
     private readonly audio: AudioOutput,
-    /** Also told each piece of text as it is heard (e.g. a transcription for the room). */
-    private readonly transcript?: (text: string, speechId: string) => void,
+    /** Where the text goes as it is heard (the room's transcription): a segment per speech. */
+    private readonly transcript?: TranscriptOutput,
   ) {}
 
   async play(text: AsyncIterable<string>, playout: Playout): Promise<void> {
@@ -61,31 +66,49 @@ export class VoiceOutput implements SpeechOutput {
       if (!playout.signal.aborted && !stopped) stream.endInput();
     })();
     let queuedMs = 0;
-    let segment = 0;
+    /** The sentences whose audio is complete, in order: segments[0, completed). */
+    let completed = 0;
     let synthesisFailed: { error: unknown } | undefined;
     let playedOut = false;
-    try {
+    let failure: { error: unknown } | undefined;
+    const playedMs = () => Math.min(queuedMs, this.audio.playedMs - startMs);
+    // Only sentences whose audio is complete are shown while playing: the share of a sentence's
+    // words heard is known once its whole audio is, so the text shown never runs ahead of the audio.
+    const transcript = this.transcript?.open();
+    const stopFollowing = transcript ? follow(transcript, () => heardText(segments.slice(0, completed), playedMs()).trimEnd()) : () => {};
+    // The audio is read as it is synthesized, ahead of playout: each sentence's length is known as
+    // soon as the TTS has made it, not once the output has room for its last frame.
+    const synthesized = new EventChannel<AudioFrame>();
+    const reading = (async () => {
       try {
         for await (const audio of stream) {
           if (playout.signal.aborted) break;
-          if (queuedMs === 0) playout.started();
-          const ms = frameDurationMs(audio.frame);
-          const current = segments[segment];
+          const current = segments[completed];
           if (current) {
-            current.audioMs += ms;
+            current.audioMs += frameDurationMs(audio.frame);
             if (audio.final) {
               current.complete = true;
-              segment += 1;
+              completed += 1;
             }
           }
-          queuedMs += ms;
-          await this.audio.captureFrame(audio.frame);
+          synthesized.push(audio.frame);
         }
       } catch (error) {
         // The synthesis failed: what it made is still played, and no more text is read.
         synthesisFailed = { error };
         stopped = true;
       }
+      synthesized.end();
+    })();
+    try {
+      for await (const frame of synthesized) {
+        if (playout.signal.aborted) break;
+        if (queuedMs === 0) playout.started();
+        queuedMs += frameDurationMs(frame);
+        await this.audio.captureFrame(frame);
+      }
+      // (Interrupted, the stream is closed: what it still says does not matter.)
+      if (!playout.signal.aborted) await reading;
       if (!synthesisFailed) await feeding;
       if (!playout.signal.aborted) {
         await this.audio.flush();
@@ -93,22 +116,26 @@ export class VoiceOutput implements SpeechOutput {
       }
       const failed = synthesisFailed ?? textFailed;
       if (failed) throw failed.error;
-    } finally {
-      playout.signal.removeEventListener('abort', onAbort);
-      // Heard: everything once it played out; as far as it played when interrupted. When the
-      // synthesis failed, the sentences it finished: how much text the audio of the one it broke
-      // off in covers is unknown, and the history must not claim more than the user heard.
-      const heardMs = !playedOut
-        ? Math.min(queuedMs, this.audio.playedMs - startMs)
-        : synthesisFailed
-          ? segments.reduce((ms, s) => (s.complete ? ms + s.audioMs : ms), 0)
-          : Number.POSITIVE_INFINITY;
-      const heard = heardText(segments, heardMs).trimEnd();
-      if (heard !== '') {
-        playout.played(heard);
-        this.transcript?.(heard, playout.speechId);
-      }
+    } catch (error) {
+      // Nothing more is synthesized for a speech that failed.
+      void stream.close();
+      failure = { error };
     }
+    playout.signal.removeEventListener('abort', onAbort);
+    stopFollowing();
+    // Heard: everything once it played out; as far as it played when interrupted. When the
+    // synthesis failed, the sentences it finished: how much text the audio of the one it broke
+    // off in covers is unknown, and the history must not claim more than the user heard.
+    const heardMs = !playedOut
+      ? playedMs()
+      : synthesisFailed
+        ? segments.reduce((ms, s) => (s.complete ? ms + s.audioMs : ms), 0)
+        : Number.POSITIVE_INFINITY;
+    const heard = heardText(segments, heardMs).trimEnd();
+    if (heard !== '') playout.played(heard);
+    // The transcript ends with exactly what goes into the history.
+    await transcript?.end(heard);
+    if (failure) throw failure.error;
   }
 
   flush(): Promise<void> {
@@ -124,6 +151,21 @@ export class VoiceOutput implements SpeechOutput {
   }
 }
 
+/**
+ * Writes to `transcript` what `heard()` adds, every TRANSCRIPT_TICK_MS, until the returned stop is
+ * called. `heard()` only grows (more audio played, more sentences complete).
+ */
+function follow(transcript: TranscriptSegment, heard: () => string): () => void {
+  let shown = '';
+  const timer = setInterval(() => {
+    const now = heard();
+    if (now.length <= shown.length || !now.startsWith(shown)) return;
+    transcript.write(now.slice(shown.length));
+    shown = now;
+  }, TRANSCRIPT_TICK_MS);
+  return () => clearInterval(timer);
+}
+
 /** The text heard after `heardMs` of audio: whole sentences, then words in proportion. */
 function heardText(segments: Segment[], heardMs: number): string {
   let left = heardMs;
@@ -135,7 +177,8 @@ function heardText(segments: Segment[], heardMs: number): string {
       continue;
     }
     if (segment.audioMs === 0) break;
-    const words = segment.text.split(/(?<=\s)/);
+    // A word with the space before it: a sentence's leading space is not a word of its own.
+    const words = segment.text.split(/(?<=\S)(?=\s)/);
     heard += words.slice(0, Math.floor((Math.min(left, segment.audioMs) / segment.audioMs) * words.length)).join('');
     break;
   }

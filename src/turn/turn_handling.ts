@@ -7,6 +7,7 @@
  * listing every problem, never ignored.
  */
 import { InvalidOptionsError } from '../errors.js';
+import { flag, ms, only, readObject, type Check } from '../options/option_checks.js';
 
 /** When the user's turn is over (agents-js's `turnHandling.endpointing`). Durations in ms. */
 export interface EndpointingOptions {
@@ -91,24 +92,6 @@ export const DEFAULT_TURN_OPTIONS: Readonly<TurnOptions> = {
   resumeFalseInterruption: true,
   preemptiveGeneration: false,
 };
-
-/** A value's problem, or undefined when it is fine. */
-type Check = (value: unknown) => string | undefined;
-
-function show(value: unknown): string {
-  if (typeof value === 'string' || Array.isArray(value)) return JSON.stringify(value);
-  return typeof value === 'object' && value !== null ? 'an object' : String(value);
-}
-
-const ms: Check = (value) =>
-  typeof value === 'number' && Number.isFinite(value) && value >= 0 ? undefined : `must be a number of ms, 0 or more (got ${show(value)})`;
-
-const flag: Check = (value) => (typeof value === 'boolean' ? undefined : `must be true or false (got ${show(value)})`);
-
-const only =
-  (accepted: unknown, lacking: string): Check =>
-  (value) =>
-    value === accepted ? undefined : `${show(value)} is not supported: ${lacking}; accepted: ${show(accepted)}`;
 
 /** The keys of each part of turnHandling and what each accepts. */
 const SHAPE = {
@@ -206,18 +189,4 @@ function readTurnHandling(turnHandling: unknown, problems: string[]): Parts {
     parts[part] = fields;
   }
   return parts;
-}
-
-/** A plain object's known keys (unknown ones are problems); anything else is a problem and reads as {}. */
-function readObject(path: string, value: unknown, accepted: string[], problems: string[], expected: string): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    problems.push(`${path}: must be ${expected} (got ${show(value)})`);
-    return {};
-  }
-  const known: Record<string, unknown> = {};
-  for (const [key, field] of Object.entries(value)) {
-    if (accepted.includes(key)) known[key] = field;
-    else problems.push(`${path}.${key}: not an option voxstate has; accepted: ${accepted.join(', ')}`);
-  }
-  return known;
 }

@@ -64,6 +64,25 @@ describe.skipIf(!live)('LiveKitRoom on a real LiveKit server', () => {
     await agent.localParticipant!.sendText('hello user');
     expect((await toUser)[0]).toBe('hello user');
 
+    // A stream written in chunks arrives whole, with its attributes.
+    const streamed = next<[string, TextInfo]>(user, 'textReceived');
+    const writer = await agent.localParticipant!.streamText({ attributes: { 'lk.segment_id': 'SG_it' } });
+    await writer.write('in ');
+    await writer.write('chunks');
+    await writer.close();
+    const [whole, streamInfo] = await streamed;
+    expect(whole).toBe('in chunks');
+    expect(streamInfo.attributes).toMatchObject({ 'lk.segment_id': 'SG_it' });
+
+    // Each write of the agent's attributes keeps the ones it does not name.
+    const stateSet = next<[Record<string, string>, RemoteParticipant]>(user, 'participantAttributesChanged');
+    await agent.localParticipant!.setAttributes({ 'lk.agent.state': 'listening' });
+    await stateSet;
+    const planSet = next<[Record<string, string>, RemoteParticipant]>(user, 'participantAttributesChanged');
+    await agent.localParticipant!.setAttributes({ plan: 'premium' });
+    await planSet;
+    expect(user.remoteParticipants.get('agent')!.attributes).toMatchObject({ 'lk.agent.state': 'listening', plan: 'premium' });
+
     const data = next<[Uint8Array, RemoteParticipant, string | undefined]>(agent, 'dataReceived');
     await user.localParticipant!.publishData(new TextEncoder().encode('bytes'), { topic: 'custom' });
     const [payload, from, topic] = await data;

@@ -332,9 +332,61 @@ describe('LiveKitRoom without a server', () => {
     const participant = new LiveKitLocalParticipant(rtcLocal, { rtc, roomName: 'r5', isConnected: false, outputSampleRate: 24000 });
     expect(participant).toMatchObject({ identity: 'agent', name: 'agent', kind: 'agent' });
     await expect(participant.sendText('hi')).rejects.toBeInstanceOf(ClosedError);
+    await expect(participant.streamText()).rejects.toBeInstanceOf(ClosedError);
     await expect(participant.publishData(new Uint8Array(1))).rejects.toBeInstanceOf(ClosedError);
     await expect(participant.setAttributes({ a: 'b' })).rejects.toBeInstanceOf(ClosedError);
     expect(() => participant.publishAudio()).toThrow(ClosedError);
+  });
+
+  it('the agent participant on rtc-node: text streams with topic, attributes and sender; whole attribute sets; its track sid once published', async () => {
+    const calls: unknown[][] = [];
+    const rtcInfo = (topic: string, attributes: Record<string, string>) => ({ streamId: 'TS_1', topic, timestamp: 5, mimeType: 'text/plain', attributes });
+    const rtcLocal = {
+      identity: 'agent',
+      name: '',
+      kind: rtc.ParticipantKind.AGENT,
+      // What the agent joined with (its dispatch's attributes).
+      attributes: { 'lk.agent_name': 'my-agent' },
+      streamText: async (options: { topic: string; attributes: Record<string, string> }) => {
+        calls.push(['streamText', options]);
+        return { info: rtcInfo(options.topic, options.attributes), write: async (text: string) => void calls.push(['write', text]), close: async () => void calls.push(['close']) };
+      },
+      sendText: async (text: string, options: { topic: string; attributes?: Record<string, string> }) => {
+        calls.push(['sendText', text, options]);
+        return rtcInfo(options.topic, options.attributes ?? {});
+      },
+      setAttributes: async (attributes: Record<string, string>) => void calls.push(['setAttributes', attributes]),
+      publishTrack: async () => ({ sid: 'TR_agent' }),
+    };
+    const participant = new LiveKitLocalParticipant(rtcLocal as never, { rtc, roomName: 'r6', isConnected: true, outputSampleRate: 24000 });
+
+    const writer = await participant.streamText({ topic: 'lk.transcription', attributes: { 'lk.segment_id': 'SG_1' }, senderIdentity: 'user' });
+    expect(writer.info).toEqual({ streamId: 'TS_1', topic: 'lk.transcription', timestamp: 5, attributes: { 'lk.segment_id': 'SG_1' } });
+    await writer.write('hi');
+    await writer.close();
+    expect(await participant.sendText('hello', { topic: 'greeting' })).toEqual({ streamId: 'TS_1', topic: 'greeting', timestamp: 5, attributes: {} });
+    expect(calls.splice(0)).toEqual([
+      ['streamText', { topic: 'lk.transcription', attributes: { 'lk.segment_id': 'SG_1' }, senderIdentity: 'user' }],
+      ['write', 'hi'],
+      ['close'],
+      ['sendText', 'hello', { topic: 'greeting' }],
+    ]);
+
+    // LiveKit replaces the keys a write does not name: each write is the whole set.
+    await participant.setAttributes({ 'lk.agent.state': 'listening' });
+    await participant.setAttributes({ plan: 'premium' });
+    await participant.setAttributes({ plan: '' });
+    expect(calls.splice(0)).toEqual([
+      ['setAttributes', { 'lk.agent_name': 'my-agent', 'lk.agent.state': 'listening' }],
+      ['setAttributes', { 'lk.agent_name': 'my-agent', 'lk.agent.state': 'listening', plan: 'premium' }],
+      ['setAttributes', { 'lk.agent_name': 'my-agent', 'lk.agent.state': 'listening' }],
+    ]);
+
+    expect(participant.audioTrackSid).toBeUndefined();
+    participant.publishAudio();
+    await new Promise((resolve) => setImmediate(resolve)); // the publication has resolved
+    expect(participant.audioTrackSid).toBe('TR_agent');
+    await participant._close();
   });
 
   it('importing the room does not load the native library (console mode does not pay for it)', async () => {

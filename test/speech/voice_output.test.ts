@@ -14,7 +14,7 @@ async function spoken() {
   const audio = new PacedAudioOutput(() => frames.push(Date.now()));
   const session = new AgentSession({ tts });
   const heard: string[] = [];
-  session.output = new VoiceOutput(tts, audio, (text) => heard.push(text));
+  session.output = new VoiceOutput(tts, audio, { open: () => ({ write: () => {}, end: async (text) => void heard.push(text) }) });
   const states: string[] = [];
   session.on('agent_state_changed', (event) => states.push(`${event.newState}@${Date.now() - t0}`));
   const t0 = Date.now();
