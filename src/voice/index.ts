@@ -36,4 +36,5 @@ export type {
 export type { AgentSessionUsage } from '../metrics/usage.js';
 export type { EndpointingOptions, InterruptionOptions, PreemptiveGenerationOptions, TurnHandlingOptions } from '../turn/turn_handling.js';
 export { SpeechHandle, type SpeechSource } from '../speech/speech_handle.js';
+export type { RoomInputOptions, RoomOutputOptions } from '../session/room_options.js';
 export * as testing from '../testing/index.js';
