@@ -10,7 +10,7 @@
  */
 import { ClosedError, TimeoutError, VoxstateError, describe } from '../errors.js';
 import { EventEmitter } from '../events/emitter.js';
-import { log } from '../log/logger.js';
+import { keepLogScope, log } from '../log/logger.js';
 import { CHAT_TOPIC, type LocalParticipant, type RemoteParticipant, type Room, type RoomEvents } from './room.js';
 import { LiveKitAudioTrack } from './livekit_audio_track.js';
 import { disconnectReasonText } from './livekit_mapping.js';
@@ -186,11 +186,15 @@ export class LiveKitRoom extends EventEmitter<RoomEvents> implements Room {
 
   #listen(rtc: Rtc, room: RtcRoom): void {
     const E = rtc.RoomEvent;
-    room.on(E.ParticipantConnected, (participant) => {
+    // rtc-node calls these from its native callbacks: they run in the async context of the connect
+    // (a job's), so what they log, and the listeners they reach, belong to the job.
+    const scope = keepLogScope();
+    const inScope = <A extends unknown[]>(handler: (...args: A) => void) => (scope ? (...args: A) => scope(handler, ...args) : handler);
+    room.on(E.ParticipantConnected, inScope((participant) => {
       const view = this.#view(participant);
       if (this.isConnected) this.emit('participantConnected', view);
-    });
-    room.on(E.ParticipantDisconnected, (participant) => {
+    }));
+    room.on(E.ParticipantDisconnected, inScope((participant) => {
       const view = this.#participants.get(participant.identity) ?? new LiveKitParticipant(participant);
       this.#participants.delete(participant.identity);
       for (const [sid, track] of this.#tracks) {
@@ -200,32 +204,32 @@ export class LiveKitRoom extends EventEmitter<RoomEvents> implements Room {
         }
       }
       if (this.isConnected) this.emit('participantDisconnected', view);
-    });
-    room.on(E.ParticipantAttributesChanged, (changed, participant) => {
+    }));
+    room.on(E.ParticipantAttributesChanged, inScope((changed, participant) => {
       const view = participant === room.localParticipant ? this.#local : this.#view(participant as RtcRemoteParticipant);
       if (view && this.isConnected) this.emit('participantAttributesChanged', { ...changed }, view);
-    });
-    room.on(E.TrackSubscribed, (track, _publication, participant) => {
+    }));
+    room.on(E.TrackSubscribed, inScope((track, _publication, participant) => {
       if (track.kind !== rtc.TrackKind.KIND_AUDIO) return;
       const audio = new LiveKitAudioTrack(rtc, track as InstanceType<Rtc['RemoteAudioTrack']>, this.#options.inputSampleRate ?? 16_000, participant.identity);
       this.#tracks.set(audio.sid, audio);
       if (this.isConnected) this.emit('trackSubscribed', audio, this.#view(participant));
-    });
-    room.on(E.TrackUnsubscribed, (track) => {
+    }));
+    room.on(E.TrackUnsubscribed, inScope((track) => {
       const audio = this.#tracks.get(track.sid ?? '');
       audio?.close();
       this.#tracks.delete(track.sid ?? '');
-    });
-    room.on(E.DataReceived, (payload, participant, _kind, topic) => {
+    }));
+    room.on(E.DataReceived, inScope((payload, participant, _kind, topic) => {
       if (!this.isConnected) return;
       this.emit('dataReceived', payload, participant ? this.#view(participant) : SERVER, topic || undefined);
-    });
-    room.on(E.Disconnected, (reason) => {
+    }));
+    room.on(E.Disconnected, inScope((reason) => {
       void this.#release();
       this.#ended(disconnectReasonText(reason));
-    });
+    }));
     for (const topic of this.#options.textTopics ?? [CHAT_TOPIC]) {
-      room.registerTextStreamHandler(topic, (reader, { identity }) => {
+      room.registerTextStreamHandler(topic, inScope((reader, { identity }) => {
         reader.readAll().then(
           (text) => {
             if (!this.isConnected) return;
@@ -234,7 +238,7 @@ export class LiveKitRoom extends EventEmitter<RoomEvents> implements Room {
           },
           (error: unknown) => log().warn({ err: error, room: this.name, participant: identity, topic }, 'a text stream from the room failed'),
         );
-      });
+      }));
     }
   }
 }
