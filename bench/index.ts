@@ -3,7 +3,9 @@
  * `npm run bench` runs it as `node --expose-gc --import tsx bench/index.ts`.
  *
  * Each module exports `async function run(): Promise<Record<string, unknown>>`; adding one is one
- * line in the list below. `npm run bench -- emitter` runs only the named ones.
+ * line in the list below. `npm run bench -- emitter` runs only the named ones;
+ * `npm run bench -- turn --baseline <rev> [--rounds N]` runs them on a checkout of `rev` and on this
+ * one, in turn, in the same run (see baseline.ts).
  */
 import { createLogger, setRootLogger } from '../src/log/logger.js';
 
@@ -22,11 +24,28 @@ const benches: Array<{ name: string; load: () => Promise<BenchModule> }> = [
   { name: 'job_start', load: () => import('./job_start.js') },
 ];
 
-const only = process.argv.slice(2);
-const results: Record<string, unknown> = {};
-for (const { name, load } of benches) {
-  if (only.length > 0 && !only.includes(name)) continue;
-  const bench = await load();
-  results[name] = await bench.run();
+const args = process.argv.slice(2);
+const option = (flag: string) => {
+  const at = args.indexOf(flag);
+  if (at < 0) return undefined;
+  const [, value] = args.splice(at, 2);
+  if (value === undefined) throw new Error(`${flag} needs a value`);
+  return value;
+};
+const baseline = option('--baseline');
+const rounds = Number(option('--rounds') ?? 1);
+const only = args;
+
+if (baseline !== undefined) {
+  const { compareWithBaseline } = await import('./baseline.js');
+  const comparison = compareWithBaseline(only, baseline, rounds);
+  console.log(JSON.stringify({ node: process.version, date: new Date().toISOString(), ...comparison }, null, 2));
+} else {
+  const results: Record<string, unknown> = {};
+  for (const { name, load } of benches) {
+    if (only.length > 0 && !only.includes(name)) continue;
+    const bench = await load();
+    results[name] = await bench.run();
+  }
+  console.log(JSON.stringify({ node: process.version, date: new Date().toISOString(), results }, null, 2));
 }
-console.log(JSON.stringify({ node: process.version, date: new Date().toISOString(), results }, null, 2));
