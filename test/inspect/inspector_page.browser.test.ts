@@ -131,8 +131,11 @@ describe('inspector page in Chromium', () => {
   let context: BrowserContext | undefined;
   let inspection: Inspection | undefined;
   let profile: string | undefined;
+  /** What a test started in this process (the job): ended after the tests, also when one fails. */
+  const stops: Array<() => unknown> = [];
 
   afterAll(async () => {
+    for (const stop of stops.splice(0)) await stop();
     await context?.close();
     await inspection?.close();
     if (profile) rmSync(profile, { recursive: true, force: true });
@@ -214,6 +217,10 @@ describe('inspector page in Chromium', () => {
     const room = new LocalRoom({ name: 'browser' });
     const user = room.join({ identity: 'user' });
     const job = await server.startJob({ room, job: { id: 'browser-job' } });
+    stops.push(() => {
+      job.ctx.shutdown('test ended');
+      return job.result;
+    });
 
     await untilAgentState(page, 'listening');
     // The live job, session and agent are listed by their role, with their states.
