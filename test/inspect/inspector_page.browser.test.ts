@@ -96,11 +96,19 @@ async function expectReadable(page: Page, selector?: string): Promise<void> {
   expect(tooSmall, `diagram text below ${READABLE_PX} px`).toEqual([]);
 }
 
-/** Resolves once the state `stateId` is highlighted and wholly visible inside its diagram's scrolled box. */
-const untilStateInView = (page: Page, stateId: string) =>
-  page.waitForFunction((id) => {
+/**
+ * A state of the session's agent region, by its name: `[data-state-id$=".agent.thinking"]`, wherever
+ * the region sits in the chart.
+ */
+const AGENT_STATE = (state: string) => `section.machine[data-machine="session"] g.state.active[data-state-id$=".agent.${state}"]`;
+/** Any highlighted state of the session's agent region. */
+const ANY_AGENT_STATE = 'g.state.active[data-state-id*=".agent."][data-state-kind="atomic"]';
+
+/** Resolves once the state `selector` finds is highlighted and wholly visible inside its diagram's scrolled box. */
+const untilStateInView = (page: Page, selector: string) =>
+  page.waitForFunction((found) => {
     const { document } = globalThis as unknown as PageWindow;
-    const state = document.querySelector(`g.state.active[data-state-id="${id}"]`);
+    const state = document.querySelector(found);
     const box = state?.closest('.diagram');
     if (!state || !box || box.clientWidth === 0) return false;
     const frame = box.getBoundingClientRect();
@@ -108,24 +116,21 @@ const untilStateInView = (page: Page, stateId: string) =>
     const top = frame.top + box.clientTop;
     const r = state.getBoundingClientRect();
     return r.left >= left && r.top >= top && r.right <= left + box.clientWidth && r.bottom <= top + box.clientHeight;
-  }, stateId);
+  }, selector);
 
 /** Where the session's agent region is, as the page highlights it ('' when none is). */
 const shownAgentState = (page: Page) =>
-  page.evaluate(() => {
+  page.evaluate((any) => {
     const { document } = globalThis as unknown as PageWindow;
-    const active = document.querySelector('section.machine[data-machine="session"] g.state.active[data-state-id^="session.running.agent."]');
+    const active = document.querySelector(`section.machine[data-machine="session"] ${any}`);
     return active?.getAttribute('data-state-id')?.split('.').pop() ?? '';
-  });
+  }, ANY_AGENT_STATE);
 
 const untilAgentState = (page: Page, state: string) =>
-  page.waitForFunction(
-    (id) => {
-      const { document } = globalThis as unknown as PageWindow;
-      return document.querySelector(`section.machine[data-machine="session"] g.state.active[data-state-id="${id}"]`) !== null;
-    },
-    `session.running.agent.${state}`,
-  );
+  page.waitForFunction((selector) => {
+    const { document } = globalThis as unknown as PageWindow;
+    return document.querySelector(selector) !== null;
+  }, AGENT_STATE(state));
 
 describe('inspector page in Chromium', () => {
   let context: BrowserContext | undefined;
@@ -190,18 +195,18 @@ describe('inspector page in Chromium', () => {
     await page.setViewportSize({ width: 1400, height: 900 });
 
     // Every highlighted agent state the page shows, in order, as it changes.
-    await page.evaluate(() => {
+    await page.evaluate((any) => {
       const window = globalThis as unknown as PageWindow;
       const seen: string[] = [];
       window.seenAgentStates = seen;
       const section = window.document.querySelector('section.machine[data-machine="session"]')!;
       const record = () => {
-        const active = section.querySelector('g.state.active[data-state-id^="session.running.agent."]');
+        const active = section.querySelector(any);
         const state = active?.getAttribute('data-state-id')?.split('.').pop();
         if (state && seen[seen.length - 1] !== state) seen.push(state);
       };
       new window.MutationObserver(record).observe(section, { subtree: true, attributes: true, attributeFilter: ['class'] });
-    });
+    }, ANY_AGENT_STATE);
 
     // A real job, session and agent; the LLM's reply and the playout wait for the test.
     const llm = new FakeLLM([{ text: 'It is noon.', hold: true }]);
@@ -226,7 +231,7 @@ describe('inspector page in Chromium', () => {
     // The live job, session and agent are listed by their role, with their states.
     await page.locator('li.actor[data-machine="job"][data-status="active"] .label', { hasText: 'job for room browser' }).waitFor();
     await page.locator('li.actor[data-machine="session"][data-status="active"] .label', { hasText: 'session of Concierge in room browser' }).waitFor();
-    await page.locator('li.actor[data-machine="session"][data-status="active"] .state', { hasText: 'running (agent: listening' }).waitFor();
+    await page.locator('li.actor[data-machine="session"][data-status="active"] .state', { hasText: 'agent: listening' }).waitFor();
     await page.locator('li.actor[data-machine="agent"][data-status="active"] .label', { hasText: 'agent Concierge' }).waitFor();
     await page.locator('li.actor[data-machine="agent"][data-status="active"] .state', { hasText: 'active' }).waitFor();
     // The user speaks (a line of text), with a key pasted in: the page must not show it.
@@ -235,7 +240,7 @@ describe('inspector page in Chromium', () => {
     expect(await shownAgentState(page)).toBe('thinking');
     await page.locator('section.machine[data-machine="session"] .following', { hasText: 'agent: thinking' }).waitFor();
     // The session's diagram, bigger than its card, has scrolled to show the state it highlights.
-    await untilStateInView(page, 'session.running.agent.thinking');
+    await untilStateInView(page, AGENT_STATE('thinking'));
 
     llm.release();
     await untilAgentState(page, 'speaking');
@@ -282,7 +287,7 @@ describe('inspector page in Chromium', () => {
     expect(box.x + box.width).toBeLessThanOrEqual(viewport.width);
     expect(box.height).toBeGreaterThan(viewport.height / 2);
     await expectReadable(page, 'section.machine.zoomed');
-    await untilStateInView(page, 'session.running.agent.listening');
+    await untilStateInView(page, AGENT_STATE('listening'));
 
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: new URL('inspector.png', ARTIFACTS).pathname });

@@ -10,6 +10,9 @@ import { addInspector } from '../../src/inspect/registry.js';
 import { exportedMachines } from '../../src/viz/index.js';
 import { RecordingSocket } from '../support/recording_socket.js';
 import { ScriptedOutput } from '../support/scripted_output.js';
+import { SupervisedProcess } from '../../src/ipc/supervised_process.js';
+import { SUPERVISION, fakeChannel } from '../ipc/executor_harness.js';
+import { World, closeWorlds } from '../worker/harness.js';
 
 /** The feed as the page reads it: every frame is an array of messages. */
 type Feed = RecordingSocket<FeedMessage>;
@@ -172,6 +175,26 @@ describe('inspector page server', () => {
     // The speech handle in the event is the user's object; its actor is named, not XState's reference.
     expect(JSON.parse(created.payload).speechHandle).toMatchObject({ id: speech.id, source: 'say', actor: `speech ${speech.id} (say)` });
     expect(feed.frames.join('\n')).not.toContain('xstate$$type');
+  });
+
+  it('names a worker by the agent it serves and its LiveKit id, a supervised job process by its kind and id', async () => {
+    const feed = await open();
+    stops.push(addInspector(page.inspect));
+    stops.push(closeWorlds);
+    const world = await World.start({ agentName: 'front-desk' });
+    await world.until('available');
+    const workerId = world.worker.status.workerId!;
+    expect(workerId).toBeTruthy();
+    // A process channel the test plays: its id (a pid) is 1.
+    const fake = fakeChannel();
+    const supervised = new SupervisedProcess(fake.open, SUPERVISION);
+    stops.push(() => {
+      supervised.actor.send({ type: 'shutdown', reason: 'test over' });
+      fake.handlers.exited(0, null);
+      return supervised.exited;
+    });
+    await feed.until((m) => m.t === 'state' && m.label === `worker for agent front-desk (${workerId})`);
+    await feed.until((m) => m.t === 'state' && m.label === 'jobProcess process 1');
   });
 
   it('draws a machine that is not one of machines/index.ts when its first actor appears', async () => {
