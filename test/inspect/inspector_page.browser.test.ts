@@ -140,10 +140,11 @@ describe('inspector page in Chromium', () => {
   const stops: Array<() => unknown> = [];
 
   afterAll(async () => {
-    for (const stop of stops.splice(0)) await stop();
+    // Chromium first: whatever else fails to end, no browser outlives the tests.
     await context?.close();
     await inspection?.close();
     if (profile) rmSync(profile, { recursive: true, force: true });
+    for (const stop of stops.splice(0)) await stop();
   });
 
   /** One Chromium for the file, started by the first test that needs it. */
@@ -213,8 +214,9 @@ describe('inspector page in Chromium', () => {
     const out = new ScriptedOutput();
     const server = new AgentServer();
     class Concierge extends Agent {}
+    let session: AgentSession | undefined;
     server.rtcSession(async (ctx) => {
-      const session = new AgentSession({ llm, userAwayTimeout: null });
+      session = new AgentSession({ llm, userAwayTimeout: null });
       session.output = out;
       await session.start({ agent: new Concierge({ instructions: 'Answer briefly.' }), room: ctx.room });
       await ctx.connect();
@@ -223,6 +225,9 @@ describe('inspector page in Chromium', () => {
     const user = room.join({ identity: 'user' });
     const job = await server.startJob({ room, job: { id: 'browser-job' } });
     stops.push(() => {
+      // A test that failed half way leaves the reply held and speech playing: cut them short.
+      llm.release();
+      session?.shutdown({ drain: false });
       job.ctx.shutdown('test ended');
       return job.result;
     });
