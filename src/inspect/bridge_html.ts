@@ -22,6 +22,7 @@ export interface BridgeHtmlOptions {
 /** A value for the page's script: JSON, with `<` escaped so no text can close the script element. */
 const scriptValue = (value: unknown) => JSON.stringify(value).replaceAll('<', '\\u003c');
 
+/** The bridge page's HTML: self-contained but for the inspector frame (and the probe of its URL). */
 export function bridgeHtml(options: BridgeHtmlOptions): string {
   const inspector = escapeXml(options.inspectorUrl);
   const offline =

@@ -5,8 +5,10 @@
  * and a browser opens its page (bridge_html.ts), which embeds the Stately Inspector in an iframe
  * and forwards each message to it with postMessage once the inspector has said
  * `@statelyai.connected` (the handshake `@statelyai/inspect` uses). The Stately Inspector needs
- * the internet; the page says so when the browser cannot reach it. We do not use `@statelyai/inspect/server`: it listens on
- * every interface, without any check of who connects.
+ * the internet; the page says so when the browser cannot reach it. We do not use
+ * `@statelyai/inspect/server`: it listens on every interface, without any check of who connects.
+ *
+ * Actors are registered under their role (actorName), not under their machine's id.
  *
  * Everything that leaves the process goes through redactSecrets: contexts, events, snapshot
  * output/error/input and the machine definitions the inspector draws from; and every frame the
