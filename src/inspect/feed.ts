@@ -5,6 +5,7 @@
  */
 import type { StateValue } from 'xstate';
 import type { ActorChange, ActorStatus, LiveActor, LiveActors, LoggedEvent } from './live_actors.js';
+import { actorName } from './actor_names.js';
 import { activeStateIds, isExportedKey, machineDiagram, machineKey } from './machine_diagrams.js';
 import { previewPayload } from './payload_preview.js';
 
@@ -24,6 +25,7 @@ export type FeedMessage =
       parent?: string;
       systemId?: string;
       createdAt: number;
+      /** What the page calls it: its role (see actorName). */
       label: string;
     }
   | {
@@ -33,6 +35,7 @@ export type FeedMessage =
       value: StateValue | null;
       /** State node ids the actor is in, root first. */
       active: string[];
+      /** Its role now: a session's changes with its agent. */
       label: string;
       context: string;
       output?: string;
@@ -48,25 +51,6 @@ interface MachineSnapshot {
   error?: unknown;
 }
 
-/** Context fields that name the actor's object, by machine: job id, agent id, speech id. */
-const NAME_FIELDS = ['jobId', 'agentId', 'id'] as const;
-
-/** "job console", "agent simple_agent", "speech speech_3", else the machine id and sessionId. */
-export function actorLabel(actor: LiveActor, snapshot?: unknown): string {
-  let context: unknown;
-  try {
-    context = ((snapshot ?? actor.ref.getSnapshot()) as MachineSnapshot | undefined)?.context;
-  } catch {
-    context = undefined;
-  }
-  for (const field of NAME_FIELDS) {
-    const name = (context as Record<string, unknown> | undefined)?.[field];
-    if (typeof name === 'string' && name !== '') return `${actor.machine.id} ${name}`;
-  }
-  const { id } = actor.ref;
-  return id === actor.id ? `${actor.machine.id} ${actor.id}` : `${actor.machine.id} ${id}`;
-}
-
 function actorMessage(actor: LiveActor): FeedMessage {
   const { systemId } = actor.ref as { systemId?: string };
   return {
@@ -78,7 +62,7 @@ function actorMessage(actor: LiveActor): FeedMessage {
     ...(actor.parent === undefined ? {} : { parent: actor.parent }),
     ...(systemId === undefined ? {} : { systemId }),
     createdAt: actor.createdAt,
-    label: actorLabel(actor),
+    label: actorName(actor.ref),
   };
 }
 
@@ -91,7 +75,7 @@ function stateMessage(actor: LiveActor, raw: unknown): FeedMessage {
     status: snapshot.status ?? 'active',
     value,
     active: value === null ? [] : activeStateIds(actor.machine, value),
-    label: actorLabel(actor, raw),
+    label: actorName(actor.ref, raw),
     context: previewPayload(snapshot.context),
     ...(snapshot.output === undefined ? {} : { output: previewPayload(snapshot.output) }),
     ...(snapshot.error === undefined ? {} : { error: previewPayload(snapshot.error) }),

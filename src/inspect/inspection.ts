@@ -49,7 +49,12 @@ export async function startInspection(options: InspectionOptions = {}): Promise<
   if (options.stately === true) {
     try {
       const { startStatelyInspector } = await import('./stately.js');
-      stately = await startStatelyInspector({ host, port: options.statelyPort ?? (port === 0 ? 0 : port + 1) });
+      stately = await startStatelyInspector({
+        host,
+        port: options.statelyPort ?? (port === 0 ? 0 : port + 1),
+        // Without the internet the bridge page has nothing to show: it points here instead.
+        offlinePageUrl: page.url,
+      });
     } catch (error) {
       await page.close();
       throw error;

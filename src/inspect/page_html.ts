@@ -4,6 +4,10 @@
  *
  * Each diagram follows one actor of its machine: the one clicked in the actor list, else the live
  * actor that changed last. The states that actor is in get the class `active`.
+ *
+ * Diagrams are drawn at their own size, never shrunk: their text (11–12 px) stays readable at any
+ * window width. A big one scrolls inside its card, and when the states it highlights change, the
+ * card scrolls to show them. Zooming gives one diagram the whole area beside the actor list.
  */
 import { escapeXml } from '../viz/svg.js';
 import type { MachineDiagram } from './machine_diagrams.js';
@@ -33,7 +37,7 @@ export function inspectorPageHtml(options: PageHtmlOptions): string {
   <h1>voxstate inspector</h1>
   <span id="connection" data-connection="connecting">connecting…</span>
   <span id="counts"></span>
-  <span class="hint">Highlighted: the states of the actor each diagram follows. Click an actor to follow it, a diagram to zoom.</span>
+  <span class="hint">Highlighted: the states of the actor each diagram follows. Click an actor to follow it, a diagram to zoom (Esc to leave).</span>
 </header>
 <aside id="actors-pane">
   <h2>Actors</h2>
@@ -67,7 +71,7 @@ ${SCRIPT}
 function machineSection(diagram: MachineDiagram): string {
   const key = escapeXml(diagram.key);
   return `<section class="machine" data-machine="${key}" data-status="idle">
-  <header><h2>${escapeXml(diagram.id)}</h2><span class="following">no actor</span></header>
+  <header><h2>${escapeXml(diagram.id)}</h2><span class="following">no actor</span><button class="zoom" type="button">zoom</button></header>
   <div class="diagram">${diagram.svg}</div>
   <details><summary>context</summary><pre class="context"></pre></details>
 </section>`;
@@ -102,16 +106,20 @@ h2 { font-size: 13px; margin: 0; text-transform: uppercase; letter-spacing: .04e
 .actor .parent { color: var(--muted); font-size: 11px; }
 .empty { color: var(--muted); }
 #machines { grid-row: 2; overflow: auto; padding: 10px; display: flex; flex-wrap: wrap; gap: 12px; align-content: flex-start; }
-.machine { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 8px; max-width: 100%; }
+.machine { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 8px; max-width: 100%; min-width: 0; }
 /* Machines nobody runs go last: what the program is doing comes first. */
 .machine[data-status="idle"] { opacity: .6; order: 1; }
 .machine > header { display: flex; gap: 10px; align-items: baseline; margin-bottom: 6px; }
 .machine .following { color: #b45309; font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 12px; }
-.machine .diagram { cursor: zoom-in; }
-.machine .diagram svg { display: block; max-width: 100%; max-height: 56vh; width: auto; height: auto; }
-.machine.zoomed { flex-basis: 100%; }
-.machine.zoomed .diagram { cursor: zoom-out; overflow: auto; max-height: 80vh; }
-.machine.zoomed .diagram svg { max-width: none; max-height: none; }
+.machine .zoom { margin-left: auto; font: inherit; font-size: 12px; padding: 0 8px; cursor: pointer; }
+/* At its own size (scaled down, its text would be too small to read); a big diagram scrolls. */
+.machine .diagram { cursor: zoom-in; overflow: auto; max-height: 50vh; }
+.machine .diagram svg { display: block; }
+/* Zoomed: one diagram has the area of the diagrams and the event log, the rest wait. */
+body.zooming #machines, body.zooming #actors-pane { grid-row: 2 / 4; }
+body.zooming #log-pane, body.zooming .machine:not(.zoomed) { display: none; }
+.machine.zoomed { flex: 1 1 100%; height: 100%; display: flex; flex-direction: column; }
+.machine.zoomed .diagram { cursor: zoom-out; flex: 1; min-height: 0; max-height: none; }
 .machine details { margin-top: 4px; }
 .machine pre { margin: 4px 0 0; max-height: 160px; overflow: auto; white-space: pre-wrap; word-break: break-all; font-size: 11px; background: #f8fafc; padding: 4px; }
 g.state.active > rect:first-of-type { stroke: var(--accent); stroke-width: 3; }
@@ -149,13 +157,62 @@ const SCRIPT = String.raw`
   const showInternal = $('#internal');
   const connection = $('#connection');
 
-  const sections = new Map();    // machine key -> { el, states: Map<stateId, g> }
+  const sections = new Map();    // machine key -> { el, states: Map<stateId, g>, shown: what is highlighted }
   const addSection = (el) => {
     const states = new Map();
     for (const g of el.querySelectorAll('g.state')) states.set(g.getAttribute('data-state-id'), g);
-    sections.set(el.getAttribute('data-machine'), { el, states });
-    el.querySelector('.diagram').addEventListener('click', () => el.classList.toggle('zoomed'));
+    const section = { el, states, shown: '' };
+    sections.set(el.getAttribute('data-machine'), section);
+    const toggle = () => zoom(el.classList.contains('zoomed') ? null : section);
+    el.querySelector('.diagram').addEventListener('click', toggle);
+    el.querySelector('.zoom').addEventListener('click', toggle);
   };
+
+  /** Gives one diagram the whole area (null: back to all of them), its highlighted states in view. */
+  const zoom = (section) => {
+    for (const other of sections.values()) {
+      other.el.classList.toggle('zoomed', other === section);
+      $('.zoom', other.el).textContent = other === section ? 'back' : 'zoom';
+    }
+    document.body.classList.toggle('zooming', section !== null);
+    if (section !== null) machinesBox.scrollTop = 0;
+    // Cards hidden while zoomed could not scroll to their states: all of them catch up now.
+    for (const shown of section === null ? sections.values() : [section]) reveal(shown);
+  };
+  document.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape') zoom(null);
+  });
+
+  /**
+   * Scrolls a diagram inside its card so that the states it highlights are in view, unless they
+   * already are: a reader who scrolled elsewhere keeps their place until the states change.
+   */
+  const reveal = (section) => {
+    const box = $('.diagram', section.el);
+    if (box.clientWidth === 0) return;
+    const leaves = [...section.el.querySelectorAll('g.state.active:not([data-state-kind="compound"]):not([data-state-kind="parallel"])')];
+    if (leaves.length === 0) return;
+    const frame = box.getBoundingClientRect();
+    const view = { left: frame.left + box.clientLeft, top: frame.top + box.clientTop };
+    Object.assign(view, { right: view.left + box.clientWidth, bottom: view.top + box.clientHeight });
+    const rects = leaves.map((g) => g.getBoundingClientRect());
+    const inView = rects.every((r) => r.left >= view.left && r.right <= view.right && r.top >= view.top && r.bottom <= view.bottom);
+    if (inView) return;
+    // Centre them: a state's neighbours (where it goes next) show around it.
+    const centre = (low, high) => (Math.min(...rects.map((r) => r[low])) + Math.max(...rects.map((r) => r[high]))) / 2;
+    box.scrollLeft += centre('left', 'right') - (view.left + view.right) / 2;
+    box.scrollTop += centre('top', 'bottom') - (view.top + view.bottom) / 2;
+  };
+  /** Reveals, once per frame, the diagrams whose highlighted states changed. */
+  const toReveal = new Set();
+  const revealSoon = (section) => {
+    if (toReveal.size === 0) requestAnimationFrame(() => {
+      for (const pending of toReveal) reveal(pending);
+      toReveal.clear();
+    });
+    toReveal.add(section);
+  };
+
   for (const el of document.querySelectorAll('section.machine')) addSection(el);
 
   const el = (tag, className, text) => {
@@ -286,9 +343,13 @@ const SCRIPT = String.raw`
       section.el.removeAttribute('data-actor-id');
       following.textContent = 'no actor';
       $('.context', section.el).textContent = '';
+      section.shown = '';
       return;
     }
     for (const id of actor.active) section.states.get(id)?.classList.add('active');
+    const shown = actor.id + ' ' + actor.active.join(' ');
+    if (shown !== section.shown) revealSoon(section);
+    section.shown = shown;
     section.el.setAttribute('data-status', actor.status);
     section.el.setAttribute('data-actor-id', actor.id);
     following.textContent = actor.label + ' — ' + (describe(actor.value) || '…') + (actor.status === 'active' ? '' : ' (' + actor.status + ')');
@@ -304,7 +365,9 @@ const SCRIPT = String.raw`
     section.setAttribute('data-machine', m.key);
     section.setAttribute('data-status', 'idle');
     const header = el('header');
-    header.append(el('h2', '', m.id), el('span', 'following', 'no actor'));
+    const zoomButton = el('button', 'zoom', 'zoom');
+    zoomButton.type = 'button';
+    header.append(el('h2', '', m.id), el('span', 'following', 'no actor'), zoomButton);
     const diagram = el('div', 'diagram');
     diagram.innerHTML = m.svg; // generated by the server's SVG writer, every text escaped
     const details = el('details');

@@ -5,9 +5,12 @@
  * The copy is bounded before redaction: redactSecrets walks every element, and an event can carry
  * an audio frame of thousands of samples. Strings that look like credentials themselves (an
  * `sk-…` key, a JWT) are masked too, wherever they sit: a key pasted into a transcript has no
- * secret-looking property name to give it away.
+ * secret-looking property name to give it away. An actor (a speech handle's `actor`) shows as
+ * its role, "speech speech_3 (say)", not as XState's reference to it.
  */
+import { Actor } from 'xstate';
 import { maskSecretValues, redactSecrets } from '../log/redact.js';
+import { actorName } from './actor_names.js';
 
 export interface PreviewLimits {
   /** Longest JSON text returned (default 2,000 characters). */
@@ -50,6 +53,7 @@ function bounded(value: unknown, depth: number, seen: WeakSet<object>): unknown 
       return value;
   }
   if (value === null) return null;
+  if (value instanceof Actor) return actorName(value);
   if (seen.has(value)) return '[circular]';
   if (ArrayBuffer.isView(value)) return `[${value.constructor.name} × ${(value as unknown as { length?: number }).length ?? value.byteLength}]`;
   if (value instanceof ArrayBuffer) return `[ArrayBuffer × ${value.byteLength}]`;
@@ -66,7 +70,7 @@ function bounded(value: unknown, depth: number, seen: WeakSet<object>): unknown 
     }
     const proto = Object.getPrototypeOf(value);
     if (proto !== Object.prototype && proto !== null) {
-      // Actor refs, rooms, sessions: their toJSON says what they are; else their class and fields.
+      // Rooms, sessions: their toJSON says what they are; else their class and fields.
       const toJSON = (value as { toJSON?: unknown }).toJSON;
       if (typeof toJSON === 'function') return bounded(toJSON.call(value), depth - 1, seen);
       const name = (proto as { constructor?: { name?: string } }).constructor?.name || 'object';

@@ -2,10 +2,13 @@
  * `--inspect`: shows every actor in the Stately Inspector (https://stately.ai/inspect).
  *
  * A small relay runs on 127.0.0.1: the app's inspector connects to it over WebSocket (`/app`),
- * and a browser opens its page, which embeds the Stately Inspector in an iframe and forwards each
- * message to it with postMessage once the inspector has said `@statelyai.connected` (the
- * handshake `@statelyai/inspect` uses). We do not use `@statelyai/inspect/server`: it listens on
- * every interface, without any check of who connects.
+ * and a browser opens its page (bridge_html.ts), which embeds the Stately Inspector in an iframe
+ * and forwards each message to it with postMessage once the inspector has said
+ * `@statelyai.connected` (the handshake `@statelyai/inspect` uses). The Stately Inspector needs
+ * the internet; the page says so when the browser cannot reach it. We do not use
+ * `@statelyai/inspect/server`: it listens on every interface, without any check of who connects.
+ *
+ * Actors are registered under their role (actorName), not under their machine's id.
  *
  * Everything that leaves the process goes through redactSecrets: contexts, events, snapshot
  * output/error/input and the machine definitions the inspector draws from; and every frame the
@@ -17,8 +20,10 @@ import type { Duplex } from 'node:stream';
 import type { StatelyInspectionEvent } from '@statelyai/inspect';
 import type { WebSocket } from 'ws';
 import { closed, isLoopback, refusedAsNotThePage, sendPage } from './local_sockets.js';
-import type { AnyEventObject, InspectionEvent, MachineContext, Observer } from 'xstate';
+import type { AnyActorRef, AnyEventObject, InspectionEvent, MachineContext, Observer } from 'xstate';
 import { REDACTED, isSecretKey, maskSecretValues, redactSecrets } from '../log/redact.js';
+import { actorName } from './actor_names.js';
+import { bridgeHtml, type BridgeHtmlOptions } from './bridge_html.js';
 
 export interface StatelyInspectorOptions {
   /** Port of the relay; 0 picks a free one. Default 0. */
@@ -27,6 +32,11 @@ export interface StatelyInspectorOptions {
   host?: string;
   /** The inspector page embedded by the bridge. Default https://stately.ai/inspect. */
   inspectorUrl?: string;
+  /**
+   * voxstate's own inspector page (it needs no internet): the bridge page links to it when the
+   * browser cannot load the Stately Inspector. startInspection passes its page.
+   */
+  offlinePageUrl?: string;
 }
 
 export interface StatelyInspector {
@@ -55,13 +65,19 @@ const DEFAULT_INSPECTOR_URL = 'https://stately.ai/inspect';
 export async function startStatelyInspector(options: StatelyInspectorOptions = {}): Promise<StatelyInspector> {
   // Loaded here, not with voxstate: only a program that inspects pays for @statelyai/inspect.
   const { createWebSocketInspector } = await import('@statelyai/inspect');
-  const relay = await startRelay(options.host ?? '127.0.0.1', options.port ?? 0, options.inspectorUrl ?? DEFAULT_INSPECTOR_URL);
+  const relay = await startRelay(options.host ?? '127.0.0.1', options.port ?? 0, {
+    inspectorUrl: options.inspectorUrl ?? DEFAULT_INSPECTOR_URL,
+    offlinePageUrl: options.offlinePageUrl,
+  });
+  // Actors registered but not yet converted (the adapter converts on a timer), by session id:
+  // the registration that goes out names each by its role.
+  const registering = new Map<string, AnyActorRef>();
   const inspector = createWebSocketInspector({
     url: `${relay.wsBase}${APP_PATH}`,
     sanitizeContext: (context) => redactSecrets(context) as MachineContext,
     sanitizeEvent: (event) => redactSecrets(event) as AnyEventObject,
     // Contexts and events are covered above; this covers the rest of what is sent.
-    serialize: sanitizeInspectionEvent,
+    serialize: (event) => sanitizeInspectionEvent(namedByRole(event, registering)),
   });
   try {
     await relay.appConnected;
@@ -75,7 +91,9 @@ export async function startStatelyInspector(options: StatelyInspectorOptions = {
     inspect: {
       next: (event) => {
         // After close the adapter would only queue events nobody will read.
-        if (!closed) inspector.inspect.next?.(event);
+        if (closed) return;
+        if (event.type === '@xstate.actor') registering.set(event.actorRef.sessionId, event.actorRef as AnyActorRef);
+        inspector.inspect.next?.(event);
       },
     },
     url: `${relay.httpBase}/`,
@@ -90,6 +108,18 @@ export async function startStatelyInspector(options: StatelyInspectorOptions = {
       await relay.close();
     },
   };
+}
+
+/**
+ * A registration names its actor by role ("agent Weather") where the Stately Inspector would show
+ * the machine id. Named once: the adapter serializes a queued message twice.
+ */
+function namedByRole(event: StatelyInspectionEvent, registering: Map<string, AnyActorRef>): StatelyInspectionEvent {
+  if (event.type !== '@xstate.actor') return event;
+  const ref = registering.get(event.sessionId);
+  if (ref === undefined) return event;
+  registering.delete(event.sessionId);
+  return { ...event, name: actorName(ref) };
 }
 
 /**
@@ -183,8 +213,11 @@ function remember(registrations: Map<string, string>, message: string): void {
   if (registrations.size > REGISTRATION_LIMIT) registrations.delete(registrations.keys().next().value!);
 }
 
-async function startRelay(host: string, port: number, inspectorUrl: string): Promise<Relay> {
-  const server = createServer((req, res) => serveBridge(req, res, inspectorUrl));
+/** What the bridge page links to. */
+type BridgePage = Pick<BridgeHtmlOptions, 'inspectorUrl' | 'offlinePageUrl'>;
+
+async function startRelay(host: string, port: number, page: BridgePage): Promise<Relay> {
+  const server = createServer((req, res) => serveBridge(req, res, page));
   const { WebSocketServer } = await import('ws');
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   const pages = new Set<WebSocket>();
@@ -274,53 +307,7 @@ async function startRelay(host: string, port: number, inspectorUrl: string): Pro
   };
 }
 
-function serveBridge(req: IncomingMessage, res: ServerResponse, inspectorUrl: string): void {
+function serveBridge(req: IncomingMessage, res: ServerResponse, page: BridgePage): void {
   if (refusedAsNotThePage(req, res)) return;
-  sendPage(res, bridgeHtml(inspectorUrl), "frame-ancestors 'none'");
-}
-
-/**
- * The page a browser opens: the inspector in a full-window iframe, fed with the relay's messages.
- * Messages wait until the inspector announces `@statelyai.connected`; from then on they go to the
- * origin that announced it, so if the frame navigates elsewhere the data does not follow.
- */
-export function bridgeHtml(inspectorUrl: string): string {
-  const src = inspectorUrl.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>voxstate · Stately Inspector</title>
-<style>html, body { margin: 0; height: 100%; } iframe { display: block; border: 0; width: 100%; height: 100%; }</style>
-</head>
-<body>
-<iframe id="inspector" title="Stately Inspector" src="${src}"></iframe>
-<script>
-(() => {
-  const frame = document.getElementById('inspector');
-  const waiting = [];
-  let inspectorOrigin = null;
-  const deliver = (message) => frame.contentWindow.postMessage(message, inspectorOrigin);
-
-  window.addEventListener('message', (event) => {
-    if (event.source !== frame.contentWindow) return;
-    if (!event.data || event.data.type !== '@statelyai.connected') return;
-    inspectorOrigin = event.origin;
-    waiting.splice(0).forEach(deliver);
-  });
-
-  const socket = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '${PAGE_PATH}');
-  socket.onmessage = (event) => {
-    let message;
-    try { message = JSON.parse(event.data); } catch { return; }
-    if (inspectorOrigin !== null) { deliver(message); return; }
-    waiting.push(message);
-    if (waiting.length > 5000) waiting.shift();
-  };
-  socket.onclose = () => { document.title = 'voxstate · Stately Inspector (disconnected)'; };
-})();
-</script>
-</body>
-</html>
-`;
+  sendPage(res, bridgeHtml({ ...page, pagePath: PAGE_PATH }), "frame-ancestors 'none'");
 }

@@ -91,6 +91,8 @@ describe('startInspection', () => {
       `voxstate inspector: ${inspection.pageUrl}`,
       `Stately Inspector bridge: ${inspection.statelyUrl} (needs the internet in the browser)`,
     ]);
+    // Without the internet the bridge has nothing to show: its page points to the offline one.
+    expect(await (await fetch(inspection.statelyUrl!)).text()).toContain(`<a id="offline-page" href="${inspection.pageUrl}">`);
 
     const feed = listen(feedUrl(inspection.pageUrl));
     const bridge = listen(`${inspection.statelyUrl!.replace(/^http/, 'ws')}page`);
@@ -152,7 +154,7 @@ describe('console --inspect', () => {
       expect([...machines]).toEqual(expect.arrayContaining(['job', 'session', 'agent', 'speech']));
       child.stdin.end();
       expect(await exited).toBe(0);
-      expect(feed.messages.some((m) => m.t === 'state' && m.label === 'job console' && m.status === 'done')).toBe(true);
+      expect(feed.messages.some((m) => m.t === 'state' && m.label === 'job for room console' && m.status === 'done')).toBe(true);
     } finally {
       child.kill();
     }

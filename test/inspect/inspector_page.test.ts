@@ -4,9 +4,15 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createActor, setup } from 'xstate';
 import { sessionMachine, type SessionMachineInput } from '../../machines/index.js';
 import type { FeedMessage } from '../../src/inspect/feed.js';
+import { Agent, AgentServer, AgentSession, LocalRoom } from '../../src/index.js';
 import { startInspectorPage, type InspectorPage } from '../../src/inspect/inspector_page.js';
+import { addInspector } from '../../src/inspect/registry.js';
 import { exportedMachines } from '../../src/viz/index.js';
 import { RecordingSocket } from '../support/recording_socket.js';
+import { ScriptedOutput } from '../support/scripted_output.js';
+import { SupervisedProcess } from '../../src/ipc/supervised_process.js';
+import { SUPERVISION, fakeChannel } from '../ipc/executor_harness.js';
+import { World, closeWorlds } from '../worker/harness.js';
 
 /** The feed as the page reads it: every frame is an array of messages. */
 type Feed = RecordingSocket<FeedMessage>;
@@ -30,11 +36,14 @@ const toggleMachine = setup({}).createMachine({
 describe('inspector page server', () => {
   let page: InspectorPage;
   const feeds: Feed[] = [];
+  /** What a test started beyond the page (jobs, sessions, inspectors): ended after it, also when it fails. */
+  const stops: Array<() => unknown> = [];
 
   beforeEach(async () => {
     page = await startInspectorPage({ port: 0 });
   });
   afterEach(async () => {
+    for (const stop of stops.splice(0).reverse()) await stop();
     for (const feed of feeds.splice(0)) feed.close();
     await page.close();
   });
@@ -120,6 +129,74 @@ describe('inspector page server', () => {
     session.stop();
     const stopped = await feed.until((m): m is StateMessage => isState(m) && m.id === session.sessionId && m.status === 'stopped');
     expect(stopped.value).toEqual({ running: { agent: 'thinking', user: 'listening' } });
+  });
+
+  it("names voxstate's actors by their role, and an actor inside a payload by that name", async () => {
+    const feed = await open();
+    stops.push(addInspector(page.inspect));
+    class Concierge extends Agent {}
+    const out = new ScriptedOutput();
+    const server = new AgentServer();
+    const sessions: AgentSession[] = [];
+    server.rtcSession(async (ctx) => {
+      const session = new AgentSession({ userAwayTimeout: null });
+      session.output = out;
+      sessions.push(session);
+      await session.start({ agent: new Concierge({ instructions: 'Greet.' }), room: ctx.room });
+      await ctx.connect();
+    });
+    const job = await server.startJob({ room: new LocalRoom({ name: 'lobby' }), job: { id: 'job-7' } });
+    stops.push(() => {
+      // A test that failed half way leaves speech playing: cut it short.
+      for (const session of sessions) session.shutdown({ drain: false });
+      job.ctx.shutdown('test over');
+      return job.result;
+    });
+    // A session of its own, with the base Agent: known by its id, since its class says nothing.
+    const bare = new AgentSession({ userAwayTimeout: null });
+    stops.push(() => bare.close());
+    bare.output = new ScriptedOutput();
+    await bare.start({ agent: new Agent({ instructions: 'Plain.', id: 'front_desk' }) });
+
+    const speech = sessions[0]!.say('Welcome.');
+    const created = await feed.until((m): m is EventMessage => isEvent(m) && m.type === 'speech.created');
+    (await out.untilPlaying()).finish();
+    await speech.waitForPlayout();
+    const labels = new Map<string, string>();
+    for (const m of feed.messages) if (m.t === 'actor' || m.t === 'state') labels.set(m.id, m.label);
+    expect(new Set(labels.values())).toEqual(
+      new Set([
+        'job for room lobby',
+        'session of Concierge in room lobby',
+        'agent Concierge',
+        `speech ${speech.id} (say)`,
+        'session of front_desk',
+        'agent front_desk',
+      ]),
+    );
+    // The speech handle in the event is the user's object; its actor is named, not XState's reference.
+    expect(JSON.parse(created.payload).speechHandle).toMatchObject({ id: speech.id, source: 'say', actor: `speech ${speech.id} (say)` });
+    expect(feed.frames.join('\n')).not.toContain('xstate$$type');
+  });
+
+  it('names a worker by the agent it serves and its LiveKit id, a supervised job process by its kind and id', async () => {
+    const feed = await open();
+    stops.push(addInspector(page.inspect));
+    stops.push(closeWorlds);
+    const world = await World.start({ agentName: 'front-desk' });
+    await world.until('available');
+    const workerId = world.worker.status.workerId!;
+    expect(workerId).toBeTruthy();
+    // A process channel the test plays: its id (a pid) is 1.
+    const fake = fakeChannel();
+    const supervised = new SupervisedProcess(fake.open, SUPERVISION);
+    stops.push(() => {
+      supervised.actor.send({ type: 'shutdown', reason: 'test over' });
+      fake.handlers.exited(0, null);
+      return supervised.exited;
+    });
+    await feed.until((m) => m.t === 'state' && m.label === `worker for agent front-desk (${workerId})`);
+    await feed.until((m) => m.t === 'state' && m.label === 'jobProcess process 1');
   });
 
   it('draws a machine that is not one of machines/index.ts when its first actor appears', async () => {

@@ -1,12 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createActor, setup } from 'xstate';
 import { sessionMachine, type SessionMachineInput } from '../../machines/index.js';
+import { Agent, AgentSession } from '../../src/index.js';
+import { addInspector } from '../../src/inspect/registry.js';
 import { startStatelyInspector, type StatelyInspector } from '../../src/inspect/stately.js';
+import { ScriptedOutput } from '../support/scripted_output.js';
 import { RecordingSocket } from '../support/recording_socket.js';
 
 interface Message {
   type: string;
   sessionId: string;
+  name?: string;
   snapshot?: { status?: string; value?: unknown; context?: Record<string, unknown> };
   event?: { type: string };
   definition?: string;
@@ -21,11 +25,14 @@ const pageUrl = (inspector: StatelyInspector) => `ws://127.0.0.1:${inspector.add
 describe('Stately Inspector relay', () => {
   let inspector: StatelyInspector;
   const pages: Page[] = [];
+  /** What a test started beyond the relay (sessions, inspectors): ended after it, also when it fails. */
+  const stops: Array<() => unknown> = [];
 
   beforeEach(async () => {
     inspector = await startStatelyInspector({ port: 0 });
   });
   afterEach(async () => {
+    for (const stop of stops.splice(0).reverse()) await stop();
     for (const page of pages.splice(0)) page.close();
     await inspector.close();
   });
@@ -42,7 +49,10 @@ describe('Stately Inspector relay', () => {
     expect(html).toContain('<iframe id="inspector" title="Stately Inspector" src="https://stately.ai/inspect">');
     expect(html).toContain('@statelyai.connected');
     expect(html).toContain('postMessage');
-    expect(html).toContain("'/page'");
+    expect(html).toContain('"/page"');
+    // Until the inspector has connected, the page says what it needs (the browser test blocks the internet).
+    expect(html).toContain('<div id="notice" role="status" data-state="loading">');
+    expect(html).toContain('it needs the internet');
 
     expect((await fetch(new URL('/elsewhere', inspector.url))).status).toBe(404);
   });
@@ -75,6 +85,22 @@ describe('Stately Inspector relay', () => {
     expect(done.snapshot?.context).toMatchObject({ apiKey: '[redacted]', closeError: { apiKey: '[redacted]', code: 401 } });
 
     expect(page.frames.join('\n')).not.toContain('sk-secret');
+  });
+
+  it("names voxstate's actors by their role where the inspector would show the machine id", { timeout: 10_000 }, async () => {
+    const page = await openPage(pageUrl(inspector));
+    pages.push(page);
+    stops.push(addInspector(inspector.inspect));
+    const session = new AgentSession({ userAwayTimeout: null });
+    stops.push(() => session.close());
+    class Concierge extends Agent {}
+    session.output = new ScriptedOutput();
+    await session.start({ agent: new Concierge({ instructions: 'Greet.' }) });
+    const speech = session.say('Welcome.');
+    await page.until((m) => m.type === '@xstate.actor' && m.name === `speech ${speech.id} (say)`);
+    // Voxstate's actors by role; their helpers by invoke id. Never XState's session id (x:3).
+    const names = page.messages.filter((m) => m.type === '@xstate.actor').map((m) => m.name);
+    expect(new Set(names)).toEqual(new Set(['session of Concierge', 'startSession', 'agent Concierge', 'onEnter', `speech ${speech.id} (say)`]));
   });
 
   it('replays earlier messages to a page that opens late', { timeout: 10_000 }, async () => {
