@@ -7,3 +7,4 @@ export * from './listener.js';
 export * from './user_turn.js';
 export * from './supervised_process.js';
 export * from './worker.js';
+export * from './assigned_job.js';
