@@ -16,11 +16,12 @@
  *   failing (`fail`, e.g. the console's audio input); a job not started yet takes requests and
  *   failures too. The first one wins: once shutting down, later triggers are ignored, except that
  *   a crash or a failure is still recorded as a problem.
- * - Shutting down runs bounded phases (machines/bounded_phase.ts) in order: the job's AbortSignal fires on entry; the
- *   entrypoint (and participant entrypoints) are awaited up to `entrypointGrace`, then cancelled;
- *   the primary session is drained and closed (its active agent's onExit runs there), bounded by
- *   `sessionCloseTimeout`; the shutdown callbacks run concurrently, bounded together by
- *   `shutdownProcessTimeout`; the room is disconnected, bounded by `roomDisconnectTimeout`.
+ * - Shutting down runs bounded phases (machines/bounded_phase.ts) in order: the job's AbortSignal
+ *   fires on entry; the entrypoint (and participant entrypoints) are awaited up to
+ *   `entrypointGrace`, then cancelled; the primary session is drained and closed (its active
+ *   agent's onExit runs there), bounded by `sessionCloseTimeout`; the shutdown callbacks run
+ *   concurrently, bounded together by `shutdownProcessTimeout`; the room is disconnected, bounded
+ *   by `roomDisconnectTimeout`.
  * - `done` outputs the reason, and status `failed` with the first error when the entrypoint threw,
  *   a part of the job failed, a phase failed or ran out of time, or a shutdown callback failed;
  *   otherwise `success`.

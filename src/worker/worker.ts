@@ -24,7 +24,7 @@ import {
   WorkerStatus,
 } from '@livekit/protocol';
 import type { WebSocket } from 'ws';
-import { assignedJobMachine, type AssignedJobInput, type JobOrder } from '../../machines/assigned_job.js';
+import { assignedJobMachine, type AssignedJobInput, type AssignedJobMachineEvent, type JobOrder } from '../../machines/assigned_job.js';
 import {
   workerMachine,
   type AssignedJobActor,
@@ -447,8 +447,8 @@ export class Worker {
    */
   #resume(jobs: readonly AssignedJobActor[]): void {
     for (const job of jobs) {
-      if (!job.getSnapshot().matches('launched')) continue;
-      this.#write({ case: 'updateJob', value: new UpdateJobStatus({ jobId: job.getSnapshot().context.launch.jobId, status: JobStatus.JS_RUNNING }) });
+      const snapshot = job.getSnapshot();
+      if (snapshot.matches('launched')) this.#write({ case: 'updateJob', value: new UpdateJobStatus({ jobId: snapshot.context.launch.jobId, status: JobStatus.JS_RUNNING }) });
     }
     this.#unsentEnds = this.#unsentEnds.filter((update) => !this.#write({ case: 'updateJob', value: update }));
   }
@@ -533,8 +533,9 @@ export class Worker {
    * ended (a launch that fails is a job that ended failed), and carries out the shutdown it is
    * ordered (the machine holds an order given while launching until the job runs).
    */
-  #runJob(launch: AssignedJobInput, receive: (listener: (order: JobOrder) => void) => void, sendBack: (event: { type: 'job.launched' } | { type: 'job.ended'; end: JobEnd }) => void): void {
+  #runJob(launch: AssignedJobInput, receive: (listener: (order: JobOrder) => void) => void, sendBack: (event: AssignedJobMachineEvent) => void): void {
     let handle: JobHandle | undefined;
+    // The machine orders only a launched job to shut down.
     receive(({ reason }) => {
       if (handle) this.#shutDownJob(handle, reason);
     });
@@ -554,7 +555,11 @@ export class Worker {
     );
   }
 
-  /** Runs the job in the executor with what LiveKit assigned: the URL to join and the agent's token. */
+  /**
+   * Runs the job in the executor with what LiveKit assigned: the URL to join and the agent's token.
+   * An executor whose launch throws instead of rejecting breaks its contract: that fails the job's
+   * actor, and the worker gives the job up (reportJobFailed).
+   */
   #launch({ pending, assignment, workerId }: AssignedJobInput): Promise<JobHandle> {
     const { job, url, token } = openAssignment(assignment);
     return this.#executor.launch({
@@ -588,9 +593,9 @@ export class Worker {
     this.events.emit('job_ended', jobId, end);
   }
 
-  /** A job's actor failed (a fault of the worker, not of the job): the job is given up as failed. */
+  /** A job's actor failed (a fault of the worker or of its executor, not of the job): the job is given up as failed. */
   #jobFailed(jobId: string, cause: unknown): void {
-    const error = cause instanceof VoxstateError ? cause : new VoxstateError('job_failed', `the worker lost track of job ${jobId}: ${describe(cause)}`, { cause });
+    const error = cause instanceof VoxstateError ? cause : new VoxstateError('job_failed', `the worker gave job ${jobId} up: ${describe(cause)}`, { cause });
     this.#report(error);
     this.#jobEnded(jobId, { status: 'failed', reason: 'job failed', error: error.message });
   }
