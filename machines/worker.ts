@@ -212,9 +212,9 @@ type WorkerDelay =
   | 'drainTimeout'
   | 'backoff';
 
-/** An enqueueActions of this machine, with `TParams`. */
-type Enqueued<TParams extends Record<string, unknown>, TAction extends { type: string; params: unknown } = never> = Parameters<
-  typeof enqueueActions<WorkerMachineContext, WorkerMachineEvent, TParams, WorkerMachineEvent, never, TAction, never, WorkerDelay, WorkerMachineEmitted>
+/** The function an enqueueActions of this machine takes, with `TParams`. */
+type Enqueued<TParams extends Record<string, unknown>> = Parameters<
+  typeof enqueueActions<WorkerMachineContext, WorkerMachineEvent, TParams, WorkerMachineEvent, never, never, never, WorkerDelay, WorkerMachineEmitted>
 >[0];
 
 const AUTH_REFUSED = 'worker_auth_refused';

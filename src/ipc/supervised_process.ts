@@ -1,8 +1,8 @@
 /**
  * SupervisedProcess: one job process (or thread) as its parent supervises it, under
- * machines/supervised_process.ts. It starts the child, initializes it, runs one job in it, pings it, watches
- * its memory, holds its shutdown to the bounds and kills it past them, and reports how the job
- * ended as a JobEnd, whatever happened to the child.
+ * machines/supervised_process.ts. It starts the child, initializes it, runs one job in it, pings
+ * it, watches its memory, holds its shutdown to the bounds and kills it past them, and reports how
+ * the job ended as a JobEnd, whatever happened to the child.
  */
 import { toPromise, type Actor, type SnapshotFrom } from 'xstate';
 import {
