@@ -5,5 +5,6 @@ export * from './agent.js';
 export * from './speech.js';
 export * from './listener.js';
 export * from './user_turn.js';
-export * from './job_process.js';
+export * from './supervised_process.js';
 export * from './worker.js';
+export * from './assigned_job.js';

@@ -1,11 +1,11 @@
 /**
  * The life of one job: the shutdown contract as a statechart.
  *
- * pending → connecting → running (awaitingParticipant → attended) → shuttingDown → done.
+ * pending → started (connecting → running (awaitingParticipant → attended)) → shuttingDown → done.
  *
- * - `start` launches the entrypoint; the job is `connecting` until the room is connected, then
- *   `running`. The entrypoint returning does not end the job (as in LiveKit): only a shutdown does,
- *   and neither does a session closing.
+ * - `start` launches the entrypoint; the job is `started`: `connecting` until the room is
+ *   connected, then `running`. The entrypoint returning does not end the job (as in LiveKit): only
+ *   a shutdown does, and neither does a session closing.
  * - While running, the job watches who is in the room (LiveKit's rule: "the job runs until all
  *   standard and SIP participants leave the room"). From the connection on, it is
  *   `awaitingParticipant` until a standard or SIP participant is there (a room nobody has joined
@@ -13,24 +13,29 @@
  *   "all participants left". The implementation reports the presence as events.
  * - Shutdown triggers: ctx.shutdown(reason), the room disconnecting, a request from the worker,
  *   the last participant leaving, the entrypoint throwing ("job crashed"), and a part of the job
- *   failing (`fail`, e.g. the console's audio input). The first one wins: once shutting down, later
- *   triggers are ignored, except that a crash or a failure is still recorded as a problem.
- * - Shutting down runs bounded phases in order: the job's AbortSignal fires on entry; the
- *   entrypoint (and participant entrypoints) are awaited up to `entrypointGrace`, then cancelled;
- *   the primary session is drained and closed (its active agent's onExit runs there), bounded by
- *   `sessionCloseTimeout`; the shutdown callbacks run concurrently, bounded together by
- *   `shutdownProcessTimeout`; the room is disconnected, bounded by `roomDisconnectTimeout`.
+ *   failing (`fail`, e.g. the console's audio input); a job not started yet takes requests and
+ *   failures too. The first one wins: once shutting down, later triggers are ignored, except that
+ *   a crash or a failure is still recorded as a problem.
+ * - Shutting down runs bounded phases (machines/bounded_phase.ts) in order: the job's AbortSignal
+ *   fires on entry; the entrypoint (and participant entrypoints) are awaited up to
+ *   `entrypointGrace`, then cancelled; the primary session is drained and closed (its active
+ *   agent's onExit runs there), bounded by `sessionCloseTimeout`; the shutdown callbacks run
+ *   concurrently, bounded together by `shutdownProcessTimeout`; the room is disconnected, bounded
+ *   by `roomDisconnectTimeout`.
  * - `done` outputs the reason, and status `failed` with the first error when the entrypoint threw,
  *   a part of the job failed, a phase failed or ran out of time, or a shutdown callback failed;
  *   otherwise `success`.
  */
 import { assign, emit, enqueueActions, fromPromise, setup, spawnChild, stopChild, type ErrorActorEvent } from 'xstate';
+import { boundedPhase } from './bounded_phase.js';
 
 export type JobStatus = 'success' | 'failed';
 export type ShutdownSource = 'user' | 'room' | 'worker' | 'participants' | 'crash' | 'failure';
 
 /** Why a job shuts down when no standard or SIP participant is left in its room. */
 export const ALL_PARTICIPANTS_LEFT = 'all participants left';
+
+/** One word for where a job is, as `job.state`, `ctx.state` and the `state_changed` events say. */
 export type JobState =
   | 'pending'
   | 'connecting'
@@ -52,6 +57,14 @@ export interface JobMachineInput {
   connectWarningDelay: number;
 }
 
+/** What bounds each shutdown phase: a delay of the job machine, and a field of its input. */
+const PHASE_BOUNDS = {
+  entrypoint: 'entrypointGrace',
+  session: 'sessionCloseTimeout',
+  callbacks: 'shutdownProcessTimeout',
+  room: 'roomDisconnectTimeout',
+} as const satisfies Record<JobPhase, keyof JobMachineInput>;
+
 /** A problem met while the job ran or shut down; the implementation wraps it in a typed error. */
 export type JobProblem =
   | { kind: 'crash'; error: unknown }
@@ -61,7 +74,6 @@ export type JobProblem =
   | { kind: 'timeout'; phase: JobPhase; timeoutMs: number };
 
 export interface JobMachineContext extends JobMachineInput {
-  state: JobState;
   reason: string | undefined;
   source: ShutdownSource | undefined;
   problems: JobProblem[];
@@ -82,7 +94,6 @@ export type JobMachineEvent =
   | ErrorActorEvent;
 
 export type JobMachineEmitted =
-  | { type: 'job_state_changed'; oldState: JobState; newState: JobState }
   | { type: 'shutdown_started'; reason: string; source: ShutdownSource }
   | { type: 'problem'; problem: JobProblem }
   | { type: 'connect_overdue'; afterMs: number };
@@ -119,21 +130,10 @@ export const jobMachine = setup({
     connectWarningDelay: ({ context }) => context.connectWarningDelay,
   },
   actions: {
-    enterState: emit(({ context }, params: { state: JobState }) => ({
-      type: 'job_state_changed' as const,
-      oldState: context.state,
-      newState: params.state,
-    })),
-    trackState: assign((_, params: { state: JobState }) => ({ state: params.state })),
     launchEntrypoint: spawnChild('entrypoint', { id: 'entrypoint' }),
     // Cancels the entrypoint actor (its AbortSignal fires); the job stops waiting for user code.
     cancelEntrypoints: stopChild('entrypoint'),
-    recordShutdown: assign(({ event }) => {
-      if (event.type === 'shutdown') return { reason: event.reason, source: event.source };
-      if (event.type === 'fail') return { reason: event.reason, source: 'failure' as const };
-      if (event.type === 'participants.gone') return { reason: ALL_PARTICIPANTS_LEFT, source: 'participants' as const };
-      return {};
-    }),
+    recordShutdown: assign((_, params: { reason: string; source: ShutdownSource }) => params),
     announceShutdown: emit(({ context }) => ({
       type: 'shutdown_started' as const,
       reason: context.reason ?? 'unknown',
@@ -145,62 +145,58 @@ export const jobMachine = setup({
       enqueue.assign({ problems: [...context.problems, problem] });
       enqueue.emit({ type: 'problem', problem });
     }),
-
+    /** A shutdown phase did not finish within its bound. */
+    recordTimeout: enqueueActions<JobMachineContext, JobMachineEvent, { phase: JobPhase }, JobMachineEvent, never, { type: 'recordProblem'; params: JobProblem }, never, never, JobMachineEmitted>(
+      ({ context, enqueue }, { phase }) => enqueue({ type: 'recordProblem', params: { kind: 'timeout', phase, timeoutMs: context[PHASE_BOUNDS[phase]] } }),
+    ),
     warnConnectOverdue: emit(({ context }) => ({ type: 'connect_overdue' as const, afterMs: context.connectWarningDelay })),
   },
 }).createMachine({
   id: 'job',
-  context: ({ input }) => ({ ...input, state: 'pending', reason: undefined, source: undefined, problems: [] }),
+  context: ({ input }) => ({ ...input, reason: undefined, source: undefined, problems: [] }),
   initial: 'pending',
   states: {
     pending: {
       on: {
-        start: { target: 'connecting', actions: 'launchEntrypoint' },
-        shutdown: { target: 'shuttingDown', actions: 'recordShutdown' },
+        start: { target: 'started', actions: 'launchEntrypoint' },
+        shutdown: shuttingDown(),
         fail: failing(),
       },
     },
-    connecting: {
-      ...stateEntry('connecting'),
-      after: { connectWarningDelay: { actions: 'warnConnectOverdue' } },
+    // Every trigger but the last participant leaving holds from the start to the shutdown.
+    started: {
+      initial: 'connecting',
       on: {
-        'room.connected': 'running',
-        shutdown: { target: 'shuttingDown', actions: 'recordShutdown' },
+        shutdown: shuttingDown(),
         fail: failing(),
         'xstate.error.actor.entrypoint': {
           target: 'shuttingDown',
           actions: [
-            assign({ reason: 'job crashed', source: 'crash' as const }),
+            { type: 'recordShutdown', params: { reason: 'job crashed', source: 'crash' } },
             { type: 'recordProblem', params: ({ event }) => ({ kind: 'crash', error: event.error }) },
           ],
         },
       },
-    },
-    running: {
-      ...stateEntry('running'),
-      initial: 'awaitingParticipant',
       states: {
-        awaitingParticipant: {
-          on: { 'participants.present': 'attended' },
+        connecting: {
+          after: { connectWarningDelay: { actions: 'warnConnectOverdue' } },
+          on: { 'room.connected': 'running' },
         },
-        attended: {
-          on: {
-            'participants.gone': {
-              target: '#job.shuttingDown',
-              actions: 'recordShutdown',
+        running: {
+          initial: 'awaitingParticipant',
+          states: {
+            awaitingParticipant: {
+              on: { 'participants.present': 'attended' },
+            },
+            attended: {
+              on: {
+                'participants.gone': {
+                  target: '#job.shuttingDown',
+                  actions: { type: 'recordShutdown', params: { reason: ALL_PARTICIPANTS_LEFT, source: 'participants' } },
+                },
+              },
             },
           },
-        },
-      },
-      on: {
-        shutdown: { target: 'shuttingDown', actions: 'recordShutdown' },
-        fail: failing(),
-        'xstate.error.actor.entrypoint': {
-          target: 'shuttingDown',
-          actions: [
-            assign({ reason: 'job crashed', source: 'crash' as const }),
-            { type: 'recordProblem', params: ({ event }) => ({ kind: 'crash', error: event.error }) },
-          ],
         },
       },
     },
@@ -216,45 +212,14 @@ export const jobMachine = setup({
       },
       states: {
         awaitingEntrypoint: {
-          ...stateEntry('shuttingDown.awaitingEntrypoint'),
-          invoke: {
-            id: 'joinEntrypoints',
-            src: 'joinEntrypoints',
-            onDone: 'closingSession',
-          },
-          after: {
-            entrypointGrace: {
-              target: 'closingSession',
-              actions: [
-                'cancelEntrypoints',
-                {
-                  type: 'recordProblem',
-                  params: ({ context }) => ({ kind: 'timeout', phase: 'entrypoint', timeoutMs: context.entrypointGrace }),
-                },
-              ],
-            },
-          },
+          invoke: { id: 'joinEntrypoints', src: 'joinEntrypoints', onDone: 'closingSession' },
+          ...shutdownPhase('entrypoint', 'closingSession', 'cancelEntrypoints'),
         },
         closingSession: {
-          ...stateEntry('shuttingDown.closingSession'),
-          invoke: {
-            id: 'closeSession',
-            src: 'closeSession',
-            input: ({ context }) => ({ reason: context.reason ?? 'unknown' }),
-            onDone: 'runningCallbacks',
-          },
-          after: {
-            sessionCloseTimeout: {
-              target: 'runningCallbacks',
-              actions: {
-                type: 'recordProblem',
-                params: ({ context }) => ({ kind: 'timeout', phase: 'session', timeoutMs: context.sessionCloseTimeout }),
-              },
-            },
-          },
+          invoke: { id: 'closeSession', src: 'closeSession', input: ({ context }) => ({ reason: context.reason ?? 'unknown' }), onDone: 'runningCallbacks' },
+          ...shutdownPhase('session', 'runningCallbacks'),
         },
         runningCallbacks: {
-          ...stateEntry('shuttingDown.runningCallbacks'),
           invoke: {
             id: 'runShutdownCallbacks',
             src: 'runShutdownCallbacks',
@@ -266,18 +231,9 @@ export const jobMachine = setup({
               actions: { type: 'recordProblem', params: ({ event }) => ({ kind: 'failed', phase: 'callbacks', error: event.error }) },
             },
           },
-          after: {
-            shutdownProcessTimeout: {
-              target: 'disconnectingRoom',
-              actions: {
-                type: 'recordProblem',
-                params: ({ context }) => ({ kind: 'timeout', phase: 'callbacks', timeoutMs: context.shutdownProcessTimeout }),
-              },
-            },
-          },
+          ...shutdownPhase('callbacks', 'disconnectingRoom'),
         },
         disconnectingRoom: {
-          ...stateEntry('shuttingDown.disconnectingRoom'),
           invoke: {
             id: 'disconnectRoom',
             src: 'disconnectRoom',
@@ -287,22 +243,11 @@ export const jobMachine = setup({
               actions: { type: 'recordProblem', params: ({ event }) => ({ kind: 'failed', phase: 'room', error: event.error }) },
             },
           },
-          after: {
-            roomDisconnectTimeout: {
-              target: '#job.done',
-              actions: {
-                type: 'recordProblem',
-                params: ({ context }) => ({ kind: 'timeout', phase: 'room', timeoutMs: context.roomDisconnectTimeout }),
-              },
-            },
-          },
+          ...shutdownPhase('room', '#job.done'),
         },
       },
     },
-    done: {
-      type: 'final',
-      ...stateEntry('done'),
-    },
+    done: { type: 'final' },
   },
   output: ({ context }) => ({
     reason: context.reason ?? 'unknown',
@@ -311,20 +256,30 @@ export const jobMachine = setup({
   }),
 });
 
-/** A part of the job failed: shut down for its reason, with the failure recorded as a problem. */
-function failing() {
+/**
+ * Shutdown phase `phase`, held to its bound: past it, the timeout is recorded as a problem (after
+ * `cutShort`, what stopping the phase early takes) and the shutdown moves on to `next`.
+ */
+function shutdownPhase<const TNext extends string>(phase: JobPhase, next: TNext, cutShort?: 'cancelEntrypoints') {
+  const recordTimeout = { type: 'recordTimeout', params: { phase } } as const;
+  return boundedPhase(PHASE_BOUNDS[phase], { target: next, actions: cutShort ? [cutShort, recordTimeout] : [recordTimeout] });
+}
+
+/** A shutdown request: the job shuts down for its reason, on behalf of its source. */
+function shuttingDown() {
   return {
-    target: 'shuttingDown',
-    actions: ['recordShutdown', { type: 'recordProblem', params: ({ event }: { event: { error: unknown } }) => ({ kind: 'failure' as const, error: event.error }) }],
+    target: '#job.shuttingDown',
+    actions: { type: 'recordShutdown', params: ({ event }: { event: { reason: string; source: ShutdownSource } }) => ({ reason: event.reason, source: event.source }) },
   } as const;
 }
 
-/** Entry actions every observable job state shares: announce the change, then remember it. */
-function stateEntry(state: JobState) {
+/** A part of the job failed: shut down for its reason, with the failure recorded as a problem. */
+function failing() {
   return {
-    entry: [
-      { type: 'enterState', params: { state } },
-      { type: 'trackState', params: { state } },
+    target: '#job.shuttingDown',
+    actions: [
+      { type: 'recordShutdown', params: ({ event }: { event: { reason: string } }) => ({ reason: event.reason, source: 'failure' as const }) },
+      { type: 'recordProblem', params: ({ event }: { event: { error: unknown } }) => ({ kind: 'failure' as const, error: event.error }) },
     ],
   } as const;
 }

@@ -5,7 +5,7 @@
  *
  * - `starting` starts the executor (where jobs run): it begins warming its idle processes and the
  *   worker goes online at once, without waiting for them. `online` has two regions:
- *   - connection: connecting → registering → registered{load: sampling → available ⇄ full ∥
+ *   - connection: connecting → registering → registered{status: sampling → available ⇄ full ∥
  *     keepAlive: waiting ⇄ awaitingPong}; a dropped socket, a connect or register deadline, a ping
  *     left unanswered for pongTimeout or a protocol violation goes to reconnecting (the first retry
  *     at once, then after 2, 4 … 10 s) and back to connecting, up to maxRetry times in a row; after
@@ -13,35 +13,40 @@
  *     touched by any of this: they keep running and their statuses are reported again after the
  *     next registration.
  *   - work: accepting → draining{waitingForJobs → (drainTimeout) shuttingDownJobs} → drained.
- * - Registered, the load is sampled every statusInterval; the worker is full at loadThreshold or
- *   above and reports its status (full while draining) each time: LiveKit routes offers by it. A
- *   WebSocket ping goes out every keepAliveInterval, as LiveKit's Python worker does.
+ * - Registered, the load is sampled every statusInterval and the worker reports its status each
+ *   time: `full` at loadThreshold or above and whenever it is not accepting jobs (draining, drained;
+ *   a drain reports it at once), else `available`. LiveKit routes offers by it. A WebSocket ping goes
+ *   out every keepAliveInterval, as LiveKit's Python worker does.
  * - A job LiveKit offers is declined at once when the worker is draining (or, with
  *   declineWhenFull, when its last load sample is at the threshold); otherwise it is offered to
  *   the program (requestFnc) by an `offerJob` actor spawned for it, which has requestTimeout to
  *   answer (one delayed event per offer): LiveKit gives up on a worker that does not answer, so an
  *   offer left unanswered is declined in time for LiveKit to try another worker. An accepted job
  *   waits for its JobAssignment up to assignmentTimeout (one delayed event per job), then is
- *   dropped. Assigned, a `runJob` actor is spawned for it (`job.<id>`): it launches the job,
- *   reports it, takes its shutdown orders, and says when it has ended; the job is counted until
- *   then. No work starts inside an action.
+ *   dropped. Assigned, the job becomes a child actor (`job.<id>`, machines/assigned_job.ts): it
+ *   launches the job, reports it, takes its shutdown orders (LiveKit's termination, the drain's
+ *   timeout); its done (or error) event ends it here, and the job is counted until then. No work
+ *   starts inside an action.
  * - `close` from anywhere goes to closing, where the implementation shuts the jobs down and closes
- *   the socket.
+ *   the socket; a worker registered when the close came stays so (`closing.registered`) until its
+ *   socket closes, so that LiveKit hears how the jobs ended.
  */
 import {
   assign,
   cancel,
   emit,
   enqueueActions,
-  fromCallback,
   fromPromise,
+  not,
   sendTo,
   setup,
-  spawnChild,
+  stateIn,
   stopChild,
+  type ActorRefFrom,
   type DoneActorEvent,
   type ErrorActorEvent,
 } from 'xstate';
+import { assignedJobMachine, type JobOrder, type SealedAssignment } from './assigned_job.js';
 
 /** The job as LiveKit offered it: plain data (no token), see src/worker/running_job.ts. */
 export interface OfferedJob {
@@ -105,33 +110,33 @@ export interface WorkerMachineInput {
   registerTimeout: number;
 }
 
-/** What a job's `runJob` actor is told. */
-export type JobCommand = { type: 'shutdown'; reason: string };
-
-/** What a `runJob` actor is started with. */
-export interface RunJobInput {
-  jobId: string;
-  pending: PendingJob;
-}
-
-/** The id of the delayed event that bounds the program's answer to the offer of job `jobId`. */
-const answerTimerId = (jobId: string) => `answer:${jobId}`;
-
-/** The id of the actor running job `jobId`. */
-const jobActorId = (jobId: string) => `job.${jobId}`;
-
-/** The id of the actor asking the program about offered job `jobId`. */
-const offerActorId = (jobId: string) => `offer.${jobId}`;
-
-/** The job an offer actor asks about, from the actor's id. */
-const offeredJobId = (actorId: string) => actorId.slice(offerActorId('').length);
-
 /** What an `offerJob` actor is started with. */
 export interface OfferJobInput {
   job: OfferedJob;
   /** LiveKit offers again a job whose worker went away (AvailabilityRequest.resuming). */
   resuming: boolean;
 }
+
+/** The status the worker reports to LiveKit (WorkerStatus WS_AVAILABLE / WS_FULL). */
+export type ReportedStatus = 'available' | 'full';
+
+/** The id of the delayed event that bounds the program's answer to the offer of job `jobId`. */
+const answerTimerId = (jobId: string) => `answer:${jobId}`;
+
+/** The id of the delayed event that bounds the wait for the assignment of accepted job `jobId`. */
+const assignmentTimerId = (jobId: string) => `assignment:${jobId}`;
+
+/** The id of the actor of assigned job `jobId`. */
+const jobActorId = (jobId: string) => `job.${jobId}`;
+
+/** The job an assigned job's actor runs, from the actor's id. */
+const assignedJobId = (actorId: string) => actorId.slice(jobActorId('').length);
+
+/** The id of the actor asking the program about offered job `jobId`. */
+const offerActorId = (jobId: string) => `offer.${jobId}`;
+
+/** The job an offer actor asks about, from the actor's id. */
+const offeredJobId = (actorId: string) => actorId.slice(offerActorId('').length);
 
 /** Something that went wrong; the implementation turns it into a typed error event. */
 export type WorkerProblem =
@@ -147,17 +152,24 @@ export type WorkerProblem =
   | { kind: 'executor'; error: unknown }
   | { kind: 'close'; error: unknown };
 
+/** An assigned job's actor. */
+export type AssignedJobActor = ActorRefFrom<typeof assignedJobMachine>;
+
+/** The offerJob actor of an offer the program is asked about. */
+export type OfferActor = ActorRefFrom<ReturnType<typeof fromPromise<void, OfferJobInput>>>;
+
 export interface WorkerMachineContext extends WorkerMachineInput {
   workerId: string | undefined;
   /** The last load sample, 0..1. */
   load: number;
   /** Failed connection attempts since the last registration. */
   retries: number;
-  draining: boolean;
+  /** Offers the program is asked about, by job id. */
+  offers: Record<string, OfferActor>;
   /** Accepted jobs waiting for their assignment, by job id. */
   pending: Record<string, PendingJob>;
-  /** Jobs assigned and not ended yet (launching or running). */
-  jobs: string[];
+  /** Assigned jobs not ended yet (launching, running or shutting down), by job id. */
+  jobs: Record<string, AssignedJobActor>;
   /** Why the worker failed. */
   failure: WorkerProblem | undefined;
 }
@@ -172,7 +184,7 @@ export type WorkerMachineEvent =
   | ({ type: 'server.availability' } & OfferJobInput)
   /** The socket's answer to a keep-alive ping. */
   | { type: 'socket.pong' }
-  | { type: 'server.assignment'; jobId: string }
+  | { type: 'server.assignment'; jobId: string; assignment: SealedAssignment }
   | { type: 'server.termination'; jobId: string }
   /** The program accepted an offered job; the answer has been sent. */
   | { type: 'job.accepted'; pending: PendingJob }
@@ -180,9 +192,8 @@ export type WorkerMachineEvent =
   | { type: 'job.rejected'; jobId: string }
   /** The program took longer than requestTimeout to answer an offer. */
   | { type: 'offer.timeout'; jobId: string }
-  /** Sent by a job's runJob actor once the job is over (or could not be launched). */
-  | { type: 'job.ended'; jobId: string }
   | { type: 'assignment.timeout'; jobId: string }
+  | DoneActorEvent<number, 'sampleLoad'>
   | DoneActorEvent
   | ErrorActorEvent;
 
@@ -200,6 +211,11 @@ type WorkerDelay =
   | 'registerTimeout'
   | 'drainTimeout'
   | 'backoff';
+
+/** The function an enqueueActions of this machine takes, with `TParams`. */
+type Enqueued<TParams extends Record<string, unknown>> = Parameters<
+  typeof enqueueActions<WorkerMachineContext, WorkerMachineEvent, TParams, WorkerMachineEvent, never, never, never, WorkerDelay, WorkerMachineEmitted>
+>[0];
 
 const AUTH_REFUSED = 'worker_auth_refused';
 
@@ -223,8 +239,7 @@ export const workerMachine = setup({
      * job.rejected. Stopped, it sends no answer any more. Never fails.
      */
     offerJob: fromPromise<void, OfferJobInput>(async () => {}),
-    /** Launches an assigned job and reports it until it ends (then sends job.ended); takes JobCommands. Never fails. */
-    runJob: fromCallback<JobCommand, RunJobInput>(() => () => {}),
+    assignedJob: assignedJobMachine,
   },
   delays: {
     statusInterval: ({ context }) => context.statusInterval,
@@ -239,22 +254,24 @@ export const workerMachine = setup({
     backoff: ({ context }) => Math.min(2 * (context.retries - 1), 10) * 1000,
   },
   guards: {
-    authRefused: ({ event }) => (event as ErrorActorEvent).error instanceof Object && ((event as ErrorActorEvent).error as { code?: unknown }).code === AUTH_REFUSED,
+    authRefused: (_, { error }: { error: unknown }) => typeof error === 'object' && error !== null && 'code' in error && error.code === AUTH_REFUSED,
     retriesLeft: ({ context }) => context.retries < context.maxRetry,
-    sampledAtThreshold: ({ context, event }) => (event as DoneActorEvent<number>).output >= context.loadThreshold,
-    lastLoadAtThreshold: ({ context }) => context.load >= context.loadThreshold,
-    canTakeJobs: ({ context }) => !context.draining && !(context.declineWhenFull && context.load >= context.loadThreshold),
-    awaitingAssignment: ({ context, event }) => 'jobId' in event && Object.hasOwn(context.pending, event.jobId as string),
-    runsJob: ({ context, event }) => 'jobId' in event && context.jobs.includes(event.jobId as string),
-    noJobs: ({ context }) => context.jobs.length === 0 && Object.keys(context.pending).length === 0,
+    atThreshold: ({ context }, { load }: { load: number }) => load >= context.loadThreshold,
+    /** Taking jobs, rather than draining or drained. */
+    accepting: stateIn('#worker.online.work.accepting'),
+    registered: stateIn('#worker.online.connection.registered'),
+    declinesWhenFull: ({ context }) => context.declineWhenFull && context.load >= context.loadThreshold,
+    awaitingAssignment: ({ context }, { jobId }: { jobId: string }) => Object.hasOwn(context.pending, jobId),
+    runsJob: ({ context }, { jobId }: { jobId: string }) => Object.hasOwn(context.jobs, jobId),
+    noJobs: ({ context }) => Object.keys(context.jobs).length === 0 && Object.keys(context.pending).length === 0,
   },
   actions: {
     // src/worker provides these (I/O on the socket and the executor).
     sendRegister: () => {},
-    reportStatus: () => {},
+    reportStatus: (_, _params: { status: ReportedStatus }) => {},
     /** A WebSocket ping on the socket (LiveKit answers it with a pong: socket.pong). */
     sendPing: () => {},
-    /** Reports again the status of every running job, and the job statuses made while offline. */
+    /** Reports again the status of every job running, and the job statuses made while offline. */
     resumeJobs: () => {},
     /** Answers available=false (without terminating the dispatch: LiveKit may try another worker); `reason` is for the log. */
     declineJob: (_, _params: { jobId: string; reason: string }) => {},
@@ -264,65 +281,48 @@ export const workerMachine = setup({
     dropConnection: () => {},
     /** A termination of a job this worker does not run (any more): nothing to shut down, worth a debug line. */
     ignoreTermination: (_, _params: { jobId: string }) => {},
+    /** An assigned job's actor failed: the job is reported failed, and the error. */
+    reportJobFailed: (_, _params: { jobId: string; error: unknown }) => {},
 
-    offerJob: spawnChild('offerJob', {
-      id: ({ event }) => offerActorId((event as OfferJobInput).job.id),
-      input: ({ event }) => ({ job: (event as OfferJobInput).job, resuming: (event as OfferJobInput).resuming }),
-    }),
-    forgetOffer: stopChild(({ event }) => (event as DoneActorEvent).actorId ?? ''),
+    offerJob: assign(({ context, spawn }, offer: OfferJobInput) => ({
+      offers: { ...context.offers, [offer.job.id]: spawn('offerJob', { id: offerActorId(offer.job.id), input: offer }) },
+    })),
     /** Stops asking the program: its answer, should it still come, is refused. */
-    stopOffer: stopChild(({ event }) => offerActorId((event as { jobId: string }).jobId)),
+    stopOffer: stopChild((_, { jobId }: { jobId: string }) => offerActorId(jobId)),
+    forgetOffer: assign(({ context }, { jobId }: { jobId: string }) => ({ offers: without(context.offers, jobId) })),
     // One delayed event per offer, cancelled by the program's answer.
-    awaitAnswer: enqueueActions<WorkerMachineContext, WorkerMachineEvent, undefined, WorkerMachineEvent, never, never, never, WorkerDelay, WorkerMachineEmitted>(({ event, enqueue }) => {
-      const jobId = (event as OfferJobInput).job.id;
-      enqueue.raise({ type: 'offer.timeout', jobId }, { delay: 'requestTimeout', id: answerTimerId(jobId) });
-    }),
-    stopAwaitingAnswer: cancel((_, params: { jobId: string }) => answerTimerId(params.jobId)),
-    launchJob: spawnChild('runJob', {
-      id: ({ event }) => jobActorId((event as { jobId: string }).jobId),
-      input: ({ context, event }) => {
-        const { jobId } = event as { jobId: string };
-        return { jobId, pending: context.pending[jobId]! };
+    awaitAnswer: enqueueActions((({ enqueue }, { jobId }) =>
+      enqueue.raise({ type: 'offer.timeout', jobId }, { delay: 'requestTimeout', id: answerTimerId(jobId) })) satisfies Enqueued<{ jobId: string }>),
+    stopAwaitingAnswer: cancel((_, { jobId }: { jobId: string }) => answerTimerId(jobId)),
+    // One delayed event per accepted job, cancelled by its assignment.
+    awaitAssignment: enqueueActions((({ enqueue }, { jobId }) =>
+      enqueue.raise({ type: 'assignment.timeout', jobId }, { delay: 'assignmentTimeout', id: assignmentTimerId(jobId) })) satisfies Enqueued<{ jobId: string }>),
+    stopAwaitingAssignment: cancel((_, { jobId }: { jobId: string }) => assignmentTimerId(jobId)),
+    recordPending: assign(({ context }, pending: PendingJob) => ({ pending: { ...context.pending, [pending.job.id]: pending } })),
+    forgetPending: assign(({ context }, { jobId }: { jobId: string }) => ({ pending: without(context.pending, jobId) })),
+    launchJob: assign(({ context, spawn }, { jobId, assignment }: { jobId: string; assignment: SealedAssignment }) => ({
+      jobs: {
+        ...context.jobs,
+        [jobId]: spawn('assignedJob', {
+          id: jobActorId(jobId),
+          input: { jobId, pending: context.pending[jobId]!, assignment, workerId: context.workerId ?? '' },
+        }),
       },
-    }),
-    terminateJob: sendTo(({ event }) => jobActorId((event as { jobId: string }).jobId), {
+    })),
+    terminateJob: sendTo((_, { jobId }: { jobId: string }) => jobActorId(jobId), {
       type: 'shutdown',
       reason: 'job terminated by LiveKit',
-    } satisfies JobCommand),
-    shutDownJobs: enqueueActions<WorkerMachineContext, WorkerMachineEvent, undefined, WorkerMachineEvent, never, never, never, WorkerDelay, WorkerMachineEmitted>(
-      ({ context, enqueue }) => {
-        for (const jobId of context.jobs) enqueue.sendTo(jobActorId(jobId), { type: 'shutdown', reason: 'worker draining' } satisfies JobCommand);
-      },
-    ),
-    stopJob: stopChild(({ event }) => jobActorId((event as { jobId: string }).jobId)),
+    } satisfies JobOrder),
+    shutDownJobs: enqueueActions((({ context, enqueue }) => {
+      for (const job of Object.values(context.jobs)) enqueue.sendTo(job, { type: 'shutdown', reason: 'worker draining' } satisfies JobOrder);
+    }) satisfies Enqueued<Record<string, never>>),
+    forgetJob: assign(({ context }, { jobId }: { jobId: string }) => ({ jobs: without(context.jobs, jobId) })),
 
-    recordRegistration: assign(({ event }) => ({
-      workerId: (event as { workerId: string }).workerId,
-      retries: 0,
-    })),
-    announceRegistered: emit(({ event }) => ({ type: 'registered' as const, workerId: (event as { workerId: string }).workerId })),
+    recordRegistration: assign((_, { workerId }: { workerId: string }) => ({ workerId, retries: 0 })),
+    announceRegistered: emit((_, { workerId }: { workerId: string }) => ({ type: 'registered' as const, workerId })),
     countRetry: assign(({ context }) => ({ retries: context.retries + 1 })),
-    recordLoad: assign(({ event }) => ({ load: (event as DoneActorEvent<number>).output })),
-    startDraining: assign(({ context, event }) => ({
-      draining: true,
-      drainTimeout: (event as { timeoutMs?: number }).timeoutMs ?? context.drainTimeout,
-    })),
-    // One delayed event per accepted job, cancelled by its assignment.
-    awaitAssignment: enqueueActions<WorkerMachineContext, WorkerMachineEvent, undefined, WorkerMachineEvent, never, never, never, WorkerDelay, WorkerMachineEmitted>(({ event, enqueue }) => {
-      const jobId = (event as { pending: PendingJob }).pending.job.id;
-      enqueue.raise({ type: 'assignment.timeout', jobId }, { delay: 'assignmentTimeout', id: `assignment:${jobId}` });
-    }),
-    recordPending: assign(({ context, event }) => {
-      const { pending } = event as { pending: PendingJob };
-      return { pending: { ...context.pending, [pending.job.id]: pending } };
-    }),
-    stopAwaitingAssignment: cancel(({ event }) => `assignment:${(event as { jobId: string }).jobId}`),
-    forgetPending: assign(({ context, event }) => {
-      const { [(event as { jobId: string }).jobId]: _, ...rest } = context.pending;
-      return { pending: rest };
-    }),
-    addJob: assign(({ context, event }) => ({ jobs: [...context.jobs, (event as { jobId: string }).jobId] })),
-    removeJob: assign(({ context, event }) => ({ jobs: context.jobs.filter((id) => id !== (event as { jobId: string }).jobId) })),
+    recordLoad: assign((_, { load }: { load: number }) => ({ load })),
+    recordDrainTimeout: assign(({ context }, { timeoutMs }: { timeoutMs: number | undefined }) => ({ drainTimeout: timeoutMs ?? context.drainTimeout })),
     recordFailure: assign((_, problem: WorkerProblem) => ({ failure: problem })),
     reportProblem: emit((_, problem: WorkerProblem) => ({ type: 'problem' as const, problem })),
   },
@@ -333,19 +333,28 @@ export const workerMachine = setup({
     workerId: undefined,
     load: 0,
     retries: 0,
-    draining: false,
+    offers: {},
     pending: {},
-    jobs: [],
+    jobs: {},
     failure: undefined,
   }),
   initial: 'idle',
   on: {
     // Jobs end whenever they end, whatever the worker is doing; so do the program's answers to offers.
-    'job.ended': { actions: ['removeJob', 'stopJob'] },
-    'xstate.done.actor.offer.*': {
-      actions: ['forgetOffer', { type: 'stopAwaitingAnswer', params: ({ event }) => ({ jobId: offeredJobId(event.actorId ?? '') }) }],
+    'xstate.done.actor.job.*': { actions: { type: 'forgetJob', params: ({ event }) => ({ jobId: assignedJobId(event.actorId) }) } },
+    'xstate.error.actor.job.*': {
+      actions: [
+        { type: 'forgetJob', params: ({ event }) => ({ jobId: assignedJobId(event.actorId) }) },
+        { type: 'reportJobFailed', params: ({ event }) => ({ jobId: assignedJobId(event.actorId), error: event.error }) },
+      ],
     },
-    close: '.closing',
+    'xstate.done.actor.offer.*': {
+      actions: [
+        { type: 'forgetOffer', params: ({ event }) => ({ jobId: offeredJobId(event.actorId) }) },
+        { type: 'stopAwaitingAnswer', params: ({ event }) => ({ jobId: offeredJobId(event.actorId) }) },
+      ],
+    },
+    close: [{ guard: 'registered', target: '.closing.registered' }, { target: '.closing' }],
   },
   states: {
     idle: {
@@ -382,14 +391,14 @@ export const workerMachine = setup({
                 onDone: 'registering',
                 onError: [
                   {
-                    guard: 'authRefused',
+                    guard: { type: 'authRefused', params: ({ event }) => ({ error: event.error }) },
                     target: '#worker.failed',
                     actions: [
                       { type: 'recordFailure', params: ({ event }) => ({ kind: 'connection', error: event.error, willRetry: false }) },
                       { type: 'reportProblem', params: ({ event }) => ({ kind: 'connection', error: event.error, willRetry: false }) },
                     ],
                   },
-                  ...retryOrFail(({ event }) => ({ kind: 'connection', error: (event as ErrorActorEvent).error, willRetry: true })),
+                  ...retryOrFail(({ event }) => ({ kind: 'connection', error: errorOf(event), willRetry: true })),
                 ],
               },
             },
@@ -401,38 +410,51 @@ export const workerMachine = setup({
               on: {
                 'server.registered': {
                   target: 'registered',
-                  actions: ['recordRegistration', 'announceRegistered', 'resumeJobs'],
+                  actions: [
+                    { type: 'recordRegistration', params: ({ event }) => ({ workerId: event.workerId }) },
+                    { type: 'announceRegistered', params: ({ event }) => ({ workerId: event.workerId }) },
+                    'resumeJobs',
+                  ],
                 },
                 // LiveKit answers the registration first; anything else first is a protocol violation.
                 'server.availability': retryOrFail({ kind: 'protocol', detail: 'an availability request came before the registration was answered' }),
                 'server.assignment': retryOrFail({ kind: 'protocol', detail: 'a job assignment came before the registration was answered' }),
                 'server.termination': retryOrFail({ kind: 'protocol', detail: 'a job termination came before the registration was answered' }),
-                'socket.closed': retryOrFail(({ event }) => ({ kind: 'connection', error: (event as { error: unknown }).error, willRetry: true })),
+                'socket.closed': retryOrFail(({ event }) => ({ kind: 'connection', error: errorOf(event), willRetry: true })),
               },
             },
             registered: {
               type: 'parallel',
               on: {
-                'socket.closed': retryOrFail(({ event }) => ({ kind: 'connection', error: (event as { error: unknown }).error, willRetry: true })),
+                'socket.closed': retryOrFail(({ event }) => ({ kind: 'connection', error: errorOf(event), willRetry: true })),
                 'server.registered': {
                   actions: { type: 'reportProblem', params: { kind: 'protocol', detail: 'a second registration answer was ignored' } },
                 },
                 'server.availability': [
-                  { guard: 'canTakeJobs', actions: ['offerJob', 'awaitAnswer'] },
+                  { guard: not('accepting'), actions: { type: 'declineJob', params: ({ event }) => ({ jobId: event.job.id, reason: 'the worker is draining' }) } },
+                  { guard: 'declinesWhenFull', actions: { type: 'declineJob', params: ({ event }) => ({ jobId: event.job.id, reason: 'the worker is full' }) } },
                   {
-                    actions: {
-                      type: 'declineJob',
-                      params: ({ context, event }) => ({ jobId: event.job.id, reason: context.draining ? 'the worker is draining' : 'the worker is full' }),
-                    },
+                    actions: [
+                      { type: 'offerJob', params: ({ event }) => ({ job: event.job, resuming: event.resuming }) },
+                      { type: 'awaitAnswer', params: ({ event }) => ({ jobId: event.job.id }) },
+                    ],
                   },
                 ],
                 'job.accepted': {
-                  actions: [{ type: 'stopAwaitingAnswer', params: ({ event }) => ({ jobId: event.pending.job.id }) }, 'recordPending', 'awaitAssignment'],
+                  actions: [
+                    { type: 'stopAwaitingAnswer', params: ({ event }) => ({ jobId: event.pending.job.id }) },
+                    { type: 'recordPending', params: ({ event }) => event.pending },
+                    { type: 'awaitAssignment', params: ({ event }) => ({ jobId: event.pending.job.id }) },
+                  ],
                 },
                 'server.assignment': [
                   {
-                    guard: 'awaitingAssignment',
-                    actions: ['launchJob', 'stopAwaitingAssignment', 'forgetPending', 'addJob'],
+                    guard: { type: 'awaitingAssignment', params: ({ event }) => ({ jobId: event.jobId }) },
+                    actions: [
+                      { type: 'launchJob', params: ({ event }) => ({ jobId: event.jobId, assignment: event.assignment }) },
+                      { type: 'stopAwaitingAssignment', params: ({ event }) => ({ jobId: event.jobId }) },
+                      { type: 'forgetPending', params: ({ event }) => ({ jobId: event.jobId }) },
+                    ],
                   },
                   {
                     actions: [
@@ -442,12 +464,13 @@ export const workerMachine = setup({
                   },
                 ],
                 'server.termination': [
-                  { guard: 'runsJob', actions: 'terminateJob' },
+                  { guard: { type: 'runsJob', params: ({ event }) => ({ jobId: event.jobId }) }, actions: { type: 'terminateJob', params: ({ event }) => ({ jobId: event.jobId }) } },
                   { actions: { type: 'ignoreTermination', params: ({ event }) => ({ jobId: event.jobId }) } },
                 ],
               },
               states: {
-                load: {
+                // What the worker tells LiveKit of itself, from its load and whether it takes jobs.
+                status: {
                   initial: 'sampling',
                   states: {
                     sampling: {
@@ -455,21 +478,34 @@ export const workerMachine = setup({
                         id: 'sampleLoad',
                         src: 'sampleLoad',
                         onDone: [
-                          { guard: 'sampledAtThreshold', target: 'full', actions: 'recordLoad' },
-                          { target: 'available', actions: 'recordLoad' },
+                          { guard: not('accepting'), target: 'full', actions: { type: 'recordLoad', params: ({ event }) => ({ load: event.output }) } },
+                          {
+                            guard: { type: 'atThreshold', params: ({ event }) => ({ load: event.output }) },
+                            target: 'full',
+                            actions: { type: 'recordLoad', params: ({ event }) => ({ load: event.output }) },
+                          },
+                          { target: 'available', actions: { type: 'recordLoad', params: ({ event }) => ({ load: event.output }) } },
                         ],
+                        // The last load is kept.
                         onError: [
-                          { guard: 'lastLoadAtThreshold', target: 'full', actions: { type: 'reportProblem', params: ({ event }) => ({ kind: 'load', error: event.error }) } },
+                          { guard: not('accepting'), target: 'full', actions: { type: 'reportProblem', params: ({ event }) => ({ kind: 'load', error: event.error }) } },
+                          {
+                            guard: { type: 'atThreshold', params: ({ context }) => ({ load: context.load }) },
+                            target: 'full',
+                            actions: { type: 'reportProblem', params: ({ event }) => ({ kind: 'load', error: event.error }) },
+                          },
                           { target: 'available', actions: { type: 'reportProblem', params: ({ event }) => ({ kind: 'load', error: event.error }) } },
                         ],
                       },
                     },
                     available: {
-                      entry: 'reportStatus',
+                      entry: { type: 'reportStatus', params: { status: 'available' } },
                       after: { statusInterval: 'sampling' },
+                      // Draining, the worker is full at once (the work region takes the drain too).
+                      on: { drain: 'full' },
                     },
                     full: {
-                      entry: 'reportStatus',
+                      entry: { type: 'reportStatus', params: { status: 'full' } },
                       after: { statusInterval: 'sampling' },
                     },
                   },
@@ -504,25 +540,25 @@ export const workerMachine = setup({
             'job.rejected': { actions: { type: 'stopAwaitingAnswer', params: ({ event }) => ({ jobId: event.jobId }) } },
             'offer.timeout': {
               actions: [
-                'stopOffer',
+                { type: 'stopOffer', params: ({ event }) => ({ jobId: event.jobId }) },
+                { type: 'forgetOffer', params: ({ event }) => ({ jobId: event.jobId }) },
                 { type: 'declineJob', params: ({ event }) => ({ jobId: event.jobId, reason: 'requestFnc did not answer in time' }) },
                 { type: 'reportProblem', params: ({ context, event }) => ({ kind: 'request_timeout', jobId: event.jobId, timeoutMs: context.requestTimeout }) },
               ],
             },
             'assignment.timeout': {
-              guard: 'awaitingAssignment',
+              guard: { type: 'awaitingAssignment', params: ({ event }) => ({ jobId: event.jobId }) },
               actions: [
-                'forgetPending',
+                { type: 'forgetPending', params: ({ event }) => ({ jobId: event.jobId }) },
                 { type: 'reportProblem', params: ({ context, event }) => ({ kind: 'assignment_timeout', jobId: event.jobId, timeoutMs: context.assignmentTimeout }) },
               ],
             },
           },
           states: {
             accepting: {
-              on: { drain: { target: 'draining', actions: 'startDraining' } },
+              on: { drain: { target: 'draining', actions: { type: 'recordDrainTimeout', params: ({ event }) => ({ timeoutMs: event.timeoutMs }) } } },
             },
             draining: {
-              entry: 'reportStatus',
               initial: 'waitingForJobs',
               states: {
                 waitingForJobs: {
@@ -552,10 +588,27 @@ export const workerMachine = setup({
         },
       },
       on: { close: {} },
+      initial: 'offline',
+      states: {
+        offline: {},
+        // Registered when the close came: the jobs' last statuses still reach LiveKit, until the socket closes.
+        registered: { on: { 'socket.closed': 'offline' } },
+      },
     },
     closed: { type: 'final' },
   },
 });
+
+/** `record` without the entry of `key`. */
+function without<T>(record: Record<string, T>, key: string): Record<string, T> {
+  const { [key]: _, ...rest } = record;
+  return rest;
+}
+
+/** The error a failed connection attempt or a closed socket carries. */
+function errorOf(event: WorkerMachineEvent): unknown {
+  return 'error' in event ? event.error : undefined;
+}
 
 type Problem = WorkerProblem | ((args: { context: WorkerMachineContext; event: WorkerMachineEvent }) => WorkerProblem);
 

@@ -1,17 +1,18 @@
 /**
  * SupervisedProcess: one job process (or thread) as its parent supervises it, under
- * machines/job_process.ts. It starts the child, initializes it, runs one job in it, pings it, watches
- * its memory, holds its shutdown to the bounds and kills it past them, and reports how the job
- * ended as a JobEnd, whatever happened to the child.
+ * machines/supervised_process.ts. It starts the child, initializes it, runs one job in it, pings
+ * it, watches its memory, holds its shutdown to the bounds and kills it past them, and reports how
+ * the job ended as a JobEnd, whatever happened to the child.
  */
-import { toPromise, type Actor } from 'xstate';
+import { toPromise, type Actor, type SnapshotFrom } from 'xstate';
 import {
-  jobProcessMachine,
-  type JobProcessMachineOutput,
-  type JobProcessState,
+  supervisedProcessMachine,
   type KillReason,
-} from '../../machines/job_process.js';
+  type SupervisedProcessMachineOutput,
+  type SupervisedProcessState,
+} from '../../machines/supervised_process.js';
 import { hostOf, startActor, type Clock } from '../actors/start_actor.js';
+import { onStateChange } from '../actors/state_changes.js';
 import { describe, VoxstateError } from '../errors.js';
 import { EventEmitter } from '../events/emitter.js';
 import { log, type Logger } from '../log/logger.js';
@@ -56,7 +57,7 @@ export class ProcessStartError extends VoxstateError {
 }
 
 export type SupervisedProcessEvents = {
-  state_changed: (event: { oldState: JobProcessState; newState: JobProcessState }) => void;
+  state_changed: (event: { oldState: SupervisedProcessState; newState: SupervisedProcessState }) => void;
   error: (error: VoxstateError) => void;
 };
 
@@ -69,7 +70,7 @@ const KILLED: Record<KillReason, string> = {
 };
 
 export class SupervisedProcess extends EventEmitter<SupervisedProcessEvents> {
-  static readonly #machine = jobProcessMachine.provide({
+  static readonly #machine = supervisedProcessMachine.provide({
     actions: {
       sendInitialize: ({ system }) => {
         const host = hostOf<SupervisedProcess>(system);
@@ -92,11 +93,11 @@ export class SupervisedProcess extends EventEmitter<SupervisedProcessEvents> {
     },
   });
 
-  readonly actor: Actor<typeof jobProcessMachine>;
+  readonly actor: Actor<typeof supervisedProcessMachine>;
   /** Resolves once the process is idle, ready for a job; rejects (ProcessStartError) if it never gets there. */
   readonly ready: Promise<void>;
   /** Resolves once the process is gone, with how it ended. */
-  readonly exited: Promise<JobProcessMachineOutput>;
+  readonly exited: Promise<SupervisedProcessMachineOutput>;
   readonly #options: SupervisionOptions;
   readonly #channel: JobChannel;
   readonly #logger: Logger;
@@ -136,12 +137,12 @@ export class SupervisedProcess extends EventEmitter<SupervisedProcessEvents> {
       onError: (error) => this.#report(error instanceof VoxstateError ? error : new VoxstateError('job_process_failed', describe(error), { cause: error })),
       ...(init.clock ? { clock: init.clock } : {}),
     });
+    onStateChange(this.actor, processStateOf, (from, to) => {
+      this.#logger.debug({ from, to }, 'job process state changed');
+      this.emit('state_changed', { oldState: from, newState: to });
+    });
     this.actor.on('*', (event) => {
       switch (event.type) {
-        case 'process_state_changed':
-          this.#logger.debug({ from: event.oldState, to: event.newState }, 'job process state changed');
-          this.emit('state_changed', { oldState: event.oldState, newState: event.newState });
-          return;
         case 'memory_warning':
           this.#logger.warn({ usedMb: Math.round(event.usedMb), warnMb: event.warnMb }, 'job process uses more memory than jobMemoryWarnMb');
           return;
@@ -172,8 +173,8 @@ export class SupervisedProcess extends EventEmitter<SupervisedProcessEvents> {
   }
 
   /** Where the process is in its lifecycle. */
-  get state(): JobProcessState {
-    return this.actor.getSnapshot().context.state;
+  get state(): SupervisedProcessState {
+    return processStateOf(this.actor.getSnapshot());
   }
 
   get kind(): 'process' | 'thread' {
@@ -269,7 +270,7 @@ export class SupervisedProcess extends EventEmitter<SupervisedProcessEvents> {
     this.emit('error', error);
   }
 
-  #whyNotReady(output: JobProcessMachineOutput | undefined): string {
+  #whyNotReady(output: SupervisedProcessMachineOutput | undefined): string {
     if (output?.initializeError) return output.initializeError;
     if (this.actor.getSnapshot().context.initializeError) return this.actor.getSnapshot().context.initializeError!;
     const killReason = this.actor.getSnapshot().context.killReason;
@@ -279,7 +280,7 @@ export class SupervisedProcess extends EventEmitter<SupervisedProcessEvents> {
   }
 
   /** How the job ended: as the child reported it, else from how the process ended. */
-  #jobEnd(output: JobProcessMachineOutput): JobEnd {
+  #jobEnd(output: SupervisedProcessMachineOutput): JobEnd {
     if (output.jobEnd !== undefined) {
       const { status, reason, error } = output.jobEnd;
       if (output.outcome === 'killed') this.#logger.warn({ reason: output.killReason }, 'the job ended, but its process had to be killed');
@@ -298,6 +299,14 @@ export class SupervisedProcess extends EventEmitter<SupervisedProcessEvents> {
     if (this.#lastError !== undefined) return { status: 'failed', reason: 'job crashed', error: `${this.#lastError} (the job ${this.#channel.kind} ${how})` };
     return { status: 'failed', reason: 'job crashed', error: `the job ${this.#channel.kind} ${how} before its job ended` };
   }
+}
+
+/** The one word for where a process is: its state, or its job's inside `ready`. */
+function processStateOf(snapshot: SnapshotFrom<typeof supervisedProcessMachine>): SupervisedProcessState {
+  const { value } = snapshot;
+  if (typeof value === 'string') return value;
+  const ready = value.ready;
+  return typeof ready === 'string' ? ready : `exiting.${ready.exiting}`;
 }
 
 function describeExit(exit: { code: number | null; signal: string | null } | undefined): string {

@@ -4,7 +4,7 @@
  * and leaving the room. It tells the machine who is in the room (machines/job.ts: the job runs
  * until no standard or SIP participant is left).
  */
-import { fromPromise, toPromise, type Actor } from 'xstate';
+import { fromPromise, toPromise, type Actor, type SnapshotFrom } from 'xstate';
 import {
   jobMachine,
   type JobMachineEvent,
@@ -15,6 +15,7 @@ import {
   type ShutdownSource,
 } from '../../machines/job.js';
 import { hostOf, startActor, type Clock } from '../actors/start_actor.js';
+import { onStateChange } from '../actors/state_changes.js';
 import {
   EntrypointError,
   ShutdownCallbackError,
@@ -140,12 +141,12 @@ export class Job<UserData extends Record<string, unknown> = Record<string, unkno
       onError: (error) => this.#report(error instanceof VoxstateError ? error : new VoxstateError('job_failed', describe(error), { cause: error }), 'job'),
       ...(init.clock ? { clock: init.clock } : {}),
     });
+    onStateChange(this.actor, jobStateOf, (from, to) => {
+      ctx.logger.debug({ from, to }, 'job state changed');
+      ctx.emit('state_changed', { oldState: from, newState: to });
+    });
     this.actor.on('*', (event) => {
       switch (event.type) {
-        case 'job_state_changed':
-          ctx.logger.debug({ from: event.oldState, to: event.newState }, 'job state changed');
-          ctx.emit('state_changed', { oldState: event.oldState, newState: event.newState });
-          return;
         case 'shutdown_started':
           ctx.logger.info({ reason: event.reason, source: event.source }, 'job shutting down');
           ctx.emit('shutdown', { reason: event.reason, source: event.source });
@@ -178,7 +179,7 @@ export class Job<UserData extends Record<string, unknown> = Record<string, unkno
 
   /** Where the job is in its lifecycle. */
   get state(): JobState {
-    return this.actor.getSnapshot().context.state;
+    return jobStateOf(this.actor.getSnapshot());
   }
 
   /** Runs the entrypoint. */
@@ -253,6 +254,14 @@ export class Job<UserData extends Record<string, unknown> = Record<string, unkno
     const errors = output.problems.map((problem) => this.#toError(problem));
     return { jobId: this.ctx.job.id, reason: output.reason, status: output.status, error: errors[0], errors };
   }
+}
+
+/** The one word for where a job is: its state, `connecting` or `running` once started, or its shutdown phase. */
+function jobStateOf(snapshot: SnapshotFrom<typeof jobMachine>): JobState {
+  const { value } = snapshot;
+  if (typeof value === 'string') return value;
+  if ('started' in value) return typeof value.started === 'string' ? value.started : 'running';
+  return `shuttingDown.${value.shuttingDown}`;
 }
 
 const PHASE_NAMES = {

@@ -4,7 +4,10 @@
  * executor; the executor reports back only through a JobHandle, so a job's crash, kill or timeout
  * reaches the worker as a JobEnd, never as an exception.
  */
+import type { JobEnd } from '../../machines/assigned_job.js';
 import type { AcceptedAs, OfferedJob } from '../../machines/worker.js';
+
+export type { JobEnd } from '../../machines/assigned_job.js';
 
 /** The job as LiveKit assigned it (the fields of livekit.Job that a job needs); the worker machine's OfferedJob. */
 export type AssignedJob = OfferedJob;
@@ -22,9 +25,6 @@ export interface RunningJobInfo {
   token: string;
   workerId: string;
 }
-
-/** How a job ended, as the worker reports it (UpdateJobStatus JS_SUCCESS / JS_FAILED). */
-export type JobEnd = { status: 'success'; reason: string } | { status: 'failed'; reason: string; error: string };
 
 /** One job running in an executor. */
 export interface JobHandle {

@@ -22,11 +22,20 @@ import {
   UpdateWorkerStatus,
   WorkerMessage,
   WorkerStatus,
-  type JobAssignment,
 } from '@livekit/protocol';
 import type { WebSocket } from 'ws';
-import { workerMachine, type JobCommand, type OfferJobInput, type RunJobInput, type WorkerProblem, type WorkerState } from '../../machines/worker.js';
+import { assignedJobMachine, type AssignedJobInput, type AssignedJobMachineEvent, type JobOrder } from '../../machines/assigned_job.js';
+import {
+  workerMachine,
+  type AssignedJobActor,
+  type OfferJobInput,
+  type ReportedStatus,
+  type WorkerProblem,
+  type WorkerState,
+} from '../../machines/worker.js';
 import { hostOf, startActor, type Clock } from '../actors/start_actor.js';
+import { onStateChange } from '../actors/state_changes.js';
+import { until } from '../actors/until.js';
 import { ClosedError, NotStartedError, VoxstateError, describe } from '../errors.js';
 import { EventEmitter } from '../events/emitter.js';
 import { rootLogger, type Logger } from '../log/logger.js';
@@ -45,6 +54,7 @@ import { WorkerJobRequest, type JobAnswer } from './job_request.js';
 import { problemError } from './worker_problem.js';
 import { assignedJob, jobTypeOf, participantPermission } from './protocol.js';
 import type { AssignedJob, JobEnd, JobExecutor, JobHandle, RunningJobInfo } from './running_job.js';
+import { openAssignment, SealedJobAssignment } from './sealed_assignment.js';
 import { openWorkerSocket } from './worker_socket.js';
 
 export type { WorkerState } from '../../machines/worker.js';
@@ -144,31 +154,27 @@ export class Worker {
       }),
       shutDown: fromPromise(({ system }) => hostOf<Worker>(system).#shutDown()),
       offerJob: fromPromise<void, OfferJobInput>(({ input, system, signal }) => hostOf<Worker>(system).#offer(input, signal)),
-      runJob: fromCallback<JobCommand, RunJobInput>(({ input, receive, sendBack, system }) => {
-        const ended = () => sendBack({ type: 'job.ended', jobId: input.jobId });
-        hostOf<Worker>(system).#runJob(input, receive, ended);
+      assignedJob: assignedJobMachine.provide({
+        actors: {
+          runJob: fromCallback<JobOrder, AssignedJobInput>(({ input, receive, sendBack, system }) => hostOf<Worker>(system).#runJob(input, receive, sendBack)),
+        },
+        actions: {
+          reportStarted: ({ context, system }) => hostOf<Worker>(system).#jobStarted(context.launch),
+          reportEnded: ({ context, system }, end) => hostOf<Worker>(system).#jobEnded(context.launch.jobId, end),
+        },
       }),
     },
     actions: {
       sendRegister: ({ system }) => hostOf<Worker>(system).#register(),
-      reportStatus: ({ context, system }) => {
-        const full = context.draining || context.load >= context.loadThreshold;
-        hostOf<Worker>(system).#send({
-          case: 'updateWorker',
-          value: new UpdateWorkerStatus({
-            status: full ? WorkerStatus.WS_FULL : WorkerStatus.WS_AVAILABLE,
-            load: context.load,
-            jobCount: context.jobs.length,
-          }),
-        });
-      },
+      reportStatus: ({ context, system }, { status }) => hostOf<Worker>(system).#reportStatus(status, context.load, Object.keys(context.jobs).length),
       sendPing: ({ system }) => hostOf<Worker>(system).#ping(),
-      resumeJobs: ({ system }) => hostOf<Worker>(system).#resume(),
+      resumeJobs: ({ context, system }) => hostOf<Worker>(system).#resume(Object.values(context.jobs)),
       declineJob: ({ system }, { jobId, reason }) => hostOf<Worker>(system).#decline(jobId, reason),
       refuseAssignment: ({ system }, { jobId }) => hostOf<Worker>(system).#refuseAssignment(jobId),
       dropConnection: ({ system }) => hostOf<Worker>(system).#dropSocket(),
       ignoreTermination: ({ system }, { jobId }) =>
         hostOf<Worker>(system).#log.debug({ jobId }, 'termination of a job this worker does not run: ignored'),
+      reportJobFailed: ({ system }, { jobId, error }) => hostOf<Worker>(system).#jobFailed(jobId, error),
     },
   });
 
@@ -184,17 +190,11 @@ export class Worker {
   readonly #actor: Actor<typeof workerMachine>;
   /** The open socket of the current connection attempt, if any. */
   #socket: WebSocket | undefined;
-  /** Whether #socket has been registered: only then are messages other than register sent. */
-  #online = false;
   /**
-   * What LiveKit is to know of each job: the status of every running job (reported again after
-   * each registration: a new connection is a new worker to LiveKit), and ended statuses not sent
-   * yet (made while offline).
+   * The statuses of jobs that ended while the worker was not registered: LiveKit hears of them
+   * after the next registration (the running jobs' statuses are told again from the machine).
    */
-  readonly #jobStatuses = new Map<string, UpdateJobStatus>();
-  /** Assignments (they carry the job's token) between their arrival and the start of their runJob actor. */
-  readonly #assignments = new Map<string, JobAssignment>();
-  #state: WorkerState = 'idle';
+  #unsentEnds: UpdateJobStatus[] = [];
   #run: Promise<void> | undefined;
   #ended: Promise<void>;
 
@@ -236,7 +236,10 @@ export class Worker {
       this.events.emit('registered', workerId);
     });
     this.#actor.on('problem', ({ problem }) => this.#onProblem(problem));
-    this.#actor.subscribe((snapshot) => this.#onSnapshot(snapshot));
+    onStateChange(this.#actor, workerStateOf, (from, to) => {
+      this.#log.debug({ from, to }, 'worker state changed');
+      this.events.emit('state_changed', to);
+    });
     this.#ended = new Promise<void>((resolve) => {
       this.#actor.subscribe({ complete: () => resolve() });
     });
@@ -254,7 +257,8 @@ export class Worker {
    */
   run(): Promise<void> {
     if (this.#run) return this.#run;
-    if (this.#state !== 'idle') return Promise.reject(new ClosedError('the worker', 'run()', this.#state));
+    const state = this.state;
+    if (state !== 'idle') return Promise.reject(new ClosedError('the worker', 'run()', state));
     const missing = [
       ['the LiveKit URL (LIVEKIT_URL)', this.#url],
       ['the API key (LIVEKIT_API_KEY)', this.#apiKey],
@@ -287,13 +291,13 @@ export class Worker {
    * Resolves once no job is left. The worker stays connected until aclose().
    */
   async drain(timeoutMs?: number): Promise<void> {
-    const state = this.#state;
+    const state = this.state;
     if (state === 'idle') throw new NotStartedError('the worker', 'drain()');
     if (state === 'failed' || state === 'closing' || state === 'closed') throw new ClosedError('the worker', 'drain()', state);
-    if (state === 'starting') await this.#until((s) => !s.matches('starting'));
+    if (state === 'starting') await until(this.#actor, (s) => !s.matches('starting'));
     this.#log.info({ activeJobs: this.status.activeJobs }, 'draining');
     this.#actor.send({ type: 'drain', ...(timeoutMs === undefined ? {} : { timeoutMs }) });
-    await this.#until((s) => s.matches({ online: { work: 'drained' } }) || !s.matches('online'));
+    await until(this.#actor, (s) => s.matches({ online: { work: 'drained' } }) || !s.matches('online'));
   }
 
   /** Shuts every job down through the executor, closes the socket, and ends run(). Idempotent. */
@@ -305,7 +309,7 @@ export class Worker {
   /** Asks LiveKit to dispatch a job of this worker's type for `roomName` (SimulateJobRequest; `connect --room`). */
   async simulateJob(roomName: string, participantIdentity?: string): Promise<void> {
     if (typeof roomName !== 'string' || roomName === '') throw new TypeError('simulateJob needs a room name');
-    if (!this.#online) throw new VoxstateError('worker_not_registered', `the worker is ${this.#state}: simulateJob() needs it registered with LiveKit`);
+    if (!this.#registered) throw new VoxstateError('worker_not_registered', `the worker is ${this.state}: simulateJob() needs it registered with LiveKit`);
     this.#send({
       case: 'simulateJob',
       value: new SimulateJobRequest({
@@ -316,17 +320,32 @@ export class Worker {
     });
   }
 
+  /** Where the worker is: one word for its machine's state. */
+  get state(): WorkerState {
+    return workerStateOf(this.#actor.getSnapshot());
+  }
+
   get status(): WorkerStatusInfo {
     const { context } = this.#actor.getSnapshot();
+    const state = this.state;
     return {
       agentName: this.#server.agentName,
       workerId: context.workerId,
-      state: this.#state,
-      activeJobs: context.jobs.length,
+      state,
+      activeJobs: Object.keys(context.jobs).length,
       load: context.load,
       version: this.#version,
-      healthy: this.#state !== 'failed' && this.#state !== 'closed',
+      healthy: state !== 'failed' && state !== 'closed',
     };
+  }
+
+  /**
+   * Whether the current connection is registered (also while closing, until the socket closes):
+   * only then does LiveKit take messages other than the registration.
+   */
+  get #registered(): boolean {
+    const snapshot = this.#actor.getSnapshot();
+    return snapshot.matches({ online: { connection: 'registered' } }) || snapshot.matches({ closing: 'registered' });
   }
 
   // --- the socket ---
@@ -343,7 +362,6 @@ export class Worker {
     ws.on('close', (code, reason) => {
       if (ws !== this.#socket) return;
       this.#socket = undefined;
-      this.#online = false;
       const why = reason.length > 0 ? `: ${reason.toString()}` : '';
       this.#actor.send({ type: 'socket.closed', error: new WorkerConnectionError(`the connection to LiveKit closed (code ${code}${why})`) });
     });
@@ -358,7 +376,6 @@ export class Worker {
   #dropSocket(): void {
     const ws = this.#socket;
     this.#socket = undefined;
-    this.#online = false;
     ws?.terminate();
   }
 
@@ -387,10 +404,8 @@ export class Worker {
       case 'assignment': {
         const jobId = body.value.job?.id;
         if (!jobId) return this.#report(new WorkerProtocolError('a job assignment without a job was ignored'));
-        this.#assignments.set(jobId, body.value);
-        this.#actor.send({ type: 'server.assignment', jobId });
-        // The job's runJob actor took it as it started; anything else (refused, out of order) leaves nothing behind.
-        this.#assignments.delete(jobId);
+        // Sealed: the assignment carries the agent's room token, and the machine's events are inspected.
+        this.#actor.send({ type: 'server.assignment', jobId, assignment: new SealedJobAssignment(jobId, body.value) });
         return;
       }
       case 'termination':
@@ -403,57 +418,63 @@ export class Worker {
     }
   }
 
+  /** The registration: the one message that goes out before the worker is registered. */
   #register(): void {
     const options = this.#server.options;
-    this.#send(
-      {
-        case: 'register',
-        value: new RegisterWorkerRequest({
-          type: jobTypeOf(options.workerType),
-          agentName: this.#server.agentName,
-          version: this.#version,
-          allowedPermissions: participantPermission(options.permissions),
-        }),
-      },
-      { beforeRegistration: true },
-    );
+    this.#write({
+      case: 'register',
+      value: new RegisterWorkerRequest({
+        type: jobTypeOf(options.workerType),
+        agentName: this.#server.agentName,
+        version: this.#version,
+        allowedPermissions: participantPermission(options.permissions),
+      }),
+    });
+  }
+
+  #reportStatus(status: ReportedStatus, load: number, jobCount: number): void {
+    this.#send({
+      case: 'updateWorker',
+      value: new UpdateWorkerStatus({ status: status === 'full' ? WorkerStatus.WS_FULL : WorkerStatus.WS_AVAILABLE, load, jobCount }),
+    });
   }
 
   /**
-   * Registered: the socket is usable. LiveKit hears again of every job still running and of the
-   * job statuses made while offline (as LiveKit's SDKs, no MigrateJobRequest: LiveKit's server
-   * does nothing with it).
+   * Registered (this runs as the worker becomes so, before its snapshot says it): LiveKit hears
+   * again of every job running (a new connection is a new worker to LiveKit), then of the job
+   * statuses made while offline (as LiveKit's SDKs, no MigrateJobRequest: LiveKit's server does
+   * nothing with it).
    */
-  #resume(): void {
-    this.#online = true;
-    for (const update of [...this.#jobStatuses.values()]) this.#reportJob(update);
-  }
-
-  /** Tells LiveKit a job's status now, or after the next registration when offline. */
-  #reportJob(update: UpdateJobStatus): void {
-    this.#jobStatuses.set(update.jobId, update);
-    const ended = update.status === JobStatus.JS_SUCCESS || update.status === JobStatus.JS_FAILED;
-    if (this.#send({ case: 'updateJob', value: update }) && ended) this.#jobStatuses.delete(update.jobId);
-  }
-
-  /**
-   * Sends a message on the registered socket; when offline it is dropped (status updates are sent
-   * again anyway, job statuses by #reportJob). Returns whether it was sent.
-   */
-  #send(message: WorkerMessage['message'], options: { beforeRegistration?: boolean } = {}): boolean {
-    const ws = this.#socket;
-    if (ws !== undefined && ws.readyState === ws.OPEN && (this.#online || options.beforeRegistration)) {
-      ws.send(new WorkerMessage({ message }).toBinary());
-      return true;
+  #resume(jobs: readonly AssignedJobActor[]): void {
+    for (const job of jobs) {
+      const snapshot = job.getSnapshot();
+      if (snapshot.matches('launched')) this.#write({ case: 'updateJob', value: new UpdateJobStatus({ jobId: snapshot.context.launch.jobId, status: JobStatus.JS_RUNNING }) });
     }
+    this.#unsentEnds = this.#unsentEnds.filter((update) => !this.#write({ case: 'updateJob', value: update }));
+  }
+
+  /**
+   * Sends a message on the registered socket; when not registered it is dropped (status updates
+   * are sent again anyway, job statuses after the next registration). Returns whether it was sent.
+   */
+  #send(message: WorkerMessage['message']): boolean {
+    if (this.#registered && this.#write(message)) return true;
     this.#log.debug({ message: message.case }, 'not connected to LiveKit: message not sent now');
     return false;
+  }
+
+  /** Writes a message on the socket, if open. Returns whether it was written. */
+  #write(message: WorkerMessage['message']): boolean {
+    const ws = this.#socket;
+    if (ws === undefined || ws.readyState !== ws.OPEN) return false;
+    ws.send(new WorkerMessage({ message }).toBinary());
+    return true;
   }
 
   // --- jobs ---
 
   #decline(jobId: string, reason: string): void {
-    this.#log.info({ jobId, state: this.#state }, `declined a job: ${reason}`);
+    this.#log.info({ jobId, state: this.state }, `declined a job: ${reason}`);
     this.#send({ case: 'availability', value: new AvailabilityResponse({ jobId, available: false }) });
   }
 
@@ -499,7 +520,7 @@ export class Worker {
         })
       : new AvailabilityResponse({ jobId: job.id, available: false, terminate: answer.terminate });
     if (!this.#send({ case: 'availability', value: response })) {
-      throw new WorkerConnectionError(`the answer to job ${job.id} could not be sent: the worker is ${this.#state}`);
+      throw new WorkerConnectionError(`the answer to job ${job.id} could not be sent: the worker is ${this.state}`);
     }
     this.#log.info({ jobId: job.id, available: answer.available }, answer.available ? 'accepted a job' : 'rejected a job');
     this.#actor.send(
@@ -508,43 +529,52 @@ export class Worker {
   }
 
   /**
-   * A job's runJob actor: launches the job, reports it running, and once it is over reports how it
-   * ended and calls `ended`. A shutdown ordered while the job is still launching is carried out
-   * once it runs. Never throws: a launch that fails is a failed job.
+   * An assigned job's runJob actor: launches the job in the executor, says when it runs and how it
+   * ended (a launch that fails is a job that ended failed), and carries out the shutdown it is
+   * ordered (the machine holds an order given while launching until the job runs).
    */
-  #runJob({ jobId, pending }: RunJobInput, receive: (listener: (command: JobCommand) => void) => void, ended: () => void): void {
-    const assignment = this.#assignments.get(jobId);
-    const info: RunningJobInfo = {
-      job: assignment?.job ? assignedJob(assignment.job) : pending.job,
-      acceptArguments: pending.acceptArguments,
-      url: assignment?.url || this.#url,
-      token: assignment?.token ?? '',
-      workerId: this.#actor.getSnapshot().context.workerId ?? '',
-    };
+  #runJob(launch: AssignedJobInput, receive: (listener: (order: JobOrder) => void) => void, sendBack: (event: AssignedJobMachineEvent) => void): void {
     let handle: JobHandle | undefined;
-    let ordered: string | undefined;
+    // The machine orders only a launched job to shut down.
     receive(({ reason }) => {
       if (handle) this.#shutDownJob(handle, reason);
-      else ordered ??= reason;
     });
-    const run = async (): Promise<JobEnd> => {
-      try {
-        handle = await this.#executor.launch(info);
-      } catch (cause) {
-        const error = cause instanceof VoxstateError ? cause : new JobLaunchError(jobId, cause);
+    this.#launch(launch).then(
+      (launched) => {
+        handle = launched;
+        sendBack({ type: 'job.launched' });
+        void launched.ended
+          .catch((error: unknown): JobEnd => ({ status: 'failed', reason: 'job handle failed', error: describe(error) }))
+          .then((end) => sendBack({ type: 'job.ended', end }));
+      },
+      (cause: unknown) => {
+        const error = cause instanceof VoxstateError ? cause : new JobLaunchError(launch.jobId, cause);
         this.#report(error);
-        return { status: 'failed', reason: 'launch failed', error: error.message };
-      }
-      this.#log.info({ jobId, room: info.job.roomName }, 'job started');
-      this.#reportJob(new UpdateJobStatus({ jobId, status: JobStatus.JS_RUNNING }));
-      this.events.emit('job_started', jobId);
-      if (ordered !== undefined) this.#shutDownJob(handle, ordered);
-      return handle.ended.catch((error: unknown) => ({ status: 'failed', reason: 'job handle failed', error: describe(error) }) as const);
-    };
-    void run().then((end) => {
-      this.#jobEnded(jobId, end);
-      ended();
-    });
+        sendBack({ type: 'job.ended', end: { status: 'failed', reason: 'launch failed', error: error.message } });
+      },
+    );
+  }
+
+  /**
+   * Runs the job in the executor with what LiveKit assigned: the URL to join and the agent's token.
+   * An executor whose launch throws instead of rejecting breaks its contract: that fails the job's
+   * actor, and the worker gives the job up (reportJobFailed).
+   */
+  #launch({ pending, assignment, workerId }: AssignedJobInput): Promise<JobHandle> {
+    const { job, url, token } = openAssignment(assignment);
+    return this.#executor.launch({
+      job: job ? assignedJob(job) : pending.job,
+      acceptArguments: pending.acceptArguments,
+      url: url || this.#url,
+      token,
+      workerId,
+    } satisfies RunningJobInfo);
+  }
+
+  #jobStarted({ jobId, pending }: AssignedJobInput): void {
+    this.#log.info({ jobId, room: pending.job.roomName }, 'job started');
+    this.#send({ case: 'updateJob', value: new UpdateJobStatus({ jobId, status: JobStatus.JS_RUNNING }) });
+    this.events.emit('job_started', jobId);
   }
 
   #shutDownJob(handle: JobHandle, reason: string): void {
@@ -554,17 +584,27 @@ export class Worker {
     );
   }
 
+  /** Tells LiveKit how a job ended: now, or after the next registration when not registered. */
   #jobEnded(jobId: string, end: JobEnd): void {
     const failed = end.status === 'failed';
     this.#log[failed ? 'warn' : 'info']({ jobId, reason: end.reason, ...(failed ? { error: end.error } : {}) }, 'job ended');
-    this.#reportJob(new UpdateJobStatus({ jobId, status: failed ? JobStatus.JS_FAILED : JobStatus.JS_SUCCESS, error: failed ? end.error : '' }));
+    const update = new UpdateJobStatus({ jobId, status: failed ? JobStatus.JS_FAILED : JobStatus.JS_SUCCESS, error: failed ? end.error : '' });
+    if (!this.#send({ case: 'updateJob', value: update })) this.#unsentEnds.push(update);
     this.events.emit('job_ended', jobId, end);
   }
 
+  /** A job's actor failed (a fault of the worker or of its executor, not of the job): the job is given up as failed. */
+  #jobFailed(jobId: string, cause: unknown): void {
+    const error = cause instanceof VoxstateError ? cause : new VoxstateError('job_failed', `the worker gave job ${jobId} up: ${describe(cause)}`, { cause });
+    this.#report(error);
+    this.#jobEnded(jobId, { status: 'failed', reason: 'job failed', error: error.message });
+  }
+
   #refuseAssignment(jobId: string): void {
-    this.#reportJob(
-      new UpdateJobStatus({ jobId, status: JobStatus.JS_FAILED, error: 'this worker was not waiting for that job (not accepted, or its assignment came too late)' }),
-    );
+    this.#send({
+      case: 'updateJob',
+      value: new UpdateJobStatus({ jobId, status: JobStatus.JS_FAILED, error: 'this worker was not waiting for that job (not accepted, or its assignment came too late)' }),
+    });
   }
 
   async #shutDown(): Promise<void> {
@@ -583,7 +623,6 @@ export class Worker {
   async #closeSocket(): Promise<void> {
     const ws = this.#socket;
     this.#socket = undefined;
-    this.#online = false;
     if (ws === undefined || ws.readyState === ws.CLOSED) return;
     await new Promise<void>((resolve) => {
       ws.once('close', () => resolve());
@@ -592,29 +631,6 @@ export class Worker {
   }
 
   // --- state and errors ---
-
-  #onSnapshot(snapshot: WorkerSnapshot): void {
-    const state = stateOf(snapshot);
-    if (state === this.#state) return;
-    const from = this.#state;
-    this.#state = state;
-    this.#log.debug({ from, to: state }, 'worker state changed');
-    this.events.emit('state_changed', state);
-  }
-
-  #until(done: (snapshot: WorkerSnapshot) => boolean): Promise<void> {
-    if (done(this.#actor.getSnapshot())) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const subscription = this.#actor.subscribe({
-        next: (snapshot) => {
-          if (!done(snapshot)) return;
-          subscription.unsubscribe();
-          resolve();
-        },
-        complete: () => resolve(),
-      });
-    });
-  }
 
   #onProblem(problem: WorkerProblem): void {
     const error = problemError(problem);
@@ -637,18 +653,17 @@ export class Worker {
   }
 }
 
-/** The one-word state of a worker snapshot. */
-function stateOf(snapshot: WorkerSnapshot): WorkerState {
-  if (snapshot.matches('online')) {
-    if (snapshot.matches({ online: { work: 'drained' } })) return 'drained';
-    if (snapshot.matches({ online: { work: 'draining' } })) return 'draining';
-    if (snapshot.matches({ online: { connection: { registered: { load: 'full' } } } })) return 'full';
-    if (snapshot.matches({ online: { connection: { registered: { load: 'available' } } } })) return 'available';
-    if (snapshot.matches({ online: { connection: 'registered' } }))
-      return snapshot.context.load >= snapshot.context.loadThreshold ? 'full' : 'available';
-    if (snapshot.matches({ online: { connection: 'registering' } })) return 'registering';
-    if (snapshot.matches({ online: { connection: 'reconnecting' } })) return 'reconnecting';
-    return 'connecting';
-  }
-  return snapshot.value as WorkerState;
+/** The one word for where a worker is: its state, its work's once draining, else its connection's (its status once registered). */
+function workerStateOf(snapshot: WorkerSnapshot): WorkerState {
+  const { value } = snapshot;
+  if (typeof value === 'string') return value;
+  if ('closing' in value) return 'closing';
+  const { connection, work } = value.online;
+  if (work === 'drained') return work;
+  if (typeof work === 'object') return 'draining';
+  if (typeof connection === 'string') return connection;
+  const { status } = connection.registered;
+  if (status === 'available' || status === 'full') return status;
+  // Sampling the load: what the last sample said.
+  return snapshot.context.load >= snapshot.context.loadThreshold ? 'full' : 'available';
 }

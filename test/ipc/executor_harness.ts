@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { expect, vi } from 'vitest';
-import type { JobProcessState } from '../../machines/job_process.js';
+import type { SupervisedProcessState } from '../../machines/supervised_process.js';
 import { createLogger, type Logger } from '../../src/log/logger.js';
 import type { ExecutorPool } from '../../src/ipc/executor_pool.js';
 import type { ParentMessage } from '../../src/ipc/ipc_messages.js';
@@ -120,10 +120,10 @@ export async function closeAndCheck({ pool, ids }: TestPool, kind: ExecutorKind)
 }
 
 /** Resolves once `process` is in `state` (at once if it is). */
-export function reached(process: SupervisedProcess, state: JobProcessState): Promise<void> {
+export function reached(process: SupervisedProcess, state: SupervisedProcessState): Promise<void> {
   if (process.state === state) return Promise.resolve();
   return new Promise((resolve) => {
-    const check = ({ newState }: { newState: JobProcessState }) => {
+    const check = ({ newState }: { newState: SupervisedProcessState }) => {
       if (newState !== state) return;
       process.off('state_changed', check);
       resolve();

@@ -194,6 +194,8 @@ describe('order', () => {
     await flush();
     const result = await h.job.result;
     expect(result).toMatchObject({ status: 'success', reason: 'bye', errors: [] });
+    // A state change is told once the step into the state is over: what the state started without
+    // waiting (the callbacks' first lines, the room's disconnect) comes before it.
     expect(h.timeline).toEqual([
       'signal aborted',
       'job shuttingDown.awaitingEntrypoint',
@@ -201,10 +203,10 @@ describe('order', () => {
       'agent onExit',
       'item assistant: Goodbye!',
       'session close (job_shutdown)',
-      'job shuttingDown.runningCallbacks',
       'callback (bye)',
-      'job shuttingDown.disconnectingRoom',
+      'job shuttingDown.runningCallbacks',
       'room disconnected',
+      'job shuttingDown.disconnectingRoom',
       'job done',
     ]);
     expect(h.agent().exits).toBe(1);

@@ -7,10 +7,11 @@
  * server drops the socket, answers the registration, offers a job; a delay elapses; a job's room
  * closes; the program calls drain() or aclose()), and the statechart says which events the
  * worker's actor must receive for it (e.g. offering a job to a worker that can take it is
- * `server.availability` then `job.accepted`, as the program's requestFnc accepts). The model's
- * logic applies those events with XState's pure transition function; the traversal keys states
- * by state value, the context that guards read (retries, load over the threshold, pending and
- * running jobs, draining) and the step that led there, so that every transition is taken.
+ * `server.availability` then `job.accepted`, as the program's requestFnc accepts; a job ending is
+ * its actor's done event). The model's logic applies those events with XState's pure transition
+ * function; the traversal keys states by state value, the context that guards read (retries, load
+ * over the threshold, offers, pending and running jobs) and the step that led there, so that every
+ * transition is taken.
  *
  * Each path runs on a fresh Worker whose delays run on a manual clock (a step fires exactly the
  * timer it names). After each step the test checks that the real actor received exactly the
@@ -37,9 +38,11 @@ import {
   type SnapshotFrom,
 } from 'xstate';
 import { TestModel } from 'xstate/graph';
+import { assignedJobMachine } from '../../machines/assigned_job.js';
 import { workerMachine, type WorkerMachineInput } from '../../machines/worker.js';
 import { AgentServer, LocalRoom } from '../../src/index.js';
 import type { Clock } from '../../src/actors/start_actor.js';
+import { until } from '../../src/actors/until.js';
 import { InProcessExecutor } from '../../src/worker/in_process_executor.js';
 import type { JobExecutor, RunningJobInfo } from '../../src/worker/running_job.js';
 import { KEEP_ALIVE_INTERVAL_MS, PONG_TIMEOUT_MS, Worker } from '../../src/worker/worker.js';
@@ -93,7 +96,8 @@ type Step =
   | { type: 'ping' }
   | { type: 'pingUnanswered' }
   | { type: 'pongTimeout' }
-  | { type: 'assign'; job: 'J' | 'stranger' }
+  /** An assignment; `broken`: the executor breaks its contract (its launch throws instead of rejecting). */
+  | { type: 'assign'; job: 'J' | 'stranger'; executor?: 'broken' }
   | { type: 'terminate'; job: 'J' | 'stranger' }
   | { type: 'registerAgain' }
   | { type: 'drop' }
@@ -103,9 +107,11 @@ type Step =
   | { type: 'endJob' }
   | { type: 'drain' }
   | { type: 'drainTimeout' }
-  | { type: 'close'; how: 'ok' | 'fails' | 'twice' };
+  /** aclose(): the executor closes, fails to, aclose() is called twice, or LiveKit drops the socket meanwhile. */
+  | { type: 'close'; how: 'ok' | 'fails' | 'twice' | 'dropped' };
 
 const CONNECTION_ERROR = { code: 'worker_connection_failed' };
+const LAUNCH_THROWS = new Error('the executor is broken');
 const AUTH_ERROR = { code: 'worker_auth_refused' };
 const LOAD_ERROR = new Error('no load');
 
@@ -147,9 +153,8 @@ function eventsOf(step: Step, snapshot: Snapshot): EventObject[] {
       return [afterEvent(snapshot, 'statusInterval'), sampleResult(step.load)];
     case 'offer': {
       const offered = { type: 'server.availability', job, resuming: false } as EventObject;
-      const registered = snapshot.matches({ online: { connection: 'registered' } });
       const full = context.load >= context.loadThreshold;
-      const takes = registered && !context.draining && !(context.declineWhenFull && full);
+      const takes = registered(snapshot) && accepting(snapshot) && !(context.declineWhenFull && full);
       if (!takes || step.answer === 'hang') return [offered];
       // The offer's actor asks the program, which answers; then it is done.
       const answer =
@@ -164,11 +169,15 @@ function eventsOf(step: Step, snapshot: Snapshot): EventObject[] {
       return [afterEvent(snapshot, 'keepAliveInterval')];
     case 'pongTimeout':
       return [afterEvent(snapshot, 'pongTimeout')];
-    case 'assign':
-      return [{ type: 'server.assignment', jobId: step.job } as EventObject];
+    case 'assign': {
+      // The real event carries the assignment sealed; the statechart only passes it on.
+      const assigned = { type: 'server.assignment', jobId: step.job, assignment: { jobId: step.job } } as EventObject;
+      // A broken executor makes the job's actor fail as it starts.
+      return step.executor === 'broken' ? [assigned, { type: 'xstate.error.actor.job.J', actorId: 'job.J', error: LAUNCH_THROWS } as EventObject] : [assigned];
+    }
     case 'terminate': {
-      const ends = step.job === 'J' && context.jobs.includes('J') && snapshot.matches({ online: { connection: 'registered' } });
-      return [{ type: 'server.termination', jobId: step.job } as EventObject, ...(ends ? [{ type: 'job.ended', jobId: 'J' } as EventObject] : [])];
+      const ends = step.job === 'J' && runsJ(snapshot) && registered(snapshot);
+      return [{ type: 'server.termination', jobId: step.job } as EventObject, ...(ends ? jobsEnded(['J']) : [])];
     }
     case 'registerAgain':
       return [{ type: 'server.registered', workerId: 'AW2' } as EventObject];
@@ -179,32 +188,39 @@ function eventsOf(step: Step, snapshot: Snapshot): EventObject[] {
     case 'assignmentTimeout':
       return [{ type: 'assignment.timeout', jobId: 'J' } as EventObject];
     case 'endJob':
-      return [{ type: 'job.ended', jobId: 'J' } as EventObject];
+      return jobsEnded(['J']);
     case 'drain':
       return [{ type: 'drain' }];
     case 'drainTimeout':
-      return [afterEvent(snapshot, 'drainTimeout'), ...context.jobs.map((jobId) => ({ type: 'job.ended', jobId }) as EventObject)];
+      return [afterEvent(snapshot, 'drainTimeout'), ...jobsEnded(Object.keys(context.jobs))];
     case 'close': {
       if (snapshot.matches('idle')) return [{ type: 'close' }];
       const done = step.how === 'fails' ? ({ type: 'xstate.error.actor.shutDown', error: new Error('stuck') } as EventObject) : { type: 'xstate.done.actor.shutDown' };
       // Closing shuts the running jobs down (they end before the executor says it is closed).
-      const ended = context.jobs.map((jobId) => ({ type: 'job.ended', jobId }) as EventObject);
-      return step.how === 'twice' ? [{ type: 'close' }, { type: 'close' }, ...ended, done] : [{ type: 'close' }, ...ended, done];
+      const ended = jobsEnded(Object.keys(context.jobs));
+      if (step.how === 'twice') return [{ type: 'close' }, { type: 'close' }, ...ended, done];
+      if (step.how === 'dropped') return [{ type: 'close' }, { type: 'socket.closed', error: CONNECTION_ERROR } as EventObject, ...ended, done];
+      return [{ type: 'close' }, ...ended, done];
     }
   }
 }
 
 const ACCEPTED = { identity: 'agent-J', name: '', metadata: '', attributes: { 'lk.agent.name': '' } };
 
-/** The offers the program is still asked about (their actors' ids). */
-const offering = (snapshot: Snapshot) => Object.keys(snapshot.children).filter((id) => id.startsWith('offer.'));
+/** What the worker receives as jobs end: each job's actor is done. */
+const jobsEnded = (jobIds: string[]): EventObject[] => jobIds.map((jobId) => ({ type: `xstate.done.actor.job.${jobId}`, actorId: `job.${jobId}` }) as EventObject);
+
+/** The offers the program is still asked about. */
+const offering = (snapshot: Snapshot) => Object.keys(snapshot.context.offers);
+const runsJ = (snapshot: Snapshot) => Object.hasOwn(snapshot.context.jobs, 'J');
+const accepting = (snapshot: Snapshot) => snapshot.matches({ online: { work: 'accepting' } });
 
 /** The steps that make sense from `snapshot` (one job at a time keeps the model small). */
 function stepsFrom(snapshot: Snapshot): Step[] {
   const { context } = snapshot;
   const in_ = (value: object | string) => snapshot.matches(value as never);
   const steps: Step[] = [];
-  const hasJob = context.jobs.includes('J');
+  const hasJob = runsJ(snapshot);
   const pending = Object.hasOwn(context.pending, 'J');
   const asked = offering(snapshot).length > 0;
   if (in_('idle')) steps.push({ type: 'run', connect: 'ok' }, { type: 'run', connect: 'down' }, { type: 'run', connect: 'auth' }, { type: 'run.executorFails' });
@@ -229,7 +245,7 @@ function stepsFrom(snapshot: Snapshot): Step[] {
     if (!hasJob && !pending && !asked) steps.push({ type: 'offer', answer: 'accept' }, { type: 'offer', answer: 'reject' }, { type: 'offer', answer: 'hang' });
     if (in_({ online: { connection: { registered: { keepAlive: 'waiting' } } } })) steps.push({ type: 'ping' }, { type: 'pingUnanswered' });
     if (in_({ online: { connection: { registered: { keepAlive: 'awaitingPong' } } } })) steps.push({ type: 'pongTimeout' });
-    if (pending) steps.push({ type: 'assign', job: 'J' });
+    if (pending) steps.push({ type: 'assign', job: 'J' }, { type: 'assign', job: 'J', executor: 'broken' });
     steps.push({ type: 'assign', job: 'stranger' }, { type: 'terminate', job: 'stranger' }, { type: 'registerAgain' }, { type: 'drop' });
     if (hasJob) steps.push({ type: 'terminate', job: 'J' });
   }
@@ -242,6 +258,7 @@ function stepsFrom(snapshot: Snapshot): Step[] {
   if (hasJob) steps.push({ type: 'endJob' });
   // A closed worker's actor is done: it receives nothing any more (aclose() again just resolves).
   if (!in_('closed')) steps.push({ type: 'close', how: 'ok' }, { type: 'close', how: 'fails' }, { type: 'close', how: 'twice' });
+  if (in_({ online: { connection: 'registered' } })) steps.push({ type: 'close', how: 'dropped' });
   return steps;
 }
 
@@ -271,8 +288,7 @@ function summary(snapshot: Snapshot) {
     retries: context.retries,
     high: context.load >= context.loadThreshold,
     pending: Object.keys(context.pending),
-    jobs: context.jobs,
-    draining: context.draining,
+    jobs: Object.keys(context.jobs),
     offering: offering(snapshot),
   };
 }
@@ -304,7 +320,7 @@ const inertMachine = workerMachine.provide({
     sampleLoad: fromPromise(() => new Promise<number>(() => {})),
     shutDown: fromPromise(() => new Promise<void>(() => {})),
     offerJob: fromPromise(() => new Promise<void>(() => {})),
-    runJob: fromCallback(() => () => {}),
+    assignedJob: assignedJobMachine.provide({ actors: { runJob: fromCallback(() => () => {}) } }),
   },
 });
 
@@ -381,10 +397,11 @@ const registered = (snapshot: Snapshot) => snapshot.matches({ online: { connecti
 
 const rounded = (load: number) => Math.round(load * 1e4) / 1e4;
 
-/** The status report of a worker in `snapshot`. */
-function statusOf({ context }: Snapshot): Frame {
-  const full = context.draining || context.load >= context.loadThreshold;
-  return { kind: 'updateWorker', status: full ? WorkerStatus.WS_FULL : WorkerStatus.WS_AVAILABLE, load: rounded(context.load), jobCount: context.jobs.length };
+/** The status report of a worker in `snapshot`: full while it takes no jobs or at the load threshold. */
+function statusOf(snapshot: Snapshot): Frame {
+  const { context } = snapshot;
+  const full = !accepting(snapshot) || context.load >= context.loadThreshold;
+  return { kind: 'updateWorker', status: full ? WorkerStatus.WS_FULL : WorkerStatus.WS_AVAILABLE, load: rounded(context.load), jobCount: Object.keys(context.jobs).length };
 }
 
 /**
@@ -394,7 +411,7 @@ function statusOf({ context }: Snapshot): Frame {
  */
 function framesOf(step: Step, before: Snapshot, after: Snapshot, queued: Frame[]): Frame[] {
   const online = registered(before);
-  const jobsEnded = (jobIds: string[]): Frame[] => {
+  const endsOf = (jobIds: string[]): Frame[] => {
     const frames = jobIds.map((jobId): Frame => ({ kind: 'updateJob', jobId, status: JobStatus.JS_SUCCESS }));
     if (online) return frames;
     queued.push(...frames);
@@ -406,7 +423,7 @@ function framesOf(step: Step, before: Snapshot, after: Snapshot, queued: Frame[]
       return after.matches({ online: { connection: 'registering' } }) ? [{ kind: 'register' }] : [];
     case 'register': {
       // Registered (a new worker to LiveKit): the running jobs' statuses again, then the statuses made offline, then the load.
-      const running = before.context.jobs.map((jobId): Frame => ({ kind: 'updateJob', jobId, status: JobStatus.JS_RUNNING }));
+      const running = Object.keys(before.context.jobs).map((jobId): Frame => ({ kind: 'updateJob', jobId, status: JobStatus.JS_RUNNING }));
       return [...running, ...queued.splice(0), statusOf(after)];
     }
     case 'tick':
@@ -419,18 +436,23 @@ function framesOf(step: Step, before: Snapshot, after: Snapshot, queued: Frame[]
       return online ? [{ kind: 'availability', jobId: 'J', available: false }] : [];
     case 'assign':
       if (!online) return [];
-      if (step.job === 'J' && Object.hasOwn(before.context.pending, 'J')) return [{ kind: 'updateJob', jobId: 'J', status: JobStatus.JS_RUNNING }];
+      if (step.job === 'J' && Object.hasOwn(before.context.pending, 'J') && step.executor !== 'broken') return [{ kind: 'updateJob', jobId: 'J', status: JobStatus.JS_RUNNING }];
+      // Refused, or given up as failed.
       return [{ kind: 'updateJob', jobId: step.job, status: JobStatus.JS_FAILED }];
     case 'terminate':
-      return online && step.job === 'J' && before.context.jobs.includes('J') ? jobsEnded(['J']) : [];
+      return online && step.job === 'J' && runsJ(before) ? endsOf(['J']) : [];
     case 'endJob':
-      return jobsEnded(['J']);
+      return endsOf(['J']);
     case 'drain':
-      return online ? [statusOf(after)] : [];
-    case 'drainTimeout':
+      // Full at once, unless LiveKit was last told so.
+      return online && before.matches({ online: { connection: { registered: { status: 'available' } } } }) ? [statusOf(after)] : [];
     case 'close':
+      // LiveKit dropped the socket first: nothing more reaches it.
+      if (step.how === 'dropped') return [];
+    // falls through
+    case 'drainTimeout':
       // The running jobs are shut down (and reported) before the socket closes.
-      return jobsEnded(before.context.jobs);
+      return endsOf(Object.keys(before.context.jobs));
     default:
       return [];
   }
@@ -495,10 +517,13 @@ class ManualClock implements Clock {
   }
 }
 
-/** InProcessExecutor whose start or close can be made to fail. */
+/** InProcessExecutor whose start or close can be made to fail, whose launch can break its contract, and whose close can be held. */
 class TestExecutor implements JobExecutor {
   startFails = false;
   closeFails = false;
+  launchThrows = false;
+  /** Resolved to let close() go on, when held. */
+  closeHeld: Promise<void> | undefined;
   readonly rooms = new Map<string, LocalRoom>();
   readonly inner: InProcessExecutor;
   constructor(server: AgentServer) {
@@ -515,12 +540,14 @@ class TestExecutor implements JobExecutor {
     await this.inner.start();
   }
   launch(info: RunningJobInfo) {
+    if (this.launchThrows) throw LAUNCH_THROWS;
     return this.inner.launch(info);
   }
   get activeJobs() {
     return this.inner.activeJobs;
   }
   async close(reason: string) {
+    await this.closeHeld;
     await this.inner.close(reason);
     if (this.closeFails) throw new Error('stuck');
   }
@@ -609,6 +636,7 @@ class RealWorld {
       case 'pongTimeout':
         return this.clock.fire(INPUT.pongTimeout);
       case 'assign':
+        this.executor.launchThrows = step.executor === 'broken';
         return livekit.assign({ id: step.job });
       case 'terminate':
         return livekit.terminate(step.job);
@@ -628,11 +656,23 @@ class RealWorld {
         return;
       case 'drainTimeout':
         return this.clock.fire(INPUT.drainTimeout);
-      case 'close':
+      case 'close': {
         this.executor.closeFails = step.how === 'fails';
+        if (step.how !== 'dropped') {
+          void this.worker.aclose();
+          if (step.how === 'twice') void this.worker.aclose();
+          return;
+        }
+        // The executor holds its close until LiveKit has dropped the socket of the closing worker.
+        let release!: () => void;
+        this.executor.closeHeld = new Promise((resolve) => (release = resolve));
         void this.worker.aclose();
-        if (step.how === 'twice') void this.worker.aclose();
+        livekit.drop();
+        await until(this.worker.actor, (snapshot) => snapshot.matches({ closing: 'offline' }));
+        this.executor.closeHeld = undefined;
+        release();
         return;
+      }
     }
   }
 }

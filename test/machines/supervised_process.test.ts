@@ -1,5 +1,5 @@
 /**
- * Model-based test of machines/job_process.ts against the REAL SupervisedProcess over a real child
+ * Model-based test of machines/supervised_process.ts against the REAL SupervisedProcess over a real child
  * process running the scripted fixture agent (test/fixtures/agents/scripted_agent.ts).
  *
  * xstate/graph gives the shortest path to every (state, incoming event) of the statechart. Each
@@ -19,7 +19,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventObject, SnapshotFrom } from 'xstate';
 import { TestModel } from 'xstate/graph';
-import { jobProcessMachine, type JobProcessMachineContext } from '../../machines/job_process.js';
+import { supervisedProcessMachine, type SupervisedProcessMachineContext } from '../../machines/supervised_process.js';
 import type { VoxstateError } from '../../src/errors.js';
 import type { ChildMessage, ParentMessage } from '../../src/ipc/ipc_messages.js';
 import type { OpenChannel } from '../../src/ipc/job_channel.js';
@@ -30,7 +30,7 @@ import type { Script } from '../fixtures/agents/scripted_agent.js';
 import { LAX_JOB, isGone, jobInfo } from '../ipc/executor_harness.js';
 import { CoverageTracker } from '../support/model_coverage.js';
 
-type Snapshot = SnapshotFrom<typeof jobProcessMachine>;
+type Snapshot = SnapshotFrom<typeof supervisedProcessMachine>;
 type Sample = EventObject & { usedMb?: number; reason?: string; tag?: string };
 
 const MODEL_WARN_MB = 100;
@@ -94,7 +94,7 @@ function samples(snapshot: Snapshot): Sample[] {
         if (at(snapshot, 'ready.exiting.closing') && !hasJob(snapshot)) break;
         out.push({ type, status: 'failed', reason: 'x', error: 'y', tag: at(snapshot, 'ready.starting') ? 'start failure' : 'end' } as Sample);
         break;
-      case 'xstate.after.shutdownProcessTimeout.jobProcess.ready.exiting.closing':
+      case 'xstate.after.shutdownProcessTimeout.supervisedProcess.ready.exiting.closing':
         // Only a job can hang in its shutdown: an idle process or one whose setup failed exits at once.
         if (hasJob(snapshot)) out.push({ type });
         break;
@@ -111,7 +111,7 @@ function samples(snapshot: Snapshot): Sample[] {
   return out;
 }
 
-const model = new TestModel<Snapshot, Sample, unknown>(jobProcessMachine as never, {
+const model = new TestModel<Snapshot, Sample, unknown>(supervisedProcessMachine as never, {
   input: {
     initializeProcessTimeout: 1,
     shutdownBudget: 1,
@@ -152,7 +152,7 @@ beforeAll(async () => {
   // Warn: +80 MB crosses the warning (+50) but not the limit (+150); +200 crosses the limit alone.
   thresholds = { warnMb: Math.ceil(base + 50), limitMb: Math.ceil(base + 150), warnAllocMb: 80, limitAllocMb: 200 };
   // Installed now: it sees only the processes of the paths.
-  coverage = new CoverageTracker(jobProcessMachine);
+  coverage = new CoverageTracker(supervisedProcessMachine);
 });
 
 /** Every process a path started: shut down after all, also those of a path that timed out. */
@@ -312,7 +312,7 @@ function jobEndOf(last: Snapshot): Partial<JobEnd> {
 
 const label = (event: Sample) => `${event.type.replace(/^xstate\.after\.([^.]+)\..*/, 'after $1')}${event.tag ? ` (${event.tag})` : ''}`;
 
-describe('job process machine, generated paths through a real SupervisedProcess', () => {
+describe('supervised process machine, generated paths through a real SupervisedProcess', () => {
   describe.concurrent('paths', () => {
     for (const path of paths) {
       const name = `${path.steps.slice(1).map((step) => label(step.event)).join(' → ')} ⇒ ${JSON.stringify(path.state.value)}`;
@@ -377,7 +377,7 @@ describe('job process machine, generated paths through a real SupervisedProcess'
               await history.reach(`${where}: the job's end`, (s) => s.context.jobEnd !== undefined);
             }
             await history.reach(where, (s) => JSON.stringify(s.value) === expected);
-            const context = history.snapshots.at(-1)!.context as JobProcessMachineContext;
+            const context = history.snapshots.at(-1)!.context as SupervisedProcessMachineContext;
             if (state.matches('killing' as never) || state.matches('killed' as never)) {
               expect(context.killReason, where).toBe(state.context.killReason);
             }
@@ -414,7 +414,7 @@ describe('job process machine, generated paths through a real SupervisedProcess'
     }
   });
 
-  it('the paths took every state and transition of the job process machine', () => {
+  it('the paths took every state and transition of the supervised process machine', () => {
     console.log(`${paths.length} generated paths\n${coverage.report()}`);
     const { states, transitions } = coverage.coverage();
     expect(states.missing).toEqual([]);

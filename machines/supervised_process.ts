@@ -1,5 +1,7 @@
 /**
- * The life of one supervised job process (or worker thread), as its parent sees it.
+ * The life of one supervised job process (or worker thread), as its parent sees it
+ * (src/ipc/supervised_process.ts). Not to be confused with JobProcess, what a job is told of the
+ * process it runs in (`ctx.proc`, its userData).
  *
  * spawning → initializing → ready (idle → starting → running → exiting) → exited | killed.
  *
@@ -20,8 +22,10 @@
  *   until the process has exited. Whatever the state, the process exiting ends the machine.
  */
 import { assign, cancel, emit, enqueueActions, raise, setup } from 'xstate';
+import { boundedPhase } from './bounded_phase.js';
 
-export type JobProcessState =
+/** One word for where a supervised process is, as its `state` and `state_changed` events say. */
+export type SupervisedProcessState =
   | 'spawning'
   | 'initializing'
   | 'idle'
@@ -43,7 +47,7 @@ export interface ReportedJobEnd {
   error: string | undefined;
 }
 
-export interface JobProcessMachineInput {
+export interface SupervisedProcessMachineInput {
   initializeProcessTimeout: number;
   /** Bound of the whole shutdown while the job winds down its entrypoint and session. */
   shutdownBudget: number;
@@ -59,8 +63,7 @@ export interface JobProcessMachineInput {
   pingTimeout: number;
 }
 
-export interface JobProcessMachineContext extends JobProcessMachineInput {
-  state: JobProcessState;
+export interface SupervisedProcessMachineContext extends SupervisedProcessMachineInput {
   killReason: KillReason | undefined;
   /** Why the job or process is shutting down, when known. */
   shutdownReason: string | undefined;
@@ -73,7 +76,7 @@ export interface JobProcessMachineContext extends JobProcessMachineInput {
   memoryMb: number | undefined;
 }
 
-export type JobProcessMachineEvent =
+export type SupervisedProcessMachineEvent =
   | { type: 'spawned' }
   | { type: 'initialized' }
   | { type: 'initialize.failed'; error: string }
@@ -94,12 +97,11 @@ export type JobProcessMachineEvent =
   | { type: 'unresponsive' }
   | { type: 'exited'; code: number | null; signal: string | null };
 
-export type JobProcessMachineEmitted =
-  | { type: 'process_state_changed'; oldState: JobProcessState; newState: JobProcessState }
+export type SupervisedProcessMachineEmitted =
   | { type: 'memory_warning'; usedMb: number; warnMb: number }
   | { type: 'killing'; reason: KillReason; memoryMb: number | undefined };
 
-export interface JobProcessMachineOutput {
+export interface SupervisedProcessMachineOutput {
   outcome: 'exited' | 'killed';
   killReason: KillReason | undefined;
   shutdownReason: string | undefined;
@@ -112,13 +114,13 @@ export interface JobProcessMachineOutput {
 /** Warn again only once the process has grown this much more. */
 const WARN_GROWTH_MB = 50;
 
-export const jobProcessMachine = setup({
+export const supervisedProcessMachine = setup({
   types: {
-    input: {} as JobProcessMachineInput,
-    context: {} as JobProcessMachineContext,
-    events: {} as JobProcessMachineEvent,
-    emitted: {} as JobProcessMachineEmitted,
-    output: {} as JobProcessMachineOutput,
+    input: {} as SupervisedProcessMachineInput,
+    context: {} as SupervisedProcessMachineContext,
+    events: {} as SupervisedProcessMachineEvent,
+    emitted: {} as SupervisedProcessMachineEmitted,
+    output: {} as SupervisedProcessMachineOutput,
   },
   delays: {
     pingInterval: ({ context }) => context.pingInterval,
@@ -136,12 +138,6 @@ export const jobProcessMachine = setup({
       (context.memoryWarnedAtMb === undefined || event.usedMb >= context.memoryWarnedAtMb + WARN_GROWTH_MB),
   },
   actions: {
-    enterState: emit(({ context }, params: { state: JobProcessState }) => ({
-      type: 'process_state_changed' as const,
-      oldState: context.state,
-      newState: params.state,
-    })),
-    trackState: assign((_, params: { state: JobProcessState }) => ({ state: params.state })),
     // src/ipc provides the I/O ones.
     sendInitialize: () => {},
     sendStartJob: () => {},
@@ -155,15 +151,15 @@ export const jobProcessMachine = setup({
     stopAwaitingPong: cancel('pongDeadline'),
     recordMemory: assign(({ event }) => (event.type === 'pong' ? { memoryMb: event.usedMb } : {})),
     warnMemory: enqueueActions<
-      JobProcessMachineContext,
-      JobProcessMachineEvent,
+      SupervisedProcessMachineContext,
+      SupervisedProcessMachineEvent,
       undefined,
-      JobProcessMachineEvent,
+      SupervisedProcessMachineEvent,
       never,
       never,
       never,
       never,
-      JobProcessMachineEmitted
+      SupervisedProcessMachineEmitted
     >(({ context, event, enqueue }) => {
       if (event.type !== 'pong') return;
       enqueue.assign({ memoryWarnedAtMb: event.usedMb });
@@ -181,10 +177,9 @@ export const jobProcessMachine = setup({
     recordExit: assign(({ event }) => (event.type === 'exited' ? { exit: { code: event.code, signal: event.signal } } : {})),
   },
 }).createMachine({
-  id: 'jobProcess',
+  id: 'supervisedProcess',
   context: ({ input }) => ({
     ...input,
-    state: 'spawning',
     killReason: undefined,
     shutdownReason: undefined,
     initializeError: undefined,
@@ -204,10 +199,8 @@ export const jobProcessMachine = setup({
       },
     },
     initializing: {
-      entry: [...stateEntry('initializing').entry, 'sendInitialize'],
-      after: {
-        initializeProcessTimeout: { target: 'killing', actions: { type: 'recordKill', params: { reason: 'initialize timeout' } } },
-      },
+      entry: 'sendInitialize',
+      ...boundedPhase('initializeProcessTimeout', killFor('initialize timeout')),
       on: {
         initialized: 'ready',
         // The child exits by itself after a failed setup; it gets the shutdown bounds to do so.
@@ -221,7 +214,7 @@ export const jobProcessMachine = setup({
       initial: 'idle',
       on: {
         'ping.due': { actions: ['sendPing', 'schedulePing'] },
-        unresponsive: { target: 'killing', actions: { type: 'recordKill', params: { reason: 'unresponsive' } } },
+        unresponsive: killFor('unresponsive'),
         pong: [
           { guard: 'overMemoryLimit', target: 'killing', actions: ['recordMemory', { type: 'recordKill', params: { reason: 'memory limit' } }] },
           { guard: 'overMemoryWarning', actions: ['recordMemory', 'warnMemory', 'stopAwaitingPong', 'awaitPong'] },
@@ -230,14 +223,12 @@ export const jobProcessMachine = setup({
       },
       states: {
         idle: {
-          ...stateEntry('idle'),
           on: {
             launch: { target: 'starting', actions: 'sendStartJob' },
             shutdown: { target: 'exiting.closing', actions: ['recordShutdown', 'sendShutdown'] },
           },
         },
         starting: {
-          ...stateEntry('starting'),
           on: {
             'job.started': 'running',
             shutdown: { target: 'exiting.winding', actions: ['recordShutdown', 'sendShutdown'] },
@@ -246,7 +237,6 @@ export const jobProcessMachine = setup({
           },
         },
         running: {
-          ...stateEntry('running'),
           on: {
             shutdown: { target: 'exiting.winding', actions: ['recordShutdown', 'sendShutdown'] },
             'job.shuttingDown': { target: 'exiting.winding', actions: 'recordShutdown' },
@@ -256,35 +246,27 @@ export const jobProcessMachine = setup({
           initial: 'winding',
           states: {
             winding: {
-              ...stateEntry('exiting.winding'),
-              after: {
-                shutdownBudget: { target: '#jobProcess.killing', actions: { type: 'recordKill', params: { reason: 'shutdown timeout' } } },
-              },
               on: { 'job.closing': 'closing' },
+              ...boundedPhase('shutdownBudget', killFor('shutdown timeout')),
             },
             closing: {
-              ...stateEntry('exiting.closing'),
-              after: {
-                shutdownProcessTimeout: {
-                  target: '#jobProcess.killing',
-                  actions: { type: 'recordKill', params: { reason: 'shutdown timeout' } },
-                },
-              },
               on: { 'job.ended': { actions: 'recordJobEnd' } },
+              ...boundedPhase('shutdownProcessTimeout', killFor('shutdown timeout')),
             },
           },
         },
       },
     },
     killing: {
-      entry: [...stateEntry('killing').entry, 'announceKill', 'kill'],
+      entry: ['announceKill', 'kill'],
       on: { exited: { target: 'killed', actions: 'recordExit' } },
     },
-    exited: { type: 'final', ...stateEntry('exited') },
-    killed: { type: 'final', ...stateEntry('killed') },
+    exited: { type: 'final', output: { outcome: 'exited' } },
+    killed: { type: 'final', output: { outcome: 'killed' } },
   },
-  output: ({ context }) => ({
-    outcome: context.state === 'killed' ? 'killed' : 'exited',
+  // `event` is the final state's: its output says which one was reached.
+  output: ({ context, event }) => ({
+    outcome: (event.output as Pick<SupervisedProcessMachineOutput, 'outcome'>).outcome,
     killReason: context.killReason,
     shutdownReason: context.shutdownReason,
     initializeError: context.initializeError,
@@ -294,12 +276,7 @@ export const jobProcessMachine = setup({
   }),
 });
 
-/** Entry actions every observable process state shares: announce the change, then remember it. */
-function stateEntry(state: JobProcessState) {
-  return {
-    entry: [
-      { type: 'enterState', params: { state } },
-      { type: 'trackState', params: { state } },
-    ],
-  } as const;
+/** The process is killed for `reason`: the kill is sent, and the parent watches it go. */
+function killFor(reason: KillReason) {
+  return { target: '#supervisedProcess.killing', actions: { type: 'recordKill', params: { reason } } } as const;
 }
