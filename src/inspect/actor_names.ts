@@ -7,7 +7,7 @@
  * an agent's name, a speech's id); whatever reaches a page is masked again on the way out.
  */
 import { StateMachine, type AnyActorRef, type AnyStateMachine } from 'xstate';
-import { agentMachine, jobMachine, jobProcessMachine, sessionMachine, speechMachine, workerMachine } from '../../machines/index.js';
+import { agentMachine, assignedJobMachine, jobMachine, sessionMachine, speechMachine, supervisedProcessMachine, workerMachine } from '../../machines/index.js';
 import { hostOf } from '../actors/start_actor.js';
 import type { Agent } from '../agent/agent.js';
 import type { SupervisedProcess } from '../ipc/supervised_process.js';
@@ -36,7 +36,11 @@ const ROLES = new Map<unknown, RoleOf>([
     const name = agentName ? `for agent ${agentName}` : undefined;
     return [name, workerId && `(${workerId})`].filter(Boolean).join(' ') || undefined;
   }],
-  [jobProcessMachine.config, (_, host) => {
+  [assignedJobMachine.config, (context) => {
+    const launch = context?.launch as { jobId?: unknown } | undefined;
+    return asString(launch?.jobId);
+  }],
+  [supervisedProcessMachine.config, (_, host) => {
     const proc = host as SupervisedProcess | undefined;
     return proc?.id === undefined ? undefined : `${proc.kind} ${proc.id}`;
   }],

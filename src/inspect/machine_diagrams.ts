@@ -59,7 +59,7 @@ export function machineDiagram(machine: AnyStateMachine): MachineDiagram {
 let allExported: Promise<MachineDiagram[]> | undefined;
 
 /** The page lists machines from the outside in: a worker runs processes, which run jobs, which run sessions… */
-const PAGE_ORDER = ['worker', 'jobProcess', 'job', 'session', 'agent', 'speech', 'userTurn', 'listener'];
+const PAGE_ORDER = ['worker', 'assignedJob', 'supervisedProcess', 'job', 'session', 'agent', 'speech', 'userTurn', 'listener'];
 const pageRank = (key: string) => (PAGE_ORDER.includes(key) ? PAGE_ORDER.indexOf(key) : PAGE_ORDER.length);
 
 /**

@@ -196,7 +196,7 @@ describe('inspector page server', () => {
       return supervised.exited;
     });
     await feed.until((m) => m.t === 'state' && m.label === `worker for agent front-desk (${workerId})`);
-    await feed.until((m) => m.t === 'state' && m.label === 'jobProcess process 1');
+    await feed.until((m) => m.t === 'state' && m.label === 'supervisedProcess process 1');
   });
 
   it('draws a machine that is not one of machines/index.ts when its first actor appears', async () => {
