@@ -3,20 +3,40 @@
  * first and equal priorities in order. A speech releases the output once it has played; its tools
  * may still run after that, so a tool that says something, or drains the session, is heard
  * instead of waiting behind itself.
+ *
+ * The scheduler also tells the session what the speech the agent attends to is doing, as an event
+ * for the session's agent region (machines/session.ts): the speech holding the output until it
+ * has played, then the latest one still running its tools. It only reads the speeches' states;
+ * what the agent makes of them is the session machine's.
  */
-import type { SpeechHandle } from './speech_handle.js';
+import type { SpeechActivityEvent } from '../../machines/session.js';
+import { whenStopped } from '../actors/until.js';
+import type { SpeechHandle, SpeechSource } from './speech_handle.js';
 
 export type SpeechTask = (speech: SpeechHandle) => Promise<void>;
+
+const SPEAKING: SpeechActivityEvent = { type: 'speech.speaking' };
+const TOOLS_PENDING: SpeechActivityEvent = { type: 'speech.toolsPending' };
+const IDLE: SpeechActivityEvent = { type: 'speech.idle' };
+const GENERATING: Record<SpeechSource, SpeechActivityEvent> = {
+  say: { type: 'speech.generating', source: 'say' },
+  generate_reply: { type: 'speech.generating', source: 'generate_reply' },
+  tool_response: { type: 'speech.generating', source: 'tool_response' },
+};
 
 export class SpeechScheduler {
   readonly #queue: Array<{ speech: SpeechHandle; task: SpeechTask }> = [];
   readonly #live = new Set<SpeechHandle>();
+  /** Each started speech's task: an interrupted speech has ended while its task may still run. */
+  readonly #tasks = new WeakMap<SpeechHandle, Promise<void>>();
   readonly #waiters = new Set<() => void>();
   #current: SpeechHandle | undefined;
   #open = false;
+  /** The activity last relayed (one of the constants above), so that a change of a speech that changes nothing is not relayed. */
+  #relayed: SpeechActivityEvent = IDLE;
 
   constructor(
-    private readonly onChange: () => void,
+    private readonly relay: (event: SpeechActivityEvent) => void,
     private readonly onTaskError: (speech: SpeechHandle, error: unknown) => void,
   ) {}
 
@@ -38,10 +58,10 @@ export class SpeechScheduler {
 
   add(speech: SpeechHandle, task: SpeechTask): void {
     this.#live.add(speech);
+    speech.actor.subscribe(() => this.#relayActivity());
     speech.addDoneCallback(() => {
       this.#live.delete(speech);
-      this.#settle();
-      this.onChange();
+      for (const check of [...this.#waiters]) check();
     });
     const at = this.#queue.findIndex((queued) => queued.speech.priority < speech.priority);
     if (at < 0) this.#queue.push({ speech, task });
@@ -68,8 +88,13 @@ export class SpeechScheduler {
     });
   }
 
-  #settle(): void {
-    for (const check of [...this.#waiters]) check();
+  /**
+   * Resolves once `speech` has ended and so has everything it started: an interrupted speech ends
+   * at once, while a tool it called may still be running.
+   */
+  async whenSettled(speech: SpeechHandle): Promise<void> {
+    await whenStopped(speech.actor);
+    await this.#tasks.get(speech);
   }
 
   #pump(): void {
@@ -80,19 +105,52 @@ export class SpeechScheduler {
       const { speech, task } = next;
       this.#current = speech;
       speech._play();
-      this.onChange();
-      task(speech).then(
+      const running = task(speech).then(
         () => speech._finish(),
         (error: unknown) => {
           this.onTaskError(speech, error);
           speech._finish(error);
         },
       );
-      void speech._outputReleased.then(() => {
+      this.#tasks.set(speech, running);
+      void speech._released.then(() => {
         if (this.#current === speech) this.#current = undefined;
-        this.onChange();
+        this.#relayActivity();
         this.#pump();
       });
     }
   }
+
+  /** Relays what the speech the agent attends to is doing, if that changed. */
+  #relayActivity(): void {
+    const activity = this.#activity();
+    if (activity === this.#relayed) return;
+    this.#relayed = activity;
+    this.relay(activity);
+  }
+
+  /**
+   * What the agent attends to: the speech holding the output while its audio goes out; else any
+   * speech running its tools; else the speech holding the output, being generated.
+   */
+  #activity(): SpeechActivityEvent {
+    const current = activityOf(this.#current);
+    if (current === SPEAKING) return SPEAKING;
+    for (const speech of this.#live) if (awaitsTools(speech)) return TOOLS_PENDING;
+    return current.type === 'speech.generating' ? current : IDLE;
+  }
+}
+
+/** What the speech holding the output is doing with it. */
+function activityOf(speech: SpeechHandle | undefined): SpeechActivityEvent {
+  const snapshot = speech?.actor.getSnapshot();
+  if (!speech || !snapshot || snapshot.status !== 'active') return IDLE;
+  if (snapshot.matches({ playing: { output: 'generating' } })) return GENERATING[speech.source];
+  if (snapshot.matches({ playing: { output: 'speaking' } })) return SPEAKING;
+  return IDLE;
+}
+
+function awaitsTools(speech: SpeechHandle): boolean {
+  const snapshot = speech.actor.getSnapshot();
+  return snapshot.status === 'active' && snapshot.matches({ playing: { tools: 'pending' } });
 }

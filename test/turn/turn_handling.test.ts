@@ -135,7 +135,7 @@ describe('what cannot be honoured is refused at construction, with every problem
       turnHandling: {
         turnDetection: 'vad',
         endpointing: { minDelay: 300, alpha: 0.9 },
-        interruption: { backchannelBoundary: null },
+        interruption: { backchannelBoundary: null, whileThinking: { minWords: 2 } },
         preemptiveGeneration: { enabled: true, preemptiveTts: true },
       },
     } as unknown as AgentSessionOptions;
@@ -143,7 +143,8 @@ describe('what cannot be honoured is refused at construction, with every problem
       'AgentSession options: ' +
         'turnHandling.turnDetection: not an option voxstate has; accepted: endpointing, interruption, preemptiveGeneration; ' +
         'turnHandling.endpointing.alpha: not an option voxstate has; accepted: mode, minDelay, maxDelay; ' +
-        'turnHandling.interruption.backchannelBoundary: not an option voxstate has; accepted: enabled, mode, minDuration, minWords, falseInterruptionTimeout, resumeFalseInterruption; ' +
+        'turnHandling.interruption.backchannelBoundary: not an option voxstate has; accepted: enabled, mode, minDuration, minWords, falseInterruptionTimeout, resumeFalseInterruption, whileThinking, whileSpeaking; ' +
+        'turnHandling.interruption.whileThinking.minWords: not an option voxstate has; accepted: enabled, minDuration; ' +
         'turnHandling.preemptiveGeneration.preemptiveTts: not an option voxstate has; accepted: enabled',
     );
   });
@@ -156,19 +157,30 @@ describe('what cannot be honoured is refused at construction, with every problem
     expect(refused({ falseInterruptionTimeout: 1_000, turnHandling: { interruption: { falseInterruptionTimeout: 1_000 } } })).toContain(
       'falseInterruptionTimeout and turnHandling.interruption.falseInterruptionTimeout set the same thing',
     );
+    expect(refused({ speakingMinInterruptionDuration: 800, turnHandling: { interruption: { whileSpeaking: { minDuration: 900 } } } })).toBe(
+      'AgentSession options: speakingMinInterruptionDuration and turnHandling.interruption.whileSpeaking.minDuration set the same thing: give only one',
+    );
   });
 
   it('values of the wrong kind, in either shape, and a minimum above the maximum', () => {
     const options = {
       minInterruptionDuration: -1,
-      turnHandling: { endpointing: { minDelay: 4_000 }, interruption: { enabled: 'yes', falseInterruptionTimeout: Number.NaN }, preemptiveGeneration: 'soon' },
+      thinkingMinInterruptionDuration: 'long',
+      turnHandling: {
+        endpointing: { minDelay: 4_000 },
+        interruption: { enabled: 'yes', falseInterruptionTimeout: Number.NaN, whileThinking: { enabled: 1 }, whileSpeaking: true },
+        preemptiveGeneration: 'soon',
+      },
     } as unknown as AgentSessionOptions;
     expect(refused(options)).toBe(
       'AgentSession options: ' +
         'turnHandling.interruption.enabled: must be true or false (got "yes"); ' +
         'turnHandling.interruption.falseInterruptionTimeout: must be a number of ms, 0 or more (got NaN); ' +
+        'turnHandling.interruption.whileThinking.enabled: must be true or false (got 1); ' +
+        'turnHandling.interruption.whileSpeaking: must be an object (got true); ' +
         'turnHandling.preemptiveGeneration: must be true, false or an object (got "soon"); ' +
         'minInterruptionDuration: must be a number of ms, 0 or more (got -1); ' +
+        'thinkingMinInterruptionDuration: must be a number of ms, 0 or more (got "long"); ' +
         'turnHandling.endpointing.minDelay (4000 ms) is more than the maximum endpointing delay (3000 ms)',
     );
     expect(refused({ turnHandling: [] as never })).toBe('AgentSession options: turnHandling: must be an object (got [])');
