@@ -186,6 +186,13 @@ export const sessionMachine = setup({
     }),
     stopAwayTimer: cancel(AWAY_TIMER),
     announceFalseInterruption: emit({ type: 'agent_false_interruption' as const, resumed: true }),
+    // The session has closed, whatever the agent was doing: actions see the state before their transition.
+    // biome-ignore lint: stateIn() is typed for any set of guards
+    announceAgentIdle: enqueueActions<SessionMachineContext, SessionMachineEvent, undefined, SessionMachineEvent, never, never, any, never, SessionMachineEmitted>(({ enqueue, check }) => {
+      for (const from of ['initializing', 'listening', 'thinking', 'speaking'] as const) {
+        if (check(stateIn(`#session.agent.${from}`))) enqueue.emit({ type: 'agent_state_changed', oldState: from, newState: 'idle' });
+      }
+    }),
     announceSpeech: emit(({ event }) => {
       if (event.type !== 'speech.created') throw new Error(`announceSpeech on ${event.type}`);
       return { type: 'speech_created' as const, speechHandle: event.speechHandle, source: event.source, userInitiated: event.userInitiated };
@@ -360,13 +367,14 @@ export const sessionMachine = setup({
     },
     agent: {
       initial: 'initializing',
+      on: {
+        'session.closed': { target: '.idle', actions: 'announceAgentIdle' },
+      },
       // Once the agent is idle for good, the close is announced.
       onDone: { actions: 'announceClose' },
       states: {
         // Left when the session runs (the start targets agent.listening).
-        initializing: {
-          on: { 'session.closed': { target: 'idle', actions: agentMove('initializing', 'idle') } },
-        },
+        initializing: {},
         listening: {
           entry: 'armAwayTimer',
           initial: 'attentive',
@@ -375,7 +383,6 @@ export const sessionMachine = setup({
             'speech.speaking': { target: 'speaking', actions: agentMove('listening', 'speaking') },
             'speech.toolsPending': { target: 'thinking', actions: agentMove('listening', 'thinking') },
             'user.turnCompleted': { actions: userInterrupts('turn') },
-            'session.closed': { target: 'idle', actions: agentMove('listening', 'idle') },
           },
           states: {
             attentive: {},
@@ -389,18 +396,18 @@ export const sessionMachine = setup({
                   {
                     guard: 'heldWhileSpeaking',
                     target: '#session.agent.speaking',
-                    actions: ['resumeSpeech', 'announceFalseInterruption', agentMove('listening', 'speaking')],
+                    actions: ['resumeSpeech', agentMove('listening', 'speaking'), 'announceFalseInterruption'],
                   },
-                  { target: '#session.agent.thinking', actions: ['resumeSpeech', 'announceFalseInterruption', agentMove('listening', 'thinking')] },
+                  { target: '#session.agent.thinking', actions: ['resumeSpeech', agentMove('listening', 'thinking'), 'announceFalseInterruption'] },
                 ],
               },
               on: {
-                'user.transcribed': { guard: 'hasWords', target: 'attentive', actions: userInterrupts('words') },
+                // (Handled here, the transcript is announced here too: the root's handler is not reached.)
+                'user.transcribed': { guard: 'hasWords', target: 'attentive', actions: ['announceTranscript', userInterrupts('words')] },
                 'speech.speaking': '.speech',
                 'speech.toolsPending': '.reply',
                 // The paused speech ended (interrupted otherwise): nothing is held any more.
                 'speech.idle': 'attentive',
-                'speech.generating': [{ guard: 'isReply', target: '#session.agent.thinking', actions: agentMove('listening', 'thinking') }, { target: 'attentive' }],
               },
               states: {
                 reply: {},
@@ -419,7 +426,6 @@ export const sessionMachine = setup({
               { guard: allowedWhile('thinking'), actions: userInterrupts('voice') },
             ],
             'user.turnCompleted': { guard: allowedWhile('thinking'), actions: userInterrupts('turn') },
-            'session.closed': { target: 'idle', actions: agentMove('thinking', 'idle') },
           },
         },
         speaking: {
@@ -431,7 +437,6 @@ export const sessionMachine = setup({
               { guard: allowedWhile('speaking'), actions: userInterrupts('voice') },
             ],
             'user.turnCompleted': { guard: allowedWhile('speaking'), actions: userInterrupts('turn') },
-            'session.closed': { target: 'idle', actions: agentMove('speaking', 'idle') },
           },
         },
         idle: { type: 'final' },

@@ -130,14 +130,19 @@ export class SpeechScheduler {
   }
 
   /**
-   * What the agent attends to: the speech holding the output while its audio goes out; else any
-   * speech running its tools; else the speech holding the output, being generated.
+   * What the agent attends to: the speech holding the output while it is generated or heard, or
+   * while its own tools are pending; once it is done with the output, that (idle) first, even when
+   * another speech's tools still run; then any speech running its tools (also while a say() waits
+   * for its audio behind them); else nothing.
    */
   #activity(): SpeechActivityEvent {
-    const current = activityOf(this.#current);
-    if (current === SPEAKING) return SPEAKING;
+    const current = this.#current;
+    const activity = activityOf(current);
+    if (activity === SPEAKING) return SPEAKING;
+    if (current && awaitsTools(current)) return TOOLS_PENDING;
+    if (current && activity === IDLE) return IDLE;
     for (const speech of this.#live) if (awaitsTools(speech)) return TOOLS_PENDING;
-    return current.type === 'speech.generating' ? current : IDLE;
+    return activity;
   }
 }
 

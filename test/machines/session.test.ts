@@ -26,7 +26,8 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { __unsafe_getAllOwnEventDescriptors, type EventObject, type SnapshotFrom } from 'xstate';
 import { TestModel } from 'xstate/graph';
-import { agentStateOf, sessionMachine, type AgentState, type CloseReason, type UserState } from '../../machines/session.js';
+import { sessionMachine, type AgentState, type CloseReason, type SessionMachineInput, type UserState } from '../../machines/session.js';
+import { resolveTurnOptions } from '../../src/turn/turn_handling.js';
 import {
   Agent,
   AgentSession,
@@ -52,6 +53,7 @@ import { ScriptedOutput } from '../support/scripted_output.js';
 import type { AudioFrame } from '../../src/audio/audio_frame.js';
 import { Model } from '../../src/plugins/model.js';
 import type { SpeechData, SpeechEvent, SpeechStream, STT } from '../../src/stt/stt.js';
+import type { VAD, VADEvent, VADStream } from '../../src/vad/vad.js';
 import { settle, useFakeTime } from '../support/fake_time.js';
 
 const coverage = new CoverageTracker(sessionMachine);
@@ -82,11 +84,60 @@ class RefusingRoom extends LocalRoom {
   }
 }
 
-/** A ScriptedOutput whose close() can hang, as an audio device that never lets go. */
+/** A ScriptedOutput whose close() can hang, as an audio device that never lets go, and that can pause (when `pausable`). */
 class TestOutput extends ScriptedOutput {
   closeHangs = false;
+  pausable = true;
+  /** Whether the output holds its speech where it is (paused and not resumed). */
+  paused = false;
   override close(): Promise<void> {
     return this.closeHangs ? never() : super.close();
+  }
+  get pause(): (() => void) | undefined {
+    return this.pausable ? () => void (this.paused = true) : undefined;
+  }
+  get resume(): (() => void) | undefined {
+    return this.pausable ? () => void (this.paused = false) : undefined;
+  }
+}
+
+/** A VAD that detects what the test says it detects (every open stream gets it); the audio is ignored. */
+class HearingVAD extends Model implements VAD {
+  readonly label = 'test/vad';
+  readonly options = { minSpeechDurationMs: 50, minSilenceDurationMs: 550, prefixPaddingDurationMs: 500, activationThreshold: 0.5, deactivationThreshold: 0.35, maxBufferedSpeechMs: 60_000, sampleRate: 16_000 } as const;
+  readonly #streams = new Set<{ events: VADEvent[]; wake: () => void; closed: boolean }>();
+
+  stream(): VADStream {
+    const open = { events: [] as VADEvent[], wake: () => {}, closed: false };
+    this.#streams.add(open);
+    const close = async () => {
+      open.closed = true;
+      this.#streams.delete(open);
+      open.wake();
+    };
+    return {
+      async *[Symbol.asyncIterator]() {
+        for (;;) {
+          const event = open.events.shift();
+          if (event) yield event;
+          else if (open.closed) return;
+          else await new Promise<void>((resolve) => (open.wake = resolve));
+        }
+      },
+      pushFrame: () => {},
+      flush: () => {},
+      endInput: () => void close(),
+      close,
+    };
+  }
+
+  /** The user starts speaking, goes on speaking (`speechDurationMs` so far), or stops. */
+  hear(type: VADEvent['type'], speechDurationMs = 0): void {
+    const event: VADEvent = { type, timestampMs: 0, speechDurationMs, silenceDurationMs: 0, probability: 1, speaking: type !== 'end_of_speech', inferenceDurationMs: 0, frames: [] };
+    for (const open of this.#streams) {
+      open.events.push(event);
+      open.wake();
+    }
   }
 }
 
@@ -230,9 +281,25 @@ function describeEvent(type: string, event: Record<string, unknown>): string {
       return `transcript:${event.transcript}${event.isFinal ? '' : '…'}`;
     case 'function_tools_executed':
       return `tools:${(event.functionCalls as Array<{ name: string }>).map((call) => call.name).join(',')}`;
+    case 'agent_false_interruption':
+      return 'false interruption';
     default:
       return type;
   }
+}
+
+/** The session machine's input for a session of `options`. */
+function machineInput(options: AgentSessionOptions): SessionMachineInput {
+  const turn = resolveTurnOptions(options);
+  return {
+    // The session takes seconds; the machine, ms.
+    userAwayTimeout: options.userAwayTimeout === undefined ? 15_000 : options.userAwayTimeout === null ? null : options.userAwayTimeout * 1000,
+    speechDrainTimeout: options.speechDrainTimeout ?? 30_000,
+    closeTimeout: options.closeTimeout ?? 10_000,
+    interruption: turn.interruption,
+    resumeFalseInterruption: turn.resumeFalseInterruption,
+    falseInterruptionTimeout: turn.falseInterruptionTimeout,
+  };
 }
 
 function build(scenario: Scenario): World {
@@ -257,14 +324,9 @@ function build(scenario: Scenario): World {
     errors: [],
     closes: [],
     pending: {},
-    model: new ModelReplay(sessionMachine, {
-      // The session takes seconds; the machine, ms.
-      userAwayTimeout: options.userAwayTimeout === undefined ? 15_000 : options.userAwayTimeout === null ? null : options.userAwayTimeout * 1000,
-      speechDrainTimeout: options.speechDrainTimeout ?? 30_000,
-      closeTimeout: options.closeTimeout ?? 10_000,
-    }),
+    model: new ModelReplay(sessionMachine, machineInput(options)),
   };
-  for (const type of ['agent_state_changed', 'user_state_changed', 'speech_created', 'conversation_item_added', 'user_input_transcribed', 'function_tools_executed', 'error', 'close'] as const) {
+  for (const type of ['agent_state_changed', 'user_state_changed', 'agent_false_interruption', 'speech_created', 'conversation_item_added', 'user_input_transcribed', 'function_tools_executed', 'error', 'close'] as const) {
     const listener = (event: Record<string, unknown>) => void w.emitted.push(describeEvent(type, event));
     session.on(type, listener as never);
   }
@@ -305,7 +367,7 @@ async function run(scenario: Scenario): Promise<World> {
     const snapshot = w.session.actor.getSnapshot();
     const model = w.model.snapshot;
     expect(snapshot.value, `${where}: state value against the model`).toEqual(model.value);
-    const pick = (c: typeof model.context) => [c.agentState, c.userState, c.closeRequested, c.closeReason];
+    const pick = (c: typeof model.context) => [c.closeRequested, c.closeReason];
     expect(pick(snapshot.context), `${where}: context against the model`).toEqual(pick(model.context));
     expect(modelEmitted.map((event) => stripDetail(describeEvent(event.type, event))), `${where}: the model emits`).toEqual(
       step.emits.map(stripDetail),
@@ -354,8 +416,35 @@ const lastMessage = (w: World) => w.session.history.messages().at(-1);
 
 // ---- the paths ----
 
-/** The STT of the scenario that listens to the user's audio. */
+/** The STT and the VAD of the scenarios that listen to the user's audio. */
 const sttOfTheTable = new HearingSTT();
+const vadOfTheTable = new HearingVAD();
+
+/** Listening to the user (the microphone stays open): what the VAD and the STT of the table hear is the user's. */
+const listen = (extra: Partial<Step> = {}): Step => ({
+  do: 'listen()',
+  act: (w) => void w.session.listen(openMicrophone()),
+  events: [],
+  expect: ['running', 'listening', 'listening'],
+  emits: [],
+  ...extra,
+});
+
+/** The VAD hears the user: speech starts, goes on (`ms` so far) or ends. */
+const userVoice = (type: VADEvent['type'], ms: number, step: Omit<Step, 'do' | 'act'>): Step => ({
+  do: type === 'inference_done' ? `the user has spoken for ${ms} ms` : type === 'start_of_speech' ? 'the user starts speaking' : 'the user stops speaking',
+  act: () => vadOfTheTable.hear(type, ms),
+  ...step,
+});
+
+/** A say() whose text the test holds: the speech waits for it in `generating`. */
+function heldSay(w: World): Deferred<string> {
+  const text = deferred<string>();
+  w.session.say((async function* () {
+    yield await text.promise;
+  })());
+  return text;
+}
 
 const scenarios: Scenario[] = [
   {
@@ -366,7 +455,7 @@ const scenarios: Scenario[] = [
       {
         do: 'generateReply() (the LLM holds its answer)',
         act: (w) => void w.session.generateReply(),
-        events: ['speech.created', 'agent.thinking'],
+        events: ['speech.created', 'speech.generating'],
         expect: ['running', 'thinking', 'listening'],
         emits: ['speech:generate_reply', 'agent:listening→thinking'],
         check: (w) => expect(w.llm.heldCount).toBe(1),
@@ -374,7 +463,7 @@ const scenarios: Scenario[] = [
       {
         do: 'the LLM answers with text and a tool call',
         act: (w) => w.llm.release(),
-        events: ['agent.speaking'],
+        events: ['speech.speaking'],
         expect: ['running', 'speaking', 'listening'],
         emits: ['agent:thinking→speaking'],
         check: (w) => expect(w.out.playing.map((p) => p.text)).toEqual(['Let me check.']),
@@ -382,7 +471,7 @@ const scenarios: Scenario[] = [
       {
         do: 'the output finishes playing; the tool runs',
         act: (w) => w.out.finish(),
-        events: ['agent.thinking', 'item.added'],
+        events: ['speech.toolsPending', 'item.added'],
         expect: ['running', 'thinking', 'listening'],
         emits: ['agent:speaking→thinking', 'item:assistant'],
         check: (w) => {
@@ -393,7 +482,7 @@ const scenarios: Scenario[] = [
       {
         do: 'the tool returns nothing to talk about',
         act: (w) => w.toolCalls[0]!.resolve(null),
-        events: ['tools.executed', 'agent.listening'],
+        events: ['tools.executed', 'speech.idle'],
         expect: ['running', 'listening', 'listening'],
         emits: ['tools:lookup', 'agent:thinking→listening'],
         check: (w) => expect(w.session.history.items.at(-1)).toMatchObject({ type: 'function_call_output', name: 'lookup' }),
@@ -401,14 +490,14 @@ const scenarios: Scenario[] = [
       {
         do: 'say("Anything else?")',
         act: (w) => void w.session.say('Anything else?'),
-        events: ['speech.created', 'agent.speaking'],
+        events: ['speech.created', 'speech.generating', 'speech.speaking'],
         expect: ['running', 'speaking', 'listening'],
         emits: ['speech:say', 'agent:listening→speaking'],
       },
       {
         do: 'the output finishes playing',
         act: (w) => w.out.finish(),
-        events: ['agent.listening', 'item.added'],
+        events: ['speech.idle', 'item.added'],
         expect: ['running', 'listening', 'listening'],
         emits: ['agent:speaking→listening', 'item:assistant'],
         check: (w) => expect(lastMessage(w)).toMatchObject({ role: 'assistant', content: 'Anything else?', interrupted: false }),
@@ -416,14 +505,14 @@ const scenarios: Scenario[] = [
       {
         do: 'generateReply() (held again)',
         act: (w) => void w.session.generateReply(),
-        events: ['speech.created', 'agent.thinking'],
+        events: ['speech.created', 'speech.generating'],
         expect: ['running', 'thinking', 'listening'],
         emits: ['speech:generate_reply', 'agent:listening→thinking'],
       },
       {
         do: 'the LLM answers with nothing',
         act: (w) => w.llm.release(),
-        events: ['agent.listening'],
+        events: ['speech.idle'],
         expect: ['running', 'listening', 'listening'],
         emits: ['agent:thinking→listening'],
         check: (w) => expect(w.session.history.messages()).toHaveLength(2),
@@ -453,7 +542,7 @@ const scenarios: Scenario[] = [
       {
         do: 'input.text("hi")',
         act: (w) => w.session.input.text('hi'),
-        events: ['item.added', 'user.active', 'speech.created', 'agent.thinking', 'agent.speaking'],
+        events: ['item.added', 'user.active', 'speech.created', 'speech.generating', 'speech.speaking'],
         expect: ['running', 'speaking', 'listening'],
         emits: ['item:user', 'speech:generate_reply', 'agent:listening→thinking', 'agent:thinking→speaking'],
         check: (w) => {
@@ -471,7 +560,7 @@ const scenarios: Scenario[] = [
       {
         do: 'the output finishes playing',
         act: (w) => w.out.finish(),
-        events: ['agent.listening', 'item.added'],
+        events: ['speech.idle', 'item.added'],
         expect: ['running', 'listening', 'speaking'],
         emits: ['agent:speaking→listening', 'item:assistant'],
         check: (w) => expect(w.session.history.messages().map((m) => `${m.role}: ${m.content}`)).toEqual(['user: hi', 'assistant: Hello there.']),
@@ -505,7 +594,7 @@ const scenarios: Scenario[] = [
       {
         do: 'the STT hears the final "what time is it" (no VAD: the turn ends at once)',
         act: () => sttOfTheTable.hear({ type: 'final_transcript', alternatives: [{ text: 'what time is it', language: 'en' }] }),
-        events: ['user.transcribed', 'item.added', 'user.active', 'speech.created', 'agent.thinking', 'agent.speaking'],
+        events: ['user.transcribed', 'item.added', 'user.active', 'speech.created', 'speech.generating', 'speech.speaking'],
         expect: ['running', 'speaking', 'listening'],
         emits: ['transcript:what time is it', 'item:user', 'speech:generate_reply', 'agent:listening→thinking', 'agent:thinking→speaking'],
         check: (w) => expect(lastMessage(w)).toMatchObject({ role: 'user', content: 'what time is it' }),
@@ -513,7 +602,7 @@ const scenarios: Scenario[] = [
       {
         do: 'the output finishes playing',
         act: (w) => w.out.finish(),
-        events: ['agent.listening', 'item.added'],
+        events: ['speech.idle', 'item.added'],
         expect: ['running', 'listening', 'listening'],
         emits: ['agent:speaking→listening', 'item:assistant'],
       },
@@ -531,7 +620,7 @@ const scenarios: Scenario[] = [
       {
         do: 'input.text("back") (the LLM holds its answer)',
         act: (w) => w.session.input.text('back'),
-        events: ['item.added', 'user.active', 'speech.created', 'agent.thinking'],
+        events: ['item.added', 'user.active', 'speech.created', 'speech.generating'],
         expect: ['running', 'thinking', 'listening'],
         emits: ['item:user', 'user:away→listening', 'speech:generate_reply', 'agent:listening→thinking'],
       },
@@ -540,7 +629,7 @@ const scenarios: Scenario[] = [
       {
         do: 'the LLM answers',
         act: (w) => w.llm.release(),
-        events: ['agent.speaking'],
+        events: ['speech.speaking'],
         expect: ['running', 'speaking', 'listening'],
         emits: ['agent:thinking→speaking'],
       },
@@ -548,7 +637,7 @@ const scenarios: Scenario[] = [
       {
         do: 'the output finishes playing: the agent listens again and the timer re-arms',
         act: (w) => w.out.finish(),
-        events: ['agent.listening', 'item.added'],
+        events: ['speech.idle', 'item.added'],
         expect: ['running', 'listening', 'listening'],
         emits: ['agent:speaking→listening', 'item:assistant'],
       },
@@ -571,7 +660,7 @@ const scenarios: Scenario[] = [
       {
         do: 'say("Still there?")',
         act: (w) => void w.session.say('Still there?'),
-        events: ['speech.created', 'agent.speaking'],
+        events: ['speech.created', 'speech.generating', 'speech.speaking'],
         expect: ['running', 'speaking', 'listening'],
         emits: ['speech:say', 'agent:listening→speaking'],
       },
@@ -580,7 +669,7 @@ const scenarios: Scenario[] = [
       {
         do: 'the output finishes playing: the timer re-arms',
         act: (w) => w.out.finish(),
-        events: ['agent.listening', 'item.added'],
+        events: ['speech.idle', 'item.added'],
         expect: ['running', 'listening', 'listening'],
         emits: ['agent:speaking→listening', 'item:assistant'],
       },
@@ -620,7 +709,7 @@ const scenarios: Scenario[] = [
       {
         do: 'the member sends "hello" in the room',
         act: (w) => w.member!.sendText('hello'),
-        events: ['item.added', 'user.active', 'speech.created', 'agent.thinking', 'agent.speaking', 'agent.listening', 'item.added'],
+        events: ['item.added', 'user.active', 'speech.created', 'speech.generating', 'speech.speaking', 'speech.idle', 'item.added'],
         expect: ['running', 'listening', 'listening'],
         emits: [
           'item:user',
@@ -731,22 +820,22 @@ const scenarios: Scenario[] = [
       {
         do: 'drain(): onExit says goodbye',
         act: (w) => background(w, 'drain', w.session.drain()),
-        events: ['drain', 'speech.created', 'agent.speaking'],
+        events: ['drain', 'speech.created', 'speech.generating', 'speech.speaking'],
         expect: ['draining', 'speaking', 'away'],
         emits: ['speech:say', 'agent:listening→speaking'],
         check: async (w) => {
-          expect(w.session.actor.getSnapshot().matches({ draining: 'exitingAgent' })).toBe(true);
+          expect(w.session.actor.getSnapshot().matches({ lifecycle: { draining: 'exitingAgent' } })).toBe(true);
           expect(await outcome(w, 'drain')).toBe('pending');
         },
       },
       {
         do: 'the goodbye finishes playing',
         act: (w) => w.out.finish(),
-        events: ['agent.listening', 'item.added', 'done.exitAgent', 'done.awaitSpeech'],
+        events: ['speech.idle', 'item.added', 'done.exitAgent', 'done.awaitSpeech'],
         expect: ['draining', 'listening', 'away'],
         emits: ['agent:speaking→listening', 'item:assistant'],
         check: async (w) => {
-          expect(w.session.actor.getSnapshot().matches({ draining: 'drained' })).toBe(true);
+          expect(w.session.actor.getSnapshot().matches({ lifecycle: { draining: 'drained' } })).toBe(true);
           expect(await outcome(w, 'drain')).toMatchObject({ ok: true });
           expect(lastMessage(w)).toMatchObject({ role: 'assistant', content: 'Goodbye!' });
           expect(() => w.session.say('one more thing')).toThrow(ClosedError);
@@ -792,7 +881,7 @@ const scenarios: Scenario[] = [
       {
         do: 'say("a very long story")',
         act: (w) => void w.session.say('a very long story'),
-        events: ['speech.created', 'agent.speaking'],
+        events: ['speech.created', 'speech.generating', 'speech.speaking'],
         expect: ['running', 'speaking', 'listening'],
         emits: ['speech:say', 'agent:listening→speaking'],
       },
@@ -802,12 +891,12 @@ const scenarios: Scenario[] = [
         events: ['drain', 'done.exitAgent'],
         expect: ['draining', 'speaking', 'listening'],
         emits: [],
-        check: (w) => expect(w.session.actor.getSnapshot().matches({ draining: 'awaitingSpeech' })).toBe(true),
+        check: (w) => expect(w.session.actor.getSnapshot().matches({ lifecycle: { draining: 'awaitingSpeech' } })).toBe(true),
       },
       {
         do: 'aclose()',
         act: (w) => background(w, 'aclose', w.session.aclose()),
-        events: ['close', 'agent.listening', 'item.added', 'done.awaitSpeech', 'done.releaseResources'],
+        events: ['close', 'speech.idle', 'item.added', 'done.awaitSpeech', 'done.releaseResources'],
         expect: ['closed', 'idle', 'listening'],
         emits: ['agent:speaking→listening', 'item:assistant', 'agent:listening→idle', 'close:user_initiated'],
         check: async (w) => {
@@ -848,7 +937,7 @@ const scenarios: Scenario[] = [
       {
         do: 'generateReply() (held)',
         act: (w) => void w.session.generateReply(),
-        events: ['speech.created', 'agent.thinking'],
+        events: ['speech.created', 'speech.generating'],
         expect: ['running', 'thinking', 'listening'],
         emits: ['speech:generate_reply', 'agent:listening→thinking'],
       },
@@ -863,14 +952,14 @@ const scenarios: Scenario[] = [
       {
         do: 'the LLM answers',
         act: (w) => w.llm.release(),
-        events: ['agent.speaking'],
+        events: ['speech.speaking'],
         expect: ['draining', 'speaking', 'listening'],
         emits: ['agent:thinking→speaking'],
       },
       {
         do: 'the output finishes playing; the tool runs',
         act: (w) => w.out.finish(),
-        events: ['agent.thinking', 'item.added'],
+        events: ['speech.toolsPending', 'item.added'],
         expect: ['draining', 'thinking', 'listening'],
         emits: ['agent:speaking→thinking', 'item:assistant'],
         check: (w) => expect(w.out.played).toEqual([expect.objectContaining({ text: 'One moment.', interrupted: false })]),
@@ -878,7 +967,7 @@ const scenarios: Scenario[] = [
       {
         do: 'the tool returns nothing to talk about',
         act: (w) => w.toolCalls[0]!.resolve(null),
-        events: ['tools.executed', 'agent.listening', 'done.awaitSpeech', 'done.releaseResources'],
+        events: ['tools.executed', 'speech.idle', 'done.awaitSpeech', 'done.releaseResources'],
         expect: ['closed', 'idle', 'listening'],
         emits: ['tools:lookup', 'agent:thinking→listening', 'agent:listening→idle', 'close:user_initiated'],
       },
@@ -892,9 +981,10 @@ const scenarios: Scenario[] = [
       {
         do: 'generateReply() (the LLM fails)',
         act: (w) => void w.session.generateReply(),
-        events: ['speech.created', 'agent.thinking', 'error.reported', 'agent.listening'],
+        // The reply releases the output before its failure is reported.
+        events: ['speech.created', 'speech.generating', 'speech.idle', 'error.reported'],
         expect: ['running', 'listening', 'listening'],
-        emits: ['speech:generate_reply', 'agent:listening→thinking', 'error:VoxstateError', 'agent:thinking→listening'],
+        emits: ['speech:generate_reply', 'agent:listening→thinking', 'agent:thinking→listening', 'error:VoxstateError'],
         check: (w) => {
           expect(w.errors).toHaveLength(1);
           expect(w.errors[0]).toMatchObject({ source: 'llm' });
@@ -904,7 +994,8 @@ const scenarios: Scenario[] = [
       {
         do: 'generateReply() (the tool it calls throws; the reply goes on with the error)',
         act: (w) => void w.session.generateReply(),
-        events: ['speech.created', 'agent.thinking', 'error.reported', 'tools.executed', 'speech.created', 'agent.listening'],
+        // The tool call is the whole answer: the agent thinks about it until the tool response is played.
+        events: ['speech.created', 'speech.generating', 'speech.toolsPending', 'error.reported', 'tools.executed', 'speech.created', 'speech.generating', 'speech.idle'],
         expect: ['running', 'listening', 'listening'],
         emits: ['speech:generate_reply', 'agent:listening→thinking', 'error:HookError', 'tools:broken', 'speech:tool_response', 'agent:thinking→listening'],
         check: (w) => {
@@ -961,7 +1052,7 @@ const scenarios: Scenario[] = [
       {
         do: 'say("this never ends")',
         act: (w) => void w.session.say('this never ends'),
-        events: ['speech.created', 'agent.speaking'],
+        events: ['speech.created', 'speech.generating', 'speech.speaking'],
         expect: ['running', 'speaking', 'listening'],
         emits: ['speech:say', 'agent:listening→speaking'],
       },
@@ -978,7 +1069,7 @@ const scenarios: Scenario[] = [
         act: () => vi.advanceTimersByTimeAsync(1),
         // The speech ends once the session is already closing; the agent is listening again
         // before the session closes.
-        events: ['after.speechDrainTimeout', 'agent.listening', 'item.added', 'done.releaseResources'],
+        events: ['after.speechDrainTimeout', 'speech.idle', 'item.added', 'done.releaseResources'],
         expect: ['closed', 'idle', 'listening'],
         emits: ['error:TimeoutError', 'agent:speaking→listening', 'item:assistant', 'agent:listening→idle', 'close:user_initiated'],
         check: (w) => {
@@ -1036,6 +1127,376 @@ const scenarios: Scenario[] = [
     ],
   },
   {
+    name: 'user speech over the agent pauses its speech (the agent listens); without words it resumes after falseInterruptionTimeout',
+    options: { vad: vadOfTheTable },
+    steps: [
+      start(),
+      listen(),
+      {
+        do: 'say("A long story.")',
+        act: (w) => void w.session.say('A long story.'),
+        events: ['speech.created', 'speech.generating', 'speech.speaking'],
+        expect: ['running', 'speaking', 'listening'],
+        emits: ['speech:say', 'agent:listening→speaking'],
+      },
+      userVoice('start_of_speech', 0, { events: ['user.speechStarted'], expect: ['running', 'speaking', 'speaking'], emits: ['user:listening→speaking'] }),
+      userVoice('inference_done', 300, { events: [], expect: ['running', 'speaking', 'speaking'], emits: [], check: (w) => expect(w.out.paused).toBe(false) }),
+      userVoice('inference_done', 600, {
+        events: ['user.speakingOver'],
+        expect: ['running', 'listening', 'speaking'],
+        emits: ['agent:speaking→listening'],
+        check: (w) => {
+          expect(w.session.actor.getSnapshot().matches({ agent: { listening: { holding: 'speech' } } })).toBe(true);
+          expect(w.out.paused).toBe(true);
+        },
+      }),
+      userVoice('end_of_speech', 700, { events: ['user.speechEnded'], expect: ['running', 'listening', 'listening'], emits: ['user:speaking→listening'] }),
+      advance(1_999, [], ['running', 'listening', 'listening']),
+      {
+        do: '1 ms more: a false interruption',
+        act: () => vi.advanceTimersByTimeAsync(1),
+        events: ['after.falseInterruptionTimeout'],
+        expect: ['running', 'speaking', 'listening'],
+        emits: ['agent:listening→speaking', 'false interruption'],
+        check: (w) => expect(w.out.paused).toBe(false),
+      },
+      {
+        do: 'the output finishes playing',
+        act: (w) => w.out.finish(),
+        events: ['speech.idle', 'item.added'],
+        expect: ['running', 'listening', 'listening'],
+        emits: ['agent:speaking→listening', 'item:assistant'],
+        check: (w) => expect(lastMessage(w)).toMatchObject({ content: 'A long story.', interrupted: false }),
+      },
+      acloseFromRunning('listening'),
+    ],
+  },
+  {
+    name: "the user's words while the speech is paused interrupt it",
+    options: { vad: vadOfTheTable, stt: sttOfTheTable },
+    steps: [
+      start(),
+      listen(),
+      {
+        do: 'say("A long story.")',
+        act: (w) => void w.session.say('A long story.'),
+        events: ['speech.created', 'speech.generating', 'speech.speaking'],
+        expect: ['running', 'speaking', 'listening'],
+        emits: ['speech:say', 'agent:listening→speaking'],
+      },
+      userVoice('inference_done', 600, { events: ['user.speakingOver'], expect: ['running', 'listening', 'listening'], emits: ['agent:speaking→listening'] }),
+      {
+        do: 'the STT hears "", then "wait"',
+        act: () => {
+          sttOfTheTable.hear({ type: 'interim_transcript', alternatives: [{ text: ' ', language: 'en' }] });
+          sttOfTheTable.hear({ type: 'interim_transcript', alternatives: [{ text: 'wait', language: 'en' }] });
+        },
+        events: ['user.transcribed', 'user.transcribed', 'speech.idle', 'item.added'],
+        expect: ['running', 'listening', 'listening'],
+        emits: ['transcript: …', 'transcript:wait…', 'item:assistant'],
+        check: (w) => {
+          expect(w.session.actor.getSnapshot().matches({ agent: { listening: 'attentive' } })).toBe(true);
+          expect(lastMessage(w)).toMatchObject({ content: 'A long story.', interrupted: true });
+        },
+      },
+      // The hold is over: its timer does not fire.
+      advance(5_000, [], ['running', 'listening', 'listening']),
+      acloseFromRunning('listening'),
+    ],
+  },
+  {
+    name: 'paused while thinking: the reply that comes meanwhile waits; after the timeout the agent speaks it, or thinks on',
+    options: { vad: vadOfTheTable },
+    llm: [{ text: 'Here it is.', hold: true }, { toolCalls: [{ name: 'lookup' }], hold: true }],
+    steps: [
+      start(),
+      listen(),
+      {
+        do: 'generateReply() (held)',
+        act: (w) => void w.session.generateReply(),
+        events: ['speech.created', 'speech.generating'],
+        expect: ['running', 'thinking', 'listening'],
+        emits: ['speech:generate_reply', 'agent:listening→thinking'],
+      },
+      userVoice('inference_done', 600, {
+        events: ['user.speakingOver'],
+        expect: ['running', 'listening', 'listening'],
+        emits: ['agent:thinking→listening'],
+        check: (w) => expect(w.session.actor.getSnapshot().matches({ agent: { listening: { holding: 'reply' } } })).toBe(true),
+      }),
+      {
+        do: 'the LLM answers: its audio waits in the paused output',
+        act: (w) => w.llm.release(),
+        events: ['speech.speaking'],
+        expect: ['running', 'listening', 'listening'],
+        emits: [],
+        check: (w) => expect(w.session.actor.getSnapshot().matches({ agent: { listening: { holding: 'speech' } } })).toBe(true),
+      },
+      advance(2_000, ['after.falseInterruptionTimeout'], ['running', 'speaking', 'listening'], ['agent:listening→speaking', 'false interruption']),
+      {
+        do: 'the output finishes playing',
+        act: (w) => w.out.finish(),
+        events: ['speech.idle', 'item.added'],
+        expect: ['running', 'listening', 'listening'],
+        emits: ['agent:speaking→listening', 'item:assistant'],
+      },
+      {
+        do: 'generateReply() (held) again',
+        act: (w) => void w.session.generateReply(),
+        events: ['speech.created', 'speech.generating'],
+        expect: ['running', 'thinking', 'listening'],
+        emits: ['speech:generate_reply', 'agent:listening→thinking'],
+      },
+      userVoice('inference_done', 600, { events: ['user.speakingOver'], expect: ['running', 'listening', 'listening'], emits: ['agent:thinking→listening'] }),
+      {
+        do: 'the LLM answers with a tool call only: the agent, paused, would think about it',
+        act: (w) => w.llm.release(),
+        events: ['speech.toolsPending'],
+        expect: ['running', 'listening', 'listening'],
+        emits: [],
+        check: (w) => expect(w.session.actor.getSnapshot().matches({ agent: { listening: { holding: 'reply' } } })).toBe(true),
+      },
+      advance(2_000, ['after.falseInterruptionTimeout'], ['running', 'thinking', 'listening'], ['agent:listening→thinking', 'false interruption']),
+      {
+        do: 'the tool returns nothing to talk about',
+        act: (w) => w.toolCalls[0]!.resolve(null),
+        events: ['tools.executed', 'speech.idle'],
+        expect: ['running', 'listening', 'listening'],
+        emits: ['tools:lookup', 'agent:thinking→listening'],
+      },
+      acloseFromRunning('listening'),
+    ],
+  },
+  {
+    name: 'a paused speech interrupted otherwise ends the hold; an output that cannot pause is interrupted by user speech at once',
+    options: { vad: vadOfTheTable },
+    llm: [{ text: 'Never heard.', hold: true }],
+    steps: [
+      start(),
+      listen(),
+      {
+        do: 'say("A long story.")',
+        act: (w) => void w.session.say('A long story.'),
+        events: ['speech.created', 'speech.generating', 'speech.speaking'],
+        expect: ['running', 'speaking', 'listening'],
+        emits: ['speech:say', 'agent:listening→speaking'],
+      },
+      userVoice('inference_done', 600, { events: ['user.speakingOver'], expect: ['running', 'listening', 'listening'], emits: ['agent:speaking→listening'] }),
+      {
+        do: 'session.interrupt()',
+        act: (w) => void w.session.interrupt(),
+        events: ['speech.idle', 'item.added'],
+        expect: ['running', 'listening', 'listening'],
+        emits: ['item:assistant'],
+        check: (w) => expect(w.session.actor.getSnapshot().matches({ agent: { listening: 'attentive' } })).toBe(true),
+      },
+      {
+        do: 'the output can no longer pause; say("Another story.")',
+        act: (w) => {
+          w.out.pausable = false;
+          void w.session.say('Another story.');
+        },
+        events: ['speech.created', 'speech.generating', 'speech.speaking'],
+        expect: ['running', 'speaking', 'listening'],
+        emits: ['speech:say', 'agent:listening→speaking'],
+      },
+      userVoice('inference_done', 600, {
+        events: ['user.speakingOver', 'speech.idle', 'item.added'],
+        expect: ['running', 'listening', 'listening'],
+        emits: ['agent:speaking→listening', 'item:assistant'],
+        check: (w) => expect(lastMessage(w)).toMatchObject({ content: 'Another story.', interrupted: true }),
+      }),
+      {
+        do: 'generateReply() (held)',
+        act: (w) => void w.session.generateReply(),
+        events: ['speech.created', 'speech.generating'],
+        expect: ['running', 'thinking', 'listening'],
+        emits: ['speech:generate_reply', 'agent:listening→thinking'],
+      },
+      userVoice('inference_done', 600, {
+        events: ['user.speakingOver', 'speech.idle'],
+        expect: ['running', 'listening', 'listening'],
+        emits: ['agent:thinking→listening'],
+        check: (w) => expect(w.llm.requests.at(-1)!.signal.aborted).toBe(true),
+      }),
+      acloseFromRunning('listening'),
+    ],
+  },
+  {
+    name: "a finished user turn interrupts the speech holding the output, whatever the agent is doing, and is answered",
+    llm: [{ text: '', hold: true }, { text: 'Sure.' }, { text: 'Yes?' }],
+    steps: [
+      start(),
+      {
+        do: 'a say() waits for its text (the agent listens)',
+        act: (w) => void (w.pending.text = heldSay(w).promise),
+        events: ['speech.created', 'speech.generating'],
+        expect: ['running', 'listening', 'listening'],
+        emits: ['speech:say'],
+      },
+      {
+        do: 'input.text("stop")',
+        act: (w) => w.session.input.text('stop'),
+        events: ['item.added', 'user.active', 'user.turnCompleted', 'speech.idle', 'speech.created', 'speech.generating'],
+        expect: ['running', 'thinking', 'listening'],
+        emits: ['item:user', 'speech:generate_reply', 'agent:listening→thinking'],
+      },
+      {
+        do: 'input.text("wait") while the agent thinks',
+        act: (w) => w.session.input.text('wait'),
+        events: ['item.added', 'user.active', 'user.turnCompleted', 'speech.idle', 'speech.created', 'speech.generating', 'speech.speaking'],
+        expect: ['running', 'speaking', 'listening'],
+        emits: ['item:user', 'agent:thinking→listening', 'speech:generate_reply', 'agent:listening→thinking', 'agent:thinking→speaking'],
+      },
+      {
+        do: 'input.text("hey") while the agent speaks',
+        act: (w) => w.session.input.text('hey'),
+        // What was heard of the interrupted speech is committed once its output has stopped: after the reply is scheduled.
+        events: ['item.added', 'user.active', 'user.turnCompleted', 'speech.idle', 'speech.created', 'speech.generating', 'item.added', 'speech.speaking'],
+        expect: ['running', 'speaking', 'listening'],
+        emits: ['item:user', 'agent:speaking→listening', 'speech:generate_reply', 'agent:listening→thinking', 'item:assistant', 'agent:thinking→speaking'],
+        check: (w) =>
+          expect(w.session.history.messages().map((m) => `${m.role}: ${m.content}${m.interrupted ? ' (interrupted)' : ''}`)).toEqual([
+            'user: stop',
+            'user: wait',
+            'assistant: Sure. (interrupted)',
+            'user: hey',
+          ]),
+      },
+      {
+        do: 'the output finishes playing',
+        act: (w) => w.out.finish(),
+        events: ['speech.idle', 'item.added'],
+        expect: ['running', 'listening', 'listening'],
+        emits: ['agent:speaking→listening', 'item:assistant'],
+      },
+      acloseFromRunning('listening'),
+    ],
+  },
+  {
+    name: 'interruptions disabled while thinking (per-state policy): user speech and turns leave the reply alone; while speaking they pause it',
+    options: { vad: vadOfTheTable, turnHandling: { interruption: { whileThinking: { enabled: false }, whileSpeaking: { minDuration: 1_000 } } } },
+    llm: [{ text: 'The answer.', hold: true }],
+    steps: [
+      start(),
+      listen(),
+      {
+        do: 'generateReply() (held)',
+        act: (w) => void w.session.generateReply(),
+        events: ['speech.created', 'speech.generating'],
+        expect: ['running', 'thinking', 'listening'],
+        emits: ['speech:generate_reply', 'agent:listening→thinking'],
+      },
+      userVoice('inference_done', 5_000, { events: [], expect: ['running', 'thinking', 'listening'], emits: [], check: (w) => expect(w.out.paused).toBe(false) }),
+      {
+        do: 'input.text("and another thing")',
+        act: (w) => w.session.input.text('and another thing'),
+        events: ['item.added', 'user.active', 'user.turnCompleted'],
+        expect: ['running', 'thinking', 'listening'],
+        emits: ['item:user'],
+        check: (w) => expect(w.llm.requests).toHaveLength(1),
+      },
+      {
+        do: 'the LLM answers',
+        act: (w) => w.llm.release(),
+        events: ['speech.speaking'],
+        expect: ['running', 'speaking', 'listening'],
+        emits: ['agent:thinking→speaking'],
+      },
+      userVoice('inference_done', 900, { events: [], expect: ['running', 'speaking', 'listening'], emits: [] }),
+      userVoice('inference_done', 1_000, { events: ['user.speakingOver'], expect: ['running', 'listening', 'listening'], emits: ['agent:speaking→listening'] }),
+      advance(2_000, ['after.falseInterruptionTimeout'], ['running', 'speaking', 'listening'], ['agent:listening→speaking', 'false interruption']),
+      {
+        do: 'the output finishes playing',
+        act: (w) => w.out.finish(),
+        events: ['speech.idle', 'item.added'],
+        expect: ['running', 'listening', 'listening'],
+        emits: ['agent:speaking→listening', 'item:assistant'],
+        check: (w) => expect(w.session.history.messages().map((m) => m.content)).toEqual(['and another thing', 'The answer.']),
+      },
+      acloseFromRunning('listening'),
+    ],
+  },
+  {
+    name: 'the agent thinks while tools run, also while a say() waits behind them; once they return, that say() is not thought about',
+    llm: [{ text: 'Checking.', toolCalls: [{ name: 'lookup' }] }],
+    steps: [
+      start(),
+      {
+        do: 'generateReply(): it plays, then its tool runs',
+        act: async (w) => {
+          w.session.generateReply();
+          await settle();
+          await w.out.finish();
+        },
+        events: ['speech.created', 'speech.generating', 'speech.speaking', 'speech.toolsPending', 'item.added'],
+        expect: ['running', 'thinking', 'listening'],
+        emits: ['speech:generate_reply', 'agent:listening→thinking', 'agent:thinking→speaking', 'agent:speaking→thinking', 'item:assistant'],
+      },
+      {
+        do: 'a say() waits for its text',
+        act: (w) => void (w.pending.text = heldSay(w).promise),
+        events: ['speech.created'],
+        expect: ['running', 'thinking', 'listening'],
+        emits: ['speech:say'],
+      },
+      {
+        do: 'the tool returns nothing to talk about',
+        act: (w) => w.toolCalls[0]!.resolve(null),
+        events: ['tools.executed', 'speech.generating'],
+        expect: ['running', 'listening', 'listening'],
+        emits: ['tools:lookup', 'agent:thinking→listening'],
+      },
+      {
+        do: 'await aclose(): the say() is cut off',
+        act: (w) => w.session.aclose(),
+        events: ['close', 'speech.idle', 'done.exitAgent', 'done.awaitSpeech', 'done.releaseResources'],
+        expect: ['closed', 'idle', 'listening'],
+        emits: ['agent:listening→idle', 'close:user_initiated'],
+      },
+    ],
+  },
+  {
+    name: "a say() heard while a reply's tool runs: the agent speaks it, listens once it is over, then thinks on about the tool",
+    llm: [{ text: 'Checking.', toolCalls: [{ name: 'lookup' }] }],
+    steps: [
+      start(),
+      {
+        do: 'generateReply(): it plays, then its tool runs',
+        act: async (w) => {
+          w.session.generateReply();
+          await settle();
+          await w.out.finish();
+        },
+        events: ['speech.created', 'speech.generating', 'speech.speaking', 'speech.toolsPending', 'item.added'],
+        expect: ['running', 'thinking', 'listening'],
+        emits: ['speech:generate_reply', 'agent:listening→thinking', 'agent:thinking→speaking', 'agent:speaking→thinking', 'item:assistant'],
+      },
+      {
+        do: 'say("Still looking.")',
+        act: (w) => void w.session.say('Still looking.'),
+        events: ['speech.created', 'speech.speaking'],
+        expect: ['running', 'speaking', 'listening'],
+        emits: ['speech:say', 'agent:thinking→speaking'],
+      },
+      {
+        do: 'the output finishes playing it',
+        act: (w) => w.out.finish(),
+        events: ['speech.idle', 'item.added', 'speech.toolsPending'],
+        expect: ['running', 'thinking', 'listening'],
+        emits: ['agent:speaking→listening', 'item:assistant', 'agent:listening→thinking'],
+      },
+      {
+        do: 'the tool returns nothing to talk about',
+        act: (w) => w.toolCalls[0]!.resolve(null),
+        events: ['tools.executed', 'speech.idle'],
+        expect: ['running', 'listening', 'listening'],
+        emits: ['tools:lookup', 'agent:thinking→listening'],
+      },
+      acloseFromRunning('listening'),
+    ],
+  },
+  {
     name: 'a handoff is announced as a conversation item; the old agent exits, the new one enters',
     steps: [
       start(),
@@ -1089,14 +1550,14 @@ describe('session machine, through the real AgentSession', () => {
             await settle();
             await w.out.finish();
           },
-          events: ['speech.created', 'agent.thinking', 'agent.speaking', 'agent.thinking', 'item.added'],
+          events: ['speech.created', 'speech.generating', 'speech.speaking', 'speech.toolsPending', 'item.added'],
           expect: ['running', 'thinking', 'listening'],
           emits: ['speech:generate_reply', 'agent:listening→thinking', 'agent:thinking→speaking', 'agent:speaking→thinking', 'item:assistant'],
         },
         {
           do: 'aclose()',
           act: (w) => background(w, 'aclose', w.session.aclose()),
-          events: ['close', 'agent.listening', 'done.exitAgent', 'done.awaitSpeech', 'done.releaseResources'],
+          events: ['close', 'speech.idle', 'done.exitAgent', 'done.awaitSpeech', 'done.releaseResources'],
           expect: ['closed', 'idle', 'listening'],
           emits: ['agent:thinking→listening', 'agent:listening→idle', 'close:user_initiated'],
         },
@@ -1254,7 +1715,7 @@ function offeredEvents(snapshot: ModelSnapshot): EventObject[] {
         const to = AGENT_MOVES[now.flight][type];
         if (to === undefined) break;
         const newSpeech = now.flight === 'none';
-        if (newSpeech && !(phase === 'running' || snapshot.matches({ draining: 'exitingAgent' }))) break;
+        if (newSpeech && !(phase === 'running' || snapshot.matches({ lifecycle: { draining: 'exitingAgent' } }))) break;
         if (now.flight === 'tool' && to === 'reply' && phase !== 'running') break; // no follow-up reply once draining
         offered.push({ type });
         break;
@@ -1632,7 +2093,7 @@ function buildGeneratedWorld(events: EventObject[]): GeneratedWorld {
     contract: new SessionContract(),
     emitted: [],
   };
-  for (const type of ['agent_state_changed', 'user_state_changed', 'speech_created', 'conversation_item_added', 'user_input_transcribed', 'function_tools_executed', 'error', 'close'] as const) {
+  for (const type of ['agent_state_changed', 'user_state_changed', 'agent_false_interruption', 'speech_created', 'conversation_item_added', 'user_input_transcribed', 'function_tools_executed', 'error', 'close'] as const) {
     const listener = (event: Record<string, unknown>) => void w.emitted.push(describeEvent(type, event));
     session.on(type, listener as never);
   }
