@@ -25,7 +25,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { __unsafe_getAllOwnEventDescriptors, type EventObject, type SnapshotFrom } from 'xstate';
-import { TestModel } from 'xstate/graph';
 import { sessionMachine, type AgentState, type CloseReason, type SessionMachineInput, type UserState } from '../../machines/session.js';
 import { resolveTurnOptions } from '../../src/turn/turn_handling.js';
 import {
@@ -42,11 +41,13 @@ import {
   type ErrorEvent,
   type UserInputTranscribedEvent,
   type LocalRoomMember,
+  type Playout,
   type SessionState,
 } from '../../src/index.js';
 import { deferred, never, type Deferred } from '../support/deferred.js';
 import { CoverageTracker, machineInventory } from '../support/model_coverage.js';
 import { ModelReplay } from '../support/model_replay.js';
+import { modelPaths, transitionsTaken, type ModelPath } from '../support/model_paths.js';
 import { ReceivedEvents, shortEventName } from '../support/received_events.js';
 import { ScriptedLLM, type ScriptedReply } from '../support/scripted_llm.js';
 import { ScriptedOutput } from '../support/scripted_output.js';
@@ -84,12 +85,19 @@ class RefusingRoom extends LocalRoom {
   }
 }
 
-/** A ScriptedOutput whose close() can hang, as an audio device that never lets go, and that can pause (when `pausable`). */
+/**
+ * A ScriptedOutput whose close() can hang, as an audio device that never lets go, and that can
+ * pause (when `pausable`); as an audio output, an interruption clears it, its pause included.
+ */
 class TestOutput extends ScriptedOutput {
   closeHangs = false;
   pausable = true;
-  /** Whether the output holds its speech where it is (paused and not resumed). */
+  /** Whether the output holds its speech where it is (paused, not resumed nor cleared). */
   paused = false;
+  override play(text: AsyncIterable<string>, playout: Playout): Promise<void> {
+    playout.signal.addEventListener('abort', () => (this.paused = false), { once: true });
+    return super.play(text, playout);
+  }
   override close(): Promise<void> {
     return this.closeHangs ? never() : super.close();
   }
@@ -1581,7 +1589,8 @@ describe('session machine, through the real AgentSession', () => {
 // The paths below are not written by hand: xstate/graph explores machines/session.ts (the
 // recipe for machines with invoke/after: `new TestModel(machine, …)` with the own event
 // descriptors of each state, including the synthetic `xstate.after.*`, `xstate.done.actor.*` and
-// `xstate.error.actor.*`), and each path is replayed on a real AgentSession.
+// `xstate.error.actor.*`; see test/support/model_paths.ts), and each path is replayed on a real
+// AgentSession.
 //
 // The statechart does not record what the real session has in flight (a held LLM answer, a
 // playing say() or reply, a running tool), yet that decides what the real world can do next: a
@@ -1589,33 +1598,49 @@ describe('session machine, through the real AgentSession', () => {
 // tool and the agent thinks. So the explored model is the machine plus that record (`InFlight`,
 // kept beside each snapshot by the model's transition function), and each state offers only the
 // events a real action can cause on its own:
-// - left out: the announcements `speech.created`, `item.added`, `user.transcribed`,
-//   `tools.executed`, `error.reported` (the real actions cause them as side effects:
-//   say()/generateReply(), a message played or typed, the STT hearing the user start to speak, a
-//   tool returning, an LLM failing);
-// - agent events only where a real speech can cause them (a new speech needs `running` or
-//   `draining.exitingAgent`; a tool's follow-up reply needs `running`);
+// - left out: the announcements `speech.created`, `item.added`, `tools.executed`,
+//   `error.reported`, and `user.transcribed` except where words end a pause (the real actions
+//   cause them as side effects: say()/generateReply(), a message played or typed, the STT hearing
+//   the user start to speak, a tool returning, an LLM failing), and `session.closed` (the machine
+//   raises it);
+// - the speech's activity (`speech.*`, relayed by the session's scheduler) only where a real
+//   speech causes it (a new speech needs `running` or `draining.exitingAgent`; a tool's follow-up
+//   reply needs `running`): a reply asked (generating), its text heard, its tool running, a say()
+//   heard, a speech ended; user speech over the agent (the VAD hears 600 ms of it, over an output
+//   that can pause or not) while it thinks or speaks, and, while its speech is paused, the
+//   user's words, the speech's text coming, the speech interrupted (session.interrupt()), or the
+//   false-interruption timer;
 // - `done`/`error` of awaitSpeech only once no speech is live (they wait for it); `user.active`
 //   (typed text) not in `idle` (input.text() refuses it there); user events only when they change
-//   something; the away timer only when its guard lets it fire;
+//   something; the away timer only when its guard lets it fire, and no timer of the session while
+//   a paused speech waits (its own timer would fire first);
 // - one speech (or its tool) in flight at a time;
-// - when a real action makes the session go on by itself (a close without drain interrupts the
-//   speech, so the agent returns to listening; a session closed while starting has no agent to
-//   exit), the next event is that one only, and the driver checks the state after it.
-// States are keyed by value, agentState, userState, closeRequested and InFlight. The paths are the
-// shortest path to every state, plus, for each transition of the machine and each real-world action
-// (an event where the session is, with what it does to the speech in flight) that none of those
-// takes, the shortest path to a state that offers it followed by it; paths that are the beginning
-// of another one go.
+// - when a real action makes the session go on by itself (typed text is a finished turn that
+//   interrupts the speech holding the output; a close without drain interrupts the speech, so the
+//   agent returns to listening; a session closed while starting has no agent to exit), the next
+//   event is that one only, and the driver checks the state after it.
+// Two transitions need two speeches at once, which this model does not have: thinking →
+// listening on a say() being prepared, and listening → thinking on another speech's tools; and a
+// paused reply answered by a tool call alone is not among the real actions here. The
+// hand-written paths above take those (the last test checks that the generated paths miss exactly
+// them).
 //
 // After each step the real actor must be where the statechart is, and everything a user sees must
 // be what SessionContract says, step by step: the session events emitted (agent_state_changed and
-// user_state_changed with from → to, speech_created, conversation_item_added, function_tools_executed,
-// user_input_transcribed, error, close), session.state / agentState / userState, the close reason,
-// whether start(), drain() and aclose() have resolved, onEnter and onExit.
+// user_state_changed with from → to, agent_false_interruption, speech_created,
+// conversation_item_added, function_tools_executed, user_input_transcribed, error, close),
+// session.state / agentState / userState, whether the output is paused, the close reason, whether
+// start(), drain() and aclose() have resolved, onEnter and onExit.
 
 /** Delays of the generated sessions: short and distinct, so each advance of fake time fires one timer. */
-const GEN_DELAYS = { userAwayTimeout: 1_000, speechDrainTimeout: 2_000, closeTimeout: 3_000 } as const;
+const GEN_DELAYS = { userAwayTimeout: 1_000, speechDrainTimeout: 2_000, closeTimeout: 3_000, falseInterruptionTimeout: 500 } as const;
+
+/** The transitions the generated paths cannot take (see above): the hand-written ones take them. */
+const HAND_WRITTEN_ONLY = [
+  'session.agent.thinking --speech.generating#0--> session.agent.listening',
+  'session.agent.listening --speech.toolsPending#0--> session.agent.thinking',
+  'session.agent.listening.holding --speech.toolsPending#0--> session.agent.listening.holding.reply',
+];
 
 type ModelSnapshot = SnapshotFrom<typeof sessionMachine>;
 
@@ -1641,32 +1666,39 @@ interface InFlight {
   auto: string | null;
 }
 
-/** How each agent event changes what is in flight (absent: no real action causes it). */
+/** How each relayed activity of the speech changes what is in flight (absent: no real action causes it). */
 const AGENT_MOVES: Record<Flight, Partial<Record<string, Flight>>> = {
-  none: { 'agent.thinking': 'llm', 'agent.speaking': 'say' },
-  llm: { 'agent.speaking': 'reply', 'agent.listening': 'none' },
-  reply: { 'agent.thinking': 'tool', 'agent.listening': 'none' },
-  say: { 'agent.listening': 'none' },
-  tool: { 'agent.listening': 'none', 'agent.speaking': 'reply' },
+  none: { 'speech.generating': 'llm', 'speech.speaking': 'say' },
+  llm: { 'speech.speaking': 'reply', 'speech.idle': 'none' },
+  reply: { 'speech.toolsPending': 'tool', 'speech.idle': 'none' },
+  say: { 'speech.idle': 'none' },
+  tool: { 'speech.idle': 'none', 'speech.speaking': 'reply' },
   stray: {},
 };
 
 /** A speech interrupted with force: what stays in flight, and whether the agent returns to listening by itself. */
 function interrupted(flight: Flight): { flight: Flight; auto: string | null } {
-  if (flight === 'tool') return { flight: 'stray', auto: 'agent.listening' };
-  return isCurrentSpeech(flight) ? { flight: 'none', auto: 'agent.listening' } : { flight, auto: null };
+  if (flight === 'tool') return { flight: 'stray', auto: 'speech.idle' };
+  return isCurrentSpeech(flight) ? { flight: 'none', auto: 'speech.idle' } : { flight, auto: null };
 }
 
 /** The speech holds the output (typed text barges into it); a reply's tools run after it released it. */
 const isCurrentSpeech = (flight: Flight) => flight === 'llm' || flight === 'reply' || flight === 'say';
 
-const phaseOf = (snapshot: ModelSnapshot): SessionState =>
-  (typeof snapshot.value === 'string' ? snapshot.value : Object.keys(snapshot.value)[0]) as SessionState;
+const phaseOf = (snapshot: ModelSnapshot): SessionState => {
+  const value = (snapshot.value as { lifecycle: string | Record<string, unknown> }).lifecycle;
+  return (typeof value === 'string' ? value : Object.keys(value)[0]) as SessionState;
+};
+const holding = (snapshot: ModelSnapshot) => snapshot.matches({ agent: { listening: 'holding' } });
+const userStateOf = (snapshot: ModelSnapshot) => (snapshot.value as { user: UserState }).user;
 
 /** The away timer's delayed event, raised by the machine itself when userAwayTimeout has passed. */
 const AWAY = 'user.away';
-const AFTER_DRAIN = 'xstate.after.speechDrainTimeout.session.draining.awaitingSpeech';
-const AFTER_CLOSE = 'xstate.after.closeTimeout.session.closing';
+const AFTER_DRAIN = 'xstate.after.speechDrainTimeout.session.lifecycle.draining.awaitingSpeech';
+const AFTER_CLOSE = 'xstate.after.closeTimeout.session.lifecycle.closing';
+const AFTER_HOLD = 'xstate.after.falseInterruptionTimeout.session.agent.listening.holding';
+/** What the user says while the agent is paused: a word. */
+const WORDS = { type: 'user.transcribed', transcript: 'wait', isFinal: false, language: 'en' } as EventObject;
 
 const inFlightOf = new WeakMap<object, InFlight>();
 const inFlight = (snapshot: ModelSnapshot): InFlight => {
@@ -1695,31 +1727,44 @@ function offeredEvents(snapshot: ModelSnapshot): EventObject[] {
   if (now.auto) return [{ type: now.auto }];
   const phase = phaseOf(snapshot);
   if (phase === 'closed') return [];
-  const agentState = agentStateOf(snapshot);
-  const { userState } = snapshot.context;
+  const held = holding(snapshot);
+  const userState = userStateOf(snapshot);
   const offered: EventObject[] = [];
   for (const type of __unsafe_getAllOwnEventDescriptors(snapshot)) {
     switch (type) {
       case 'speech.created':
       case 'item.added':
-      case 'user.transcribed':
       case 'tools.executed':
       case 'error.reported':
+      case 'session.closed':
+      case 'xstate.done.state.session.agent':
+      case 'user.turnCompleted':
+        break;
+      case 'user.transcribed':
+        if (held) offered.push(WORDS);
         break;
       case 'close':
         offered.push(...closeSamples(snapshot));
         break;
-      case 'agent.listening':
-      case 'agent.thinking':
-      case 'agent.speaking': {
+      case 'speech.generating':
+      case 'speech.speaking':
+      case 'speech.toolsPending':
+      case 'speech.idle': {
         const to = AGENT_MOVES[now.flight][type];
         if (to === undefined) break;
+        if (held && !(type === 'speech.idle' || (type === 'speech.speaking' && now.flight === 'llm'))) break;
         const newSpeech = now.flight === 'none';
         if (newSpeech && !(phase === 'running' || snapshot.matches({ lifecycle: { draining: 'exitingAgent' } }))) break;
         if (now.flight === 'tool' && to === 'reply' && phase !== 'running') break; // no follow-up reply once draining
-        offered.push({ type });
+        offered.push(type === 'speech.generating' ? ({ type, source: 'generate_reply' } as EventObject) : { type });
         break;
       }
+      case 'user.speakingOver':
+        // The microphone is opened while the session runs; the VAD hears the user over the speech holding the output.
+        if (phase === 'running' && isCurrentSpeech(now.flight)) {
+          for (const pausable of [true, false]) offered.push({ type, speechDurationMs: 600, pausable } as EventObject);
+        }
+        break;
       case 'user.speechStarted':
         if (userState !== 'speaking') offered.push({ type });
         break;
@@ -1727,10 +1772,13 @@ function offeredEvents(snapshot: ModelSnapshot): EventObject[] {
         if (userState !== 'listening') offered.push({ type });
         break;
       case 'user.active':
-        if (phase !== 'idle' && (userState !== 'listening' || phase === 'running')) offered.push({ type });
+        if (phase !== 'idle' && (userState === 'away' || phase === 'running')) offered.push({ type });
         break;
       case AWAY:
-        if (agentState === 'listening') offered.push({ type });
+        if (phase === 'running' && snapshot.matches({ agent: { listening: 'attentive' } })) offered.push({ type });
+        break;
+      case AFTER_HOLD:
+        offered.push({ type });
         break;
       case 'xstate.error.actor.exitAgent':
         if (now.entered) offered.push({ type });
@@ -1739,15 +1787,17 @@ function offeredEvents(snapshot: ModelSnapshot): EventObject[] {
       case 'xstate.error.actor.awaitSpeech':
         if (now.flight === 'none' || now.flight === 'stray') offered.push({ type });
         break;
+      case AFTER_DRAIN:
+      case AFTER_CLOSE:
+        if (!held) offered.push({ type });
+        break;
       case 'start':
       case 'drain':
       case 'xstate.done.actor.startSession':
       case 'xstate.error.actor.startSession':
       case 'xstate.done.actor.exitAgent':
-      case AFTER_DRAIN:
       case 'xstate.done.actor.releaseResources':
       case 'xstate.error.actor.releaseResources':
-      case AFTER_CLOSE:
         offered.push({ type });
         break;
       default:
@@ -1758,22 +1808,27 @@ function offeredEvents(snapshot: ModelSnapshot): EventObject[] {
 }
 
 function nextInFlight(now: InFlight, before: ModelSnapshot, event: EventObject, after: ModelSnapshot): InFlight {
-  if (now.auto !== null) return { ...now, auto: null };
   let { flight, entered, memberLeft } = now;
   let auto: string | null = null;
   const phase = phaseOf(before);
   const close = event as { type: string; reason?: CloseReason; drain?: boolean };
+  const over = event as { type: string; pausable?: boolean };
+  if (now.auto !== null && event.type !== 'user.turnCompleted') return { ...now, auto: null };
   if (event.type === 'xstate.done.actor.startSession') {
     if (phaseOf(after) === 'running') entered = true;
     else auto = 'xstate.done.actor.exitAgent'; // closed while starting: no agent to exit
+  } else if (event.type === 'user.active' && phase === 'running' && isCurrentSpeech(flight)) {
+    auto = 'user.turnCompleted'; // typed text is a finished turn while a speech holds the output
   } else if (AGENT_MOVES[flight][event.type] !== undefined) {
     flight = AGENT_MOVES[flight][event.type]!;
   } else if (
     (event.type === 'close' && close.drain === false && (phase === 'running' || phase === 'draining')) ||
     event.type === AFTER_DRAIN ||
-    (event.type === 'user.active' && phase === 'running' && isCurrentSpeech(flight))
+    event.type === 'user.turnCompleted' ||
+    (event.type === 'user.speakingOver' && !over.pausable) ||
+    event.type === 'user.transcribed'
   ) {
-    // interruptSpeech, or typed text barging in.
+    // interruptAllSpeech, a turn or user speech that interrupts, words while paused.
     ({ flight, auto } = interrupted(flight));
   }
   if (event.type === 'close' && close.reason === 'participant_disconnected') memberLeft = true;
@@ -1797,68 +1852,26 @@ const sessionModel = Object.assign(Object.create(sessionMachine) as typeof sessi
   },
 });
 
-const modelKey = (snapshot: ModelSnapshot) =>
-  JSON.stringify([snapshot.value, agentStateOf(snapshot), snapshot.context.userState, snapshot.context.closeRequested, inFlight(snapshot)]);
-
-interface GeneratedStep {
-  state: ModelSnapshot;
-  event: EventObject;
-}
-type GeneratedPath = GeneratedStep[];
-
-/** "source eventType#candidate" for the transitions `event` takes first from `snapshot` (as CoverageTracker names them). */
-function transitionsTaken(snapshot: ModelSnapshot, event: EventObject): string[] {
-  type Definition = { eventType: string; source: { id: string; transitions: Map<string, unknown[]> } };
-  const taken = sessionMachine.getTransitionData(snapshot as never, event as never) as unknown as Definition[];
-  return taken.map((t) => `${t.source.id} ${t.eventType}#${t.source.transitions.get(t.eventType)!.indexOf(t)}`);
-}
+const modelKey = (snapshot: ModelSnapshot) => JSON.stringify([snapshot.value, snapshot.context.closeRequested, inFlight(snapshot)]);
 
 /**
  * What a step must be seen doing at least once: each transition of the machine it takes, and the
  * real-world action that performs it (what it does to the speech in flight, in which state outside running).
  */
 function coverageKeys(before: ModelSnapshot, event: EventObject, after: ModelSnapshot): string[] {
-  const where = phaseOf(before) === 'running' ? 'running' : JSON.stringify(before.value);
+  const where = phaseOf(before) === 'running' ? `running ${JSON.stringify((before.value as { agent: unknown }).agent)}` : JSON.stringify(before.value);
   const action = `${where}: ${JSON.stringify(event)} ${inFlight(before).flight}→${inFlight(after).flight}`;
-  return [...transitionsTaken(before, event), action];
+  return [...transitionsTaken(sessionMachine, before, event), action];
 }
 
-function generatePaths(): { paths: GeneratedPath[]; states: number } {
-  const model = new TestModel<ModelSnapshot, EventObject, unknown>(sessionModel as never, {
-    input: GEN_DELAYS,
+function generatePaths() {
+  return modelPaths<typeof sessionModel, ModelSnapshot>(sessionModel, {
+    input: machineInput({ ...GEN_DELAYS, userAwayTimeout: GEN_DELAYS.userAwayTimeout / 1000 }),
     events: offeredEvents,
-    serializeState: modelKey,
-  } as never);
-  const adjacency = model.getAdjacencyMap() as Record<string, { state: ModelSnapshot; transitions: Record<string, { event: EventObject; state: ModelSnapshot }> }>;
-  const shortest = new Map<string, GeneratedPath>();
-  for (const path of model.getShortestPaths({ allowDuplicatePaths: true })) {
-    shortest.set(modelKey(path.state), path.steps as GeneratedPath);
-  }
-  const paths = [...shortest.values()].map((path) => [...path]);
-  const taken = new Set(paths.flatMap((path) => path.slice(1).flatMap((step, i) => coverageKeys(path[i]!.state, step.event, step.state))));
-  // Every transition some state offers, taken after the shortest path to the nearest such state.
-  const candidates = Object.entries(adjacency)
-    .flatMap(([key, { state, transitions }]) => Object.values(transitions).map((edge) => ({ from: shortest.get(key)!, state, edge })))
-    .sort((a, b) => a.from.length - b.from.length);
-  for (const { from, state, edge } of candidates) {
-    const keys = coverageKeys(state, edge.event, edge.state);
-    if (keys.every((k) => taken.has(k))) continue;
-    keys.forEach((k) => taken.add(k));
-    paths.push([...from, { state: edge.state, event: edge.event }]);
-  }
-  // The real world takes an automatic event at once: a path never stops before it.
-  for (const path of paths) {
-    for (let last = path.at(-1)!.state; inFlight(last).auto !== null; last = path.at(-1)!.state) {
-      const [edge] = Object.values(adjacency[modelKey(last)]!.transitions);
-      path.push({ state: edge!.state, event: edge!.event });
-    }
-  }
-  // Without the paths that are the beginning of another one.
-  const names = paths.map((path) => path.map((step) => JSON.stringify(step.event)));
-  const kept = paths.filter(
-    (_, i) => !names.some((other, j) => j !== i && other.length >= names[i]!.length && names[i]!.every((e, k) => other[k] === e) && (other.length > names[i]!.length || j < i)),
-  );
-  return { paths: kept, states: Object.keys(adjacency).length };
+    key: modelKey,
+    coverageKeys,
+    auto: (snapshot) => inFlight(snapshot).auto !== null,
+  });
 }
 
 // ---- the real world of a generated path ----
@@ -1868,8 +1881,8 @@ const REPLY_TEXT = 'Here is what I found.';
 const FOLLOW_UP_TEXT = 'The lookup says 42.';
 const USER_TEXT = 'Are you still there?';
 
-/** A ScriptedOutput whose flush (awaitSpeech) and close (releaseResources) wait for the test. */
-class GatedOutput extends ScriptedOutput {
+/** A TestOutput whose flush (awaitSpeech) and close (releaseResources) wait for the test. */
+class GatedOutput extends TestOutput {
   readonly flushGate = deferred();
   readonly closeGate = deferred();
   override async flush(): Promise<void> {
@@ -1895,7 +1908,9 @@ class QuietAgent extends ScenarioAgent {
  * speech plays out) → closing → closed; the first close request decides the reason (a start that
  * fails closes with `error`); `drain()` stops once drained until a close is requested; the agent
  * is initializing until the session runs, then listening, thinking or speaking as its speech goes,
- * and idle once the session has closed;
+ * and idle once the session has closed; user speech over the agent's speech pauses it (the agent
+ * listens) until the user's words interrupt it or the false-interruption timeout resumes it (the
+ * agent thinks or speaks again, and says it was a false interruption);
  * the user is listening, speaking, or away after a silence while the agent listens, and typing
  * brings them back. Each method applies one thing that happened and returns the session events it
  * must emit (as describeEvent writes them) for the state changes; the driver adds those of the
@@ -1908,6 +1923,8 @@ class SessionContract {
   user: UserState = 'listening';
   closeRequested = false;
   closeReason: CloseReason | undefined;
+  /** While the agent's speech is paused: what it resumes to. */
+  held: 'thinking' | 'speaking' | undefined;
 
   agentTo(state: AgentState): string[] {
     if (this.agent === state) return [];
@@ -1975,6 +1992,30 @@ class SessionContract {
     return [...(error ? [`error:${error}`] : []), ...this.closed()];
   }
 
+  /** The agent's speech ended, or its activity changed (relayed by the scheduler): it thinks, speaks or listens. */
+  speechNow(state: AgentState): string[] {
+    if (this.held) {
+      // Paused: the agent listens; a speech that ended ends the pause, one that goes on changes what it resumes to.
+      if (state === 'listening') this.held = undefined;
+      else this.held = state as 'thinking' | 'speaking';
+      return [];
+    }
+    return this.agentTo(state);
+  }
+
+  /** User speech over the agent's speech: paused (the agent listens), where the output can pause. */
+  hold(): string[] {
+    this.held = this.agent as 'thinking' | 'speaking';
+    return this.agentTo('listening');
+  }
+
+  /** No words came: a false interruption; the speech goes on. */
+  resume(): string[] {
+    const to = this.held!;
+    this.held = undefined;
+    return [...this.agentTo(to), 'false interruption'];
+  }
+
   speechStarted(): string[] {
     return this.userTo('speaking');
   }
@@ -1983,9 +2024,8 @@ class SessionContract {
     return this.userTo('listening');
   }
 
-  /** The user typed: back from away; outside running, listening whatever they were doing. */
+  /** The user typed: back from away. */
   userActive(): string[] {
-    if (this.phase !== 'running') return this.userTo('listening');
     return this.user === 'away' ? this.userTo('listening') : [];
   }
 
@@ -2023,8 +2063,9 @@ interface GeneratedWorld {
   /** A LocalRoom whose connect() waits for room.gate (rejected: the connection fails). */
   room: HeldRoom;
   member: LocalRoomMember;
-  /** The session's STT, heard through session.listen(). */
+  /** The session's STT and VAD, heard through session.listen(). */
   stt: HearingSTT;
+  vad: HearingVAD;
   listening: Tracked | undefined;
   transcripts: UserInputTranscribedEvent[];
   toolCalls: Array<Deferred<unknown>>;
@@ -2035,7 +2076,6 @@ interface GeneratedWorld {
   closes: CloseEvent[];
   /** "source:ErrorClass" of every error the session must have reported so far. */
   expectedErrors: string[];
-  firstCloseReason: CloseReason | undefined;
   startFailed: boolean;
   start: Tracked | undefined;
   acloses: Tracked[];
@@ -2052,7 +2092,8 @@ function buildGeneratedWorld(events: EventObject[]): GeneratedWorld {
   const toolCalls: Array<Deferred<unknown>> = [];
   const llm = new ScriptedLLM();
   const stt = new HearingSTT();
-  const session = new AgentSession({ llm, stt, ...GEN_DELAYS, userAwayTimeout: GEN_DELAYS.userAwayTimeout / 1000 });
+  const vad = new HearingVAD();
+  const session = new AgentSession({ llm, stt, vad, ...GEN_DELAYS, userAwayTimeout: GEN_DELAYS.userAwayTimeout / 1000 });
   const out = new GatedOutput();
   if (has('xstate.error.actor.awaitSpeech')) out.flushError = new Error('flush failed');
   if (has('xstate.error.actor.releaseResources')) out.closeError = new Error('close failed');
@@ -2076,6 +2117,7 @@ function buildGeneratedWorld(events: EventObject[]): GeneratedWorld {
     room,
     member,
     stt,
+    vad,
     listening: undefined,
     transcripts: [],
     toolCalls,
@@ -2084,7 +2126,6 @@ function buildGeneratedWorld(events: EventObject[]): GeneratedWorld {
     errors: [],
     closes: [],
     expectedErrors: [],
-    firstCloseReason: undefined,
     startFailed: false,
     start: undefined,
     acloses: [],
@@ -2103,7 +2144,7 @@ function buildGeneratedWorld(events: EventObject[]): GeneratedWorld {
   return w;
 }
 
-/** Audio that never ends (HearingSTT ignores it): it only keeps session.listen() open. */
+/** Audio that never ends (the hearing STT and VAD ignore it): it only keeps session.listen() open. */
 async function* openMicrophone(): AsyncIterable<AudioFrame> {
   await never();
 }
@@ -2112,15 +2153,15 @@ const lastItem = (w: GeneratedWorld) => w.session.history.items.at(-1);
 
 /** What the actor receives when the speech in flight is interrupted with force. */
 function interruptionEvents(flight: Flight): string[] {
-  if (flight === 'llm' || flight === 'tool') return ['agent.listening'];
-  if (flight === 'reply' || flight === 'say') return ['agent.listening', 'item.added'];
+  if (flight === 'llm' || flight === 'tool') return ['speech.idle'];
+  if (flight === 'reply' || flight === 'say') return ['speech.idle', 'item.added'];
   return [];
 }
 
 /** What the session emits when the speech in flight is interrupted with force: the agent listens; what was played is kept. */
 function interruptionEmits(w: GeneratedWorld, flight: Flight): string[] {
-  if (flight === 'llm' || flight === 'tool') return w.contract.agentTo('listening');
-  if (flight === 'reply' || flight === 'say') return [...w.contract.agentTo('listening'), 'item:assistant'];
+  if (flight === 'llm' || flight === 'tool') return w.contract.speechNow('listening');
+  if (flight === 'reply' || flight === 'say') return [...w.contract.speechNow('listening'), 'item:assistant'];
   return [];
 }
 
@@ -2131,6 +2172,11 @@ interface Performed {
   emits: string[];
   /** Effects to check once the step has settled. */
   check?: () => void;
+}
+
+/** Opens the microphone once (the session runs): the hearing STT and VAD are heard from then on. */
+function listening(w: GeneratedWorld): void {
+  w.listening ??= tracked(w.session.listen(openMicrophone()));
 }
 
 /** Performs `event` of a path on the real world, from the model state `before`. */
@@ -2156,7 +2202,6 @@ async function perform(w: GeneratedWorld, event: EventObject, before: ModelSnaps
       };
     case 'close': {
       const { reason, drain } = event as { type: 'close'; reason: CloseReason; drain: boolean };
-      w.firstCloseReason ??= reason;
       if (reason === 'participant_disconnected') w.member.leave();
       else if (drain) w.session.shutdown({ reason });
       else w.acloses.push(tracked(w.session.aclose()));
@@ -2167,16 +2212,33 @@ async function perform(w: GeneratedWorld, event: EventObject, before: ModelSnaps
     case 'drain':
       w.drains.push(tracked(w.session.drain()));
       return { expect: ['drain'], emits: contract.drain() };
-    case 'agent.thinking':
-    case 'agent.speaking':
-    case 'agent.listening':
-      return performAgent(w, event.type, flight);
+    case 'speech.generating':
+    case 'speech.speaking':
+    case 'speech.toolsPending':
+    case 'speech.idle':
+      return holding(before) ? performHeld(w, event.type, flight) : performAgent(w, event.type, flight);
+    case 'user.speakingOver': {
+      const { pausable } = event as { type: string; pausable: boolean };
+      listening(w);
+      w.out.pausable = pausable;
+      w.vad.hear('inference_done', 600);
+      if (pausable) return { expect: ['user.speakingOver'], emits: contract.hold(), check: () => expect(w.out.paused).toBe(true) };
+      return { expect: ['user.speakingOver', ...interruptionEvents(flight)], emits: interruptionEmits(w, flight), check: () => expect(w.out.paused).toBe(false) };
+    }
+    case 'user.transcribed':
+      // Words while the speech is paused: an interruption.
+      w.stt.hear({ type: 'interim_transcript', alternatives: [{ text: 'wait', language: 'en' }] });
+      return { expect: ['user.transcribed', ...interruptionEvents(flight)], emits: ['transcript:wait…', ...interruptionEmits(w, flight)] };
+    case AFTER_HOLD:
+      await vi.advanceTimersByTimeAsync(GEN_DELAYS.falseInterruptionTimeout);
+      return { expect: ['after.falseInterruptionTimeout'], emits: contract.resume(), check: () => expect(w.out.paused).toBe(false) };
     case 'user.speechStarted': {
       w.session.input.speechStarted();
       const emits = contract.speechStarted();
-      if (phase !== 'running') return { expect: [event.type], emits };
+      // (Words while the agent's speech is paused would interrupt it: that is another action.)
+      if (phase !== 'running' || holding(before)) return { expect: [event.type], emits };
       // While running the session also listens to the user's audio: its STT hears a first word.
-      w.listening ??= tracked(w.session.listen(openMicrophone()));
+      listening(w);
       const heard = w.transcripts.length;
       w.stt.hear({ type: 'interim_transcript', alternatives: [{ text: 'Hello', language: 'en' }] });
       return {
@@ -2193,9 +2255,10 @@ async function perform(w: GeneratedWorld, event: EventObject, before: ModelSnaps
       const said = () => w.session.history.messages().filter((m) => m.role === 'user' && m.content === USER_TEXT).length;
       const before = said();
       w.typed.push(tracked(w.session.input.text(USER_TEXT)));
+      // A finished turn: it interrupts the speech holding the output.
       const interrupts = phase === 'running' && isCurrentSpeech(flight);
       return {
-        expect: ['item.added', 'user.active', ...(interrupts ? interruptionEvents(flight) : [])],
+        expect: ['item.added', 'user.active', ...(interrupts ? ['user.turnCompleted', ...interruptionEvents(flight)] : [])],
         emits: ['item:user', ...contract.userActive(), ...(interrupts ? interruptionEmits(w, flight) : [])],
         check: () => {
           // Kept in the history whatever the phase; the agent is not asked to reply (StopResponse).
@@ -2245,7 +2308,7 @@ async function perform(w: GeneratedWorld, event: EventObject, before: ModelSnaps
   }
 }
 
-/** The agent event `type` through real speech, given what is in flight. */
+/** The relayed activity `type` through real speech, given what is in flight. */
 async function performAgent(w: GeneratedWorld, type: string, flight: Flight): Promise<Performed> {
   const to = AGENT_MOVES[flight][type];
   const { contract } = w;
@@ -2255,15 +2318,16 @@ async function performAgent(w: GeneratedWorld, type: string, flight: Flight): Pr
       w.llm.push(w.heldReply);
       w.session.generateReply();
       return {
-        expect: ['speech.created', 'agent.thinking'],
-        emits: ['speech:generate_reply', ...contract.agentTo('thinking')],
+        expect: ['speech.created', 'speech.generating'],
+        emits: ['speech:generate_reply', ...contract.speechNow('thinking')],
         check: () => expect(w.llm.heldCount).toBe(1),
       };
     case 'none→say':
       w.session.say(SAY_TEXT);
       return {
-        expect: ['speech.created', 'agent.speaking'],
-        emits: ['speech:say', ...contract.agentTo('speaking')],
+        // A say() being prepared is relayed too, but the agent does not think about it.
+        expect: ['speech.created', 'speech.generating', 'speech.speaking'],
+        emits: ['speech:say', ...contract.speechNow('speaking')],
         check: () => expect(w.out.playing.map((p) => p.text)).toEqual([SAY_TEXT]),
       };
     case 'llm→reply':
@@ -2271,20 +2335,21 @@ async function performAgent(w: GeneratedWorld, type: string, flight: Flight): Pr
       Object.assign(w.heldReply!, { text: REPLY_TEXT, toolCalls: [{ name: 'lookup' }] });
       w.llm.release();
       return {
-        expect: ['agent.speaking'],
-        emits: contract.agentTo('speaking'),
+        expect: ['speech.speaking'],
+        emits: contract.speechNow('speaking'),
         check: () => expect(w.out.playing.map((p) => p.text)).toEqual([REPLY_TEXT]),
       };
     case 'llm→none':
       w.heldReply!.error = new Error('llm down');
       w.llm.release();
       w.expectedErrors.push('llm:VoxstateError');
-      return { expect: ['error.reported', 'agent.listening'], emits: ['error:VoxstateError', ...contract.agentTo('listening')] };
+      // The reply releases the output before its failure is reported.
+      return { expect: ['speech.idle', 'error.reported'], emits: [...contract.speechNow('listening'), 'error:VoxstateError'] };
     case 'reply→tool': {
       await w.out.finish();
       return {
-        expect: ['agent.thinking', 'item.added'],
-        emits: [...contract.agentTo('thinking'), 'item:assistant'],
+        expect: ['speech.toolsPending', 'item.added'],
+        emits: [...contract.speechNow('thinking'), 'item:assistant'],
         check: () => {
           expect(w.toolCalls.filter((call) => !call.settled)).toHaveLength(1);
           expect(w.session.history.items.slice(-2)).toMatchObject([
@@ -2297,22 +2362,22 @@ async function performAgent(w: GeneratedWorld, type: string, flight: Flight): Pr
     case 'reply→none':
       void w.session.interrupt();
       return {
-        expect: ['agent.listening', 'item.added'],
-        emits: [...contract.agentTo('listening'), 'item:assistant'],
+        expect: ['speech.idle', 'item.added'],
+        emits: [...contract.speechNow('listening'), 'item:assistant'],
         check: () => expect(lastItem(w)).toMatchObject({ role: 'assistant', interrupted: true }),
       };
     case 'say→none':
       await w.out.finish();
       return {
-        expect: ['agent.listening', 'item.added'],
-        emits: [...contract.agentTo('listening'), 'item:assistant'],
+        expect: ['speech.idle', 'item.added'],
+        emits: [...contract.speechNow('listening'), 'item:assistant'],
         check: () => expect(lastItem(w)).toMatchObject({ role: 'assistant', content: SAY_TEXT, interrupted: false }),
       };
     case 'tool→none':
       w.toolCalls.find((call) => !call.settled)!.resolve(null);
       return {
-        expect: ['tools.executed', 'agent.listening'],
-        emits: ['tools:lookup', ...contract.agentTo('listening')],
+        expect: ['tools.executed', 'speech.idle'],
+        emits: ['tools:lookup', ...contract.speechNow('listening')],
         check: () => expect(lastItem(w)).toMatchObject({ type: 'function_call_output', name: 'lookup', output: '' }),
       };
     case 'tool→reply':
@@ -2320,8 +2385,8 @@ async function performAgent(w: GeneratedWorld, type: string, flight: Flight): Pr
       w.llm.push({ text: FOLLOW_UP_TEXT, toolCalls: [{ name: 'lookup' }] });
       w.toolCalls.find((call) => !call.settled)!.resolve('42');
       return {
-        expect: ['tools.executed', 'speech.created', 'agent.speaking'],
-        emits: ['tools:lookup', 'speech:tool_response', ...contract.agentTo('speaking')],
+        expect: ['tools.executed', 'speech.created', 'speech.generating', 'speech.speaking'],
+        emits: ['tools:lookup', 'speech:tool_response', ...contract.speechNow('speaking')],
         check: () => expect(w.out.playing.map((p) => p.text)).toEqual([FOLLOW_UP_TEXT]),
       };
     default:
@@ -2329,24 +2394,37 @@ async function performAgent(w: GeneratedWorld, type: string, flight: Flight): Pr
   }
 }
 
+/** The relayed activity `type` while the speech is paused: its text comes (it stays paused), or it is interrupted otherwise. */
+function performHeld(w: GeneratedWorld, type: string, flight: Flight): Performed {
+  const { contract } = w;
+  if (type === 'speech.speaking') {
+    Object.assign(w.heldReply!, { text: REPLY_TEXT, toolCalls: [{ name: 'lookup' }] });
+    w.llm.release();
+    return { expect: ['speech.speaking'], emits: contract.speechNow('speaking'), check: () => expect(w.out.paused).toBe(true) };
+  }
+  void w.session.interrupt();
+  return { expect: interruptionEvents(flight), emits: interruptionEmits(w, flight) };
+}
+
 /**
  * The real session after a step: its actor against the model state `state`; what a user observes
- * (state, agentState, userState, the close event, how its calls ended, onEnter / onExit) against
- * SessionContract.
+ * (state, agentState, userState, the paused output, the close event, how its calls ended, onEnter
+ * / onExit) against SessionContract.
  */
 function checkGenerated(w: GeneratedWorld, state: ModelSnapshot, where: string): void {
   const real = w.session.actor.getSnapshot();
-  const pick = (c: ModelSnapshot['context']) => ({ agentState: c.agentState, userState: c.userState, closeRequested: c.closeRequested });
-  expect(real.value, `${where}: state value`).toEqual(state.value);
-  expect(pick(real.context), `${where}: context`).toEqual(pick(state.context));
-  expect(real.status, `${where}: status`).toBe(state.status);
   const { contract } = w;
   const phase = contract.phase;
+  expect(real.value, `${where}: state value`).toEqual(state.value);
+  expect(real.context.closeRequested, `${where}: context`).toEqual(state.context.closeRequested);
+  // A closed session's actor is stopped: it takes no more events.
+  expect(real.status, `${where}: status`).toBe(phase === 'closed' ? 'stopped' : 'active');
   expect([w.session.state, w.session.agentState, w.session.userState], `${where}: state, agentState, userState`).toEqual([
     phase,
     contract.agent,
     contract.user,
   ]);
+  expect(w.out.paused, `${where}: the output is paused`).toBe(contract.held !== undefined);
   expect(w.errors.map((event) => `${event.source}:${event.error.name}`), `${where}: error events`).toEqual(w.expectedErrors);
   if (phase === 'closed') {
     expect(w.closes, `${where}: close event`).toEqual([
@@ -2373,12 +2451,15 @@ function checkGenerated(w: GeneratedWorld, state: ModelSnapshot, where: string):
 }
 
 const shortGenerated = (event: EventObject) => {
-  if (event.type !== 'close') return shortEventName(event.type);
-  const { reason, drain } = event as { type: 'close'; reason: CloseReason; drain: boolean };
-  return `close(${reason}${drain ? ', drain' : ''})`;
+  if (event.type === 'close') {
+    const { reason, drain } = event as { type: 'close'; reason: CloseReason; drain: boolean };
+    return `close(${reason}${drain ? ', drain' : ''})`;
+  }
+  if (event.type === 'user.speakingOver') return `user.speakingOver(${(event as unknown as { pausable: boolean }).pausable ? 'pausable' : 'not pausable'})`;
+  return shortEventName(event.type);
 };
 
-async function runGeneratedPath(path: GeneratedPath): Promise<void> {
+async function runGeneratedPath(path: ModelPath<ModelSnapshot>): Promise<void> {
   const w = buildGeneratedWorld(path.map((step) => step.event));
   received.take(w.session.actor);
   checkGenerated(w, path[0]!.state, 'at first');
@@ -2427,10 +2508,9 @@ describe('generated paths (xstate/graph)', () => {
     });
   }
 
-  it('the generated paths alone take every state and transition of the session machine', () => {
+  it('the generated paths alone take every state and transition of the session machine but those the hand-written ones take', () => {
     const { states: reached, transitions } = tracker.coverage();
     expect(reached.missing).toEqual([]);
-    expect(transitions.missing).toEqual([]);
-    expect(transitions.covered).toBe(machineInventory(sessionMachine).transitions.size);
+    expect(transitions.missing.sort()).toEqual([...HAND_WRITTEN_ONLY].sort());
   });
 });
