@@ -41,7 +41,6 @@ import {
   type ErrorEvent,
   type UserInputTranscribedEvent,
   type LocalRoomMember,
-  type Playout,
   type SessionState,
 } from '../../src/index.js';
 import { deferred, never, type Deferred } from '../support/deferred.js';
@@ -52,9 +51,8 @@ import { ReceivedEvents, shortEventName } from '../support/received_events.js';
 import { ScriptedLLM, type ScriptedReply } from '../support/scripted_llm.js';
 import { ScriptedOutput } from '../support/scripted_output.js';
 import type { AudioFrame } from '../../src/audio/audio_frame.js';
-import { Model } from '../../src/plugins/model.js';
-import type { SpeechData, SpeechEvent, SpeechStream, STT } from '../../src/stt/stt.js';
-import type { VAD, VADEvent, VADStream } from '../../src/vad/vad.js';
+import type { VADEvent } from '../../src/vad/vad.js';
+import { HearingSTT, HearingVAD } from '../support/hearing_models.js';
 import { settle, useFakeTime } from '../support/fake_time.js';
 
 const coverage = new CoverageTracker(sessionMachine);
@@ -85,111 +83,15 @@ class RefusingRoom extends LocalRoom {
   }
 }
 
-/**
- * A ScriptedOutput whose close() can hang, as an audio device that never lets go, and that can
- * pause (when `pausable`); as an audio output, an interruption clears it, its pause included.
- */
+/** A ScriptedOutput that can pause, and whose close() can hang, as an audio device that never lets go. */
 class TestOutput extends ScriptedOutput {
   closeHangs = false;
-  pausable = true;
-  /** Whether the output holds its speech where it is (paused, not resumed nor cleared). */
-  paused = false;
-  override play(text: AsyncIterable<string>, playout: Playout): Promise<void> {
-    playout.signal.addEventListener('abort', () => (this.paused = false), { once: true });
-    return super.play(text, playout);
-  }
+  override pausable = true;
   override close(): Promise<void> {
     return this.closeHangs ? never() : super.close();
   }
-  get pause(): (() => void) | undefined {
-    return this.pausable ? () => void (this.paused = true) : undefined;
-  }
-  get resume(): (() => void) | undefined {
-    return this.pausable ? () => void (this.paused = false) : undefined;
-  }
 }
 
-/** A VAD that detects what the test says it detects (every open stream gets it); the audio is ignored. */
-class HearingVAD extends Model implements VAD {
-  readonly label = 'test/vad';
-  readonly options = { minSpeechDurationMs: 50, minSilenceDurationMs: 550, prefixPaddingDurationMs: 500, activationThreshold: 0.5, deactivationThreshold: 0.35, maxBufferedSpeechMs: 60_000, sampleRate: 16_000 } as const;
-  readonly #streams = new Set<{ events: VADEvent[]; wake: () => void; closed: boolean }>();
-
-  stream(): VADStream {
-    const open = { events: [] as VADEvent[], wake: () => {}, closed: false };
-    this.#streams.add(open);
-    const close = async () => {
-      open.closed = true;
-      this.#streams.delete(open);
-      open.wake();
-    };
-    return {
-      async *[Symbol.asyncIterator]() {
-        for (;;) {
-          const event = open.events.shift();
-          if (event) yield event;
-          else if (open.closed) return;
-          else await new Promise<void>((resolve) => (open.wake = resolve));
-        }
-      },
-      pushFrame: () => {},
-      flush: () => {},
-      endInput: () => void close(),
-      close,
-    };
-  }
-
-  /** The user starts speaking, goes on speaking (`speechDurationMs` so far), or stops. */
-  hear(type: VADEvent['type'], speechDurationMs = 0): void {
-    const event: VADEvent = { type, timestampMs: 0, speechDurationMs, silenceDurationMs: 0, probability: 1, speaking: type !== 'end_of_speech', inferenceDurationMs: 0, frames: [] };
-    for (const open of this.#streams) {
-      open.events.push(event);
-      open.wake();
-    }
-  }
-}
-
-/** An STT that hears what the test says it hears (every open stream gets it); the audio is ignored. */
-class HearingSTT extends Model implements STT {
-  readonly label = 'test/stt';
-  readonly capabilities = { streaming: true, interimResults: true };
-  readonly #streams = new Set<{ events: SpeechEvent[]; wake: () => void; closed: boolean }>();
-
-  async recognize(): Promise<SpeechData> {
-    return { text: '' };
-  }
-
-  stream(): SpeechStream {
-    const open = { events: [] as SpeechEvent[], wake: () => {}, closed: false };
-    this.#streams.add(open);
-    const close = async () => {
-      open.closed = true;
-      this.#streams.delete(open);
-      open.wake();
-    };
-    return {
-      async *[Symbol.asyncIterator]() {
-        for (;;) {
-          const event = open.events.shift();
-          if (event) yield event;
-          else if (open.closed) return;
-          else await new Promise<void>((resolve) => (open.wake = resolve));
-        }
-      },
-      pushFrame: () => {},
-      flush: () => {},
-      endInput: () => void close(),
-      close,
-    };
-  }
-
-  hear(event: SpeechEvent): void {
-    for (const open of this.#streams) {
-      open.events.push(event);
-      open.wake();
-    }
-  }
-}
 
 class ScenarioAgent extends Agent {
   enters = 0;

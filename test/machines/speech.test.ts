@@ -361,7 +361,7 @@ async function replay(path: ModelPath<ModelSnapshot>, allowInterruptions: boolea
 }
 
 const describeStep = (event: EventObject) =>
-  event.type === 'interrupt' ? `interrupt(${(event as { force?: boolean }).force ? 'force' : ''})` : event.type === 'allowInterruptions.set' ? `allow=${(event as { allow: boolean }).allow}` : event.type;
+  event.type === 'interrupt' ? `interrupt(${(event as unknown as { force?: boolean }).force ? 'force' : ''})` : event.type === 'allowInterruptions.set' ? `allow=${(event as unknown as { allow: boolean }).allow}` : event.type;
 
 for (const allowInterruptions of [true, false]) {
   describe(`speech machine paths, allowInterruptions ${allowInterruptions} at first`, () => {

@@ -7,7 +7,7 @@
  * an event the real world takes by itself (`auto`), and paths that are the beginning of another
  * one go.
  */
-import type { AnyActorLogic, EventObject, SnapshotFrom } from 'xstate';
+import type { AnyActorLogic, EventObject, Snapshot, SnapshotFrom } from 'xstate';
 import { TestModel } from 'xstate/graph';
 
 export interface ModelStep<S> {
@@ -28,7 +28,7 @@ export interface ModelPathOptions<S> {
   auto(state: S): boolean;
 }
 
-export function modelPaths<L extends AnyActorLogic, S = SnapshotFrom<L>>(logic: L, options: ModelPathOptions<S>): { paths: Array<ModelPath<S>>; states: number } {
+export function modelPaths<L extends AnyActorLogic, S extends Snapshot<unknown> = SnapshotFrom<L>>(logic: L, options: ModelPathOptions<S>): { paths: Array<ModelPath<S>>; states: number } {
   const model = new TestModel<S, EventObject, unknown>(logic as never, {
     input: options.input,
     events: options.events,

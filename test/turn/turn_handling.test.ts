@@ -6,6 +6,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { AgentSession, InvalidOptionsError, addInspector, type AgentSessionOptions } from '../../src/index.js';
 import { useFakeTime } from '../support/fake_time.js';
+import { ScriptedLLM } from '../support/scripted_llm.js';
 import { useVoiceSessions } from '../support/voice_sessions.js';
 
 useFakeTime();
@@ -86,6 +87,76 @@ describe('turnHandling.interruption', () => {
     await vi.advanceTimersByTimeAsync(2_000);
     expect(session.say('Another story.', { allowInterruptions: true }).allowInterruptions).toBe(true);
     expect(session.generateReply().allowInterruptions).toBe(false);
+  });
+});
+
+describe('interruption policy per agent state (turnHandling.interruption.whileThinking / whileSpeaking)', () => {
+  /** A session whose reply takes 3 s to come, then speaks for 2.4 s; the user speaks over it while it thinks. */
+  async function thinkingThenSpeaking(options: AgentSessionOptions) {
+    const llm = new ScriptedLLM([{ text: 'The answer is forty-two.', ttftMs: 3_000 }]);
+    const { user, session, events } = await talking({ llm, ...options });
+    const overlaps: boolean[] = [];
+    session.on('overlapping_speech', (event) => overlaps.push(event.isInterruption));
+    const reply = session.generateReply();
+    await vi.advanceTimersByTimeAsync(500);
+    expect(session.agentState).toBe('thinking');
+    void user.say('', { durationMs: 1_000, noWords: true });
+    await vi.advanceTimersByTimeAsync(700);
+    return { user, session, events, reply, overlaps };
+  }
+
+  it('by default, user speech while the agent thinks pauses it too (the agent listens, then thinks on)', async () => {
+    const { session, reply, events } = await thinkingThenSpeaking({});
+    expect(session.agentState).toBe('listening');
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(events).toEqual(['false interruption (resumed: true)']);
+    expect(reply.interrupted).toBe(false);
+  });
+
+  it('whileThinking.enabled: false leaves the reply being thought out alone; once it speaks, user speech pauses it', async () => {
+    const { user, session, reply, events } = await thinkingThenSpeaking({ turnHandling: { interruption: { whileThinking: { enabled: false } } } });
+    expect(session.agentState).toBe('thinking');
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(session.agentState).toBe('speaking');
+    expect(events).toEqual([]);
+    void user.say('', { durationMs: 700, noWords: true });
+    await vi.advanceTimersByTimeAsync(600);
+    expect(session.agentState).toBe('listening');
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(events).toEqual(['false interruption (resumed: true)']);
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect([reply.done, reply.interrupted]).toEqual([true, false]);
+  });
+
+  it('whileThinking.enabled: false: a turn typed while the agent thinks is kept, not answered, and does not cut the reply', async () => {
+    const llm = new ScriptedLLM([{ text: 'First answer.', ttftMs: 3_000 }, { text: 'never asked' }]);
+    const { session } = await talking({ llm, turnHandling: { interruption: { whileThinking: { enabled: false } } } });
+    const reply = session.generateReply();
+    await vi.advanceTimersByTimeAsync(500);
+    await session.input.text('and also');
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(llm.requests).toHaveLength(1);
+    expect([reply.done, reply.interrupted]).toEqual([true, false]);
+    expect(session.history.messages().map((m) => m.content)).toEqual(['and also', 'First answer.']);
+  });
+
+  it('speakingMinInterruptionDuration: shorter user speech over the speaking agent does not pause it; longer does, at that duration', async () => {
+    const { user, session, events } = await talking({ speakingMinInterruptionDuration: 1_500 });
+    const overlaps: boolean[] = [];
+    session.on('overlapping_speech', (event) => overlaps.push(event.isInterruption));
+    session.say('This is a rather long story, long enough.');
+    await vi.advanceTimersByTimeAsync(500);
+    void user.say('', { durationMs: 1_000, noWords: true });
+    await vi.advanceTimersByTimeAsync(1_200);
+    expect(session.agentState).toBe('speaking');
+    expect(overlaps).toEqual([false]);
+    void user.say('', { durationMs: 2_000, noWords: true });
+    await vi.advanceTimersByTimeAsync(1_400);
+    expect(session.agentState).toBe('speaking');
+    await vi.advanceTimersByTimeAsync(200);
+    expect(session.agentState).toBe('listening');
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(events).toEqual(['false interruption (resumed: true)']);
   });
 });
 
