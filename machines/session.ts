@@ -126,7 +126,12 @@ export interface SessionTimeout {
 const agentMove = (from: AgentState, to: AgentState) => ({ type: 'announceAgentMove', params: { from, to } }) as const;
 const userMove = (from: UserState, to: UserState) => ({ type: 'announceUserMove', params: { from, to } }) as const;
 const userInterrupts = (by: UserInterruption) => ({ type: 'interruptSpeech', params: { by } }) as const;
-const allowedWhile = (state: 'thinking' | 'speaking') => ({ type: 'userMayInterrupt', params: { state } }) as const;
+
+/** The state's policy lets the user interrupt: user speech long enough, or a finished turn. */
+function userMayInterrupt(context: SessionMachineContext, event: SessionMachineEvent, state: 'thinking' | 'speaking'): boolean {
+  const policy = context.interruption[state];
+  return policy.enabled && (event.type !== 'user.speakingOver' || event.speechDurationMs >= policy.minDuration);
+}
 
 export const sessionMachine = setup({
   types: {
@@ -155,11 +160,8 @@ export const sessionMachine = setup({
     withoutDrain: ({ event }) => event.type === 'close' && !event.drain,
     /** The speech being generated is a reply (the LLM is asked), not a say() waiting for its audio. */
     isReply: ({ event }) => event.type === 'speech.generating' && event.source !== 'say',
-    /** The state's policy lets the user interrupt: user speech long enough, or a finished turn. */
-    userMayInterrupt: ({ context, event }, params: { state: 'thinking' | 'speaking' }) => {
-      const policy = context.interruption[params.state];
-      return policy.enabled && (event.type !== 'user.speakingOver' || event.speechDurationMs >= policy.minDuration);
-    },
+    interruptibleWhileThinking: ({ context, event }) => userMayInterrupt(context, event, 'thinking'),
+    interruptibleWhileSpeaking: ({ context, event }) => userMayInterrupt(context, event, 'speaking'),
     mayPause: ({ context, event }) => context.resumeFalseInterruption && event.type === 'user.speakingOver' && event.pausable,
     hasWords: ({ event }) => event.type === 'user.transcribed' && event.transcript.trim() !== '',
     heldWhileSpeaking: stateIn('#session.agent.listening.holding.speech'),
@@ -422,10 +424,10 @@ export const sessionMachine = setup({
             'speech.generating': { guard: not('isReply'), target: 'listening', actions: agentMove('thinking', 'listening') },
             'speech.idle': { target: 'listening', actions: agentMove('thinking', 'listening') },
             'user.speakingOver': [
-              { guard: and([allowedWhile('thinking'), 'mayPause']), target: 'listening.holding.reply', actions: ['pauseSpeech', agentMove('thinking', 'listening')] },
-              { guard: allowedWhile('thinking'), actions: userInterrupts('voice') },
+              { guard: and(['interruptibleWhileThinking', 'mayPause']), target: 'listening.holding.reply', actions: ['pauseSpeech', agentMove('thinking', 'listening')] },
+              { guard: 'interruptibleWhileThinking', actions: userInterrupts('voice') },
             ],
-            'user.turnCompleted': { guard: allowedWhile('thinking'), actions: userInterrupts('turn') },
+            'user.turnCompleted': { guard: 'interruptibleWhileThinking', actions: userInterrupts('turn') },
           },
         },
         speaking: {
@@ -433,10 +435,10 @@ export const sessionMachine = setup({
             'speech.toolsPending': { target: 'thinking', actions: agentMove('speaking', 'thinking') },
             'speech.idle': { target: 'listening', actions: agentMove('speaking', 'listening') },
             'user.speakingOver': [
-              { guard: and([allowedWhile('speaking'), 'mayPause']), target: 'listening.holding.speech', actions: ['pauseSpeech', agentMove('speaking', 'listening')] },
-              { guard: allowedWhile('speaking'), actions: userInterrupts('voice') },
+              { guard: and(['interruptibleWhileSpeaking', 'mayPause']), target: 'listening.holding.speech', actions: ['pauseSpeech', agentMove('speaking', 'listening')] },
+              { guard: 'interruptibleWhileSpeaking', actions: userInterrupts('voice') },
             ],
-            'user.turnCompleted': { guard: allowedWhile('speaking'), actions: userInterrupts('turn') },
+            'user.turnCompleted': { guard: 'interruptibleWhileSpeaking', actions: userInterrupts('turn') },
           },
         },
         idle: { type: 'final' },

@@ -30,7 +30,7 @@ it('the inspection events show thinking, speaking, tools pending and the false-i
       if (event.type !== '@xstate.snapshot') return;
       const id = (event.actorRef as { logic?: { id?: string } }).logic?.id;
       if (id !== 'session' && id !== 'speech') return;
-      const value = JSON.stringify((event.snapshot as { value: unknown }).value);
+      const value = JSON.stringify((event.snapshot as unknown as { value: unknown }).value);
       if (seen[id].at(-1) !== value) seen[id].push(value);
     }),
   );
