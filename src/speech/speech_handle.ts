@@ -41,6 +41,8 @@ export class SpeechHandle implements PromiseLike<void> {
   /** Chat items this speech added to the history. */
   readonly chatItems: ChatItem[] = [];
   readonly #abort = new AbortController();
+  /** Resolves once the actor has ended: made on first use, shared by every wait. */
+  #ended: Promise<void> | undefined;
 
   constructor(options: SpeechHandleOptions) {
     this.source = options.source;
@@ -111,7 +113,7 @@ export class SpeechHandle implements PromiseLike<void> {
         new VoxstateError('circular_wait', `speech ${this.id} cannot be awaited from its own tool or hook: it ends after they return`),
       );
     }
-    return whenStopped(this.actor);
+    return this.#whenEnded();
   }
 
   then<T1 = void, T2 = never>(
@@ -123,7 +125,12 @@ export class SpeechHandle implements PromiseLike<void> {
 
   /** Calls `callback` once the speech has ended (at once if it has). */
   addDoneCallback(callback: (speech: SpeechHandle) => void): void {
-    void whenStopped(this.actor).then(() => callback(this));
+    void this.#whenEnded().then(() => callback(this));
+  }
+
+  #whenEnded(): Promise<void> {
+    this.#ended ??= whenStopped(this.actor);
+    return this.#ended;
   }
 
   /** @internal the scheduler gives it the output */

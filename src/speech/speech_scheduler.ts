@@ -10,7 +10,6 @@
  * what the agent makes of them is the session machine's.
  */
 import type { SpeechActivityEvent } from '../../machines/session.js';
-import { whenStopped } from '../actors/until.js';
 import type { SpeechHandle, SpeechSource } from './speech_handle.js';
 
 export type SpeechTask = (speech: SpeechHandle) => Promise<void>;
@@ -93,7 +92,7 @@ export class SpeechScheduler {
    * at once, while a tool it called may still be running.
    */
   async whenSettled(speech: SpeechHandle): Promise<void> {
-    await whenStopped(speech.actor);
+    await new Promise<void>((resolve) => speech.addDoneCallback(() => resolve()));
     await this.#tasks.get(speech);
   }
 
