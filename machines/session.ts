@@ -125,6 +125,8 @@ export interface SessionTimeout {
 /** The announcement of the agent's move from one state to another (static: a move costs no context update). */
 const agentMove = (from: AgentState, to: AgentState) => ({ type: 'announceAgentMove', params: { from, to } }) as const;
 const userMove = (from: UserState, to: UserState) => ({ type: 'announceUserMove', params: { from, to } }) as const;
+/** The session runs, or is starting to (the move out of `starting` is the start). */
+const RUNNING_OR_STARTING = or([stateIn('#session.lifecycle.running'), stateIn('#session.lifecycle.starting')]);
 const userInterrupts = (by: UserInterruption) => ({ type: 'interruptSpeech', params: { by } }) as const;
 
 /** The state's policy lets the user interrupt: user speech long enough, or a finished turn. */
@@ -182,7 +184,7 @@ export const sessionMachine = setup({
     // actions see the state before their transition, so the start (the move out of `starting`) counts.
     // biome-ignore lint: stateIn() is typed for any set of guards
     armAwayTimer: enqueueActions<SessionMachineContext, SessionMachineEvent, undefined, SessionMachineEvent, never, never, any, 'userAwayTimeout', SessionMachineEmitted>(({ context, enqueue, check }) => {
-      if (context.userAwayTimeout === null || !check(or([stateIn('#session.lifecycle.running'), stateIn('#session.lifecycle.starting')]))) return;
+      if (context.userAwayTimeout === null || !check(RUNNING_OR_STARTING)) return;
       enqueue.cancel(AWAY_TIMER);
       enqueue.raise({ type: 'user.away' }, { id: AWAY_TIMER, delay: 'userAwayTimeout' });
     }),

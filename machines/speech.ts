@@ -42,17 +42,11 @@ export type SpeechMachineEvent =
   | { type: 'interrupt'; force?: boolean }
   | { type: 'allowInterruptions.set'; allow: boolean };
 
-export interface SpeechMachineOutput {
-  id: string;
-  error: unknown;
-}
-
 export const speechMachine = setup({
   types: {
     input: {} as SpeechMachineInput,
     context: {} as SpeechMachineContext,
     events: {} as SpeechMachineEvent,
-    output: {} as SpeechMachineOutput,
   },
   guards: {
     canInterrupt: ({ context, event }) =>
@@ -118,5 +112,4 @@ export const speechMachine = setup({
     done: { type: 'final' },
     interrupted: { type: 'final' },
   },
-  output: ({ context }) => ({ id: context.id, error: context.error }),
 });

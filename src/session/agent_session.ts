@@ -624,10 +624,10 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   // ---- speech ----
 
   #acceptSpeech(call: string): void {
-    const snapshot = this.actor.getSnapshot();
-    if (snapshot.matches({ lifecycle: 'idle' })) throw new NotStartedError('AgentSession', call);
-    if (snapshot.matches({ lifecycle: 'starting' }) || snapshot.matches({ lifecycle: 'running' }) || snapshot.matches({ lifecycle: { draining: 'exitingAgent' } })) return;
-    throw new ClosedError('AgentSession', call, snapshot.matches({ lifecycle: 'closed' }) ? 'closed' : 'closing');
+    const state = this.state;
+    if (state === 'idle') throw new NotStartedError('AgentSession', call);
+    if (state === 'starting' || state === 'running' || this.actor.getSnapshot().matches({ lifecycle: { draining: 'exitingAgent' } })) return;
+    throw new ClosedError('AgentSession', call, state === 'closed' ? 'closed' : 'closing');
   }
 
   #newSpeech(source: SpeechSource, allowInterruptions: boolean, parent?: SpeechHandle): SpeechHandle {

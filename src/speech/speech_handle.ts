@@ -3,10 +3,10 @@
  * Its lifecycle is machines/speech.ts, and the handle only reads it: what the speech is doing is
  * the actor's state, and awaiting the handle waits until the actor has ended.
  */
-import type { Actor, SnapshotFrom } from 'xstate';
+import type { Actor } from 'xstate';
 import { speechMachine, type SpeechSource } from '../../machines/speech.js';
 import { startActor } from '../actors/start_actor.js';
-import { until, whenStopped } from '../actors/until.js';
+import { whenStopped } from '../actors/until.js';
 import { InterruptionRefusedError, VoxstateError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { ChatItem } from '../llm/chat_context.js';
@@ -14,8 +14,6 @@ import { currentSpeech } from './speech_scope.js';
 
 export type { SpeechSource };
 export type SpeechState = 'scheduled' | 'playing' | 'done' | 'interrupted';
-
-type SpeechSnapshot = SnapshotFrom<typeof speechMachine>;
 
 /** Speech priorities, as LiveKit's: higher plays first, equal ones in order. */
 export const SPEECH_PRIORITY = { low: 0, normal: 5, high: 10 } as const;
@@ -70,7 +68,7 @@ export class SpeechHandle implements PromiseLike<void> {
   }
 
   get interrupted(): boolean {
-    return this.actor.getSnapshot().matches('interrupted');
+    return this.actor.getSnapshot().value === 'interrupted';
   }
 
   /** Whether the speech has ended, played out or interrupted. */
@@ -80,7 +78,7 @@ export class SpeechHandle implements PromiseLike<void> {
 
   /** Whether its audio (or text) is going out right now. */
   get speaking(): boolean {
-    return this.actor.getSnapshot().matches({ playing: { output: 'speaking' } });
+    return (this.actor.getSnapshot().value as { playing?: { output: string } }).playing?.output === 'speaking';
   }
 
   /** The error the speech ended with, if it failed. */
@@ -148,11 +146,6 @@ export class SpeechHandle implements PromiseLike<void> {
     this.actor.send({ type: 'release' });
   }
 
-  /** @internal resolves once the output is free again: played, or the speech ended */
-  get _released(): Promise<void> {
-    return until(this.actor, released);
-  }
-
   /** @internal the LLM asked for tools (`true`), or they have run and their follow-up is scheduled (`false`) */
   _tools(pending: boolean): void {
     this.actor.send({ type: pending ? 'tools.requested' : 'tools.settled' });
@@ -162,8 +155,4 @@ export class SpeechHandle implements PromiseLike<void> {
   _finish(error?: unknown): void {
     this.actor.send(error === undefined ? { type: 'finish' } : { type: 'finish', error });
   }
-}
-
-function released(snapshot: SpeechSnapshot): boolean {
-  return snapshot.status !== 'active' || snapshot.matches({ playing: { output: 'played' } });
 }

@@ -5,14 +5,17 @@
  * instead of waiting behind itself.
  *
  * The scheduler also tells the session what the speech the agent attends to is doing, as an event
- * for the session's agent region (machines/session.ts): the speech holding the output until it
- * has played, then the latest one still running its tools. It only reads the speeches' states;
- * what the agent makes of them is the session machine's.
+ * for the session's agent region (machines/session.ts). It only reads the speeches' states (one
+ * subscription to each speech's actor); what the agent makes of them is the session machine's.
  */
+import type { SnapshotFrom } from 'xstate';
 import type { SpeechActivityEvent } from '../../machines/session.js';
+import type { speechMachine } from '../../machines/speech.js';
 import type { SpeechHandle, SpeechSource } from './speech_handle.js';
 
 export type SpeechTask = (speech: SpeechHandle) => Promise<void>;
+
+type SpeechSnapshot = SnapshotFrom<typeof speechMachine>;
 
 const SPEAKING: SpeechActivityEvent = { type: 'speech.speaking' };
 const TOOLS_PENDING: SpeechActivityEvent = { type: 'speech.toolsPending' };
@@ -57,11 +60,7 @@ export class SpeechScheduler {
 
   add(speech: SpeechHandle, task: SpeechTask): void {
     this.#live.add(speech);
-    speech.actor.subscribe(() => this.#relayActivity());
-    speech.addDoneCallback(() => {
-      this.#live.delete(speech);
-      for (const check of [...this.#waiters]) check();
-    });
+    speech.actor.subscribe((snapshot) => this.#changed(speech, snapshot));
     const at = this.#queue.findIndex((queued) => queued.speech.priority < speech.priority);
     if (at < 0) this.#queue.push({ speech, task });
     else this.#queue.splice(at, 0, { speech, task });
@@ -89,11 +88,28 @@ export class SpeechScheduler {
 
   /**
    * Resolves once `speech` has ended and so has everything it started: an interrupted speech ends
-   * at once, while a tool it called may still be running.
+   * at once, while a tool it called may still be running. (A started speech's task ends after it.)
    */
-  async whenSettled(speech: SpeechHandle): Promise<void> {
-    await new Promise<void>((resolve) => speech.addDoneCallback(() => resolve()));
-    await this.#tasks.get(speech);
+  whenSettled(speech: SpeechHandle): Promise<void> {
+    const task = this.#tasks.get(speech);
+    if (task) return task;
+    return new Promise<void>((resolve) => speech.addDoneCallback(() => resolve())).then(() => this.#tasks.get(speech));
+  }
+
+  /** A speech changed: what the agent attends to may have; an ended speech leaves; a released output goes to the next one. */
+  #changed(speech: SpeechHandle, snapshot: SpeechSnapshot): void {
+    this.#relayActivity();
+    const ended = snapshot.status !== 'active';
+    if (ended && this.#live.delete(speech)) for (const check of [...this.#waiters]) check();
+    // Handed on after what the release itself sets off (the history, the relay above) has run.
+    if (speech === this.#current && (ended || outputOf(snapshot) === 'played')) queueMicrotask(() => this.#released(speech));
+  }
+
+  #released(speech: SpeechHandle): void {
+    if (this.#current !== speech) return;
+    this.#current = undefined;
+    this.#relayActivity();
+    this.#pump();
   }
 
   #pump(): void {
@@ -112,11 +128,6 @@ export class SpeechScheduler {
         },
       );
       this.#tasks.set(speech, running);
-      void speech._released.then(() => {
-        if (this.#current === speech) this.#current = undefined;
-        this.#relayActivity();
-        this.#pump();
-      });
     }
   }
 
@@ -136,25 +147,22 @@ export class SpeechScheduler {
    */
   #activity(): SpeechActivityEvent {
     const current = this.#current;
-    const activity = activityOf(current);
-    if (activity === SPEAKING) return SPEAKING;
-    if (current && awaitsTools(current)) return TOOLS_PENDING;
-    if (current && activity === IDLE) return IDLE;
-    for (const speech of this.#live) if (awaitsTools(speech)) return TOOLS_PENDING;
-    return activity;
+    const snapshot = current?.actor.getSnapshot();
+    const output = snapshot ? outputOf(snapshot) : undefined;
+    if (output === 'speaking') return SPEAKING;
+    if (snapshot && awaitsTools(snapshot)) return TOOLS_PENDING;
+    if (current && output !== 'generating') return IDLE;
+    for (const speech of this.#live) if (awaitsTools(speech.actor.getSnapshot())) return TOOLS_PENDING;
+    return current ? GENERATING[current.source] : IDLE;
   }
 }
 
-/** What the speech holding the output is doing with it. */
-function activityOf(speech: SpeechHandle | undefined): SpeechActivityEvent {
-  const snapshot = speech?.actor.getSnapshot();
-  if (!speech || !snapshot || snapshot.status !== 'active') return IDLE;
-  if (snapshot.matches({ playing: { output: 'generating' } })) return GENERATING[speech.source];
-  if (snapshot.matches({ playing: { output: 'speaking' } })) return SPEAKING;
-  return IDLE;
+/** Where a playing speech's output is (generating, speaking, played); undefined when it is not playing. */
+function outputOf(snapshot: SpeechSnapshot): string | undefined {
+  if (snapshot.status !== 'active') return undefined;
+  return (snapshot.value as { playing?: { output: string } }).playing?.output;
 }
 
-function awaitsTools(speech: SpeechHandle): boolean {
-  const snapshot = speech.actor.getSnapshot();
-  return snapshot.status === 'active' && snapshot.matches({ playing: { tools: 'pending' } });
+function awaitsTools(snapshot: SpeechSnapshot): boolean {
+  return snapshot.status === 'active' && (snapshot.value as { playing?: { tools: string } }).playing?.tools === 'pending';
 }
