@@ -125,6 +125,8 @@ export interface SessionTimeout {
 /** The announcement of the agent's move from one state to another (static: a move costs no context update). */
 const agentMove = (from: AgentState, to: AgentState) => ({ type: 'announceAgentMove', params: { from, to } }) as const;
 const userMove = (from: UserState, to: UserState) => ({ type: 'announceUserMove', params: { from, to } }) as const;
+/** The agent's states before it is idle, each with its guard. */
+const AGENT_STATES = (['initializing', 'listening', 'thinking', 'speaking'] as const).map((state) => [state, stateIn(`#session.agent.${state}`)] as const);
 /** The session runs, or is starting to (the move out of `starting` is the start). */
 const RUNNING_OR_STARTING = or([stateIn('#session.lifecycle.running'), stateIn('#session.lifecycle.starting')]);
 const userInterrupts = (by: UserInterruption) => ({ type: 'interruptSpeech', params: { by } }) as const;
@@ -193,9 +195,7 @@ export const sessionMachine = setup({
     // The session has closed, whatever the agent was doing: actions see the state before their transition.
     // biome-ignore lint: stateIn() is typed for any set of guards
     announceAgentIdle: enqueueActions<SessionMachineContext, SessionMachineEvent, undefined, SessionMachineEvent, never, never, any, never, SessionMachineEmitted>(({ enqueue, check }) => {
-      for (const from of ['initializing', 'listening', 'thinking', 'speaking'] as const) {
-        if (check(stateIn(`#session.agent.${from}`))) enqueue.emit({ type: 'agent_state_changed', oldState: from, newState: 'idle' });
-      }
+      for (const [from, inState] of AGENT_STATES) if (check(inState)) enqueue.emit({ type: 'agent_state_changed', oldState: from, newState: 'idle' });
     }),
     announceSpeech: emit(({ event }) => {
       if (event.type !== 'speech.created') throw new Error(`announceSpeech on ${event.type}`);

@@ -170,6 +170,7 @@ export function resolveTurnOptions(options: FlatTurnOptions): TurnOptions {
   for (const [flat, path] of FLAT) {
     const nestedValue = at(nested, path);
     const flatValue = options[flat];
+    if (flatValue === undefined && nestedValue === undefined) continue;
     const key = `turnHandling.${path.join('.')}`;
     if (flatValue !== undefined && nestedValue !== undefined) problems.push(`${flat} and ${key} set the same thing: give only one`);
     if (flatValue !== undefined) {
@@ -177,8 +178,7 @@ export function resolveTurnOptions(options: FlatTurnOptions): TurnOptions {
       const problem = (at(SHAPE as Shape, path) as Check)(flatValue);
       if (problem) problems.push(`${flat}: ${problem}`);
     }
-    const value = nestedValue ?? flatValue;
-    if (value !== undefined) given[flat] = { key: nestedValue !== undefined ? key : flat, value };
+    given[flat] = { key: nestedValue !== undefined ? key : flat, value: nestedValue ?? flatValue };
   }
   const min = given.minEndpointingDelay;
   const max = given.maxEndpointingDelay;
