@@ -1,36 +1,54 @@
 /**
- * The life of an AgentSession.
+ * The life of an AgentSession, and what its agent and its user are doing: three parallel regions.
  *
- * idle → starting → running → draining → closing → closed.
- *
- * - `running` has two parallel regions: what the agent is doing (listening / thinking / speaking)
- *   and what the user is doing (listening / speaking / away). The user is `away` after
- *   `userAwayTimeout` during which both were silent: the timer re-arms each time the agent returns
- *   to listening, the user stops speaking or types, only takes the user away while the agent is
- *   still listening, and is not set at all when `userAwayTimeout` is null.
+ * lifecycle: idle → starting → running → draining → closing → closed.
  * - Every way to end a session goes through `draining`: the active agent's onExit runs first (it
  *   may still speak, e.g. say "Goodbye!"), then queued speech plays out, and only then is the
  *   session closed. `drain()` stops in `draining.drained` until a close is requested; a close
  *   without drain first interrupts the speech in flight.
  * - The first close request decides the close reason; later ones only add "no drain".
- * - Inside `running` the agent region is the agent's state, and each move announces itself
- *   (from → to). Outside it, agent and user activity is recorded in the context (and announced),
- *   so a goodbye said while draining, or a speech cut off while closing, is reflected in the
- *   states: leaving `running` records where the agent region was. `agentStateOf` reads either.
  * - `closed` is reached exactly once: the agent becomes `idle` (announced), then `close` is announced.
+ *
+ * agent: initializing → listening / thinking / speaking → idle.
+ * - `initializing` until the session runs, `idle` once it has closed.
+ * - In between, the agent follows the speech it attends to, as the session's speech scheduler
+ *   relays it (`speech.*`): it thinks while a reply is generated or tools run, speaks while its
+ *   audio goes out, and listens otherwise (a say() being prepared is not thought about).
+ * - User speech over the agent that interrupts it (long enough, in a state whose interruption
+ *   policy allows it) pauses its speech when the output can pause: the agent is then
+ *   `listening.holding` while the user may be interrupting. Words make it an interruption; no
+ *   words for `falseInterruptionTimeout` (on the session's clock) make it a false one: the speech
+ *   resumes, and the agent thinks or speaks again. Where it cannot pause, the speech is interrupted.
+ * - A finished user turn interrupts the speech while the agent listens, and while it thinks or
+ *   speaks if that state's policy allows it.
+ *
+ * user: listening / speaking / away.
+ * - The user is `away` after `userAwayTimeout` of shared silence while the session runs: the timer
+ *   re-arms each time the agent returns to listening, the user stops speaking or types, only takes
+ *   the user away while the agent is still listening, and is not set at all when
+ *   `userAwayTimeout` is null. Typing brings an away user back.
  */
-import { assign, cancel, emit, enqueueActions, fromPromise, not, setup, stateIn } from 'xstate';
+import { and, assign, cancel, emit, enqueueActions, fromPromise, not, or, raise, setup, stateIn } from 'xstate';
+import type { SpeechSource } from './speech.js';
 
 /**
  * What the agent is doing. `initializing` until the session runs; `listening`, `thinking` or
- * `speaking` while it runs (and, recorded, while it drains); `idle` once the session has closed:
- * the agent neither listens nor will answer any more.
+ * `speaking` while it runs and drains; `idle` once the session has closed: the agent neither
+ * listens nor will answer any more.
  */
 export type AgentState = 'initializing' | 'idle' | 'listening' | 'thinking' | 'speaking';
 export type UserState = 'listening' | 'speaking' | 'away';
 
 /** Why a session closed, as LiveKit's CloseReason. */
 export type CloseReason = 'user_initiated' | 'job_shutdown' | 'participant_disconnected' | 'error';
+
+/** Whether, and after how much speech, the user interrupts the agent in one of its states. */
+export interface InterruptionPolicy {
+  /** Whether user speech and finished user turns interrupt the agent in this state. */
+  enabled: boolean;
+  /** ms of user speech over the agent that interrupt it (or pause it, when its output can pause). */
+  minDuration: number;
+}
 
 export interface SessionMachineInput {
   /** ms of shared silence before the user is `away`; null never marks the user away. */
@@ -39,28 +57,41 @@ export interface SessionMachineInput {
   speechDrainTimeout: number;
   /** Upper bound for releasing the session's resources once drained, in ms. */
   closeTimeout: number;
+  /** How the user interrupts the agent while it thinks, and while it speaks. */
+  interruption: Record<'thinking' | 'speaking', InterruptionPolicy>;
+  /** Pause the agent on user speech (where the output can pause) and resume it after a false interruption. */
+  resumeFalseInterruption: boolean;
+  /** ms a paused agent waits for the user's words before resuming. */
+  falseInterruptionTimeout: number;
 }
 
 export interface SessionMachineContext extends SessionMachineInput {
-  /** The agent's state outside `running` (inside it, the agent region's state is; see agentStateOf). */
-  agentState: AgentState;
-  userState: UserState;
   closeRequested: boolean;
   closeReason: CloseReason | undefined;
   closeError: unknown;
 }
 
+/** What the speech the agent attends to is doing, as the session's speech scheduler relays it. */
+export type SpeechActivityEvent =
+  | { type: 'speech.generating'; source: SpeechSource }
+  | { type: 'speech.speaking' }
+  | { type: 'speech.toolsPending' }
+  | { type: 'speech.idle' };
+
 export type SessionMachineEvent =
   | { type: 'start' }
-  | { type: 'agent.listening' }
-  | { type: 'agent.thinking' }
-  | { type: 'agent.speaking' }
-  | { type: 'user.speechStarted' }
-  | { type: 'user.speechEnded' }
-  | { type: 'user.active' }
-  | { type: 'user.away' }
   | { type: 'drain' }
   | { type: 'close'; reason: CloseReason; drain: boolean; error?: unknown }
+  | { type: 'session.closed' }
+  | SpeechActivityEvent
+  | { type: 'user.speechStarted' }
+  | { type: 'user.speechEnded' }
+  /** User speech over the agent's speech, lasting `speechDurationMs` so far; `pausable`: the output can pause. */
+  | { type: 'user.speakingOver'; speechDurationMs: number; pausable: boolean }
+  /** A finished user turn (typed or transcribed) while a speech holds the output. */
+  | { type: 'user.turnCompleted' }
+  | { type: 'user.active' }
+  | { type: 'user.away' }
   | { type: 'speech.created'; speechHandle: unknown; source: string; userInitiated: boolean }
   | { type: 'item.added'; item: unknown }
   | { type: 'user.transcribed'; transcript: string; isFinal: boolean; language: string | undefined }
@@ -70,6 +101,7 @@ export type SessionMachineEvent =
 export type SessionMachineEmitted =
   | { type: 'agent_state_changed'; oldState: AgentState; newState: AgentState }
   | { type: 'user_state_changed'; oldState: UserState; newState: UserState }
+  | { type: 'agent_false_interruption'; resumed: boolean }
   | { type: 'speech_created'; speechHandle: unknown; source: string; userInitiated: boolean }
   | { type: 'conversation_item_added'; item: unknown }
   | { type: 'user_input_transcribed'; transcript: string; isFinal: boolean; language: string | undefined }
@@ -77,10 +109,8 @@ export type SessionMachineEmitted =
   | { type: 'error'; error: unknown }
   | { type: 'close'; reason: CloseReason; error: unknown };
 
-export interface SessionMachineOutput {
-  reason: CloseReason;
-  error: unknown;
-}
+/** Why the user interrupts the speech: their speech over it, their words while it was paused, a finished turn. */
+export type UserInterruption = 'voice' | 'words' | 'turn';
 
 /** The id of the away timer's delayed event. */
 const AWAY_TIMER = 'userAway';
@@ -92,65 +122,81 @@ export interface SessionTimeout {
   timeoutMs: number;
 }
 
+/** The announcement of the agent's move from one state to another (static: a move costs no context update). */
+const agentMove = (from: AgentState, to: AgentState) => ({ type: 'announceAgentMove', params: { from, to } }) as const;
+const userMove = (from: UserState, to: UserState) => ({ type: 'announceUserMove', params: { from, to } }) as const;
+/** The agent's states before it is idle, each with its guard. */
+const AGENT_STATES = (['initializing', 'listening', 'thinking', 'speaking'] as const).map((state) => [state, stateIn(`#session.agent.${state}`)] as const);
+/** The session runs, or is starting to (the move out of `starting` is the start). */
+const RUNNING_OR_STARTING = or([stateIn('#session.lifecycle.running'), stateIn('#session.lifecycle.starting')]);
+const userInterrupts = (by: UserInterruption) => ({ type: 'interruptSpeech', params: { by } }) as const;
+
+/** The state's policy lets the user interrupt: user speech long enough, or a finished turn. */
+function userMayInterrupt(context: SessionMachineContext, event: SessionMachineEvent, state: 'thinking' | 'speaking'): boolean {
+  const policy = context.interruption[state];
+  return policy.enabled && (event.type !== 'user.speakingOver' || event.speechDurationMs >= policy.minDuration);
+}
+
 export const sessionMachine = setup({
   types: {
     input: {} as SessionMachineInput,
     context: {} as SessionMachineContext,
     events: {} as SessionMachineEvent,
     emitted: {} as SessionMachineEmitted,
-    output: {} as SessionMachineOutput,
   },
   actors: {
     // src/session provides these; here each phase completes at once.
     startSession: fromPromise<void>(async () => {}),
     exitAgent: fromPromise<void>(async () => {}),
     awaitSpeech: fromPromise<void>(async () => {}),
-    releaseResources: fromPromise<void, SessionMachineOutput>(async () => {}),
+    releaseResources: fromPromise<void, { reason: CloseReason; error: unknown }>(async () => {}),
   },
   delays: {
     // armAwayTimer sets no timer when it is null.
     userAwayTimeout: ({ context }) => context.userAwayTimeout ?? 0,
     speechDrainTimeout: ({ context }) => context.speechDrainTimeout,
     closeTimeout: ({ context }) => context.closeTimeout,
+    falseInterruptionTimeout: ({ context }) => context.falseInterruptionTimeout,
   },
   guards: {
-    agentIsListening: stateIn('#session.running.agent.listening'),
-    outsideRunning: not(stateIn('#session.running')),
+    agentIsListening: stateIn('#session.agent.listening'),
     closeRequested: ({ context }) => context.closeRequested,
     withoutDrain: ({ event }) => event.type === 'close' && !event.drain,
+    /** The speech being generated is a reply (the LLM is asked), not a say() waiting for its audio. */
+    isReply: ({ event }) => event.type === 'speech.generating' && event.source !== 'say',
+    interruptibleWhileThinking: ({ context, event }) => userMayInterrupt(context, event, 'thinking'),
+    interruptibleWhileSpeaking: ({ context, event }) => userMayInterrupt(context, event, 'speaking'),
+    mayPause: ({ context, event }) => context.resumeFalseInterruption && event.type === 'user.speakingOver' && event.pausable,
+    hasWords: ({ event }) => event.type === 'user.transcribed' && event.transcript.trim() !== '',
+    heldWhileSpeaking: stateIn('#session.agent.listening.holding.speech'),
   },
   actions: {
-    setAgentState: enqueueActions<SessionMachineContext, SessionMachineEvent, { state: AgentState }, SessionMachineEvent, never, never, never, never, SessionMachineEmitted>(({ context, enqueue }, params) => {
-      if (context.agentState === params.state) return;
-      enqueue.emit({ type: 'agent_state_changed', oldState: context.agentState, newState: params.state });
-      enqueue.assign({ agentState: params.state });
-    }),
-    setUserState: enqueueActions<SessionMachineContext, SessionMachineEvent, { state: UserState }, SessionMachineEvent, never, never, never, never, SessionMachineEmitted>(({ context, enqueue }, params) => {
-      if (context.userState === params.state) return;
-      enqueue.emit({ type: 'user_state_changed', oldState: context.userState, newState: params.state });
-      enqueue.assign({ userState: params.state });
-    }),
-    // Static from/to: a move inside `running` needs no context update (an assign copies the whole
-    // snapshot, the largest cost of a move).
     announceAgentMove: emit((_, params: { from: AgentState; to: AgentState }) => ({
       type: 'agent_state_changed' as const,
       oldState: params.from,
       newState: params.to,
     })),
-    // biome-ignore lint: stateIn() is typed for any set of guards
-    recordAgentState: enqueueActions<SessionMachineContext, SessionMachineEvent, undefined, SessionMachineEvent, never, never, any, never, SessionMachineEmitted>(({ enqueue, check }) => {
-      // Exit actions see the snapshot from before the exit: where the agent region was.
-      for (const state of ['listening', 'thinking', 'speaking'] as const) {
-        if (check(stateIn(`#session.running.agent.${state}`))) enqueue.assign({ agentState: state });
-      }
-    }),
+    announceUserMove: emit((_, params: { from: UserState; to: UserState }) => ({
+      type: 'user_state_changed' as const,
+      oldState: params.from,
+      newState: params.to,
+    })),
     // A timer restarted by an action rather than by re-entering user.listening: that re-entry was a
-    // second microstep on every return of the agent to listening.
-    armAwayTimer: enqueueActions<SessionMachineContext, SessionMachineEvent, undefined, SessionMachineEvent, never, never, never, 'userAwayTimeout', SessionMachineEmitted>(({ context, enqueue }) => {
+    // second microstep on every return of the agent to listening. Set only while the session runs:
+    // actions see the state before their transition, so the start (the move out of `starting`) counts.
+    // biome-ignore lint: stateIn() is typed for any set of guards
+    armAwayTimer: enqueueActions<SessionMachineContext, SessionMachineEvent, undefined, SessionMachineEvent, never, never, any, 'userAwayTimeout', SessionMachineEmitted>(({ context, enqueue, check }) => {
+      if (context.userAwayTimeout === null || !check(RUNNING_OR_STARTING)) return;
       enqueue.cancel(AWAY_TIMER);
-      if (context.userAwayTimeout !== null) enqueue.raise({ type: 'user.away' }, { id: AWAY_TIMER, delay: 'userAwayTimeout' });
+      enqueue.raise({ type: 'user.away' }, { id: AWAY_TIMER, delay: 'userAwayTimeout' });
     }),
     stopAwayTimer: cancel(AWAY_TIMER),
+    announceFalseInterruption: emit({ type: 'agent_false_interruption' as const, resumed: true }),
+    // The session has closed, whatever the agent was doing: actions see the state before their transition.
+    // biome-ignore lint: stateIn() is typed for any set of guards
+    announceAgentIdle: enqueueActions<SessionMachineContext, SessionMachineEvent, undefined, SessionMachineEvent, never, never, any, never, SessionMachineEmitted>(({ enqueue, check }) => {
+      for (const [from, inState] of AGENT_STATES) if (check(inState)) enqueue.emit({ type: 'agent_state_changed', oldState: from, newState: 'idle' });
+    }),
     announceSpeech: emit(({ event }) => {
       if (event.type !== 'speech.created') throw new Error(`announceSpeech on ${event.type}`);
       return { type: 'speech_created' as const, speechHandle: event.speechHandle, source: event.source, userInitiated: event.userInitiated };
@@ -176,8 +222,15 @@ export const sessionMachine = setup({
       closeReason: context.closeReason ?? ('error' as const),
       closeError: context.closeError ?? (event as { error?: unknown }).error,
     })),
-    // src/session provides it: force-interrupts the speech in flight and the queue.
-    interruptSpeech: () => {},
+    // src/session provides these: they act on the session's speech and output.
+    /** Force-interrupts the speech in flight and the queue (a close without drain, a drain that takes too long). */
+    interruptAllSpeech: () => {},
+    /** The user interrupts the speech holding the output (or the paused one), if it allows interruptions. */
+    interruptSpeech: (_, _params: { by: UserInterruption }) => {},
+    /** Holds the speech's output where it is: the user may be interrupting. */
+    pauseSpeech: () => {},
+    /** The speech goes on where it was paused. */
+    resumeSpeech: () => {},
     announceClose: emit(({ context }) => ({
       type: 'close' as const,
       reason: context.closeReason ?? 'user_initiated',
@@ -186,198 +239,234 @@ export const sessionMachine = setup({
   },
 }).createMachine({
   id: 'session',
+  type: 'parallel',
   context: ({ input }) => ({
     ...input,
-    agentState: 'initializing',
-    userState: 'listening',
     closeRequested: false,
     closeReason: undefined,
     closeError: undefined,
   }),
-  initial: 'idle',
   on: {
     'speech.created': { actions: 'announceSpeech' },
     'item.added': { actions: 'announceItem' },
     'user.transcribed': { actions: 'announceTranscript' },
     'tools.executed': { actions: 'announceToolsExecuted' },
     'error.reported': { actions: { type: 'reportError', params: ({ event }) => ({ error: event.error }) } },
-    // Outside `running` (the agent says goodbye while draining, a speech is cut off while
-    // closing) the states are only recorded; inside it, its regions take these events, and one a
-    // region's state ignores (typed text while the user speaks) must not change the recorded state
-    // behind the region's back.
-    'agent.listening': { guard: 'outsideRunning', actions: { type: 'setAgentState', params: { state: 'listening' } } },
-    'agent.thinking': { guard: 'outsideRunning', actions: { type: 'setAgentState', params: { state: 'thinking' } } },
-    'agent.speaking': { guard: 'outsideRunning', actions: { type: 'setAgentState', params: { state: 'speaking' } } },
-    'user.speechStarted': { guard: 'outsideRunning', actions: { type: 'setUserState', params: { state: 'speaking' } } },
-    'user.speechEnded': { guard: 'outsideRunning', actions: { type: 'setUserState', params: { state: 'listening' } } },
-    'user.active': { guard: 'outsideRunning', actions: { type: 'setUserState', params: { state: 'listening' } } },
   },
   states: {
-    idle: {
-      on: {
-        start: 'starting',
-        close: { target: 'closed', actions: 'recordCloseRequest' },
-      },
-    },
-    starting: {
-      invoke: {
-        id: 'startSession',
-        src: 'startSession',
-        onDone: [
-          { guard: 'closeRequested', target: 'draining' },
-          { target: 'running', actions: { type: 'setAgentState', params: { state: 'listening' } } },
-        ],
-        onError: {
-          target: 'closing',
-          actions: ['recordStartFailure', { type: 'reportError', params: ({ event }) => ({ error: event.error }) }],
-        },
-      },
-      on: {
-        close: { actions: 'recordCloseRequest' },
-      },
-    },
-    running: {
-      type: 'parallel',
-      exit: ['stopAwayTimer', 'recordAgentState'],
-      on: {
-        drain: 'draining',
-        close: [
-          { guard: 'withoutDrain', target: 'draining', actions: ['recordCloseRequest', 'interruptSpeech'] },
-          { target: 'draining', actions: 'recordCloseRequest' },
-        ],
-      },
+    lifecycle: {
+      initial: 'idle',
       states: {
-        agent: {
-          initial: 'listening',
-          states: {
-            listening: {
-              entry: 'armAwayTimer',
-              on: {
-                'agent.thinking': { target: 'thinking', actions: { type: 'announceAgentMove', params: { from: 'listening', to: 'thinking' } } },
-                'agent.speaking': { target: 'speaking', actions: { type: 'announceAgentMove', params: { from: 'listening', to: 'speaking' } } },
-              },
-            },
-            thinking: {
-              on: {
-                'agent.speaking': { target: 'speaking', actions: { type: 'announceAgentMove', params: { from: 'thinking', to: 'speaking' } } },
-                'agent.listening': { target: 'listening', actions: { type: 'announceAgentMove', params: { from: 'thinking', to: 'listening' } } },
-              },
-            },
-            speaking: {
-              on: {
-                'agent.thinking': { target: 'thinking', actions: { type: 'announceAgentMove', params: { from: 'speaking', to: 'thinking' } } },
-                'agent.listening': { target: 'listening', actions: { type: 'announceAgentMove', params: { from: 'speaking', to: 'listening' } } },
-              },
-            },
+        idle: {
+          on: {
+            start: 'starting',
+            close: { target: 'closed', actions: 'recordCloseRequest' },
           },
         },
-        user: {
-          initial: 'listening',
-          states: {
-            listening: {
-              entry: [{ type: 'setUserState', params: { state: 'listening' } }, 'armAwayTimer'],
-              on: {
-                'user.speechStarted': 'speaking',
-                // Silence is counted from the later of the agent's return to listening and the user's last activity.
-                'user.active': { actions: 'armAwayTimer' },
-                'user.away': { guard: 'agentIsListening', target: 'away' },
-              },
-            },
-            speaking: {
-              entry: { type: 'setUserState', params: { state: 'speaking' } },
-              on: { 'user.speechEnded': 'listening' },
-            },
-            away: {
-              entry: { type: 'setUserState', params: { state: 'away' } },
-              on: { 'user.speechStarted': 'speaking', 'user.active': 'listening' },
-            },
-          },
-        },
-      },
-    },
-    draining: {
-      initial: 'exitingAgent',
-      on: {
-        close: [
-          { guard: 'withoutDrain', actions: ['recordCloseRequest', 'interruptSpeech'] },
-          { actions: 'recordCloseRequest' },
-        ],
-      },
-      states: {
-        exitingAgent: {
+        starting: {
           invoke: {
-            id: 'exitAgent',
-            src: 'exitAgent',
-            onDone: 'awaitingSpeech',
+            id: 'startSession',
+            src: 'startSession',
+            onDone: [
+              { guard: 'closeRequested', target: 'draining' },
+              { target: ['running', '#session.agent.listening'], actions: agentMove('initializing', 'listening') },
+            ],
             onError: {
-              target: 'awaitingSpeech',
-              actions: { type: 'reportError', params: ({ event }) => ({ error: event.error }) },
+              target: 'closing',
+              actions: ['recordStartFailure', { type: 'reportError', params: ({ event }) => ({ error: event.error }) }],
+            },
+          },
+          on: {
+            close: { actions: 'recordCloseRequest' },
+          },
+        },
+        running: {
+          exit: 'stopAwayTimer',
+          on: {
+            drain: 'draining',
+            close: [
+              { guard: 'withoutDrain', target: 'draining', actions: ['recordCloseRequest', 'interruptAllSpeech'] },
+              { target: 'draining', actions: 'recordCloseRequest' },
+            ],
+          },
+        },
+        draining: {
+          initial: 'exitingAgent',
+          on: {
+            close: [
+              { guard: 'withoutDrain', actions: ['recordCloseRequest', 'interruptAllSpeech'] },
+              { actions: 'recordCloseRequest' },
+            ],
+          },
+          states: {
+            exitingAgent: {
+              invoke: {
+                id: 'exitAgent',
+                src: 'exitAgent',
+                onDone: 'awaitingSpeech',
+                onError: {
+                  target: 'awaitingSpeech',
+                  actions: { type: 'reportError', params: ({ event }) => ({ error: event.error }) },
+                },
+              },
+            },
+            awaitingSpeech: {
+              invoke: {
+                id: 'awaitSpeech',
+                src: 'awaitSpeech',
+                onDone: 'drained',
+                onError: {
+                  target: 'drained',
+                  actions: { type: 'reportError', params: ({ event }) => ({ error: event.error }) },
+                },
+              },
+              after: {
+                speechDrainTimeout: {
+                  target: 'drained',
+                  actions: [
+                    'interruptAllSpeech',
+                    {
+                      type: 'reportError',
+                      params: ({ context }) => ({
+                        error: { kind: 'timeout', phase: 'speechDrain', timeoutMs: context.speechDrainTimeout } satisfies SessionTimeout,
+                      }),
+                    },
+                  ],
+                },
+              },
+            },
+            drained: {
+              always: { guard: 'closeRequested', target: '#session.lifecycle.closing' },
             },
           },
         },
-        awaitingSpeech: {
+        closing: {
           invoke: {
-            id: 'awaitSpeech',
-            src: 'awaitSpeech',
-            onDone: 'drained',
+            id: 'releaseResources',
+            src: 'releaseResources',
+            input: ({ context }) => ({ reason: context.closeReason ?? 'user_initiated', error: context.closeError }),
+            onDone: 'closed',
             onError: {
-              target: 'drained',
+              target: 'closed',
               actions: { type: 'reportError', params: ({ event }) => ({ error: event.error }) },
             },
           },
           after: {
-            speechDrainTimeout: {
-              target: 'drained',
-              actions: [
-                'interruptSpeech',
-                {
-                  type: 'reportError',
-                  params: ({ context }) => ({
-                    error: { kind: 'timeout', phase: 'speechDrain', timeoutMs: context.speechDrainTimeout } satisfies SessionTimeout,
-                  }),
-                },
-              ],
+            closeTimeout: {
+              target: 'closed',
+              actions: {
+                type: 'reportError',
+                params: ({ context }) => ({
+                  error: { kind: 'timeout', phase: 'close', timeoutMs: context.closeTimeout } satisfies SessionTimeout,
+                }),
+              },
             },
           },
         },
-        drained: {
-          always: { guard: 'closeRequested', target: '#session.closing' },
+        closed: {
+          type: 'final',
+          entry: raise({ type: 'session.closed' }),
         },
       },
     },
-    closing: {
-      invoke: {
-        id: 'releaseResources',
-        src: 'releaseResources',
-        input: ({ context }) => ({ reason: context.closeReason ?? 'user_initiated', error: context.closeError }),
-        onDone: 'closed',
-        onError: {
-          target: 'closed',
-          actions: { type: 'reportError', params: ({ event }) => ({ error: event.error }) },
-        },
+    agent: {
+      initial: 'initializing',
+      on: {
+        'session.closed': { target: '.idle', actions: 'announceAgentIdle' },
       },
-      after: {
-        closeTimeout: {
-          target: 'closed',
-          actions: {
-            type: 'reportError',
-            params: ({ context }) => ({
-              error: { kind: 'timeout', phase: 'close', timeoutMs: context.closeTimeout } satisfies SessionTimeout,
-            }),
+      // Once the agent is idle for good, the close is announced.
+      onDone: { actions: 'announceClose' },
+      states: {
+        // Left when the session runs (the start targets agent.listening).
+        initializing: {},
+        listening: {
+          entry: 'armAwayTimer',
+          initial: 'attentive',
+          on: {
+            'speech.generating': { guard: 'isReply', target: 'thinking', actions: agentMove('listening', 'thinking') },
+            'speech.speaking': { target: 'speaking', actions: agentMove('listening', 'speaking') },
+            'speech.toolsPending': { target: 'thinking', actions: agentMove('listening', 'thinking') },
+            'user.turnCompleted': { actions: userInterrupts('turn') },
+          },
+          states: {
+            attentive: {},
+            // The agent's speech is paused: the user spoke over it and may be interrupting it. The
+            // substate is where the agent resumes: the paused speech is followed meanwhile.
+            holding: {
+              // Entered at `reply` (from thinking) or `speech` (from speaking).
+              initial: 'speech',
+              after: {
+                falseInterruptionTimeout: [
+                  {
+                    guard: 'heldWhileSpeaking',
+                    target: '#session.agent.speaking',
+                    actions: ['resumeSpeech', agentMove('listening', 'speaking'), 'announceFalseInterruption'],
+                  },
+                  { target: '#session.agent.thinking', actions: ['resumeSpeech', agentMove('listening', 'thinking'), 'announceFalseInterruption'] },
+                ],
+              },
+              on: {
+                // (Handled here, the transcript is announced here too: the root's handler is not reached.)
+                'user.transcribed': { guard: 'hasWords', target: 'attentive', actions: ['announceTranscript', userInterrupts('words')] },
+                'speech.speaking': '.speech',
+                'speech.toolsPending': '.reply',
+                // The paused speech ended (interrupted otherwise): nothing is held any more.
+                'speech.idle': 'attentive',
+              },
+              states: {
+                reply: {},
+                speech: {},
+              },
+            },
+          },
+        },
+        thinking: {
+          on: {
+            'speech.speaking': { target: 'speaking', actions: agentMove('thinking', 'speaking') },
+            'speech.generating': { guard: not('isReply'), target: 'listening', actions: agentMove('thinking', 'listening') },
+            'speech.idle': { target: 'listening', actions: agentMove('thinking', 'listening') },
+            'user.speakingOver': [
+              { guard: and(['interruptibleWhileThinking', 'mayPause']), target: 'listening.holding.reply', actions: ['pauseSpeech', agentMove('thinking', 'listening')] },
+              { guard: 'interruptibleWhileThinking', actions: userInterrupts('voice') },
+            ],
+            'user.turnCompleted': { guard: 'interruptibleWhileThinking', actions: userInterrupts('turn') },
+          },
+        },
+        speaking: {
+          on: {
+            'speech.toolsPending': { target: 'thinking', actions: agentMove('speaking', 'thinking') },
+            'speech.idle': { target: 'listening', actions: agentMove('speaking', 'listening') },
+            'user.speakingOver': [
+              { guard: and(['interruptibleWhileSpeaking', 'mayPause']), target: 'listening.holding.speech', actions: ['pauseSpeech', agentMove('speaking', 'listening')] },
+              { guard: 'interruptibleWhileSpeaking', actions: userInterrupts('voice') },
+            ],
+            'user.turnCompleted': { guard: 'interruptibleWhileSpeaking', actions: userInterrupts('turn') },
+          },
+        },
+        idle: { type: 'final' },
+      },
+    },
+    user: {
+      initial: 'listening',
+      states: {
+        listening: {
+          on: {
+            'user.speechStarted': { target: 'speaking', actions: userMove('listening', 'speaking') },
+            // Silence is counted from the later of the agent's return to listening and the user's last activity.
+            'user.active': { actions: 'armAwayTimer' },
+            'user.away': { guard: 'agentIsListening', target: 'away', actions: userMove('listening', 'away') },
+          },
+        },
+        speaking: {
+          on: { 'user.speechEnded': { target: 'listening', actions: [userMove('speaking', 'listening'), 'armAwayTimer'] } },
+        },
+        away: {
+          on: {
+            'user.speechStarted': { target: 'speaking', actions: userMove('away', 'speaking') },
+            'user.active': { target: 'listening', actions: [userMove('away', 'listening'), 'armAwayTimer'] },
           },
         },
       },
     },
-    closed: {
-      type: 'final',
-      entry: [{ type: 'setAgentState', params: { state: 'idle' } }, 'announceClose'],
-    },
   },
-  output: ({ context }) => ({ reason: context.closeReason ?? 'user_initiated', error: context.closeError }),
 });
-
-/** The agent's state in a session snapshot: the agent region's while running, the recorded one otherwise. */
-export function agentStateOf(snapshot: { value: unknown; context: SessionMachineContext }): AgentState {
-  const running = (snapshot.value as { running?: { agent: AgentState } }).running;
-  return running ? running.agent : snapshot.context.agentState;
-}

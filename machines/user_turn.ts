@@ -14,31 +14,31 @@
  */
 import { assign, emit, setup } from 'xstate';
 
-export interface UserTurnInput {
+export interface UserTurnMachineInput {
   /** ms after the end of speech before a transcribed turn ends. LiveKit's default: 500. */
   minEndpointingDelay: number;
   /** ms after the end of speech after which the turn ends, transcribed or not. Default 3000. */
   maxEndpointingDelay: number;
 }
 
-export interface UserTurnContext extends UserTurnInput {
+export interface UserTurnMachineContext extends UserTurnMachineInput {
   /** Final transcripts of the turn so far. */
   transcript: string;
 }
 
-export type UserTurnEvent =
+export type UserTurnMachineEvent =
   | { type: 'vad.speechStarted' }
   | { type: 'vad.speechEnded' }
   | { type: 'stt.final'; text: string };
 
-export type UserTurnEmitted = { type: 'turn_completed'; transcript: string } | { type: 'turn_dropped' };
+export type UserTurnMachineEmitted = { type: 'turn_completed'; transcript: string } | { type: 'turn_dropped' };
 
 export const userTurnMachine = setup({
   types: {
-    input: {} as UserTurnInput,
-    context: {} as UserTurnContext,
-    events: {} as UserTurnEvent,
-    emitted: {} as UserTurnEmitted,
+    input: {} as UserTurnMachineInput,
+    context: {} as UserTurnMachineContext,
+    events: {} as UserTurnMachineEvent,
+    emitted: {} as UserTurnMachineEmitted,
   },
   delays: {
     minEndpointingDelay: ({ context }) => context.minEndpointingDelay,

@@ -8,7 +8,10 @@ const WATCHED = new Set(['job', 'session', 'agent']);
 
 type StateValue = string | { [key: string]: StateValue };
 
-/** "running (agent: speaking, user: listening)" from a nested state value. */
+/**
+ * "running (agent: speaking, user: listening)" from a nested state value: a machine of parallel
+ * regions shows its first one (the session's lifecycle) as its state, the others beside it.
+ */
 export function describeState(value: StateValue): string {
   if (typeof value === 'string') return value;
   const entries = Object.entries(value);
@@ -16,7 +19,8 @@ export function describeState(value: StateValue): string {
     const [key, inner] = entries[0]!;
     return typeof inner === 'string' ? `${key}.${inner}` : `${key} (${describeRegions(inner)})`;
   }
-  return describeRegions(value);
+  const [[, first], ...others] = entries as [[string, StateValue], ...Array<[string, StateValue]>];
+  return `${describeState(first)} (${describeRegions(Object.fromEntries(others))})`;
 }
 
 function describeRegions(value: { [key: string]: StateValue }): string {

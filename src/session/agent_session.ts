@@ -1,19 +1,21 @@
 /**
- * AgentSession: runs an Agent in a conversation. Its lifecycle is machines/session.ts (idle →
- * starting → running → draining → closing → closed); this class provides the machine's phases
- * (connecting the room, exiting the agent, waiting for speech, releasing resources), schedules
- * speech, and re-emits the machine's events as LiveKit-style session events.
+ * AgentSession: runs an Agent in a conversation. Its lifecycle, what its agent is doing and what
+ * its user is doing are machines/session.ts (lifecycle idle → starting → running → draining →
+ * closing → closed, beside the agent's and the user's states); this class provides the machine's
+ * phases (connecting the room, exiting the agents, waiting for speech, releasing resources) and
+ * its actions on speech (pausing, resuming, interrupting it), schedules speech, and re-emits the
+ * machine's events as LiveKit-style session events.
  *
  *   const session = new AgentSession({ llm });
  *   await session.start({ agent: new MyAgent(), room: ctx.room });
  *   session.say('Hello!');
  */
-import { fromPromise, type Actor } from 'xstate';
-import type { AgentMachineEmitted } from '../../machines/agent.js';
-import { agentStateOf, sessionMachine, type AgentState, type CloseReason, type SessionTimeout, type UserState } from '../../machines/session.js';
+import { fromPromise, type Actor, type SnapshotFrom, type StateValue } from 'xstate';
+import { sessionMachine, type AgentState, type CloseReason, type SessionTimeout, type UserInterruption, type UserState } from '../../machines/session.js';
 import { Agent, AgentTask, StopResponse } from '../agent/agent.js';
+import { AgentStack } from '../agent/agent_stack.js';
 import { hostOf, startActor, type Clock } from '../actors/start_actor.js';
-import { until, whenStopped } from '../actors/until.js';
+import { until } from '../actors/until.js';
 import {
   ClosedError,
   HookError,
@@ -43,7 +45,7 @@ import type { AgentMetrics, AgentSessionEvents, CloseEvent } from './events.js';
 import { ModelUsageCollector, type AgentSessionUsage } from '../metrics/usage.js';
 import type { ModelEvents } from '../plugins/model.js';
 import { ProviderError } from '../plugins/provider_error.js';
-import { runReply, type ReplyHost, type ReplyOptions } from './reply.js';
+import { runReply, type ReplyOptions, type ReplyScope } from './reply.js';
 import { RoomIO } from './room_io.js';
 import { resolveRoomOptions, type RoomInputOptions, type RoomOptions, type RoomOutputOptions } from './room_options.js';
 import { VoiceInput } from './voice_input.js';
@@ -134,11 +136,13 @@ export interface UserInput {
   speechEnded(): void;
 }
 
+type SessionSnapshot = SnapshotFrom<typeof sessionMachine>;
+
 export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionEvents> {
   static readonly #machine = sessionMachine.provide({
     actors: {
       startSession: fromPromise(({ system }) => hostOf<AgentSession>(system).#connect()),
-      exitAgent: fromPromise(({ system }) => hostOf<AgentSession>(system).#exitAgents()),
+      exitAgent: fromPromise(({ system }) => hostOf<AgentSession>(system).#agents.exitAll()),
       awaitSpeech: fromPromise(async ({ system }) => {
         const session = hostOf<AgentSession>(system);
         await session.#scheduler.settled(session.#drainExempt);
@@ -146,7 +150,12 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
       }),
       releaseResources: fromPromise(({ system }) => hostOf<AgentSession>(system).#release()),
     },
-    actions: { interruptSpeech: ({ system }) => hostOf<AgentSession>(system).#interruptAll() },
+    actions: {
+      interruptAllSpeech: ({ system }) => hostOf<AgentSession>(system).#interruptAll(),
+      interruptSpeech: ({ system, event }, { by }) => hostOf<AgentSession>(system).#userInterrupts(by, event),
+      pauseSpeech: ({ system }) => hostOf<AgentSession>(system).#pause(),
+      resumeSpeech: ({ system }) => hostOf<AgentSession>(system).#resume(),
+    },
   });
 
   readonly actor: Actor<typeof sessionMachine>;
@@ -163,25 +172,22 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   readonly #turn: TurnOptions;
   readonly #usage = new ModelUsageCollector();
   readonly #scheduler: SpeechScheduler;
-  readonly #agents: Agent[] = [];
+  readonly #agents: AgentStack;
   readonly #drainExempt = new Set<SpeechHandle>();
   readonly #closed: Promise<CloseEvent>;
   #resolveClosed!: (event: CloseEvent) => void;
   #output: SpeechOutput | undefined;
-  #pendingAgent: Agent | undefined;
   /** The room the session was started with, and how it uses it. */
   #room: { room: Room; options: RoomOptions } | undefined;
   #roomIO: RoomIO | undefined;
-  #handoffs: Promise<void> = Promise.resolve();
-  #running = false;
+  /** The run() under way, if any: runs do not nest. */
+  #pendingRun: Promise<RunEvent[]> | undefined;
   #unrecoverable = 0;
   #stopWatchingModels: () => void = () => {};
   #voice: VoiceInput | undefined;
   /** What close() and aclose() return: one promise, resolved once the session has closed. */
   #closing: Promise<void> | undefined;
-  /** The speech held while the user might be interrupting it. */
-  #paused: SpeechHandle | undefined;
-  readonly #replyHost: ReplyHost;
+  readonly #replies: ReplyScope;
 
   /** Throws InvalidOptionsError when a turn-taking setting cannot be honoured (see TurnHandlingOptions). */
   constructor(options: AgentSessionOptions<UserData> = {}) {
@@ -202,9 +208,10 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     };
     this.#closed = new Promise((resolve) => (this.#resolveClosed = resolve));
     this.#scheduler = new SpeechScheduler(
-      () => this.#refreshAgentState(),
+      (activity) => this.actor.send(activity),
       (speech, error) => this.#failed(error, speech.source === 'say' ? 'tts' : 'llm'),
     );
+    this.#agents = new AgentStack(this, { hookTimeout: this.#options.agentHookTimeout, report: (error) => this.#report(error, 'agent') });
     this.input = {
       text: (text) => this.#userText(text),
       speechStarted: () => this.actor.send({ type: 'user.speechStarted' }),
@@ -217,34 +224,22 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
         userAwayTimeout: awayTimeoutMs(options.userAwayTimeout),
         speechDrainTimeout: options.speechDrainTimeout ?? 30_000,
         closeTimeout: options.closeTimeout ?? 10_000,
+        interruption: this.#turn.interruption,
+        resumeFalseInterruption: this.#turn.resumeFalseInterruption,
+        falseInterruptionTimeout: this.#turn.falseInterruptionTimeout,
       },
       onError: (error) => this.#report(error, 'session'),
       ...(options.clock ? { clock: options.clock } : {}),
     });
     this.actor.on('*', (event) => this.#relay(event));
-    this.#replyHost = {
-      history: this.history,
-      maxToolSteps: this.#options.maxToolSteps,
+    this.#replies = {
       session: this,
-      agent: () => {
-        const agent = this.currentAgent;
-        if (!agent) throw new NotStartedError('AgentSession', 'generateReply()');
-        return agent;
-      },
-      llm: () => this.currentAgent?.llm ?? this.llm,
+      maxToolSteps: this.#options.maxToolSteps,
       play: (speech, text) => this.#play(speech, text, true),
-      toolsPending: (speech, pending) => {
-        speech._setToolsPending(pending);
-        this.#refreshAgentState();
-      },
-      toolsExecuted: (functionCalls, functionCallOutputs) => this.actor.send({ type: 'tools.executed', functionCalls, functionCallOutputs }),
-      scheduleToolResponse: (parent) => {
+      followUp: (parent) => {
         if (this.state === 'running') this.#reply({}, false, parent);
       },
-      handoff: (agent) => this.updateAgent(agent),
       report: (error, source) => this.#report(error, source),
-      // Not through the machine: per-call progress is for observers (a runtime), not the lifecycle.
-      toolCall: (event) => this.emit(event.type, event as never),
     };
     this.#stopWatchingModels = this.#watchModels();
   }
@@ -313,23 +308,24 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     this.#close('error', false, toError(error));
   }
 
-  /** Where the session is in its lifecycle. */
+  /** Where the session is in its lifecycle (the machine's lifecycle region). */
   get state(): SessionState {
-    const value = this.actor.getSnapshot().value;
-    return (typeof value === 'string' ? value : Object.keys(value)[0]) as SessionState;
+    return regionState(this.actor.getSnapshot(), 'lifecycle') as SessionState;
   }
 
+  /** What the agent is doing (the machine's agent region). */
   get agentState(): AgentState {
-    return agentStateOf(this.actor.getSnapshot());
+    return regionState(this.actor.getSnapshot(), 'agent') as AgentState;
   }
 
+  /** What the user is doing (the machine's user region). */
   get userState(): UserState {
-    return this.actor.getSnapshot().context.userState;
+    return regionState(this.actor.getSnapshot(), 'user') as UserState;
   }
 
   /** The agent in charge now (a running AgentTask, else the session's agent). */
   get currentAgent(): Agent | undefined {
-    return this.#agents[this.#agents.length - 1] ?? this.#pendingAgent;
+    return this.#agents.current;
   }
 
   /** Where speech goes. Defaults to the room's transcription when started with a room. */
@@ -364,22 +360,18 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     if (state === 'running' || state === 'starting') return;
     if (state !== 'idle') throw new ClosedError('AgentSession', 'start()', state);
     const roomOptions = resolveRoomOptions(options.inputOptions, options.outputOptions);
-    this.#pendingAgent = options.agent;
+    this.#agents.enterLater(options.agent);
     this.#room = options.room && { room: options.room, options: roomOptions };
     this.actor.send({ type: 'start' });
-    await until(this.actor, (snapshot) => !snapshot.matches('starting'));
+    await until(this.actor, (snapshot) => !snapshot.matches({ lifecycle: 'starting' }));
     if (this.state !== 'running') {
       // The session closed (or failed to start) before its agent entered: the agent exits unentered.
-      this.#pendingAgent?._abandon({ hookTimeout: this.#options.agentHookTimeout, onError: (error) => this.#report(error, 'agent') });
-      this.#pendingAgent = undefined;
+      this.#agents.abandonNext();
       const closeError = this.actor.getSnapshot().context.closeError;
       if (closeError !== undefined) throw toError(closeError);
       return;
     }
-    const agent = this.#pendingAgent;
-    this.#pendingAgent = undefined;
-    this.#agents.push(agent);
-    this.#enter(agent);
+    this.#agents.enterNext();
     this.#scheduler.open();
   }
 
@@ -391,10 +383,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     }
     const speech = this.#newSpeech('say', options.allowInterruptions ?? this.#turn.allowInterruptions);
     const addToChatCtx = options.addToChatCtx ?? true;
-    this.#schedule(speech, true, async (s) => {
-      await this.#play(s, typeof text === 'string' ? once(text) : text, addToChatCtx);
-      s._releaseOutput();
-    });
+    this.#schedule(speech, true, (s) => this.#play(s, typeof text === 'string' ? once(text) : text, addToChatCtx));
     return speech;
   }
 
@@ -428,12 +417,15 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     const state = this.state;
     if (state === 'idle') throw new NotStartedError('AgentSession', 'drain()');
     this.#exempt();
-    if (state === 'starting') await until(this.actor, (snapshot) => !snapshot.matches('starting'));
+    if (state === 'starting') await until(this.actor, (snapshot) => !snapshot.matches({ lifecycle: 'starting' }));
     this.actor.send({ type: 'drain' });
     // Drained: past onExit and the queued speech (or already closing, or closed).
     await until(
       this.actor,
-      (snapshot) => !snapshot.matches('starting') && !snapshot.matches({ draining: 'exitingAgent' }) && !snapshot.matches({ draining: 'awaitingSpeech' }),
+      (snapshot) =>
+        !snapshot.matches({ lifecycle: 'starting' }) &&
+        !snapshot.matches({ lifecycle: { draining: 'exitingAgent' } }) &&
+        !snapshot.matches({ lifecycle: { draining: 'awaitingSpeech' } }),
     );
   }
 
@@ -467,11 +459,11 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     if (!(agent instanceof Agent)) throw new TypeError('updateAgent() needs an Agent');
     const state = this.state;
     if (state === 'idle' || state === 'starting') {
-      this.#pendingAgent = agent;
+      this.#agents.enterLater(agent);
       return;
     }
     if (state !== 'running') throw new ClosedError('AgentSession', 'updateAgent()', state);
-    this.#handoffs = this.#handoffs.then(() => this.#handoff(agent)).catch((error: unknown) => this.#report(error, 'agent'));
+    this.#agents.handoff(agent);
   }
 
   /**
@@ -481,19 +473,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   async runTask<T>(task: AgentTask<T>): Promise<T> {
     if (this.state === 'idle' || this.state === 'starting') throw new NotStartedError('AgentSession', 'runTask()');
     if (this.state !== 'running') throw new ClosedError('AgentSession', 'runTask()', this.state);
-    const parent = this.currentAgent;
-    parent?.actor?.send({ type: 'pause' });
-    this.#agents.push(task);
-    this.#enter(task);
-    try {
-      return await task._result;
-    } finally {
-      const at = this.#agents.lastIndexOf(task);
-      if (at >= 0) this.#agents.splice(at, 1);
-      const problem = await this.#exit(task);
-      if (problem) this.#report(problem, 'agent');
-      if (this.state === 'running') parent?.actor?.send({ type: 'resume' });
-    }
+    return this.#agents.runTask(task);
   }
 
   /**
@@ -508,9 +488,18 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   }
 
   async #run(options: { userInput: string }): Promise<RunEvent[]> {
-    if (this.#running) throw new VoxstateError('nested_run', 'nested runs are not supported: await the previous run first');
+    if (this.#pendingRun) throw new VoxstateError('nested_run', 'nested runs are not supported: await the previous run first');
     if (this.state !== 'running') throw this.state === 'idle' ? new NotStartedError('AgentSession', 'run()') : new ClosedError('AgentSession', 'run()', this.state);
-    this.#running = true;
+    this.#pendingRun = this.#runTurn(options);
+    try {
+      return await this.#pendingRun;
+    } finally {
+      this.#pendingRun = undefined;
+    }
+  }
+
+  /** One user turn and everything the agent does about it (see run()). */
+  async #runTurn(options: { userInput: string }): Promise<RunEvent[]> {
     const speeches = new Set<SpeechHandle>();
     // Each handoff with the agents it was between, as the run's events name them.
     const handoffs = new Map<ChatItem, { oldAgent?: Agent; newAgent: Agent }>();
@@ -518,7 +507,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     const onSpeech = (event: { speechHandle: SpeechHandle }) => speeches.add(event.speechHandle);
     const onItem = ({ item }: { item: ChatItem }) => {
       if (item.type !== 'agent_handoff') return;
-      const newAgent = this.#agents.findLast((agent) => agent.id === item.newAgentId) ?? this.currentAgent!;
+      const newAgent = this.#agents.agents.findLast((agent) => agent.id === item.newAgentId) ?? this.currentAgent!;
       handoffs.set(item, { ...(current && current.id === item.oldAgentId ? { oldAgent: current } : {}), newAgent });
       current = newAgent;
     };
@@ -531,12 +520,10 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
       for (let seen = -1; seen !== speeches.size + handoffs.size; ) {
         seen = speeches.size + handoffs.size;
         // A speech interrupted while its tools run has ended; the run waits for the tools too.
-        await Promise.all([...speeches].map((speech) => speech._settled));
-        await this.#handoffs;
-        await Promise.all(this.#agents.map((agent) => (agent.actor ? until(agent.actor, (s) => !s.matches('entering')) : undefined)));
+        await Promise.all([...speeches].map((speech) => this.#scheduler.whenSettled(speech)));
+        await this.#agents.settled();
       }
     } finally {
-      this.#running = false;
       this.off('speech_created', onSpeech);
       this.off('conversation_item_added', onItem);
     }
@@ -569,53 +556,15 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
 
   #listenToVoice(): VoiceInput {
     const stt = this.stt && !isOfflineStandIn(this.stt) ? (this.stt as STT) : undefined;
-    return new VoiceInput(
-      {
-        history: this.history,
-        running: () => this.state === 'running',
-        currentAgent: () => this.currentAgent,
-        llm: () => this.currentAgent?.llm ?? this.llm,
-        currentSpeech: () => this.#scheduler.current,
-        pause: () => {
-          const current = this.#scheduler.current;
-          const output = this.#output;
-          if (!current || !output?.pause || !output.resume) return false;
-          output.pause();
-          this.#paused = current;
-          this.#refreshAgentState();
-          return true;
-        },
-        resume: () => {
-          this.#paused = undefined;
-          this.#output?.resume?.();
-          this.#refreshAgentState();
-        },
-        interrupt: () => {
-          const speech = this.#paused ?? this.#scheduler.current;
-          this.#paused = undefined;
-          if (speech && !speech.done && speech.allowInterruptions) speech.interrupt();
-          this.#refreshAgentState();
-        },
-        // Not a state of its own: the agent's state already went listening → speaking again.
-        falseInterruption: () => this.emit('agent_false_interruption', { type: 'agent_false_interruption', resumed: true, createdAt: Date.now() }),
-        speechStarted: () => this.input.speechStarted(),
-        speechEnded: () => this.input.speechEnded(),
-        transcribed: (transcript, isFinal, language) => this.actor.send({ type: 'user.transcribed', transcript, isFinal, language }),
-        turnCompleted: (transcript) => {
-          this.#userText(transcript).catch((error: unknown) => this.#report(error, 'input'));
-        },
-        failed: (error, source) => this.#failed(error, source),
-        overlappingSpeech: (overlap) => this.emit('overlapping_speech', { type: 'overlapping_speech', ...overlap, createdAt: Date.now() }),
-        metrics: (metrics) => this.#metricsCollected(metrics),
-      },
-      {
-        vad: this.vad,
-        stt,
-        turn: this.#turn,
-        ...(this.#options.language ? { language: this.#options.language } : {}),
-        ...(this.#options.clock ? { clock: this.#options.clock } : {}),
-      },
-    );
+    return new VoiceInput(this, {
+      vad: this.vad,
+      stt,
+      turn: this.#turn,
+      ...(this.#options.language ? { language: this.#options.language } : {}),
+      ...(this.#options.clock ? { clock: this.#options.clock } : {}),
+      failed: (error, source) => this.#failed(error, source),
+      report: (error, source) => this.#report(error, source),
+    });
   }
 
   protected override reportListenerError(error: ListenerError): void {
@@ -663,19 +612,6 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     return transcript && new RoomTextOutput(transcript);
   }
 
-  /** Exits the running agents, innermost task first; rejects with what went wrong in their onExit. */
-  async #exitAgents(): Promise<void> {
-    await this.#handoffs;
-    const problems: VoxstateError[] = [];
-    for (const agent of [...this.#agents].reverse()) {
-      if (agent instanceof AgentTask && !agent.completed) agent.complete(new ClosedError('AgentSession', 'runTask()', 'closing'));
-      const problem = await this.#exit(agent);
-      if (problem) problems.push(problem);
-    }
-    if (problems.length === 1) throw problems[0];
-    if (problems.length > 1) throw new VoxstateError('hooks_failed', problems.map((problem) => problem.message).join('; '));
-  }
-
   async #release(): Promise<void> {
     this.#interruptAll();
     await this.#voice?.close();
@@ -688,10 +624,10 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   // ---- speech ----
 
   #acceptSpeech(call: string): void {
-    const snapshot = this.actor.getSnapshot();
-    if (snapshot.matches('idle')) throw new NotStartedError('AgentSession', call);
-    if (snapshot.matches('starting') || snapshot.matches('running') || snapshot.matches({ draining: 'exitingAgent' })) return;
-    throw new ClosedError('AgentSession', call, snapshot.matches('closed') ? 'closed' : 'closing');
+    const state = this.state;
+    if (state === 'idle') throw new NotStartedError('AgentSession', call);
+    if (state === 'starting' || state === 'running' || this.actor.getSnapshot().matches({ lifecycle: { draining: 'exitingAgent' } })) return;
+    throw new ClosedError('AgentSession', call, state === 'closed' ? 'closed' : 'closing');
   }
 
   #newSpeech(source: SpeechSource, allowInterruptions: boolean, parent?: SpeechHandle): SpeechHandle {
@@ -714,13 +650,14 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
       options.allowInterruptions ?? parent?.allowInterruptions ?? this.#turn.allowInterruptions,
       parent,
     );
-    this.#schedule(speech, userInitiated, (s) => runReply(this.#replyHost, s, options));
+    this.#schedule(speech, userInitiated, (s) => runReply(this.#replies, s, options));
     return speech;
   }
 
   /**
-   * Plays `text` for `speech`. What was heard goes into the history when `commit` is set, also
-   * when the playout fails part-way (the LLM or the TTS broke off): then the failure is thrown after.
+   * Plays `text` for `speech`, then releases its output. What was heard goes into the history when
+   * `commit` is set, also when the playout fails part-way (the LLM or the TTS broke off): then the
+   * failure is thrown after.
    */
   async #play(speech: SpeechHandle, text: AsyncIterable<string>, commit: boolean): Promise<void> {
     let played = '';
@@ -731,10 +668,9 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
       started: () => {
         // What is said belongs in the history where it started, before anything said over it.
         place = this.history.reserve();
-        speech._setSpeaking(true);
         this.#unrecoverable = 0;
         this.#voice?.replyStarted(speech);
-        this.#refreshAgentState();
+        speech._speak();
       },
       played: (piece) => {
         played += piece;
@@ -746,8 +682,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     } catch (error) {
       if (!speech.signal.aborted) failed = { error };
     } finally {
-      speech._setSpeaking(false);
-      this.#refreshAgentState();
+      speech._release();
     }
     if (commit && played !== '') this.#commitMessage(speech, played, speech.interrupted, place ?? this.history.reserve());
     if (failed) throw failed.error;
@@ -772,21 +707,27 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     for (const speech of this.#scheduler.live) speech.interrupt({ force: true });
   }
 
-  #refreshAgentState(): void {
-    if (this.#paused && !this.#paused.done) {
-      if (this.agentState !== 'listening') this.actor.send({ type: 'agent.listening' });
-      return;
-    }
-    const current = this.#scheduler.current;
-    const state: AgentState = current?.speaking ? 'speaking' : this.#thinking() ? 'thinking' : 'listening';
-    if (this.agentState !== state) this.actor.send({ type: `agent.${state}` });
+  /** The machine's decision: the user interrupts the speech holding the output (paused or not), if it allows it. */
+  #userInterrupts(by: UserInterruption, event: { type: string; transcript?: string }): void {
+    const speech = this.#scheduler.current;
+    if (!speech || speech.done || !speech.allowInterruptions) return;
+    if (by === 'voice') log().debug('user speech over the agent: an interruption');
+    if (by === 'words') log().debug({ transcript: event.transcript }, 'words while paused: an interruption');
+    speech.interrupt();
+    if (by !== 'turn') this.#voice?.decided(true);
   }
 
-  /** A reply waits for its first audio, or tools the LLM asked for have not finished. */
-  #thinking(): boolean {
-    if (this.#scheduler.current?._thinking) return true;
-    for (const speech of this.#scheduler.live) if (speech._toolsDue) return true;
-    return false;
+  /** The machine's decision: the user spoke over the agent, whose speech is held while they may be interrupting it. */
+  #pause(): void {
+    log().debug({ falseInterruptionTimeout: this.#turn.falseInterruptionTimeout }, 'user speech over the agent: paused, waiting for words');
+    this.#output?.pause?.();
+  }
+
+  /** The machine's decision: no words came, a false interruption: the held speech goes on. */
+  #resume(): void {
+    log().debug({ falseInterruptionTimeout: this.#turn.falseInterruptionTimeout }, 'no words while paused: a false interruption, resuming');
+    this.#output?.resume?.();
+    this.#voice?.decided(false);
   }
 
   async #userText(text: string): Promise<void> {
@@ -798,12 +739,11 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     // The user is active even when the session can no longer answer (e.g. back while it drains).
     this.actor.send({ type: 'user.active' });
     if (state !== 'running' && state !== 'starting') return;
+    // A turn while a speech holds the output interrupts it, if it allows interruptions and the
+    // session machine's policy for what the agent is doing lets it; otherwise it is not answered.
     const current = this.#scheduler.current;
-    let reply = true;
-    if (current && !current.done) {
-      if (current.allowInterruptions) current.interrupt();
-      else reply = false;
-    }
+    if (current && !current.done && current.allowInterruptions) this.actor.send({ type: 'user.turnCompleted' });
+    const reply = !current || current.done;
     const agent = this.currentAgent;
     // The agent may edit this copy: the edits apply to this reply only. (A copy is cheap: it
     // shares the history's items until one of them changes.)
@@ -816,7 +756,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
       return;
     }
     if (!reply) {
-      log().info({ speech: current?.id }, 'not replying to this turn: the current speech does not allow interruptions');
+      log().info({ speech: current?.id }, 'not replying to this turn: the current speech was not interrupted');
       return;
     }
     if (this.state !== 'running') return;
@@ -828,48 +768,6 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
       prefetched?.cancel();
       this.#reply(unchanged ? {} : { chatCtx: turnCtx }, false);
     }
-  }
-
-  // ---- agents ----
-
-  #enter(agent: Agent): void {
-    agent._activate(this, {
-      hookTimeout: this.#options.agentHookTimeout,
-      onError: (error) => this.#report(error, 'agent'),
-      // onExit problems are returned by #exit to whoever exits the agent, which reports them.
-      onHookProblem: (problem) => {
-        if (problem.hook === 'onEnter') this.#report(hookProblem(agent, problem), 'agent');
-      },
-    });
-  }
-
-  /** Exits `agent` (its onExit runs once); returns what went wrong in onExit, if anything. */
-  async #exit(agent: Agent): Promise<VoxstateError | undefined> {
-    const actor = agent.actor;
-    if (!actor) return undefined;
-    let problem: VoxstateError | undefined;
-    const subscription = actor.on('*', (event) => {
-      if (event.hook === 'onExit') problem = hookProblem(agent, event);
-    });
-    actor.send({ type: 'exit' });
-    await whenStopped(actor);
-    subscription.unsubscribe();
-    return problem;
-  }
-
-  async #handoff(next: Agent): Promise<void> {
-    if (this.state !== 'running') return;
-    // The previous agent stays in charge until it has exited: its onExit may still reply, and a
-    // user turn meanwhile is answered by it rather than by no agent at all.
-    const previous = this.#agents.at(-1);
-    const problem = previous ? await this.#exit(previous) : undefined;
-    if (problem) this.#report(problem, 'agent');
-    if (this.state !== 'running') return;
-    if (previous) this.#agents.splice(this.#agents.lastIndexOf(previous), 1);
-    this.#agents.push(next);
-    const item = this.history.addHandoff({ oldAgentId: previous?.id, newAgentId: next.id });
-    this.actor.send({ type: 'item.added', item });
-    this.#enter(next);
   }
 
   // ---- closing ----
@@ -916,6 +814,8 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
           error: event.error === undefined ? null : toError(event.error),
           createdAt,
         };
+        // Closed: its actor takes no more events (the user region, say, would still move).
+        this.actor.stop();
         this.emit('close', close);
         this.#resolveClosed(close);
         return;
@@ -929,10 +829,10 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
 /** Where speech goes when the session has no room and no voice: into the history only. */
 const HISTORY_ONLY = new HistoryOnlyOutput();
 
-function hookProblem(agent: Agent, problem: AgentMachineEmitted): VoxstateError {
-  return problem.type === 'hook_failed'
-    ? new HookError(problem.hook, agent.id, problem.error)
-    : new TimeoutError(`${agent.id}.${problem.hook}`, problem.timeoutMs);
+/** The state of one region of the session machine: the top-level state it is in. */
+function regionState(snapshot: SessionSnapshot, region: 'lifecycle' | 'agent' | 'user'): string {
+  const value = (snapshot.value as Record<string, StateValue>)[region]!;
+  return typeof value === 'string' ? value : Object.keys(value)[0]!;
 }
 
 async function* once(text: string): AsyncIterable<string> {

@@ -2,11 +2,12 @@
  * One reply of the agent: ask the LLM, play its text, then run the tools it called (in parallel,
  * results kept in call order) and, if they produced something to talk about, schedule the
  * follow-up reply. Tokens flow on the LLM's stream straight to the output; only the outcome
- * reaches the session's actors.
+ * reaches the session's actors (the speech's: its tools pending and settled; the session's: what
+ * the tools did).
  */
 import { Agent } from '../agent/agent.js';
-import { HookError, ToolArgumentsError, VoxstateError } from '../errors.js';
-import type { ChatContext, FunctionCall, FunctionCallOutput } from '../llm/chat_context.js';
+import { HookError, NotStartedError, ToolArgumentsError, VoxstateError } from '../errors.js';
+import type { ChatContext, FunctionCall } from '../llm/chat_context.js';
 import type { FunctionTool } from '../llm/function_tool.js';
 import { AgentHandoff } from '../llm/handoff.js';
 import type { ChatChunk, LLM, ToolChoice } from '../llm/llm.js';
@@ -20,22 +21,19 @@ import { toolMock } from '../llm/tool_mocks.js';
 import type { AgentSession } from './agent_session.js';
 import type { FunctionToolCompletedEvent, FunctionToolStartedEvent } from './events.js';
 
-export interface ReplyHost {
-  readonly history: ChatContext;
-  readonly maxToolSteps: number;
+/**
+ * What a reply needs from the session that runs it beyond the session's own API (its agent, LLM
+ * and history; its events; handing over to another agent).
+ */
+export interface ReplyScope {
+  /** The session: tools get it in their RunContext. */
   readonly session: AgentSession;
-  agent(): Agent;
-  llm(): LLM | undefined;
-  /** Plays text for `speech` and adds what was heard to the history (announced), also when the playout fails. */
+  /** Most LLM steps one user turn may take through tool calls. */
+  readonly maxToolSteps: number;
+  /** Plays text for `speech`, then releases its output, and adds what was heard to the history (announced), also when the playout fails. */
   play(speech: SpeechHandle, text: AsyncIterable<string>): Promise<void>;
-  /** The speech's tools are pending (the LLM asked for them) or settled: the agent's state may change. */
-  toolsPending(speech: SpeechHandle, pending: boolean): void;
-  /** All tools of a step have run: their calls and outputs, in call order. */
-  toolsExecuted(calls: FunctionCall[], outputs: FunctionCallOutput[]): void;
-  scheduleToolResponse(parent: SpeechHandle): void;
-  /** One tool call starts or ends (function_tool_started / function_tool_completed). */
-  toolCall(event: FunctionToolStartedEvent | FunctionToolCompletedEvent): void;
-  handoff(agent: Agent): void;
+  /** Schedules the reply to what the tools of `parent` returned. */
+  followUp(parent: SpeechHandle): void;
   report(error: VoxstateError, source: string): void;
 }
 
@@ -56,40 +54,40 @@ interface ToolCall {
 
 type ToolResult = { output: string; isError: boolean; error?: VoxstateError; handoff?: Agent; replyRequired: boolean };
 
-export async function runReply(host: ReplyHost, speech: SpeechHandle, options: ReplyOptions): Promise<void> {
-  const agent = host.agent();
-  let prepared: { llm: LLM; tools: NamedTool[] };
+export async function runReply(scope: ReplyScope, speech: SpeechHandle, options: ReplyOptions): Promise<void> {
+  let prepared: { agent: Agent; llm: LLM; tools: NamedTool[] };
   try {
-    prepared = prepare(host, agent, options.toolChoice);
+    prepared = prepare(scope.session, options.toolChoice);
   } catch (error) {
     // A reply that cannot ask the LLM does not hold the output from the next speech.
-    speech._releaseOutput();
+    speech._release();
     throw error;
   }
-  const { llm, tools } = prepared;
+  const { agent, llm, tools } = prepared;
   const calls: ToolCall[] = [];
   const chunks = options.prefetched?.take(speech.signal) ?? llm.chat({
     instructions: options.instructions ? `${agent.instructions}\n\n${options.instructions}` : agent.instructions,
-    chatCtx: options.chatCtx ?? host.history.copy(),
+    chatCtx: options.chatCtx ?? scope.session.history.copy(),
     tools,
-    toolChoice: speech.step >= host.maxToolSteps ? 'none' : (options.toolChoice ?? 'auto'),
+    toolChoice: speech.step >= scope.maxToolSteps ? 'none' : (options.toolChoice ?? 'auto'),
     signal: speech.signal,
   });
-  // The tools count as pending from the moment the LLM asks for them until their follow-up is
+  // The tools are pending from the moment the LLM asks for them until their follow-up is
   // scheduled, so the agent goes from speaking straight to thinking about their result.
   try {
-    await host.play(speech, textOf(chunks, calls, speech, host));
-    speech._releaseOutput();
+    await scope.play(speech, textOf(chunks, calls, speech));
     if (speech.interrupted || calls.length === 0) return;
-    await runTools(host, agent, tools, speech, calls);
+    await runTools(scope, agent, tools, speech, calls);
   } finally {
-    if (calls.length > 0) host.toolsPending(speech, false);
+    if (calls.length > 0) speech._tools(false);
   }
 }
 
-/** The LLM a reply asks and the tools it offers; a typed error when it cannot ask. */
-function prepare(host: ReplyHost, agent: Agent, toolChoice: ToolChoice | undefined): { llm: LLM; tools: NamedTool[] } {
-  const llm = host.llm();
+/** The agent in charge, the LLM a reply asks and the tools it offers; a typed error when it cannot ask. */
+function prepare(session: AgentSession, toolChoice: ToolChoice | undefined): { agent: Agent; llm: LLM; tools: NamedTool[] } {
+  const agent = session.currentAgent;
+  if (!agent) throw new NotStartedError('AgentSession', 'generateReply()');
+  const llm = agent.llm ?? session.llm;
   if (llm === undefined) throw new VoxstateError('no_llm', 'generateReply() needs an LLM: give one to the AgentSession or to the Agent');
   const tools = toolEntries(agent.tools, `agent ${agent.id}`);
   if (typeof toolChoice === 'object' && toolChoice !== null) {
@@ -98,68 +96,75 @@ function prepare(host: ReplyHost, agent: Agent, toolChoice: ToolChoice | undefin
       throw new VoxstateError('invalid_tool_choice', `toolChoice names the tool ${JSON.stringify(named)}, but agent ${agent.id} has no tool of that name`);
     }
   }
-  return { llm, tools };
+  return { agent, llm, tools };
 }
 
-async function runTools(host: ReplyHost, agent: Agent, tools: readonly NamedTool[], speech: SpeechHandle, calls: ToolCall[]): Promise<void> {
-  const functionCalls = calls.map((call) => host.history.addFunctionCall(call));
+async function runTools(scope: ReplyScope, agent: Agent, tools: readonly NamedTool[], speech: SpeechHandle, calls: ToolCall[]): Promise<void> {
+  const { session } = scope;
+  const functionCalls = calls.map((call) => session.history.addFunctionCall(call));
   speech.chatItems.push(...functionCalls);
-  const results = await Promise.all(functionCalls.map((call) => execute(host, agent, tools, speech, call)));
+  const results = await Promise.all(functionCalls.map((call) => execute(scope, agent, tools, speech, call)));
   const functionCallOutputs = results.map((result, i) =>
-    host.history.addFunctionCallOutput({ callId: calls[i]!.callId, name: calls[i]!.name, output: result.output, isError: result.isError }),
+    session.history.addFunctionCallOutput({ callId: calls[i]!.callId, name: calls[i]!.name, output: result.output, isError: result.isError }),
   );
   speech.chatItems.push(...functionCallOutputs);
-  host.toolsExecuted(functionCalls, functionCallOutputs);
+  session.actor.send({ type: 'tools.executed', functionCalls, functionCallOutputs });
   // The handoff is decided in call order, whatever order the tools finished in.
   const handoffs = results.filter((result) => result.handoff !== undefined);
   if (handoffs.length > 1) {
-    host.report(new VoxstateError('multiple_handoffs', `${handoffs.length} tools handed off in one step; the first in call order wins`), 'tool');
+    scope.report(new VoxstateError('multiple_handoffs', `${handoffs.length} tools handed off in one step; the first in call order wins`), 'tool');
   }
-  if (handoffs[0]?.handoff) host.handoff(handoffs[0].handoff);
-  else if (results.some((result) => result.replyRequired) && !speech.interrupted) host.scheduleToolResponse(speech);
+  if (handoffs[0]?.handoff) session.updateAgent(handoffs[0].handoff);
+  else if (results.some((result) => result.replyRequired) && !speech.interrupted) scope.followUp(speech);
 }
 
-async function* textOf(chunks: AsyncIterable<ChatChunk>, calls: ToolCall[], speech: SpeechHandle, host: ReplyHost): AsyncIterable<string> {
+async function* textOf(chunks: AsyncIterable<ChatChunk>, calls: ToolCall[], speech: SpeechHandle): AsyncIterable<string> {
   for await (const chunk of chunks) {
     if (speech.signal.aborted) return;
     if (chunk.type === 'content') yield chunk.text;
     else if (chunk.type === 'tool_call') {
-      if (calls.length === 0) host.toolsPending(speech, true);
+      if (calls.length === 0) speech._tools(true);
       calls.push({ callId: chunk.callId, name: chunk.name, arguments: chunk.arguments });
     }
   }
 }
 
-async function execute(host: ReplyHost, agent: Agent, tools: readonly NamedTool[], speech: SpeechHandle, call: FunctionCall): Promise<ToolResult> {
+/** One tool call starts or ends: announced to the session's listeners (not through its actor: per-call progress is for observers, not the lifecycle). */
+function announce(session: AgentSession, event: FunctionToolStartedEvent | FunctionToolCompletedEvent): void {
+  session.emit(event.type, event as never);
+}
+
+async function execute(scope: ReplyScope, agent: Agent, tools: readonly NamedTool[], speech: SpeechHandle, call: FunctionCall): Promise<ToolResult> {
+  const { session } = scope;
   const startedAt = Date.now();
   const { callId, name } = call;
-  host.toolCall({ type: 'function_tool_started', speechId: speech.id, callId, name, arguments: call.arguments, createdAt: startedAt });
+  announce(session, { type: 'function_tool_started', speechId: speech.id, callId, name, arguments: call.arguments, createdAt: startedAt });
   // Announced synchronously at each return, so that observing a call adds no step (no await)
   // between the tool's end and its output reaching the history.
   const done = (result: ToolResult): ToolResult => {
     const endedAt = Date.now();
     const { output, isError } = result;
     const error = result.error ?? null;
-    host.toolCall({ type: 'function_tool_completed', speechId: speech.id, callId, name, arguments: call.arguments, output, isError, error, durationMs: endedAt - startedAt, createdAt: endedAt });
+    announce(session, { type: 'function_tool_completed', speechId: speech.id, callId, name, arguments: call.arguments, output, isError, error, durationMs: endedAt - startedAt, createdAt: endedAt });
     return result;
   };
   const tool = tools.find((entry) => entry.name === name)?.tool as FunctionTool<unknown> | undefined;
   if (tool === undefined) {
-    return done(failure(host, new ToolArgumentsError(name, `agent ${agent.id} has no tool named "${name}"`)));
+    return done(failure(scope, new ToolArgumentsError(name, `agent ${agent.id} has no tool named "${name}"`)));
   }
   const checked = await parseToolArguments(tool.parameters, call.arguments);
-  if (!checked.ok) return done(failure(host, new ToolArgumentsError(name, checked.problem)));
+  if (!checked.ok) return done(failure(scope, new ToolArgumentsError(name, checked.problem)));
   try {
     const execute = (toolMock(agent, name) ?? tool.execute) as FunctionTool<unknown>['execute'];
     const value = await runInSpeech(speech, () =>
-      execute(checked.value, { ctx: new RunContext(host.session, speech, call), toolCallId: callId, abortSignal: speech.signal }),
+      execute(checked.value, { ctx: new RunContext(session, speech, call), toolCallId: callId, abortSignal: speech.signal }),
     );
     if (value instanceof Error) throw value;
     return done(outcome(value));
   } catch (error) {
     // A ToolError is the tool's answer to the LLM, not a fault: its message goes as it is.
     if (error instanceof ToolError) return done({ output: error.message, isError: true, error, replyRequired: true });
-    return done(failure(host, new HookError(`tool ${name}`, agent.id, error)));
+    return done(failure(scope, new HookError(`tool ${name}`, agent.id, error)));
   }
 }
 
@@ -179,7 +184,7 @@ function outputText(value: unknown): string {
   return typeof value === 'string' ? value : (JSON.stringify(value) ?? '');
 }
 
-function failure(host: ReplyHost, error: VoxstateError): ToolResult {
-  host.report(error, 'tool');
+function failure(scope: ReplyScope, error: VoxstateError): ToolResult {
+  scope.report(error, 'tool');
   return { output: error.message, isError: true, error, replyRequired: true };
 }

@@ -1,49 +1,27 @@
 /**
  * A session listening to the user's voice: audio goes to the VAD and the STT (AudioRecognition and
- * the user-turn statechart), user speech over the agent pauses or interrupts it (with the
- * false-interruption check) and each such overlap is reported with what it came to, the reply may
- * be requested before the turn is over (preemptive generation), and each spoken turn's latencies
- * are measured. The session hears about all of it through its host.
+ * the user-turn statechart), and what comes back becomes the session's control events: the user's
+ * speech edges and transcripts, user speech over the agent (the session machine decides whether
+ * it pauses or interrupts the agent), and each finished turn as the user's input. Beside that it
+ * reports each overlap of the user's speech with the agent's and what it came to, requests the
+ * reply before the turn is over (preemptive generation) and measures each spoken turn's latencies.
  */
 import type { Agent } from '../agent/agent.js';
 import type { Clock } from '../actors/start_actor.js';
 import type { AudioFrame } from '../audio/audio_frame.js';
 import { VoxstateError } from '../errors.js';
 import { log } from '../log/logger.js';
-import type { ChatContext } from '../llm/chat_context.js';
-import type { LLM } from '../llm/llm.js';
 import type { SpeechHandle } from '../speech/speech_handle.js';
 import { VADStreamAdapter } from '../stt/vad_stream_adapter.js';
 import type { STT } from '../stt/stt.js';
 import { AudioRecognition } from '../turn/audio_recognition.js';
-import { InterruptionDecision } from '../turn/false_interruption.js';
 import { PreemptiveReply } from '../turn/preemptive_reply.js';
 import type { TurnOptions } from '../turn/turn_handling.js';
 import type { VAD } from '../vad/vad.js';
-import type { OverlappingSpeechEvent, TurnMetrics } from './events.js';
+import type { AgentSession } from './agent_session.js';
 
-export interface VoiceInputHost {
-  readonly history: ChatContext;
-  running(): boolean;
-  currentAgent(): Agent | undefined;
-  llm(): LLM | undefined;
-  /** The speech holding the output. */
-  currentSpeech(): SpeechHandle | undefined;
-  /** Holds the current speech where it is; false when the output cannot pause. */
-  pause(): boolean;
-  resume(): void;
-  /** Interrupts the held (or current) speech, if it allows interruptions. */
-  interrupt(): void;
-  falseInterruption(): void;
-  speechStarted(): void;
-  speechEnded(): void;
-  transcribed(transcript: string, isFinal: boolean, language: string | undefined): void;
-  turnCompleted(transcript: string): void;
-  failed(error: unknown, source: 'vad' | 'stt' | 'turn'): void;
-  /** The user spoke over the agent, and this is what it came to. */
-  overlappingSpeech(overlap: Omit<OverlappingSpeechEvent, 'type' | 'createdAt'>): void;
-  metrics(metrics: TurnMetrics): void;
-}
+/** What listening needs of its session: its public API (the user's input, its actor for user speech over the agent, its events). */
+export type ListeningSession = Pick<AgentSession, 'history' | 'currentAgent' | 'llm' | 'state' | 'currentSpeech' | 'output' | 'actor' | 'input' | 'emit'>;
 
 export interface VoiceInputOptions {
   vad: VAD | undefined;
@@ -51,6 +29,10 @@ export interface VoiceInputOptions {
   turn: TurnOptions;
   language?: string;
   clock?: Clock;
+  /** The VAD, the STT or the user-turn actor failed. */
+  failed(error: unknown, source: 'vad' | 'stt' | 'turn'): void;
+  /** A finished turn could not be taken as the user's input. */
+  report(error: unknown, source: string): void;
 }
 
 /** User speech over the agent's speech, not decided yet. */
@@ -68,14 +50,12 @@ interface TurnTimes {
 
 export class VoiceInput {
   readonly #recognition: AudioRecognition;
-  readonly #decision: InterruptionDecision;
-  #interrupted = false;
   #overlap: Overlap | undefined;
   #times: TurnTimes = {};
   #preemptive: PreemptiveReply | undefined;
 
   constructor(
-    private readonly host: VoiceInputHost,
+    private readonly session: ListeningSession,
     private readonly options: VoiceInputOptions,
   ) {
     let stt = options.stt;
@@ -86,50 +66,32 @@ export class VoiceInput {
       stt = new VADStreamAdapter(stt, options.vad);
     }
     const { turn } = options;
-    this.#decision = new InterruptionDecision(
-      {
-        pause: () => host.pause(),
-        resume: () => host.resume(),
-        interrupt: () => {
-          this.#decided(true);
-          host.interrupt();
-        },
-        falseInterruption: () => {
-          this.#decided(false);
-          host.falseInterruption();
-        },
-      },
-      { timeoutMs: turn.falseInterruptionTimeout, resume: turn.resumeFalseInterruption },
-    );
     this.#recognition = new AudioRecognition(
       {
         speechStarted: () => {
-          this.#interrupted = false;
           this.#overlapping();
-          host.speechStarted();
+          session.input.speechStarted();
         },
         speechEnded: () => {
           this.#times = { endOfSpeech: Date.now() };
-          // Over before it came to anything (too short, or the speech would not be interrupted).
-          if (!this.#decision.pending) this.#decided(false);
-          host.speechEnded();
+          // Over before it came to anything (too short, or the speech would not be interrupted),
+          // unless the agent is paused waiting for the user's words.
+          if (!session.actor.getSnapshot().matches({ agent: { listening: 'holding' } })) this.decided(false);
+          session.input.speechEnded();
         },
         speaking: (event) => {
           this.#overlapping();
-          // Speech long enough pauses the agent (or interrupts it, if its output cannot pause),
-          // if its speech allows interruptions.
-          if (this.#interrupted || event.speechDurationMs < turn.minInterruptionDuration) return;
-          const current = host.currentSpeech();
-          if (current && !current.done && current.allowInterruptions) {
-            this.#interrupted = true;
-            this.#decision.userSpeaking();
-          }
+          // Speech over a speech that allows interruptions: the session machine decides, by what
+          // the agent is doing, whether it is long enough to pause or interrupt it.
+          const current = session.currentSpeech;
+          if (!current || current.done || !current.allowInterruptions) return;
+          const over = { type: 'user.speakingOver', speechDurationMs: event.speechDurationMs, pausable: pausable(session) } as const;
+          if (session.actor.getSnapshot().can(over)) session.actor.send(over);
         },
         transcribed: (transcript, isFinal, language) => {
           if (isFinal) this.#times.finalTranscript ??= Date.now();
-          this.#decision.words(transcript);
           if (isFinal) this.#preempt(transcript);
-          host.transcribed(transcript, isFinal, language);
+          session.actor.send({ type: 'user.transcribed', transcript, isFinal, language });
         },
         turnCompleted: (transcript) => {
           const times = this.#times;
@@ -143,9 +105,9 @@ export class VoiceInput {
             },
             'end of user turn',
           );
-          host.turnCompleted(transcript);
+          session.input.text(transcript).catch((error: unknown) => options.report(error, 'input'));
         },
-        error: (error, source) => host.failed(error, source),
+        error: (error, source) => options.failed(error, source),
       },
       {
         ...(options.vad ? { vad: options.vad } : {}),
@@ -181,18 +143,18 @@ export class VoiceInput {
     if (times.endOfSpeech === undefined || times.committed === undefined || times.measured || speech.source === 'say') return;
     times.measured = true;
     const now = Date.now();
-    this.host.metrics({
+    const metrics = {
       type: 'turn_metrics',
       transcriptionDelayMs: (times.finalTranscript ?? times.committed) - times.endOfSpeech,
       endOfUtteranceDelayMs: times.committed - times.endOfSpeech,
       e2eLatencyMs: now - times.endOfSpeech,
       speechId: speech.id,
       timestamp: now,
-    });
+    } as const;
+    this.session.emit('metrics_collected', { type: 'metrics_collected', metrics, createdAt: now });
   }
 
   async close(): Promise<void> {
-    this.#decision.cancel();
     this.#preemptive?.cancel();
     await this.#recognition.close();
   }
@@ -200,27 +162,40 @@ export class VoiceInput {
   /** The user speaks while the agent's speech is heard: an overlap begins, unless one is open. */
   #overlapping(): void {
     if (this.#overlap) return;
-    const speech = this.host.currentSpeech();
+    const speech = this.session.currentSpeech;
     if (speech?.speaking) this.#overlap = { startedAt: Date.now(), speechId: speech.id };
   }
 
-  /** The open overlap came to an interruption, or not. */
-  #decided(isInterruption: boolean): void {
+  /** The open overlap came to an interruption, or not (the session machine decided it). */
+  decided(isInterruption: boolean): void {
     const overlap = this.#overlap;
     if (!overlap) return;
     this.#overlap = undefined;
-    this.host.overlappingSpeech({ isInterruption, overlapStartedAt: overlap.startedAt, detectedAt: Date.now(), speechId: overlap.speechId });
+    const detectedAt = Date.now();
+    this.session.emit('overlapping_speech', {
+      type: 'overlapping_speech',
+      isInterruption,
+      overlapStartedAt: overlap.startedAt,
+      detectedAt,
+      speechId: overlap.speechId,
+      createdAt: detectedAt,
+    });
   }
 
   /** Requests the reply to the turn so far, before the turn is over (preemptive generation). */
   #preempt(finalText: string): void {
-    const llm = this.host.llm();
-    const agent = this.host.currentAgent();
-    if (!this.options.turn.preemptiveGeneration || !llm || !agent || !this.host.running()) return;
+    const agent = this.session.currentAgent;
+    const llm = agent?.llm ?? this.session.llm;
+    if (!this.options.turn.preemptiveGeneration || !llm || !agent || this.session.state !== 'running') return;
     const before = this.#recognition.turn.getSnapshot().context.transcript;
     const transcript = (before === '' ? finalText.trim() : `${before} ${finalText.trim()}`).trim();
     if (transcript === '' || this.#preemptive?.transcript === transcript) return;
     this.#preemptive?.cancel();
-    this.#preemptive = new PreemptiveReply(transcript, agent, this.host.history.items.length, llm, this.host.history);
+    this.#preemptive = new PreemptiveReply(transcript, agent, this.session.history.items.length, llm, this.session.history);
   }
+}
+
+/** Whether the session's output can hold its speech where it is (and resume it). */
+function pausable(session: ListeningSession): boolean {
+  return session.output.pause !== undefined && session.output.resume !== undefined;
 }

@@ -1,10 +1,12 @@
 /**
  * A SpeechHandle: one utterance of the agent, as returned by `say()` and `generateReply()`.
- * Its lifecycle is machines/speech.ts; awaiting the handle waits until it has finished playing.
+ * Its lifecycle is machines/speech.ts, and the handle only reads it: what the speech is doing is
+ * the actor's state, and awaiting the handle waits until the actor has ended.
  */
 import type { Actor } from 'xstate';
 import { speechMachine, type SpeechSource } from '../../machines/speech.js';
 import { startActor } from '../actors/start_actor.js';
+import { whenStopped } from '../actors/until.js';
 import { InterruptionRefusedError, VoxstateError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { ChatItem } from '../llm/chat_context.js';
@@ -37,15 +39,8 @@ export class SpeechHandle implements PromiseLike<void> {
   /** Chat items this speech added to the history. */
   readonly chatItems: ChatItem[] = [];
   readonly #abort = new AbortController();
-  readonly #done: Promise<void>;
-  readonly #released: Promise<void>;
-  #release!: () => void;
-  readonly #settled: Promise<void>;
-  #settle!: () => void;
-  #started = false;
-  #speaking = false;
-  #spoke = false;
-  #toolsPending = false;
+  /** Resolves once the actor has ended: made on first use, shared by every wait. */
+  #ended: Promise<void> | undefined;
 
   constructor(options: SpeechHandleOptions) {
     this.source = options.source;
@@ -57,20 +52,11 @@ export class SpeechHandle implements PromiseLike<void> {
       input: { id: this.id, source: options.source, allowInterruptions: options.allowInterruptions },
       onError: options.onError,
     });
-    this.#done = new Promise((resolve) => {
-      this.actor.subscribe({ complete: resolve, error: () => resolve() });
-    });
-    this.#released = new Promise((resolve) => (this.#release = resolve));
-    this.#settled = new Promise((resolve) => (this.#settle = resolve));
-    void this.#done.then(() => {
-      this.#release();
-      // Ended before it played (interrupted while queued, or the session closed): nothing to wait for.
-      if (!this.#started) this.#settle();
-    });
   }
 
   get state(): SpeechState {
-    return this.actor.getSnapshot().value as SpeechState;
+    const { value } = this.actor.getSnapshot();
+    return (typeof value === 'string' ? value : 'playing') as SpeechState;
   }
 
   get allowInterruptions(): boolean {
@@ -82,7 +68,7 @@ export class SpeechHandle implements PromiseLike<void> {
   }
 
   get interrupted(): boolean {
-    return this.actor.getSnapshot().context.interrupted;
+    return this.actor.getSnapshot().value === 'interrupted';
   }
 
   /** Whether the speech has ended, played out or interrupted. */
@@ -92,7 +78,7 @@ export class SpeechHandle implements PromiseLike<void> {
 
   /** Whether its audio (or text) is going out right now. */
   get speaking(): boolean {
-    return this.#speaking && !this.done;
+    return (this.actor.getSnapshot().value as { playing?: { output: string } }).playing?.output === 'speaking';
   }
 
   /** The error the speech ended with, if it failed. */
@@ -125,7 +111,7 @@ export class SpeechHandle implements PromiseLike<void> {
         new VoxstateError('circular_wait', `speech ${this.id} cannot be awaited from its own tool or hook: it ends after they return`),
       );
     }
-    return this.#done;
+    return this.#whenEnded();
   }
 
   then<T1 = void, T2 = never>(
@@ -137,61 +123,36 @@ export class SpeechHandle implements PromiseLike<void> {
 
   /** Calls `callback` once the speech has ended (at once if it has). */
   addDoneCallback(callback: (speech: SpeechHandle) => void): void {
-    void this.#done.then(() => callback(this));
+    void this.#whenEnded().then(() => callback(this));
+  }
+
+  #whenEnded(): Promise<void> {
+    this.#ended ??= whenStopped(this.actor);
+    return this.#ended;
   }
 
   /** @internal the scheduler gives it the output */
   _play(): void {
-    this.#started = true;
     this.actor.send({ type: 'play' });
   }
 
-  /**
-   * @internal resolves once it has ended and so has everything it started: an interrupted speech
-   * ends at once, while a tool it called may still be running.
-   */
-  get _settled(): Promise<void> {
-    return Promise.all([this.#done, this.#settled]).then(() => {});
-  }
-
-  /** @internal its output has started (true) or ended (false) */
-  _setSpeaking(speaking: boolean): void {
-    this.#speaking = speaking;
-    if (speaking) this.#spoke = true;
-  }
-
-  /**
-   * @internal the agent is thinking for this speech: it is a reply still waiting for its first
-   * audio, or the LLM asked for tools that have not finished yet. Once its audio has ended and no
-   * tool is due, the agent is listening, even before the speech releases the output.
-   */
-  get _thinking(): boolean {
-    return this._toolsDue || (!this.#spoke && !this.done && this.source !== 'say');
-  }
-
-  /** @internal tools the LLM asked for in this speech have not finished (and it was not interrupted) */
-  get _toolsDue(): boolean {
-    return this.#toolsPending && !this.done && !this.interrupted;
-  }
-
-  /** @internal the LLM asked for tools (true), or they have run and their follow-up is scheduled (false) */
-  _setToolsPending(pending: boolean): void {
-    this.#toolsPending = pending;
+  /** @internal its first audio (or text) went out */
+  _speak(): void {
+    this.actor.send({ type: 'speak' });
   }
 
   /** @internal it no longer needs the output: the next speech may play (its tools may still run) */
-  _releaseOutput(): void {
-    this.#release();
+  _release(): void {
+    this.actor.send({ type: 'release' });
   }
 
-  /** @internal resolves once the output is free again */
-  get _outputReleased(): Promise<void> {
-    return this.#released;
+  /** @internal the LLM asked for tools (`true`), or they have run and their follow-up is scheduled (`false`) */
+  _tools(pending: boolean): void {
+    this.actor.send({ type: pending ? 'tools.requested' : 'tools.settled' });
   }
 
-  /** @internal everything it had to do is done: the scheduler's task for it (its reply, and the tools that reply started) has finished */
+  /** @internal its task has finished: its reply, and the tools that reply started */
   _finish(error?: unknown): void {
     this.actor.send(error === undefined ? { type: 'finish' } : { type: 'finish', error });
-    this.#settle();
   }
 }

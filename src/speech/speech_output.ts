@@ -38,7 +38,10 @@ export interface SpeechOutput {
   flush?(): Promise<void>;
   /** Releases the output when the session closes. */
   close?(): Promise<void>;
-  /** Holds the speech being played (the user may be interrupting); resume() goes on. */
+  /**
+   * Holds the speech being played (the user may be interrupting); resume() goes on. Interrupting
+   * the held speech (its playout's signal) ends the hold: what was held is dropped.
+   */
   pause?(): void;
   resume?(): void;
 }

@@ -6,6 +6,7 @@
  * of the wrong kind, one setting given in both shapes — is refused with one InvalidOptionsError
  * listing every problem, never ignored.
  */
+import type { InterruptionPolicy } from '../../machines/session.js';
 import { InvalidOptionsError } from '../errors.js';
 import { flag, ms, only, readObject, type Check } from '../options/option_checks.js';
 
@@ -45,6 +46,26 @@ export interface InterruptionOptions {
    * pause). False: user speech over the agent interrupts it at once.
    */
   resumeFalseInterruption?: boolean;
+  /**
+   * How the user interrupts the agent while it thinks (a reply is generated, tools run), in place
+   * of the settings above: e.g. `{ enabled: false }` lets a reply being thought out finish
+   * whatever the user says meanwhile (their turn is kept in the history, not answered), or a
+   * longer `minDuration` ignores short noises then.
+   */
+  whileThinking?: InterruptionStateOptions;
+  /** How the user interrupts the agent while it speaks, in place of the settings above. */
+  whileSpeaking?: InterruptionStateOptions;
+}
+
+/** The interruption settings of one agent state (`turnHandling.interruption.whileThinking` / `whileSpeaking`). */
+export interface InterruptionStateOptions {
+  /**
+   * Whether user speech and finished user turns interrupt the agent in this state (default true;
+   * a speech that does not allow interruptions is never interrupted by the user).
+   */
+  enabled?: boolean;
+  /** ms of user speech over the agent that pause (or interrupt) it in this state (default: interruption.minDuration). */
+  minDuration?: number;
 }
 
 /** Requesting the reply before the turn is over (agents-js's `turnHandling.preemptiveGeneration`). */
@@ -66,6 +87,10 @@ export interface FlatTurnOptions {
   minEndpointingDelay?: number;
   maxEndpointingDelay?: number;
   minInterruptionDuration?: number;
+  /** minInterruptionDuration while the agent thinks (or turnHandling.interruption.whileThinking.minDuration). */
+  thinkingMinInterruptionDuration?: number;
+  /** minInterruptionDuration while the agent speaks (or turnHandling.interruption.whileSpeaking.minDuration). */
+  speakingMinInterruptionDuration?: number;
   falseInterruptionTimeout?: number;
   preemptiveGeneration?: boolean;
   turnHandling?: TurnHandlingOptions;
@@ -77,7 +102,8 @@ export interface TurnOptions {
   maxEndpointingDelay: number;
   /** The default of say(), generateReply() and replies. */
   allowInterruptions: boolean;
-  minInterruptionDuration: number;
+  /** How the user interrupts the agent while it thinks, and while it speaks. */
+  interruption: Record<'thinking' | 'speaking', InterruptionPolicy>;
   falseInterruptionTimeout: number;
   resumeFalseInterruption: boolean;
   preemptiveGeneration: boolean;
@@ -87,11 +113,17 @@ export const DEFAULT_TURN_OPTIONS: Readonly<TurnOptions> = {
   minEndpointingDelay: 500,
   maxEndpointingDelay: 3_000,
   allowInterruptions: true,
-  minInterruptionDuration: 500,
+  interruption: { thinking: { enabled: true, minDuration: 500 }, speaking: { enabled: true, minDuration: 500 } },
   falseInterruptionTimeout: 2_000,
   resumeFalseInterruption: true,
   preemptiveGeneration: false,
 };
+
+/** The checks of an options object: a Check per key, or the Shape of a nested object. */
+type Shape = { [key: string]: Check | Shape };
+
+/** The keys of whileThinking and whileSpeaking, and what each accepts. */
+const STATE_SHAPE = { enabled: flag, minDuration: ms } satisfies Record<keyof InterruptionStateOptions, Check>;
 
 /** The keys of each part of turnHandling and what each accepts. */
 const SHAPE = {
@@ -107,18 +139,24 @@ const SHAPE = {
     minWords: only(0, 'voxstate does not count words before interrupting'),
     falseInterruptionTimeout: ms,
     resumeFalseInterruption: flag,
+    whileThinking: STATE_SHAPE,
+    whileSpeaking: STATE_SHAPE,
   },
   preemptiveGeneration: { enabled: flag },
-} satisfies Record<keyof TurnHandlingOptions, Record<string, Check>>;
+} satisfies Record<keyof TurnHandlingOptions, Shape>;
 
 /** Each flat option and where it lives in turnHandling. */
 const FLAT = [
-  ['minEndpointingDelay', 'endpointing', 'minDelay'],
-  ['maxEndpointingDelay', 'endpointing', 'maxDelay'],
-  ['minInterruptionDuration', 'interruption', 'minDuration'],
-  ['falseInterruptionTimeout', 'interruption', 'falseInterruptionTimeout'],
-  ['preemptiveGeneration', 'preemptiveGeneration', 'enabled'],
-] as const satisfies ReadonlyArray<readonly [keyof FlatTurnOptions, keyof typeof SHAPE, string]>;
+  ['minEndpointingDelay', ['endpointing', 'minDelay']],
+  ['maxEndpointingDelay', ['endpointing', 'maxDelay']],
+  ['minInterruptionDuration', ['interruption', 'minDuration']],
+  ['thinkingMinInterruptionDuration', ['interruption', 'whileThinking', 'minDuration']],
+  ['speakingMinInterruptionDuration', ['interruption', 'whileSpeaking', 'minDuration']],
+  ['falseInterruptionTimeout', ['interruption', 'falseInterruptionTimeout']],
+  ['preemptiveGeneration', ['preemptiveGeneration', 'enabled']],
+] as const satisfies ReadonlyArray<readonly [keyof FlatTurnOptions, readonly string[]]>;
+
+type FlatSetting = (typeof FLAT)[number][0];
 
 /**
  * The session's turn options from either shape (or both, for different settings), with defaults.
@@ -126,22 +164,21 @@ const FLAT = [
  */
 export function resolveTurnOptions(options: FlatTurnOptions): TurnOptions {
   const problems: string[] = [];
-  const parts = readTurnHandling(options.turnHandling, problems);
+  const nested: Fields = options.turnHandling === undefined ? {} : readShape('turnHandling', options.turnHandling, SHAPE, problems);
   /** Where each setting came from, for the messages: "minEndpointingDelay" or "turnHandling.endpointing.minDelay". */
-  const given: Record<string, { key: string; value: unknown }> = {};
-  for (const [flat, part, key] of FLAT) {
-    const nested = parts[part]?.[key];
+  const given: Partial<Record<FlatSetting, { key: string; value: unknown }>> = {};
+  for (const [flat, path] of FLAT) {
+    const nestedValue = at(nested, path);
     const flatValue = options[flat];
-    if (flatValue !== undefined && nested !== undefined) {
-      problems.push(`${flat} and turnHandling.${part}.${key} set the same thing: give only one`);
-    }
+    if (flatValue === undefined && nestedValue === undefined) continue;
+    const key = `turnHandling.${path.join('.')}`;
+    if (flatValue !== undefined && nestedValue !== undefined) problems.push(`${flat} and ${key} set the same thing: give only one`);
     if (flatValue !== undefined) {
       // The same check as its place in turnHandling.
-      const problem = (SHAPE[part] as Record<string, Check>)[key]!(flatValue);
+      const problem = (at(SHAPE as Shape, path) as Check)(flatValue);
       if (problem) problems.push(`${flat}: ${problem}`);
     }
-    const value = nested ?? flatValue;
-    if (value !== undefined) given[flat] = { key: nested !== undefined ? `turnHandling.${part}.${key}` : flat, value };
+    given[flat] = { key: nestedValue !== undefined ? key : flat, value: nestedValue ?? flatValue };
   }
   const min = given.minEndpointingDelay;
   const max = given.maxEndpointingDelay;
@@ -154,39 +191,57 @@ export function resolveTurnOptions(options: FlatTurnOptions): TurnOptions {
     );
   }
   if (problems.length > 0) throw new InvalidOptionsError('AgentSession', problems);
-  const interruption = parts.interruption ?? {};
+  const value = <T>(setting: FlatSetting) => given[setting]?.value as T | undefined;
+  const nestedOf = <T>(...path: string[]) => at(nested, path) as T | undefined;
+  const minDuration = value<number>('minInterruptionDuration') ?? DEFAULT_TURN_OPTIONS.interruption.speaking.minDuration;
   return {
     minEndpointingDelay: resolvedMin,
     maxEndpointingDelay: resolvedMax,
-    allowInterruptions: (interruption.enabled as boolean | undefined) ?? DEFAULT_TURN_OPTIONS.allowInterruptions,
-    minInterruptionDuration: (given.minInterruptionDuration?.value as number | undefined) ?? DEFAULT_TURN_OPTIONS.minInterruptionDuration,
-    falseInterruptionTimeout: (given.falseInterruptionTimeout?.value as number | undefined) ?? DEFAULT_TURN_OPTIONS.falseInterruptionTimeout,
-    resumeFalseInterruption: (interruption.resumeFalseInterruption as boolean | undefined) ?? DEFAULT_TURN_OPTIONS.resumeFalseInterruption,
-    preemptiveGeneration: (given.preemptiveGeneration?.value as boolean | undefined) ?? DEFAULT_TURN_OPTIONS.preemptiveGeneration,
+    allowInterruptions: nestedOf<boolean>('interruption', 'enabled') ?? DEFAULT_TURN_OPTIONS.allowInterruptions,
+    interruption: {
+      thinking: {
+        enabled: nestedOf<boolean>('interruption', 'whileThinking', 'enabled') ?? true,
+        minDuration: value<number>('thinkingMinInterruptionDuration') ?? minDuration,
+      },
+      speaking: {
+        enabled: nestedOf<boolean>('interruption', 'whileSpeaking', 'enabled') ?? true,
+        minDuration: value<number>('speakingMinInterruptionDuration') ?? minDuration,
+      },
+    },
+    falseInterruptionTimeout: value<number>('falseInterruptionTimeout') ?? DEFAULT_TURN_OPTIONS.falseInterruptionTimeout,
+    resumeFalseInterruption: nestedOf<boolean>('interruption', 'resumeFalseInterruption') ?? DEFAULT_TURN_OPTIONS.resumeFalseInterruption,
+    preemptiveGeneration: value<boolean>('preemptiveGeneration') ?? DEFAULT_TURN_OPTIONS.preemptiveGeneration,
   };
 }
 
-type Parts = Partial<Record<keyof typeof SHAPE, Record<string, unknown>>>;
+type Fields = { [key: string]: unknown };
 
-/** turnHandling's parts, checked key by key (problems collected); `preemptiveGeneration: true` reads as `{ enabled: true }`. */
-function readTurnHandling(turnHandling: unknown, problems: string[]): Parts {
-  if (turnHandling === undefined) return {};
-  const top = readObject('turnHandling', turnHandling, Object.keys(SHAPE), problems, 'an object');
-  const parts: Parts = {};
-  for (const part of Object.keys(SHAPE) as Array<keyof typeof SHAPE>) {
-    const value = top[part];
-    if (value === undefined) continue;
-    const checks: Record<string, Check> = SHAPE[part];
-    // agents-js takes a boolean for preemptiveGeneration too; an object given at all means "on"
-    // unless it says otherwise.
-    const bool = part === 'preemptiveGeneration' && typeof value === 'boolean';
-    const fields: Record<string, unknown> = bool ? { enabled: value } : readObject(`turnHandling.${part}`, value, Object.keys(checks), problems, part === 'preemptiveGeneration' ? 'true, false or an object' : 'an object');
-    if (part === 'preemptiveGeneration') fields.enabled ??= true;
-    for (const [key, field] of Object.entries(fields)) {
-      const problem = field === undefined ? undefined : checks[key]!(field);
-      if (problem) problems.push(`turnHandling.${part}.${key}: ${problem}`);
+/** The value at `path` in nested objects (undefined where one is missing). */
+function at(fields: Fields, path: readonly string[]): unknown {
+  let value: unknown = fields;
+  for (const key of path) value = value === undefined ? undefined : (value as Fields)[key];
+  return value;
+}
+
+/**
+ * An options object, checked key by key against `shape` (problems collected, nested objects
+ * too); `preemptiveGeneration: true` reads as `{ enabled: true }`, and an object given for it
+ * at all means "on" unless it says otherwise (agents-js takes both).
+ */
+function readShape(path: string, value: unknown, shape: Shape, problems: string[]): Fields {
+  const preemptive = path === 'turnHandling.preemptiveGeneration';
+  if (preemptive && typeof value === 'boolean') return { enabled: value };
+  const fields: Fields = readObject(path, value, Object.keys(shape), problems, preemptive ? 'true, false or an object' : 'an object');
+  if (preemptive) fields.enabled ??= true;
+  for (const [key, field] of Object.entries(fields)) {
+    if (field === undefined) continue;
+    const check = shape[key]!;
+    if (typeof check === 'object') {
+      fields[key] = readShape(`${path}.${key}`, field, check, problems);
+      continue;
     }
-    parts[part] = fields;
+    const problem = check(field);
+    if (problem) problems.push(`${path}.${key}: ${problem}`);
   }
-  return parts;
+  return fields;
 }

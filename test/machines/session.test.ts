@@ -25,8 +25,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { __unsafe_getAllOwnEventDescriptors, type EventObject, type SnapshotFrom } from 'xstate';
-import { TestModel } from 'xstate/graph';
-import { agentStateOf, sessionMachine, type AgentState, type CloseReason, type UserState } from '../../machines/session.js';
+import { sessionMachine, type AgentState, type CloseReason, type SessionMachineInput, type UserState } from '../../machines/session.js';
+import { resolveTurnOptions } from '../../src/turn/turn_handling.js';
 import {
   Agent,
   AgentSession,
@@ -46,12 +46,13 @@ import {
 import { deferred, never, type Deferred } from '../support/deferred.js';
 import { CoverageTracker, machineInventory } from '../support/model_coverage.js';
 import { ModelReplay } from '../support/model_replay.js';
+import { modelPaths, transitionsTaken, type ModelPath } from '../support/model_paths.js';
 import { ReceivedEvents, shortEventName } from '../support/received_events.js';
 import { ScriptedLLM, type ScriptedReply } from '../support/scripted_llm.js';
 import { ScriptedOutput } from '../support/scripted_output.js';
 import type { AudioFrame } from '../../src/audio/audio_frame.js';
-import { Model } from '../../src/plugins/model.js';
-import type { SpeechData, SpeechEvent, SpeechStream, STT } from '../../src/stt/stt.js';
+import type { VADEvent } from '../../src/vad/vad.js';
+import { HearingSTT, HearingVAD } from '../support/hearing_models.js';
 import { settle, useFakeTime } from '../support/fake_time.js';
 
 const coverage = new CoverageTracker(sessionMachine);
@@ -82,55 +83,15 @@ class RefusingRoom extends LocalRoom {
   }
 }
 
-/** A ScriptedOutput whose close() can hang, as an audio device that never lets go. */
+/** A ScriptedOutput that can pause, and whose close() can hang, as an audio device that never lets go. */
 class TestOutput extends ScriptedOutput {
   closeHangs = false;
+  override pausable = true;
   override close(): Promise<void> {
     return this.closeHangs ? never() : super.close();
   }
 }
 
-/** An STT that hears what the test says it hears (every open stream gets it); the audio is ignored. */
-class HearingSTT extends Model implements STT {
-  readonly label = 'test/stt';
-  readonly capabilities = { streaming: true, interimResults: true };
-  readonly #streams = new Set<{ events: SpeechEvent[]; wake: () => void; closed: boolean }>();
-
-  async recognize(): Promise<SpeechData> {
-    return { text: '' };
-  }
-
-  stream(): SpeechStream {
-    const open = { events: [] as SpeechEvent[], wake: () => {}, closed: false };
-    this.#streams.add(open);
-    const close = async () => {
-      open.closed = true;
-      this.#streams.delete(open);
-      open.wake();
-    };
-    return {
-      async *[Symbol.asyncIterator]() {
-        for (;;) {
-          const event = open.events.shift();
-          if (event) yield event;
-          else if (open.closed) return;
-          else await new Promise<void>((resolve) => (open.wake = resolve));
-        }
-      },
-      pushFrame: () => {},
-      flush: () => {},
-      endInput: () => void close(),
-      close,
-    };
-  }
-
-  hear(event: SpeechEvent): void {
-    for (const open of this.#streams) {
-      open.events.push(event);
-      open.wake();
-    }
-  }
-}
 
 class ScenarioAgent extends Agent {
   enters = 0;
@@ -230,9 +191,25 @@ function describeEvent(type: string, event: Record<string, unknown>): string {
       return `transcript:${event.transcript}${event.isFinal ? '' : '…'}`;
     case 'function_tools_executed':
       return `tools:${(event.functionCalls as Array<{ name: string }>).map((call) => call.name).join(',')}`;
+    case 'agent_false_interruption':
+      return 'false interruption';
     default:
       return type;
   }
+}
+
+/** The session machine's input for a session of `options`. */
+function machineInput(options: AgentSessionOptions): SessionMachineInput {
+  const turn = resolveTurnOptions(options);
+  return {
+    // The session takes seconds; the machine, ms.
+    userAwayTimeout: options.userAwayTimeout === undefined ? 15_000 : options.userAwayTimeout === null ? null : options.userAwayTimeout * 1000,
+    speechDrainTimeout: options.speechDrainTimeout ?? 30_000,
+    closeTimeout: options.closeTimeout ?? 10_000,
+    interruption: turn.interruption,
+    resumeFalseInterruption: turn.resumeFalseInterruption,
+    falseInterruptionTimeout: turn.falseInterruptionTimeout,
+  };
 }
 
 function build(scenario: Scenario): World {
@@ -257,14 +234,9 @@ function build(scenario: Scenario): World {
     errors: [],
     closes: [],
     pending: {},
-    model: new ModelReplay(sessionMachine, {
-      // The session takes seconds; the machine, ms.
-      userAwayTimeout: options.userAwayTimeout === undefined ? 15_000 : options.userAwayTimeout === null ? null : options.userAwayTimeout * 1000,
-      speechDrainTimeout: options.speechDrainTimeout ?? 30_000,
-      closeTimeout: options.closeTimeout ?? 10_000,
-    }),
+    model: new ModelReplay(sessionMachine, machineInput(options)),
   };
-  for (const type of ['agent_state_changed', 'user_state_changed', 'speech_created', 'conversation_item_added', 'user_input_transcribed', 'function_tools_executed', 'error', 'close'] as const) {
+  for (const type of ['agent_state_changed', 'user_state_changed', 'agent_false_interruption', 'speech_created', 'conversation_item_added', 'user_input_transcribed', 'function_tools_executed', 'error', 'close'] as const) {
     const listener = (event: Record<string, unknown>) => void w.emitted.push(describeEvent(type, event));
     session.on(type, listener as never);
   }
@@ -305,7 +277,7 @@ async function run(scenario: Scenario): Promise<World> {
     const snapshot = w.session.actor.getSnapshot();
     const model = w.model.snapshot;
     expect(snapshot.value, `${where}: state value against the model`).toEqual(model.value);
-    const pick = (c: typeof model.context) => [c.agentState, c.userState, c.closeRequested, c.closeReason];
+    const pick = (c: typeof model.context) => [c.closeRequested, c.closeReason];
     expect(pick(snapshot.context), `${where}: context against the model`).toEqual(pick(model.context));
     expect(modelEmitted.map((event) => stripDetail(describeEvent(event.type, event))), `${where}: the model emits`).toEqual(
       step.emits.map(stripDetail),
@@ -354,8 +326,35 @@ const lastMessage = (w: World) => w.session.history.messages().at(-1);
 
 // ---- the paths ----
 
-/** The STT of the scenario that listens to the user's audio. */
+/** The STT and the VAD of the scenarios that listen to the user's audio. */
 const sttOfTheTable = new HearingSTT();
+const vadOfTheTable = new HearingVAD();
+
+/** Listening to the user (the microphone stays open): what the VAD and the STT of the table hear is the user's. */
+const listen = (extra: Partial<Step> = {}): Step => ({
+  do: 'listen()',
+  act: (w) => void w.session.listen(openMicrophone()),
+  events: [],
+  expect: ['running', 'listening', 'listening'],
+  emits: [],
+  ...extra,
+});
+
+/** The VAD hears the user: speech starts, goes on (`ms` so far) or ends. */
+const userVoice = (type: VADEvent['type'], ms: number, step: Omit<Step, 'do' | 'act'>): Step => ({
+  do: type === 'inference_done' ? `the user has spoken for ${ms} ms` : type === 'start_of_speech' ? 'the user starts speaking' : 'the user stops speaking',
+  act: () => vadOfTheTable.hear(type, ms),
+  ...step,
+});
+
+/** A say() whose text the test holds: the speech waits for it in `generating`. */
+function heldSay(w: World): Deferred<string> {
+  const text = deferred<string>();
+  w.session.say((async function* () {
+    yield await text.promise;
+  })());
+  return text;
+}
 
 const scenarios: Scenario[] = [
   {
@@ -366,7 +365,7 @@ const scenarios: Scenario[] = [
       {
         do: 'generateReply() (the LLM holds its answer)',
         act: (w) => void w.session.generateReply(),
-        events: ['speech.created', 'agent.thinking'],
+        events: ['speech.created', 'speech.generating'],
         expect: ['running', 'thinking', 'listening'],
         emits: ['speech:generate_reply', 'agent:listening→thinking'],
         check: (w) => expect(w.llm.heldCount).toBe(1),
@@ -374,7 +373,7 @@ const scenarios: Scenario[] = [
       {
         do: 'the LLM answers with text and a tool call',
         act: (w) => w.llm.release(),
-        events: ['agent.speaking'],
+        events: ['speech.speaking'],
         expect: ['running', 'speaking', 'listening'],
         emits: ['agent:thinking→speaking'],
         check: (w) => expect(w.out.playing.map((p) => p.text)).toEqual(['Let me check.']),
@@ -382,7 +381,7 @@ const scenarios: Scenario[] = [
       {
         do: 'the output finishes playing; the tool runs',
         act: (w) => w.out.finish(),
-        events: ['agent.thinking', 'item.added'],
+        events: ['speech.toolsPending', 'item.added'],
         expect: ['running', 'thinking', 'listening'],
         emits: ['agent:speaking→thinking', 'item:assistant'],
         check: (w) => {
@@ -393,7 +392,7 @@ const scenarios: Scenario[] = [
       {
         do: 'the tool returns nothing to talk about',
         act: (w) => w.toolCalls[0]!.resolve(null),
-        events: ['tools.executed', 'agent.listening'],
+        events: ['tools.executed', 'speech.idle'],
         expect: ['running', 'listening', 'listening'],
         emits: ['tools:lookup', 'agent:thinking→listening'],
         check: (w) => expect(w.session.history.items.at(-1)).toMatchObject({ type: 'function_call_output', name: 'lookup' }),
@@ -401,14 +400,14 @@ const scenarios: Scenario[] = [
       {
         do: 'say("Anything else?")',
         act: (w) => void w.session.say('Anything else?'),
-        events: ['speech.created', 'agent.speaking'],
+        events: ['speech.created', 'speech.generating', 'speech.speaking'],
         expect: ['running', 'speaking', 'listening'],
         emits: ['speech:say', 'agent:listening→speaking'],
       },
       {
         do: 'the output finishes playing',
         act: (w) => w.out.finish(),
-        events: ['agent.listening', 'item.added'],
+        events: ['speech.idle', 'item.added'],
         expect: ['running', 'listening', 'listening'],
         emits: ['agent:speaking→listening', 'item:assistant'],
         check: (w) => expect(lastMessage(w)).toMatchObject({ role: 'assistant', content: 'Anything else?', interrupted: false }),
@@ -416,14 +415,14 @@ const scenarios: Scenario[] = [
       {
         do: 'generateReply() (held again)',
         act: (w) => void w.session.generateReply(),
-        events: ['speech.created', 'agent.thinking'],
+        events: ['speech.created', 'speech.generating'],
         expect: ['running', 'thinking', 'listening'],
         emits: ['speech:generate_reply', 'agent:listening→thinking'],
       },
       {
         do: 'the LLM answers with nothing',
         act: (w) => w.llm.release(),
-        events: ['agent.listening'],
+        events: ['speech.idle'],
         expect: ['running', 'listening', 'listening'],
         emits: ['agent:thinking→listening'],
         check: (w) => expect(w.session.history.messages()).toHaveLength(2),
@@ -453,7 +452,7 @@ const scenarios: Scenario[] = [
       {
         do: 'input.text("hi")',
         act: (w) => w.session.input.text('hi'),
-        events: ['item.added', 'user.active', 'speech.created', 'agent.thinking', 'agent.speaking'],
+        events: ['item.added', 'user.active', 'speech.created', 'speech.generating', 'speech.speaking'],
         expect: ['running', 'speaking', 'listening'],
         emits: ['item:user', 'speech:generate_reply', 'agent:listening→thinking', 'agent:thinking→speaking'],
         check: (w) => {
@@ -471,7 +470,7 @@ const scenarios: Scenario[] = [
       {
         do: 'the output finishes playing',
         act: (w) => w.out.finish(),
-        events: ['agent.listening', 'item.added'],
+        events: ['speech.idle', 'item.added'],
         expect: ['running', 'listening', 'speaking'],
         emits: ['agent:speaking→listening', 'item:assistant'],
         check: (w) => expect(w.session.history.messages().map((m) => `${m.role}: ${m.content}`)).toEqual(['user: hi', 'assistant: Hello there.']),
@@ -505,7 +504,7 @@ const scenarios: Scenario[] = [
       {
         do: 'the STT hears the final "what time is it" (no VAD: the turn ends at once)',
         act: () => sttOfTheTable.hear({ type: 'final_transcript', alternatives: [{ text: 'what time is it', language: 'en' }] }),
-        events: ['user.transcribed', 'item.added', 'user.active', 'speech.created', 'agent.thinking', 'agent.speaking'],
+        events: ['user.transcribed', 'item.added', 'user.active', 'speech.created', 'speech.generating', 'speech.speaking'],
         expect: ['running', 'speaking', 'listening'],
         emits: ['transcript:what time is it', 'item:user', 'speech:generate_reply', 'agent:listening→thinking', 'agent:thinking→speaking'],
         check: (w) => expect(lastMessage(w)).toMatchObject({ role: 'user', content: 'what time is it' }),
@@ -513,7 +512,7 @@ const scenarios: Scenario[] = [
       {
         do: 'the output finishes playing',
         act: (w) => w.out.finish(),
-        events: ['agent.listening', 'item.added'],
+        events: ['speech.idle', 'item.added'],
         expect: ['running', 'listening', 'listening'],
         emits: ['agent:speaking→listening', 'item:assistant'],
       },
@@ -531,7 +530,7 @@ const scenarios: Scenario[] = [
       {
         do: 'input.text("back") (the LLM holds its answer)',
         act: (w) => w.session.input.text('back'),
-        events: ['item.added', 'user.active', 'speech.created', 'agent.thinking'],
+        events: ['item.added', 'user.active', 'speech.created', 'speech.generating'],
         expect: ['running', 'thinking', 'listening'],
         emits: ['item:user', 'user:away→listening', 'speech:generate_reply', 'agent:listening→thinking'],
       },
@@ -540,7 +539,7 @@ const scenarios: Scenario[] = [
       {
         do: 'the LLM answers',
         act: (w) => w.llm.release(),
-        events: ['agent.speaking'],
+        events: ['speech.speaking'],
         expect: ['running', 'speaking', 'listening'],
         emits: ['agent:thinking→speaking'],
       },
@@ -548,7 +547,7 @@ const scenarios: Scenario[] = [
       {
         do: 'the output finishes playing: the agent listens again and the timer re-arms',
         act: (w) => w.out.finish(),
-        events: ['agent.listening', 'item.added'],
+        events: ['speech.idle', 'item.added'],
         expect: ['running', 'listening', 'listening'],
         emits: ['agent:speaking→listening', 'item:assistant'],
       },
@@ -571,7 +570,7 @@ const scenarios: Scenario[] = [
       {
         do: 'say("Still there?")',
         act: (w) => void w.session.say('Still there?'),
-        events: ['speech.created', 'agent.speaking'],
+        events: ['speech.created', 'speech.generating', 'speech.speaking'],
         expect: ['running', 'speaking', 'listening'],
         emits: ['speech:say', 'agent:listening→speaking'],
       },
@@ -580,7 +579,7 @@ const scenarios: Scenario[] = [
       {
         do: 'the output finishes playing: the timer re-arms',
         act: (w) => w.out.finish(),
-        events: ['agent.listening', 'item.added'],
+        events: ['speech.idle', 'item.added'],
         expect: ['running', 'listening', 'listening'],
         emits: ['agent:speaking→listening', 'item:assistant'],
       },
@@ -620,7 +619,7 @@ const scenarios: Scenario[] = [
       {
         do: 'the member sends "hello" in the room',
         act: (w) => w.member!.sendText('hello'),
-        events: ['item.added', 'user.active', 'speech.created', 'agent.thinking', 'agent.speaking', 'agent.listening', 'item.added'],
+        events: ['item.added', 'user.active', 'speech.created', 'speech.generating', 'speech.speaking', 'speech.idle', 'item.added'],
         expect: ['running', 'listening', 'listening'],
         emits: [
           'item:user',
@@ -731,22 +730,22 @@ const scenarios: Scenario[] = [
       {
         do: 'drain(): onExit says goodbye',
         act: (w) => background(w, 'drain', w.session.drain()),
-        events: ['drain', 'speech.created', 'agent.speaking'],
+        events: ['drain', 'speech.created', 'speech.generating', 'speech.speaking'],
         expect: ['draining', 'speaking', 'away'],
         emits: ['speech:say', 'agent:listening→speaking'],
         check: async (w) => {
-          expect(w.session.actor.getSnapshot().matches({ draining: 'exitingAgent' })).toBe(true);
+          expect(w.session.actor.getSnapshot().matches({ lifecycle: { draining: 'exitingAgent' } })).toBe(true);
           expect(await outcome(w, 'drain')).toBe('pending');
         },
       },
       {
         do: 'the goodbye finishes playing',
         act: (w) => w.out.finish(),
-        events: ['agent.listening', 'item.added', 'done.exitAgent', 'done.awaitSpeech'],
+        events: ['speech.idle', 'item.added', 'done.exitAgent', 'done.awaitSpeech'],
         expect: ['draining', 'listening', 'away'],
         emits: ['agent:speaking→listening', 'item:assistant'],
         check: async (w) => {
-          expect(w.session.actor.getSnapshot().matches({ draining: 'drained' })).toBe(true);
+          expect(w.session.actor.getSnapshot().matches({ lifecycle: { draining: 'drained' } })).toBe(true);
           expect(await outcome(w, 'drain')).toMatchObject({ ok: true });
           expect(lastMessage(w)).toMatchObject({ role: 'assistant', content: 'Goodbye!' });
           expect(() => w.session.say('one more thing')).toThrow(ClosedError);
@@ -792,7 +791,7 @@ const scenarios: Scenario[] = [
       {
         do: 'say("a very long story")',
         act: (w) => void w.session.say('a very long story'),
-        events: ['speech.created', 'agent.speaking'],
+        events: ['speech.created', 'speech.generating', 'speech.speaking'],
         expect: ['running', 'speaking', 'listening'],
         emits: ['speech:say', 'agent:listening→speaking'],
       },
@@ -802,12 +801,12 @@ const scenarios: Scenario[] = [
         events: ['drain', 'done.exitAgent'],
         expect: ['draining', 'speaking', 'listening'],
         emits: [],
-        check: (w) => expect(w.session.actor.getSnapshot().matches({ draining: 'awaitingSpeech' })).toBe(true),
+        check: (w) => expect(w.session.actor.getSnapshot().matches({ lifecycle: { draining: 'awaitingSpeech' } })).toBe(true),
       },
       {
         do: 'aclose()',
         act: (w) => background(w, 'aclose', w.session.aclose()),
-        events: ['close', 'agent.listening', 'item.added', 'done.awaitSpeech', 'done.releaseResources'],
+        events: ['close', 'speech.idle', 'item.added', 'done.awaitSpeech', 'done.releaseResources'],
         expect: ['closed', 'idle', 'listening'],
         emits: ['agent:speaking→listening', 'item:assistant', 'agent:listening→idle', 'close:user_initiated'],
         check: async (w) => {
@@ -848,7 +847,7 @@ const scenarios: Scenario[] = [
       {
         do: 'generateReply() (held)',
         act: (w) => void w.session.generateReply(),
-        events: ['speech.created', 'agent.thinking'],
+        events: ['speech.created', 'speech.generating'],
         expect: ['running', 'thinking', 'listening'],
         emits: ['speech:generate_reply', 'agent:listening→thinking'],
       },
@@ -863,14 +862,14 @@ const scenarios: Scenario[] = [
       {
         do: 'the LLM answers',
         act: (w) => w.llm.release(),
-        events: ['agent.speaking'],
+        events: ['speech.speaking'],
         expect: ['draining', 'speaking', 'listening'],
         emits: ['agent:thinking→speaking'],
       },
       {
         do: 'the output finishes playing; the tool runs',
         act: (w) => w.out.finish(),
-        events: ['agent.thinking', 'item.added'],
+        events: ['speech.toolsPending', 'item.added'],
         expect: ['draining', 'thinking', 'listening'],
         emits: ['agent:speaking→thinking', 'item:assistant'],
         check: (w) => expect(w.out.played).toEqual([expect.objectContaining({ text: 'One moment.', interrupted: false })]),
@@ -878,7 +877,7 @@ const scenarios: Scenario[] = [
       {
         do: 'the tool returns nothing to talk about',
         act: (w) => w.toolCalls[0]!.resolve(null),
-        events: ['tools.executed', 'agent.listening', 'done.awaitSpeech', 'done.releaseResources'],
+        events: ['tools.executed', 'speech.idle', 'done.awaitSpeech', 'done.releaseResources'],
         expect: ['closed', 'idle', 'listening'],
         emits: ['tools:lookup', 'agent:thinking→listening', 'agent:listening→idle', 'close:user_initiated'],
       },
@@ -892,9 +891,10 @@ const scenarios: Scenario[] = [
       {
         do: 'generateReply() (the LLM fails)',
         act: (w) => void w.session.generateReply(),
-        events: ['speech.created', 'agent.thinking', 'error.reported', 'agent.listening'],
+        // The reply releases the output before its failure is reported.
+        events: ['speech.created', 'speech.generating', 'speech.idle', 'error.reported'],
         expect: ['running', 'listening', 'listening'],
-        emits: ['speech:generate_reply', 'agent:listening→thinking', 'error:VoxstateError', 'agent:thinking→listening'],
+        emits: ['speech:generate_reply', 'agent:listening→thinking', 'agent:thinking→listening', 'error:VoxstateError'],
         check: (w) => {
           expect(w.errors).toHaveLength(1);
           expect(w.errors[0]).toMatchObject({ source: 'llm' });
@@ -904,7 +904,8 @@ const scenarios: Scenario[] = [
       {
         do: 'generateReply() (the tool it calls throws; the reply goes on with the error)',
         act: (w) => void w.session.generateReply(),
-        events: ['speech.created', 'agent.thinking', 'error.reported', 'tools.executed', 'speech.created', 'agent.listening'],
+        // The tool call is the whole answer: the agent thinks about it until the tool response is played.
+        events: ['speech.created', 'speech.generating', 'speech.toolsPending', 'error.reported', 'tools.executed', 'speech.created', 'speech.generating', 'speech.idle'],
         expect: ['running', 'listening', 'listening'],
         emits: ['speech:generate_reply', 'agent:listening→thinking', 'error:HookError', 'tools:broken', 'speech:tool_response', 'agent:thinking→listening'],
         check: (w) => {
@@ -961,7 +962,7 @@ const scenarios: Scenario[] = [
       {
         do: 'say("this never ends")',
         act: (w) => void w.session.say('this never ends'),
-        events: ['speech.created', 'agent.speaking'],
+        events: ['speech.created', 'speech.generating', 'speech.speaking'],
         expect: ['running', 'speaking', 'listening'],
         emits: ['speech:say', 'agent:listening→speaking'],
       },
@@ -978,7 +979,7 @@ const scenarios: Scenario[] = [
         act: () => vi.advanceTimersByTimeAsync(1),
         // The speech ends once the session is already closing; the agent is listening again
         // before the session closes.
-        events: ['after.speechDrainTimeout', 'agent.listening', 'item.added', 'done.releaseResources'],
+        events: ['after.speechDrainTimeout', 'speech.idle', 'item.added', 'done.releaseResources'],
         expect: ['closed', 'idle', 'listening'],
         emits: ['error:TimeoutError', 'agent:speaking→listening', 'item:assistant', 'agent:listening→idle', 'close:user_initiated'],
         check: (w) => {
@@ -1036,6 +1037,376 @@ const scenarios: Scenario[] = [
     ],
   },
   {
+    name: 'user speech over the agent pauses its speech (the agent listens); without words it resumes after falseInterruptionTimeout',
+    options: { vad: vadOfTheTable },
+    steps: [
+      start(),
+      listen(),
+      {
+        do: 'say("A long story.")',
+        act: (w) => void w.session.say('A long story.'),
+        events: ['speech.created', 'speech.generating', 'speech.speaking'],
+        expect: ['running', 'speaking', 'listening'],
+        emits: ['speech:say', 'agent:listening→speaking'],
+      },
+      userVoice('start_of_speech', 0, { events: ['user.speechStarted'], expect: ['running', 'speaking', 'speaking'], emits: ['user:listening→speaking'] }),
+      userVoice('inference_done', 300, { events: [], expect: ['running', 'speaking', 'speaking'], emits: [], check: (w) => expect(w.out.paused).toBe(false) }),
+      userVoice('inference_done', 600, {
+        events: ['user.speakingOver'],
+        expect: ['running', 'listening', 'speaking'],
+        emits: ['agent:speaking→listening'],
+        check: (w) => {
+          expect(w.session.actor.getSnapshot().matches({ agent: { listening: { holding: 'speech' } } })).toBe(true);
+          expect(w.out.paused).toBe(true);
+        },
+      }),
+      userVoice('end_of_speech', 700, { events: ['user.speechEnded'], expect: ['running', 'listening', 'listening'], emits: ['user:speaking→listening'] }),
+      advance(1_999, [], ['running', 'listening', 'listening']),
+      {
+        do: '1 ms more: a false interruption',
+        act: () => vi.advanceTimersByTimeAsync(1),
+        events: ['after.falseInterruptionTimeout'],
+        expect: ['running', 'speaking', 'listening'],
+        emits: ['agent:listening→speaking', 'false interruption'],
+        check: (w) => expect(w.out.paused).toBe(false),
+      },
+      {
+        do: 'the output finishes playing',
+        act: (w) => w.out.finish(),
+        events: ['speech.idle', 'item.added'],
+        expect: ['running', 'listening', 'listening'],
+        emits: ['agent:speaking→listening', 'item:assistant'],
+        check: (w) => expect(lastMessage(w)).toMatchObject({ content: 'A long story.', interrupted: false }),
+      },
+      acloseFromRunning('listening'),
+    ],
+  },
+  {
+    name: "the user's words while the speech is paused interrupt it",
+    options: { vad: vadOfTheTable, stt: sttOfTheTable },
+    steps: [
+      start(),
+      listen(),
+      {
+        do: 'say("A long story.")',
+        act: (w) => void w.session.say('A long story.'),
+        events: ['speech.created', 'speech.generating', 'speech.speaking'],
+        expect: ['running', 'speaking', 'listening'],
+        emits: ['speech:say', 'agent:listening→speaking'],
+      },
+      userVoice('inference_done', 600, { events: ['user.speakingOver'], expect: ['running', 'listening', 'listening'], emits: ['agent:speaking→listening'] }),
+      {
+        do: 'the STT hears "", then "wait"',
+        act: () => {
+          sttOfTheTable.hear({ type: 'interim_transcript', alternatives: [{ text: ' ', language: 'en' }] });
+          sttOfTheTable.hear({ type: 'interim_transcript', alternatives: [{ text: 'wait', language: 'en' }] });
+        },
+        events: ['user.transcribed', 'user.transcribed', 'speech.idle', 'item.added'],
+        expect: ['running', 'listening', 'listening'],
+        emits: ['transcript: …', 'transcript:wait…', 'item:assistant'],
+        check: (w) => {
+          expect(w.session.actor.getSnapshot().matches({ agent: { listening: 'attentive' } })).toBe(true);
+          expect(lastMessage(w)).toMatchObject({ content: 'A long story.', interrupted: true });
+        },
+      },
+      // The hold is over: its timer does not fire.
+      advance(5_000, [], ['running', 'listening', 'listening']),
+      acloseFromRunning('listening'),
+    ],
+  },
+  {
+    name: 'paused while thinking: the reply that comes meanwhile waits; after the timeout the agent speaks it, or thinks on',
+    options: { vad: vadOfTheTable },
+    llm: [{ text: 'Here it is.', hold: true }, { toolCalls: [{ name: 'lookup' }], hold: true }],
+    steps: [
+      start(),
+      listen(),
+      {
+        do: 'generateReply() (held)',
+        act: (w) => void w.session.generateReply(),
+        events: ['speech.created', 'speech.generating'],
+        expect: ['running', 'thinking', 'listening'],
+        emits: ['speech:generate_reply', 'agent:listening→thinking'],
+      },
+      userVoice('inference_done', 600, {
+        events: ['user.speakingOver'],
+        expect: ['running', 'listening', 'listening'],
+        emits: ['agent:thinking→listening'],
+        check: (w) => expect(w.session.actor.getSnapshot().matches({ agent: { listening: { holding: 'reply' } } })).toBe(true),
+      }),
+      {
+        do: 'the LLM answers: its audio waits in the paused output',
+        act: (w) => w.llm.release(),
+        events: ['speech.speaking'],
+        expect: ['running', 'listening', 'listening'],
+        emits: [],
+        check: (w) => expect(w.session.actor.getSnapshot().matches({ agent: { listening: { holding: 'speech' } } })).toBe(true),
+      },
+      advance(2_000, ['after.falseInterruptionTimeout'], ['running', 'speaking', 'listening'], ['agent:listening→speaking', 'false interruption']),
+      {
+        do: 'the output finishes playing',
+        act: (w) => w.out.finish(),
+        events: ['speech.idle', 'item.added'],
+        expect: ['running', 'listening', 'listening'],
+        emits: ['agent:speaking→listening', 'item:assistant'],
+      },
+      {
+        do: 'generateReply() (held) again',
+        act: (w) => void w.session.generateReply(),
+        events: ['speech.created', 'speech.generating'],
+        expect: ['running', 'thinking', 'listening'],
+        emits: ['speech:generate_reply', 'agent:listening→thinking'],
+      },
+      userVoice('inference_done', 600, { events: ['user.speakingOver'], expect: ['running', 'listening', 'listening'], emits: ['agent:thinking→listening'] }),
+      {
+        do: 'the LLM answers with a tool call only: the agent, paused, would think about it',
+        act: (w) => w.llm.release(),
+        events: ['speech.toolsPending'],
+        expect: ['running', 'listening', 'listening'],
+        emits: [],
+        check: (w) => expect(w.session.actor.getSnapshot().matches({ agent: { listening: { holding: 'reply' } } })).toBe(true),
+      },
+      advance(2_000, ['after.falseInterruptionTimeout'], ['running', 'thinking', 'listening'], ['agent:listening→thinking', 'false interruption']),
+      {
+        do: 'the tool returns nothing to talk about',
+        act: (w) => w.toolCalls[0]!.resolve(null),
+        events: ['tools.executed', 'speech.idle'],
+        expect: ['running', 'listening', 'listening'],
+        emits: ['tools:lookup', 'agent:thinking→listening'],
+      },
+      acloseFromRunning('listening'),
+    ],
+  },
+  {
+    name: 'a paused speech interrupted otherwise ends the hold; an output that cannot pause is interrupted by user speech at once',
+    options: { vad: vadOfTheTable },
+    llm: [{ text: 'Never heard.', hold: true }],
+    steps: [
+      start(),
+      listen(),
+      {
+        do: 'say("A long story.")',
+        act: (w) => void w.session.say('A long story.'),
+        events: ['speech.created', 'speech.generating', 'speech.speaking'],
+        expect: ['running', 'speaking', 'listening'],
+        emits: ['speech:say', 'agent:listening→speaking'],
+      },
+      userVoice('inference_done', 600, { events: ['user.speakingOver'], expect: ['running', 'listening', 'listening'], emits: ['agent:speaking→listening'] }),
+      {
+        do: 'session.interrupt()',
+        act: (w) => void w.session.interrupt(),
+        events: ['speech.idle', 'item.added'],
+        expect: ['running', 'listening', 'listening'],
+        emits: ['item:assistant'],
+        check: (w) => expect(w.session.actor.getSnapshot().matches({ agent: { listening: 'attentive' } })).toBe(true),
+      },
+      {
+        do: 'the output can no longer pause; say("Another story.")',
+        act: (w) => {
+          w.out.pausable = false;
+          void w.session.say('Another story.');
+        },
+        events: ['speech.created', 'speech.generating', 'speech.speaking'],
+        expect: ['running', 'speaking', 'listening'],
+        emits: ['speech:say', 'agent:listening→speaking'],
+      },
+      userVoice('inference_done', 600, {
+        events: ['user.speakingOver', 'speech.idle', 'item.added'],
+        expect: ['running', 'listening', 'listening'],
+        emits: ['agent:speaking→listening', 'item:assistant'],
+        check: (w) => expect(lastMessage(w)).toMatchObject({ content: 'Another story.', interrupted: true }),
+      }),
+      {
+        do: 'generateReply() (held)',
+        act: (w) => void w.session.generateReply(),
+        events: ['speech.created', 'speech.generating'],
+        expect: ['running', 'thinking', 'listening'],
+        emits: ['speech:generate_reply', 'agent:listening→thinking'],
+      },
+      userVoice('inference_done', 600, {
+        events: ['user.speakingOver', 'speech.idle'],
+        expect: ['running', 'listening', 'listening'],
+        emits: ['agent:thinking→listening'],
+        check: (w) => expect(w.llm.requests.at(-1)!.signal.aborted).toBe(true),
+      }),
+      acloseFromRunning('listening'),
+    ],
+  },
+  {
+    name: "a finished user turn interrupts the speech holding the output, whatever the agent is doing, and is answered",
+    llm: [{ text: '', hold: true }, { text: 'Sure.' }, { text: 'Yes?' }],
+    steps: [
+      start(),
+      {
+        do: 'a say() waits for its text (the agent listens)',
+        act: (w) => void (w.pending.text = heldSay(w).promise),
+        events: ['speech.created', 'speech.generating'],
+        expect: ['running', 'listening', 'listening'],
+        emits: ['speech:say'],
+      },
+      {
+        do: 'input.text("stop")',
+        act: (w) => w.session.input.text('stop'),
+        events: ['item.added', 'user.active', 'user.turnCompleted', 'speech.idle', 'speech.created', 'speech.generating'],
+        expect: ['running', 'thinking', 'listening'],
+        emits: ['item:user', 'speech:generate_reply', 'agent:listening→thinking'],
+      },
+      {
+        do: 'input.text("wait") while the agent thinks',
+        act: (w) => w.session.input.text('wait'),
+        events: ['item.added', 'user.active', 'user.turnCompleted', 'speech.idle', 'speech.created', 'speech.generating', 'speech.speaking'],
+        expect: ['running', 'speaking', 'listening'],
+        emits: ['item:user', 'agent:thinking→listening', 'speech:generate_reply', 'agent:listening→thinking', 'agent:thinking→speaking'],
+      },
+      {
+        do: 'input.text("hey") while the agent speaks',
+        act: (w) => w.session.input.text('hey'),
+        // What was heard of the interrupted speech is committed once its output has stopped: after the reply is scheduled.
+        events: ['item.added', 'user.active', 'user.turnCompleted', 'speech.idle', 'speech.created', 'speech.generating', 'item.added', 'speech.speaking'],
+        expect: ['running', 'speaking', 'listening'],
+        emits: ['item:user', 'agent:speaking→listening', 'speech:generate_reply', 'agent:listening→thinking', 'item:assistant', 'agent:thinking→speaking'],
+        check: (w) =>
+          expect(w.session.history.messages().map((m) => `${m.role}: ${m.content}${m.interrupted ? ' (interrupted)' : ''}`)).toEqual([
+            'user: stop',
+            'user: wait',
+            'assistant: Sure. (interrupted)',
+            'user: hey',
+          ]),
+      },
+      {
+        do: 'the output finishes playing',
+        act: (w) => w.out.finish(),
+        events: ['speech.idle', 'item.added'],
+        expect: ['running', 'listening', 'listening'],
+        emits: ['agent:speaking→listening', 'item:assistant'],
+      },
+      acloseFromRunning('listening'),
+    ],
+  },
+  {
+    name: 'interruptions disabled while thinking (per-state policy): user speech and turns leave the reply alone; while speaking they pause it',
+    options: { vad: vadOfTheTable, turnHandling: { interruption: { whileThinking: { enabled: false }, whileSpeaking: { minDuration: 1_000 } } } },
+    llm: [{ text: 'The answer.', hold: true }],
+    steps: [
+      start(),
+      listen(),
+      {
+        do: 'generateReply() (held)',
+        act: (w) => void w.session.generateReply(),
+        events: ['speech.created', 'speech.generating'],
+        expect: ['running', 'thinking', 'listening'],
+        emits: ['speech:generate_reply', 'agent:listening→thinking'],
+      },
+      userVoice('inference_done', 5_000, { events: [], expect: ['running', 'thinking', 'listening'], emits: [], check: (w) => expect(w.out.paused).toBe(false) }),
+      {
+        do: 'input.text("and another thing")',
+        act: (w) => w.session.input.text('and another thing'),
+        events: ['item.added', 'user.active', 'user.turnCompleted'],
+        expect: ['running', 'thinking', 'listening'],
+        emits: ['item:user'],
+        check: (w) => expect(w.llm.requests).toHaveLength(1),
+      },
+      {
+        do: 'the LLM answers',
+        act: (w) => w.llm.release(),
+        events: ['speech.speaking'],
+        expect: ['running', 'speaking', 'listening'],
+        emits: ['agent:thinking→speaking'],
+      },
+      userVoice('inference_done', 900, { events: [], expect: ['running', 'speaking', 'listening'], emits: [] }),
+      userVoice('inference_done', 1_000, { events: ['user.speakingOver'], expect: ['running', 'listening', 'listening'], emits: ['agent:speaking→listening'] }),
+      advance(2_000, ['after.falseInterruptionTimeout'], ['running', 'speaking', 'listening'], ['agent:listening→speaking', 'false interruption']),
+      {
+        do: 'the output finishes playing',
+        act: (w) => w.out.finish(),
+        events: ['speech.idle', 'item.added'],
+        expect: ['running', 'listening', 'listening'],
+        emits: ['agent:speaking→listening', 'item:assistant'],
+        check: (w) => expect(w.session.history.messages().map((m) => m.content)).toEqual(['and another thing', 'The answer.']),
+      },
+      acloseFromRunning('listening'),
+    ],
+  },
+  {
+    name: 'the agent thinks while tools run, also while a say() waits behind them; once they return, that say() is not thought about',
+    llm: [{ text: 'Checking.', toolCalls: [{ name: 'lookup' }] }],
+    steps: [
+      start(),
+      {
+        do: 'generateReply(): it plays, then its tool runs',
+        act: async (w) => {
+          w.session.generateReply();
+          await settle();
+          await w.out.finish();
+        },
+        events: ['speech.created', 'speech.generating', 'speech.speaking', 'speech.toolsPending', 'item.added'],
+        expect: ['running', 'thinking', 'listening'],
+        emits: ['speech:generate_reply', 'agent:listening→thinking', 'agent:thinking→speaking', 'agent:speaking→thinking', 'item:assistant'],
+      },
+      {
+        do: 'a say() waits for its text',
+        act: (w) => void (w.pending.text = heldSay(w).promise),
+        events: ['speech.created'],
+        expect: ['running', 'thinking', 'listening'],
+        emits: ['speech:say'],
+      },
+      {
+        do: 'the tool returns nothing to talk about',
+        act: (w) => w.toolCalls[0]!.resolve(null),
+        events: ['tools.executed', 'speech.generating'],
+        expect: ['running', 'listening', 'listening'],
+        emits: ['tools:lookup', 'agent:thinking→listening'],
+      },
+      {
+        do: 'await aclose(): the say() is cut off',
+        act: (w) => w.session.aclose(),
+        events: ['close', 'speech.idle', 'done.exitAgent', 'done.awaitSpeech', 'done.releaseResources'],
+        expect: ['closed', 'idle', 'listening'],
+        emits: ['agent:listening→idle', 'close:user_initiated'],
+      },
+    ],
+  },
+  {
+    name: "a say() heard while a reply's tool runs: the agent speaks it, listens once it is over, then thinks on about the tool",
+    llm: [{ text: 'Checking.', toolCalls: [{ name: 'lookup' }] }],
+    steps: [
+      start(),
+      {
+        do: 'generateReply(): it plays, then its tool runs',
+        act: async (w) => {
+          w.session.generateReply();
+          await settle();
+          await w.out.finish();
+        },
+        events: ['speech.created', 'speech.generating', 'speech.speaking', 'speech.toolsPending', 'item.added'],
+        expect: ['running', 'thinking', 'listening'],
+        emits: ['speech:generate_reply', 'agent:listening→thinking', 'agent:thinking→speaking', 'agent:speaking→thinking', 'item:assistant'],
+      },
+      {
+        do: 'say("Still looking.")',
+        act: (w) => void w.session.say('Still looking.'),
+        events: ['speech.created', 'speech.speaking'],
+        expect: ['running', 'speaking', 'listening'],
+        emits: ['speech:say', 'agent:thinking→speaking'],
+      },
+      {
+        do: 'the output finishes playing it',
+        act: (w) => w.out.finish(),
+        events: ['speech.idle', 'item.added', 'speech.toolsPending'],
+        expect: ['running', 'thinking', 'listening'],
+        emits: ['agent:speaking→listening', 'item:assistant', 'agent:listening→thinking'],
+      },
+      {
+        do: 'the tool returns nothing to talk about',
+        act: (w) => w.toolCalls[0]!.resolve(null),
+        events: ['tools.executed', 'speech.idle'],
+        expect: ['running', 'listening', 'listening'],
+        emits: ['tools:lookup', 'agent:thinking→listening'],
+      },
+      acloseFromRunning('listening'),
+    ],
+  },
+  {
     name: 'a handoff is announced as a conversation item; the old agent exits, the new one enters',
     steps: [
       start(),
@@ -1089,14 +1460,14 @@ describe('session machine, through the real AgentSession', () => {
             await settle();
             await w.out.finish();
           },
-          events: ['speech.created', 'agent.thinking', 'agent.speaking', 'agent.thinking', 'item.added'],
+          events: ['speech.created', 'speech.generating', 'speech.speaking', 'speech.toolsPending', 'item.added'],
           expect: ['running', 'thinking', 'listening'],
           emits: ['speech:generate_reply', 'agent:listening→thinking', 'agent:thinking→speaking', 'agent:speaking→thinking', 'item:assistant'],
         },
         {
           do: 'aclose()',
           act: (w) => background(w, 'aclose', w.session.aclose()),
-          events: ['close', 'agent.listening', 'done.exitAgent', 'done.awaitSpeech', 'done.releaseResources'],
+          events: ['close', 'speech.idle', 'done.exitAgent', 'done.awaitSpeech', 'done.releaseResources'],
           expect: ['closed', 'idle', 'listening'],
           emits: ['agent:thinking→listening', 'agent:listening→idle', 'close:user_initiated'],
         },
@@ -1120,7 +1491,8 @@ describe('session machine, through the real AgentSession', () => {
 // The paths below are not written by hand: xstate/graph explores machines/session.ts (the
 // recipe for machines with invoke/after: `new TestModel(machine, …)` with the own event
 // descriptors of each state, including the synthetic `xstate.after.*`, `xstate.done.actor.*` and
-// `xstate.error.actor.*`), and each path is replayed on a real AgentSession.
+// `xstate.error.actor.*`; see test/support/model_paths.ts), and each path is replayed on a real
+// AgentSession.
 //
 // The statechart does not record what the real session has in flight (a held LLM answer, a
 // playing say() or reply, a running tool), yet that decides what the real world can do next: a
@@ -1128,33 +1500,49 @@ describe('session machine, through the real AgentSession', () => {
 // tool and the agent thinks. So the explored model is the machine plus that record (`InFlight`,
 // kept beside each snapshot by the model's transition function), and each state offers only the
 // events a real action can cause on its own:
-// - left out: the announcements `speech.created`, `item.added`, `user.transcribed`,
-//   `tools.executed`, `error.reported` (the real actions cause them as side effects:
-//   say()/generateReply(), a message played or typed, the STT hearing the user start to speak, a
-//   tool returning, an LLM failing);
-// - agent events only where a real speech can cause them (a new speech needs `running` or
-//   `draining.exitingAgent`; a tool's follow-up reply needs `running`);
+// - left out: the announcements `speech.created`, `item.added`, `tools.executed`,
+//   `error.reported`, and `user.transcribed` except where words end a pause (the real actions
+//   cause them as side effects: say()/generateReply(), a message played or typed, the STT hearing
+//   the user start to speak, a tool returning, an LLM failing), and `session.closed` (the machine
+//   raises it);
+// - the speech's activity (`speech.*`, relayed by the session's scheduler) only where a real
+//   speech causes it (a new speech needs `running` or `draining.exitingAgent`; a tool's follow-up
+//   reply needs `running`): a reply asked (generating), its text heard, its tool running, a say()
+//   heard, a speech ended; user speech over the agent (the VAD hears 600 ms of it, over an output
+//   that can pause or not) while it thinks or speaks, and, while its speech is paused, the
+//   user's words, the speech's text coming, the speech interrupted (session.interrupt()), or the
+//   false-interruption timer;
 // - `done`/`error` of awaitSpeech only once no speech is live (they wait for it); `user.active`
 //   (typed text) not in `idle` (input.text() refuses it there); user events only when they change
-//   something; the away timer only when its guard lets it fire;
+//   something; the away timer only when its guard lets it fire, and no timer of the session while
+//   a paused speech waits (its own timer would fire first);
 // - one speech (or its tool) in flight at a time;
-// - when a real action makes the session go on by itself (a close without drain interrupts the
-//   speech, so the agent returns to listening; a session closed while starting has no agent to
-//   exit), the next event is that one only, and the driver checks the state after it.
-// States are keyed by value, agentState, userState, closeRequested and InFlight. The paths are the
-// shortest path to every state, plus, for each transition of the machine and each real-world action
-// (an event where the session is, with what it does to the speech in flight) that none of those
-// takes, the shortest path to a state that offers it followed by it; paths that are the beginning
-// of another one go.
+// - when a real action makes the session go on by itself (typed text is a finished turn that
+//   interrupts the speech holding the output; a close without drain interrupts the speech, so the
+//   agent returns to listening; a session closed while starting has no agent to exit), the next
+//   event is that one only, and the driver checks the state after it.
+// Two transitions need two speeches at once, which this model does not have: thinking →
+// listening on a say() being prepared, and listening → thinking on another speech's tools; and a
+// paused reply answered by a tool call alone is not among the real actions here. The
+// hand-written paths above take those (the last test checks that the generated paths miss exactly
+// them).
 //
 // After each step the real actor must be where the statechart is, and everything a user sees must
 // be what SessionContract says, step by step: the session events emitted (agent_state_changed and
-// user_state_changed with from → to, speech_created, conversation_item_added, function_tools_executed,
-// user_input_transcribed, error, close), session.state / agentState / userState, the close reason,
-// whether start(), drain() and aclose() have resolved, onEnter and onExit.
+// user_state_changed with from → to, agent_false_interruption, speech_created,
+// conversation_item_added, function_tools_executed, user_input_transcribed, error, close),
+// session.state / agentState / userState, whether the output is paused, the close reason, whether
+// start(), drain() and aclose() have resolved, onEnter and onExit.
 
 /** Delays of the generated sessions: short and distinct, so each advance of fake time fires one timer. */
-const GEN_DELAYS = { userAwayTimeout: 1_000, speechDrainTimeout: 2_000, closeTimeout: 3_000 } as const;
+const GEN_DELAYS = { userAwayTimeout: 1_000, speechDrainTimeout: 2_000, closeTimeout: 3_000, falseInterruptionTimeout: 500 } as const;
+
+/** The transitions the generated paths cannot take (see above): the hand-written ones take them. */
+const HAND_WRITTEN_ONLY = [
+  'session.agent.thinking --speech.generating#0--> session.agent.listening',
+  'session.agent.listening --speech.toolsPending#0--> session.agent.thinking',
+  'session.agent.listening.holding --speech.toolsPending#0--> session.agent.listening.holding.reply',
+];
 
 type ModelSnapshot = SnapshotFrom<typeof sessionMachine>;
 
@@ -1180,32 +1568,39 @@ interface InFlight {
   auto: string | null;
 }
 
-/** How each agent event changes what is in flight (absent: no real action causes it). */
+/** How each relayed activity of the speech changes what is in flight (absent: no real action causes it). */
 const AGENT_MOVES: Record<Flight, Partial<Record<string, Flight>>> = {
-  none: { 'agent.thinking': 'llm', 'agent.speaking': 'say' },
-  llm: { 'agent.speaking': 'reply', 'agent.listening': 'none' },
-  reply: { 'agent.thinking': 'tool', 'agent.listening': 'none' },
-  say: { 'agent.listening': 'none' },
-  tool: { 'agent.listening': 'none', 'agent.speaking': 'reply' },
+  none: { 'speech.generating': 'llm', 'speech.speaking': 'say' },
+  llm: { 'speech.speaking': 'reply', 'speech.idle': 'none' },
+  reply: { 'speech.toolsPending': 'tool', 'speech.idle': 'none' },
+  say: { 'speech.idle': 'none' },
+  tool: { 'speech.idle': 'none', 'speech.speaking': 'reply' },
   stray: {},
 };
 
 /** A speech interrupted with force: what stays in flight, and whether the agent returns to listening by itself. */
 function interrupted(flight: Flight): { flight: Flight; auto: string | null } {
-  if (flight === 'tool') return { flight: 'stray', auto: 'agent.listening' };
-  return isCurrentSpeech(flight) ? { flight: 'none', auto: 'agent.listening' } : { flight, auto: null };
+  if (flight === 'tool') return { flight: 'stray', auto: 'speech.idle' };
+  return isCurrentSpeech(flight) ? { flight: 'none', auto: 'speech.idle' } : { flight, auto: null };
 }
 
 /** The speech holds the output (typed text barges into it); a reply's tools run after it released it. */
 const isCurrentSpeech = (flight: Flight) => flight === 'llm' || flight === 'reply' || flight === 'say';
 
-const phaseOf = (snapshot: ModelSnapshot): SessionState =>
-  (typeof snapshot.value === 'string' ? snapshot.value : Object.keys(snapshot.value)[0]) as SessionState;
+const phaseOf = (snapshot: ModelSnapshot): SessionState => {
+  const value = (snapshot.value as { lifecycle: string | Record<string, unknown> }).lifecycle;
+  return (typeof value === 'string' ? value : Object.keys(value)[0]) as SessionState;
+};
+const holding = (snapshot: ModelSnapshot) => snapshot.matches({ agent: { listening: 'holding' } });
+const userStateOf = (snapshot: ModelSnapshot) => (snapshot.value as { user: UserState }).user;
 
 /** The away timer's delayed event, raised by the machine itself when userAwayTimeout has passed. */
 const AWAY = 'user.away';
-const AFTER_DRAIN = 'xstate.after.speechDrainTimeout.session.draining.awaitingSpeech';
-const AFTER_CLOSE = 'xstate.after.closeTimeout.session.closing';
+const AFTER_DRAIN = 'xstate.after.speechDrainTimeout.session.lifecycle.draining.awaitingSpeech';
+const AFTER_CLOSE = 'xstate.after.closeTimeout.session.lifecycle.closing';
+const AFTER_HOLD = 'xstate.after.falseInterruptionTimeout.session.agent.listening.holding';
+/** What the user says while the agent is paused: a word. */
+const WORDS = { type: 'user.transcribed', transcript: 'wait', isFinal: false, language: 'en' } as EventObject;
 
 const inFlightOf = new WeakMap<object, InFlight>();
 const inFlight = (snapshot: ModelSnapshot): InFlight => {
@@ -1234,31 +1629,44 @@ function offeredEvents(snapshot: ModelSnapshot): EventObject[] {
   if (now.auto) return [{ type: now.auto }];
   const phase = phaseOf(snapshot);
   if (phase === 'closed') return [];
-  const agentState = agentStateOf(snapshot);
-  const { userState } = snapshot.context;
+  const held = holding(snapshot);
+  const userState = userStateOf(snapshot);
   const offered: EventObject[] = [];
   for (const type of __unsafe_getAllOwnEventDescriptors(snapshot)) {
     switch (type) {
       case 'speech.created':
       case 'item.added':
-      case 'user.transcribed':
       case 'tools.executed':
       case 'error.reported':
+      case 'session.closed':
+      case 'xstate.done.state.session.agent':
+      case 'user.turnCompleted':
+        break;
+      case 'user.transcribed':
+        if (held) offered.push(WORDS);
         break;
       case 'close':
         offered.push(...closeSamples(snapshot));
         break;
-      case 'agent.listening':
-      case 'agent.thinking':
-      case 'agent.speaking': {
+      case 'speech.generating':
+      case 'speech.speaking':
+      case 'speech.toolsPending':
+      case 'speech.idle': {
         const to = AGENT_MOVES[now.flight][type];
         if (to === undefined) break;
+        if (held && !(type === 'speech.idle' || (type === 'speech.speaking' && now.flight === 'llm'))) break;
         const newSpeech = now.flight === 'none';
-        if (newSpeech && !(phase === 'running' || snapshot.matches({ draining: 'exitingAgent' }))) break;
+        if (newSpeech && !(phase === 'running' || snapshot.matches({ lifecycle: { draining: 'exitingAgent' } }))) break;
         if (now.flight === 'tool' && to === 'reply' && phase !== 'running') break; // no follow-up reply once draining
-        offered.push({ type });
+        offered.push(type === 'speech.generating' ? ({ type, source: 'generate_reply' } as EventObject) : { type });
         break;
       }
+      case 'user.speakingOver':
+        // The microphone is opened while the session runs; the VAD hears the user over the speech holding the output.
+        if (phase === 'running' && isCurrentSpeech(now.flight)) {
+          for (const pausable of [true, false]) offered.push({ type, speechDurationMs: 600, pausable } as EventObject);
+        }
+        break;
       case 'user.speechStarted':
         if (userState !== 'speaking') offered.push({ type });
         break;
@@ -1266,10 +1674,13 @@ function offeredEvents(snapshot: ModelSnapshot): EventObject[] {
         if (userState !== 'listening') offered.push({ type });
         break;
       case 'user.active':
-        if (phase !== 'idle' && (userState !== 'listening' || phase === 'running')) offered.push({ type });
+        if (phase !== 'idle' && (userState === 'away' || phase === 'running')) offered.push({ type });
         break;
       case AWAY:
-        if (agentState === 'listening') offered.push({ type });
+        if (phase === 'running' && snapshot.matches({ agent: { listening: 'attentive' } })) offered.push({ type });
+        break;
+      case AFTER_HOLD:
+        offered.push({ type });
         break;
       case 'xstate.error.actor.exitAgent':
         if (now.entered) offered.push({ type });
@@ -1278,15 +1689,17 @@ function offeredEvents(snapshot: ModelSnapshot): EventObject[] {
       case 'xstate.error.actor.awaitSpeech':
         if (now.flight === 'none' || now.flight === 'stray') offered.push({ type });
         break;
+      case AFTER_DRAIN:
+      case AFTER_CLOSE:
+        if (!held) offered.push({ type });
+        break;
       case 'start':
       case 'drain':
       case 'xstate.done.actor.startSession':
       case 'xstate.error.actor.startSession':
       case 'xstate.done.actor.exitAgent':
-      case AFTER_DRAIN:
       case 'xstate.done.actor.releaseResources':
       case 'xstate.error.actor.releaseResources':
-      case AFTER_CLOSE:
         offered.push({ type });
         break;
       default:
@@ -1297,22 +1710,27 @@ function offeredEvents(snapshot: ModelSnapshot): EventObject[] {
 }
 
 function nextInFlight(now: InFlight, before: ModelSnapshot, event: EventObject, after: ModelSnapshot): InFlight {
-  if (now.auto !== null) return { ...now, auto: null };
   let { flight, entered, memberLeft } = now;
   let auto: string | null = null;
   const phase = phaseOf(before);
   const close = event as { type: string; reason?: CloseReason; drain?: boolean };
+  const over = event as { type: string; pausable?: boolean };
+  if (now.auto !== null && event.type !== 'user.turnCompleted') return { ...now, auto: null };
   if (event.type === 'xstate.done.actor.startSession') {
     if (phaseOf(after) === 'running') entered = true;
     else auto = 'xstate.done.actor.exitAgent'; // closed while starting: no agent to exit
+  } else if (event.type === 'user.active' && phase === 'running' && isCurrentSpeech(flight)) {
+    auto = 'user.turnCompleted'; // typed text is a finished turn while a speech holds the output
   } else if (AGENT_MOVES[flight][event.type] !== undefined) {
     flight = AGENT_MOVES[flight][event.type]!;
   } else if (
     (event.type === 'close' && close.drain === false && (phase === 'running' || phase === 'draining')) ||
     event.type === AFTER_DRAIN ||
-    (event.type === 'user.active' && phase === 'running' && isCurrentSpeech(flight))
+    event.type === 'user.turnCompleted' ||
+    (event.type === 'user.speakingOver' && !over.pausable) ||
+    event.type === 'user.transcribed'
   ) {
-    // interruptSpeech, or typed text barging in.
+    // interruptAllSpeech, a turn or user speech that interrupts, words while paused.
     ({ flight, auto } = interrupted(flight));
   }
   if (event.type === 'close' && close.reason === 'participant_disconnected') memberLeft = true;
@@ -1336,68 +1754,26 @@ const sessionModel = Object.assign(Object.create(sessionMachine) as typeof sessi
   },
 });
 
-const modelKey = (snapshot: ModelSnapshot) =>
-  JSON.stringify([snapshot.value, agentStateOf(snapshot), snapshot.context.userState, snapshot.context.closeRequested, inFlight(snapshot)]);
-
-interface GeneratedStep {
-  state: ModelSnapshot;
-  event: EventObject;
-}
-type GeneratedPath = GeneratedStep[];
-
-/** "source eventType#candidate" for the transitions `event` takes first from `snapshot` (as CoverageTracker names them). */
-function transitionsTaken(snapshot: ModelSnapshot, event: EventObject): string[] {
-  type Definition = { eventType: string; source: { id: string; transitions: Map<string, unknown[]> } };
-  const taken = sessionMachine.getTransitionData(snapshot as never, event as never) as unknown as Definition[];
-  return taken.map((t) => `${t.source.id} ${t.eventType}#${t.source.transitions.get(t.eventType)!.indexOf(t)}`);
-}
+const modelKey = (snapshot: ModelSnapshot) => JSON.stringify([snapshot.value, snapshot.context.closeRequested, inFlight(snapshot)]);
 
 /**
  * What a step must be seen doing at least once: each transition of the machine it takes, and the
  * real-world action that performs it (what it does to the speech in flight, in which state outside running).
  */
 function coverageKeys(before: ModelSnapshot, event: EventObject, after: ModelSnapshot): string[] {
-  const where = phaseOf(before) === 'running' ? 'running' : JSON.stringify(before.value);
+  const where = phaseOf(before) === 'running' ? `running ${JSON.stringify((before.value as { agent: unknown }).agent)}` : JSON.stringify(before.value);
   const action = `${where}: ${JSON.stringify(event)} ${inFlight(before).flight}→${inFlight(after).flight}`;
-  return [...transitionsTaken(before, event), action];
+  return [...transitionsTaken(sessionMachine, before, event), action];
 }
 
-function generatePaths(): { paths: GeneratedPath[]; states: number } {
-  const model = new TestModel<ModelSnapshot, EventObject, unknown>(sessionModel as never, {
-    input: GEN_DELAYS,
+function generatePaths() {
+  return modelPaths<typeof sessionModel, ModelSnapshot>(sessionModel, {
+    input: machineInput({ ...GEN_DELAYS, userAwayTimeout: GEN_DELAYS.userAwayTimeout / 1000 }),
     events: offeredEvents,
-    serializeState: modelKey,
-  } as never);
-  const adjacency = model.getAdjacencyMap() as Record<string, { state: ModelSnapshot; transitions: Record<string, { event: EventObject; state: ModelSnapshot }> }>;
-  const shortest = new Map<string, GeneratedPath>();
-  for (const path of model.getShortestPaths({ allowDuplicatePaths: true })) {
-    shortest.set(modelKey(path.state), path.steps as GeneratedPath);
-  }
-  const paths = [...shortest.values()].map((path) => [...path]);
-  const taken = new Set(paths.flatMap((path) => path.slice(1).flatMap((step, i) => coverageKeys(path[i]!.state, step.event, step.state))));
-  // Every transition some state offers, taken after the shortest path to the nearest such state.
-  const candidates = Object.entries(adjacency)
-    .flatMap(([key, { state, transitions }]) => Object.values(transitions).map((edge) => ({ from: shortest.get(key)!, state, edge })))
-    .sort((a, b) => a.from.length - b.from.length);
-  for (const { from, state, edge } of candidates) {
-    const keys = coverageKeys(state, edge.event, edge.state);
-    if (keys.every((k) => taken.has(k))) continue;
-    keys.forEach((k) => taken.add(k));
-    paths.push([...from, { state: edge.state, event: edge.event }]);
-  }
-  // The real world takes an automatic event at once: a path never stops before it.
-  for (const path of paths) {
-    for (let last = path.at(-1)!.state; inFlight(last).auto !== null; last = path.at(-1)!.state) {
-      const [edge] = Object.values(adjacency[modelKey(last)]!.transitions);
-      path.push({ state: edge!.state, event: edge!.event });
-    }
-  }
-  // Without the paths that are the beginning of another one.
-  const names = paths.map((path) => path.map((step) => JSON.stringify(step.event)));
-  const kept = paths.filter(
-    (_, i) => !names.some((other, j) => j !== i && other.length >= names[i]!.length && names[i]!.every((e, k) => other[k] === e) && (other.length > names[i]!.length || j < i)),
-  );
-  return { paths: kept, states: Object.keys(adjacency).length };
+    key: modelKey,
+    coverageKeys,
+    auto: (snapshot) => inFlight(snapshot).auto !== null,
+  });
 }
 
 // ---- the real world of a generated path ----
@@ -1407,8 +1783,8 @@ const REPLY_TEXT = 'Here is what I found.';
 const FOLLOW_UP_TEXT = 'The lookup says 42.';
 const USER_TEXT = 'Are you still there?';
 
-/** A ScriptedOutput whose flush (awaitSpeech) and close (releaseResources) wait for the test. */
-class GatedOutput extends ScriptedOutput {
+/** A TestOutput whose flush (awaitSpeech) and close (releaseResources) wait for the test. */
+class GatedOutput extends TestOutput {
   readonly flushGate = deferred();
   readonly closeGate = deferred();
   override async flush(): Promise<void> {
@@ -1434,7 +1810,9 @@ class QuietAgent extends ScenarioAgent {
  * speech plays out) → closing → closed; the first close request decides the reason (a start that
  * fails closes with `error`); `drain()` stops once drained until a close is requested; the agent
  * is initializing until the session runs, then listening, thinking or speaking as its speech goes,
- * and idle once the session has closed;
+ * and idle once the session has closed; user speech over the agent's speech pauses it (the agent
+ * listens) until the user's words interrupt it or the false-interruption timeout resumes it (the
+ * agent thinks or speaks again, and says it was a false interruption);
  * the user is listening, speaking, or away after a silence while the agent listens, and typing
  * brings them back. Each method applies one thing that happened and returns the session events it
  * must emit (as describeEvent writes them) for the state changes; the driver adds those of the
@@ -1447,6 +1825,8 @@ class SessionContract {
   user: UserState = 'listening';
   closeRequested = false;
   closeReason: CloseReason | undefined;
+  /** While the agent's speech is paused: what it resumes to. */
+  held: 'thinking' | 'speaking' | undefined;
 
   agentTo(state: AgentState): string[] {
     if (this.agent === state) return [];
@@ -1514,6 +1894,30 @@ class SessionContract {
     return [...(error ? [`error:${error}`] : []), ...this.closed()];
   }
 
+  /** The agent's speech ended, or its activity changed (relayed by the scheduler): it thinks, speaks or listens. */
+  speechNow(state: AgentState): string[] {
+    if (this.held) {
+      // Paused: the agent listens; a speech that ended ends the pause, one that goes on changes what it resumes to.
+      if (state === 'listening') this.held = undefined;
+      else this.held = state as 'thinking' | 'speaking';
+      return [];
+    }
+    return this.agentTo(state);
+  }
+
+  /** User speech over the agent's speech: paused (the agent listens), where the output can pause. */
+  hold(): string[] {
+    this.held = this.agent as 'thinking' | 'speaking';
+    return this.agentTo('listening');
+  }
+
+  /** No words came: a false interruption; the speech goes on. */
+  resume(): string[] {
+    const to = this.held!;
+    this.held = undefined;
+    return [...this.agentTo(to), 'false interruption'];
+  }
+
   speechStarted(): string[] {
     return this.userTo('speaking');
   }
@@ -1522,9 +1926,8 @@ class SessionContract {
     return this.userTo('listening');
   }
 
-  /** The user typed: back from away; outside running, listening whatever they were doing. */
+  /** The user typed: back from away. */
   userActive(): string[] {
-    if (this.phase !== 'running') return this.userTo('listening');
     return this.user === 'away' ? this.userTo('listening') : [];
   }
 
@@ -1562,8 +1965,9 @@ interface GeneratedWorld {
   /** A LocalRoom whose connect() waits for room.gate (rejected: the connection fails). */
   room: HeldRoom;
   member: LocalRoomMember;
-  /** The session's STT, heard through session.listen(). */
+  /** The session's STT and VAD, heard through session.listen(). */
   stt: HearingSTT;
+  vad: HearingVAD;
   listening: Tracked | undefined;
   transcripts: UserInputTranscribedEvent[];
   toolCalls: Array<Deferred<unknown>>;
@@ -1574,7 +1978,6 @@ interface GeneratedWorld {
   closes: CloseEvent[];
   /** "source:ErrorClass" of every error the session must have reported so far. */
   expectedErrors: string[];
-  firstCloseReason: CloseReason | undefined;
   startFailed: boolean;
   start: Tracked | undefined;
   acloses: Tracked[];
@@ -1591,7 +1994,8 @@ function buildGeneratedWorld(events: EventObject[]): GeneratedWorld {
   const toolCalls: Array<Deferred<unknown>> = [];
   const llm = new ScriptedLLM();
   const stt = new HearingSTT();
-  const session = new AgentSession({ llm, stt, ...GEN_DELAYS, userAwayTimeout: GEN_DELAYS.userAwayTimeout / 1000 });
+  const vad = new HearingVAD();
+  const session = new AgentSession({ llm, stt, vad, ...GEN_DELAYS, userAwayTimeout: GEN_DELAYS.userAwayTimeout / 1000 });
   const out = new GatedOutput();
   if (has('xstate.error.actor.awaitSpeech')) out.flushError = new Error('flush failed');
   if (has('xstate.error.actor.releaseResources')) out.closeError = new Error('close failed');
@@ -1615,6 +2019,7 @@ function buildGeneratedWorld(events: EventObject[]): GeneratedWorld {
     room,
     member,
     stt,
+    vad,
     listening: undefined,
     transcripts: [],
     toolCalls,
@@ -1623,7 +2028,6 @@ function buildGeneratedWorld(events: EventObject[]): GeneratedWorld {
     errors: [],
     closes: [],
     expectedErrors: [],
-    firstCloseReason: undefined,
     startFailed: false,
     start: undefined,
     acloses: [],
@@ -1632,7 +2036,7 @@ function buildGeneratedWorld(events: EventObject[]): GeneratedWorld {
     contract: new SessionContract(),
     emitted: [],
   };
-  for (const type of ['agent_state_changed', 'user_state_changed', 'speech_created', 'conversation_item_added', 'user_input_transcribed', 'function_tools_executed', 'error', 'close'] as const) {
+  for (const type of ['agent_state_changed', 'user_state_changed', 'agent_false_interruption', 'speech_created', 'conversation_item_added', 'user_input_transcribed', 'function_tools_executed', 'error', 'close'] as const) {
     const listener = (event: Record<string, unknown>) => void w.emitted.push(describeEvent(type, event));
     session.on(type, listener as never);
   }
@@ -1642,7 +2046,7 @@ function buildGeneratedWorld(events: EventObject[]): GeneratedWorld {
   return w;
 }
 
-/** Audio that never ends (HearingSTT ignores it): it only keeps session.listen() open. */
+/** Audio that never ends (the hearing STT and VAD ignore it): it only keeps session.listen() open. */
 async function* openMicrophone(): AsyncIterable<AudioFrame> {
   await never();
 }
@@ -1651,15 +2055,15 @@ const lastItem = (w: GeneratedWorld) => w.session.history.items.at(-1);
 
 /** What the actor receives when the speech in flight is interrupted with force. */
 function interruptionEvents(flight: Flight): string[] {
-  if (flight === 'llm' || flight === 'tool') return ['agent.listening'];
-  if (flight === 'reply' || flight === 'say') return ['agent.listening', 'item.added'];
+  if (flight === 'llm' || flight === 'tool') return ['speech.idle'];
+  if (flight === 'reply' || flight === 'say') return ['speech.idle', 'item.added'];
   return [];
 }
 
 /** What the session emits when the speech in flight is interrupted with force: the agent listens; what was played is kept. */
 function interruptionEmits(w: GeneratedWorld, flight: Flight): string[] {
-  if (flight === 'llm' || flight === 'tool') return w.contract.agentTo('listening');
-  if (flight === 'reply' || flight === 'say') return [...w.contract.agentTo('listening'), 'item:assistant'];
+  if (flight === 'llm' || flight === 'tool') return w.contract.speechNow('listening');
+  if (flight === 'reply' || flight === 'say') return [...w.contract.speechNow('listening'), 'item:assistant'];
   return [];
 }
 
@@ -1670,6 +2074,11 @@ interface Performed {
   emits: string[];
   /** Effects to check once the step has settled. */
   check?: () => void;
+}
+
+/** Opens the microphone once (the session runs): the hearing STT and VAD are heard from then on. */
+function listening(w: GeneratedWorld): void {
+  w.listening ??= tracked(w.session.listen(openMicrophone()));
 }
 
 /** Performs `event` of a path on the real world, from the model state `before`. */
@@ -1695,7 +2104,6 @@ async function perform(w: GeneratedWorld, event: EventObject, before: ModelSnaps
       };
     case 'close': {
       const { reason, drain } = event as { type: 'close'; reason: CloseReason; drain: boolean };
-      w.firstCloseReason ??= reason;
       if (reason === 'participant_disconnected') w.member.leave();
       else if (drain) w.session.shutdown({ reason });
       else w.acloses.push(tracked(w.session.aclose()));
@@ -1706,16 +2114,33 @@ async function perform(w: GeneratedWorld, event: EventObject, before: ModelSnaps
     case 'drain':
       w.drains.push(tracked(w.session.drain()));
       return { expect: ['drain'], emits: contract.drain() };
-    case 'agent.thinking':
-    case 'agent.speaking':
-    case 'agent.listening':
-      return performAgent(w, event.type, flight);
+    case 'speech.generating':
+    case 'speech.speaking':
+    case 'speech.toolsPending':
+    case 'speech.idle':
+      return holding(before) ? performHeld(w, event.type, flight) : performAgent(w, event.type, flight);
+    case 'user.speakingOver': {
+      const { pausable } = event as { type: string; pausable: boolean };
+      listening(w);
+      w.out.pausable = pausable;
+      w.vad.hear('inference_done', 600);
+      if (pausable) return { expect: ['user.speakingOver'], emits: contract.hold(), check: () => expect(w.out.paused).toBe(true) };
+      return { expect: ['user.speakingOver', ...interruptionEvents(flight)], emits: interruptionEmits(w, flight), check: () => expect(w.out.paused).toBe(false) };
+    }
+    case 'user.transcribed':
+      // Words while the speech is paused: an interruption.
+      w.stt.hear({ type: 'interim_transcript', alternatives: [{ text: 'wait', language: 'en' }] });
+      return { expect: ['user.transcribed', ...interruptionEvents(flight)], emits: ['transcript:wait…', ...interruptionEmits(w, flight)] };
+    case AFTER_HOLD:
+      await vi.advanceTimersByTimeAsync(GEN_DELAYS.falseInterruptionTimeout);
+      return { expect: ['after.falseInterruptionTimeout'], emits: contract.resume(), check: () => expect(w.out.paused).toBe(false) };
     case 'user.speechStarted': {
       w.session.input.speechStarted();
       const emits = contract.speechStarted();
-      if (phase !== 'running') return { expect: [event.type], emits };
+      // (Words while the agent's speech is paused would interrupt it: that is another action.)
+      if (phase !== 'running' || holding(before)) return { expect: [event.type], emits };
       // While running the session also listens to the user's audio: its STT hears a first word.
-      w.listening ??= tracked(w.session.listen(openMicrophone()));
+      listening(w);
       const heard = w.transcripts.length;
       w.stt.hear({ type: 'interim_transcript', alternatives: [{ text: 'Hello', language: 'en' }] });
       return {
@@ -1732,9 +2157,10 @@ async function perform(w: GeneratedWorld, event: EventObject, before: ModelSnaps
       const said = () => w.session.history.messages().filter((m) => m.role === 'user' && m.content === USER_TEXT).length;
       const before = said();
       w.typed.push(tracked(w.session.input.text(USER_TEXT)));
+      // A finished turn: it interrupts the speech holding the output.
       const interrupts = phase === 'running' && isCurrentSpeech(flight);
       return {
-        expect: ['item.added', 'user.active', ...(interrupts ? interruptionEvents(flight) : [])],
+        expect: ['item.added', 'user.active', ...(interrupts ? ['user.turnCompleted', ...interruptionEvents(flight)] : [])],
         emits: ['item:user', ...contract.userActive(), ...(interrupts ? interruptionEmits(w, flight) : [])],
         check: () => {
           // Kept in the history whatever the phase; the agent is not asked to reply (StopResponse).
@@ -1784,7 +2210,7 @@ async function perform(w: GeneratedWorld, event: EventObject, before: ModelSnaps
   }
 }
 
-/** The agent event `type` through real speech, given what is in flight. */
+/** The relayed activity `type` through real speech, given what is in flight. */
 async function performAgent(w: GeneratedWorld, type: string, flight: Flight): Promise<Performed> {
   const to = AGENT_MOVES[flight][type];
   const { contract } = w;
@@ -1794,15 +2220,16 @@ async function performAgent(w: GeneratedWorld, type: string, flight: Flight): Pr
       w.llm.push(w.heldReply);
       w.session.generateReply();
       return {
-        expect: ['speech.created', 'agent.thinking'],
-        emits: ['speech:generate_reply', ...contract.agentTo('thinking')],
+        expect: ['speech.created', 'speech.generating'],
+        emits: ['speech:generate_reply', ...contract.speechNow('thinking')],
         check: () => expect(w.llm.heldCount).toBe(1),
       };
     case 'none→say':
       w.session.say(SAY_TEXT);
       return {
-        expect: ['speech.created', 'agent.speaking'],
-        emits: ['speech:say', ...contract.agentTo('speaking')],
+        // A say() being prepared is relayed too, but the agent does not think about it.
+        expect: ['speech.created', 'speech.generating', 'speech.speaking'],
+        emits: ['speech:say', ...contract.speechNow('speaking')],
         check: () => expect(w.out.playing.map((p) => p.text)).toEqual([SAY_TEXT]),
       };
     case 'llm→reply':
@@ -1810,20 +2237,21 @@ async function performAgent(w: GeneratedWorld, type: string, flight: Flight): Pr
       Object.assign(w.heldReply!, { text: REPLY_TEXT, toolCalls: [{ name: 'lookup' }] });
       w.llm.release();
       return {
-        expect: ['agent.speaking'],
-        emits: contract.agentTo('speaking'),
+        expect: ['speech.speaking'],
+        emits: contract.speechNow('speaking'),
         check: () => expect(w.out.playing.map((p) => p.text)).toEqual([REPLY_TEXT]),
       };
     case 'llm→none':
       w.heldReply!.error = new Error('llm down');
       w.llm.release();
       w.expectedErrors.push('llm:VoxstateError');
-      return { expect: ['error.reported', 'agent.listening'], emits: ['error:VoxstateError', ...contract.agentTo('listening')] };
+      // The reply releases the output before its failure is reported.
+      return { expect: ['speech.idle', 'error.reported'], emits: [...contract.speechNow('listening'), 'error:VoxstateError'] };
     case 'reply→tool': {
       await w.out.finish();
       return {
-        expect: ['agent.thinking', 'item.added'],
-        emits: [...contract.agentTo('thinking'), 'item:assistant'],
+        expect: ['speech.toolsPending', 'item.added'],
+        emits: [...contract.speechNow('thinking'), 'item:assistant'],
         check: () => {
           expect(w.toolCalls.filter((call) => !call.settled)).toHaveLength(1);
           expect(w.session.history.items.slice(-2)).toMatchObject([
@@ -1836,22 +2264,22 @@ async function performAgent(w: GeneratedWorld, type: string, flight: Flight): Pr
     case 'reply→none':
       void w.session.interrupt();
       return {
-        expect: ['agent.listening', 'item.added'],
-        emits: [...contract.agentTo('listening'), 'item:assistant'],
+        expect: ['speech.idle', 'item.added'],
+        emits: [...contract.speechNow('listening'), 'item:assistant'],
         check: () => expect(lastItem(w)).toMatchObject({ role: 'assistant', interrupted: true }),
       };
     case 'say→none':
       await w.out.finish();
       return {
-        expect: ['agent.listening', 'item.added'],
-        emits: [...contract.agentTo('listening'), 'item:assistant'],
+        expect: ['speech.idle', 'item.added'],
+        emits: [...contract.speechNow('listening'), 'item:assistant'],
         check: () => expect(lastItem(w)).toMatchObject({ role: 'assistant', content: SAY_TEXT, interrupted: false }),
       };
     case 'tool→none':
       w.toolCalls.find((call) => !call.settled)!.resolve(null);
       return {
-        expect: ['tools.executed', 'agent.listening'],
-        emits: ['tools:lookup', ...contract.agentTo('listening')],
+        expect: ['tools.executed', 'speech.idle'],
+        emits: ['tools:lookup', ...contract.speechNow('listening')],
         check: () => expect(lastItem(w)).toMatchObject({ type: 'function_call_output', name: 'lookup', output: '' }),
       };
     case 'tool→reply':
@@ -1859,8 +2287,8 @@ async function performAgent(w: GeneratedWorld, type: string, flight: Flight): Pr
       w.llm.push({ text: FOLLOW_UP_TEXT, toolCalls: [{ name: 'lookup' }] });
       w.toolCalls.find((call) => !call.settled)!.resolve('42');
       return {
-        expect: ['tools.executed', 'speech.created', 'agent.speaking'],
-        emits: ['tools:lookup', 'speech:tool_response', ...contract.agentTo('speaking')],
+        expect: ['tools.executed', 'speech.created', 'speech.generating', 'speech.speaking'],
+        emits: ['tools:lookup', 'speech:tool_response', ...contract.speechNow('speaking')],
         check: () => expect(w.out.playing.map((p) => p.text)).toEqual([FOLLOW_UP_TEXT]),
       };
     default:
@@ -1868,24 +2296,37 @@ async function performAgent(w: GeneratedWorld, type: string, flight: Flight): Pr
   }
 }
 
+/** The relayed activity `type` while the speech is paused: its text comes (it stays paused), or it is interrupted otherwise. */
+function performHeld(w: GeneratedWorld, type: string, flight: Flight): Performed {
+  const { contract } = w;
+  if (type === 'speech.speaking') {
+    Object.assign(w.heldReply!, { text: REPLY_TEXT, toolCalls: [{ name: 'lookup' }] });
+    w.llm.release();
+    return { expect: ['speech.speaking'], emits: contract.speechNow('speaking'), check: () => expect(w.out.paused).toBe(true) };
+  }
+  void w.session.interrupt();
+  return { expect: interruptionEvents(flight), emits: interruptionEmits(w, flight) };
+}
+
 /**
  * The real session after a step: its actor against the model state `state`; what a user observes
- * (state, agentState, userState, the close event, how its calls ended, onEnter / onExit) against
- * SessionContract.
+ * (state, agentState, userState, the paused output, the close event, how its calls ended, onEnter
+ * / onExit) against SessionContract.
  */
 function checkGenerated(w: GeneratedWorld, state: ModelSnapshot, where: string): void {
   const real = w.session.actor.getSnapshot();
-  const pick = (c: ModelSnapshot['context']) => ({ agentState: c.agentState, userState: c.userState, closeRequested: c.closeRequested });
-  expect(real.value, `${where}: state value`).toEqual(state.value);
-  expect(pick(real.context), `${where}: context`).toEqual(pick(state.context));
-  expect(real.status, `${where}: status`).toBe(state.status);
   const { contract } = w;
   const phase = contract.phase;
+  expect(real.value, `${where}: state value`).toEqual(state.value);
+  expect(real.context.closeRequested, `${where}: context`).toEqual(state.context.closeRequested);
+  // A closed session's actor is stopped: it takes no more events.
+  expect(real.status, `${where}: status`).toBe(phase === 'closed' ? 'stopped' : 'active');
   expect([w.session.state, w.session.agentState, w.session.userState], `${where}: state, agentState, userState`).toEqual([
     phase,
     contract.agent,
     contract.user,
   ]);
+  expect(w.out.paused, `${where}: the output is paused`).toBe(contract.held !== undefined);
   expect(w.errors.map((event) => `${event.source}:${event.error.name}`), `${where}: error events`).toEqual(w.expectedErrors);
   if (phase === 'closed') {
     expect(w.closes, `${where}: close event`).toEqual([
@@ -1912,12 +2353,15 @@ function checkGenerated(w: GeneratedWorld, state: ModelSnapshot, where: string):
 }
 
 const shortGenerated = (event: EventObject) => {
-  if (event.type !== 'close') return shortEventName(event.type);
-  const { reason, drain } = event as { type: 'close'; reason: CloseReason; drain: boolean };
-  return `close(${reason}${drain ? ', drain' : ''})`;
+  if (event.type === 'close') {
+    const { reason, drain } = event as { type: 'close'; reason: CloseReason; drain: boolean };
+    return `close(${reason}${drain ? ', drain' : ''})`;
+  }
+  if (event.type === 'user.speakingOver') return `user.speakingOver(${(event as unknown as { pausable: boolean }).pausable ? 'pausable' : 'not pausable'})`;
+  return shortEventName(event.type);
 };
 
-async function runGeneratedPath(path: GeneratedPath): Promise<void> {
+async function runGeneratedPath(path: ModelPath<ModelSnapshot>): Promise<void> {
   const w = buildGeneratedWorld(path.map((step) => step.event));
   received.take(w.session.actor);
   checkGenerated(w, path[0]!.state, 'at first');
@@ -1966,10 +2410,9 @@ describe('generated paths (xstate/graph)', () => {
     });
   }
 
-  it('the generated paths alone take every state and transition of the session machine', () => {
+  it('the generated paths alone take every state and transition of the session machine but those the hand-written ones take', () => {
     const { states: reached, transitions } = tracker.coverage();
     expect(reached.missing).toEqual([]);
-    expect(transitions.missing).toEqual([]);
-    expect(transitions.covered).toBe(machineInventory(sessionMachine).transitions.size);
+    expect(transitions.missing.sort()).toEqual([...HAND_WRITTEN_ONLY].sort());
   });
 });

@@ -43,7 +43,7 @@ function queue() {
     scheduler.add(s, async () => {
       played.push(s.label);
       await new Promise<void>((resolve) => release.set(s, resolve));
-      s._releaseOutput();
+      s._release();
       if (fail) throw fail;
     });
   /** Lets the speech holding the output finish. */

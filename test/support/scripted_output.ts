@@ -1,6 +1,8 @@
 /**
  * A SpeechOutput whose playout the test controls: a speech starts playing when its first text
  * arrives and keeps the agent speaking until the test calls finish() (or the speech is interrupted).
+ * With `pausable` set it can pause (the session holds its speech when the user speaks over it);
+ * as an audio output, an interruption clears it, its pause included.
  */
 import { consumeText, type Playout, type SpeechOutput } from '../../src/index.js';
 
@@ -17,9 +19,21 @@ export class ScriptedOutput implements SpeechOutput {
   readonly played: Array<{ speechId: string; text: string; interrupted: boolean }> = [];
   flushError: Error | undefined;
   closeError: Error | undefined;
+  pausable = false;
+  /** Whether the output holds its speech where it is (paused, not resumed nor cleared). */
+  paused = false;
   #waiters: Array<() => void> = [];
 
+  get pause(): (() => void) | undefined {
+    return this.pausable ? () => void (this.paused = true) : undefined;
+  }
+
+  get resume(): (() => void) | undefined {
+    return this.pausable ? () => void (this.paused = false) : undefined;
+  }
+
   async play(text: AsyncIterable<string>, playout: Playout): Promise<void> {
+    playout.signal.addEventListener('abort', () => (this.paused = false), { once: true });
     const whole = await consumeText(text, playout);
     if (playout.signal.aborted || whole === '') {
       this.played.push({ speechId: playout.speechId, text: whole, interrupted: playout.signal.aborted });

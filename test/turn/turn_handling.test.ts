@@ -6,6 +6,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { AgentSession, InvalidOptionsError, addInspector, type AgentSessionOptions } from '../../src/index.js';
 import { useFakeTime } from '../support/fake_time.js';
+import { ScriptedLLM } from '../support/scripted_llm.js';
 import { useVoiceSessions } from '../support/voice_sessions.js';
 
 useFakeTime();
@@ -89,6 +90,76 @@ describe('turnHandling.interruption', () => {
   });
 });
 
+describe('interruption policy per agent state (turnHandling.interruption.whileThinking / whileSpeaking)', () => {
+  /** A session whose reply takes 3 s to come, then speaks for 2.4 s; the user speaks over it while it thinks. */
+  async function thinkingThenSpeaking(options: AgentSessionOptions) {
+    const llm = new ScriptedLLM([{ text: 'The answer is forty-two.', ttftMs: 3_000 }]);
+    const { user, session, events } = await talking({ llm, ...options });
+    const overlaps: boolean[] = [];
+    session.on('overlapping_speech', (event) => overlaps.push(event.isInterruption));
+    const reply = session.generateReply();
+    await vi.advanceTimersByTimeAsync(500);
+    expect(session.agentState).toBe('thinking');
+    void user.say('', { durationMs: 1_000, noWords: true });
+    await vi.advanceTimersByTimeAsync(700);
+    return { user, session, events, reply, overlaps };
+  }
+
+  it('by default, user speech while the agent thinks pauses it too (the agent listens, then thinks on)', async () => {
+    const { session, reply, events } = await thinkingThenSpeaking({});
+    expect(session.agentState).toBe('listening');
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(events).toEqual(['false interruption (resumed: true)']);
+    expect(reply.interrupted).toBe(false);
+  });
+
+  it('whileThinking.enabled: false leaves the reply being thought out alone; once it speaks, user speech pauses it', async () => {
+    const { user, session, reply, events } = await thinkingThenSpeaking({ turnHandling: { interruption: { whileThinking: { enabled: false } } } });
+    expect(session.agentState).toBe('thinking');
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(session.agentState).toBe('speaking');
+    expect(events).toEqual([]);
+    void user.say('', { durationMs: 700, noWords: true });
+    await vi.advanceTimersByTimeAsync(600);
+    expect(session.agentState).toBe('listening');
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(events).toEqual(['false interruption (resumed: true)']);
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect([reply.done, reply.interrupted]).toEqual([true, false]);
+  });
+
+  it('whileThinking.enabled: false: a turn typed while the agent thinks is kept, not answered, and does not cut the reply', async () => {
+    const llm = new ScriptedLLM([{ text: 'First answer.', ttftMs: 3_000 }, { text: 'never asked' }]);
+    const { session } = await talking({ llm, turnHandling: { interruption: { whileThinking: { enabled: false } } } });
+    const reply = session.generateReply();
+    await vi.advanceTimersByTimeAsync(500);
+    await session.input.text('and also');
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(llm.requests).toHaveLength(1);
+    expect([reply.done, reply.interrupted]).toEqual([true, false]);
+    expect(session.history.messages().map((m) => m.content)).toEqual(['and also', 'First answer.']);
+  });
+
+  it('speakingMinInterruptionDuration: shorter user speech over the speaking agent does not pause it; longer does, at that duration', async () => {
+    const { user, session, events } = await talking({ speakingMinInterruptionDuration: 1_500 });
+    const overlaps: boolean[] = [];
+    session.on('overlapping_speech', (event) => overlaps.push(event.isInterruption));
+    session.say('This is a rather long story, long enough.');
+    await vi.advanceTimersByTimeAsync(500);
+    void user.say('', { durationMs: 1_000, noWords: true });
+    await vi.advanceTimersByTimeAsync(1_200);
+    expect(session.agentState).toBe('speaking');
+    expect(overlaps).toEqual([false]);
+    void user.say('', { durationMs: 2_000, noWords: true });
+    await vi.advanceTimersByTimeAsync(1_400);
+    expect(session.agentState).toBe('speaking');
+    await vi.advanceTimersByTimeAsync(200);
+    expect(session.agentState).toBe('listening');
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(events).toEqual(['false interruption (resumed: true)']);
+  });
+});
+
 describe('turnHandling.preemptiveGeneration', () => {
   for (const preemptiveGeneration of [true, { enabled: true }, {}] as const) {
     it(`${JSON.stringify(preemptiveGeneration)} requests the reply at the final transcript`, async () => {
@@ -135,7 +206,7 @@ describe('what cannot be honoured is refused at construction, with every problem
       turnHandling: {
         turnDetection: 'vad',
         endpointing: { minDelay: 300, alpha: 0.9 },
-        interruption: { backchannelBoundary: null },
+        interruption: { backchannelBoundary: null, whileThinking: { minWords: 2 } },
         preemptiveGeneration: { enabled: true, preemptiveTts: true },
       },
     } as unknown as AgentSessionOptions;
@@ -143,7 +214,8 @@ describe('what cannot be honoured is refused at construction, with every problem
       'AgentSession options: ' +
         'turnHandling.turnDetection: not an option voxstate has; accepted: endpointing, interruption, preemptiveGeneration; ' +
         'turnHandling.endpointing.alpha: not an option voxstate has; accepted: mode, minDelay, maxDelay; ' +
-        'turnHandling.interruption.backchannelBoundary: not an option voxstate has; accepted: enabled, mode, minDuration, minWords, falseInterruptionTimeout, resumeFalseInterruption; ' +
+        'turnHandling.interruption.backchannelBoundary: not an option voxstate has; accepted: enabled, mode, minDuration, minWords, falseInterruptionTimeout, resumeFalseInterruption, whileThinking, whileSpeaking; ' +
+        'turnHandling.interruption.whileThinking.minWords: not an option voxstate has; accepted: enabled, minDuration; ' +
         'turnHandling.preemptiveGeneration.preemptiveTts: not an option voxstate has; accepted: enabled',
     );
   });
@@ -156,19 +228,30 @@ describe('what cannot be honoured is refused at construction, with every problem
     expect(refused({ falseInterruptionTimeout: 1_000, turnHandling: { interruption: { falseInterruptionTimeout: 1_000 } } })).toContain(
       'falseInterruptionTimeout and turnHandling.interruption.falseInterruptionTimeout set the same thing',
     );
+    expect(refused({ speakingMinInterruptionDuration: 800, turnHandling: { interruption: { whileSpeaking: { minDuration: 900 } } } })).toBe(
+      'AgentSession options: speakingMinInterruptionDuration and turnHandling.interruption.whileSpeaking.minDuration set the same thing: give only one',
+    );
   });
 
   it('values of the wrong kind, in either shape, and a minimum above the maximum', () => {
     const options = {
       minInterruptionDuration: -1,
-      turnHandling: { endpointing: { minDelay: 4_000 }, interruption: { enabled: 'yes', falseInterruptionTimeout: Number.NaN }, preemptiveGeneration: 'soon' },
+      thinkingMinInterruptionDuration: 'long',
+      turnHandling: {
+        endpointing: { minDelay: 4_000 },
+        interruption: { enabled: 'yes', falseInterruptionTimeout: Number.NaN, whileThinking: { enabled: 1 }, whileSpeaking: true },
+        preemptiveGeneration: 'soon',
+      },
     } as unknown as AgentSessionOptions;
     expect(refused(options)).toBe(
       'AgentSession options: ' +
         'turnHandling.interruption.enabled: must be true or false (got "yes"); ' +
         'turnHandling.interruption.falseInterruptionTimeout: must be a number of ms, 0 or more (got NaN); ' +
+        'turnHandling.interruption.whileThinking.enabled: must be true or false (got 1); ' +
+        'turnHandling.interruption.whileSpeaking: must be an object (got true); ' +
         'turnHandling.preemptiveGeneration: must be true, false or an object (got "soon"); ' +
         'minInterruptionDuration: must be a number of ms, 0 or more (got -1); ' +
+        'thinkingMinInterruptionDuration: must be a number of ms, 0 or more (got "long"); ' +
         'turnHandling.endpointing.minDelay (4000 ms) is more than the maximum endpointing delay (3000 ms)',
     );
     expect(refused({ turnHandling: [] as never })).toBe('AgentSession options: turnHandling: must be an object (got [])');
