@@ -185,17 +185,35 @@ const SCRIPT = String.raw`
 
   /**
    * Scrolls a diagram inside its card so that the states it highlights are in view, unless they
-   * already are: a reader who scrolled elsewhere keeps their place until the states change.
+   * already are: a reader who scrolled elsewhere keeps their place until the states change. In a
+   * chart of parallel regions the states just entered come first: the regions can lie further
+   * apart than the card is wide.
    */
   const reveal = (section) => {
     const box = $('.diagram', section.el);
     if (box.clientWidth === 0) return;
-    const leaves = [...section.el.querySelectorAll('g.state.active:not([data-state-kind="compound"]):not([data-state-kind="parallel"])')];
-    if (leaves.length === 0) return;
+    const active = [...section.el.querySelectorAll('g.state.active:not([data-state-kind="parallel"])')];
+    const ids = new Set(active.map((g) => g.dataset.stateId));
+    // The states just entered, each by its outermost state (a compound entered with its child).
+    const entered = active.filter((g) => !section.revealed?.has(g.dataset.stateId));
+    const enteredIds = new Set(entered.map((g) => g.dataset.stateId));
+    const outermost = entered.filter((g) => !enteredIds.has(g.dataset.stateId.slice(0, g.dataset.stateId.lastIndexOf('.'))));
+    section.revealed = ids;
+    if (outermost.length > 0) section.focus = outermost.map((g) => g.dataset.stateId);
+    const leaves = active.filter((g) => g.dataset.stateKind !== 'compound');
+    const focused = (section.focus ?? []).filter((id) => ids.has(id)).map((id) => active.find((g) => g.dataset.stateId === id));
     const frame = box.getBoundingClientRect();
     const view = { left: frame.left + box.clientLeft, top: frame.top + box.clientTop };
     Object.assign(view, { right: view.left + box.clientWidth, bottom: view.top + box.clientHeight });
-    const rects = leaves.map((g) => g.getBoundingClientRect());
+    const fits = (rects) =>
+      Math.max(...rects.map((r) => r.right)) - Math.min(...rects.map((r) => r.left)) <= box.clientWidth &&
+      Math.max(...rects.map((r) => r.bottom)) - Math.min(...rects.map((r) => r.top)) <= box.clientHeight;
+    // What was just entered if it fits the card, else the active states inside it, else every active leaf.
+    const inside = leaves.filter((g) => focused.some((f) => g.dataset.stateId.startsWith(f.dataset.stateId + '.')));
+    const candidates = [focused, inside, leaves].filter((set) => set.length > 0);
+    const shown = candidates.find((set) => fits(set.map((g) => g.getBoundingClientRect()))) ?? candidates.at(-1);
+    if (shown === undefined) return;
+    const rects = shown.map((g) => g.getBoundingClientRect());
     const inView = rects.every((r) => r.left >= view.left && r.right <= view.right && r.top >= view.top && r.bottom <= view.bottom);
     if (inView) return;
     // Centre them: a state's neighbours (where it goes next) show around it.
@@ -222,7 +240,10 @@ const SCRIPT = String.raw`
     return node;
   };
 
-  /** "running (agent: speaking, user: listening)" from a state value, as the console shows it. */
+  /**
+   * "running (agent: speaking, user: listening)" from a state value, as the console shows it
+   * (src/console/state_display.ts): a chart of parallel regions shows its first one as its state.
+   */
   const describe = (value) => {
     if (value === null || value === undefined) return '';
     if (typeof value === 'string') return value;
@@ -231,7 +252,8 @@ const SCRIPT = String.raw`
       const [key, inner] = entries[0];
       return typeof inner === 'string' ? key + '.' + inner : key + ' (' + regions(inner) + ')';
     }
-    return regions(value);
+    const [[, first], ...others] = entries;
+    return describe(first) + ' (' + regions(Object.fromEntries(others)) + ')';
   };
   const regions = (value) => Object.entries(value).map(([region, inner]) => region + ': ' + describe(inner)).join(', ');
 

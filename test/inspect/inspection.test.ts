@@ -144,12 +144,12 @@ describe('console --inspect', () => {
       expect(pageUrl).toBeDefined();
       expect(new URL(pageUrl!).hostname).toBe('127.0.0.1');
       expect(/Stately Inspector bridge: (\S+)/.exec(out)?.[1]).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
-      expect(await (await fetch(pageUrl!)).text()).toContain('data-state-id="session.running.agent.listening"');
+      expect(await (await fetch(pageUrl!)).text()).toContain('data-state-id="session.agent.listening"');
 
       const feed = listen(feedUrl(pageUrl!));
       await feed.opened;
       await until('agent › Hello, Alice!');
-      await feed.until((m) => m.t === 'state' && JSON.stringify(m.value).includes('"agent":"listening"'));
+      await feed.until((m) => m.t === 'state' && JSON.stringify(m.value).includes('"agent":{"listening"'));
       const machines = new Set(feed.messages.filter((m) => m.t === 'actor').map((m) => m.machine));
       expect([...machines]).toEqual(expect.arrayContaining(['job', 'session', 'agent', 'speech']));
       child.stdin.end();

@@ -123,7 +123,8 @@ const shownAgentState = (page: Page) =>
   page.evaluate((any) => {
     const { document } = globalThis as unknown as PageWindow;
     const active = document.querySelector(`section.machine[data-machine="session"] ${any}`);
-    return active?.getAttribute('data-state-id')?.split('.').pop() ?? '';
+    // The region's own state (`listening`), not where inside it (`listening.attentive`).
+    return active?.getAttribute('data-state-id')?.split('.agent.')[1]?.split('.')[0] ?? '';
   }, ANY_AGENT_STATE);
 
 const untilAgentState = (page: Page, state: string) =>
@@ -203,7 +204,7 @@ describe('inspector page in Chromium', () => {
       const section = window.document.querySelector('section.machine[data-machine="session"]')!;
       const record = () => {
         const active = section.querySelector(any);
-        const state = active?.getAttribute('data-state-id')?.split('.').pop();
+        const state = active?.getAttribute('data-state-id')?.split('.agent.')[1]?.split('.')[0];
         if (state && seen[seen.length - 1] !== state) seen.push(state);
       };
       new window.MutationObserver(record).observe(section, { subtree: true, attributes: true, attributeFilter: ['class'] });
@@ -266,7 +267,7 @@ describe('inspector page in Chromium', () => {
     // The event log shows the session's events with their payloads, the key masked; the speech
     // handle's actor shows as the speech it is, not as XState's reference.
     const log = page.locator('#log tbody');
-    await log.locator('tr[data-type="agent.thinking"] td.actor', { hasText: 'session of Concierge in room browser' }).first().waitFor({ state: 'attached' });
+    await log.locator('tr[data-type="speech.generating"] td.actor', { hasText: 'session of Concierge in room browser' }).first().waitFor({ state: 'attached' });
     await log.locator('tr[data-type="item.added"] td.payload', { hasText: 'my key is sk-[redacted]' }).first().waitFor();
     await log.locator('tr[data-type="speech.created"] td.payload', { hasText: /"actor":"speech speech_\w+ \(generate_reply\)"/ }).first().waitFor();
     const content = await page.content();
@@ -292,7 +293,9 @@ describe('inspector page in Chromium', () => {
     expect(box.x + box.width).toBeLessThanOrEqual(viewport.width);
     expect(box.height).toBeGreaterThan(viewport.height / 2);
     await expectReadable(page, 'section.machine.zoomed');
-    await untilStateInView(page, AGENT_STATE('listening'));
+    // The listening state holds the false-interruption wait and is bigger than the window: its
+    // highlighted inner state is what must show.
+    await untilStateInView(page, AGENT_STATE('listening.attentive'));
 
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: new URL('inspector.png', ARTIFACTS).pathname });

@@ -24,8 +24,15 @@ type EventMessage = Extract<FeedMessage, { t: 'event' }>;
 const isState = (m: FeedMessage): m is StateMessage => m.t === 'state';
 const isEvent = (m: FeedMessage): m is EventMessage => m.t === 'event';
 
-const sessionInput = (extra: Record<string, unknown> = {}) =>
-  ({ userAwayTimeout: null, speechDrainTimeout: 1_000, closeTimeout: 1_000, ...extra }) as SessionMachineInput;
+const sessionInput = (extra: Record<string, unknown> = {}): SessionMachineInput => ({
+  userAwayTimeout: null,
+  speechDrainTimeout: 1_000,
+  closeTimeout: 1_000,
+  interruption: { thinking: { enabled: true, minDuration: 500 }, speaking: { enabled: true, minDuration: 500 } },
+  resumeFalseInterruption: true,
+  falseInterruptionTimeout: 2_000,
+  ...extra,
+});
 
 const toggleMachine = setup({}).createMachine({
   id: 'toggle',
@@ -75,9 +82,10 @@ describe('inspector page server', () => {
       expect(html).toContain(`<section class="machine" data-machine="${name}"`);
       expect(html).toContain(`data-state-id="${machine.root.id}"`);
     }
-    for (const state of ['listening', 'thinking', 'speaking']) {
-      expect(html).toContain(`<g class="state" data-state-id="session.running.agent.${state}" data-state-kind="atomic">`);
+    for (const state of ['thinking', 'speaking']) {
+      expect(html).toContain(`<g class="state" data-state-id="session.agent.${state}" data-state-kind="atomic">`);
     }
+    expect(html).toContain('data-state-id="session.agent.listening.holding"');
     const nonce = /script-src 'nonce-([^']+)'/.exec(csp)?.[1];
     expect(html).toContain(`<script nonce="${nonce}">`);
   });
@@ -109,16 +117,16 @@ describe('inspector page server', () => {
     const session = createActor(sessionMachine, { input: sessionInput(), inspect: page.inspect });
     session.start();
     session.send({ type: 'start' });
-    await feed.until((m) => isState(m) && m.active.includes('session.running'));
-    session.send({ type: 'agent.thinking' });
+    await feed.until((m) => isState(m) && m.active.includes('session.lifecycle.running'));
+    session.send({ type: 'speech.generating', source: 'generate_reply' });
     session.send({ type: 'user.transcribed', transcript: 'what time is it?', isFinal: true, language: 'en' });
 
     const thinking = await feed.until(
-      (m): m is StateMessage => isState(m) && m.active.includes('session.running.agent.thinking'),
+      (m): m is StateMessage => isState(m) && m.active.includes('session.agent.thinking'),
     );
-    expect(thinking).toMatchObject({ id: session.sessionId, status: 'active', value: { running: { agent: 'thinking', user: 'listening' } } });
+    expect(thinking).toMatchObject({ id: session.sessionId, status: 'active', value: { lifecycle: 'running', agent: 'thinking', user: 'listening' } });
     expect(thinking.active).toEqual(
-      expect.arrayContaining(['session', 'session.running', 'session.running.agent', 'session.running.user', 'session.running.user.listening']),
+      expect.arrayContaining(['session', 'session.lifecycle.running', 'session.agent', 'session.agent.thinking', 'session.user', 'session.user.listening']),
     );
     const registered = feed.messages.find((m) => m.t === 'actor' && m.id === session.sessionId);
     expect(registered).toMatchObject({ machine: 'session', machineId: 'session', label: `session ${session.sessionId}` });
@@ -128,7 +136,7 @@ describe('inspector page server', () => {
 
     session.stop();
     const stopped = await feed.until((m): m is StateMessage => isState(m) && m.id === session.sessionId && m.status === 'stopped');
-    expect(stopped.value).toEqual({ running: { agent: 'thinking', user: 'listening' } });
+    expect(stopped.value).toEqual({ lifecycle: 'running', agent: 'thinking', user: 'listening' });
   });
 
   it("names voxstate's actors by their role, and an actor inside a payload by that name", async () => {
@@ -248,7 +256,7 @@ describe('inspector page server', () => {
     // A key pasted into what the user said has no telling property name: its form gives it away.
     session.send({ type: 'user.transcribed', transcript: 'my key is sk-secret-spoken-0004', isFinal: true, language: undefined });
     session.send({ type: 'close', reason: 'error', drain: false, error: new AuthFailure('sk-secret-in-error-0005') });
-    const done = await feed.until((m): m is StateMessage => isState(m) && m.id === session.sessionId && m.status === 'done');
+    const done = await feed.until((m): m is StateMessage => isState(m) && m.id === session.sessionId && m.active.includes('session.lifecycle.closed'));
 
     const everything = feed.frames.join('\n');
     expect(everything).not.toContain('secret-');
