@@ -16,8 +16,9 @@ export function describeState(value: StateValue): string {
   if (typeof value === 'string') return value;
   const entries = Object.entries(value);
   if (entries.length === 1) {
+    // A compound state: its path (`started.running.attended`), down to a parallel state's regions.
     const [key, inner] = entries[0]!;
-    return typeof inner === 'string' ? `${key}.${inner}` : `${key} (${describeRegions(inner)})`;
+    return typeof inner === 'string' || Object.keys(inner).length === 1 ? `${key}.${describeState(inner)}` : `${key} (${describeRegions(inner)})`;
   }
   const [[, first], ...others] = entries as [[string, StateValue], ...Array<[string, StateValue]>];
   return `${describeState(first)} (${describeRegions(Object.fromEntries(others))})`;

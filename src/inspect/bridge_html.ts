@@ -8,7 +8,7 @@
  * browser's error page) and says in words what the page needs, and that voxstate's own inspector
  * page works offline.
  */
-import { escapeXml } from '../viz/svg.js';
+import { escapeXml } from '../viz/escape_xml.js';
 
 export interface BridgeHtmlOptions {
   /** The Stately Inspector the frame loads. */

@@ -9,7 +9,7 @@
  * window width. A big one scrolls inside its card, and when the states it highlights change, the
  * card scrolls to show them. Zooming gives one diagram the whole area beside the actor list.
  */
-import { escapeXml } from '../viz/svg.js';
+import { escapeXml } from '../viz/escape_xml.js';
 import type { MachineDiagram } from './machine_diagrams.js';
 
 export interface PageHtmlOptions {
@@ -250,7 +250,7 @@ const SCRIPT = String.raw`
     const entries = Object.entries(value);
     if (entries.length === 1) {
       const [key, inner] = entries[0];
-      return typeof inner === 'string' ? key + '.' + inner : key + ' (' + regions(inner) + ')';
+      return typeof inner === 'string' || Object.keys(inner).length === 1 ? key + '.' + describe(inner) : key + ' (' + regions(inner) + ')';
     }
     const [[, first], ...others] = entries;
     return describe(first) + ' (' + regions(Object.fromEntries(others)) + ')';

@@ -11,6 +11,7 @@
  * (↺), as internal transitions are in UML.
  */
 import * as dagre from '@dagrejs/dagre';
+import { escapeXml } from './escape_xml.js';
 import { isContainer, isWithin, type VizEdge, type VizGraph, type VizNode } from './graph.js';
 
 interface Point {
@@ -425,7 +426,3 @@ function num(value: number): string {
   return String(Math.round(value * 10) / 10);
 }
 
-/** Escapes text for XML content and attribute values. */
-export function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
-}

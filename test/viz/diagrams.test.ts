@@ -5,7 +5,7 @@ import * as machines from '../../machines/index.js';
 import { VISUALIZATIONS_DIR } from '../../src/viz/cli.js';
 import { diagramFiles, exportedMachines, renderMachineDiagrams } from '../../src/viz/index.js';
 import { unescapeMermaidLabel } from '../../src/viz/mermaid.js';
-import { escapeXml } from '../../src/viz/svg.js';
+import { escapeXml } from '../../src/viz/escape_xml.js';
 
 const all = exportedMachines();
 
