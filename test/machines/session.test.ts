@@ -292,6 +292,19 @@ async function run(scenario: Scenario): Promise<World> {
 
 // ---- steps used by many scenarios ----
 
+/** generateReply() with an LLM that answers and calls a tool: the reply plays, then its tool runs (the agent thinks on). */
+const replyThenTool = (): Step => ({
+  do: 'generateReply(): it plays, then its tool runs',
+  act: async (w) => {
+    w.session.generateReply();
+    await settle();
+    await w.out.finish();
+  },
+  events: ['speech.created', 'speech.generating', 'speech.speaking', 'speech.toolsPending', 'item.added'],
+  expect: ['running', 'thinking', 'listening'],
+  emits: ['speech:generate_reply', 'agent:listening→thinking', 'agent:thinking→speaking', 'agent:speaking→thinking', 'item:assistant'],
+});
+
 const start = (extra: Partial<Step> = {}): Step => ({
   do: 'start(agent)',
   act: (w) => w.session.start({ agent: w.agent, ...(w.room ? { room: w.room } : {}) }),
@@ -1332,17 +1345,7 @@ const scenarios: Scenario[] = [
     llm: [{ text: 'Checking.', toolCalls: [{ name: 'lookup' }] }],
     steps: [
       start(),
-      {
-        do: 'generateReply(): it plays, then its tool runs',
-        act: async (w) => {
-          w.session.generateReply();
-          await settle();
-          await w.out.finish();
-        },
-        events: ['speech.created', 'speech.generating', 'speech.speaking', 'speech.toolsPending', 'item.added'],
-        expect: ['running', 'thinking', 'listening'],
-        emits: ['speech:generate_reply', 'agent:listening→thinking', 'agent:thinking→speaking', 'agent:speaking→thinking', 'item:assistant'],
-      },
+      replyThenTool(),
       {
         do: 'a say() waits for its text',
         act: (w) => void (w.pending.text = heldSay(w).promise),
@@ -1371,17 +1374,7 @@ const scenarios: Scenario[] = [
     llm: [{ text: 'Checking.', toolCalls: [{ name: 'lookup' }] }],
     steps: [
       start(),
-      {
-        do: 'generateReply(): it plays, then its tool runs',
-        act: async (w) => {
-          w.session.generateReply();
-          await settle();
-          await w.out.finish();
-        },
-        events: ['speech.created', 'speech.generating', 'speech.speaking', 'speech.toolsPending', 'item.added'],
-        expect: ['running', 'thinking', 'listening'],
-        emits: ['speech:generate_reply', 'agent:listening→thinking', 'agent:thinking→speaking', 'agent:speaking→thinking', 'item:assistant'],
-      },
+      replyThenTool(),
       {
         do: 'say("Still looking.")',
         act: (w) => void w.session.say('Still looking.'),
