@@ -81,9 +81,9 @@ export { readWavFile, writeWavFile, decodeWav, encodeWav, WavFileError, WavForma
 export { Resampler, resample } from './audio/resample.js';
 export { SentenceTokenizer } from './tts/sentences.js';
 export { VoiceOutput } from './speech/voice_output.js';
-export { ProviderError } from './plugins/provider_error.js';
-export { DEFAULT_CONN_OPTIONS, type ConnOptions } from './plugins/conn_options.js';
-export { Model, type ModelEvents } from './plugins/model.js';
-export type * from './plugins/metrics.js';
+export { ProviderError } from './provider/provider_error.js';
+export { DEFAULT_CONN_OPTIONS, type ConnOptions } from './provider/conn_options.js';
+export { Model, type ModelEvents } from './provider/model.js';
+export type * from './provider/metrics.js';
 export * as cli from './cli/index.js';
 export { runConsole, type ConsoleOptions } from './console/console.js';

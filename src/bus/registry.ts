@@ -14,7 +14,7 @@
  */
 import type { VoxstateError } from '../errors.js';
 import type { ChatMessage } from '../llm/chat_context.js';
-import type { ModelMetrics } from '../plugins/metrics.js';
+import type { ModelMetrics } from '../provider/metrics.js';
 import type { Participant, Room } from '../room/room.js';
 import type { AgentSession } from '../session/agent_session.js';
 

@@ -2,7 +2,7 @@
  * What a session measures and reports as `metrics_collected`, in ms everywhere: each model's
  * measurements of itself, and the latencies of each spoken turn.
  */
-import type { ModelMetrics } from '../plugins/metrics.js';
+import type { ModelMetrics } from '../provider/metrics.js';
 
 /** Latencies of one spoken turn, in ms, measured from the user's end of speech (agents-js's EOU metrics). */
 export interface TurnMetrics {

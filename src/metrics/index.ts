@@ -4,5 +4,5 @@
  */
 export { logMetrics } from './log_metrics.js';
 export type { AgentMetrics, TurnMetrics } from './agent_metrics.js';
-export type { LLMMetrics, STTMetrics, TTSMetrics, VADMetrics, ModelMetrics } from '../plugins/metrics.js';
+export type { LLMMetrics, STTMetrics, TTSMetrics, VADMetrics, ModelMetrics } from '../provider/metrics.js';
 export { ModelUsageCollector, type AgentSessionUsage, type LLMModelUsage, type ModelUsage, type STTModelUsage, type TTSModelUsage } from './usage.js';

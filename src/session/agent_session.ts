@@ -43,8 +43,8 @@ import { SpeechScheduler, type SpeechTask } from '../speech/speech_scheduler.js'
 import { currentSpeech } from '../speech/speech_scope.js';
 import type { AgentMetrics, AgentSessionEvents, CloseEvent } from './events.js';
 import { ModelUsageCollector, type AgentSessionUsage } from '../metrics/usage.js';
-import type { ModelEvents } from '../plugins/model.js';
-import { ProviderError } from '../plugins/provider_error.js';
+import type { ModelEvents } from '../provider/model.js';
+import { ProviderError } from '../provider/provider_error.js';
 import { runReply, type ReplyOptions, type ReplyScope } from './reply.js';
 import { RoomIO } from './room_io.js';
 import { resolveRoomOptions, type RoomInputOptions, type RoomOptions, type RoomOutputOptions } from './room_options.js';

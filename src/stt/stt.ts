@@ -3,8 +3,8 @@
  * final transcripts and speech edges go on to the session's actors, the audio never does.
  */
 import type { AudioFrame } from '../audio/audio_frame.js';
-import type { ConnOptions } from '../plugins/conn_options.js';
-import type { Model } from '../plugins/model.js';
+import type { ConnOptions } from '../provider/conn_options.js';
+import type { Model } from '../provider/model.js';
 
 export interface SpeechData {
   text: string;

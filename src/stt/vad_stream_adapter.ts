@@ -14,7 +14,7 @@
 import type { AudioFrame } from '../audio/audio_frame.js';
 import { frameDurationMs } from '../audio/audio_frame.js';
 import { ClosedError } from '../errors.js';
-import { Model, type ModelEvents } from '../plugins/model.js';
+import { Model, type ModelEvents } from '../provider/model.js';
 import type { VAD, VADStream } from '../vad/vad.js';
 import { EventChannel } from '../streams/event_channel.js';
 import type { RecognizeOptions, SpeechData, SpeechEvent, SpeechStream, STT, STTCapabilities } from './stt.js';

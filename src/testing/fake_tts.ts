@@ -3,7 +3,7 @@
  * per character, in 20 ms frames, the first one `ttfbMs` after the sentence is complete.
  */
 import { audioFrame } from '../audio/audio_frame.js';
-import { Model } from '../plugins/model.js';
+import { Model } from '../provider/model.js';
 import { EventChannel } from '../streams/event_channel.js';
 import type { SynthesizeOptions, SynthesizeStream, SynthesizedAudio, TTS } from '../tts/tts.js';
 

@@ -12,7 +12,7 @@
  *   await vi.advanceTimersByTimeAsync(2_000);
  */
 import { audioFrame, checkAudioFrame, type AudioFrame } from '../audio/audio_frame.js';
-import { Model } from '../plugins/model.js';
+import { Model } from '../provider/model.js';
 import { resolveOptions } from '../plugins/silero/options.js';
 import { EventChannel } from '../streams/event_channel.js';
 import type { RecognizeOptions, SpeechData, SpeechEvent, SpeechStream, STT } from '../stt/stt.js';

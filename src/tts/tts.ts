@@ -3,8 +3,8 @@
  * synthesized, on the stream. Closing the stream cancels the synthesis (an interruption).
  */
 import type { AudioFrame } from '../audio/audio_frame.js';
-import type { ConnOptions } from '../plugins/conn_options.js';
-import type { Model } from '../plugins/model.js';
+import type { ConnOptions } from '../provider/conn_options.js';
+import type { Model } from '../provider/model.js';
 
 export interface SynthesizedAudio {
   frame: AudioFrame;

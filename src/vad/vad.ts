@@ -4,7 +4,7 @@
  * edges (start and end of speech) go on to the session's actors.
  */
 import type { AudioFrame } from '../audio/audio_frame.js';
-import type { Model } from '../plugins/model.js';
+import type { Model } from '../provider/model.js';
 
 export type VADEventType = 'start_of_speech' | 'inference_done' | 'end_of_speech';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { ProviderError } from '../../src/plugins/provider_error.js';
-import { MAX_RECONNECT_DELAY_MS, RECONNECT_WINDOW_MS, ReconnectPolicy, withRetries } from '../../src/plugins/conn_options.js';
+import { ProviderError } from '../../src/provider/provider_error.js';
+import { MAX_RECONNECT_DELAY_MS, RECONNECT_WINDOW_MS, ReconnectPolicy, withRetries } from '../../src/provider/conn_options.js';
 import { useFakeTime } from '../support/fake_time.js';
 
 useFakeTime();

@@ -2,7 +2,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { Agent, AgentSession, type MetricsCollectedEvent } from '../../src/index.js';
 import { PacedAudioOutput } from '../../src/audio/audio_output.js';
-import { ProviderError } from '../../src/plugins/provider_error.js';
+import { ProviderError } from '../../src/provider/provider_error.js';
 import { FakeTTS } from '../../src/testing/fake_tts.js';
 import { FakeUser } from '../../src/testing/fake_user.js';
 import { ScriptedLLM } from '../support/scripted_llm.js';

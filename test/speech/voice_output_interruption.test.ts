@@ -7,7 +7,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { Agent, AgentSession } from '../../src/index.js';
 import { audioFrame } from '../../src/audio/audio_frame.js';
 import { PacedAudioOutput } from '../../src/audio/audio_output.js';
-import { Model } from '../../src/plugins/model.js';
+import { Model } from '../../src/provider/model.js';
 import { VoiceOutput } from '../../src/speech/voice_output.js';
 import { EventChannel } from '../../src/streams/event_channel.js';
 import type { SynthesizedAudio, SynthesizeStream, TTS } from '../../src/tts/tts.js';

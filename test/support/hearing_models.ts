@@ -3,7 +3,7 @@
  * the session pushes (it is ignored). They stand in for a VAD and an STT where a test decides what
  * the user said and when, as the session's events and not as audio.
  */
-import { Model } from '../../src/plugins/model.js';
+import { Model } from '../../src/provider/model.js';
 import type { SpeechData, SpeechEvent, SpeechStream, STT } from '../../src/stt/stt.js';
 import type { VAD, VADEvent, VADStream } from '../../src/vad/vad.js';
 

@@ -96,7 +96,7 @@ describe('a spoken turn', () => {
 
 describe('an STT that cannot stream', () => {
   it('transcribes the utterances the VAD cuts out, and the turn goes on', async () => {
-    const { Model } = await import('../../src/plugins/model.js');
+    const { Model } = await import('../../src/provider/model.js');
     class BatchSTT extends Model {
       readonly label = 'batch/stt';
       readonly capabilities = { streaming: false, interimResults: false };

@@ -14,7 +14,7 @@ import { describe } from '../../errors.js';
 import type { ResolvedCartesiaOptions } from './options.js';
 import { type Cartesia, TTSWS } from './sdk.js';
 import { connectionLost, fromSdkError, malformed } from './errors.js';
-import type { ProviderError } from '../provider_error.js';
+import type { ProviderError } from '../../provider/provider_error.js';
 
 /** Why `ended` rejected when the connection was closed on purpose. */
 export const CLOSED: unique symbol = Symbol('closed');

@@ -4,7 +4,7 @@
  * 403), other 4xx (a bad request, an unknown voice), certificate errors. Messages carry statuses
  * and the server's own words, never the API key.
  */
-import { ProviderError, isRetryableStatus, refusedUpgradeStatus } from '../provider_error.js';
+import { ProviderError, isRetryableStatus, refusedUpgradeStatus } from '../../provider/provider_error.js';
 
 const PROVIDER = 'cartesia';
 

@@ -1,9 +1,9 @@
 /** Options of the Cartesia TTS, with their defaults and where credentials come from. */
 import type { Agent } from 'node:https';
 import type { SecureContextOptions } from 'node:tls';
-import type { ConnOptions } from '../conn_options.js';
+import type { ConnOptions } from '../../provider/conn_options.js';
 import { addSecretValue } from '../../log/redact.js';
-import { ProviderError } from '../provider_error.js';
+import { ProviderError } from '../../provider/provider_error.js';
 
 export const CARTESIA_SAMPLE_RATES = [8000, 16000, 22050, 24000, 44100, 48000] as const;
 export type CartesiaSampleRate = (typeof CARTESIA_SAMPLE_RATES)[number];

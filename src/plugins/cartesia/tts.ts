@@ -8,7 +8,7 @@
  *   for await (const { frame, final } of stream) play(frame);
  */
 import type { SynthesizedAudio, SynthesizeOptions, SynthesizeStream, TTS } from '../../tts/tts.js';
-import { Model } from '../model.js';
+import { Model } from '../../provider/model.js';
 import { type CartesiaTTSOptions, type ResolvedCartesiaOptions, resolveOptions } from './options.js';
 import { Cartesia } from './sdk.js';
 import type { ContextOptions } from './session.js';

@@ -6,7 +6,7 @@
  * Messages never carry the API key: every typed error masks it (it is known, see resolveOptions).
  */
 import { describe } from '../../errors.js';
-import { ProviderError, isRetryableStatus, refusedUpgradeStatus } from '../provider_error.js';
+import { ProviderError, isRetryableStatus, refusedUpgradeStatus } from '../../provider/provider_error.js';
 import { deepgramSdk } from './client.js';
 import { PROVIDER } from './options.js';
 

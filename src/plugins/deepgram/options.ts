@@ -2,9 +2,9 @@
  * Options of the Deepgram STT plugin, their defaults, and the query parameters they become on the
  * live endpoint (`/v1/listen` over a WebSocket) and the pre-recorded one (`POST /v1/listen`).
  */
-import type { ConnOptions } from '../conn_options.js';
+import type { ConnOptions } from '../../provider/conn_options.js';
 import { addSecretValue } from '../../log/redact.js';
-import { ProviderError } from '../provider_error.js';
+import { ProviderError } from '../../provider/provider_error.js';
 
 export const PROVIDER = 'deepgram';
 

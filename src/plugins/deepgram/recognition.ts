@@ -4,7 +4,7 @@
  * malformed response, worth retrying like a 5xx.
  */
 import type { SpeechData } from '../../stt/stt.js';
-import { ProviderError } from '../provider_error.js';
+import { ProviderError } from '../../provider/provider_error.js';
 import { PROVIDER } from './options.js';
 
 export function readRecognition(response: unknown, language: string): { data: SpeechData; requestId: string } {

@@ -7,7 +7,7 @@
  */
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import type { ChatChunk } from '../../llm/llm.js';
-import { ProviderError } from '../provider_error.js';
+import { ProviderError } from '../../provider/provider_error.js';
 import { PROVIDER } from './errors.js';
 import { ToolCallAssembler } from './tool_calls.js';
 

@@ -8,7 +8,7 @@
 import type { APIError } from 'openai';
 import { describe } from '../../errors.js';
 import { onDemand } from '../on_demand.js';
-import { ProviderError, isRetryableStatus } from '../provider_error.js';
+import { ProviderError, isRetryableStatus } from '../../provider/provider_error.js';
 
 export const PROVIDER = 'openai';
 

@@ -7,7 +7,7 @@
  * limit) never yields half of it, but a typed error.
  */
 import { newId } from '../../ids.js';
-import { ProviderError } from '../provider_error.js';
+import { ProviderError } from '../../provider/provider_error.js';
 import { PROVIDER } from './errors.js';
 
 /** One fragment of a streamed tool call (the shape of `delta.tool_calls[i]`). */

@@ -11,7 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
-import { ProviderError } from '../provider_error.js';
+import { ProviderError } from '../../provider/provider_error.js';
 
 export const PROVIDER = 'silero';
 /** sha256 of Silero VAD v6.2 (upstream silero_vad.onnx, 2,327,524 bytes). */

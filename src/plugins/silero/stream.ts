@@ -9,8 +9,8 @@
 import type { AudioFrame } from '../../audio/audio_frame.js';
 import { toInt16 } from '../../audio/resample.js';
 import { ClosedError } from '../../errors.js';
-import type { VADMetrics } from '../../plugins/metrics.js';
-import { ProviderError } from '../../plugins/provider_error.js';
+import type { VADMetrics } from '../../provider/metrics.js';
+import { ProviderError } from '../../provider/provider_error.js';
 import type { VADEvent, VADOptions, VADStream } from '../../vad/vad.js';
 import { AudioInput } from './audio_input.js';
 import type { InferenceBatcher, WindowResult } from './batcher.js';

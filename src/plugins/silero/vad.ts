@@ -7,9 +7,9 @@
  * options are read from the VAD at every window, so updateOptions() reaches the live streams
  * without holding them.
  */
-import type { VADMetrics } from '../../plugins/metrics.js';
-import { Model } from '../../plugins/model.js';
-import type { ProviderError } from '../../plugins/provider_error.js';
+import type { VADMetrics } from '../../provider/metrics.js';
+import { Model } from '../../provider/model.js';
+import type { ProviderError } from '../../provider/provider_error.js';
 import type { VAD as VADInterface, VADOptions, VADStream } from '../../vad/vad.js';
 import { InferenceBatcher } from './batcher.js';
 import { loadSileroModel, WINDOW, type ModelSource, type SileroModel } from './model.js';

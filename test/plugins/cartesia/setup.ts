@@ -2,8 +2,8 @@
 import { afterEach, beforeAll, beforeEach } from 'vitest';
 import * as cartesia from '../../../src/plugins/cartesia/index.js';
 import type { CartesiaTTSOptions } from '../../../src/plugins/cartesia/options.js';
-import type { ModelMetrics, TTSMetrics } from '../../../src/plugins/metrics.js';
-import type { ProviderError } from '../../../src/plugins/provider_error.js';
+import type { ModelMetrics, TTSMetrics } from '../../../src/provider/metrics.js';
+import type { ProviderError } from '../../../src/provider/provider_error.js';
 import type { SynthesizedAudio } from '../../../src/tts/tts.js';
 import { FakeCartesia } from './fake_cartesia.js';
 import { type TlsCert, selfSignedCert } from './tls_cert.js';

@@ -4,7 +4,7 @@
  * (only setTimeout is faked: the sockets and TLS keep real I/O, and each wait is on an event).
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ProviderError } from '../../../src/plugins/provider_error.js';
+import { ProviderError } from '../../../src/provider/provider_error.js';
 import { type Answer, silent, speak } from './fake_cartesia.js';
 import { collect, markers, samples, useFakeCartesia } from './setup.js';
 

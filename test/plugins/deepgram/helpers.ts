@@ -1,13 +1,13 @@
 /** Audio frames, an event reader and collectors for the Deepgram plugin tests. */
 import { vi } from 'vitest';
-import type { ConnOptions } from '../../../src/plugins/conn_options.js';
+import type { ConnOptions } from '../../../src/provider/conn_options.js';
 import type { DeepgramSTTOptions } from '../../../src/plugins/deepgram/options.js';
 import { DeepgramSTT } from '../../../src/plugins/deepgram/stt.js';
 import type { FakeDeepgram } from './fake_deepgram.js';
 import { audioFrame, type AudioFrame } from '../../../src/audio/audio_frame.js';
-import type { STTMetrics } from '../../../src/plugins/metrics.js';
-import type { Model } from '../../../src/plugins/model.js';
-import type { ProviderError } from '../../../src/plugins/provider_error.js';
+import type { STTMetrics } from '../../../src/provider/metrics.js';
+import type { Model } from '../../../src/provider/model.js';
+import type { ProviderError } from '../../../src/provider/provider_error.js';
 import type { SpeechEvent } from '../../../src/stt/stt.js';
 
 /** A mono frame of `ms` at `rate` whose samples are `value` (or value + index when `ramp`). */

@@ -9,7 +9,7 @@ import { ClosedError } from '../../../src/errors.js';
 import { DeepgramSTT } from '../../../src/plugins/deepgram/stt.js';
 import { MAX_MALFORMED_IN_A_ROW } from '../../../src/plugins/deepgram/live_stream.js';
 import type { DeepgramSTTOptions } from '../../../src/plugins/deepgram/options.js';
-import { ProviderError } from '../../../src/plugins/provider_error.js';
+import { ProviderError } from '../../../src/provider/provider_error.js';
 import { type FakeConnection, FakeDeepgram } from './fake_deepgram.js';
 import { deepgramAt, frame, observe, Reader, settleUntil, texts, tone } from './helpers.js';
 

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { decodeWav } from '../../../src/audio/wav.js';
 import type { DeepgramSTTOptions } from '../../../src/plugins/deepgram/options.js';
 import { DeepgramSTT } from '../../../src/plugins/deepgram/stt.js';
-import { ProviderError } from '../../../src/plugins/provider_error.js';
+import { ProviderError } from '../../../src/provider/provider_error.js';
 import { FakeDeepgram, TRANSCRIPT_RESPONSE } from './fake_deepgram.js';
 import { deepgramAt, frame, observe, settleUntil, tone } from './helpers.js';
 

@@ -5,7 +5,7 @@ import { ChatContext } from '../../../src/llm/chat_context.js';
 import { functionTool } from '../../../src/llm/function_tool.js';
 import type { ChatChunk } from '../../../src/llm/llm.js';
 import { parseToolArguments } from '../../../src/llm/tool_parameters.js';
-import type { LLMMetrics } from '../../../src/plugins/metrics.js';
+import type { LLMMetrics } from '../../../src/provider/metrics.js';
 import { OpenAILLM } from '../../../src/plugins/openai/llm.js';
 
 describe.skipIf(!process.env.OPENAI_API_KEY)('OpenAILLM against the real service', () => {

@@ -10,9 +10,9 @@ import { z } from 'zod';
 import { ChatContext } from '../../../src/llm/chat_context.js';
 import { functionTool } from '../../../src/llm/function_tool.js';
 import type { ChatChunk, ChatRequest } from '../../../src/llm/llm.js';
-import type { LLMMetrics } from '../../../src/plugins/metrics.js';
+import type { LLMMetrics } from '../../../src/provider/metrics.js';
 import { OpenAILLM, type OpenAILLMOptions } from '../../../src/plugins/openai/llm.js';
-import { ProviderError } from '../../../src/plugins/provider_error.js';
+import { ProviderError } from '../../../src/provider/provider_error.js';
 import { deferred } from '../../support/deferred.js';
 import { chunk, drop, FakeOpenAIServer, hang, sse, status, textReply } from './fake_openai_server.js';
 

@@ -7,9 +7,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { Agent, AgentSession, functionTool, type ChatItem, type ErrorEvent } from '../../../src/index.js';
 import * as llm from '../../../src/llm/index.js';
-import type { LLMMetrics } from '../../../src/plugins/metrics.js';
+import type { LLMMetrics } from '../../../src/provider/metrics.js';
 import { OpenAILLM } from '../../../src/plugins/openai/llm.js';
-import { ProviderError } from '../../../src/plugins/provider_error.js';
+import { ProviderError } from '../../../src/provider/provider_error.js';
 import { ScriptedOutput } from '../../support/scripted_output.js';
 import { chunk, FakeOpenAIServer, sse, status, textReply } from './fake_openai_server.js';
 
