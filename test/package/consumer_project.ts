@@ -150,6 +150,8 @@ export class ConsumerProject {
       allowScripts: { 'onnxruntime-node': false, esbuild: true },
     };
     await writeFile(join(this.dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    // The line the README gives for every npm (npm 10 ignores allowScripts and would fetch from NuGet).
+    await writeFile(join(this.dir, '.npmrc'), 'onnxruntime-node-install=skip\n');
     await writeFile(join(this.dir, 'package-lock.json'), `${JSON.stringify({ name: 'consumer', lockfileVersion: 3, requires: true, packages }, null, 2)}\n`);
   }
 }
