@@ -337,6 +337,34 @@ const advance = (ms: number, events: string[], expectState: Step['expect'], emit
 
 const lastMessage = (w: World) => w.session.history.messages().at(-1);
 
+/** say("A long story.") while listening: the speech speaks at once. */
+const sayStory = (): Step => ({
+  do: 'say("A long story.")',
+  act: (w) => void w.session.say('A long story.'),
+  events: ['speech.created', 'speech.generating', 'speech.speaking'],
+  expect: ['running', 'speaking', 'listening'],
+  emits: ['speech:say', 'agent:listening→speaking'],
+});
+
+/** generateReply() with the LLM's answer held: the agent thinks. */
+const heldReply = (what = 'generateReply() (held)'): Step => ({
+  do: what,
+  act: (w) => void w.session.generateReply(),
+  events: ['speech.created', 'speech.generating'],
+  expect: ['running', 'thinking', 'listening'],
+  emits: ['speech:generate_reply', 'agent:listening→thinking'],
+});
+
+/** The output finishes playing the current speech: its message joins the history. */
+const outputFinishes = (user: UserState = 'listening', extra: Partial<Step> = {}): Step => ({
+  do: 'the output finishes playing',
+  act: (w) => w.out.finish(),
+  events: ['speech.idle', 'item.added'],
+  expect: ['running', 'listening', user],
+  emits: ['agent:speaking→listening', 'item:assistant'],
+  ...extra,
+});
+
 // ---- the paths ----
 
 /** The STT and the VAD of the scenarios that listen to the user's audio. */
@@ -417,14 +445,7 @@ const scenarios: Scenario[] = [
         expect: ['running', 'speaking', 'listening'],
         emits: ['speech:say', 'agent:listening→speaking'],
       },
-      {
-        do: 'the output finishes playing',
-        act: (w) => w.out.finish(),
-        events: ['speech.idle', 'item.added'],
-        expect: ['running', 'listening', 'listening'],
-        emits: ['agent:speaking→listening', 'item:assistant'],
-        check: (w) => expect(lastMessage(w)).toMatchObject({ role: 'assistant', content: 'Anything else?', interrupted: false }),
-      },
+      outputFinishes('listening', { check: (w) => expect(lastMessage(w)).toMatchObject({ role: 'assistant', content: 'Anything else?', interrupted: false }) }),
       {
         do: 'generateReply() (held again)',
         act: (w) => void w.session.generateReply(),
@@ -480,14 +501,7 @@ const scenarios: Scenario[] = [
         expect: ['running', 'speaking', 'speaking'],
         emits: ['user:listening→speaking'],
       },
-      {
-        do: 'the output finishes playing',
-        act: (w) => w.out.finish(),
-        events: ['speech.idle', 'item.added'],
-        expect: ['running', 'listening', 'speaking'],
-        emits: ['agent:speaking→listening', 'item:assistant'],
-        check: (w) => expect(w.session.history.messages().map((m) => `${m.role}: ${m.content}`)).toEqual(['user: hi', 'assistant: Hello there.']),
-      },
+      outputFinishes('speaking', { check: (w) => expect(w.session.history.messages().map((m) => `${m.role}: ${m.content}`)).toEqual(['user: hi', 'assistant: Hello there.']) }),
       {
         do: 'input.speechEnded()',
         act: (w) => w.session.input.speechEnded(),
@@ -522,13 +536,7 @@ const scenarios: Scenario[] = [
         emits: ['transcript:what time is it', 'item:user', 'speech:generate_reply', 'agent:listening→thinking', 'agent:thinking→speaking'],
         check: (w) => expect(lastMessage(w)).toMatchObject({ role: 'user', content: 'what time is it' }),
       },
-      {
-        do: 'the output finishes playing',
-        act: (w) => w.out.finish(),
-        events: ['speech.idle', 'item.added'],
-        expect: ['running', 'listening', 'listening'],
-        emits: ['agent:speaking→listening', 'item:assistant'],
-      },
+      outputFinishes(),
       acloseFromRunning('listening'),
     ],
   },
@@ -857,13 +865,7 @@ const scenarios: Scenario[] = [
     llm: [{ text: 'One moment.', toolCalls: [{ name: 'lookup' }], hold: true }],
     steps: [
       start(),
-      {
-        do: 'generateReply() (held)',
-        act: (w) => void w.session.generateReply(),
-        events: ['speech.created', 'speech.generating'],
-        expect: ['running', 'thinking', 'listening'],
-        emits: ['speech:generate_reply', 'agent:listening→thinking'],
-      },
+      heldReply(),
       {
         do: 'shutdown({ drain: true })',
         act: (w) => w.session.shutdown({ drain: true }),
@@ -1055,13 +1057,7 @@ const scenarios: Scenario[] = [
     steps: [
       start(),
       listen(),
-      {
-        do: 'say("A long story.")',
-        act: (w) => void w.session.say('A long story.'),
-        events: ['speech.created', 'speech.generating', 'speech.speaking'],
-        expect: ['running', 'speaking', 'listening'],
-        emits: ['speech:say', 'agent:listening→speaking'],
-      },
+      sayStory(),
       userVoice('start_of_speech', 0, { events: ['user.speechStarted'], expect: ['running', 'speaking', 'speaking'], emits: ['user:listening→speaking'] }),
       userVoice('inference_done', 300, { events: [], expect: ['running', 'speaking', 'speaking'], emits: [], check: (w) => expect(w.out.paused).toBe(false) }),
       userVoice('inference_done', 600, {
@@ -1083,14 +1079,7 @@ const scenarios: Scenario[] = [
         emits: ['agent:listening→speaking', 'false interruption'],
         check: (w) => expect(w.out.paused).toBe(false),
       },
-      {
-        do: 'the output finishes playing',
-        act: (w) => w.out.finish(),
-        events: ['speech.idle', 'item.added'],
-        expect: ['running', 'listening', 'listening'],
-        emits: ['agent:speaking→listening', 'item:assistant'],
-        check: (w) => expect(lastMessage(w)).toMatchObject({ content: 'A long story.', interrupted: false }),
-      },
+      outputFinishes('listening', { check: (w) => expect(lastMessage(w)).toMatchObject({ content: 'A long story.', interrupted: false }) }),
       acloseFromRunning('listening'),
     ],
   },
@@ -1100,13 +1089,7 @@ const scenarios: Scenario[] = [
     steps: [
       start(),
       listen(),
-      {
-        do: 'say("A long story.")',
-        act: (w) => void w.session.say('A long story.'),
-        events: ['speech.created', 'speech.generating', 'speech.speaking'],
-        expect: ['running', 'speaking', 'listening'],
-        emits: ['speech:say', 'agent:listening→speaking'],
-      },
+      sayStory(),
       userVoice('inference_done', 600, { events: ['user.speakingOver'], expect: ['running', 'listening', 'listening'], emits: ['agent:speaking→listening'] }),
       {
         do: 'the STT hears "", then "wait"',
@@ -1134,13 +1117,7 @@ const scenarios: Scenario[] = [
     steps: [
       start(),
       listen(),
-      {
-        do: 'generateReply() (held)',
-        act: (w) => void w.session.generateReply(),
-        events: ['speech.created', 'speech.generating'],
-        expect: ['running', 'thinking', 'listening'],
-        emits: ['speech:generate_reply', 'agent:listening→thinking'],
-      },
+      heldReply(),
       userVoice('inference_done', 600, {
         events: ['user.speakingOver'],
         expect: ['running', 'listening', 'listening'],
@@ -1156,20 +1133,8 @@ const scenarios: Scenario[] = [
         check: (w) => expect(w.session.actor.getSnapshot().matches({ agent: { listening: { holding: 'speech' } } })).toBe(true),
       },
       advance(2_000, ['after.falseInterruptionTimeout'], ['running', 'speaking', 'listening'], ['agent:listening→speaking', 'false interruption']),
-      {
-        do: 'the output finishes playing',
-        act: (w) => w.out.finish(),
-        events: ['speech.idle', 'item.added'],
-        expect: ['running', 'listening', 'listening'],
-        emits: ['agent:speaking→listening', 'item:assistant'],
-      },
-      {
-        do: 'generateReply() (held) again',
-        act: (w) => void w.session.generateReply(),
-        events: ['speech.created', 'speech.generating'],
-        expect: ['running', 'thinking', 'listening'],
-        emits: ['speech:generate_reply', 'agent:listening→thinking'],
-      },
+      outputFinishes(),
+      heldReply('generateReply() (held) again'),
       userVoice('inference_done', 600, { events: ['user.speakingOver'], expect: ['running', 'listening', 'listening'], emits: ['agent:thinking→listening'] }),
       {
         do: 'the LLM answers with a tool call only: the agent, paused, would think about it',
@@ -1197,13 +1162,7 @@ const scenarios: Scenario[] = [
     steps: [
       start(),
       listen(),
-      {
-        do: 'say("A long story.")',
-        act: (w) => void w.session.say('A long story.'),
-        events: ['speech.created', 'speech.generating', 'speech.speaking'],
-        expect: ['running', 'speaking', 'listening'],
-        emits: ['speech:say', 'agent:listening→speaking'],
-      },
+      sayStory(),
       userVoice('inference_done', 600, { events: ['user.speakingOver'], expect: ['running', 'listening', 'listening'], emits: ['agent:speaking→listening'] }),
       {
         do: 'session.interrupt()',
@@ -1229,13 +1188,7 @@ const scenarios: Scenario[] = [
         emits: ['agent:speaking→listening', 'item:assistant'],
         check: (w) => expect(lastMessage(w)).toMatchObject({ content: 'Another story.', interrupted: true }),
       }),
-      {
-        do: 'generateReply() (held)',
-        act: (w) => void w.session.generateReply(),
-        events: ['speech.created', 'speech.generating'],
-        expect: ['running', 'thinking', 'listening'],
-        emits: ['speech:generate_reply', 'agent:listening→thinking'],
-      },
+      heldReply(),
       userVoice('inference_done', 600, {
         events: ['user.speakingOver', 'speech.idle'],
         expect: ['running', 'listening', 'listening'],
@@ -1286,13 +1239,7 @@ const scenarios: Scenario[] = [
             'user: hey',
           ]),
       },
-      {
-        do: 'the output finishes playing',
-        act: (w) => w.out.finish(),
-        events: ['speech.idle', 'item.added'],
-        expect: ['running', 'listening', 'listening'],
-        emits: ['agent:speaking→listening', 'item:assistant'],
-      },
+      outputFinishes(),
       acloseFromRunning('listening'),
     ],
   },
@@ -1303,13 +1250,7 @@ const scenarios: Scenario[] = [
     steps: [
       start(),
       listen(),
-      {
-        do: 'generateReply() (held)',
-        act: (w) => void w.session.generateReply(),
-        events: ['speech.created', 'speech.generating'],
-        expect: ['running', 'thinking', 'listening'],
-        emits: ['speech:generate_reply', 'agent:listening→thinking'],
-      },
+      heldReply(),
       userVoice('inference_done', 5_000, { events: [], expect: ['running', 'thinking', 'listening'], emits: [], check: (w) => expect(w.out.paused).toBe(false) }),
       {
         do: 'input.text("and another thing")',
@@ -1329,14 +1270,7 @@ const scenarios: Scenario[] = [
       userVoice('inference_done', 900, { events: [], expect: ['running', 'speaking', 'listening'], emits: [] }),
       userVoice('inference_done', 1_000, { events: ['user.speakingOver'], expect: ['running', 'listening', 'listening'], emits: ['agent:speaking→listening'] }),
       advance(2_000, ['after.falseInterruptionTimeout'], ['running', 'speaking', 'listening'], ['agent:listening→speaking', 'false interruption']),
-      {
-        do: 'the output finishes playing',
-        act: (w) => w.out.finish(),
-        events: ['speech.idle', 'item.added'],
-        expect: ['running', 'listening', 'listening'],
-        emits: ['agent:speaking→listening', 'item:assistant'],
-        check: (w) => expect(w.session.history.messages().map((m) => m.content)).toEqual(['and another thing', 'The answer.']),
-      },
+      outputFinishes('listening', { check: (w) => expect(w.session.history.messages().map((m) => m.content)).toEqual(['and another thing', 'The answer.']) }),
       acloseFromRunning('listening'),
     ],
   },

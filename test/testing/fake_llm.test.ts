@@ -1,21 +1,8 @@
 /** FakeLLM: answers in order (voxstate's script) or by input (agents-js's), and refuses replies it cannot play. */
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
-import { z } from 'zod';
 import { Agent, AgentSession, functionTool, VoxstateError } from '../../src/index.js';
 import { FakeLLM, FakeLLMNoReplyError, FakeLLMScriptError } from '../../src/testing/index.js';
-
-class WeatherAgent extends Agent {
-  constructor() {
-    super({ instructions: 'You tell the weather.' });
-  }
-  override tools = {
-    get_weather: functionTool({
-      description: 'The weather in a city',
-      parameters: z.object({ city: z.string() }),
-      execute: async ({ city }) => `sunny in ${city}`,
-    }),
-  };
-}
+import { WeatherAgent } from '../support/weather_agent.js';
 
 async function started(llm: FakeLLM) {
   const session = new AgentSession({ llm });

@@ -1,23 +1,17 @@
 /** The testing API: session.run({ userInput }) and its expectations, mockTools. */
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
-import { z } from 'zod';
 import { Agent, AgentSession, functionTool, VoxstateError, type SpeechHandle } from '../../src/index.js';
 import { isAgentHandoffEvent, mockTools, withMockTools, AssertionError, type SkipCondition } from '../../src/testing/index.js';
 import { GoodbyeAgent } from '../../examples/exit_message.js';
 import { SimpleAgent } from '../../examples/basic_event.js';
 import { settle } from '../support/fake_time.js';
 import { ScriptedLLM } from '../support/scripted_llm.js';
+import { getWeather, WeatherAgent as BaseWeatherAgent } from '../support/weather_agent.js';
 
-class WeatherAgent extends Agent {
-  constructor() {
-    super({ instructions: 'You tell the weather.' });
-  }
+/** With a hand-over tool beside get_weather. */
+class WeatherAgent extends BaseWeatherAgent {
   override tools = {
-    get_weather: functionTool({
-      description: 'The weather in a city',
-      parameters: z.object({ city: z.string() }),
-      execute: async ({ city }) => `sunny in ${city}`,
-    }),
+    get_weather: getWeather,
     transfer: functionTool({ description: 'Hand over to the billing agent', execute: () => new Agent({ instructions: 'billing', id: 'billing' }) }),
   };
 }
