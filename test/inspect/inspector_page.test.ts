@@ -2,7 +2,7 @@
 import { connect, createServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createActor, setup } from 'xstate';
-import { sessionMachine, type SessionMachineInput } from '../../machines/index.js';
+import { sessionMachine } from '../../machines/index.js';
 import type { FeedMessage } from '../../src/inspect/feed.js';
 import { Agent, AgentServer, AgentSession, LocalRoom } from '../../src/index.js';
 import { startInspectorPage, type InspectorPage } from '../../src/inspect/inspector_page.js';
@@ -13,6 +13,7 @@ import { ScriptedOutput } from '../support/scripted_output.js';
 import { SupervisedProcess } from '../../src/ipc/supervised_process.js';
 import { SUPERVISION, fakeChannel } from '../ipc/executor_harness.js';
 import { World, closeWorlds } from '../worker/harness.js';
+import { sessionMachineInput } from '../support/session_machine_input.js';
 
 /** The feed as the page reads it: every frame is an array of messages. */
 type Feed = RecordingSocket<FeedMessage>;
@@ -23,16 +24,6 @@ type StateMessage = Extract<FeedMessage, { t: 'state' }>;
 type EventMessage = Extract<FeedMessage, { t: 'event' }>;
 const isState = (m: FeedMessage): m is StateMessage => m.t === 'state';
 const isEvent = (m: FeedMessage): m is EventMessage => m.t === 'event';
-
-const sessionInput = (extra: Record<string, unknown> = {}): SessionMachineInput => ({
-  userAwayTimeout: null,
-  speechDrainTimeout: 1_000,
-  closeTimeout: 1_000,
-  interruption: { thinking: { enabled: true, minDuration: 500 }, speaking: { enabled: true, minDuration: 500 } },
-  resumeFalseInterruption: true,
-  falseInterruptionTimeout: 2_000,
-  ...extra,
-});
 
 const toggleMachine = setup({}).createMachine({
   id: 'toggle',
@@ -114,7 +105,7 @@ describe('inspector page server', () => {
   it('feeds actors, their active states and events with payloads as a session runs', async () => {
     const feed = await open();
     await feed.until((m) => m.t === 'reset');
-    const session = createActor(sessionMachine, { input: sessionInput(), inspect: page.inspect });
+    const session = createActor(sessionMachine, { input: sessionMachineInput(), inspect: page.inspect });
     session.start();
     session.send({ type: 'start' });
     await feed.until((m) => isState(m) && m.active.includes('session.lifecycle.running'));
@@ -246,7 +237,7 @@ describe('inspector page server', () => {
   it('never lets a secret reach the page: by property name (redactSecrets) or by its form', async () => {
     const feed = await open();
     const session = createActor(sessionMachine, {
-      input: sessionInput({ apiKey: 'sk-secret-in-context-0001', livekit: { apiSecret: 'lk-secret-value-0002' } }),
+      input: sessionMachineInput({ apiKey: 'sk-secret-in-context-0001', livekit: { apiSecret: 'lk-secret-value-0002' } }),
       inspect: page.inspect,
     });
     session.subscribe({ error: () => {} });
@@ -275,7 +266,7 @@ describe('inspector page server', () => {
 
   it('bounds payloads: big arrays, audio samples and long strings are summarised', async () => {
     const feed = await open();
-    const session = createActor(sessionMachine, { input: sessionInput(), inspect: page.inspect });
+    const session = createActor(sessionMachine, { input: sessionMachineInput(), inspect: page.inspect });
     session.start();
     session.send({ type: 'start' });
     session.send({

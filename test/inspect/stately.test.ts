@@ -1,11 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createActor, setup } from 'xstate';
-import { sessionMachine, type SessionMachineInput } from '../../machines/index.js';
+import { sessionMachine } from '../../machines/index.js';
 import { Agent, AgentSession } from '../../src/index.js';
 import { addInspector } from '../../src/inspect/registry.js';
 import { startStatelyInspector, type StatelyInspector } from '../../src/inspect/stately.js';
 import { ScriptedOutput } from '../support/scripted_output.js';
 import { RecordingSocket } from '../support/recording_socket.js';
+import { sessionMachineInput } from '../support/session_machine_input.js';
 
 interface Message {
   type: string;
@@ -63,16 +64,8 @@ describe('Stately Inspector relay', () => {
 
     // A secret in the input (hence the context), in an event (under a secret name, and inside a
     // text), and in a close error (hence the releaseResources actor's input and the session's output).
-    const input = {
-      userAwayTimeout: null,
-      speechDrainTimeout: 1_000,
-      closeTimeout: 1_000,
-      interruption: { thinking: { enabled: true, minDuration: 500 }, speaking: { enabled: true, minDuration: 500 } },
-      resumeFalseInterruption: true,
-      falseInterruptionTimeout: 2_000,
-      apiKey: 'sk-secret-input',
-    };
-    const session = createActor(sessionMachine, { input: input as SessionMachineInput, inspect: inspector.inspect });
+    const input = sessionMachineInput({ apiKey: 'sk-secret-input' });
+    const session = createActor(sessionMachine, { input, inspect: inspector.inspect });
     session.subscribe({ error: () => {} });
     session.start();
     session.send({ type: 'start' });

@@ -67,6 +67,16 @@ async function until(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise<void>((resolve) => setImmediate(resolve));
 }
 
+/** Plays a chat that fails every attempt through its retries (two, on the fake clock) to its outcome. */
+async function throughRetries(stream: AsyncIterable<ChatChunk>, errors: readonly ProviderError[]) {
+  const outcome = collect(stream);
+  for (const failed of [1, 2]) {
+    await until(() => errors.length === failed);
+    await vi.advanceTimersByTimeAsync(RETRY_MS);
+  }
+  return outcome;
+}
+
 const text = (chunks: ChatChunk[]) => chunks.map((c) => (c.type === 'content' ? c.text : '')).join('');
 
 const weather = functionTool({
@@ -207,12 +217,7 @@ describe('a response cut off in the middle of a tool call never yields the half 
     const cut = sse([chunk.role(), chunk.toolCalls({ index: 0, id: 'call_1', name: 'get_weather', arguments: '{"city": "Os' }), chunk.finish('length'), chunk.usage(20, 4)]);
     server.reply(cut, cut, cut);
     const { llm, errors } = makeLLM();
-    const outcome = collect(llm.chat(request({ tools })));
-    await until(() => errors.length === 1);
-    await vi.advanceTimersByTimeAsync(RETRY_MS);
-    await until(() => errors.length === 2);
-    await vi.advanceTimersByTimeAsync(RETRY_MS);
-    const { chunks, error } = await outcome;
+    const { chunks, error } = await throughRetries(llm.chat(request({ tools })), errors);
     expect(chunks).toEqual([]);
     expect(error).toBeInstanceOf(ProviderError);
     expect(error).toMatchObject({
@@ -480,12 +485,7 @@ describe('failures before the first output are retried', () => {
     const malformed = sse([chunk.role(), 'data: {"id": "chatcmpl-x", "choices": [\n\n'], 'close');
     server.reply(malformed, malformed, malformed);
     const { llm, errors } = makeLLM();
-    const outcome = collect(llm.chat(request()));
-    await until(() => errors.length === 1);
-    await vi.advanceTimersByTimeAsync(RETRY_MS);
-    await until(() => errors.length === 2);
-    await vi.advanceTimersByTimeAsync(RETRY_MS);
-    const { chunks, error } = await outcome;
+    const { chunks, error } = await throughRetries(llm.chat(request()), errors);
     expect(chunks).toEqual([]);
     expect(error).toBeInstanceOf(ProviderError);
     expect(error).toMatchObject({ recoverable: false });
