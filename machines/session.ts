@@ -92,20 +92,14 @@ export type SessionMachineEvent =
   | { type: 'user.turnCompleted' }
   | { type: 'user.active' }
   | { type: 'user.away' }
-  | { type: 'speech.created'; speechHandle: unknown; source: string; userInitiated: boolean }
-  | { type: 'item.added'; item: unknown }
   | { type: 'user.transcribed'; transcript: string; isFinal: boolean; language: string | undefined }
-  | { type: 'tools.executed'; functionCalls: unknown[]; functionCallOutputs: unknown[] }
   | { type: 'error.reported'; error: unknown };
 
 export type SessionMachineEmitted =
   | { type: 'agent_state_changed'; oldState: AgentState; newState: AgentState }
   | { type: 'user_state_changed'; oldState: UserState; newState: UserState }
   | { type: 'agent_false_interruption'; resumed: boolean }
-  | { type: 'speech_created'; speechHandle: unknown; source: string; userInitiated: boolean }
-  | { type: 'conversation_item_added'; item: unknown }
   | { type: 'user_input_transcribed'; transcript: string; isFinal: boolean; language: string | undefined }
-  | { type: 'function_tools_executed'; functionCalls: unknown[]; functionCallOutputs: unknown[] }
   | { type: 'error'; error: unknown }
   | { type: 'close'; reason: CloseReason; error: unknown };
 
@@ -197,21 +191,9 @@ export const sessionMachine = setup({
     announceAgentIdle: enqueueActions<SessionMachineContext, SessionMachineEvent, undefined, SessionMachineEvent, never, never, any, never, SessionMachineEmitted>(({ enqueue, check }) => {
       for (const [from, inState] of AGENT_STATES) if (check(inState)) enqueue.emit({ type: 'agent_state_changed', oldState: from, newState: 'idle' });
     }),
-    announceSpeech: emit(({ event }) => {
-      if (event.type !== 'speech.created') throw new Error(`announceSpeech on ${event.type}`);
-      return { type: 'speech_created' as const, speechHandle: event.speechHandle, source: event.source, userInitiated: event.userInitiated };
-    }),
-    announceItem: emit(({ event }) => {
-      if (event.type !== 'item.added') throw new Error(`announceItem on ${event.type}`);
-      return { type: 'conversation_item_added' as const, item: event.item };
-    }),
     announceTranscript: emit(({ event }) => {
       if (event.type !== 'user.transcribed') throw new Error(`announceTranscript on ${event.type}`);
       return { type: 'user_input_transcribed' as const, transcript: event.transcript, isFinal: event.isFinal, language: event.language };
-    }),
-    announceToolsExecuted: emit(({ event }) => {
-      if (event.type !== 'tools.executed') throw new Error(`announceToolsExecuted on ${event.type}`);
-      return { type: 'function_tools_executed' as const, functionCalls: event.functionCalls, functionCallOutputs: event.functionCallOutputs };
     }),
     reportError: emit((_, params: { error: unknown }) => ({ type: 'error' as const, error: params.error })),
     recordCloseRequest: assign(({ context, event }) => {
@@ -247,10 +229,7 @@ export const sessionMachine = setup({
     closeError: undefined,
   }),
   on: {
-    'speech.created': { actions: 'announceSpeech' },
-    'item.added': { actions: 'announceItem' },
     'user.transcribed': { actions: 'announceTranscript' },
-    'tools.executed': { actions: 'announceToolsExecuted' },
     'error.reported': { actions: { type: 'reportError', params: ({ event }) => ({ error: event.error }) } },
   },
   states: {

@@ -141,7 +141,7 @@ export class AgentStack {
     if (previous) this.#agents.splice(this.#agents.lastIndexOf(previous), 1);
     this.#agents.push(next);
     const item = this.session.history.addHandoff({ oldAgentId: previous?.id, newAgentId: next.id });
-    this.session.actor.send({ type: 'item.added', item });
+    this.session._announce('conversation_item_added', { item });
     this.#enter(next);
   }
 }

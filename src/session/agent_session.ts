@@ -640,7 +640,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   }
 
   #schedule(speech: SpeechHandle, userInitiated: boolean, task: SpeechTask): void {
-    this.actor.send({ type: 'speech.created', speechHandle: speech, source: speech.source, userInitiated });
+    this._announce('speech_created', { speechHandle: speech, source: speech.source, userInitiated });
     this.#scheduler.add(speech, task);
   }
 
@@ -692,14 +692,14 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     const item = this.history.addMessage({ role: 'assistant', content, interrupted }, place);
     log().info({ speechId: speech.id, text: content, interrupted }, 'agent reply');
     speech.chatItems.push(item);
-    this.actor.send({ type: 'item.added', item });
+    this._announce('conversation_item_added', { item });
   }
 
   #commitUserMessage(content: string): ChatMessage {
     if (typeof content !== 'string') throw new TypeError('user input must be a string');
     const item = this.history.addMessage({ role: 'user', content });
     log().info({ transcript: content }, 'user transcript');
-    this.actor.send({ type: 'item.added', item });
+    this._announce('conversation_item_added', { item });
     return item;
   }
 
@@ -798,6 +798,16 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   }
 
   /** Re-emits what the machine announces, as the session's events (the same payloads, dated). */
+  /**
+   * Announces what the session did with data (a history item, a speech, a tool step). These are not changes of state, so they do not go through the machine: only control
+   * events do (a transition costs more than the event). As the machine's own announcements, none
+   * comes once the session has closed. @internal
+   */
+  _announce<K extends Announcement>(type: K, event: Omit<Parameters<AgentSessionEvents[K]>[0], 'type' | 'createdAt'>): void {
+    if (this.actor.getSnapshot().status !== 'active') return;
+    this.emit(type, ...([{ type, ...event, createdAt: Date.now() }] as Parameters<AgentSessionEvents[K]>));
+  }
+
   #relay(event: { type: string } & Record<string, unknown>): void {
     const createdAt = Date.now();
     switch (event.type) {
@@ -825,6 +835,9 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     }
   }
 }
+
+/** The session's events about data, which it announces itself (see `_announce`). */
+type Announcement = 'conversation_item_added' | 'speech_created' | 'function_tools_executed';
 
 /** Where speech goes when the session has no room and no voice: into the history only. */
 const HISTORY_ONLY = new HistoryOnlyOutput();

@@ -108,7 +108,7 @@ async function runTools(scope: ReplyScope, agent: Agent, tools: readonly NamedTo
     session.history.addFunctionCallOutput({ callId: calls[i]!.callId, name: calls[i]!.name, output: result.output, isError: result.isError }),
   );
   speech.chatItems.push(...functionCallOutputs);
-  session.actor.send({ type: 'tools.executed', functionCalls, functionCallOutputs });
+  session._announce('function_tools_executed', { functionCalls, functionCallOutputs });
   // The handoff is decided in call order, whatever order the tools finished in.
   const handoffs = results.filter((result) => result.handoff !== undefined);
   if (handoffs.length > 1) {

@@ -158,9 +158,9 @@ describe('inspector page server', () => {
     await bare.start({ agent: new Agent({ instructions: 'Plain.', id: 'front_desk' }) });
 
     const speech = sessions[0]!.say('Welcome.');
-    const created = await feed.until((m): m is EventMessage => isEvent(m) && m.type === 'speech.created');
     (await out.untilPlaying()).finish();
     await speech.waitForPlayout();
+    await feed.until((m) => m.t === 'state' && m.label === `speech ${speech.id} (say)` && m.status === 'done');
     const labels = new Map<string, string>();
     for (const m of feed.messages) if (m.t === 'actor' || m.t === 'state') labels.set(m.id, m.label);
     expect(new Set(labels.values())).toEqual(
@@ -173,8 +173,12 @@ describe('inspector page server', () => {
         'agent front_desk',
       ]),
     );
-    // The speech handle in the event is the user's object; its actor is named, not XState's reference.
-    expect(JSON.parse(created.payload).speechHandle).toMatchObject({ id: speech.id, source: 'say', actor: `speech ${speech.id} (say)` });
+    // A speech handle in an event (here, of a machine of the user's) is the user's object; its actor
+    // is named, not XState's reference.
+    const toggle = createActor(toggleMachine, { inspect: page.inspect }).start();
+    toggle.send({ type: 'flip', speechHandle: speech } as never);
+    const flipped = await feed.until((m): m is EventMessage => isEvent(m) && m.type === 'flip');
+    expect(JSON.parse(flipped.payload).speechHandle).toMatchObject({ id: speech.id, source: 'say', actor: `speech ${speech.id} (say)` });
     expect(feed.frames.join('\n')).not.toContain('xstate$$type');
   });
 
@@ -270,12 +274,12 @@ describe('inspector page server', () => {
     session.start();
     session.send({ type: 'start' });
     session.send({
-      type: 'item.added',
-      item: { samples: new Int16Array(48_000), words: Array.from({ length: 500 }, (_, i) => `w${i}`), text: 'x'.repeat(10_000) },
+      type: 'error.reported',
+      error: { samples: new Int16Array(48_000), words: Array.from({ length: 500 }, (_, i) => `w${i}`), text: 'x'.repeat(10_000) },
     });
-    const added = await feed.until((m): m is EventMessage => isEvent(m) && m.type === 'item.added');
+    const added = await feed.until((m): m is EventMessage => isEvent(m) && m.type === 'error.reported');
     expect(added.payload.length).toBeLessThanOrEqual(1_000);
-    const item = JSON.parse(added.payload).item;
+    const item = JSON.parse(added.payload).error;
     expect(item.samples).toBe('[Int16Array × 48000]');
     expect(item.words).toHaveLength(21);
     expect(item.words[20]).toBe('… 480 more');
