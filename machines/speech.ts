@@ -3,15 +3,14 @@
  *
  * - A speech waits in the session's queue (`scheduled`) until the scheduler hands it the output
  *   (`play`), plays, and ends either `done` or `interrupted`.
- * - While it plays, two things happen side by side:
- *   - `output`: its text is `generating` (a reply waits for the LLM, a say() for its first audio)
- *     until the first audio or text goes out (`speak`), then it is `speaking` until its output is
- *     `played` (`release`): played out, cut short by a failure, or never started because there was
- *     nothing to say. Once played, the next speech may take the output.
- *   - `tools`: `none` until the LLM asks for a tool (`tools.requested`), then `pending` until every
- *     tool of the step has run and the follow-up is scheduled (`tools.settled`).
- * - It is `done` when everything it had to do has finished (`finish`, with the error it failed with,
- *   if any): its task has played it and run its tools.
+ * - While it plays, its text is `generating` (a reply waits for the LLM, a say() for its first
+ *   audio) until the first audio or text goes out (`speak`); then it is `speaking` until its output
+ *   is released (`release`): played out, cut short by a failure, or never started because there was
+ *   nothing to say. Once released, the next speech may take the output.
+ * - The tools its LLM asked for while it streamed run once its output is released
+ *   (`runningTools`, when `release` counts any), until they have returned and their follow-up is
+ *   scheduled (`tools.settled`). Then it is `settled`: nothing of it is left but the end of its task.
+ * - It is `done` when its task has finished (`finish`, with the error it failed with, if any).
  * - An interruption is refused while `allowInterruptions` is false unless it is forced: the guard
  *   below is the whole rule. An interrupted speech has ended at once, whatever a tool it called
  *   still does (the tool's signal is aborted).
@@ -35,12 +34,15 @@ export interface SpeechMachineContext extends SpeechMachineInput {
 export type SpeechMachineEvent =
   | { type: 'play' }
   | { type: 'speak' }
-  | { type: 'release' }
-  | { type: 'tools.requested' }
+  /** Its output is released; `toolCalls`: how many tools its LLM asked for, to run now. */
+  | { type: 'release'; toolCalls: number }
   | { type: 'tools.settled' }
   | { type: 'finish'; error?: unknown }
   | { type: 'interrupt'; force?: boolean }
   | { type: 'allowInterruptions.set'; allow: boolean };
+
+/** Where a released output goes: to its tools, if its LLM asked for any, else settled. */
+const RELEASED = [{ guard: 'hasToolCalls', target: 'runningTools' }, { target: 'settled' }] as const;
 
 export const speechMachine = setup({
   types: {
@@ -51,6 +53,7 @@ export const speechMachine = setup({
   guards: {
     canInterrupt: ({ context, event }) =>
       context.allowInterruptions || (event.type === 'interrupt' && event.force === true),
+    hasToolCalls: ({ event }) => event.type === 'release' && event.toolCalls > 0,
   },
   actions: {
     recordError: assign({
@@ -76,37 +79,23 @@ export const speechMachine = setup({
       },
     },
     playing: {
-      type: 'parallel',
+      initial: 'generating',
       on: {
         // The task may end at any point of its playout (its output released or not).
         finish: { target: 'done', actions: 'recordError' },
         interrupt: { guard: 'canInterrupt', target: 'interrupted' },
       },
       states: {
-        output: {
-          initial: 'generating',
-          states: {
-            generating: {
-              on: { speak: 'speaking', release: 'played' },
-            },
-            speaking: {
-              on: { release: 'played' },
-            },
-            played: {},
-          },
+        generating: {
+          on: { speak: 'speaking', release: RELEASED },
         },
-        tools: {
-          initial: 'none',
-          states: {
-            none: {
-              on: { 'tools.requested': 'pending' },
-            },
-            pending: {
-              on: { 'tools.settled': 'settled' },
-            },
-            settled: {},
-          },
+        speaking: {
+          on: { release: RELEASED },
         },
+        runningTools: {
+          on: { 'tools.settled': 'settled' },
+        },
+        settled: {},
       },
     },
     done: { type: 'final' },

@@ -235,7 +235,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     this.#replies = {
       session: this,
       maxToolSteps: this.#options.maxToolSteps,
-      play: (speech, text) => this.#play(speech, text, true),
+      play: (speech, text, toolCalls) => this.#play(speech, text, true, toolCalls),
       followUp: (parent) => {
         if (this.state === 'running') this.#reply({}, false, parent);
       },
@@ -655,11 +655,11 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   }
 
   /**
-   * Plays `text` for `speech`, then releases its output. What was heard goes into the history when
-   * `commit` is set, also when the playout fails part-way (the LLM or the TTS broke off): then the
-   * failure is thrown after.
+   * Plays `text` for `speech`, then releases its output with the tools to run next (none when the
+   * playout failed). What was heard goes into the history when `commit` is set, also when the
+   * playout fails part-way (the LLM or the TTS broke off): then the failure is thrown after.
    */
-  async #play(speech: SpeechHandle, text: AsyncIterable<string>, commit: boolean): Promise<void> {
+  async #play(speech: SpeechHandle, text: AsyncIterable<string>, commit: boolean, toolCalls: () => number = () => 0): Promise<void> {
     let played = '';
     let place: number | undefined;
     const playout: Playout = {
@@ -682,7 +682,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     } catch (error) {
       if (!speech.signal.aborted) failed = { error };
     } finally {
-      speech._release();
+      speech._release(failed ? 0 : toolCalls());
     }
     if (commit && played !== '') this.#commitMessage(speech, played, speech.interrupted, place ?? this.history.reserve());
     if (failed) throw failed.error;

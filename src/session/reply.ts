@@ -30,8 +30,11 @@ export interface ReplyScope {
   readonly session: AgentSession;
   /** Most LLM steps one user turn may take through tool calls. */
   readonly maxToolSteps: number;
-  /** Plays text for `speech`, then releases its output, and adds what was heard to the history (announced), also when the playout fails. */
-  play(speech: SpeechHandle, text: AsyncIterable<string>): Promise<void>;
+  /**
+   * Plays text for `speech`, then releases its output (with the `toolCalls` its LLM asked for by
+   * then, to run next), and adds what was heard to the history (announced), also when the playout fails.
+   */
+  play(speech: SpeechHandle, text: AsyncIterable<string>, toolCalls: () => number): Promise<void>;
   /** Schedules the reply to what the tools of `parent` returned. */
   followUp(parent: SpeechHandle): void;
   report(error: VoxstateError, source: string): void;
@@ -60,7 +63,7 @@ export async function runReply(scope: ReplyScope, speech: SpeechHandle, options:
     prepared = prepare(scope.session, options.toolChoice);
   } catch (error) {
     // A reply that cannot ask the LLM does not hold the output from the next speech.
-    speech._release();
+    speech._release(0);
     throw error;
   }
   const { agent, llm, tools } = prepared;
@@ -72,14 +75,14 @@ export async function runReply(scope: ReplyScope, speech: SpeechHandle, options:
     toolChoice: speech.step >= scope.maxToolSteps ? 'none' : (options.toolChoice ?? 'auto'),
     signal: speech.signal,
   });
-  // The tools are pending from the moment the LLM asks for them until their follow-up is
-  // scheduled, so the agent goes from speaking straight to thinking about their result.
+  // The tools the LLM asked for run once the output is released, which passes them on, so the agent
+  // goes from speaking straight to thinking about them; they are settled when their follow-up is scheduled.
   try {
-    await scope.play(speech, textOf(chunks, calls, speech));
+    await scope.play(speech, textOf(chunks, calls, speech), () => calls.length);
     if (speech.interrupted || calls.length === 0) return;
     await runTools(scope, agent, tools, speech, calls);
   } finally {
-    if (calls.length > 0) speech._tools(false);
+    if (calls.length > 0) speech._toolsSettled();
   }
 }
 
@@ -122,10 +125,7 @@ async function* textOf(chunks: AsyncIterable<ChatChunk>, calls: ToolCall[], spee
   for await (const chunk of chunks) {
     if (speech.signal.aborted) return;
     if (chunk.type === 'content') yield chunk.text;
-    else if (chunk.type === 'tool_call') {
-      if (calls.length === 0) speech._tools(true);
-      calls.push({ callId: chunk.callId, name: chunk.name, arguments: chunk.arguments });
-    }
+    else if (chunk.type === 'tool_call') calls.push({ callId: chunk.callId, name: chunk.name, arguments: chunk.arguments });
   }
 }
 

@@ -78,7 +78,7 @@ export class SpeechHandle implements PromiseLike<void> {
 
   /** Whether its audio (or text) is going out right now. */
   get speaking(): boolean {
-    return (this.actor.getSnapshot().value as { playing?: { output: string } }).playing?.output === 'speaking';
+    return this.actor.getSnapshot().matches({ playing: 'speaking' });
   }
 
   /** The error the speech ended with, if it failed. */
@@ -141,14 +141,14 @@ export class SpeechHandle implements PromiseLike<void> {
     this.actor.send({ type: 'speak' });
   }
 
-  /** @internal it no longer needs the output: the next speech may play (its tools may still run) */
-  _release(): void {
-    this.actor.send({ type: 'release' });
+  /** @internal it no longer needs the output: the next speech may play; the `toolCalls` its LLM asked for run now */
+  _release(toolCalls = 0): void {
+    this.actor.send({ type: 'release', toolCalls });
   }
 
-  /** @internal the LLM asked for tools (`true`), or they have run and their follow-up is scheduled (`false`) */
-  _tools(pending: boolean): void {
-    this.actor.send({ type: pending ? 'tools.requested' : 'tools.settled' });
+  /** @internal its tools have run and their follow-up is scheduled */
+  _toolsSettled(): void {
+    this.actor.send({ type: 'tools.settled' });
   }
 
   /** @internal its task has finished: its reply, and the tools that reply started */

@@ -102,7 +102,7 @@ export class SpeechScheduler {
     const ended = snapshot.status !== 'active';
     if (ended && this.#live.delete(speech)) for (const check of [...this.#waiters]) check();
     // Handed on after what the release itself sets off (the history, the relay above) has run.
-    if (speech === this.#current && (ended || outputOf(snapshot) === 'played')) queueMicrotask(() => this.#released(speech));
+    if (speech === this.#current && (ended || released(snapshot))) queueMicrotask(() => this.#released(speech));
   }
 
   #released(speech: SpeechHandle): void {
@@ -147,22 +147,23 @@ export class SpeechScheduler {
    */
   #activity(): SpeechActivityEvent {
     const current = this.#current;
-    const snapshot = current?.actor.getSnapshot();
-    const output = snapshot ? outputOf(snapshot) : undefined;
-    if (output === 'speaking') return SPEAKING;
-    if (snapshot && awaitsTools(snapshot)) return TOOLS_PENDING;
-    if (current && output !== 'generating') return IDLE;
-    for (const speech of this.#live) if (awaitsTools(speech.actor.getSnapshot())) return TOOLS_PENDING;
+    const phase = current ? playingPhase(current.actor.getSnapshot()) : undefined;
+    if (phase === 'speaking') return SPEAKING;
+    if (phase === 'runningTools') return TOOLS_PENDING;
+    if (current && phase !== 'generating') return IDLE;
+    for (const speech of this.#live) if (playingPhase(speech.actor.getSnapshot()) === 'runningTools') return TOOLS_PENDING;
     return current ? GENERATING[current.source] : IDLE;
   }
 }
 
-/** Where a playing speech's output is (generating, speaking, played); undefined when it is not playing. */
-function outputOf(snapshot: SpeechSnapshot): string | undefined {
+/** Where a playing speech is (generating, speaking, runningTools, settled); undefined when it is not playing. */
+function playingPhase(snapshot: SpeechSnapshot): string | undefined {
   if (snapshot.status !== 'active') return undefined;
-  return (snapshot.value as { playing?: { output: string } }).playing?.output;
+  return (snapshot.value as { playing?: string }).playing;
 }
 
-function awaitsTools(snapshot: SpeechSnapshot): boolean {
-  return snapshot.status === 'active' && (snapshot.value as { playing?: { tools: string } }).playing?.tools === 'pending';
+/** Whether a speech is done with the output: it was released. */
+function released(snapshot: SpeechSnapshot): boolean {
+  const phase = playingPhase(snapshot);
+  return phase === 'runningTools' || phase === 'settled';
 }

@@ -8,9 +8,9 @@
  * so it waits in the queue (`scheduled`). Each event of a path is a real-world action:
  * - `play`: the say() ahead finishes, so the scheduler hands the output to the reply;
  * - `speak`: the LLM streams the reply's text, which the output starts playing;
- * - `tools.requested`: the LLM streams a call of the agent's `lookup` tool (it runs until the test
- *   resolves it);
  * - `release`: the LLM's reply ends and the output finishes playing it (or has nothing to play);
+ *   with `toolCalls: 1`, the LLM streams a call of the agent's `lookup` tool first (it runs until
+ *   the test resolves it);
  * - `tools.settled`: the tool returns;
  * - `finish`: nothing: the reply's task ends by itself once its output is played and its tools
  *   have run (the test checks the state after it);
@@ -98,11 +98,9 @@ class SpeechContract {
       case 'speak':
         [this.output, this.spoke] = ['speaking', true];
         return;
-      case 'tools.requested':
-        this.tools = 'pending';
-        return;
       case 'release':
         this.output = 'played';
+        if (event.toolCalls > 0) this.tools = 'pending';
         return;
       case 'tools.settled':
         this.tools = 'settled';
@@ -263,8 +261,7 @@ async function checkState(sut: SpeechUnderTest, model: ModelSnapshot, where: str
 }
 
 /** The real world takes `finish` by itself once the output is played and no tool runs. */
-const finishes = (snapshot: ModelSnapshot) =>
-  snapshot.status === 'active' && snapshot.matches({ playing: { output: 'played' } }) && !snapshot.matches({ playing: { tools: 'pending' } });
+const finishes = (snapshot: ModelSnapshot) => snapshot.status === 'active' && snapshot.matches({ playing: 'settled' });
 
 /** The events a real action can cause in `snapshot` (see the header). */
 function offered(snapshot: ModelSnapshot): EventObject[] {
@@ -277,12 +274,12 @@ function offered(snapshot: ModelSnapshot): EventObject[] {
     { type: 'allowInterruptions.set', allow: false } as EventObject,
   ];
   if (snapshot.matches('scheduled')) return [...events, { type: 'play' }];
-  const output = snapshot.matches({ playing: { output: 'generating' } }) ? 'generating' : snapshot.matches({ playing: { output: 'speaking' } }) ? 'speaking' : 'played';
-  if (output === 'generating') events.push({ type: 'speak' });
-  if (output !== 'played') events.push({ type: 'release' });
-  // The LLM asks for tools while its reply streams; they return once the output has played.
-  if (output !== 'played' && snapshot.matches({ playing: { tools: 'none' } })) events.push({ type: 'tools.requested' });
-  if (output === 'played') events.push({ type: 'tools.settled' });
+  if (snapshot.matches({ playing: 'generating' })) events.push({ type: 'speak' });
+  // The LLM asks for tools (or not) while its reply streams; they run once the output is released.
+  if (snapshot.matches({ playing: 'generating' }) || snapshot.matches({ playing: 'speaking' })) {
+    events.push({ type: 'release', toolCalls: 0 } as EventObject, { type: 'release', toolCalls: 1 } as EventObject);
+  }
+  if (snapshot.matches({ playing: 'runningTools' })) events.push({ type: 'tools.settled' });
   return events;
 }
 
@@ -309,12 +306,10 @@ async function perform(sut: SpeechUnderTest, event: SpeechMachineEvent, before: 
     case 'speak':
       sut.llm.text(TEXT);
       return;
-    case 'tools.requested':
-      sut.llm.toolCall('lookup');
-      return;
     case 'release':
+      if (event.toolCalls > 0) sut.llm.toolCall('lookup');
       sut.llm.reply.end();
-      if (before.matches({ playing: { output: 'speaking' } })) {
+      if (before.matches({ playing: 'speaking' })) {
         await settle();
         expect(sut.output.playing.map((p) => [p.speechId, p.text])).toEqual([[sut.handle.id, TEXT]]);
         await sut.output.finish();
@@ -361,7 +356,13 @@ async function replay(path: ModelPath<ModelSnapshot>, allowInterruptions: boolea
 }
 
 const describeStep = (event: EventObject) =>
-  event.type === 'interrupt' ? `interrupt(${(event as unknown as { force?: boolean }).force ? 'force' : ''})` : event.type === 'allowInterruptions.set' ? `allow=${(event as unknown as { allow: boolean }).allow}` : event.type;
+  event.type === 'interrupt'
+    ? `interrupt(${(event as unknown as { force?: boolean }).force ? 'force' : ''})`
+    : event.type === 'allowInterruptions.set'
+      ? `allow=${(event as unknown as { allow: boolean }).allow}`
+      : event.type === 'release'
+        ? `release(${(event as unknown as { toolCalls: number }).toolCalls} tool calls)`
+        : event.type;
 
 for (const allowInterruptions of [true, false]) {
   describe(`speech machine paths, allowInterruptions ${allowInterruptions} at first`, () => {
@@ -472,7 +473,7 @@ describe('what the agent does while a speech plays', () => {
       yield await text.promise;
     })());
     await settle();
-    expect(speech.actor.getSnapshot().value).toEqual({ playing: { output: 'generating', tools: 'none' } });
+    expect(speech.actor.getSnapshot().value).toEqual({ playing: 'generating' });
     expect(session.agentState).toBe('listening');
     text.resolve('Hello.');
     await settle();
