@@ -154,6 +154,7 @@ export const sessionMachine = setup({
   },
   guards: {
     agentIsListening: stateIn('#session.agent.listening'),
+    sessionRuns: stateIn('#session.lifecycle.running'),
     closeRequested: ({ context }) => context.closeRequested,
     withoutDrain: ({ event }) => event.type === 'close' && !event.drain,
     /** The speech being generated is a reply (the LLM is asked), not a say() waiting for its audio. */
@@ -248,7 +249,7 @@ export const sessionMachine = setup({
             src: 'startSession',
             onDone: [
               { guard: 'closeRequested', target: 'draining' },
-              { target: ['running', '#session.agent.listening'], actions: agentMove('initializing', 'listening') },
+              { target: 'running' },
             ],
             onError: {
               target: 'closing',
@@ -356,8 +357,11 @@ export const sessionMachine = setup({
       // Once the agent is idle for good, the close is announced.
       onDone: { actions: 'announceClose' },
       states: {
-        // Left when the session runs (the start targets agent.listening).
-        initializing: {},
+        // Left when the session runs. (Not by a transition of the start that targets both regions:
+        // that would re-enter the user region too, forgetting a user who spoke meanwhile.)
+        initializing: {
+          always: { guard: 'sessionRuns', target: 'listening', actions: agentMove('initializing', 'listening') },
+        },
         listening: {
           entry: 'armAwayTimer',
           initial: 'attentive',

@@ -1778,8 +1778,9 @@ class SessionContract {
       [this.phase, this.draining] = ['draining', 'awaitingSpeech'];
       return [];
     }
+    // The user goes on as they were: one who started speaking meanwhile is still speaking.
     this.phase = 'running';
-    return [...this.agentTo('listening'), ...this.userTo('listening')];
+    return this.agentTo('listening');
   }
 
   startFailed(): string[] {
