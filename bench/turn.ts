@@ -19,7 +19,8 @@
  *    plays instantly), p50/p99 over 1,000 turns, split at the final transcript and the LLM request.
  *    The fakes wait with setTimeout(0), which Node clamps to >= 1 ms: that is in the figure.
  * 3. Density: N concurrent AgentSessions in this process, each with the REAL Silero VAD (one shared
- *    model, batch 1, as VAD.load() gives it) fed the speech fixture in 20 ms frames at real-time
+ *    model; windows due together share ORT calls, as VAD.load() gives it: batch 64, waiting at
+ *    most 8 ms for the other sessions' windows) fed the speech fixture in 20 ms frames at real-time
  *    pace (setTimeout against an absolute schedule that starts once all N are up; sessions staggered
  *    over the 20 ms period, each from its own offset in the fixture), a fake STT that delivers a
  *    final transcript at each VAD end of speech, FakeLLM, FakeTTS and a PacedAudioOutput (so the
@@ -552,7 +553,7 @@ async function densityBench() {
     break;
   }
   return {
-    setup: `per session: an AgentSession with the real Silero VAD (one shared model, batch 1), a fake STT (a final transcript at each VAD end of speech), FakeLLM, FakeTTS (ttfb 50 ms), PacedAudioOutput; ${DENSITY_SECONDS} s of the speech fixture (each session from its own offset, sessions staggered over the 20 ms period) in 20 ms frames at real-time pace`,
+    setup: `per session: an AgentSession with the real Silero VAD (one shared model, VAD.load()'s batching: up to 64 windows per call, 8 ms of wait at most), a fake STT (a final transcript at each VAD end of speech), FakeLLM, FakeTTS (ttfb 50 ms), PacedAudioOutput; ${DENSITY_SECONDS} s of the speech fixture (each session from its own offset, sessions staggered over the 20 ms period) in 20 ms frames at real-time pace`,
     lag: {
       processing: 'per VAD window: when its result came out of the VAD stream, minus the due time of the frame that completed it',
       delivery: 'per 20 ms frame: when it reached session.listen, minus its due time',

@@ -1,9 +1,15 @@
 /**
  * Windows of many streams share ORT calls. A stream hands in one window at a time (its RNN state
  * depends on the previous one); the batcher runs the waiting windows together, up to `maxBatch`
- * per call, one call at a time. When idle it waits for the current turn of the event loop to end
- * before the first call (setImmediate), so streams fed in the same turn share it; windows that
- * arrive during a call go in the next one. With `maxBatch` 1 every window is its own call, at once.
+ * per call, one call at a time.
+ *
+ * When to call: the streams that use the batcher join it, so it knows whose windows may still
+ * come. Once every joined stream has a window waiting (or `maxBatch` are waiting), the call starts
+ * at the end of the current turn of the event loop (setImmediate: streams fed in the same turn
+ * share it). Otherwise the first waiting window waits at most `maxWaitMs` for the others: streams
+ * fed in real time are spread over a window's duration, so without waiting they would never meet.
+ * Windows that arrive during a call go in the next one, at once. With `maxBatch` 1 every window is
+ * its own call, at once.
  *
  * It holds a window only while it waits or runs: nothing of a stream stays here after its window
  * is answered or withdrawn.
@@ -26,15 +32,40 @@ interface Pending {
 export class InferenceBatcher {
   #queue: Pending[] = [];
   #running = false;
-  #scheduled = false;
+  /** The call about to start at the end of this turn of the event loop. */
+  #immediate: NodeJS.Immediate | undefined;
+  /** The first waiting window's deadline. */
+  #timer: NodeJS.Timeout | undefined;
   #idle: Array<() => void> = [];
+  #members = 0;
 
   constructor(
     readonly model: SileroModel,
     readonly sampleRate: ModelSampleRate,
     readonly maxBatch: number,
+    /** Most ms a window waits for the windows of the other streams (0: only for this turn of the event loop). */
+    readonly maxWaitMs = 0,
   ) {
     if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new RangeError(`batch must be a positive integer, got ${maxBatch}`);
+    if (!Number.isFinite(maxWaitMs) || maxWaitMs < 0) throw new RangeError(`the batch wait must be a number of ms ≥ 0, got ${maxWaitMs}`);
+  }
+
+  /** Streams that have joined and not left. */
+  get members(): number {
+    return this.#members;
+  }
+
+  /** A stream joins: its windows are waited for. Returns its leave(), to call once it ends (more calls do nothing). */
+  join(): () => void {
+    this.#members++;
+    let left = false;
+    return () => {
+      if (left) return;
+      left = true;
+      this.#members--;
+      // The others may have been waiting for this stream's next window.
+      this.#schedule();
+    };
   }
 
   /** Windows waiting for a call. */
@@ -44,7 +75,7 @@ export class InferenceBatcher {
 
   /** Resolves once no call is under way or scheduled. */
   whenIdle(): Promise<void> {
-    if (!this.#running && !this.#scheduled && this.#queue.length === 0) return Promise.resolve();
+    if (!this.#running && !this.#scheduled() && this.#queue.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idle.push(resolve));
   }
 
@@ -76,17 +107,32 @@ export class InferenceBatcher {
     });
   }
 
+  #scheduled(): boolean {
+    return this.#immediate !== undefined || this.#timer !== undefined;
+  }
+
   #schedule(): void {
-    if (this.#running || this.#scheduled) return;
+    if (this.#running || this.#queue.length === 0) return; // the call under way takes them next
     if (this.maxBatch === 1) {
       void this.#drain();
       return;
     }
-    this.#scheduled = true;
-    setImmediate(() => {
-      this.#scheduled = false;
+    const everyone = this.#queue.length >= Math.min(this.maxBatch, Math.max(1, this.#members));
+    if (everyone || this.maxWaitMs === 0) {
+      if (this.#immediate !== undefined) return;
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+      this.#immediate = setImmediate(() => {
+        this.#immediate = undefined;
+        void this.#drain();
+      });
+      return;
+    }
+    if (this.#timer !== undefined || this.#immediate !== undefined) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
       void this.#drain();
-    });
+    }, this.maxWaitMs);
   }
 
   async #drain(): Promise<void> {
@@ -109,7 +155,7 @@ export class InferenceBatcher {
       }
     } finally {
       this.#running = false;
-      if (!this.#scheduled && this.#queue.length === 0) for (const resolve of this.#idle.splice(0)) resolve();
+      if (!this.#scheduled() && this.#queue.length === 0) for (const resolve of this.#idle.splice(0)) resolve();
     }
   }
 }

@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { ProviderError } from '../../provider/provider_error.js';
+import { InferenceBatcher } from './batcher.js';
 
 export const PROVIDER = 'silero';
 /** sha256 of Silero VAD v6.2 (upstream silero_vad.onnx, 2,327,524 bytes). */
@@ -64,6 +65,7 @@ type Ort = typeof import('onnxruntime-node');
 
 export class SileroModel {
   readonly #sampleRateTensors = new Map<number, Tensor>();
+  readonly #batchers = new Map<string, InferenceBatcher>();
 
   constructor(
     /** The ORT session (exposed for benchmarks and tests). */
@@ -101,6 +103,20 @@ export class SileroModel {
       next.set(stateN.subarray((n + i) * 128, (n + i + 1) * 128), 128);
       return { probability: probabilities[i]!, state: next };
     });
+  }
+
+  /**
+   * The batcher of this model for windows of `sampleRate` with these limits: every VAD of the
+   * process that asks for the same one shares it, so the windows of all their streams share calls.
+   */
+  batcher(sampleRate: ModelSampleRate, maxBatch: number, maxWaitMs: number): InferenceBatcher {
+    const key = `${sampleRate}/${maxBatch}/${maxWaitMs}`;
+    let batcher = this.#batchers.get(key);
+    if (!batcher) {
+      batcher = new InferenceBatcher(this, sampleRate, maxBatch, maxWaitMs);
+      this.#batchers.set(key, batcher);
+    }
+    return batcher;
   }
 
   #sampleRate(rate: number): Tensor {

@@ -40,6 +40,8 @@ export class SileroVADStream implements VADStream {
   readonly #detector: SpeechDetector;
   readonly #events = new EventChannel<VADEvent>(() => void this.close());
   readonly #abort = new AbortController();
+  /** Leaves the batcher: its other streams no longer wait for this one's windows. */
+  readonly #leaveBatcher: () => void;
   #state: Float32Array = new Float32Array(STATE_SIZE);
   #lastContext: Float32Array;
   #inputEnded = false;
@@ -58,6 +60,7 @@ export class SileroVADStream implements VADStream {
     this.#lastContext = new Float32Array(context);
     this.#input = new AudioInput(this.#rate, samples);
     this.#detector = new SpeechDetector(this.#rate);
+    this.#leaveBatcher = host.batcher.join();
     this.#done = this.#run();
   }
 
@@ -136,6 +139,7 @@ export class SileroVADStream implements VADStream {
       this.#abort.abort();
     } finally {
       this.#wake = undefined;
+      this.#leaveBatcher();
       this.#host.released(this);
     }
   }

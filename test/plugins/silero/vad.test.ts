@@ -7,7 +7,7 @@
 import ort from 'onnxruntime-node';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { audioFrame } from '../../../src/audio/audio_frame.js';
 import { mixdown, resample, toInt16 } from '../../../src/audio/resample.js';
 import { ClosedError } from '../../../src/errors.js';
@@ -582,8 +582,106 @@ describe('batching', () => {
   });
 
   it('batch 1 runs each window in its own call', async () => {
-    const run = vi.spyOn(vad.model, 'run');
-    await Promise.all([runThrough(vad, framesOf(speech.data.slice(0, 5120), 16000)), runThrough(vad, framesOf(speech.data.slice(0, 5120), 16000))]);
+    const alone = await VAD.load({ batch: 1 });
+    const run = vi.spyOn(alone.model, 'run');
+    await Promise.all([runThrough(alone, framesOf(speech.data.slice(0, 5120), 16000)), runThrough(alone, framesOf(speech.data.slice(0, 5120), 16000))]);
     expect(run.mock.calls.map(([, windows]) => windows.length)).toEqual(Array(20).fill(1));
+  });
+});
+
+describe('batching across streams fed in real time', () => {
+  // Each test has its own limits, hence its own batcher: windows of other tests never join its calls.
+  let wait = 5;
+  const nextLimits = () => ({ batch: 8, batchWaitMs: ++wait });
+  const oneWindow = () => audioFrame(speech.data.slice(16000, 16512), 16000);
+
+  /** The next inference_done of a stream. */
+  async function nextInference(stream: AsyncIterable<VADEvent>): Promise<VADEvent & { type: 'inference_done' }> {
+    for await (const event of stream) if (event.type === 'inference_done') return event as VADEvent & { type: 'inference_done' };
+    throw new Error('the stream ended');
+  }
+
+  /** Lets real I/O and immediates run, `turns` times (no timer moves). */
+  async function turns(count = 5): Promise<void> {
+    for (let i = 0; i < count; i++) await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('a window waits for the other open streams, and goes in one call with theirs once they are all there', async () => {
+    const own = await VAD.load(nextLimits());
+    const run = vi.spyOn(own.model, 'run');
+    const [a, b] = [own.stream(), own.stream()];
+    a.pushFrame(oneWindow());
+    await turns();
+    vi.advanceTimersByTime(own.batchWaitMs - 1);
+    await turns();
+    expect([run.mock.calls.length, own.waitingWindows]).toEqual([0, 1]);
+    b.pushFrame(oneWindow());
+    await Promise.all([nextInference(a), nextInference(b)]);
+    expect(run.mock.calls.map(([, windows]) => windows.length)).toEqual([2]);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('waits batchWaitMs at the most: then the windows there go without the rest', async () => {
+    const own = await VAD.load(nextLimits());
+    const run = vi.spyOn(own.model, 'run');
+    const streams = [own.stream(), own.stream(), own.stream()];
+    streams[0]!.pushFrame(oneWindow());
+    streams[1]!.pushFrame(oneWindow());
+    await turns();
+    vi.advanceTimersByTime(own.batchWaitMs - 1);
+    await turns();
+    expect(run).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(1);
+    await Promise.all([nextInference(streams[0]!), nextInference(streams[1]!)]);
+    expect(run.mock.calls.map(([, windows]) => windows.length)).toEqual([2]);
+    await Promise.all(streams.map((stream) => stream.close()));
+  });
+
+  it('a stream that ends is no longer waited for', async () => {
+    const own = await VAD.load(nextLimits());
+    const run = vi.spyOn(own.model, 'run');
+    const [a, b] = [own.stream(), own.stream()];
+    a.pushFrame(oneWindow());
+    await turns();
+    await b.close();
+    // No timer moves: the window goes as soon as nobody else is expected.
+    await nextInference(a);
+    expect(run.mock.calls.map(([, windows]) => windows.length)).toEqual([1]);
+    await a.close();
+  });
+
+  it('a stream alone never waits: a file runs flat out, with no timer moving', async () => {
+    const own = await VAD.load(nextLimits());
+    const events = await runThrough(own, framesOf(speech.data, 16000));
+    expectSegmentsAtTheSpeech(segmentsOf(events));
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('VADs loaded apart with the same batching share calls: the sessions of a process batch together', async () => {
+    const limits = nextLimits();
+    const [first, second] = [await VAD.load(limits), await VAD.load(limits)];
+    expect(first).not.toBe(second);
+    const run = vi.spyOn(first.model, 'run');
+    const [a, b] = [first.stream(), second.stream()];
+    a.pushFrame(oneWindow());
+    b.pushFrame(oneWindow());
+    const [fromA, fromB] = await Promise.all([nextInference(a), nextInference(b)]);
+    expect(run.mock.calls.map(([, windows]) => windows.length)).toEqual([2]);
+    // Each stream gets its own answer: the same audio, the same probability.
+    expect(fromA.probability).toBeCloseTo(fromB.probability, 5);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('refuses a wait longer than a window, or a bad batch, before loading anything', async () => {
+    await expect(VAD.load({ batchWaitMs: 40 })).rejects.toThrow('batchWaitMs must be a number of ms from 0 to 32 (one window), got 40');
+    await expect(VAD.load({ batchWaitMs: -1 })).rejects.toThrow(RangeError);
+    await expect(VAD.load({ batch: 2.5 })).rejects.toThrow('batch must be a positive integer, got 2.5');
   });
 });
