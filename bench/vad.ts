@@ -160,7 +160,8 @@ export async function run(): Promise<Record<string, unknown>> {
   const audio48 = toInt16(resample(mixdown(audio16, 1), 16000, 48000));
   const input16 = frames(audio16, 16000);
   const input48 = frames(audio48, 48000);
-  const vad = await VAD.load();
+  // One call per window (batch 1); the concurrent runs below also use VAD.load()'s default batching.
+  const vad = await VAD.load({ batch: 1 });
   const session = vad.model.session;
   const floatAudio = mixdown(audio16, 1);
   const windows = Math.ceil(audio16.length / 512);
