@@ -23,13 +23,14 @@ export class AudioInput {
 
   push(frame: AudioFrame): void {
     checkAudioFrame(frame);
-    const mono = mixdown(frame.data, frame.channels);
     if (frame.sampleRate === this.sampleRate) {
       // A change back to the model rate ends the resampled signal first.
       if (this.#resampler) this.#append(this.#takeTail());
-      this.#append(mono);
+      if (frame.channels === 1) this.#appendPcm(frame.data);
+      else this.#append(mixdown(frame.data, frame.channels));
       return;
     }
+    const mono = mixdown(frame.data, frame.channels);
     if (this.#resampler && this.#resampler.inRate !== frame.sampleRate) this.#append(this.#takeTail());
     this.#resampler ??= new Resampler(frame.sampleRate, this.sampleRate);
     this.#append(this.#resampler.push(mono));
@@ -42,12 +43,11 @@ export class AudioInput {
     if (partial > 0) this.#append(new Float32Array(this.windowSamples - partial));
   }
 
-  /** The next window (a copy); only when `windows` > 0. */
-  take(): Float32Array {
-    const window = this.#pending.slice(this.#start, this.#start + this.windowSamples);
+  /** Copies the next window into `target` at `offset`; only when `windows` > 0. */
+  takeInto(target: Float32Array, offset: number): void {
+    target.set(this.#pending.subarray(this.#start, this.#start + this.windowSamples), offset);
     this.#start += this.windowSamples;
     if (this.#start === this.#end) this.#start = this.#end = 0;
-    return window;
   }
 
   #takeTail(): Float32Array {
@@ -56,20 +56,34 @@ export class AudioInput {
     return tail;
   }
 
+  /** 16-bit mono samples, converted as they are appended (no copy in between: this runs for every frame). */
+  #appendPcm(samples: Int16Array): void {
+    this.#reserve(samples.length);
+    const pending = this.#pending;
+    const at = this.#end;
+    for (let i = 0; i < samples.length; i++) pending[at + i] = samples[i]! / 32768;
+    this.#end += samples.length;
+  }
+
   #append(samples: Float32Array): void {
-    if (this.#end + samples.length > this.#pending.length) {
+    this.#reserve(samples.length);
+    this.#pending.set(samples, this.#end);
+    this.#end += samples.length;
+  }
+
+  /** Room for `count` more samples after the end. */
+  #reserve(count: number): void {
+    if (this.#end + count > this.#pending.length) {
       const live = this.#end - this.#start;
-      if (this.#pending.length >= 2 * (live + samples.length)) {
+      if (this.#pending.length >= 2 * (live + count)) {
         this.#pending.copyWithin(0, this.#start, this.#end);
       } else {
-        const grown = new Float32Array(2 * (live + samples.length));
+        const grown = new Float32Array(2 * (live + count));
         grown.set(this.#pending.subarray(this.#start, this.#end));
         this.#pending = grown;
       }
       this.#start = 0;
       this.#end = live;
     }
-    this.#pending.set(samples, this.#end);
-    this.#end += samples.length;
   }
 }

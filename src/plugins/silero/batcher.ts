@@ -80,28 +80,29 @@ export class InferenceBatcher {
   }
 
   /**
-   * Infers one window. `signal` withdraws it if its call has not started (the promise then never
-   * settles: the caller stopped listening); a window already in a call is answered anyway.
+   * Infers one window. Once `signal` aborts it resolves undefined at once: a window still waiting is
+   * withdrawn; one already in a call is answered to nobody.
    */
-  infer(window: WindowInput, signal?: AbortSignal): Promise<WindowResult> {
-    return new Promise<WindowResult>((resolve, reject) => {
-      const withdraw = () => {
-        const at = this.#queue.indexOf(entry);
-        if (at >= 0) this.#queue.splice(at, 1);
-      };
+  infer(window: WindowInput, signal?: AbortSignal): Promise<WindowResult | undefined> {
+    if (signal?.aborted) return Promise.resolve(undefined);
+    return new Promise<WindowResult | undefined>((resolve, reject) => {
       const entry: Pending = {
         window,
         resolve: (result) => {
-          signal?.removeEventListener('abort', withdraw);
+          signal?.removeEventListener('abort', abandon);
           resolve(result);
         },
         reject: (error) => {
-          signal?.removeEventListener('abort', withdraw);
+          signal?.removeEventListener('abort', abandon);
           reject(error);
         },
       };
-      if (signal?.aborted) return;
-      signal?.addEventListener('abort', withdraw, { once: true });
+      const abandon = () => {
+        const at = this.#queue.indexOf(entry);
+        if (at >= 0) this.#queue.splice(at, 1);
+        resolve(undefined);
+      };
+      signal?.addEventListener('abort', abandon, { once: true });
       this.#queue.push(entry);
       this.#schedule();
     });

@@ -78,7 +78,8 @@ export class SpeechDetector {
     }
 
     this.#keep(window, options, edge);
-    const events = [this.#event('inference_done', p, inferenceDurationMs, [audioFrame(window.slice(), this.#rate)])];
+    // The window itself, not a copy (a frame's samples are not to be changed by whoever reads them).
+    const events = [this.#event('inference_done', p, inferenceDurationMs, [audioFrame(window, this.#rate)])];
     if (edge) events.push(this.#event(edge, p, inferenceDurationMs, [audioFrame(this.#buffer.slice(0, this.#buffered), this.#rate)]));
     if (edge === 'end_of_speech') this.#carryOver(options);
     return events;

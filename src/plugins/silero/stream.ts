@@ -13,7 +13,7 @@ import type { VADMetrics } from '../../provider/metrics.js';
 import { ProviderError } from '../../provider/provider_error.js';
 import type { VADEvent, VADOptions, VADStream } from '../../vad/vad.js';
 import { AudioInput } from './audio_input.js';
-import type { InferenceBatcher, WindowResult } from './batcher.js';
+import type { InferenceBatcher } from './batcher.js';
 import { SpeechDetector } from './detector.js';
 import { EventChannel } from '../../streams/event_channel.js';
 import { PROVIDER, STATE_SIZE, WINDOW, type ModelSampleRate } from './model.js';
@@ -43,7 +43,7 @@ export class SileroVADStream implements VADStream {
   /** Leaves the batcher: its other streams no longer wait for this one's windows. */
   readonly #leaveBatcher: () => void;
   #state: Float32Array = new Float32Array(STATE_SIZE);
-  #lastContext: Float32Array;
+  readonly #lastContext: Float32Array;
   #inputEnded = false;
   #wake: (() => void) | undefined;
   readonly #done: Promise<void>;
@@ -116,7 +116,7 @@ export class SileroVADStream implements VADStream {
       for (;;) {
         if (this.closed) return;
         if (this.#input.windows > 0) {
-          await this.#infer(this.#input.take());
+          await this.#infer();
           continue;
         }
         if (this.#inputEnded) {
@@ -144,14 +144,18 @@ export class SileroVADStream implements VADStream {
     }
   }
 
-  async #infer(window: Float32Array): Promise<void> {
-    const input = new Float32Array(this.#context + window.length);
+  /** Runs the next window: the model gets the last context samples and the window, in one array. */
+  async #infer(): Promise<void> {
+    const context = this.#context;
+    const input = new Float32Array(context + this.#input.windowSamples);
     input.set(this.#lastContext, 0);
-    input.set(window, this.#context);
-    this.#lastContext = window.slice(window.length - this.#context);
+    this.#input.takeInto(input, context);
+    const window = input.subarray(context);
+    this.#lastContext.set(input.subarray(input.length - context));
 
-    const result = await this.#answer(this.#host.batcher.infer({ input, state: this.#state }, this.#abort.signal));
-    if (!result) return;
+    const result = await this.#host.batcher.infer({ input, state: this.#state }, this.#abort.signal);
+    // Closed meanwhile: the window was withdrawn, or its answer is not wanted any more.
+    if (!result || this.closed) return;
     this.#state = result.state;
     this.#periodInferenceMs += result.inferenceDurationMs;
     this.#periodCount++;
@@ -159,25 +163,6 @@ export class SileroVADStream implements VADStream {
       this.#events.push(event);
     }
     if (this.#periodCount * (window.length / this.#rate) * 1000 >= METRICS_INTERVAL_MS) this.#reportMetrics();
-  }
-
-  /** The window's result, or undefined when the stream is closed first. */
-  #answer(pending: Promise<WindowResult>): Promise<WindowResult | undefined> {
-    if (this.closed) return Promise.resolve(undefined);
-    return new Promise((resolve, reject) => {
-      const closed = () => resolve(undefined);
-      this.#abort.signal.addEventListener('abort', closed, { once: true });
-      pending.then(
-        (result) => {
-          this.#abort.signal.removeEventListener('abort', closed);
-          resolve(result);
-        },
-        (error: unknown) => {
-          this.#abort.signal.removeEventListener('abort', closed);
-          reject(error);
-        },
-      );
-    });
   }
 
   #reportMetrics(): void {
