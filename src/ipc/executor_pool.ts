@@ -147,7 +147,14 @@ export class ExecutorPool extends EventEmitter<ExecutorEvents> implements JobExe
     const process = await this.#acquire();
     // Closed meanwhile: close() shuts the process down with the others.
     if (this.#closing) throw new ClosedError(`the ${this.kind} executor`, 'launch()', 'closed');
-    const handle = await process.launch(info);
+    let handle: JobHandle;
+    try {
+      handle = await process.launch(info);
+    } finally {
+      // The idle reserve is refilled once the job has started: spawning is work of this thread
+      // that would otherwise delay the start it replaces the process for.
+      this.#refill();
+    }
     this.#jobs.add(handle);
     void handle.ended.then(() => this.#jobs.delete(handle));
     return handle;
@@ -168,9 +175,8 @@ export class ExecutorPool extends EventEmitter<ExecutorEvents> implements JobExe
   /** An idle process, else the next one to become ready. */
   #acquire(): Promise<SupervisedProcess> {
     const idle = this.#idle.shift();
-    const acquired = idle
-      ? Promise.resolve(idle)
-      : new Promise<SupervisedProcess>((resolve, reject) => this.#waiting.push({ resolve, reject, failures: 0 }));
+    if (idle) return Promise.resolve(idle);
+    const acquired = new Promise<SupervisedProcess>((resolve, reject) => this.#waiting.push({ resolve, reject, failures: 0 }));
     this.#refill();
     return acquired;
   }

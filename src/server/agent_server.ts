@@ -14,7 +14,8 @@ import { DEFAULT_JOB_TIMEOUTS, Job, type Entrypoint, type JobTimeouts } from '..
 import { jobInfo, type RawJobInfo } from '../job/job_info.js';
 import { JobProcess } from '../job/job_process.js';
 import type { Clock } from '../actors/start_actor.js';
-import type { Logger } from '../log/logger.js';
+import { createLogger, type Logger } from '../log/logger.js';
+import { LocalRoom } from '../room/local_room.js';
 import type { Room } from '../room/room.js';
 import { callerModule } from './caller_module.js';
 import type { AgentDefinition } from './define_agent.js';
@@ -232,6 +233,26 @@ export class AgentServer<UserData extends Record<string, unknown> = Record<strin
       return proc;
     })();
     return this.#proc;
+  }
+
+  /**
+   * Runs voxstate's job path once with none of the user's code: a throwaway job in a LocalRoom
+   * whose entrypoint only connects, logging nowhere. A job process runs one job, so without this
+   * its job would be the first to run that code, cold (about 4 ms on the way to the entrypoint).
+   * @internal
+   */
+  async _warmJobPath(): Promise<void> {
+    const job = new Job<UserData>({
+      info: jobInfo({ id: 'warm-up', roomName: 'warm-up', agentName: this.#agentName }),
+      room: new LocalRoom({ name: 'warm-up' }),
+      proc: await this.prewarm(),
+      entrypoint: (ctx) => ctx.connect(),
+      timeouts: {},
+      logger: createLogger(process.stderr, { level: 'silent' }),
+    });
+    job.start();
+    job.requestShutdown('warm-up', 'worker');
+    await job.result;
   }
 
   /** Runs a job of this server in this process, against `room`. */

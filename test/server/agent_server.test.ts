@@ -1,7 +1,34 @@
-import { describe, expect, it, vi } from 'vitest';
-import { AgentServer, LocalRoom, VoxstateError, cli } from '../../src/index.js';
+import { Writable } from 'node:stream';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
+import { AgentServer, LocalRoom, VoxstateError, cli, createLogger, rootLogger, setRootLogger } from '../../src/index.js';
 
 describe('AgentServer', () => {
+  it("warming a job process's job path runs none of the user's code and logs nothing; the real job then runs as usual", async () => {
+    const written: string[] = [];
+    const previous = rootLogger();
+    setRootLogger(createLogger(new Writable({ write: (chunk, _encoding, done) => void (written.push(String(chunk)), done()) }) as never, { level: 'trace' }));
+    onTestFinished(() => setRootLogger(previous));
+    const server = new AgentServer();
+    const setup = vi.fn();
+    const entrypoint = vi.fn(async (ctx: Parameters<Parameters<typeof server.rtcSession>[0]>[0]) => {
+      ctx.addShutdownCallback(callback);
+      ctx.shutdown('done');
+    });
+    const callback = vi.fn(async () => {});
+    server.setupFnc = setup;
+    server.rtcSession(entrypoint);
+
+    await server._warmJobPath();
+    expect([setup.mock.calls.length, entrypoint.mock.calls.length, callback.mock.calls.length]).toEqual([1, 0, 0]);
+    expect(written).toEqual([]);
+
+    const job = await server.startJob({ room: new LocalRoom({ name: 'real' }), job: { id: 'real-job' } });
+    expect((await job.result).status).toBe('success');
+    expect([setup.mock.calls.length, entrypoint.mock.calls.length, callback.mock.calls.length]).toEqual([1, 1, 1]);
+    expect(written.join('')).toContain('real-job');
+    expect(written.join('')).not.toContain('warm-up');
+  });
+
   it('runs setupFnc once per process; every job sees the same proc.userData', async () => {
     const server = new AgentServer<{ model?: { loaded: number } }>();
     let loads = 0;
