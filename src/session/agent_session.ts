@@ -797,17 +797,18 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     this.emit('error', { type: 'error', error, source, createdAt: Date.now() });
   }
 
-  /** Re-emits what the machine announces, as the session's events (the same payloads, dated). */
   /**
-   * Announces what the session did with data (a history item, a speech, a tool step). These are not changes of state, so they do not go through the machine: only control
-   * events do (a transition costs more than the event). As the machine's own announcements, none
-   * comes once the session has closed. @internal
+   * Announces what the session did with data (a history item, a speech, a tool step). These are
+   * not changes of state, so they do not go through the machine: only control events do (a
+   * transition costs more than the event). As the machine's own announcements, none comes once
+   * the session has closed. @internal
    */
   _announce<K extends Announcement>(type: K, event: Omit<Parameters<AgentSessionEvents[K]>[0], 'type' | 'createdAt'>): void {
     if (this.actor.getSnapshot().status !== 'active') return;
     this.emit(type, ...([{ type, ...event, createdAt: Date.now() }] as Parameters<AgentSessionEvents[K]>));
   }
 
+  /** Re-emits what the machine announces, as the session's events (the same payloads, dated). */
   #relay(event: { type: string } & Record<string, unknown>): void {
     const createdAt = Date.now();
     switch (event.type) {

@@ -50,11 +50,6 @@ export class InferenceBatcher {
     if (!Number.isFinite(maxWaitMs) || maxWaitMs < 0) throw new RangeError(`the batch wait must be a number of ms ≥ 0, got ${maxWaitMs}`);
   }
 
-  /** Streams that have joined and not left. */
-  get members(): number {
-    return this.#members;
-  }
-
   /** A stream joins: its windows are waited for. Returns its leave(), to call once it ends (more calls do nothing). */
   join(): () => void {
     this.#members++;
