@@ -352,10 +352,9 @@ export const sessionMachine = setup({
     agent: {
       initial: 'initializing',
       on: {
-        'session.closed': { target: '.idle', actions: 'announceAgentIdle' },
+        // The agent is idle for good, then the close is announced.
+        'session.closed': { target: '.idle', actions: ['announceAgentIdle', 'announceClose'] },
       },
-      // Once the agent is idle for good, the close is announced.
-      onDone: { actions: 'announceClose' },
       states: {
         // Left when the session runs. (Not by a transition of the start that targets both regions:
         // that would re-enter the user region too, forgetting a user who spoke meanwhile.)
