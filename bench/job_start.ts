@@ -10,7 +10,10 @@
  *   job takes a fresh process, so this is bounded by how fast processes initialize (importing the
  *   agent module through tsx, setupFnc) times numIdleProcesses.
  */
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { ProcessPool } from '../src/ipc/process_pool.js';
+import { TSX_LOADER } from '../src/ipc/typescript_loader.js';
 import { ThreadExecutor } from '../src/ipc/thread_executor.js';
 import type { ExecutorPool } from '../src/ipc/executor_pool.js';
 import type { RunningJobInfo } from '../src/worker/running_job.js';
@@ -58,6 +61,8 @@ async function idleMemory(kind: Kind, count: number) {
   const before = process.memoryUsage().rss;
   const executor = pool(kind, count);
   await executor.start();
+  // start() spawns them a few at a time: all of them are there once warming is over.
+  await executor.warmed();
   // Each reports its memory at its first pong (every 2.5 s).
   await Promise.all(
     executor.processes.map(
@@ -98,8 +103,27 @@ async function throughput(kind: Kind, jobs: number, idle: number) {
   return { jobsPerSecond: round(jobs / seconds), jobs, numIdleProcesses: idle, failed: results.filter((end) => end.status === 'failed').length };
 }
 
+/** RSS (MB) of a fresh Node process that imports `modules` (through tsx, as a job process) and does nothing else. */
+function bareRss(modules: string[]): Promise<number> {
+  const script = `await Promise.all(${JSON.stringify(modules)}.map((m) => import(m))); globalThis.gc?.(); await new Promise((r) => setImmediate(r)); console.log(process.memoryUsage().rss);`;
+  const args = [...(TSX_LOADER && modules.length > 0 ? ['--import', TSX_LOADER] : []), '--expose-gc', '--input-type=module', '-e', script];
+  return new Promise((resolve, reject) =>
+    execFile(process.execPath, args, (error, stdout) => (error ? reject(error) : resolve(round(Number(stdout.trim()) / 1024 / 1024)))),
+  );
+}
+
+/** What an idle job process holds that a bare Node process with the same imports does not. */
+async function processBaselines() {
+  const here = (path: string) => new URL(path, import.meta.url).href;
+  return {
+    bareNodeMb: await bareRss([]),
+    // What a job process imports (its runner and watchdog, the agent module), imported and not run.
+    sameImportsMb: await bareRss(['../src/ipc/job_runner.ts', '../src/ipc/orphan_watchdog.ts', '../test/fixtures/agents/scripted_agent.ts'].map((path) => fileURLToPath(here(path)))),
+  };
+}
+
 export async function run(): Promise<Record<string, unknown>> {
-  const results: Record<string, unknown> = {};
+  const results: Record<string, unknown> = { baselines: await processBaselines() };
   for (const kind of ['process', 'thread'] as const) {
     results[kind] = {
       startWarm: await startLatency(kind, true, 10),
