@@ -1,18 +1,19 @@
 /**
- * Windows of many streams share ORT calls. A stream hands in one window at a time (its RNN state
- * depends on the previous one); the batcher runs the waiting windows together, up to `maxBatch`
- * per call, one call at a time.
+ * Windows of many streams share ORT calls. A stream has one window in a call at a time (its RNN
+ * state depends on the previous one): it says when it has a window ready, the batcher takes the
+ * windows of the ready streams when a call starts, up to `maxBatch` per call, one call at a time,
+ * and hands each stream its answer at once when the call returns (no promise per window: this
+ * runs for every 32 ms of every stream).
  *
  * When to call: the streams that use the batcher join it, so it knows whose windows may still
- * come. Once every joined stream has a window waiting (or `maxBatch` are waiting), the call starts
- * at the end of the current turn of the event loop (setImmediate: streams fed in the same turn
- * share it). Otherwise the first waiting window waits at most `maxWaitMs` for the others: streams
- * fed in real time are spread over a window's duration, so without waiting they would never meet.
- * Windows that arrive during a call go in the next one, at once. With `maxBatch` 1 every window is
+ * come. Once every joined stream has a window ready (or `maxBatch` have), the call starts at the
+ * end of the current turn of the event loop (setImmediate: streams fed in the same turn share it).
+ * Otherwise the first ready window waits at most `maxWaitMs` for the others: streams fed in real
+ * time are spread over a window's duration, so without waiting they would never meet. Streams
+ * that become ready during a call go in the next one, at once. With `maxBatch` 1 every window is
  * its own call, at once.
  *
- * It holds a window only while it waits or runs: nothing of a stream stays here after its window
- * is answered or withdrawn.
+ * It holds a stream only while it is joined: nothing of it stays here after it leaves.
  */
 import type { ModelSampleRate, SileroModel, WindowInput, WindowOutput } from './model.js';
 
@@ -23,21 +24,26 @@ export interface WindowResult extends WindowOutput {
   batchSize: number;
 }
 
-interface Pending {
-  window: WindowInput;
-  resolve: (result: WindowResult) => void;
-  reject: (error: unknown) => void;
+/** A stream, as the batcher sees it. */
+export interface BatchMember {
+  /** Its ready window, taken as the call starts. */
+  nextWindow(): WindowInput;
+  /** The answer to that window. */
+  answered(result: WindowResult): void;
+  /** The call with that window failed. */
+  failed(error: unknown): void;
 }
 
 export class InferenceBatcher {
-  #queue: Pending[] = [];
+  /** Members with a window ready, in the order they said so. */
+  #ready: BatchMember[] = [];
+  readonly #members = new Set<BatchMember>();
   #running = false;
   /** The call about to start at the end of this turn of the event loop. */
   #immediate: NodeJS.Immediate | undefined;
-  /** The first waiting window's deadline. */
+  /** The first ready window's deadline. */
   #timer: NodeJS.Timeout | undefined;
   #idle: Array<() => void> = [];
-  #members = 0;
 
   constructor(
     readonly model: SileroModel,
@@ -51,56 +57,32 @@ export class InferenceBatcher {
   }
 
   /** A stream joins: its windows are waited for. Returns its leave(), to call once it ends (more calls do nothing). */
-  join(): () => void {
-    this.#members++;
-    let left = false;
+  join(member: BatchMember): () => void {
+    this.#members.add(member);
     return () => {
-      if (left) return;
-      left = true;
-      this.#members--;
+      if (!this.#members.delete(member)) return;
+      const at = this.#ready.indexOf(member);
+      if (at >= 0) this.#ready.splice(at, 1);
       // The others may have been waiting for this stream's next window.
       this.#schedule();
     };
   }
 
-  /** Windows waiting for a call. */
+  /** `member` has a window ready: once per window, not again before it is answered. */
+  ready(member: BatchMember): void {
+    this.#ready.push(member);
+    this.#schedule();
+  }
+
+  /** Windows ready and not yet in a call. */
   get waiting(): number {
-    return this.#queue.length;
+    return this.#ready.length;
   }
 
   /** Resolves once no call is under way or scheduled. */
   whenIdle(): Promise<void> {
-    if (!this.#running && !this.#scheduled() && this.#queue.length === 0) return Promise.resolve();
+    if (!this.#running && !this.#scheduled() && this.#ready.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idle.push(resolve));
-  }
-
-  /**
-   * Infers one window. Once `signal` aborts it resolves undefined at once: a window still waiting is
-   * withdrawn; one already in a call is answered to nobody.
-   */
-  infer(window: WindowInput, signal?: AbortSignal): Promise<WindowResult | undefined> {
-    if (signal?.aborted) return Promise.resolve(undefined);
-    return new Promise<WindowResult | undefined>((resolve, reject) => {
-      const entry: Pending = {
-        window,
-        resolve: (result) => {
-          signal?.removeEventListener('abort', abandon);
-          resolve(result);
-        },
-        reject: (error) => {
-          signal?.removeEventListener('abort', abandon);
-          reject(error);
-        },
-      };
-      const abandon = () => {
-        const at = this.#queue.indexOf(entry);
-        if (at >= 0) this.#queue.splice(at, 1);
-        resolve(undefined);
-      };
-      signal?.addEventListener('abort', abandon, { once: true });
-      this.#queue.push(entry);
-      this.#schedule();
-    });
   }
 
   #scheduled(): boolean {
@@ -108,12 +90,12 @@ export class InferenceBatcher {
   }
 
   #schedule(): void {
-    if (this.#running || this.#queue.length === 0) return; // the call under way takes them next
+    if (this.#running || this.#ready.length === 0) return; // the call under way takes them next
     if (this.maxBatch === 1) {
       void this.#drain();
       return;
     }
-    const everyone = this.#queue.length >= Math.min(this.maxBatch, Math.max(1, this.#members));
+    const everyone = this.#ready.length >= Math.min(this.maxBatch, Math.max(1, this.#members.size));
     if (everyone || this.maxWaitMs === 0) {
       if (this.#immediate !== undefined) return;
       clearTimeout(this.#timer);
@@ -135,23 +117,26 @@ export class InferenceBatcher {
     if (this.#running) return;
     this.#running = true;
     try {
-      while (this.#queue.length > 0) {
-        const batch = this.#queue.splice(0, this.maxBatch);
+      while (this.#ready.length > 0) {
+        const batch = this.#ready.splice(0, this.maxBatch);
         const started = performance.now();
+        let outputs: WindowOutput[];
         try {
-          const outputs = await this.model.run(
+          outputs = await this.model.run(
             this.sampleRate,
-            batch.map((entry) => entry.window),
+            batch.map((member) => member.nextWindow()),
           );
-          const inferenceDurationMs = performance.now() - started;
-          batch.forEach((entry, i) => entry.resolve({ ...outputs[i]!, inferenceDurationMs, batchSize: batch.length }));
         } catch (error) {
-          for (const entry of batch) entry.reject(error);
+          for (const member of batch) member.failed(error);
+          continue;
         }
+        const inferenceDurationMs = performance.now() - started;
+        // A member answered may be ready again at once (more audio waiting): it goes in the next call.
+        batch.forEach((member, i) => member.answered({ ...outputs[i]!, inferenceDurationMs, batchSize: batch.length }));
       }
     } finally {
       this.#running = false;
-      if (!this.#scheduled() && this.#queue.length === 0) for (const resolve of this.#idle.splice(0)) resolve();
+      if (!this.#scheduled() && this.#ready.length === 0) for (const resolve of this.#idle.splice(0)) resolve();
     }
   }
 }

@@ -1,10 +1,11 @@
 /**
  * One VAD stream: frames in (pushFrame), events out (for await). Each stream has its own RNN state
- * and audio context and runs its windows one after another through the shared model; it is the
+ * and audio context and runs its windows one after another through the shared model: it tells the
+ * batcher when a window is ready, and takes the answer when the batcher hands it over. It is the
  * only owner of its state, so when it is closed and dropped nothing else holds it.
  *
- * The processing loop is an ordinary async method whose failures end the iteration with a
- * ProviderError (and are reported as the VAD's `error` event), never swallowed.
+ * A failed inference ends the iteration with a ProviderError (also reported as the VAD's `error`
+ * event), never swallowed.
  */
 import type { AudioFrame } from '../../audio/audio_frame.js';
 import { toInt16 } from '../../audio/resample.js';
@@ -13,10 +14,10 @@ import type { VADMetrics } from '../../provider/metrics.js';
 import { ProviderError } from '../../provider/provider_error.js';
 import type { VADEvent, VADOptions, VADStream } from '../../vad/vad.js';
 import { AudioInput } from './audio_input.js';
-import type { InferenceBatcher } from './batcher.js';
+import type { BatchMember, InferenceBatcher, WindowResult } from './batcher.js';
 import { SpeechDetector } from './detector.js';
 import { EventChannel } from '../../streams/event_channel.js';
-import { PROVIDER, STATE_SIZE, WINDOW, type ModelSampleRate } from './model.js';
+import { PROVIDER, STATE_SIZE, WINDOW, type ModelSampleRate, type WindowInput } from './model.js';
 
 /** What a stream needs of its VAD. */
 export interface StreamHost {
@@ -32,7 +33,7 @@ export interface StreamHost {
 /** Metrics are reported about once per second of audio, and at the end. */
 const METRICS_INTERVAL_MS = 1000;
 
-export class SileroVADStream implements VADStream {
+export class SileroVADStream implements VADStream, BatchMember {
   readonly #host: StreamHost;
   readonly #rate: ModelSampleRate;
   readonly #context: number;
@@ -44,9 +45,12 @@ export class SileroVADStream implements VADStream {
   readonly #leaveBatcher: () => void;
   #state: Float32Array = new Float32Array(STATE_SIZE);
   readonly #lastContext: Float32Array;
+  /** A window of this stream is with the batcher (ready, or in a call). */
+  #pending = false;
+  /** The window in the call: its samples, for the detector once answered. */
+  #window: Float32Array | undefined;
   #inputEnded = false;
-  #wake: (() => void) | undefined;
-  readonly #done: Promise<void>;
+  #released = false;
   // Metrics of the current period.
   #periodStart = performance.now();
   #periodInferenceMs = 0;
@@ -60,8 +64,7 @@ export class SileroVADStream implements VADStream {
     this.#lastContext = new Float32Array(context);
     this.#input = new AudioInput(this.#rate, samples);
     this.#detector = new SpeechDetector(this.#rate);
-    this.#leaveBatcher = host.batcher.join();
-    this.#done = this.#run();
+    this.#leaveBatcher = host.batcher.join(this);
   }
 
   get closed(): boolean {
@@ -71,91 +74,52 @@ export class SileroVADStream implements VADStream {
   pushFrame(frame: AudioFrame): void {
     this.#assertOpen('pushFrame()');
     this.#input.push(frame);
-    this.#notify();
+    this.#offer();
   }
 
   flush(): void {
     this.#assertOpen('flush()');
     this.#input.flush();
-    this.#notify();
+    this.#offer();
   }
 
   endInput(): void {
     if (this.#inputEnded || this.closed) return;
     this.#input.flush();
     this.#inputEnded = true;
-    this.#notify();
+    this.#offer();
+    this.#endIfDone();
   }
 
   async close(): Promise<void> {
-    if (!this.closed) {
-      this.#abort.abort();
-      this.#events.close();
-      this.#notify();
-    }
-    await this.#done;
+    if (this.closed) return;
+    this.#abort.abort();
+    this.#events.close();
+    this.#release();
   }
 
   [Symbol.asyncIterator](): AsyncIterator<VADEvent> {
     return this.#events[Symbol.asyncIterator]();
   }
 
-  #assertOpen(call: string): void {
-    if (this.closed) throw new ClosedError('the VAD stream', call, 'closed');
-    if (this.#inputEnded) throw new ClosedError('the VAD stream', call, 'ended (endInput() was called)');
-  }
-
-  #notify(): void {
-    const wake = this.#wake;
-    this.#wake = undefined;
-    wake?.();
-  }
-
-  async #run(): Promise<void> {
-    try {
-      for (;;) {
-        if (this.closed) return;
-        if (this.#input.windows > 0) {
-          await this.#infer();
-          continue;
-        }
-        if (this.#inputEnded) {
-          const last = this.#detector.finish(this.#host.options);
-          if (last) this.#events.push(last);
-          this.#reportMetrics();
-          this.#events.end();
-          return;
-        }
-        await new Promise<void>((resolve) => (this.#wake = resolve));
-      }
-    } catch (thrown) {
-      if (this.closed) return;
-      const error =
-        thrown instanceof ProviderError
-          ? thrown
-          : new ProviderError(PROVIDER, false, `inference failed: ${thrown instanceof Error ? thrown.message : String(thrown)}`, { cause: thrown });
-      this.#host.reportError(error);
-      this.#events.fail(error);
-      this.#abort.abort();
-    } finally {
-      this.#wake = undefined;
-      this.#leaveBatcher();
-      this.#host.released(this);
-    }
-  }
-
-  /** Runs the next window: the model gets the last context samples and the window, in one array. */
-  async #infer(): Promise<void> {
+  /** The next window, with the last context samples before it: one array, as the model takes it. @internal */
+  nextWindow(): WindowInput {
     const context = this.#context;
     const input = new Float32Array(context + this.#input.windowSamples);
     input.set(this.#lastContext, 0);
     this.#input.takeInto(input, context);
-    const window = input.subarray(context);
+    this.#window = input.subarray(context);
     this.#lastContext.set(input.subarray(input.length - context));
+    return { input, state: this.#state };
+  }
 
-    const result = await this.#host.batcher.infer({ input, state: this.#state }, this.#abort.signal);
-    // Closed meanwhile: the window was withdrawn, or its answer is not wanted any more.
-    if (!result || this.closed) return;
+  /** @internal */
+  answered(result: WindowResult): void {
+    this.#pending = false;
+    const window = this.#window!;
+    this.#window = undefined;
+    // Closed meanwhile: the answer is not wanted any more.
+    if (this.closed) return;
     this.#state = result.state;
     this.#periodInferenceMs += result.inferenceDurationMs;
     this.#periodCount++;
@@ -163,6 +127,52 @@ export class SileroVADStream implements VADStream {
       this.#events.push(event);
     }
     if (this.#periodCount * (window.length / this.#rate) * 1000 >= METRICS_INTERVAL_MS) this.#reportMetrics();
+    this.#offer();
+    this.#endIfDone();
+  }
+
+  /** @internal */
+  failed(thrown: unknown): void {
+    this.#pending = false;
+    if (this.closed) return;
+    const error =
+      thrown instanceof ProviderError
+        ? thrown
+        : new ProviderError(PROVIDER, false, `inference failed: ${thrown instanceof Error ? thrown.message : String(thrown)}`, { cause: thrown });
+    this.#host.reportError(error);
+    this.#events.fail(error);
+    this.#abort.abort();
+    this.#release();
+  }
+
+  #assertOpen(call: string): void {
+    if (this.closed) throw new ClosedError('the VAD stream', call, 'closed');
+    if (this.#inputEnded) throw new ClosedError('the VAD stream', call, 'ended (endInput() was called)');
+  }
+
+  /** Hands the batcher the next window, if one is ready and none is with it. */
+  #offer(): void {
+    if (this.#pending || this.closed || this.#input.windows === 0) return;
+    this.#pending = true;
+    this.#host.batcher.ready(this);
+  }
+
+  /** Once the input has ended and every window is answered: the last edge, the metrics, the end. */
+  #endIfDone(): void {
+    if (!this.#inputEnded || this.#pending || this.closed || this.#released || this.#input.windows > 0) return;
+    const last = this.#detector.finish(this.#host.options);
+    if (last) this.#events.push(last);
+    this.#reportMetrics();
+    this.#events.end();
+    this.#release();
+  }
+
+  /** The stream has finished (ended, closed or failed): it leaves the batcher and its VAD. */
+  #release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.#leaveBatcher();
+    this.#host.released(this);
   }
 
   #reportMetrics(): void {
