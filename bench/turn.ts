@@ -30,7 +30,8 @@
  *    the VAD stream vs when the frame that completed it was due: ORT time and queueing behind the
  *    other sessions count). N doubles from 1 while the p99 processing lag stays < 20 ms (a level
  *    that misses is run once more), up to a cap and a time budget; the largest passing N is
- *    reported with the heap per live session at that N.
+ *    reported with the heap per live session at that N, and the curve is drawn in
+ *    bench/out/density.svg.
  *
  * Real time throughout: on a shared machine other processes' load shows in these figures (each
  * density run reports the CPU the rest of the machine used meanwhile).
@@ -46,6 +47,7 @@ import { Agent, AgentSession, functionTool } from '../src/index.js';
 import type { ChatRequest } from '../src/llm/llm.js';
 import { VAD as SileroVAD } from '../src/plugins/silero/index.js';
 import { FakeLLM, FakeTTS, FakeUser } from '../src/testing/index.js';
+import { writeDensityPlot } from './density_plot.js';
 import type { VADEvent, VADStream } from '../src/vad/vad.js';
 
 const TURNS = 1_000;
@@ -563,6 +565,7 @@ async function densityBench() {
     limit: `p99 processing lag < ${LAG_LIMIT_MS} ms`,
     counts: `${DENSITY_COUNTS.join(', ')}: a level that misses is run once more; stop at a level that misses twice, at the cap, or past ${budgetMs / 1000} s`,
     runs,
+    plot: writeDensityPlot(runs, LAG_LIMIT_MS),
     largestN: best?.sessions ?? 0,
     heapPerLiveSessionKBAtLargestN: best?.heapPerLiveSessionKB,
     stoppedBy,
