@@ -259,6 +259,37 @@ async function textTurnBench(turnCase: TextTurnCase, p99Target: number, backToBa
   };
 }
 
+/**
+ * Heap of one session over 10,000 text turns, after a full GC at 1,000, 5,000 and 10,000: what a
+ * turn leaves behind beyond the history it adds (two messages a turn, which stay: that is the
+ * conversation). The FakeLLM's record of requests is emptied each turn, as in textTurns.
+ */
+async function longSessionHeap() {
+  if (!globalThis.gc) return { skipped: 'run with --expose-gc' };
+  const llm = new FakeLLM();
+  const session = new AgentSession({ llm, userAwayTimeout: null });
+  await session.start({ agent: plainTurn.agent() });
+  const heapAt: Record<string, number> = {};
+  const base = heapUsed();
+  for (let i = 1; i <= 10_000; i++) {
+    llm.requests.length = 0;
+    await session.run({ userInput: `turn ${i}` });
+    if (i === 1_000 || i === 5_000 || i === 10_000) heapAt[i] = heapUsed() - base;
+  }
+  const items = session.history.items.length;
+  await session.aclose();
+  const perTurnLate = (heapAt[10_000]! - heapAt[5_000]!) / 5_000;
+  const perTurnEarly = (heapAt[5_000]! - heapAt[1_000]!) / 4_000;
+  return {
+    turns: 10_000,
+    historyItems: items,
+    heapOverStartMB: Object.fromEntries(Object.entries(heapAt).map(([turns, bytes]) => [turns, round(bytes / 2 ** 20, 2)])),
+    bytesPerTurn: { turns1000to5000: Math.round(perTurnEarly), turns5000to10000: Math.round(perTurnLate) },
+    note: 'what a turn keeps is its two history messages; a stable session keeps as much per turn late as early',
+    met: perTurnLate <= perTurnEarly * 1.2,
+  };
+}
+
 // ---- 2. turn overhead ----
 
 /** Plays instantly; notes when the first frame of each speech arrives. */
@@ -358,9 +389,16 @@ async function turnOverheadBench() {
   await turnOverhead(100);
   globalThis.gc?.();
   const { total, toTranscript, toRequest, toFrame } = await turnOverhead(TURNS);
+  // 1,000 spoken turns are a long call (about half an hour at two seconds a turn): the last turns
+  // must cost what the first did.
+  const first = p50(total.slice(0, EDGE));
+  const last = p50(total.slice(-EDGE));
   return {
     turns: TURNS,
     endOfSpeechToFirstFrameMs: summary(total),
+    first100p50Ms: round(first),
+    last100p50Ms: round(last),
+    last100OverFirst100: round(last / first),
     split: {
       endOfSpeechToFinalTranscriptMs: { ...summary(toTranscript), what: "the fake STT's setTimeout(0)" },
       finalTranscriptToLlmRequestMs: { ...summary(toRequest), what: 'endpointing (after 0 ms), commit, onUserTurnCompleted, scheduling the reply' },
@@ -583,6 +621,7 @@ export async function run(): Promise<Record<string, unknown>> {
   const toolTurnResult = await textTurnBench(toolTurn, 5);
   const textBackToBack = await textTurnBench(plainTurn, 1.5, true);
   const toolBackToBack = await textTurnBench(toolTurn, 2.5, true);
+  const longSession = await longSessionHeap();
   const overhead = await turnOverheadBench();
   const density = await densityBench();
   return {
@@ -591,6 +630,7 @@ export async function run(): Promise<Record<string, unknown>> {
     // The same turns chained with no gap: a scavenge can only land inside a turn.
     textTurnBackToBack: { turns: TURNS, ...textBackToBack },
     toolTurnBackToBack: { turns: TURNS, what: 'tool call, tool output, reply', ...toolBackToBack },
+    longSession,
     turnOverhead: overhead,
     density,
   };
