@@ -6,5 +6,6 @@ export * from './speech.js';
 export * from './listener.js';
 export * from './user_turn.js';
 export * from './supervised_process.js';
+export * from './job_runner.js';
 export * from './worker.js';
 export * from './assigned_job.js';

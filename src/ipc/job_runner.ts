@@ -2,7 +2,11 @@
  * The child's side of a job process (or thread): imports the agent module, runs its setupFnc,
  * runs one job in the room the parent names, reports the job's progress and end, answers pings
  * with its memory use, and exits. Whatever goes wrong is reported to the parent before exiting.
+ * Where it is (waiting, initializing, idle, starting, running, leaving) is machines/job_runner.ts.
  */
+import type { Actor } from 'xstate';
+import { jobRunnerMachine, type JobRunnerMachineEvent } from '../../machines/job_runner.js';
+import { hostOf, startActor } from '../actors/start_actor.js';
 import { describe } from '../errors.js';
 import type { Job } from '../job/job.js';
 import type { JobState } from '../../machines/job.js';
@@ -29,16 +33,30 @@ const CLOSING_STATES: ReadonlySet<JobState> = new Set(['shuttingDown.runningCall
 const LIVEKIT_ROOM_MODULE = '../room/livekit_room.js';
 
 export class JobRunner {
+  static readonly #machine = jobRunnerMachine.provide({
+    actions: {
+      shutDownJob: ({ system }, { reason }) => hostOf<JobRunner>(system).#job?.requestShutdown(reason, 'worker'),
+      announceLeaving: ({ system }, { reason }) => hostOf<JobRunner>(system).#log().warn({ reason }, 'job process leaving on its own'),
+      announceOverdue: ({ context, system }) =>
+        hostOf<JobRunner>(system).#log().error({ timeoutMs: context.shutdownProcessTimeout }, 'the job did not shut down in time; exiting'),
+      exit: ({ system }, { code }) => hostOf<JobRunner>(system).#link.exit(code),
+    },
+  });
+
   readonly #link: ParentLink;
   #server: AgentServer | undefined;
   #room: RoomKind = 'livekit';
-  #shutdownProcessTimeout = 10_000;
-  #phase: 'waiting' | 'initializing' | 'idle' | 'starting' | 'running' | 'leaving' = 'waiting';
   #job: Job | undefined;
-  #pendingShutdown: string | undefined;
+  readonly #actor: Actor<typeof jobRunnerMachine>;
 
   constructor(link: ParentLink) {
     this.#link = link;
+    this.#actor = startActor(JobRunner.#machine, {
+      name: 'job runner',
+      host: this,
+      input: undefined,
+      onError: (error) => this.#log().error({ err: error }, `job runner: ${describe(error)}`),
+    });
   }
 
   /** Handles one message from the parent; a malformed one is logged and ignored. */
@@ -73,16 +91,7 @@ export class JobRunner {
    * bounded by shutdownProcessTimeout since nobody else will kill this process.
    */
   leave(reason: string): void {
-    if (this.#phase === 'leaving') return;
-    this.#log().warn({ reason }, 'job process leaving on its own');
-    const job = this.#job;
-    this.#phase = 'leaving';
-    if (job === undefined) return this.#link.exit(1);
-    setTimeout(() => {
-      this.#log().error({ timeoutMs: this.#shutdownProcessTimeout }, 'the job did not shut down in time; exiting');
-      this.#link.exit(1);
-    }, this.#shutdownProcessTimeout);
-    job.requestShutdown(reason, 'worker');
+    this.#accept({ type: 'parent.gone', reason });
   }
 
   /** An error nobody caught: reported to the parent, then this process (thread) ends. */
@@ -93,13 +102,11 @@ export class JobRunner {
   }
 
   async #initialize({ module, entry, room, shutdownProcessTimeout }: Extract<ParentMessage, { type: 'initialize' }>): Promise<void> {
-    if (this.#phase !== 'waiting') {
+    if (!this.#accept({ type: 'initialize', shutdownProcessTimeout })) {
       log().error('initialize received twice; ignored');
       return;
     }
-    this.#phase = 'initializing';
     this.#room = room;
-    this.#shutdownProcessTimeout = shutdownProcessTimeout;
     try {
       const server = await loadAgentServer(module, entry, shutdownProcessTimeout);
       await server.prewarm();
@@ -111,18 +118,16 @@ export class JobRunner {
       await this.#link.send({ type: 'initializeFailed', error: describe(error) });
       return this.#link.exit(1);
     }
-    if (this.#phase !== 'initializing') return; // left meanwhile
-    this.#phase = 'idle';
+    if (!this.#accept({ type: 'initialized' })) return; // left meanwhile
     await this.#link.send({ type: 'initialized' });
   }
 
   async #startJob(info: RunningJobInfo): Promise<void> {
     const server = this.#server;
-    if (this.#phase !== 'idle' || server === undefined) {
-      log().error({ phase: this.#phase }, 'startJob received while the process is not idle; ignored');
+    if (server === undefined || !this.#accept({ type: 'startJob' })) {
+      log().error({ phase: this.#actor.getSnapshot().value }, 'startJob received while the process is not idle; ignored');
       return;
     }
-    this.#phase = 'starting';
     let job: Job;
     try {
       const room = await this.#openRoom(info);
@@ -133,7 +138,6 @@ export class JobRunner {
       return this.#link.exit(1);
     }
     this.#job = job;
-    if (this.#phase === 'starting') this.#phase = 'running';
     await this.#link.send({ type: 'jobStarted', jobId: job.ctx.job.id });
     // The job may have moved on already (an entrypoint that shuts down at once): report in order.
     let shuttingDown = false;
@@ -150,7 +154,8 @@ export class JobRunner {
     };
     job.ctx.on('state_changed', ({ newState }) => report(newState));
     report(job.state);
-    if (this.#pendingShutdown !== undefined) job.requestShutdown(this.#pendingShutdown, 'worker');
+    // The parent knows it started and hears how it goes: a shutdown asked for meanwhile reaches it now.
+    this.#accept({ type: 'job.started' });
     const result = await job.result;
     await this.#link.send({
       type: 'jobEnded',
@@ -179,19 +184,13 @@ export class JobRunner {
   }
 
   #shutdown(reason: string): void {
-    switch (this.#phase) {
-      case 'running':
-        this.#job?.requestShutdown(reason, 'worker');
-        return;
-      case 'starting':
-        this.#pendingShutdown ??= reason;
-        return;
-      case 'leaving':
-        return;
-      default:
-        // No job: nothing to wind down.
-        this.#phase = 'leaving';
-        this.#link.exit(0);
-    }
+    this.#accept({ type: 'shutdown', reason });
+  }
+
+  /** Sends `event` if the runner takes it where it is now (a process that is gone takes nothing); says whether it did. */
+  #accept(event: JobRunnerMachineEvent): boolean {
+    if (!this.#actor.getSnapshot().can(event)) return false;
+    this.#actor.send(event);
+    return true;
   }
 }
