@@ -17,19 +17,12 @@
  */
 import type { ModelSampleRate, SileroModel, WindowInput, WindowOutput } from './model.js';
 
-export interface WindowResult extends WindowOutput {
-  /** Wall time of the ORT call that answered this window (shared by the windows of the batch). */
-  inferenceDurationMs: number;
-  /** Windows in that call. */
-  batchSize: number;
-}
-
 /** A stream, as the batcher sees it. */
 export interface BatchMember {
   /** Its ready window, taken as the call starts. */
   nextWindow(): WindowInput;
-  /** The answer to that window. */
-  answered(result: WindowResult): void;
+  /** The answer to that window, and the wall time of the ORT call (shared by the windows of the batch). */
+  answered(result: WindowOutput, inferenceDurationMs: number): void;
   /** The call with that window failed. */
   failed(error: unknown): void;
 }
@@ -132,7 +125,7 @@ export class InferenceBatcher {
         }
         const inferenceDurationMs = performance.now() - started;
         // A member answered may be ready again at once (more audio waiting): it goes in the next call.
-        batch.forEach((member, i) => member.answered({ ...outputs[i]!, inferenceDurationMs, batchSize: batch.length }));
+        for (let i = 0; i < batch.length; i++) batch[i]!.answered(outputs[i]!, inferenceDurationMs);
       }
     } finally {
       this.#running = false;

@@ -14,10 +14,10 @@ import type { VADMetrics } from '../../provider/metrics.js';
 import { ProviderError } from '../../provider/provider_error.js';
 import type { VADEvent, VADOptions, VADStream } from '../../vad/vad.js';
 import { AudioInput } from './audio_input.js';
-import type { BatchMember, InferenceBatcher, WindowResult } from './batcher.js';
+import type { BatchMember, InferenceBatcher } from './batcher.js';
 import { SpeechDetector } from './detector.js';
 import { EventChannel } from '../../streams/event_channel.js';
-import { PROVIDER, STATE_SIZE, WINDOW, type ModelSampleRate, type WindowInput } from './model.js';
+import { PROVIDER, STATE_SIZE, WINDOW, type ModelSampleRate, type WindowInput, type WindowOutput } from './model.js';
 
 /** What a stream needs of its VAD. */
 export interface StreamHost {
@@ -40,7 +40,8 @@ export class SileroVADStream implements VADStream, BatchMember {
   readonly #input: AudioInput;
   readonly #detector: SpeechDetector;
   readonly #events = new EventChannel<VADEvent>(() => void this.close());
-  readonly #abort = new AbortController();
+  /** Closed by its user, or failed: it takes and gives nothing more. */
+  #closed = false;
   /** Leaves the batcher: its other streams no longer wait for this one's windows. */
   readonly #leaveBatcher: () => void;
   #state: Float32Array = new Float32Array(STATE_SIZE);
@@ -68,7 +69,7 @@ export class SileroVADStream implements VADStream, BatchMember {
   }
 
   get closed(): boolean {
-    return this.#abort.signal.aborted;
+    return this.#closed;
   }
 
   pushFrame(frame: AudioFrame): void {
@@ -84,7 +85,7 @@ export class SileroVADStream implements VADStream, BatchMember {
   }
 
   endInput(): void {
-    if (this.#inputEnded || this.closed) return;
+    if (this.#inputEnded || this.#closed) return;
     this.#input.flush();
     this.#inputEnded = true;
     this.#offer();
@@ -92,8 +93,8 @@ export class SileroVADStream implements VADStream, BatchMember {
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.#abort.abort();
+    if (this.#closed) return;
+    this.#closed = true;
     this.#events.close();
     this.#release();
   }
@@ -114,16 +115,16 @@ export class SileroVADStream implements VADStream, BatchMember {
   }
 
   /** @internal */
-  answered(result: WindowResult): void {
+  answered(result: WindowOutput, inferenceDurationMs: number): void {
     this.#pending = false;
     const window = this.#window!;
     this.#window = undefined;
     // Closed meanwhile: the answer is not wanted any more.
-    if (this.closed) return;
+    if (this.#closed) return;
     this.#state = result.state;
-    this.#periodInferenceMs += result.inferenceDurationMs;
+    this.#periodInferenceMs += inferenceDurationMs;
     this.#periodCount++;
-    for (const event of this.#detector.step(toInt16(window), result.probability, result.inferenceDurationMs, this.#host.options)) {
+    for (const event of this.#detector.step(toInt16(window), result.probability, inferenceDurationMs, this.#host.options)) {
       this.#events.push(event);
     }
     if (this.#periodCount * (window.length / this.#rate) * 1000 >= METRICS_INTERVAL_MS) this.#reportMetrics();
@@ -134,32 +135,32 @@ export class SileroVADStream implements VADStream, BatchMember {
   /** @internal */
   failed(thrown: unknown): void {
     this.#pending = false;
-    if (this.closed) return;
+    if (this.#closed) return;
     const error =
       thrown instanceof ProviderError
         ? thrown
         : new ProviderError(PROVIDER, false, `inference failed: ${thrown instanceof Error ? thrown.message : String(thrown)}`, { cause: thrown });
     this.#host.reportError(error);
     this.#events.fail(error);
-    this.#abort.abort();
+    this.#closed = true;
     this.#release();
   }
 
   #assertOpen(call: string): void {
-    if (this.closed) throw new ClosedError('the VAD stream', call, 'closed');
+    if (this.#closed) throw new ClosedError('the VAD stream', call, 'closed');
     if (this.#inputEnded) throw new ClosedError('the VAD stream', call, 'ended (endInput() was called)');
   }
 
   /** Hands the batcher the next window, if one is ready and none is with it. */
   #offer(): void {
-    if (this.#pending || this.closed || this.#input.windows === 0) return;
+    if (this.#pending || this.#closed || this.#input.windows === 0) return;
     this.#pending = true;
     this.#host.batcher.ready(this);
   }
 
   /** Once the input has ended and every window is answered: the last edge, the metrics, the end. */
   #endIfDone(): void {
-    if (!this.#inputEnded || this.#pending || this.closed || this.#released || this.#input.windows > 0) return;
+    if (!this.#inputEnded || this.#pending || this.#closed || this.#released || this.#input.windows > 0) return;
     const last = this.#detector.finish(this.#host.options);
     if (last) this.#events.push(last);
     this.#reportMetrics();
