@@ -15,14 +15,17 @@
  *
  * It holds a stream only while it is joined: nothing of it stays here after it leaves.
  */
-import type { ModelSampleRate, SileroModel, WindowInput, WindowOutput } from './model.js';
+import { rowWidth, STATE_SIZE, type BatchOutput, type ModelSampleRate, type SileroModel } from './model.js';
 
 /** A stream, as the batcher sees it. */
 export interface BatchMember {
-  /** Its ready window, taken as the call starts. */
-  nextWindow(): WindowInput;
-  /** The answer to that window, and the wall time of the ORT call (shared by the windows of the batch). */
-  answered(result: WindowOutput, inferenceDurationMs: number): void;
+  /**
+   * Writes its ready window, as the call starts, into row `i` of the batch's `input` (its context
+   * then the window) and its state into rows i and n + i of the batch's `state`.
+   */
+  fill(input: Float32Array, state: Float32Array, n: number, i: number): void;
+  /** The answer to that window (read it now: the arrays are the call's), and the call's wall time (shared by the batch). */
+  answered(output: BatchOutput, n: number, i: number, inferenceDurationMs: number): void;
   /** The call with that window failed. */
   failed(error: unknown): void;
 }
@@ -112,24 +115,46 @@ export class InferenceBatcher {
     try {
       while (this.#ready.length > 0) {
         const batch = this.#ready.splice(0, this.maxBatch);
+        const n = batch.length;
         const started = performance.now();
-        let outputs: WindowOutput[];
+        let output: BatchOutput;
         try {
-          outputs = await this.model.run(
-            this.sampleRate,
-            batch.map((member) => member.nextWindow()),
-          );
+          const input = new Float32Array(n * rowWidth(this.sampleRate));
+          const state = new Float32Array(n * STATE_SIZE);
+          batch.forEach((member, i) => member.fill(input, state, n, i));
+          output = await this.model.run(this.sampleRate, { n, input, state });
         } catch (error) {
           for (const member of batch) member.failed(error);
           continue;
         }
         const inferenceDurationMs = performance.now() - started;
         // A member answered may be ready again at once (more audio waiting): it goes in the next call.
-        for (let i = 0; i < batch.length; i++) batch[i]!.answered(outputs[i]!, inferenceDurationMs);
+        for (let i = 0; i < n; i++) batch[i]!.answered(output, n, i, inferenceDurationMs);
       }
     } finally {
       this.#running = false;
       if (!this.#scheduled() && this.#ready.length === 0) for (const resolve of this.#idle.splice(0)) resolve();
     }
   }
+}
+
+const shared = new WeakMap<SileroModel, Map<string, InferenceBatcher>>();
+
+/**
+ * The batcher of `model` for windows of `sampleRate` with these limits: every VAD of the process
+ * that asks for the same one shares it, so the windows of all their streams share calls.
+ */
+export function sharedBatcher(model: SileroModel, sampleRate: ModelSampleRate, maxBatch: number, maxWaitMs: number): InferenceBatcher {
+  let batchers = shared.get(model);
+  if (!batchers) {
+    batchers = new Map();
+    shared.set(model, batchers);
+  }
+  const key = `${sampleRate}/${maxBatch}/${maxWaitMs}`;
+  let batcher = batchers.get(key);
+  if (!batcher) {
+    batcher = new InferenceBatcher(model, sampleRate, maxBatch, maxWaitMs);
+    batchers.set(key, batcher);
+  }
+  return batcher;
 }

@@ -12,7 +12,6 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { ProviderError } from '../../provider/provider_error.js';
-import { InferenceBatcher } from './batcher.js';
 
 export const PROVIDER = 'silero';
 /** sha256 of Silero VAD v6.2 (upstream silero_vad.onnx, 2,327,524 bytes). */
@@ -49,23 +48,31 @@ export interface ModelSource {
   sha256?: string;
 }
 
-/** One window of one stream: `input` is context + new samples, `state` its RNN state. */
-export interface WindowInput {
+/**
+ * N windows (of N streams) as the model takes them: `input` is [N, context + samples] (each row a
+ * stream's context then its new samples), `state` is [2, N, 128] (a stream's two layers at rows i
+ * and N + i).
+ */
+export interface WindowBatch {
+  n: number;
   input: Float32Array;
   state: Float32Array;
 }
 
-export interface WindowOutput {
-  probability: number;
-  state: Float32Array;
+/** The model's answer to a batch: a speech probability per window, and the next state, [2, N, 128]. */
+export interface BatchOutput {
+  probabilities: Float32Array;
+  stateN: Float32Array;
 }
+
+/** Samples in one row of a batch's input at `sampleRate`: the context, then the window. */
+export const rowWidth = (sampleRate: ModelSampleRate) => WINDOW[sampleRate].samples + WINDOW[sampleRate].context;
 
 /** onnxruntime-node, loaded with the first model: its native library is for programs that run a VAD. */
 type Ort = typeof import('onnxruntime-node');
 
 export class SileroModel {
   readonly #sampleRateTensors = new Map<number, Tensor>();
-  readonly #batchers = new Map<string, InferenceBatcher>();
 
   constructor(
     /** The ORT session (exposed for benchmarks and tests). */
@@ -74,49 +81,19 @@ export class SileroModel {
     readonly ort: Ort,
   ) {}
 
-  /**
-   * Runs N windows (of N streams) in one ORT call: input [N, context + samples], state [2, N, 128].
-   * Every window must be of `sampleRate`'s size.
-   */
-  async run(sampleRate: ModelSampleRate, windows: readonly WindowInput[]): Promise<WindowOutput[]> {
-    const n = windows.length;
-    const width = WINDOW[sampleRate].samples + WINDOW[sampleRate].context;
-    const input = new Float32Array(n * width);
-    const state = new Float32Array(n * STATE_SIZE);
-    windows.forEach((window, i) => {
-      if (window.input.length !== width) throw new RangeError(`a ${sampleRate} Hz window has ${width} samples, got ${window.input.length}`);
-      input.set(window.input, i * width);
-      // state is [2, N, 128]: the stream's two layers go to rows i and N + i.
-      state.set(window.state.subarray(0, 128), i * 128);
-      state.set(window.state.subarray(128, 256), (n + i) * 128);
-    });
+  /** Runs a batch of windows (of N streams) in one ORT call. */
+  async run(sampleRate: ModelSampleRate, batch: WindowBatch): Promise<BatchOutput> {
+    const { n, input, state } = batch;
+    const width = rowWidth(sampleRate);
+    if (input.length !== n * width || state.length !== n * STATE_SIZE) {
+      throw new RangeError(`a batch of ${n} windows at ${sampleRate} Hz takes ${n * width} samples and ${n * STATE_SIZE} state values`);
+    }
     const out = await this.session.run({
       input: new this.ort.Tensor('float32', input, [n, width]),
       state: new this.ort.Tensor('float32', state, [2, n, 128]),
       sr: this.#sampleRate(sampleRate),
     });
-    const probabilities = out.output!.data as Float32Array;
-    const stateN = out.stateN!.data as Float32Array;
-    return windows.map((_, i) => {
-      const next = new Float32Array(STATE_SIZE);
-      next.set(stateN.subarray(i * 128, (i + 1) * 128), 0);
-      next.set(stateN.subarray((n + i) * 128, (n + i + 1) * 128), 128);
-      return { probability: probabilities[i]!, state: next };
-    });
-  }
-
-  /**
-   * The batcher of this model for windows of `sampleRate` with these limits: every VAD of the
-   * process that asks for the same one shares it, so the windows of all their streams share calls.
-   */
-  batcher(sampleRate: ModelSampleRate, maxBatch: number, maxWaitMs: number): InferenceBatcher {
-    const key = `${sampleRate}/${maxBatch}/${maxWaitMs}`;
-    let batcher = this.#batchers.get(key);
-    if (!batcher) {
-      batcher = new InferenceBatcher(this, sampleRate, maxBatch, maxWaitMs);
-      this.#batchers.set(key, batcher);
-    }
-    return batcher;
+    return { probabilities: out.output!.data as Float32Array, stateN: out.stateN!.data as Float32Array };
   }
 
   #sampleRate(rate: number): Tensor {

@@ -17,7 +17,7 @@ import { AudioInput } from './audio_input.js';
 import type { BatchMember, InferenceBatcher } from './batcher.js';
 import { SpeechDetector } from './detector.js';
 import { EventChannel } from '../../streams/event_channel.js';
-import { PROVIDER, STATE_SIZE, WINDOW, type ModelSampleRate, type WindowInput, type WindowOutput } from './model.js';
+import { PROVIDER, STATE_SIZE, WINDOW, type BatchOutput, type ModelSampleRate } from './model.js';
 
 /** What a stream needs of its VAD. */
 export interface StreamHost {
@@ -44,7 +44,8 @@ export class SileroVADStream implements VADStream, BatchMember {
   #closed = false;
   /** Leaves the batcher: its other streams no longer wait for this one's windows. */
   readonly #leaveBatcher: () => void;
-  #state: Float32Array = new Float32Array(STATE_SIZE);
+  /** Its RNN state, [2, 1, 128], carried from window to window. */
+  readonly #state = new Float32Array(STATE_SIZE);
   readonly #lastContext: Float32Array;
   /** A window of this stream is with the batcher (ready, or in a call). */
   #pending = false;
@@ -103,28 +104,31 @@ export class SileroVADStream implements VADStream, BatchMember {
     return this.#events[Symbol.asyncIterator]();
   }
 
-  /** The next window, with the last context samples before it: one array, as the model takes it. @internal */
-  nextWindow(): WindowInput {
+  /** Its next window, after the last context samples, into row `i` of the batch; its state into rows i and n + i. @internal */
+  fill(input: Float32Array, state: Float32Array, n: number, i: number): void {
     const context = this.#context;
-    const input = new Float32Array(context + this.#input.windowSamples);
-    input.set(this.#lastContext, 0);
-    this.#input.takeInto(input, context);
-    this.#window = input.subarray(context);
-    this.#lastContext.set(input.subarray(input.length - context));
-    return { input, state: this.#state };
+    const width = context + this.#input.windowSamples;
+    const row = i * width;
+    input.set(this.#lastContext, row);
+    this.#input.takeInto(input, row + context);
+    this.#window = input.subarray(row + context, row + width);
+    this.#lastContext.set(input.subarray(row + width - context, row + width));
+    state.set(this.#state.subarray(0, 128), i * 128);
+    state.set(this.#state.subarray(128), (n + i) * 128);
   }
 
   /** @internal */
-  answered(result: WindowOutput, inferenceDurationMs: number): void {
+  answered({ probabilities, stateN }: BatchOutput, n: number, i: number, inferenceDurationMs: number): void {
     this.#pending = false;
     const window = this.#window!;
     this.#window = undefined;
     // Closed meanwhile: the answer is not wanted any more.
     if (this.#closed) return;
-    this.#state = result.state;
+    this.#state.set(stateN.subarray(i * 128, (i + 1) * 128), 0);
+    this.#state.set(stateN.subarray((n + i) * 128, (n + i + 1) * 128), 128);
     this.#periodInferenceMs += inferenceDurationMs;
     this.#periodCount++;
-    for (const event of this.#detector.step(toInt16(window), result.probability, inferenceDurationMs, this.#host.options)) {
+    for (const event of this.#detector.step(toInt16(window), probabilities[i]!, inferenceDurationMs, this.#host.options)) {
       this.#events.push(event);
     }
     if (this.#periodCount * (window.length / this.#rate) * 1000 >= METRICS_INTERVAL_MS) this.#reportMetrics();

@@ -13,7 +13,7 @@ import type { VADMetrics } from '../../provider/metrics.js';
 import { Model } from '../../provider/model.js';
 import type { ProviderError } from '../../provider/provider_error.js';
 import type { VAD as VADInterface, VADOptions, VADStream } from '../../vad/vad.js';
-import type { InferenceBatcher } from './batcher.js';
+import { sharedBatcher, type InferenceBatcher } from './batcher.js';
 import { loadSileroModel, WINDOW, type ModelSource, type SileroModel } from './model.js';
 import { resolveOptions } from './options.js';
 import { SileroVADStream, type StreamHost } from './stream.js';
@@ -60,7 +60,7 @@ export class VAD extends Model implements VADInterface {
     super();
     const { batch, batchWaitMs } = checkBatching(options);
     this.#options = resolveOptions(withoutBatching(options));
-    this.#batcher = model.batcher(this.#options.sampleRate, batch, batchWaitMs);
+    this.#batcher = sharedBatcher(model, this.#options.sampleRate, batch, batchWaitMs);
   }
 
   get options(): Readonly<VADOptions> {

@@ -534,7 +534,7 @@ describe('batching', () => {
     const signals = [speech.data, delayed, whiteNoise(16000, layout.samples / 16000, 0.2, 3)];
 
     const together = await Promise.all(signals.map((signal) => runThrough(batched, framesOf(signal, 16000))));
-    const sizes = run.mock.calls.map(([, windows]) => windows.length);
+    const sizes = run.mock.calls.map(([, batch]) => batch.n);
     run.mockRestore();
     const alone: VADEvent[][] = [];
     for (const signal of signals) alone.push(await runThrough(vad, framesOf(signal, 16000)));
@@ -585,7 +585,7 @@ describe('batching', () => {
     const alone = await VAD.load({ batch: 1 });
     const run = vi.spyOn(alone.model, 'run');
     await Promise.all([runThrough(alone, framesOf(speech.data.slice(0, 5120), 16000)), runThrough(alone, framesOf(speech.data.slice(0, 5120), 16000))]);
-    expect(run.mock.calls.map(([, windows]) => windows.length)).toEqual(Array(20).fill(1));
+    expect(run.mock.calls.map(([, batch]) => batch.n)).toEqual(Array(20).fill(1));
   });
 });
 
@@ -624,7 +624,7 @@ describe('batching across streams fed in real time', () => {
     expect([run.mock.calls.length, own.waitingWindows]).toEqual([0, 1]);
     b.pushFrame(oneWindow());
     await Promise.all([nextInference(a), nextInference(b)]);
-    expect(run.mock.calls.map(([, windows]) => windows.length)).toEqual([2]);
+    expect(run.mock.calls.map(([, batch]) => batch.n)).toEqual([2]);
     await Promise.all([a.close(), b.close()]);
   });
 
@@ -640,7 +640,7 @@ describe('batching across streams fed in real time', () => {
     expect(run).not.toHaveBeenCalled();
     vi.advanceTimersByTime(1);
     await Promise.all([nextInference(streams[0]!), nextInference(streams[1]!)]);
-    expect(run.mock.calls.map(([, windows]) => windows.length)).toEqual([2]);
+    expect(run.mock.calls.map(([, batch]) => batch.n)).toEqual([2]);
     await Promise.all(streams.map((stream) => stream.close()));
   });
 
@@ -653,7 +653,7 @@ describe('batching across streams fed in real time', () => {
     await b.close();
     // No timer moves: the window goes as soon as nobody else is expected.
     await nextInference(a);
-    expect(run.mock.calls.map(([, windows]) => windows.length)).toEqual([1]);
+    expect(run.mock.calls.map(([, batch]) => batch.n)).toEqual([1]);
     await a.close();
   });
 
@@ -673,7 +673,7 @@ describe('batching across streams fed in real time', () => {
     a.pushFrame(oneWindow());
     b.pushFrame(oneWindow());
     const [fromA, fromB] = await Promise.all([nextInference(a), nextInference(b)]);
-    expect(run.mock.calls.map(([, windows]) => windows.length)).toEqual([2]);
+    expect(run.mock.calls.map(([, batch]) => batch.n)).toEqual([2]);
     // Each stream gets its own answer: the same audio, the same probability.
     expect(fromA.probability).toBeCloseTo(fromB.probability, 5);
     await Promise.all([a.close(), b.close()]);
