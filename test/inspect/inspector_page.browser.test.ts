@@ -265,10 +265,12 @@ describe('inspector page in Chromium', () => {
     ]);
 
     // The event log shows the session's events with their payloads, by the actor's role; the key
-    // the user typed is nowhere on the page.
+    // the user typed shows masked, and nowhere in the clear.
     const log = page.locator('#log tbody');
     await log.locator('tr[data-type="speech.generating"] td.actor', { hasText: 'session of Concierge in room browser' }).first().waitFor({ state: 'attached' });
     await log.locator('tr[data-type="speech.generating"] td.payload', { hasText: '"source":"generate_reply"' }).first().waitFor({ state: 'attached' });
+    // The conversation is there too (the session announces it without a transition), the key masked.
+    await log.locator('tr[data-type="conversation_item_added"] td.payload', { hasText: 'my key is sk-[redacted]' }).first().waitFor({ state: 'attached' });
     const content = await page.content();
     expect(content).not.toContain(SECRET);
     expect(content).not.toContain('xstate$$type');

@@ -158,6 +158,7 @@ describe('inspector page server', () => {
     await bare.start({ agent: new Agent({ instructions: 'Plain.', id: 'front_desk' }) });
 
     const speech = sessions[0]!.say('Welcome.');
+    const created = await feed.until((m): m is EventMessage => isEvent(m) && m.type === 'speech_created');
     (await out.untilPlaying()).finish();
     await speech.waitForPlayout();
     await feed.until((m) => m.t === 'state' && m.label === `speech ${speech.id} (say)` && m.status === 'done');
@@ -173,12 +174,10 @@ describe('inspector page server', () => {
         'agent front_desk',
       ]),
     );
-    // A speech handle in an event (here, of a machine of the user's) is the user's object; its actor
-    // is named, not XState's reference.
-    const toggle = createActor(toggleMachine, { inspect: page.inspect }).start();
-    toggle.send({ type: 'flip', speechHandle: speech } as never);
-    const flipped = await feed.until((m): m is EventMessage => isEvent(m) && m.type === 'flip');
-    expect(JSON.parse(flipped.payload).speechHandle).toMatchObject({ id: speech.id, source: 'say', actor: `speech ${speech.id} (say)` });
+    // The session's announcements are in its log; the speech handle in one is the user's object,
+    // its actor named, not XState's reference.
+    expect(created.to).toBe(sessions[0]!.actor.sessionId);
+    expect(JSON.parse(created.payload).speechHandle).toMatchObject({ id: speech.id, source: 'say', actor: `speech ${speech.id} (say)` });
     expect(feed.frames.join('\n')).not.toContain('xstate$$type');
   });
 
