@@ -20,6 +20,7 @@ import { LiveActors, type ActorChange, type LiveActorsLimits } from './live_acto
 import { exportedDiagrams } from './machine_diagrams.js';
 import { inspectorPageHtml } from './page_html.js';
 import { maskSecretValues } from '../log/redact.js';
+import { observeAnnouncements } from './registry.js';
 
 export interface InspectorPageOptions {
   /** Port to listen on; 0 picks a free one. Default 0. */
@@ -49,6 +50,7 @@ const MAX_BUFFERED = 8 * 1024 * 1024;
 /** Starts the server; resolves once it listens. */
 export async function startInspectorPage(options: InspectorPageOptions = {}): Promise<InspectorPage> {
   const actors = new LiveActors(options.limits);
+  const stopAnnouncements = observeAnnouncements(actors.announced);
   const writer = new FeedWriter(actors);
   const pages = new Set<WebSocket>();
   let pending: ActorChange[] = [];
@@ -175,6 +177,7 @@ export async function startInspectorPage(options: InspectorPageOptions = {}): Pr
     address,
     async close() {
       if (!server.listening) return;
+      stopAnnouncements();
       if (scheduled) flush();
       for (const ws of pages) ws.close(1001, 'inspector closing');
       await Promise.all([...pages].map((ws) => closed(ws, 500)));

@@ -99,25 +99,28 @@ export class LiveActors {
         return;
       }
       case '@xstate.event': {
-        const target = this.#live.get(event.actorRef.sessionId);
-        if (target === undefined) return;
         const source = event.sourceRef as AnyActorRef | undefined;
-        const entry: LoggedEvent = {
-          seq: ++this.#seq,
-          at: Date.now(),
-          target,
-          source: source?.sessionId ?? source?.id,
-          event: event.event as { type: string },
-        };
-        this.#events.push(entry);
-        if (this.#events.length > this.#limits.events) this.#events.shift();
-        this.#emit({ kind: 'event', entry });
+        this.#log(event.actorRef.sessionId, source?.sessionId ?? source?.id, event.event as { type: string });
         return;
       }
       default:
         return;
     }
   };
+
+  /** The announcement observer (observeAnnouncements): what an actor's owner announced, in the log beside its events. */
+  readonly announced = (actorRef: AnyActorRef, announcement: { type: string }): void => {
+    this.#log(actorRef.sessionId, undefined, announcement);
+  };
+
+  #log(actorId: string, source: string | undefined, event: { type: string }): void {
+    const target = this.#live.get(actorId);
+    if (target === undefined) return;
+    const entry: LoggedEvent = { seq: ++this.#seq, at: Date.now(), target, source, event };
+    this.#events.push(entry);
+    if (this.#events.length > this.#limits.events) this.#events.shift();
+    this.#emit({ kind: 'event', entry });
+  }
 
   /** Live actors, oldest first. */
   live(): LiveActor[] {

@@ -10,7 +10,7 @@
  *   await session.start({ agent: new MyAgent(), room: ctx.room });
  *   session.say('Hello!');
  */
-import { fromPromise, type Actor, type InspectionEvent, type SnapshotFrom, type StateValue } from 'xstate';
+import { fromPromise, type Actor, type SnapshotFrom, type StateValue } from 'xstate';
 import { sessionMachine, type AgentState, type CloseReason, type SessionTimeout, type UserInterruption, type UserState } from '../../machines/session.js';
 import { Agent, AgentTask, StopResponse } from '../agent/agent.js';
 import { AgentStack } from '../agent/agent_stack.js';
@@ -52,7 +52,7 @@ import { VoiceInput } from './voice_input.js';
 import { PendingRunResult, RunResult } from '../testing/run_result.js';
 import type { RunEvent } from '../testing/run_events.js';
 import { resolveTurnOptions, type FlatTurnOptions, type TurnHandlingOptions, type TurnOptions } from '../turn/turn_handling.js';
-import { currentInspector } from '../inspect/registry.js';
+import { announce } from '../inspect/registry.js';
 
 /**
  * An AgentSession's options. The turn-taking settings come in two shapes: flat, as LiveKit's Python
@@ -159,7 +159,6 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     },
   });
 
-  readonly #inspect: ((event: InspectionEvent) => void) | undefined;
   readonly actor: Actor<typeof sessionMachine>;
   /** The conversation so far. */
   readonly history = new ChatContext();
@@ -219,8 +218,6 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
       speechStarted: () => this.actor.send({ type: 'user.speechStarted' }),
       speechEnded: () => this.actor.send({ type: 'user.speechEnded' }),
     };
-    // The inspectors the actor reports to (startActor takes the same): they see the announcements too.
-    this.#inspect = currentInspector();
     this.actor = startActor(AgentSession.#machine, {
       name: 'AgentSession',
       host: this,
@@ -810,8 +807,8 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   _announce<K extends Announcement>(type: K, event: Omit<Parameters<AgentSessionEvents[K]>[0], 'type' | 'createdAt'>): void {
     if (this.actor.getSnapshot().status !== 'active') return;
     this.emit(type, ...([{ type, ...event, createdAt: Date.now() }] as Parameters<AgentSessionEvents[K]>));
-    // Inspectors show them in the session actor's event log, under the session event's name.
-    this.#inspect?.({ type: '@xstate.event', actorRef: this.actor, rootId: this.actor.sessionId, sourceRef: undefined, event: { type, ...event } });
+    // The inspector page shows them in the session actor's log, under the session event's name.
+    announce(this.actor, { type, ...event });
   }
 
   /** Re-emits what the machine announces, as the session's events (the same payloads, dated). */
