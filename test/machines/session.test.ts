@@ -358,6 +358,16 @@ const heldReply = (what = 'generateReply() (held)'): Step => ({
   emits: ['speech:generate_reply', 'agent:listening→thinking'],
 });
 
+/** The running tool returns nothing to talk about: no follow-up, the agent listens. */
+const toolReturnsNothing = (extra: Partial<Step> = {}): Step => ({
+  do: 'the tool returns nothing to talk about',
+  act: (w) => w.toolCalls[0]!.resolve(null),
+  events: ['speech.idle'],
+  expect: ['running', 'listening', 'listening'],
+  emits: ['tools:lookup', 'agent:thinking→listening'],
+  ...extra,
+});
+
 /** The output finishes playing the current speech: its message joins the history. */
 const outputFinishes = (user: UserState = 'listening', extra: Partial<Step> = {}): Step => ({
   do: 'the output finishes playing',
@@ -433,14 +443,7 @@ const scenarios: Scenario[] = [
           expect(w.session.history.items.map((item) => item.type)).toEqual(['message', 'function_call']);
         },
       },
-      {
-        do: 'the tool returns nothing to talk about',
-        act: (w) => w.toolCalls[0]!.resolve(null),
-        events: ['speech.idle'],
-        expect: ['running', 'listening', 'listening'],
-        emits: ['tools:lookup', 'agent:thinking→listening'],
-        check: (w) => expect(w.session.history.items.at(-1)).toMatchObject({ type: 'function_call_output', name: 'lookup' }),
-      },
+      toolReturnsNothing({ check: (w) => expect(w.session.history.items.at(-1)).toMatchObject({ type: 'function_call_output', name: 'lookup' }) }),
       {
         do: 'say("Anything else?")',
         act: (w) => void w.session.say('Anything else?'),
@@ -892,13 +895,7 @@ const scenarios: Scenario[] = [
         emits: ['agent:speaking→thinking', 'item:assistant'],
         check: (w) => expect(w.out.played).toEqual([expect.objectContaining({ text: 'One moment.', interrupted: false })]),
       },
-      {
-        do: 'the tool returns nothing to talk about',
-        act: (w) => w.toolCalls[0]!.resolve(null),
-        events: ['speech.idle', 'done.awaitSpeech', 'done.releaseResources'],
-        expect: ['closed', 'idle', 'listening'],
-        emits: ['tools:lookup', 'agent:thinking→listening', 'agent:listening→idle', 'close:user_initiated'],
-      },
+      toolReturnsNothing({ events: ['speech.idle', 'done.awaitSpeech', 'done.releaseResources'], expect: ['closed', 'idle', 'listening'], emits: ['tools:lookup', 'agent:thinking→listening', 'agent:listening→idle', 'close:user_initiated'] }),
     ],
   },
   {
@@ -1148,13 +1145,7 @@ const scenarios: Scenario[] = [
         check: (w) => expect(w.session.actor.getSnapshot().matches({ agent: { listening: { holding: 'reply' } } })).toBe(true),
       },
       advance(2_000, ['after.falseInterruptionTimeout'], ['running', 'thinking', 'listening'], ['agent:listening→thinking', 'false interruption']),
-      {
-        do: 'the tool returns nothing to talk about',
-        act: (w) => w.toolCalls[0]!.resolve(null),
-        events: ['speech.idle'],
-        expect: ['running', 'listening', 'listening'],
-        emits: ['tools:lookup', 'agent:thinking→listening'],
-      },
+      toolReturnsNothing(),
       acloseFromRunning('listening'),
     ],
   },
@@ -1290,13 +1281,7 @@ const scenarios: Scenario[] = [
         expect: ['running', 'thinking', 'listening'],
         emits: ['speech:say'],
       },
-      {
-        do: 'the tool returns nothing to talk about',
-        act: (w) => w.toolCalls[0]!.resolve(null),
-        events: ['speech.generating'],
-        expect: ['running', 'listening', 'listening'],
-        emits: ['tools:lookup', 'agent:thinking→listening'],
-      },
+      toolReturnsNothing({ events: ['speech.generating'], expect: ['running', 'listening', 'listening'], emits: ['tools:lookup', 'agent:thinking→listening'] }),
       {
         do: 'await aclose(): the say() is cut off',
         act: (w) => w.session.aclose(),
@@ -1326,13 +1311,7 @@ const scenarios: Scenario[] = [
         expect: ['running', 'thinking', 'listening'],
         emits: ['agent:speaking→listening', 'item:assistant', 'agent:listening→thinking'],
       },
-      {
-        do: 'the tool returns nothing to talk about',
-        act: (w) => w.toolCalls[0]!.resolve(null),
-        events: ['speech.idle'],
-        expect: ['running', 'listening', 'listening'],
-        emits: ['tools:lookup', 'agent:thinking→listening'],
-      },
+      toolReturnsNothing(),
       acloseFromRunning('listening'),
     ],
   },
