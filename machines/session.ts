@@ -66,7 +66,7 @@ export interface SessionMachineInput {
 }
 
 export interface SessionMachineContext extends SessionMachineInput {
-  closeRequested: boolean;
+  /** Why the session closes: set by the first close request (or a failed start), so also whether one came. */
   closeReason: CloseReason | undefined;
   closeError: unknown;
 }
@@ -155,7 +155,7 @@ export const sessionMachine = setup({
   guards: {
     agentIsListening: stateIn('#session.agent.listening'),
     sessionRuns: stateIn('#session.lifecycle.running'),
-    closeRequested: ({ context }) => context.closeRequested,
+    closeRequested: ({ context }) => context.closeReason !== undefined,
     withoutDrain: ({ event }) => event.type === 'close' && !event.drain,
     /** The speech being generated is a reply (the LLM is asked), not a say() waiting for its audio. */
     isReply: ({ event }) => event.type === 'speech.generating' && event.source !== 'say',
@@ -197,9 +197,10 @@ export const sessionMachine = setup({
       return { type: 'user_input_transcribed' as const, transcript: event.transcript, isFinal: event.isFinal, language: event.language };
     }),
     reportError: emit((_, params: { error: unknown }) => ({ type: 'error' as const, error: params.error })),
+    // The first close request decides the reason.
     recordCloseRequest: assign(({ context, event }) => {
-      if (event.type !== 'close' || context.closeReason !== undefined) return { closeRequested: true };
-      return { closeRequested: true, closeReason: event.reason, closeError: event.error };
+      if (event.type !== 'close' || context.closeReason !== undefined) return {};
+      return { closeReason: event.reason, closeError: event.error };
     }),
     recordStartFailure: assign(({ context, event }) => ({
       closeReason: context.closeReason ?? ('error' as const),
@@ -225,7 +226,6 @@ export const sessionMachine = setup({
   type: 'parallel',
   context: ({ input }) => ({
     ...input,
-    closeRequested: false,
     closeReason: undefined,
     closeError: undefined,
   }),
