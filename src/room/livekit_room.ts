@@ -47,7 +47,6 @@ export class LiveKitRoom extends EventEmitter<RoomEvents> implements Room {
   #state: 'new' | 'connecting' | 'connected' | 'disconnected' = 'new';
   #connecting: Promise<void> | undefined;
   #disconnecting: Promise<void> | undefined;
-  #rtc: Rtc | undefined;
   #room: RtcRoom | undefined;
   #local: LiveKitLocalParticipant | undefined;
   readonly #participants = new Map<string, LiveKitParticipant>();
@@ -102,7 +101,6 @@ export class LiveKitRoom extends EventEmitter<RoomEvents> implements Room {
     this.#state = 'connecting';
     const rtc = await loadRtc();
     if (this.#state !== 'connecting') throw new ClosedError(`room ${this.name}`, 'connect()', 'disconnected');
-    this.#rtc = rtc;
     const room = new rtc.Room();
     this.#room = room;
     this.#listen(rtc, room);

@@ -5,7 +5,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { setup } from 'xstate';
 import { startActor } from '../../src/actors/start_actor.js';
-import type { FeedMessage } from '../../src/inspect/feed.js';
 import { startInspection, type Inspection } from '../../src/inspect/inspection.js';
 import { currentInspector } from '../../src/inspect/registry.js';
 import { offlineEnv } from '../support/offline.js';

@@ -44,7 +44,7 @@ import {
   type SessionState,
 } from '../../src/index.js';
 import { deferred, never, type Deferred } from '../support/deferred.js';
-import { CoverageTracker, machineInventory } from '../support/model_coverage.js';
+import { CoverageTracker } from '../support/model_coverage.js';
 import { ModelReplay } from '../support/model_replay.js';
 import { modelPaths, transitionsTaken, type ModelPath } from '../support/model_paths.js';
 import { ReceivedEvents, shortEventName } from '../support/received_events.js';

@@ -3,7 +3,7 @@
  * unanswered, answered too late, failing; taken while full (LiveKit routes by the reported status)
  * unless declineWhenFull; declined while draining; offered again after their worker went away.
  */
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import type { JobRequest } from '../../src/server/agent_server.js';
 import { JobRequestError, JobRequestTimeoutError } from '../../src/worker/errors.js';
