@@ -1,16 +1,18 @@
 /**
- * The life of an AgentSession, and what its agent and its user are doing: three parallel regions.
+ * The life of an AgentSession, and what its agent and its user are doing: while the session is
+ * `open`, three parallel regions; once it has `closed`, none (one step ends them all).
  *
- * lifecycle: idle → starting → running → draining → closing → closed.
+ * lifecycle: idle → starting → running → draining → closing, then the session is closed.
  * - Every way to end a session goes through `draining`: the active agent's onExit runs first (it
  *   may still speak, e.g. say "Goodbye!"), then queued speech plays out, and only then is the
  *   session closed. `drain()` stops in `draining.drained` until a close is requested; a close
  *   without drain first interrupts the speech in flight.
  * - The first close request decides the close reason; later ones only add "no drain".
- * - `closed` is reached exactly once: the agent becomes `idle` (announced), then `close` is announced.
+ * - `closed` is reached exactly once: the agent becomes `idle` (announced), then `close` is announced;
+ *   the user is no longer heard (the session reads `listening`, as LiveKit resets it, without an event).
  *
- * agent: initializing → listening / thinking / speaking → idle.
- * - `initializing` until the session runs, `idle` once it has closed.
+ * agent: initializing → listening / thinking / speaking (`idle` once the session has closed).
+ * - `initializing` until the session runs.
  * - In between, the agent follows the speech it attends to, as the session's speech scheduler
  *   relays it (`speech.*`): it thinks while a reply is generated or tools run, speaks while its
  *   audio goes out, and listens otherwise (a say() being prepared is not thought about).
@@ -28,7 +30,7 @@
  *   the user away while the agent is still listening, and is not set at all when
  *   `userAwayTimeout` is null. Typing brings an away user back.
  */
-import { and, assign, cancel, emit, enqueueActions, fromPromise, not, or, raise, setup, stateIn } from 'xstate';
+import { and, assign, type DoneActorEvent, cancel, emit, enqueueActions, fromPromise, not, or, setup, stateIn } from 'xstate';
 import type { SpeechSource } from './speech.js';
 
 /**
@@ -82,7 +84,6 @@ export type SessionMachineEvent =
   | { type: 'start' }
   | { type: 'drain' }
   | { type: 'close'; reason: CloseReason; drain: boolean; error?: unknown }
-  | { type: 'session.closed' }
   | SpeechActivityEvent
   | { type: 'user.speechStarted' }
   | { type: 'user.speechEnded' }
@@ -93,7 +94,9 @@ export type SessionMachineEvent =
   | { type: 'user.active' }
   | { type: 'user.away' }
   | { type: 'user.transcribed'; transcript: string; isFinal: boolean; language: string | undefined }
-  | { type: 'error.reported'; error: unknown };
+  | { type: 'error.reported'; error: unknown }
+  /** The start's completion (the invoked `startSession`'s done event), which the agent region takes too. */
+  | DoneActorEvent<void, 'startSession'>;
 
 export type SessionMachineEmitted =
   | { type: 'agent_state_changed'; oldState: AgentState; newState: AgentState }
@@ -120,9 +123,9 @@ export interface SessionTimeout {
 const agentMove = (from: AgentState, to: AgentState) => ({ type: 'announceAgentMove', params: { from, to } }) as const;
 const userMove = (from: UserState, to: UserState) => ({ type: 'announceUserMove', params: { from, to } }) as const;
 /** The agent's states before it is idle, each with its guard. */
-const AGENT_STATES = (['initializing', 'listening', 'thinking', 'speaking'] as const).map((state) => [state, stateIn(`#session.agent.${state}`)] as const);
+const AGENT_STATES = (['initializing', 'listening', 'thinking', 'speaking'] as const).map((state) => [state, stateIn(`#session.open.agent.${state}`)] as const);
 /** The session runs, or is starting to (the move out of `starting` is the start). */
-const RUNNING_OR_STARTING = or([stateIn('#session.lifecycle.running'), stateIn('#session.lifecycle.starting')]);
+const RUNNING_OR_STARTING = or([stateIn('#session.open.lifecycle.running'), stateIn('#session.open.lifecycle.starting')]);
 const userInterrupts = (by: UserInterruption) => ({ type: 'interruptSpeech', params: { by } }) as const;
 
 /** The state's policy lets the user interrupt: user speech long enough, or a finished turn. */
@@ -153,8 +156,7 @@ export const sessionMachine = setup({
     falseInterruptionTimeout: ({ context }) => context.falseInterruptionTimeout,
   },
   guards: {
-    agentIsListening: stateIn('#session.agent.listening'),
-    sessionRuns: stateIn('#session.lifecycle.running'),
+    agentIsListening: stateIn('#session.open.agent.listening'),
     closeRequested: ({ context }) => context.closeReason !== undefined,
     withoutDrain: ({ event }) => event.type === 'close' && !event.drain,
     /** The speech being generated is a reply (the LLM is asked), not a say() waiting for its audio. */
@@ -163,7 +165,7 @@ export const sessionMachine = setup({
     interruptibleWhileSpeaking: ({ context, event }) => userMayInterrupt(context, event, 'speaking'),
     mayPause: ({ context, event }) => context.resumeFalseInterruption && event.type === 'user.speakingOver' && event.pausable,
     hasWords: ({ event }) => event.type === 'user.transcribed' && event.transcript.trim() !== '',
-    heldWhileSpeaking: stateIn('#session.agent.listening.holding.speech'),
+    heldWhileSpeaking: stateIn('#session.open.agent.listening.holding.speech'),
   },
   actions: {
     announceAgentMove: emit((_, params: { from: AgentState; to: AgentState }) => ({
@@ -223,7 +225,7 @@ export const sessionMachine = setup({
   },
 }).createMachine({
   id: 'session',
-  type: 'parallel',
+  initial: 'open',
   context: ({ input }) => ({
     ...input,
     closeReason: undefined,
@@ -234,221 +236,228 @@ export const sessionMachine = setup({
     'error.reported': { actions: { type: 'reportError', params: ({ event }) => ({ error: event.error }) } },
   },
   states: {
-    lifecycle: {
-      initial: 'idle',
+    // The session until it has closed: what it is doing, what its agent and its user are doing.
+    open: {
+      type: 'parallel',
       states: {
-        idle: {
-          on: {
-            start: 'starting',
-            close: { target: 'closed', actions: 'recordCloseRequest' },
-          },
-        },
-        starting: {
-          invoke: {
-            id: 'startSession',
-            src: 'startSession',
-            onDone: [
-              { guard: 'closeRequested', target: 'draining' },
-              { target: 'running' },
-            ],
-            onError: {
-              target: 'closing',
-              actions: ['recordStartFailure', { type: 'reportError', params: ({ event }) => ({ error: event.error }) }],
-            },
-          },
-          on: {
-            close: { actions: 'recordCloseRequest' },
-          },
-        },
-        running: {
-          exit: 'stopAwayTimer',
-          on: {
-            drain: 'draining',
-            close: [
-              { guard: 'withoutDrain', target: 'draining', actions: ['recordCloseRequest', 'interruptAllSpeech'] },
-              { target: 'draining', actions: 'recordCloseRequest' },
-            ],
-          },
-        },
-        draining: {
-          initial: 'exitingAgent',
-          on: {
-            close: [
-              { guard: 'withoutDrain', actions: ['recordCloseRequest', 'interruptAllSpeech'] },
-              { actions: 'recordCloseRequest' },
-            ],
-          },
+        lifecycle: {
+          initial: 'idle',
           states: {
-            exitingAgent: {
+            idle: {
+              on: {
+                start: 'starting',
+                close: { target: '#session.closed', actions: 'recordCloseRequest' },
+              },
+            },
+            starting: {
               invoke: {
-                id: 'exitAgent',
-                src: 'exitAgent',
-                onDone: 'awaitingSpeech',
-                onError: {
-                  target: 'awaitingSpeech',
-                  actions: { type: 'reportError', params: ({ event }) => ({ error: event.error }) },
-                },
-              },
-            },
-            awaitingSpeech: {
-              invoke: {
-                id: 'awaitSpeech',
-                src: 'awaitSpeech',
-                onDone: 'drained',
-                onError: {
-                  target: 'drained',
-                  actions: { type: 'reportError', params: ({ event }) => ({ error: event.error }) },
-                },
-              },
-              after: {
-                speechDrainTimeout: {
-                  target: 'drained',
-                  actions: [
-                    'interruptAllSpeech',
-                    {
-                      type: 'reportError',
-                      params: ({ context }) => ({
-                        error: { kind: 'timeout', phase: 'speechDrain', timeoutMs: context.speechDrainTimeout } satisfies SessionTimeout,
-                      }),
-                    },
-                  ],
-                },
-              },
-            },
-            drained: {
-              always: { guard: 'closeRequested', target: '#session.lifecycle.closing' },
-            },
-          },
-        },
-        closing: {
-          invoke: {
-            id: 'releaseResources',
-            src: 'releaseResources',
-            input: ({ context }) => ({ reason: context.closeReason ?? 'user_initiated', error: context.closeError }),
-            onDone: 'closed',
-            onError: {
-              target: 'closed',
-              actions: { type: 'reportError', params: ({ event }) => ({ error: event.error }) },
-            },
-          },
-          after: {
-            closeTimeout: {
-              target: 'closed',
-              actions: {
-                type: 'reportError',
-                params: ({ context }) => ({
-                  error: { kind: 'timeout', phase: 'close', timeoutMs: context.closeTimeout } satisfies SessionTimeout,
-                }),
-              },
-            },
-          },
-        },
-        closed: {
-          type: 'final',
-          entry: raise({ type: 'session.closed' }),
-        },
-      },
-    },
-    agent: {
-      initial: 'initializing',
-      on: {
-        // The agent is idle for good, then the close is announced.
-        'session.closed': { target: '.idle', actions: ['announceAgentIdle', 'announceClose'] },
-      },
-      states: {
-        // Left when the session runs. (Not by a transition of the start that targets both regions:
-        // that would re-enter the user region too, forgetting a user who spoke meanwhile.)
-        initializing: {
-          always: { guard: 'sessionRuns', target: 'listening', actions: agentMove('initializing', 'listening') },
-        },
-        listening: {
-          entry: 'armAwayTimer',
-          initial: 'attentive',
-          on: {
-            'speech.generating': { guard: 'isReply', target: 'thinking', actions: agentMove('listening', 'thinking') },
-            'speech.speaking': { target: 'speaking', actions: agentMove('listening', 'speaking') },
-            'speech.toolsPending': { target: 'thinking', actions: agentMove('listening', 'thinking') },
-            'user.turnCompleted': { actions: userInterrupts('turn') },
-          },
-          states: {
-            attentive: {},
-            // The agent's speech is paused: the user spoke over it and may be interrupting it. The
-            // substate is where the agent resumes: the paused speech is followed meanwhile.
-            holding: {
-              // Entered at `reply` (from thinking) or `speech` (from speaking).
-              initial: 'speech',
-              after: {
-                falseInterruptionTimeout: [
-                  {
-                    guard: 'heldWhileSpeaking',
-                    target: '#session.agent.speaking',
-                    actions: ['resumeSpeech', agentMove('listening', 'speaking'), 'announceFalseInterruption'],
-                  },
-                  { target: '#session.agent.thinking', actions: ['resumeSpeech', agentMove('listening', 'thinking'), 'announceFalseInterruption'] },
+                id: 'startSession',
+                src: 'startSession',
+                onDone: [
+                  { guard: 'closeRequested', target: 'draining' },
+                  { target: 'running' },
                 ],
+                onError: {
+                  target: 'closing',
+                  actions: ['recordStartFailure', { type: 'reportError', params: ({ event }) => ({ error: event.error }) }],
+                },
               },
               on: {
-                // (Handled here, the transcript is announced here too: the root's handler is not reached.)
-                'user.transcribed': { guard: 'hasWords', target: 'attentive', actions: ['announceTranscript', userInterrupts('words')] },
-                'speech.speaking': '.speech',
-                'speech.toolsPending': '.reply',
-                // The paused speech ended (interrupted otherwise): nothing is held any more.
-                'speech.idle': 'attentive',
+                close: { actions: 'recordCloseRequest' },
+              },
+            },
+            running: {
+              exit: 'stopAwayTimer',
+              on: {
+                drain: 'draining',
+                close: [
+                  { guard: 'withoutDrain', target: 'draining', actions: ['recordCloseRequest', 'interruptAllSpeech'] },
+                  { target: 'draining', actions: 'recordCloseRequest' },
+                ],
+              },
+            },
+            draining: {
+              initial: 'exitingAgent',
+              on: {
+                close: [
+                  { guard: 'withoutDrain', actions: ['recordCloseRequest', 'interruptAllSpeech'] },
+                  { actions: 'recordCloseRequest' },
+                ],
               },
               states: {
-                reply: {},
-                speech: {},
+                exitingAgent: {
+                  invoke: {
+                    id: 'exitAgent',
+                    src: 'exitAgent',
+                    onDone: 'awaitingSpeech',
+                    onError: {
+                      target: 'awaitingSpeech',
+                      actions: { type: 'reportError', params: ({ event }) => ({ error: event.error }) },
+                    },
+                  },
+                },
+                awaitingSpeech: {
+                  invoke: {
+                    id: 'awaitSpeech',
+                    src: 'awaitSpeech',
+                    // Straight on to closing when a close is waiting: one step fewer than through `drained`.
+                    onDone: [{ guard: 'closeRequested', target: '#session.open.lifecycle.closing' }, { target: 'drained' }],
+                    onError: {
+                      target: 'drained',
+                      actions: { type: 'reportError', params: ({ event }) => ({ error: event.error }) },
+                    },
+                  },
+                  after: {
+                    speechDrainTimeout: {
+                      target: 'drained',
+                      actions: [
+                        'interruptAllSpeech',
+                        {
+                          type: 'reportError',
+                          params: ({ context }) => ({
+                            error: { kind: 'timeout', phase: 'speechDrain', timeoutMs: context.speechDrainTimeout } satisfies SessionTimeout,
+                          }),
+                        },
+                      ],
+                    },
+                  },
+                },
+                drained: {
+                  always: { guard: 'closeRequested', target: '#session.open.lifecycle.closing' },
+                },
+              },
+            },
+            closing: {
+              invoke: {
+                id: 'releaseResources',
+                src: 'releaseResources',
+                input: ({ context }) => ({ reason: context.closeReason ?? 'user_initiated', error: context.closeError }),
+                onDone: '#session.closed',
+                onError: {
+                  target: '#session.closed',
+                  actions: { type: 'reportError', params: ({ event }) => ({ error: event.error }) },
+                },
+              },
+              after: {
+                closeTimeout: {
+                  target: '#session.closed',
+                  actions: {
+                    type: 'reportError',
+                    params: ({ context }) => ({
+                      error: { kind: 'timeout', phase: 'close', timeoutMs: context.closeTimeout } satisfies SessionTimeout,
+                    }),
+                  },
+                },
               },
             },
           },
         },
-        thinking: {
-          on: {
-            'speech.speaking': { target: 'speaking', actions: agentMove('thinking', 'speaking') },
-            'speech.generating': { guard: not('isReply'), target: 'listening', actions: agentMove('thinking', 'listening') },
-            'speech.idle': { target: 'listening', actions: agentMove('thinking', 'listening') },
-            'user.speakingOver': [
-              { guard: and(['interruptibleWhileThinking', 'mayPause']), target: 'listening.holding.reply', actions: ['pauseSpeech', agentMove('thinking', 'listening')] },
-              { guard: 'interruptibleWhileThinking', actions: userInterrupts('voice') },
-            ],
-            'user.turnCompleted': { guard: 'interruptibleWhileThinking', actions: userInterrupts('turn') },
+        agent: {
+          initial: 'initializing',
+          states: {
+            // Left when the session runs: on the start's completion, in the step the lifecycle region
+            // takes it (its onDone), unless a close came first. (Not by one transition of the start
+            // targeting both regions: that would re-enter the user region too, forgetting a user who
+            // spoke meanwhile.)
+            initializing: {
+              on: {
+                'xstate.done.actor.startSession': { guard: not('closeRequested'), target: 'listening', actions: agentMove('initializing', 'listening') },
+              },
+            },
+            listening: {
+              entry: 'armAwayTimer',
+              initial: 'attentive',
+              on: {
+                'speech.generating': { guard: 'isReply', target: 'thinking', actions: agentMove('listening', 'thinking') },
+                'speech.speaking': { target: 'speaking', actions: agentMove('listening', 'speaking') },
+                'speech.toolsPending': { target: 'thinking', actions: agentMove('listening', 'thinking') },
+                'user.turnCompleted': { actions: userInterrupts('turn') },
+              },
+              states: {
+                attentive: {},
+                // The agent's speech is paused: the user spoke over it and may be interrupting it. The
+                // substate is where the agent resumes: the paused speech is followed meanwhile.
+                holding: {
+                  // Entered at `reply` (from thinking) or `speech` (from speaking).
+                  initial: 'speech',
+                  after: {
+                    falseInterruptionTimeout: [
+                      {
+                        guard: 'heldWhileSpeaking',
+                        target: '#session.open.agent.speaking',
+                        actions: ['resumeSpeech', agentMove('listening', 'speaking'), 'announceFalseInterruption'],
+                      },
+                      { target: '#session.open.agent.thinking', actions: ['resumeSpeech', agentMove('listening', 'thinking'), 'announceFalseInterruption'] },
+                    ],
+                  },
+                  on: {
+                    // (Handled here, the transcript is announced here too: the root's handler is not reached.)
+                    'user.transcribed': { guard: 'hasWords', target: 'attentive', actions: ['announceTranscript', userInterrupts('words')] },
+                    'speech.speaking': '.speech',
+                    'speech.toolsPending': '.reply',
+                    // The paused speech ended (interrupted otherwise): nothing is held any more.
+                    'speech.idle': 'attentive',
+                  },
+                  states: {
+                    reply: {},
+                    speech: {},
+                  },
+                },
+              },
+            },
+            thinking: {
+              on: {
+                'speech.speaking': { target: 'speaking', actions: agentMove('thinking', 'speaking') },
+                'speech.generating': { guard: not('isReply'), target: 'listening', actions: agentMove('thinking', 'listening') },
+                'speech.idle': { target: 'listening', actions: agentMove('thinking', 'listening') },
+                'user.speakingOver': [
+                  { guard: and(['interruptibleWhileThinking', 'mayPause']), target: 'listening.holding.reply', actions: ['pauseSpeech', agentMove('thinking', 'listening')] },
+                  { guard: 'interruptibleWhileThinking', actions: userInterrupts('voice') },
+                ],
+                'user.turnCompleted': { guard: 'interruptibleWhileThinking', actions: userInterrupts('turn') },
+              },
+            },
+            speaking: {
+              on: {
+                'speech.toolsPending': { target: 'thinking', actions: agentMove('speaking', 'thinking') },
+                'speech.idle': { target: 'listening', actions: agentMove('speaking', 'listening') },
+                'user.speakingOver': [
+                  { guard: and(['interruptibleWhileSpeaking', 'mayPause']), target: 'listening.holding.speech', actions: ['pauseSpeech', agentMove('speaking', 'listening')] },
+                  { guard: 'interruptibleWhileSpeaking', actions: userInterrupts('voice') },
+                ],
+                'user.turnCompleted': { guard: 'interruptibleWhileSpeaking', actions: userInterrupts('turn') },
+              },
+            },
           },
         },
-        speaking: {
-          on: {
-            'speech.toolsPending': { target: 'thinking', actions: agentMove('speaking', 'thinking') },
-            'speech.idle': { target: 'listening', actions: agentMove('speaking', 'listening') },
-            'user.speakingOver': [
-              { guard: and(['interruptibleWhileSpeaking', 'mayPause']), target: 'listening.holding.speech', actions: ['pauseSpeech', agentMove('speaking', 'listening')] },
-              { guard: 'interruptibleWhileSpeaking', actions: userInterrupts('voice') },
-            ],
-            'user.turnCompleted': { guard: 'interruptibleWhileSpeaking', actions: userInterrupts('turn') },
+        user: {
+          initial: 'listening',
+          states: {
+            listening: {
+              on: {
+                'user.speechStarted': { target: 'speaking', actions: userMove('listening', 'speaking') },
+                // Silence is counted from the later of the agent's return to listening and the user's last activity.
+                'user.active': { actions: 'armAwayTimer' },
+                'user.away': { guard: 'agentIsListening', target: 'away', actions: userMove('listening', 'away') },
+              },
+            },
+            speaking: {
+              on: { 'user.speechEnded': { target: 'listening', actions: [userMove('speaking', 'listening'), 'armAwayTimer'] } },
+            },
+            away: {
+              on: {
+                'user.speechStarted': { target: 'speaking', actions: userMove('away', 'speaking') },
+                'user.active': { target: 'listening', actions: [userMove('away', 'listening'), 'armAwayTimer'] },
+              },
+            },
           },
         },
-        idle: { type: 'final' },
       },
     },
-    user: {
-      initial: 'listening',
-      states: {
-        listening: {
-          on: {
-            'user.speechStarted': { target: 'speaking', actions: userMove('listening', 'speaking') },
-            // Silence is counted from the later of the agent's return to listening and the user's last activity.
-            'user.active': { actions: 'armAwayTimer' },
-            'user.away': { guard: 'agentIsListening', target: 'away', actions: userMove('listening', 'away') },
-          },
-        },
-        speaking: {
-          on: { 'user.speechEnded': { target: 'listening', actions: [userMove('speaking', 'listening'), 'armAwayTimer'] } },
-        },
-        away: {
-          on: {
-            'user.speechStarted': { target: 'speaking', actions: userMove('away', 'speaking') },
-            'user.active': { target: 'listening', actions: [userMove('away', 'listening'), 'armAwayTimer'] },
-          },
-        },
-      },
+    // Closed for good: every region has ended (the agent is idle, the user no longer heard).
+    closed: {
+      type: 'final',
+      entry: ['announceAgentIdle', 'announceClose'],
     },
   },
 });

@@ -7,7 +7,8 @@
  *     override async onEnter() { this.session.say('Hello!'); }
  *   }
  */
-import { fromPromise, type Actor } from 'xstate';
+import { type Actor } from 'xstate';
+import { fromTask } from '../actors/from_task.js';
 import { agentMachine, type AgentMachineEmitted } from '../../machines/agent.js';
 import { hostOf, startActor } from '../actors/start_actor.js';
 import { VoxstateError } from '../errors.js';
@@ -46,8 +47,8 @@ export class StopResponse extends Error {
 export class Agent<UserData = unknown> {
   static readonly #machine = agentMachine.provide({
     actors: {
-      onEnter: fromPromise(async ({ system }) => hostOf<Agent>(system).onEnter()),
-      onExit: fromPromise(async ({ system }) => hostOf<Agent>(system).onExit()),
+      onEnter: fromTask(async ({ system }) => hostOf<Agent>(system).onEnter()),
+      onExit: fromTask(async ({ system }) => hostOf<Agent>(system).onExit()),
     },
   });
 

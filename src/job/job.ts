@@ -4,7 +4,8 @@
  * and leaving the room. It tells the machine who is in the room (machines/job.ts: the job runs
  * until no standard or SIP participant is left).
  */
-import { fromPromise, toPromise, type Actor, type SnapshotFrom } from 'xstate';
+import { toPromise, type Actor, type SnapshotFrom } from 'xstate';
+import { fromTask } from '../actors/from_task.js';
 import {
   jobMachine,
   type JobMachineEvent,
@@ -87,21 +88,21 @@ export interface JobInit<UserData extends Record<string, unknown>> {
 export class Job<UserData extends Record<string, unknown> = Record<string, unknown>> {
   static readonly #machine = jobMachine.provide({
     actors: {
-      entrypoint: fromPromise(async ({ system }) => {
+      entrypoint: fromTask(async ({ system }) => {
         const job = hostOf<Job>(system);
         await job.ctx._track(job.ctx.runAsJob(async () => job.#entrypoint(job.ctx)));
       }),
-      joinEntrypoints: fromPromise(async ({ system }) => {
+      joinEntrypoints: fromTask(async ({ system }) => {
         await Promise.allSettled(hostOf<Job>(system).ctx._userTasks);
       }),
-      closeSession: fromPromise(async ({ system }) => {
+      closeSession: fromTask(async ({ system }) => {
         const session = hostOf<Job>(system).ctx.primarySession;
         if (session === undefined || session.state === 'closed') return;
         session.shutdown({ drain: true, reason: 'job_shutdown' });
         await session.closed();
       }),
-      runShutdownCallbacks: fromPromise(({ input, system }) => hostOf<Job>(system).#runCallbacks(input.reason)),
-      disconnectRoom: fromPromise(({ system }) => hostOf<Job>(system).#room.disconnect()),
+      runShutdownCallbacks: fromTask(({ input, system }) => hostOf<Job>(system).#runCallbacks(input.reason)),
+      disconnectRoom: fromTask(({ system }) => hostOf<Job>(system).#room.disconnect()),
     },
     actions: {
       fireAbortSignal: ({ context, system }) => hostOf<Job>(system).#abort.abort(new JobShutdownError(context.reason ?? 'unknown')),

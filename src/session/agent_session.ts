@@ -10,7 +10,8 @@
  *   await session.start({ agent: new MyAgent(), room: ctx.room });
  *   session.say('Hello!');
  */
-import { fromPromise, type Actor, type SnapshotFrom, type StateValue } from 'xstate';
+import { type Actor, type SnapshotFrom, type StateValue } from 'xstate';
+import { fromTask } from '../actors/from_task.js';
 import { sessionMachine, type AgentState, type CloseReason, type SessionTimeout, type UserInterruption, type UserState } from '../../machines/session.js';
 import { Agent, AgentTask, StopResponse } from '../agent/agent.js';
 import { AgentStack } from '../agent/agent_stack.js';
@@ -142,14 +143,14 @@ type SessionSnapshot = SnapshotFrom<typeof sessionMachine>;
 export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionEvents> {
   static readonly #machine = sessionMachine.provide({
     actors: {
-      startSession: fromPromise(({ system }) => hostOf<AgentSession>(system).#connect()),
-      exitAgent: fromPromise(({ system }) => hostOf<AgentSession>(system).#agents.exitAll()),
-      awaitSpeech: fromPromise(async ({ system }) => {
+      startSession: fromTask(({ system }) => hostOf<AgentSession>(system).#connect()),
+      exitAgent: fromTask(({ system }) => hostOf<AgentSession>(system).#agents.exitAll()),
+      awaitSpeech: fromTask(async ({ system }) => {
         const session = hostOf<AgentSession>(system);
         await session.#scheduler.settled(session.#drainExempt);
         await session.#output?.flush?.();
       }),
-      releaseResources: fromPromise(({ system }) => hostOf<AgentSession>(system).#release()),
+      releaseResources: fromTask(({ system }) => hostOf<AgentSession>(system).#release()),
     },
     actions: {
       interruptAllSpeech: ({ system }) => hostOf<AgentSession>(system).#interruptAll(),
@@ -364,7 +365,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     this.#agents.enterLater(options.agent);
     this.#room = options.room && { room: options.room, options: roomOptions };
     this.actor.send({ type: 'start' });
-    await until(this.actor, (snapshot) => !snapshot.matches({ lifecycle: 'starting' }));
+    await until(this.actor, (snapshot) => !snapshot.matches({ open: { lifecycle: 'starting' } }));
     if (this.state !== 'running') {
       // The session closed (or failed to start) before its agent entered: the agent exits unentered.
       this.#agents.abandonNext();
@@ -418,15 +419,15 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     const state = this.state;
     if (state === 'idle') throw new NotStartedError('AgentSession', 'drain()');
     this.#exempt();
-    if (state === 'starting') await until(this.actor, (snapshot) => !snapshot.matches({ lifecycle: 'starting' }));
+    if (state === 'starting') await until(this.actor, (snapshot) => !snapshot.matches({ open: { lifecycle: 'starting' } }));
     this.actor.send({ type: 'drain' });
     // Drained: past onExit and the queued speech (or already closing, or closed).
     await until(
       this.actor,
       (snapshot) =>
-        !snapshot.matches({ lifecycle: 'starting' }) &&
-        !snapshot.matches({ lifecycle: { draining: 'exitingAgent' } }) &&
-        !snapshot.matches({ lifecycle: { draining: 'awaitingSpeech' } }),
+        !snapshot.matches({ open: { lifecycle: 'starting' } }) &&
+        !snapshot.matches({ open: { lifecycle: { draining: 'exitingAgent' } } }) &&
+        !snapshot.matches({ open: { lifecycle: { draining: 'awaitingSpeech' } } }),
     );
   }
 
@@ -627,7 +628,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   #acceptSpeech(call: string): void {
     const state = this.state;
     if (state === 'idle') throw new NotStartedError('AgentSession', call);
-    if (state === 'starting' || state === 'running' || this.actor.getSnapshot().matches({ lifecycle: { draining: 'exitingAgent' } })) return;
+    if (state === 'starting' || state === 'running' || this.actor.getSnapshot().matches({ open: { lifecycle: { draining: 'exitingAgent' } } })) return;
     throw new ClosedError('AgentSession', call, state === 'closed' ? 'closed' : 'closing');
   }
 
@@ -828,8 +829,6 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
           error: event.error === undefined ? null : toError(event.error),
           createdAt,
         };
-        // Closed: its actor takes no more events (the user region, say, would still move).
-        this.actor.stop();
         this.emit('close', close);
         this.#resolveClosed(close);
         return;
@@ -846,9 +845,15 @@ type Announcement = 'conversation_item_added' | 'speech_created' | 'function_too
 /** Where speech goes when the session has no room and no voice: into the history only. */
 const HISTORY_ONLY = new HistoryOnlyOutput();
 
+type Region = 'lifecycle' | 'agent' | 'user';
+
+/** What each region says once the session has closed and its regions have ended (the user as LiveKit resets it). */
+const CLOSED: Record<Region, string> = { lifecycle: 'closed', agent: 'idle', user: 'listening' };
+
 /** The state of one region of the session machine: the top-level state it is in. */
-function regionState(snapshot: SessionSnapshot, region: 'lifecycle' | 'agent' | 'user'): string {
-  const value = (snapshot.value as Record<string, StateValue>)[region]!;
+function regionState(snapshot: SessionSnapshot, region: Region): string {
+  if (snapshot.value === 'closed') return CLOSED[region];
+  const value = (snapshot.value as { open: Record<Region, StateValue> }).open[region];
   return typeof value === 'string' ? value : Object.keys(value)[0]!;
 }
 

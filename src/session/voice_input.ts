@@ -76,7 +76,7 @@ export class VoiceInput {
           this.#times = { endOfSpeech: Date.now() };
           // Over before it came to anything (too short, or the speech would not be interrupted),
           // unless the agent is paused waiting for the user's words.
-          if (!session.actor.getSnapshot().matches({ agent: { listening: 'holding' } })) this.decided(false);
+          if (!session.actor.getSnapshot().matches({ open: { agent: { listening: 'holding' } } })) this.decided(false);
           session.input.speechEnded();
         },
         speaking: (event) => {

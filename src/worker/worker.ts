@@ -10,6 +10,7 @@
  *   await worker.run();            // until closed; rejects if LiveKit stays unreachable
  */
 import { fromCallback, fromPromise, type Actor, type SnapshotFrom } from 'xstate';
+import { fromTask } from '../actors/from_task.js';
 import {
   AvailabilityResponse,
   JobStatus,
@@ -135,7 +136,7 @@ type WorkerSnapshot = SnapshotFrom<typeof workerMachine>;
 export class Worker {
   static readonly #machine = workerMachine.provide({
     actors: {
-      startExecutor: fromPromise(({ system }) => hostOf<Worker>(system).#executor.start()),
+      startExecutor: fromTask(({ system }) => hostOf<Worker>(system).#executor.start()),
       connect: fromPromise(async ({ system, signal }) => {
         const worker = hostOf<Worker>(system);
         const ws = await openWorkerSocket({
@@ -146,13 +147,13 @@ export class Worker {
         });
         worker.#attach(ws);
       }),
-      sampleLoad: fromPromise(async ({ system }) => {
+      sampleLoad: fromTask(async ({ system }) => {
         const worker = hostOf<Worker>(system);
         const load = await worker.#loadFnc(worker);
         if (typeof load !== 'number' || Number.isNaN(load)) throw new VoxstateError('invalid_load', `loadFnc returned ${describe(load)}, not a number`);
         return load;
       }),
-      shutDown: fromPromise(({ system }) => hostOf<Worker>(system).#shutDown()),
+      shutDown: fromTask(({ system }) => hostOf<Worker>(system).#shutDown()),
       offerJob: fromPromise<void, OfferJobInput>(({ input, system, signal }) => hostOf<Worker>(system).#offer(input, signal)),
       assignedJob: assignedJobMachine.provide({
         actors: {

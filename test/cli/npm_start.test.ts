@@ -35,7 +35,7 @@ describe('npm start (console mode on the basic_event example)', () => {
 
   it('exit_message: "end session" makes the agent say goodbye and the job end', async () => {
     const run = start(['examples/exit_message.ts', 'console']);
-    await run.until('session: running');
+    await run.until('session: open (lifecycle: running');
     run.child.stdin.write('end session\n');
     expect(await run.exited).toBe(0);
     expect(run.out()).toContain('agent › Goodbye!');

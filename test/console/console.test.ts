@@ -38,9 +38,9 @@ describe('console mode', () => {
     expect(text).toContain('TTS cartesia/sonic-3: offline stand-in');
     // The live states of the job, session and agent actors, as they change.
     // The job runs attended: the terminal's user is in the room.
-    expect(text).toMatch(/job: started\.running\.attended │ session: running \(agent: speaking, user: listening\) │ agent simple_agent: (entering|active)/);
-    expect(text).toMatch(/job: shuttingDown\.closingSession │ session: draining\.exitingAgent/);
-    expect(text).toContain('job: done │ session: closed (agent: idle, user: listening) │ agent simple_agent: exited');
+    expect(text).toMatch(/job: started\.running\.attended │ session: open \(lifecycle: running, agent: speaking, user: listening\) │ agent simple_agent: (entering|active)/);
+    expect(text).toMatch(/job: shuttingDown\.closingSession │ session: open \(lifecycle: draining\.exitingAgent/);
+    expect(text).toContain('job: done │ session: closed │ agent simple_agent: exited');
     expect(text.trimEnd().endsWith('job success (console input ended)')).toBe(true);
   });
 
@@ -75,7 +75,7 @@ describe('console mode', () => {
     });
     const t = terminal();
     const done = runConsole(farewell, { input: t.input, output: t.output, handleSignals: false });
-    await t.until('session: running');
+    await t.until('session: open (lifecycle: running');
     t.input.end();
     expect(await done).toMatchObject({ status: 'success', reason: 'console input ended' });
     expect(t.text()).toContain('agent (farewell) › see you');

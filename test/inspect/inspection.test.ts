@@ -143,7 +143,7 @@ describe('console --inspect', () => {
       expect(pageUrl).toBeDefined();
       expect(new URL(pageUrl!).hostname).toBe('127.0.0.1');
       expect(/Stately Inspector bridge: (\S+)/.exec(out)?.[1]).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
-      expect(await (await fetch(pageUrl!)).text()).toContain('data-state-id="session.agent.listening"');
+      expect(await (await fetch(pageUrl!)).text()).toContain('data-state-id="session.open.agent.listening"');
 
       const feed = listen(feedUrl(pageUrl!));
       await feed.opened;

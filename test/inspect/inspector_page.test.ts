@@ -74,9 +74,9 @@ describe('inspector page server', () => {
       expect(html).toContain(`data-state-id="${machine.root.id}"`);
     }
     for (const state of ['thinking', 'speaking']) {
-      expect(html).toContain(`<g class="state" data-state-id="session.agent.${state}" data-state-kind="atomic">`);
+      expect(html).toContain(`<g class="state" data-state-id="session.open.agent.${state}" data-state-kind="atomic">`);
     }
-    expect(html).toContain('data-state-id="session.agent.listening.holding"');
+    expect(html).toContain('data-state-id="session.open.agent.listening.holding"');
     const nonce = /script-src 'nonce-([^']+)'/.exec(csp)?.[1];
     expect(html).toContain(`<script nonce="${nonce}">`);
   });
@@ -108,16 +108,16 @@ describe('inspector page server', () => {
     const session = createActor(sessionMachine, { input: sessionMachineInput(), inspect: page.inspect });
     session.start();
     session.send({ type: 'start' });
-    await feed.until((m) => isState(m) && m.active.includes('session.lifecycle.running'));
+    await feed.until((m) => isState(m) && m.active.includes('session.open.lifecycle.running'));
     session.send({ type: 'speech.generating', source: 'generate_reply' });
     session.send({ type: 'user.transcribed', transcript: 'what time is it?', isFinal: true, language: 'en' });
 
     const thinking = await feed.until(
-      (m): m is StateMessage => isState(m) && m.active.includes('session.agent.thinking'),
+      (m): m is StateMessage => isState(m) && m.active.includes('session.open.agent.thinking'),
     );
-    expect(thinking).toMatchObject({ id: session.sessionId, status: 'active', value: { lifecycle: 'running', agent: 'thinking', user: 'listening' } });
+    expect(thinking).toMatchObject({ id: session.sessionId, status: 'active', value: { open: { lifecycle: 'running', agent: 'thinking', user: 'listening' } } });
     expect(thinking.active).toEqual(
-      expect.arrayContaining(['session', 'session.lifecycle.running', 'session.agent', 'session.agent.thinking', 'session.user', 'session.user.listening']),
+      expect.arrayContaining(['session', 'session.open.lifecycle.running', 'session.open.agent', 'session.open.agent.thinking', 'session.open.user', 'session.open.user.listening']),
     );
     const registered = feed.messages.find((m) => m.t === 'actor' && m.id === session.sessionId);
     expect(registered).toMatchObject({ machine: 'session', machineId: 'session', label: `session ${session.sessionId}` });
@@ -127,7 +127,7 @@ describe('inspector page server', () => {
 
     session.stop();
     const stopped = await feed.until((m): m is StateMessage => isState(m) && m.id === session.sessionId && m.status === 'stopped');
-    expect(stopped.value).toEqual({ lifecycle: 'running', agent: 'thinking', user: 'listening' });
+    expect(stopped.value).toEqual({ open: { lifecycle: 'running', agent: 'thinking', user: 'listening' } });
   });
 
   it("names voxstate's actors by their role, and an actor inside a payload by that name", async () => {
@@ -250,7 +250,7 @@ describe('inspector page server', () => {
     // A key pasted into what the user said has no telling property name: its form gives it away.
     session.send({ type: 'user.transcribed', transcript: 'my key is sk-secret-spoken-0004', isFinal: true, language: undefined });
     session.send({ type: 'close', reason: 'error', drain: false, error: new AuthFailure('sk-secret-in-error-0005') });
-    const done = await feed.until((m): m is StateMessage => isState(m) && m.id === session.sessionId && m.active.includes('session.lifecycle.closed'));
+    const done = await feed.until((m): m is StateMessage => isState(m) && m.id === session.sessionId && m.active.includes('session.closed'));
 
     const everything = feed.frames.join('\n');
     expect(everything).not.toContain('secret-');

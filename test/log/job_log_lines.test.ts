@@ -137,7 +137,7 @@ describe('console mode, as a child process', () => {
       cwd: new URL('../..', import.meta.url),
       env: offlineEnv({ LOG_LEVEL: 'debug', FORCE_COLOR: '0' }),
     });
-    await run.until('session: running');
+    await run.until('session: open (lifecycle: running');
     run.child.stdin.write('please look it up\n');
     await run.until(`agent › ${APOLOGY}`);
     run.child.stdin.end();

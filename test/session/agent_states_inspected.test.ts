@@ -58,7 +58,7 @@ it('the inspection events show thinking, speaking, tools pending and the false-i
   await output.finish();
   await settle();
 
-  const session_ = (lifecycle: string, agentState: unknown) => JSON.stringify({ lifecycle, agent: agentState, user: 'listening' });
+  const session_ = (lifecycle: string, agentState: unknown) => JSON.stringify({ open: { lifecycle, agent: agentState, user: 'listening' } });
   expect(seen.session).toEqual(
     expect.arrayContaining([
       session_('running', { listening: 'attentive' }),
@@ -72,7 +72,7 @@ it('the inspection events show thinking, speaking, tools pending and the false-i
     expect.arrayContaining(['"scheduled"', speech('generating'), speech('speaking'), speech('runningTools'), speech('settled'), '"done"']),
   );
   // In the order they happened: think, speak, hold the speech, speak again, think about the tool, speak its answer.
-  const agentStates = seen.session.map((value) => JSON.stringify(JSON.parse(value).agent));
+  const agentStates = seen.session.map((value) => JSON.stringify(JSON.parse(value).open.agent));
   expect(agentStates.filter((state, i) => state !== agentStates[i - 1])).toEqual([
     '"initializing"',
     '{"listening":"attentive"}',

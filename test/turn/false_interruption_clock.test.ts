@@ -40,7 +40,7 @@ it("waits for the user's words falseInterruptionTimeout on the session's clock, 
   vad.hear('inference_done', 600);
   await settle();
   expect(session.agentState).toBe('listening');
-  expect(session.actor.getSnapshot().matches({ agent: { listening: { holding: 'speech' } } })).toBe(true);
+  expect(session.actor.getSnapshot().matches({ open: { agent: { listening: { holding: 'speech' } } } })).toBe(true);
   expect(output.paused).toBe(true);
 
   // Time on setTimeout is not the session's: the speech stays paused.
