@@ -17,9 +17,9 @@ import { log, type Logger } from '../log/logger.js';
 import { DEFAULT_INITIALIZE_PROCESS_TIMEOUT, defaultNumIdleProcesses, type AgentServer } from '../server/agent_server.js';
 import type { JobExecutor, JobHandle, RunningJobInfo } from '../worker/running_job.js';
 import type { RoomKind } from './ipc_messages.js';
-import type { OpenChannel } from './job_channel.js';
+import type { OpenChannelFor } from './job_channel.js';
 import { ProcessStartError, SupervisedProcess, type SupervisionOptions } from './supervised_process.js';
-import { checkRunnable } from './typescript_loader.js';
+import { checkRunnable, needsTypeScript } from './typescript_loader.js';
 
 /** Options of both executors; each defaults to the server's option of the same name, then to the default shown. */
 export interface ExecutorOptions {
@@ -76,7 +76,7 @@ type AnyServer = AgentServer<any>;
 export class ExecutorPool extends EventEmitter<ExecutorEvents> implements JobExecutor {
   readonly #server: AnyServer;
   readonly #options: ExecutorOptions;
-  readonly #open: OpenChannel;
+  readonly #open: OpenChannelFor;
   readonly #logger: Logger;
   /** Initialized, idle, not given to a job. */
   readonly #idle: SupervisedProcess[] = [];
@@ -93,7 +93,7 @@ export class ExecutorPool extends EventEmitter<ExecutorEvents> implements JobExe
   /** 'process' or 'thread'. */
   readonly kind: 'process' | 'thread';
 
-  protected constructor(kind: 'process' | 'thread', server: AnyServer, options: ExecutorOptions, open: OpenChannel) {
+  protected constructor(kind: 'process' | 'thread', server: AnyServer, options: ExecutorOptions, open: OpenChannelFor) {
     super();
     this.kind = kind;
     this.#server = server;
@@ -194,7 +194,9 @@ export class ExecutorPool extends EventEmitter<ExecutorEvents> implements JobExe
   }
 
   #spawn(): SupervisedProcess {
-    const process = new SupervisedProcess(this.#open, this.#supervision(), {
+    const supervision = this.#supervision();
+    const runtime = { typescript: needsTypeScript(supervision.module) };
+    const process = new SupervisedProcess((handlers) => this.#open(handlers, runtime), supervision, {
       logger: this.#logger,
       ...(this.#options.clock ? { clock: this.#options.clock } : {}),
     });

@@ -38,3 +38,11 @@ export interface JobChannel {
 
 /** Starts a process (thread) and returns its channel. */
 export type OpenChannel = (handlers: ChannelHandlers) => JobChannel;
+
+/** How a process (thread) is started: whether it loads tsx, because the agent module or voxstate itself is TypeScript. */
+export interface ChildRuntime {
+  typescript: boolean;
+}
+
+/** Starts a process (thread) for `runtime` and returns its channel. */
+export type OpenChannelFor = (handlers: ChannelHandlers, runtime: ChildRuntime) => JobChannel;

@@ -1,6 +1,6 @@
 /** A job process: a child of this one (child_process.fork), spoken to over its IPC channel. */
 import { fork } from 'node:child_process';
-import type { ChannelHandlers, JobChannel } from './job_channel.js';
+import type { ChannelHandlers, ChildRuntime, JobChannel } from './job_channel.js';
 import type { ParentMessage } from './ipc_messages.js';
 import { TSX_LOADER, siblingModule } from './typescript_loader.js';
 
@@ -13,9 +13,9 @@ export interface ProcessChannelOptions {
 
 const MB = 1024 * 1024;
 
-export function openProcessChannel(options: ProcessChannelOptions, handlers: ChannelHandlers): JobChannel {
+export function openProcessChannel(options: ProcessChannelOptions, handlers: ChannelHandlers, runtime: ChildRuntime): JobChannel {
   // Not the parent's execArgv: its loaders, inspector ports or test runner flags are not the child's.
-  const execArgv = [...(TSX_LOADER ? ['--import', TSX_LOADER] : []), ...(options.execArgv ?? [])];
+  const execArgv = [...(runtime.typescript && TSX_LOADER ? ['--import', TSX_LOADER] : []), ...(options.execArgv ?? [])];
   const child = fork(siblingModule('process_main'), [], {
     execArgv,
     env: { ...process.env, ...options.env },

@@ -21,8 +21,8 @@ export interface ProcessPoolOptions extends ExecutorOptions {
 export class ProcessPool extends ExecutorPool {
   // biome-ignore lint: a pool runs the jobs of any server
   constructor(server: AgentServer<any>, options: ProcessPoolOptions = {}) {
-    super('process', server, options, (handlers) =>
-      openProcessChannel({ ...(options.execArgv ? { execArgv: options.execArgv } : {}), ...(options.env ? { env: options.env } : {}) }, handlers),
+    super('process', server, options, (handlers, runtime) =>
+      openProcessChannel({ ...(options.execArgv ? { execArgv: options.execArgv } : {}), ...(options.env ? { env: options.env } : {}) }, handlers, runtime),
     );
   }
 }

@@ -1,6 +1,6 @@
 /** A job thread: a worker_threads Worker of this process, spoken to over its message port. */
 import { Worker, type ResourceLimits } from 'node:worker_threads';
-import type { ChannelHandlers, JobChannel } from './job_channel.js';
+import type { ChannelHandlers, ChildRuntime, JobChannel } from './job_channel.js';
 import type { ParentMessage } from './ipc_messages.js';
 import { TSX_REGISTER, siblingModule } from './typescript_loader.js';
 
@@ -22,10 +22,10 @@ const { workerData } = require('node:worker_threads');
 })();
 `;
 
-export function openThreadChannel(options: ThreadChannelOptions, handlers: ChannelHandlers): JobChannel {
+export function openThreadChannel(options: ThreadChannelOptions, handlers: ChannelHandlers, runtime: ChildRuntime): JobChannel {
   const worker = new Worker(BOOTSTRAP, {
     eval: true,
-    workerData: { main: siblingModule('thread_main').href, register: TSX_REGISTER },
+    workerData: { main: siblingModule('thread_main').href, register: runtime.typescript ? TSX_REGISTER : undefined },
     env: { ...process.env, ...options.env },
     ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
   });

@@ -17,10 +17,11 @@ export interface ThreadExecutorOptions extends ExecutorOptions {
 export class ThreadExecutor extends ExecutorPool {
   // biome-ignore lint: a pool runs the jobs of any server
   constructor(server: AgentServer<any>, options: ThreadExecutorOptions = {}) {
-    super('thread', server, options, (handlers) =>
+    super('thread', server, options, (handlers, runtime) =>
       openThreadChannel(
         { ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}), ...(options.env ? { env: options.env } : {}) },
         handlers,
+        runtime,
       ),
     );
   }

@@ -44,10 +44,17 @@ export function siblingModule(name: string): URL {
   return new URL(`./${name}${RUNS_FROM_SOURCE ? '.ts' : '.js'}`, import.meta.url);
 }
 
+/**
+ * Whether a child that runs `module` needs tsx: the module is TypeScript, or voxstate runs from its
+ * sources. Otherwise a child does without it (tsx's loader costs every process memory and start-up).
+ */
+export function needsTypeScript(module: string): boolean {
+  return /\.[cm]?tsx?$/.test(module) || RUNS_FROM_SOURCE;
+}
+
 /** Checks that `module` can run in a child; a TypeScript module needs tsx. */
 export function checkRunnable(module: string): void {
-  const typescript = /\.[cm]?tsx?$/.test(module) || RUNS_FROM_SOURCE;
-  if (typescript && TSX_LOADER === undefined) {
+  if (needsTypeScript(module) && TSX_LOADER === undefined) {
     throw new VoxstateError('tsx_missing', `the agent module ${module} is TypeScript: install tsx to run it in a job process`);
   }
 }

@@ -2,19 +2,36 @@
  * Translating between LiveKit's agent protocol messages (@livekit/protocol, livekit_agent.proto)
  * and the worker's plain data.
  */
-import { JobType, ParticipantPermission, type Job } from '@livekit/protocol';
+import type * as Protocol from '@livekit/protocol';
+import type { Job, JobType, ParticipantPermission } from '@livekit/protocol';
 import type { WorkerPermissions } from '../server/agent_server.js';
 import type { AssignedJob } from './running_job.js';
 
-const JOB_TYPES: Record<JobType, AssignedJob['type']> = {
-  [JobType.JT_ROOM]: 'room',
-  [JobType.JT_PUBLISHER]: 'publisher',
-  [JobType.JT_PARTICIPANT]: 'participant',
-};
+let loaded: typeof Protocol | undefined;
+
+/**
+ * Loads @livekit/protocol (its protobuf classes hold ~11 MB): only a worker that connects to
+ * LiveKit needs them, never a job process, which imports the same voxstate.
+ */
+export async function loadLiveKitProtocol(): Promise<void> {
+  loaded ??= await import('@livekit/protocol');
+}
+
+/** @livekit/protocol, once loadLiveKitProtocol() has loaded it (the worker's connection does, first). */
+export function liveKitProtocol(): typeof Protocol {
+  if (loaded === undefined) throw new Error('voxstate: @livekit/protocol is used before the worker loaded it');
+  return loaded;
+}
 
 /** The job type a worker registers for (AgentServerOptions.workerType). */
 export function jobTypeOf(workerType: 'room' | 'publisher' | undefined): JobType {
+  const { JobType } = liveKitProtocol();
   return workerType === 'publisher' ? JobType.JT_PUBLISHER : JobType.JT_ROOM;
+}
+
+function jobTypeName(type: JobType): AssignedJob['type'] {
+  const { JobType } = liveKitProtocol();
+  return type === JobType.JT_PUBLISHER ? 'publisher' : type === JobType.JT_PARTICIPANT ? 'participant' : 'room';
 }
 
 /** The plain job from LiveKit's Job message. */
@@ -22,7 +39,7 @@ export function assignedJob(job: Job): AssignedJob {
   return {
     id: job.id,
     dispatchId: job.dispatchId,
-    type: JOB_TYPES[job.type] ?? 'room',
+    type: jobTypeName(job.type),
     roomName: job.room?.name ?? '',
     roomSid: job.room?.sid ?? '',
     metadata: job.metadata,
@@ -34,7 +51,7 @@ export function assignedJob(job: Job): AssignedJob {
 
 /** The agent's permissions in its rooms, as RegisterWorkerRequest carries them (LiveKit's defaults: all but hidden). */
 export function participantPermission(permissions: Partial<WorkerPermissions> = {}): ParticipantPermission {
-  return new ParticipantPermission({
+  return new (liveKitProtocol().ParticipantPermission)({
     canPublish: permissions.canPublish ?? true,
     canSubscribe: permissions.canSubscribe ?? true,
     canPublishData: permissions.canPublishData ?? true,

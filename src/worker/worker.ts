@@ -11,19 +11,8 @@
  */
 import { fromCallback, fromPromise, type Actor, type SnapshotFrom } from 'xstate';
 import { fromTask } from '../actors/from_task.js';
-import {
-  AvailabilityResponse,
-  JobStatus,
-  ParticipantInfo,
-  RegisterWorkerRequest,
-  Room as RoomMessage,
-  ServerMessage,
-  SimulateJobRequest,
-  UpdateJobStatus,
-  UpdateWorkerStatus,
-  WorkerMessage,
-  WorkerStatus,
-} from '@livekit/protocol';
+// Types only: the protocol's classes load with the first connection (a job process never needs them).
+import type { UpdateJobStatus, ServerMessage, WorkerMessage } from '@livekit/protocol';
 import type { WebSocket } from 'ws';
 import { assignedJobMachine, type AssignedJobInput, type AssignedJobMachineEvent, type JobOrder } from '../../machines/assigned_job.js';
 import {
@@ -53,7 +42,7 @@ import {
 } from './errors.js';
 import { WorkerJobRequest, type JobAnswer } from './job_request.js';
 import { problemError } from './worker_problem.js';
-import { assignedJob, jobTypeOf, participantPermission } from './protocol.js';
+import { assignedJob, jobTypeOf, liveKitProtocol as lk, loadLiveKitProtocol, participantPermission } from './protocol.js';
 import type { AssignedJob, JobEnd, JobExecutor, JobHandle, RunningJobInfo } from './running_job.js';
 import { openAssignment, SealedJobAssignment } from './sealed_assignment.js';
 import { openWorkerSocket } from './worker_socket.js';
@@ -139,6 +128,7 @@ export class Worker {
       startExecutor: fromTask(({ system }) => hostOf<Worker>(system).#executor.start()),
       connect: fromPromise(async ({ system, signal }) => {
         const worker = hostOf<Worker>(system);
+        await loadLiveKitProtocol();
         const ws = await openWorkerSocket({
           url: worker.#url,
           apiKey: worker.#apiKey,
@@ -313,10 +303,10 @@ export class Worker {
     if (!this.#registered) throw new VoxstateError('worker_not_registered', `the worker is ${this.state}: simulateJob() needs it registered with LiveKit`);
     this.#send({
       case: 'simulateJob',
-      value: new SimulateJobRequest({
+      value: new (lk().SimulateJobRequest)({
         type: jobTypeOf(this.#server.options.workerType),
-        room: new RoomMessage({ name: roomName }),
-        ...(participantIdentity ? { participant: new ParticipantInfo({ identity: participantIdentity }) } : {}),
+        room: new (lk().Room)({ name: roomName }),
+        ...(participantIdentity ? { participant: new (lk().ParticipantInfo)({ identity: participantIdentity }) } : {}),
       }),
     });
   }
@@ -388,7 +378,7 @@ export class Worker {
     const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
     let message: ServerMessage;
     try {
-      message = ServerMessage.fromBinary(bytes);
+      message = lk().ServerMessage.fromBinary(bytes);
     } catch (error) {
       this.#report(new WorkerProtocolError(`a malformed frame of ${bytes.length} bytes was ignored (${describe(error)})`, { cause: error }));
       return;
@@ -424,7 +414,7 @@ export class Worker {
     const options = this.#server.options;
     this.#write({
       case: 'register',
-      value: new RegisterWorkerRequest({
+      value: new (lk().RegisterWorkerRequest)({
         type: jobTypeOf(options.workerType),
         agentName: this.#server.agentName,
         version: this.#version,
@@ -436,7 +426,7 @@ export class Worker {
   #reportStatus(status: ReportedStatus, load: number, jobCount: number): void {
     this.#send({
       case: 'updateWorker',
-      value: new UpdateWorkerStatus({ status: status === 'full' ? WorkerStatus.WS_FULL : WorkerStatus.WS_AVAILABLE, load, jobCount }),
+      value: new (lk().UpdateWorkerStatus)({ status: status === 'full' ? lk().WorkerStatus.WS_FULL : lk().WorkerStatus.WS_AVAILABLE, load, jobCount }),
     });
   }
 
@@ -449,7 +439,7 @@ export class Worker {
   #resume(jobs: readonly AssignedJobActor[]): void {
     for (const job of jobs) {
       const snapshot = job.getSnapshot();
-      if (snapshot.matches('launched')) this.#write({ case: 'updateJob', value: new UpdateJobStatus({ jobId: snapshot.context.launch.jobId, status: JobStatus.JS_RUNNING }) });
+      if (snapshot.matches('launched')) this.#write({ case: 'updateJob', value: new (lk().UpdateJobStatus)({ jobId: snapshot.context.launch.jobId, status: lk().JobStatus.JS_RUNNING }) });
     }
     this.#unsentEnds = this.#unsentEnds.filter((update) => !this.#write({ case: 'updateJob', value: update }));
   }
@@ -468,7 +458,7 @@ export class Worker {
   #write(message: WorkerMessage['message']): boolean {
     const ws = this.#socket;
     if (ws === undefined || ws.readyState !== ws.OPEN) return false;
-    ws.send(new WorkerMessage({ message }).toBinary());
+    ws.send(new (lk().WorkerMessage)({ message }).toBinary());
     return true;
   }
 
@@ -476,7 +466,7 @@ export class Worker {
 
   #decline(jobId: string, reason: string): void {
     this.#log.info({ jobId, state: this.state }, `declined a job: ${reason}`);
-    this.#send({ case: 'availability', value: new AvailabilityResponse({ jobId, available: false }) });
+    this.#send({ case: 'availability', value: new (lk().AvailabilityResponse)({ jobId, available: false }) });
   }
 
   /**
@@ -511,7 +501,7 @@ export class Worker {
 
   #answer(job: AssignedJob, answer: JobAnswer): void {
     const response = answer.available
-      ? new AvailabilityResponse({
+      ? new (lk().AvailabilityResponse)({
           jobId: job.id,
           available: true,
           participantIdentity: answer.acceptArguments.identity,
@@ -519,7 +509,7 @@ export class Worker {
           participantMetadata: answer.acceptArguments.metadata,
           participantAttributes: answer.acceptArguments.attributes,
         })
-      : new AvailabilityResponse({ jobId: job.id, available: false, terminate: answer.terminate });
+      : new (lk().AvailabilityResponse)({ jobId: job.id, available: false, terminate: answer.terminate });
     if (!this.#send({ case: 'availability', value: response })) {
       throw new WorkerConnectionError(`the answer to job ${job.id} could not be sent: the worker is ${this.state}`);
     }
@@ -574,7 +564,7 @@ export class Worker {
 
   #jobStarted({ jobId, pending }: AssignedJobInput): void {
     this.#log.info({ jobId, room: pending.job.roomName }, 'job started');
-    this.#send({ case: 'updateJob', value: new UpdateJobStatus({ jobId, status: JobStatus.JS_RUNNING }) });
+    this.#send({ case: 'updateJob', value: new (lk().UpdateJobStatus)({ jobId, status: lk().JobStatus.JS_RUNNING }) });
     this.events.emit('job_started', jobId);
   }
 
@@ -589,7 +579,7 @@ export class Worker {
   #jobEnded(jobId: string, end: JobEnd): void {
     const failed = end.status === 'failed';
     this.#log[failed ? 'warn' : 'info']({ jobId, reason: end.reason, ...(failed ? { error: end.error } : {}) }, 'job ended');
-    const update = new UpdateJobStatus({ jobId, status: failed ? JobStatus.JS_FAILED : JobStatus.JS_SUCCESS, error: failed ? end.error : '' });
+    const update = new (lk().UpdateJobStatus)({ jobId, status: failed ? lk().JobStatus.JS_FAILED : lk().JobStatus.JS_SUCCESS, error: failed ? end.error : '' });
     if (!this.#send({ case: 'updateJob', value: update })) this.#unsentEnds.push(update);
     this.events.emit('job_ended', jobId, end);
   }
@@ -604,7 +594,7 @@ export class Worker {
   #refuseAssignment(jobId: string): void {
     this.#send({
       case: 'updateJob',
-      value: new UpdateJobStatus({ jobId, status: JobStatus.JS_FAILED, error: 'this worker was not waiting for that job (not accepted, or its assignment came too late)' }),
+      value: new (lk().UpdateJobStatus)({ jobId, status: lk().JobStatus.JS_FAILED, error: 'this worker was not waiting for that job (not accepted, or its assignment came too late)' }),
     });
   }
 

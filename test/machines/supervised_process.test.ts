@@ -28,6 +28,9 @@ import { SupervisedProcess, type SupervisionOptions } from '../../src/ipc/superv
 import type { JobEnd, JobHandle } from '../../src/worker/running_job.js';
 import type { Script } from '../fixtures/agents/scripted_agent.js';
 import { LAX_JOB, isGone, jobInfo } from '../ipc/executor_harness.js';
+
+/** The fixture agent is TypeScript: its children load tsx. */
+const TS_CHILD = { typescript: true };
 import { CoverageTracker } from '../support/model_coverage.js';
 
 type Snapshot = SnapshotFrom<typeof supervisedProcessMachine>;
@@ -132,7 +135,7 @@ let thresholds = { warnMb: 0, limitMb: 0, warnAllocMb: 0, limitAllocMb: 0 };
 
 beforeAll(async () => {
   // The RSS of a job process running a job, so the memory steps cross the real thresholds.
-  const probe = new SupervisedProcess((handlers) => openProcessChannel({ env: { FIXTURE_JOB_OPTIONS: JSON.stringify(LAX_JOB) } }, handlers), {
+  const probe = new SupervisedProcess((handlers) => openProcessChannel({ env: { FIXTURE_JOB_OPTIONS: JSON.stringify(LAX_JOB) } }, handlers, TS_CHILD), {
     ...BASE,
     memoryWarnMb: 0,
     memoryLimitMb: 0,
@@ -245,7 +248,7 @@ function recordedChannel(env: Record<string, string>) {
         fromChild.push((raw as ChildMessage).type);
         handlers.message(raw);
       },
-    });
+    }, TS_CHILD);
     return {
       kind: channel.kind,
       get id() {

@@ -14,7 +14,7 @@ import { childEnv, startProgram } from '../support/program.js';
 import { ConsumerProject, REPO, run, succeeded } from './consumer_project.js';
 
 /** Packages `import 'voxstate'` must not load: each is loaded by the feature that needs it. */
-const LOADED_ON_USE = ['@dagrejs/dagre', '@statelyai/inspect', 'onnxruntime-node', '@livekit/rtc-node', 'openai', '@deepgram/sdk', 'livekit-server-sdk', 'ws'];
+const LOADED_ON_USE = ['@dagrejs/dagre', '@statelyai/inspect', 'onnxruntime-node', '@livekit/rtc-node', '@livekit/protocol', 'openai', '@deepgram/sdk', 'livekit-server-sdk', 'ws'];
 
 let project: ConsumerProject;
 
@@ -110,6 +110,17 @@ describe('the package, installed with production dependencies only', () => {
     // Each SDK's own error, recognised by the SDK's classes and typed as voxstate's.
     expect(report.llmError).toEqual({ name: 'ProviderError', recoverable: false, message: expect.stringMatching(/^openai: connection failed: .*\(after 1 attempts\)$/) });
     expect(report.sttError).toEqual({ name: 'ProviderError', recoverable: false, message: expect.stringMatching(/^deepgram: request failed: .*\(after 1 attempts\)$/) });
+  }, 60_000);
+
+  it('runs a JavaScript agent\'s job in a job process, without tsx though the project has it', async () => {
+    const result = succeeded(await run(process.execPath, ['job_process.mjs', 'run'], { cwd: project.dir, env: consumerEnv() }), 'node job_process.mjs run');
+    const report = JSON.parse(result.stdout) as { parent: number; end: { status: string; reason: string } };
+    expect(report.end.status).toBe('success');
+    // The entrypoint ran in another process, which loaded no tsx.
+    const ran = /^ran in pid (\d+) with loaders \[(.*)\]$/.exec(report.end.reason);
+    expect(ran, report.end.reason).not.toBeNull();
+    expect(Number(ran![1])).not.toBe(report.parent);
+    expect(ran![2]).not.toContain('tsx');
   }, 60_000);
 
   it('require() from CommonJS gets the ES module (Node >= 20.19)', async () => {
