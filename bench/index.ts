@@ -22,6 +22,7 @@ const benches: Array<{ name: string; load: () => Promise<BenchModule> }> = [
   { name: 'vad', load: () => import('./vad.js') },
   { name: 'turn', load: () => import('./turn.js') },
   { name: 'job_start', load: () => import('./job_start.js') },
+  { name: 'spread', load: () => import('./spread.js') },
 ];
 
 const args = process.argv.slice(2);

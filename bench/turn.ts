@@ -36,19 +36,19 @@
  * Real time throughout: on a shared machine other processes' load shows in these figures (each
  * density run reports the CPU the rest of the machine used meanwhile).
  */
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { PerformanceObserver } from 'node:perf_hooks';
 import v8 from 'node:v8';
-import { audioFrame, type AudioFrame } from '../src/audio/audio_frame.js';
+import type { AudioFrame } from '../src/audio/audio_frame.js';
 import { PacedAudioOutput, type AudioOutput } from '../src/audio/audio_output.js';
 import { readWavFile } from '../src/audio/wav.js';
 import { Agent, AgentSession, functionTool } from '../src/index.js';
 import type { ChatRequest } from '../src/llm/llm.js';
 import { VAD as SileroVAD } from '../src/plugins/silero/index.js';
 import { FakeLLM, FakeTTS, FakeUser } from '../src/testing/index.js';
+import { DENSITY_SECONDS, densityRun, LAG_LIMIT_MS, timeStreams } from './density_run.js';
 import { writeDensityPlot } from './density_plot.js';
-import type { VADEvent, VADStream } from '../src/vad/vad.js';
+import { heapUsed, p50, round, summary } from './stats.js';
 
 const TURNS = 1_000;
 // V8's optimizing compiler needs this much to be done with a turn's code: after one session of 200
@@ -60,30 +60,6 @@ const WARMUP_SESSIONS = 5;
 const WARMUP_TURNS = 400;
 const EDGE = 100;
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-const round = (x: number, digits = 3) => Number(x.toFixed(digits));
-
-function summary(values: number[], digits = 3) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return {
-    p50: round(percentile(sorted, 50), digits),
-    p99: round(percentile(sorted, 99), digits),
-    max: round(sorted[sorted.length - 1] ?? Number.NaN, digits),
-    mean: round(values.reduce((a, b) => a + b, 0) / values.length, digits),
-  };
-}
-
-function p50(values: number[]): number {
-  return values.length === 0 ? Number.NaN : percentile([...values].sort((a, b) => a - b), 50);
-}
-
-function heapUsed(): number {
-  for (let i = 0; i < 3; i++) globalThis.gc?.();
-  return process.memoryUsage().heapUsed;
-}
 
 // ---- 1. text turns ----
 
@@ -410,165 +386,13 @@ async function turnOverheadBench() {
 
 // ---- 3. density ----
 
-const FRAME_MS = 20;
-const FRAME_SAMPLES = 320;
-const WINDOW_SAMPLES = 512;
-const DENSITY_SECONDS = 8;
 const DENSITY_COUNTS = [1, 2, 4, 8, 16, 32, 64, 128, 256];
-const LAG_LIMIT_MS = 20;
-
-interface Lags {
-  delivery: number[];
-  processing: number[];
-}
-
-interface StreamTiming {
-  scheduleOf: (frame: number) => number;
-  lags: Lags;
-  onEndOfSpeech: () => void;
-}
-
-/**
- * Makes every stream of the real Silero VAD record when each window's result comes out of it. The
- * session keeps the real VAD object (as it would in production: its metrics are watched); the
- * timing of the next stream opened is set just before the session that opens it starts listening.
- */
-function timeStreams(vad: SileroVAD): (timing: StreamTiming) => void {
-  let next: StreamTiming | undefined;
-  const open = SileroVAD.prototype.stream.bind(vad);
-  vad.stream = (): VADStream => {
-    const timing = next;
-    next = undefined;
-    const inner = open();
-    if (!timing) return inner;
-    return {
-      pushFrame: (frame) => inner.pushFrame(frame),
-      flush: () => inner.flush(),
-      endInput: () => inner.endInput(),
-      close: () => inner.close(),
-      [Symbol.asyncIterator]: () => {
-        const events = inner[Symbol.asyncIterator]();
-        let windows = 0;
-        return {
-          async next(): Promise<IteratorResult<VADEvent>> {
-            const result = await events.next();
-            if (!result.done && result.value.type === 'inference_done') {
-              // The window was complete with the frame holding its last sample.
-              const frame = Math.ceil(((windows + 1) * WINDOW_SAMPLES) / FRAME_SAMPLES) - 1;
-              timing.lags.processing.push(performance.now() - timing.scheduleOf(frame));
-              windows++;
-            }
-            if (!result.done && result.value.type === 'end_of_speech') timing.onEndOfSpeech();
-            return result;
-          },
-        };
-      },
-    };
-  };
-  return (timing) => {
-    next = timing;
-  };
-}
-
-/** 20 ms frames of `speech` from `offset` on (looped), at real-time pace: frame i is due at start + 20 i ms. */
-async function* paced(speech: Int16Array, offset: number, frames: number, start: number, lags: Lags): AsyncIterable<AudioFrame> {
-  for (let i = 0; i < frames; i++) {
-    const data = new Int16Array(FRAME_SAMPLES);
-    for (let k = 0; k < FRAME_SAMPLES; k++) data[k] = speech[(offset + i * FRAME_SAMPLES + k) % speech.length]!;
-    const due = start + i * FRAME_MS;
-    // Timers count whole ms on a clock of their own: wait again if one fires a little early.
-    for (let wait = due - performance.now(); wait > 0; wait = due - performance.now()) {
-      await new Promise((resolve) => setTimeout(resolve, Math.ceil(wait)));
-    }
-    lags.delivery.push(performance.now() - due);
-    yield audioFrame(data, 16_000);
-  }
-}
-
-/** CPU time of the whole machine, from /proc/stat (Linux), in ms; undefined elsewhere. */
-function machineBusyMs(): number | undefined {
-  try {
-    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-    // user nice system idle iowait irq softirq steal …: busy is everything but idle and iowait.
-    const busy = fields.slice(0, 8).reduce((a, b) => a + b, 0) - fields[3]! - fields[4]!;
-    return (busy * 1000) / 100; // USER_HZ is 100 on Linux
-  } catch {
-    return undefined;
-  }
-}
-
-async function densityRun(vad: SileroVAD, nextStream: (timing: StreamTiming) => void, speech: Int16Array, count: number) {
-  const frames = (DENSITY_SECONDS * 1000) / FRAME_MS;
-  const lags: Lags = { delivery: [], processing: [] };
-  const baseline = heapUsed();
-  const sessions: Array<{ session: AgentSession; user: FakeUser }> = [];
-  let turns = 0;
-  for (let s = 0; s < count; s++) {
-    const user = new FakeUser();
-    const session = new AgentSession({
-      vad,
-      stt: user.stt,
-      llm: new FakeLLM(),
-      tts: new FakeTTS({ ttfbMs: 50 }),
-      audioOutput: new PacedAudioOutput(),
-      userAwayTimeout: null,
-    });
-    await session.start({ agent: new Agent({ instructions: 'bench' }) });
-    sessions.push({ session, user });
-  }
-  // The schedule starts once every session is up.
-  const t0 = performance.now() + 50;
-  const listening = sessions.map(({ session, user }, s) => {
-    // Each session hears the fixture from its own place, and its frames fall at its own point of
-    // the 20 ms period.
-    const offset = (s * 7919 * FRAME_SAMPLES) % speech.length;
-    const start = t0 + (s * FRAME_MS) / count;
-    nextStream({
-      scheduleOf: (frame) => start + frame * FRAME_MS,
-      lags,
-      onEndOfSpeech: () => {
-        turns++;
-        // The fake STT "hears" the utterance the real VAD has just ended.
-        user.stt.streams.push({ type: 'final_transcript', alternatives: [{ text: 'hello there', language: 'en' }] });
-      },
-    });
-    return session.listen(paced(speech, offset, frames, start, lags));
-  });
-  const cpu0 = process.cpuUsage();
-  const busy0 = machineBusyMs();
-  const switches0 = process.resourceUsage().involuntaryContextSwitches;
-  const wall0 = performance.now();
-  await Promise.all(listening);
-  const wallMs = performance.now() - wall0;
-  const switches = process.resourceUsage().involuntaryContextSwitches - switches0;
-  const busy1 = machineBusyMs();
-  const cpu = process.cpuUsage(cpu0);
-  const ownMs = (cpu.user + cpu.system) / 1000;
-  // The sessions are still open (their VAD streams, histories, outputs): what they hold.
-  const liveHeap = heapUsed() - baseline;
-  await Promise.all(sessions.map(({ session }) => session.aclose()));
-  const processing = summary(lags.processing);
-  return {
-    sessions: count,
-    processingLagMs: processing,
-    deliveryLagMs: summary(lags.delivery),
-    windows: lags.processing.length,
-    userTurns: turns,
-    cpu: {
-      thisProcessPercentOfOneCore: round((ownMs / wallMs) * 100, 1),
-      otherProcessesPercentOfOneCore: busy0 === undefined || busy1 === undefined ? null : round(Math.max(0, (busy1 - busy0 - ownMs) / wallMs) * 100, 1),
-      involuntaryContextSwitches: switches,
-    },
-    heapPerLiveSessionKB: round(liveHeap / count / 1024, 1),
-    met: processing.p99 < LAG_LIMIT_MS,
-  };
-}
 
 async function densityBench() {
   const fixture = await readWavFile(new URL('../test/fixtures/speech_16k.wav', import.meta.url).pathname);
   const vad = await SileroVAD.load();
   const nextStream = timeStreams(vad);
-  const runs: Array<Awaited<ReturnType<typeof densityRun>> & { attempt: number }> = [];
+  const runs: Array<Omit<Awaited<ReturnType<typeof densityRun>>, 'lags'> & { attempt: number }> = [];
   const budgetMs = 100_000;
   const began = performance.now();
   const load = os.loadavg();
@@ -584,7 +408,8 @@ async function densityBench() {
         stoppedBy = 'the time budget';
         break levels;
       }
-      const result = { ...(await densityRun(vad, nextStream, fixture.data, count)), attempt };
+      const { lags: _lags, ...run } = await densityRun(vad, nextStream, fixture.data, count);
+      const result = { ...run, attempt };
       runs.push(result);
       if (result.met) {
         best = result;
