@@ -15,7 +15,7 @@ import { DENSITY_SECONDS, LAG_LIMIT_MS, type densityRun } from './density_run.js
 import { round, summary } from './stats.js';
 
 const THREADS = 2;
-const TOTALS = [100, 200, 256];
+const TOTALS = [100, 150, 200, 256];
 
 type Run = Awaited<ReturnType<typeof densityRun>>;
 
@@ -58,10 +58,16 @@ async function spreadRun(total: number, dir: string) {
       threads: THREADS,
       processingLagMs: processing,
       deliveryLagMs: summary(runs.flatMap((run) => run.lags.delivery)),
+      // Every frame reaches its session (no frame dropped on the way in) …
+      frames: runs.reduce((sum, run) => sum + run.lags.delivery.length, 0),
+      framesSent: sessions * ((DENSITY_SECONDS * 1000) / 20),
+      // … and the 512-sample windows the frames complete come out of the VAD: all but at most one
+      // per session, still in the batcher when the run ends and the sessions close.
       windows: runs.reduce((sum, run) => sum + run.windows, 0),
-      windowsExpected: sessions * Math.floor((DENSITY_SECONDS * 16_000) / 512),
+      windowsCompleted: sessions * Math.floor((DENSITY_SECONDS * 16_000) / 512),
       userTurns: runs.reduce((sum, run) => sum + run.userTurns, 0),
-      perThread: runs.map((run) => ({ sessions: run.sessions, p99: run.processingLagMs.p99, cpuPercentOfOneCore: run.cpu.thisProcessPercentOfOneCore })),
+      // process.cpuUsage() in a thread is the whole process's: each thread's figure is the process's during its run.
+      perThread: runs.map((run) => ({ sessions: run.sessions, p99: run.processingLagMs.p99, processPercentOfOneCore: run.cpu.thisProcessPercentOfOneCore, otherProcessesPercentOfOneCore: run.cpu.otherProcessesPercentOfOneCore })),
       // Both threads' warm-up (one session, DENSITY_SECONDS) is in the wall time and CPU too.
       cpuPercentOfOneCore: round((((cpu.user + cpu.system) / 1000) / wallMs) * 100, 1),
       rssGrowthPerSessionKB: round((process.memoryUsage().rss - rss0) / sessions / 1024, 1),
@@ -77,17 +83,21 @@ export async function run(): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(os.tmpdir(), 'voxstate-spread-'));
   const load = os.loadavg();
   try {
-    const runs = [];
-    for (const total of TOTALS) {
-      const result = await spreadRun(total, dir);
-      runs.push(result);
-      if (!result.met) break;
+    const runs: Array<Awaited<ReturnType<typeof spreadRun>> & { attempt: number }> = [];
+    // As turn.density: a level that misses is run once more (the machine is shared); both runs are listed.
+    levels: for (const total of TOTALS) {
+      for (let attempt = 1; attempt <= 2; attempt++) {
+        const result = { ...(await spreadRun(total, dir)), attempt };
+        runs.push(result);
+        if (result.met) continue levels;
+      }
+      break;
     }
     return {
       setup: `${THREADS} job threads of a ThreadExecutor, one job each; per job, N / ${THREADS} voice sessions as in turn.density (real Silero, one model per thread, its batching; fake STT/LLM/TTS; ${DENSITY_SECONDS} s of real-time-paced speech), after a one-session warm-up`,
       limit: `p99 processing lag < ${LAG_LIMIT_MS} ms over all sessions, every window processed`,
       runs,
-      largestN: runs.filter((r) => r.met && r.windows === r.windowsExpected).at(-1)?.sessions ?? 0,
+      largestN: runs.filter((r) => r.met && r.frames === r.framesSent && r.windowsCompleted - r.windows <= r.sessions).at(-1)?.sessions ?? 0,
       machine: { cpus: os.cpus().length, loadAverage1m5m15mBefore: load.map((x) => round(x, 2)), loadAverage1m5m15mAfter: os.loadavg().map((x) => round(x, 2)) },
     };
   } finally {
