@@ -10,6 +10,9 @@ import { PacedAudioOutput } from '../src/audio/audio_output.js';
 import { Agent, AgentSession } from '../src/index.js';
 import type { VAD as SileroVAD } from '../src/plugins/silero/index.js';
 import { FakeLLM, FakeTTS, FakeUser } from '../src/testing/index.js';
+import type { LLM } from '../src/llm/llm.js';
+import type { STT } from '../src/stt/stt.js';
+import type { TTS } from '../src/tts/tts.js';
 import type { VADEvent, VADStream } from '../src/vad/vad.js';
 import { heapUsed, round, summary } from './stats.js';
 
@@ -99,7 +102,14 @@ function machineBusyMs(): number | undefined {
   }
 }
 
-export async function densityRun(vad: SileroVAD, nextStream: (timing: StreamTiming) => void, speech: Int16Array, count: number) {
+/** A session's STT, LLM and TTS; by default in-process fakes (a FakeUser's STT hears each VAD end of speech). */
+export interface Providers {
+  stt: STT;
+  llm: LLM;
+  tts: TTS;
+}
+
+export async function densityRun(vad: SileroVAD, nextStream: (timing: StreamTiming) => void, speech: Int16Array, count: number, providers?: () => Providers) {
   const frames = (DENSITY_SECONDS * 1000) / FRAME_MS;
   const lags: Lags = { delivery: [], processing: [] };
   const baseline = heapUsed();
@@ -109,9 +119,7 @@ export async function densityRun(vad: SileroVAD, nextStream: (timing: StreamTimi
     const user = new FakeUser();
     const session = new AgentSession({
       vad,
-      stt: user.stt,
-      llm: new FakeLLM(),
-      tts: new FakeTTS({ ttfbMs: 50 }),
+      ...(providers?.() ?? { stt: user.stt, llm: new FakeLLM(), tts: new FakeTTS({ ttfbMs: 50 }) }),
       audioOutput: new PacedAudioOutput(),
       userAwayTimeout: null,
     });
@@ -131,7 +139,7 @@ export async function densityRun(vad: SileroVAD, nextStream: (timing: StreamTimi
       onEndOfSpeech: () => {
         turns++;
         // The fake STT "hears" the utterance the real VAD has just ended.
-        user.stt.streams.push({ type: 'final_transcript', alternatives: [{ text: 'hello there', language: 'en' }] });
+        if (!providers) user.stt.streams.push({ type: 'final_transcript', alternatives: [{ text: 'hello there', language: 'en' }] });
       },
     });
     return session.listen(paced(speech, offset, frames, start, lags));

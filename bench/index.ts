@@ -23,6 +23,7 @@ const benches: Array<{ name: string; load: () => Promise<BenchModule> }> = [
   { name: 'turn', load: () => import('./turn.js') },
   { name: 'job_start', load: () => import('./job_start.js') },
   { name: 'spread', load: () => import('./spread.js') },
+  { name: 'density_sdks', load: () => import('./density_sdks.js') },
 ];
 
 const args = process.argv.slice(2);

@@ -1,0 +1,43 @@
+/**
+ * The providers' fakes for bench/density_sdks.ts, in a process of their own so their CPU is
+ * counted apart: OpenAI (chat completions over SSE), Deepgram (live transcription over a
+ * WebSocket: a final transcript every TURN_EVERY_MS of each connection) and Cartesia (TTS over
+ * a TLS WebSocket), all on 127.0.0.1. Prints `{ openai, deepgram, cartesia, cert }` as one JSON
+ * line; then each line read on stdin is answered with this process's CPU ms and what the fakes
+ * served so far; it ends when stdin closes.
+ */
+import { createInterface } from 'node:readline';
+import { FakeCartesia } from '../test/plugins/cartesia/fake_cartesia.js';
+import { selfSignedCert } from '../test/plugins/cartesia/tls_cert.js';
+import { FakeDeepgram } from '../test/plugins/deepgram/fake_deepgram.js';
+import { FakeOpenAIServer, textReply } from '../test/plugins/openai/fake_openai_server.js';
+
+const TURN_EVERY_MS = 3_000;
+const REPLIES = 20_000;
+
+const tls = selfSignedCert();
+const openai = await FakeOpenAIServer.start();
+openai.reply(...Array.from({ length: REPLIES }, () => textReply(['Sure, ', 'here it is.'])));
+const deepgram = await FakeDeepgram.start();
+const cartesia = await FakeCartesia.start(tls);
+const timers: NodeJS.Timeout[] = [];
+
+void (async () => {
+  for (let i = 0; ; i++) {
+    const connection = await deepgram.connection(i);
+    timers.push(setInterval(() => connection.sendResults('hello there', { isFinal: true, speechFinal: true }), TURN_EVERY_MS));
+  }
+})();
+
+process.stdout.write(`${JSON.stringify({ openai: openai.baseURL, deepgram: deepgram.url, cartesia: cartesia.url, cert: tls.cert })}\n`);
+const lines = createInterface({ input: process.stdin });
+lines.on('line', () => {
+  const used = process.cpuUsage();
+  const served = { llmRequests: openai.requests.length, sttConnections: deepgram.connections.length, ttsTexts: cartesia.connections.reduce((sum, c) => sum + c.texts.length, 0) };
+  process.stdout.write(`${JSON.stringify({ cpuMs: (used.user + used.system) / 1000, served })}\n`);
+});
+lines.on('close', async () => {
+  for (const timer of timers) clearInterval(timer);
+  await Promise.allSettled([openai.close(), deepgram.close(), cartesia.stop()]);
+  process.exit(0);
+});
