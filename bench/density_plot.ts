@@ -11,6 +11,7 @@ export interface DensityPoint {
   processingLagMs: { p50: number; p99: number };
   cpu: { thisProcessPercentOfOneCore: number };
   heapPerLiveSessionKB: number;
+  rssPerLiveSessionKB: number;
   met: boolean;
 }
 
@@ -54,7 +55,7 @@ export function densitySvg(points: readonly DensityPoint[], limitMs: number): st
   const dots = points
     .map(
       (point) =>
-        `<circle cx="${x(point.sessions).toFixed(1)}" cy="${yLag(point.processingLagMs.p99).toFixed(1)}" r="4" fill="${point.met ? '#2a7' : '#c33'}"><title>${point.sessions} sessions: p50 ${point.processingLagMs.p50} ms, p99 ${point.processingLagMs.p99} ms, CPU ${point.cpu.thisProcessPercentOfOneCore} %, heap ${point.heapPerLiveSessionKB} KB per session</title></circle>`,
+        `<circle cx="${x(point.sessions).toFixed(1)}" cy="${yLag(point.processingLagMs.p99).toFixed(1)}" r="4" fill="${point.met ? '#2a7' : '#c33'}"><title>${point.sessions} sessions: p50 ${point.processingLagMs.p50} ms, p99 ${point.processingLagMs.p99} ms, CPU ${point.cpu.thisProcessPercentOfOneCore} %, heap ${point.heapPerLiveSessionKB} KB and RSS ${point.rssPerLiveSessionKB} KB per session</title></circle>`,
     )
     .join('');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" font-family="sans-serif" font-size="12">

@@ -113,6 +113,7 @@ export async function densityRun(vad: SileroVAD, nextStream: (timing: StreamTimi
   const frames = (DENSITY_SECONDS * 1000) / FRAME_MS;
   const lags: Lags = { delivery: [], processing: [] };
   const baseline = heapUsed();
+  const baselineRss = process.memoryUsage().rss;
   const sessions: Array<{ session: AgentSession; user: FakeUser }> = [];
   let turns = 0;
   for (let s = 0; s < count; s++) {
@@ -156,6 +157,8 @@ export async function densityRun(vad: SileroVAD, nextStream: (timing: StreamTimi
   const ownMs = (cpu.user + cpu.system) / 1000;
   // The sessions are still open (their VAD streams, histories, outputs): what they hold.
   const liveHeap = heapUsed() - baseline;
+  // The process's resident memory as well (code, buffers, ORT's arenas); noisier than the heap.
+  const liveRss = process.memoryUsage().rss - baselineRss;
   await Promise.all(sessions.map(({ session }) => session.aclose()));
   const processing = summary(lags.processing);
   return {
@@ -170,6 +173,7 @@ export async function densityRun(vad: SileroVAD, nextStream: (timing: StreamTimi
       involuntaryContextSwitches: switches,
     },
     heapPerLiveSessionKB: round(liveHeap / count / 1024, 1),
+    rssPerLiveSessionKB: round(liveRss / count / 1024, 1),
     met: processing.p99 < LAG_LIMIT_MS,
     /** Every lag measured, for a caller that pools several runs. */
     lags,

@@ -431,6 +431,7 @@ async function densityBench() {
     plot: writeDensityPlot(runs, LAG_LIMIT_MS),
     largestN: best?.sessions ?? 0,
     heapPerLiveSessionKBAtLargestN: best?.heapPerLiveSessionKB,
+    rssPerLiveSessionKBAtLargestN: best?.rssPerLiveSessionKB,
     stoppedBy,
     machine: {
       cpus: os.cpus().length,
