@@ -7,7 +7,7 @@
  *     override async onEnter() { this.session.say('Hello!'); }
  *   }
  */
-import { type Actor } from 'xstate';
+import type { Actor } from 'xstate';
 import { fromTask } from '../actors/from_task.js';
 import { agentMachine, type AgentMachineEmitted } from '../../machines/agent.js';
 import { hostOf, startActor } from '../actors/start_actor.js';

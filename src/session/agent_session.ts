@@ -10,7 +10,7 @@
  *   await session.start({ agent: new MyAgent(), room: ctx.room });
  *   session.say('Hello!');
  */
-import { type Actor, type SnapshotFrom, type StateValue } from 'xstate';
+import type { Actor, SnapshotFrom, StateValue } from 'xstate';
 import { fromTask } from '../actors/from_task.js';
 import { sessionMachine, type AgentState, type CloseReason, type SessionTimeout, type UserInterruption, type UserState } from '../../machines/session.js';
 import { Agent, AgentTask, StopResponse } from '../agent/agent.js';

@@ -10,8 +10,8 @@ import type { AssignedJob } from './running_job.js';
 let loaded: typeof Protocol | undefined;
 
 /**
- * Loads @livekit/protocol (its protobuf classes hold ~11 MB): only a worker that connects to
- * LiveKit needs them, never a job process, which imports the same voxstate.
+ * Loads @livekit/protocol (~5 MB of a process that imports voxstate): only a worker that connects to
+ * LiveKit needs it, never a job process, which imports the same voxstate.
  */
 export async function loadLiveKitProtocol(): Promise<void> {
   loaded ??= await import('@livekit/protocol');
