@@ -8,7 +8,7 @@
  */
 import { createInterface } from 'node:readline';
 import { FakeCartesia } from '../test/plugins/cartesia/fake_cartesia.js';
-import { selfSignedCert } from '../test/plugins/cartesia/tls_cert.js';
+import { selfSignedCert } from '../test/support/tls_cert.js';
 import { FakeDeepgram } from '../test/plugins/deepgram/fake_deepgram.js';
 import { FakeOpenAIServer, textReply } from '../test/plugins/openai/fake_openai_server.js';
 

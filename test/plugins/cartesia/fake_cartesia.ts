@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:https';
 import { type IncomingMessage, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
-import type { TlsCert } from './tls_cert.js';
+import type { TlsCert } from '../../support/tls_cert.js';
 
 export interface FakeRequest {
   context_id?: string;

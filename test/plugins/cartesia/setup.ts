@@ -6,7 +6,7 @@ import type { ModelMetrics, TTSMetrics } from '../../../src/provider/metrics.js'
 import type { ProviderError } from '../../../src/provider/provider_error.js';
 import type { SynthesizedAudio } from '../../../src/tts/tts.js';
 import { FakeCartesia } from './fake_cartesia.js';
-import { type TlsCert, selfSignedCert } from './tls_cert.js';
+import { type TlsCert, selfSignedCert } from '../../support/tls_cert.js';
 
 export interface Harness {
   fake: FakeCartesia;
