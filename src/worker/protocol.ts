@@ -4,21 +4,24 @@
  */
 import type * as Protocol from '@livekit/protocol';
 import type { Job, JobType, ParticipantPermission } from '@livekit/protocol';
+import { onDemand } from '../plugins/on_demand.js';
 import type { WorkerPermissions } from '../server/agent_server.js';
 import type { AssignedJob } from './running_job.js';
 
-let loaded: typeof Protocol | undefined;
-
 /**
- * Loads @livekit/protocol (~5 MB of a process that imports voxstate): only a worker that connects to
- * LiveKit needs it, never a job process, which imports the same voxstate.
+ * @livekit/protocol, loaded on demand (~5 MB of a process that imports voxstate): only a worker
+ * that connects to LiveKit needs it, never a job process, which imports the same voxstate.
  */
+const protocol = onDemand<typeof Protocol>(() => import('@livekit/protocol'));
+
+/** Loads @livekit/protocol; the worker's connection does, first. */
 export async function loadLiveKitProtocol(): Promise<void> {
-  loaded ??= await import('@livekit/protocol');
+  await protocol.load();
 }
 
-/** @livekit/protocol, once loadLiveKitProtocol() has loaded it (the worker's connection does, first). */
+/** @livekit/protocol, once loadLiveKitProtocol() has loaded it. */
 export function liveKitProtocol(): typeof Protocol {
+  const loaded = protocol.loaded();
   if (loaded === undefined) throw new Error('voxstate: @livekit/protocol is used before the worker loaded it');
   return loaded;
 }
