@@ -6,5 +6,6 @@ import { registerOpenAI } from './register.js';
 
 export { OpenAILLM as LLM, DEFAULT_OPENAI_MODEL, type OpenAILLMOptions as LLMOptions } from './llm.js';
 export { registerOpenAI } from './register.js';
+export * as realtime from './realtime/index.js';
 
 registerOpenAI();

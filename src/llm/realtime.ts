@@ -1,0 +1,101 @@
+/**
+ * Realtime (speech-to-speech) models, as agents-js shapes them: a RealtimeModel makes sessions; a
+ * RealtimeSession takes the user's audio and answers with generations, each a stream of messages
+ * (their text and their audio) and of function calls. Audio and text flow on streams; only the
+ * session's edges (speech started and stopped, a generation, a transcript) are events.
+ */
+import type { AudioFrame } from '../audio/audio_frame.js';
+import type { EventEmitter } from '../events/emitter.js';
+import type { ProviderError } from '../provider/provider_error.js';
+import type { FunctionCall } from './chat_context.js';
+
+/** What a realtime model can do; the session adapts to it. */
+export interface RealtimeCapabilities {
+  /** An answer the user interrupted can be cut where they stopped hearing it. */
+  messageTruncation: boolean;
+  /** The server decides when the user starts and stops speaking (its own VAD). */
+  turnDetection: boolean;
+  /** The server transcribes what the user said. */
+  userTranscription: boolean;
+  /** The model answers with audio (not only text). */
+  audioOutput: boolean;
+}
+
+/** One message of a generation: its transcript and its audio, as they come. */
+export interface MessageGeneration {
+  messageId: string;
+  textStream: AsyncIterable<string>;
+  audioStream: AsyncIterable<AudioFrame>;
+}
+
+/** A response of the model: its messages and its function calls, each a stream that ends with it. */
+export interface GenerationCreatedEvent {
+  responseId: string;
+  messageStream: AsyncIterable<MessageGeneration>;
+  functionStream: AsyncIterable<FunctionCall>;
+  /** Asked for by generateReply (not started by the server's turn detection). */
+  userInitiated: boolean;
+}
+
+export interface InputTranscriptionCompleted {
+  itemId: string;
+  transcript: string;
+  isFinal: boolean;
+}
+
+/** Measurements of one response. */
+export interface RealtimeModelMetrics {
+  type: 'realtime_model_metrics';
+  label: string;
+  requestId: string;
+  /** From the response's start to its first audio (or text, without audio); -1 when none came. */
+  ttftMs: number;
+  durationMs: number;
+  cancelled: boolean;
+  inputTokens: number;
+  outputTokens: number;
+  totalTokens: number;
+  inputTokenDetails: { audioTokens: number; textTokens: number };
+  outputTokenDetails: { audioTokens: number; textTokens: number };
+}
+
+export type RealtimeSessionEvents = {
+  /** The server heard the user start speaking (server-side turn detection). */
+  input_speech_started: () => void;
+  /** … and stop. */
+  input_speech_stopped: (event: { userTranscriptionEnabled: boolean }) => void;
+  input_audio_transcription_completed: (event: InputTranscriptionCompleted) => void;
+  generation_created: (event: GenerationCreatedEvent) => void;
+  metrics_collected: (metrics: RealtimeModelMetrics) => void;
+  /** A failure; `error.recoverable` says whether the session goes on. */
+  error: (error: ProviderError) => void;
+  /** The connection dropped and is back: the session's instructions and tools were sent again. */
+  reconnected: () => void;
+};
+
+/** One conversation with a realtime model, over one connection. */
+export interface RealtimeSession extends EventEmitter<RealtimeSessionEvents> {
+  readonly capabilities: RealtimeCapabilities;
+  /** Resolves once connected, with the session's configuration sent. */
+  readonly ready: Promise<void>;
+  updateInstructions(instructions: string): void;
+  /** The user's audio, any rate and channel count (hot path: no actor involved). */
+  pushAudio(frame: AudioFrame): void;
+  /** Ends the user's input turn (client-side turn detection). */
+  commitAudio(): void;
+  clearAudio(): void;
+  /** Asks for a response; resolves when it has started. */
+  generateReply(instructions?: string): Promise<GenerationCreatedEvent>;
+  /** Cancels the response in progress, if any. */
+  interrupt(): void;
+  /** Cuts the message `messageId` where the user stopped hearing it. */
+  truncate(options: { messageId: string; audioEndMs: number }): void;
+  close(): Promise<void>;
+}
+
+/** A realtime model: `session()` opens a conversation with it. */
+export interface RealtimeModel {
+  readonly label: string;
+  readonly capabilities: RealtimeCapabilities;
+  session(options?: { instructions?: string }): RealtimeSession;
+}
