@@ -9,3 +9,4 @@ export * from './supervised_process.js';
 export * from './job_runner.js';
 export * from './worker.js';
 export * from './assigned_job.js';
+export * from './realtime_connection.js';
