@@ -6,10 +6,9 @@
  * 1, 2, 3…) and each `continue: false` with `done`. A test can script the next handshakes
  * (refuse with a status, or never answer) and replace a connection's answers.
  */
-import { createServer, type Server } from 'node:https';
-import { type IncomingMessage, STATUS_CODES } from 'node:http';
-import type { Duplex } from 'node:stream';
-import { type WebSocket, WebSocketServer } from 'ws';
+import type { IncomingMessage } from 'node:http';
+import type { WebSocket } from 'ws';
+import { FakeWssServer, type Handshake } from '../../support/fake_wss_server.js';
 import type { TlsCert } from '../../support/tls_cert.js';
 
 export interface FakeRequest {
@@ -24,8 +23,7 @@ export interface FakeRequest {
   [key: string]: unknown;
 }
 
-/** What a handshake gets: accepted, refused with an HTTP status, or no answer at all. */
-export type Handshake = 'accept' | 'hang' | { status: number; body?: string };
+export type { Handshake } from '../../support/fake_wss_server.js';
 
 export type Answer = (request: FakeRequest, connection: FakeConnection) => void;
 
@@ -93,51 +91,56 @@ export const silent: Answer = () => {};
 
 export class FakeCartesia {
   readonly apiKey = 'test-key';
-  /** Plans for the next handshakes, taken in order; when empty, handshakes are accepted. */
-  readonly handshakes: Handshake[] = [];
   readonly connections: FakeConnection[] = [];
-  upgrades = 0;
   chunkSamples = 1000;
   chunksPerText = 2;
   /** How new connections answer. */
   answer: Answer = speak;
-  readonly #wss = new WebSocketServer({ noServer: true });
-  readonly #sockets = new Set<Duplex>();
-  #waiters: (() => boolean)[] = [];
 
-  private constructor(private readonly server: Server) {
-    server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => this.#upgrade(request, socket, head));
-    server.on('connection', (socket: Duplex) => {
-      this.#sockets.add(socket);
-      socket.on('close', () => this.#sockets.delete(socket));
-    });
-  }
+  private constructor(private readonly server: FakeWssServer) {}
 
   static async start(tls: TlsCert): Promise<FakeCartesia> {
-    const server = createServer({ cert: tls.cert, key: tls.key });
-    const fake = new FakeCartesia(server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    let fake!: FakeCartesia;
+    const server = await FakeWssServer.start(tls, {
+      check: (request) => {
+        if (request.headers.authorization !== `Bearer ${fake.apiKey}`) return { status: 401, body: '{"error":"Invalid API key"}' };
+        if (!request.headers['cartesia-version']) return { status: 400, body: '{"error":"Cartesia-Version header missing"}' };
+        if (request.url !== '/tts/websocket') return { status: 404 };
+        return undefined;
+      },
+      open: (ws, request) => {
+        const connection = new FakeConnection(request.headers, ws, fake);
+        fake.connections.push(connection);
+        ws.on('message', (data) => {
+          connection.receive(JSON.parse(data.toString()) as FakeRequest);
+          server.changed();
+        });
+        ws.on('close', (code) => {
+          connection.closeCode = code;
+        });
+      },
+    });
+    fake = new FakeCartesia(server);
     return fake;
+  }
+
+  /** Plans for the next handshakes, taken in order; when empty, handshakes are accepted. */
+  get handshakes(): Handshake[] {
+    return this.server.handshakes;
+  }
+
+  get upgrades(): number {
+    return this.server.upgrades;
   }
 
   /** The base URL to give the SDK (it turns http into wss). */
   get url(): string {
-    const address = this.server.address();
-    if (address === null || typeof address === 'string') throw new Error('not listening');
-    return `http://127.0.0.1:${address.port}`;
+    return `http://127.0.0.1:${this.server.port}`;
   }
 
   /** Resolves once `predicate` holds, checked at every upgrade, message and close. */
   until(predicate: () => boolean): Promise<void> {
-    if (predicate()) return Promise.resolve();
-    return new Promise((resolve) => {
-      const check = () => {
-        if (!predicate()) return false;
-        resolve();
-        return true;
-      };
-      this.#waiters.push(check);
-    });
+    return this.server.until(predicate);
   }
 
   /** The next connection accepted (the `index`-th, counting from 0). */
@@ -146,43 +149,7 @@ export class FakeCartesia {
     return this.connections[index]!;
   }
 
-  async stop(): Promise<void> {
-    for (const client of this.#wss.clients) client.terminate();
-    for (const socket of this.#sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  stop(): Promise<void> {
+    return this.server.stop();
   }
-
-  #changed(): void {
-    this.#waiters = this.#waiters.filter((check) => !check());
-  }
-
-  #upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
-    this.upgrades += 1;
-    const plan = this.handshakes.shift() ?? 'accept';
-    this.#changed();
-    if (plan === 'hang') return;
-    if (typeof plan === 'object') return refuse(socket, plan.status, plan.body);
-    if (request.headers.authorization !== `Bearer ${this.apiKey}`) return refuse(socket, 401, '{"error":"Invalid API key"}');
-    if (!request.headers['cartesia-version']) return refuse(socket, 400, '{"error":"Cartesia-Version header missing"}');
-    if (request.url !== '/tts/websocket') return refuse(socket, 404, '');
-    this.#wss.handleUpgrade(request, socket, head, (ws) => {
-      const connection = new FakeConnection(request.headers, ws, this);
-      this.connections.push(connection);
-      ws.on('message', (data) => {
-        connection.receive(JSON.parse(data.toString()) as FakeRequest);
-        this.#changed();
-      });
-      ws.on('close', (code) => {
-        connection.closeCode = code;
-        this.#changed();
-      });
-      this.#changed();
-    });
-  }
-}
-
-function refuse(socket: Duplex, status: number, body = ''): void {
-  socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
 }

@@ -13,16 +13,12 @@
  * Every wait is on an event (a connection made, a client event received), never on time.
  */
 import type { IncomingMessage } from 'node:http';
-import { createServer, type Server } from 'node:https';
-import { STATUS_CODES } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
+import { FakeWssServer, type Handshake } from '../../support/fake_wss_server.js';
 import type { TlsCert } from '../../support/tls_cert.js';
 
 /** A client event as received (JSON). */
 export type ClientEvent = { type: string; event_id?: string } & Record<string, unknown>;
-export type Handshake = 'accept' | 'hang' | { status: number; body?: string };
 /** How a connection answers `response.create`. */
 export type ResponsePlan = (connection: FakeRealtimeConnection, request: ClientEvent) => void;
 
@@ -68,10 +64,10 @@ export class FakeRealtimeConnection {
     readonly query: URLSearchParams,
     readonly headers: IncomingMessage['headers'],
     private readonly socket: WebSocket,
-    private readonly server: FakeRealtimeServer,
+    respond: ResponsePlan,
   ) {
     this.session = { type: 'realtime', object: 'realtime.session', id: 'sess_fake', model: query.get('model'), output_modalities: ['audio'] };
-    this.respond = server.respond;
+    this.respond = respond;
   }
 
   nextId(prefix: string): string {
@@ -147,46 +143,58 @@ export class FakeRealtimeConnection {
 
 export class FakeRealtimeServer {
   readonly apiKey = 'sk-realtime-test';
-  /** Plans for the next handshakes, taken in order; when empty, handshakes are accepted. */
-  readonly handshakes: Handshake[] = [];
   readonly connections: FakeRealtimeConnection[] = [];
-  upgrades = 0;
   /** How new connections answer response.create. */
   respond: ResponsePlan = speak('Hello.');
-  readonly #wss = new WebSocketServer({ noServer: true });
-  readonly #sockets = new Set<Duplex>();
-  #waiters: Array<() => boolean> = [];
 
-  private constructor(private readonly server: Server) {
-    server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => this.#upgrade(request, socket, head));
-    server.on('connection', (socket: Duplex) => {
-      this.#sockets.add(socket);
-      socket.on('close', () => this.#sockets.delete(socket));
-    });
-  }
+  private constructor(private readonly server: FakeWssServer) {}
 
   static async start(tls: TlsCert): Promise<FakeRealtimeServer> {
-    const server = createServer({ cert: tls.cert, key: tls.key });
-    const fake = new FakeRealtimeServer(server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    let fake!: FakeRealtimeServer;
+    const server = await FakeWssServer.start(tls, {
+      check: (request) => {
+        const url = new URL(request.url ?? '/', 'https://127.0.0.1');
+        if (request.headers.authorization !== `Bearer ${fake.apiKey}`) {
+          return { status: 401, body: JSON.stringify({ error: { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' } }) };
+        }
+        if (url.pathname !== '/v1/realtime' || !url.searchParams.get('model')) return { status: 404 };
+        return undefined;
+      },
+      open: (ws, request) => {
+        const url = new URL(request.url ?? '/', 'https://127.0.0.1');
+        const connection = new FakeRealtimeConnection(url.searchParams, request.headers, ws, fake.respond);
+        fake.connections.push(connection);
+        ws.on('message', (data) => {
+          connection.receive(JSON.parse(data.toString()) as ClientEvent);
+          server.changed();
+        });
+        ws.on('close', (code) => {
+          connection.closeCode = code;
+        });
+        connection.send({ type: 'session.created', session: connection.session });
+      },
+    });
+    fake = new FakeRealtimeServer(server);
     return fake;
+  }
+
+  /** Plans for the next handshakes, taken in order; when empty, handshakes are accepted. */
+  get handshakes(): Handshake[] {
+    return this.server.handshakes;
+  }
+
+  get upgrades(): number {
+    return this.server.upgrades;
   }
 
   /** The base URL to give the SDK (`baseURL`; it connects to wss://…/v1/realtime). */
   get baseURL(): string {
-    return `https://127.0.0.1:${(this.server.address() as AddressInfo).port}/v1`;
+    return `https://127.0.0.1:${this.server.port}/v1`;
   }
 
   /** Resolves once `predicate` holds, checked at every upgrade, client event and close. */
   until(predicate: () => boolean): Promise<void> {
-    if (predicate()) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.#waiters.push(() => {
-        if (!predicate()) return false;
-        resolve();
-        return true;
-      });
-    });
+    return this.server.until(predicate);
   }
 
   /** The `index`-th accepted connection (from 0), once it is open. */
@@ -202,46 +210,7 @@ export class FakeRealtimeServer {
     return ofType()[after]!;
   }
 
-  async stop(): Promise<void> {
-    for (const client of this.#wss.clients) client.terminate();
-    for (const socket of this.#sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  stop(): Promise<void> {
+    return this.server.stop();
   }
-
-  #changed(): void {
-    this.#waiters = this.#waiters.filter((check) => !check());
-  }
-
-  #upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
-    this.upgrades += 1;
-    const plan = this.handshakes.shift() ?? 'accept';
-    this.#changed();
-    if (plan === 'hang') return;
-    if (typeof plan === 'object') return refuse(socket, plan.status, plan.body);
-    const url = new URL(request.url ?? '/', 'https://127.0.0.1');
-    if (request.headers.authorization !== `Bearer ${this.apiKey}`) {
-      return refuse(socket, 401, JSON.stringify({ error: { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' } }));
-    }
-    if (url.pathname !== '/v1/realtime' || !url.searchParams.get('model')) return refuse(socket, 404, '');
-    this.#wss.handleUpgrade(request, socket, head, (ws) => {
-      const connection = new FakeRealtimeConnection(url.searchParams, request.headers, ws, this);
-      this.connections.push(connection);
-      ws.on('message', (data) => {
-        connection.receive(JSON.parse(data.toString()) as ClientEvent);
-        this.#changed();
-      });
-      ws.on('close', (code) => {
-        connection.closeCode = code;
-        this.#changed();
-      });
-      connection.send({ type: 'session.created', session: connection.session });
-      this.#changed();
-    });
-  }
-}
-
-function refuse(socket: Duplex, status: number, body = ''): void {
-  socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
 }
