@@ -10,16 +10,10 @@ import { frameDurationMs, type AudioFrame } from '../audio/audio_frame.js';
 import { EventChannel } from '../streams/event_channel.js';
 import { SentenceTokenizer } from '../tts/sentences.js';
 import type { TTS } from '../tts/tts.js';
-import type { Playout, SpeechOutput, TranscriptOutput, TranscriptSegment } from './speech_output.js';
+import { follow, heardText, type Segment } from './heard_text.js';
+import type { Playout, SpeechOutput, TranscriptOutput } from './speech_output.js';
 
-interface Segment {
-  text: string;
-  audioMs: number;
-  complete: boolean;
-}
 
-/** How often the transcript catches up with the audio played, in ms. */
-const TRANSCRIPT_TICK_MS = 50;
 
 export class VoiceOutput implements SpeechOutput {
   constructor(
@@ -149,38 +143,4 @@ export class VoiceOutput implements SpeechOutput {
   get resume(): (() => void) | undefined {
     return this.audio.resume ? () => this.audio.resume!() : undefined;
   }
-}
-
-/**
- * Writes to `transcript` what `heard()` adds, every TRANSCRIPT_TICK_MS, until the returned stop is
- * called. `heard()` only grows (more audio played, more sentences complete).
- */
-function follow(transcript: TranscriptSegment, heard: () => string): () => void {
-  let shown = '';
-  const timer = setInterval(() => {
-    const now = heard();
-    if (now.length <= shown.length || !now.startsWith(shown)) return;
-    transcript.write(now.slice(shown.length));
-    shown = now;
-  }, TRANSCRIPT_TICK_MS);
-  return () => clearInterval(timer);
-}
-
-/** The text heard after `heardMs` of audio: whole sentences, then words in proportion. */
-function heardText(segments: Segment[], heardMs: number): string {
-  let left = heardMs;
-  let heard = '';
-  for (const segment of segments) {
-    if (segment.complete && segment.audioMs <= left) {
-      heard += segment.text;
-      left -= segment.audioMs;
-      continue;
-    }
-    if (segment.audioMs === 0) break;
-    // A word with the space before it: a sentence's leading space is not a word of its own.
-    const words = segment.text.split(/(?<=\S)(?=\s)/);
-    heard += words.slice(0, Math.floor((Math.min(left, segment.audioMs) / segment.audioMs) * words.length)).join('');
-    break;
-  }
-  return heard;
 }
