@@ -34,6 +34,9 @@ import type { AudioFrame } from '../audio/audio_frame.js';
 import { currentJobContext } from '../job/job_scope.js';
 import { ChatContext, type ChatItem, type ChatMessage } from '../llm/chat_context.js';
 import type { LLM, ToolChoice } from '../llm/llm.js';
+import type { GenerationCreatedEvent, RealtimeModel } from '../llm/realtime.js';
+import { isRealtimeModel, RealtimeLink } from './realtime_link.js';
+import { playSynthesized } from '../speech/synthesized_output.js';
 import { log } from '../log/logger.js';
 import type { Room } from '../room/room.js';
 import type { AudioOutput } from '../audio/audio_output.js';
@@ -61,7 +64,8 @@ import { announce } from '../inspect/registry.js';
  * be given in one of them, not both. What cannot be honoured throws InvalidOptionsError.
  */
 export interface AgentSessionOptions<UserData = unknown> extends FlatTurnOptions {
-  llm?: LLM;
+  /** The LLM, or a realtime model (speech to speech: it hears the user and speaks itself). */
+  llm?: LLM | RealtimeModel;
   /** Speech recognition; an offline stand-in (no credentials) leaves the session text-only. */
   stt?: STT | OfflineStandIn;
   /** Speech synthesis; an offline stand-in leaves the agent's speech as text. */
@@ -164,7 +168,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   /** The conversation so far. */
   readonly history = new ChatContext();
   readonly userData: UserData;
-  llm: LLM | undefined;
+  llm: LLM | RealtimeModel | undefined;
   stt: STT | OfflineStandIn | undefined;
   tts: TTS | OfflineStandIn | undefined;
   vad: VAD | undefined;
@@ -187,6 +191,8 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   #unrecoverable = 0;
   #stopWatchingModels: () => void = () => {};
   #voice: VoiceInput | undefined;
+  /** The conversation with the realtime model, when the session's llm is one (opened at start). */
+  #realtime: RealtimeLink | undefined;
   /** What close() and aclose() return: one promise, resolved once the session has closed. */
   #closing: Promise<void> | undefined;
   readonly #replies: ReplyScope;
@@ -380,6 +386,9 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   /** Speaks `text`. Throws ClosedError once the session is closing (onExit may still speak). */
   say(text: string | AsyncIterable<string>, options: SayOptions = {}): SpeechHandle {
     this.#acceptSpeech('say()');
+    if (isRealtimeModel(this.llm) && (!this.tts || isOfflineStandIn(this.tts))) {
+      throw new VoxstateError('no_tts', 'say() with a realtime model needs a TTS on the session (the model speaks only its own replies): add tts, or use generateReply({ instructions })');
+    }
     if (typeof text !== 'string' && !(text && Symbol.asyncIterator in Object(text))) {
       throw new TypeError('say() needs a string or an async iterable of strings');
     }
@@ -393,6 +402,12 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   generateReply(options: GenerateReplyOptions = {}): SpeechHandle {
     this.#acceptSpeech('generateReply()');
     if (options.userInput !== undefined) this.#commitUserMessage(options.userInput);
+    const realtime = this.#realtime;
+    if (realtime) {
+      const speech = this.#newSpeech('generate_reply', options.allowInterruptions ?? this.#turn.allowInterruptions);
+      this.#schedule(speech, true, async (s) => this.#playGeneration(s, await realtime.generateReply(options.instructions)));
+      return speech;
+    }
     return this.#reply(options, true);
   }
 
@@ -552,6 +567,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     const state = this.state;
     if (state === 'idle') throw new NotStartedError('AgentSession', 'listen()');
     if (state !== 'running' && state !== 'starting') throw new ClosedError('AgentSession', 'listen()', state);
+    if (this.#realtime) return this.#listenRealtime(this.#realtime, frames);
     this.#voice ??= this.#listenToVoice();
     return this.#voice.consume(frames);
   }
@@ -586,7 +602,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
           events: this,
           agentState: () => this.agentState,
           userText: (text) => this.#userText(text),
-          ...(this.vad || (this.stt && !isOfflineStandIn(this.stt)) ? { userAudio: (frames: AsyncIterable<AudioFrame>) => this.listen(frames) } : {}),
+          ...(this.vad || (this.stt && !isOfflineStandIn(this.stt)) || isRealtimeModel(this.llm) ? { userAudio: (frames: AsyncIterable<AudioFrame>) => this.listen(frames) } : {}),
           participantLeft: () => this.shutdown({ drain: false, reason: 'participant_disconnected' }),
           report: (error, source) => this.#report(error, source),
         },
@@ -599,6 +615,81 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     // Decided once connected: the voice goes to the room's published audio.
     this.#output ??= this.#speechOutput();
     job?._registerSession(this);
+    if (isRealtimeModel(this.llm)) {
+      this.#realtime = new RealtimeLink(this.llm, this.currentAgent?.instructions ?? '', this.#realtimeScope());
+      await this.#realtime.ready;
+    }
+  }
+
+  /** What the realtime model's session does to this one. */
+  #realtimeScope(): ConstructorParameters<typeof RealtimeLink>[2] {
+    return {
+      userSpeaking: (speaking) => {
+        if (!speaking) return this.input.speechEnded();
+        this.input.speechStarted();
+        // The model heard the user over the agent: the speech holding the output stops, if it may.
+        const current = this.#scheduler.current;
+        if (current && !current.done && current.allowInterruptions) current.interrupt();
+      },
+      userTranscribed: (transcript) => {
+        this.#commitUserMessage(transcript);
+        this.actor.send({ type: 'user.transcribed', transcript, isFinal: true, language: this.#options.language });
+      },
+      generated: (generation) => {
+        if (this.state !== 'running' && this.state !== 'draining') return;
+        const speech = this.#newSpeech('generate_reply', this.#turn.allowInterruptions);
+        this.#schedule(speech, false, (s) => this.#playGeneration(s, generation));
+      },
+      report: (error) => this.#report(error, 'llm'),
+    };
+  }
+
+  /** The user's audio, frame by frame, to the realtime model (a hot path: no actor involved). */
+  async #listenRealtime(realtime: RealtimeLink, frames: AsyncIterable<AudioFrame>): Promise<void> {
+    for await (const frame of frames) {
+      if (this.state === 'closing' || this.state === 'closed') return;
+      realtime.pushAudio(frame);
+    }
+  }
+
+  /**
+   * Plays a realtime model's response as `speech`: each message's audio on the session's audio
+   * output (its transcript as text where there is none), what was heard into the history; an
+   * interrupted one stops the model and cuts its message where the user stopped hearing it.
+   */
+  async #playGeneration(speech: SpeechHandle, generation: GenerationCreatedEvent): Promise<void> {
+    const audio = this.#options.audioOutput ?? this.#roomIO?.publishAudio();
+    try {
+      for await (const message of generation.messageStream) {
+        let heard = '';
+        let place: number | undefined;
+        const playout: Playout = {
+          speechId: speech.id,
+          signal: speech.signal,
+          started: () => {
+            place = this.history.reserve();
+            this.#unrecoverable = 0;
+            speech._speak();
+          },
+          played: (text) => {
+            heard += text;
+          },
+        };
+        let playedMs = 0;
+        if (audio) {
+          ({ playedMs } = await playSynthesized(audio, message.audioStream, message.textStream, playout, this.#roomIO?.agentTranscript));
+        } else {
+          // No audio output: the transcript goes where text goes; the audio is not played.
+          void drain(message.audioStream);
+          await this.output.play(message.textStream, playout);
+        }
+        if (speech.interrupted) this.#realtime?.interrupted(message.messageId, playedMs);
+        if (heard !== '') this.#commitMessage(speech, heard, speech.interrupted, place ?? this.history.reserve());
+        if (speech.interrupted) break;
+      }
+    } finally {
+      speech._release(0);
+    }
   }
 
   /**
@@ -616,6 +707,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
 
   async #release(): Promise<void> {
     this.#interruptAll();
+    await this.#realtime?.close();
     await this.#voice?.close();
     this.#stopWatchingModels();
     await this.#scheduler.settled(this.#drainExempt);
@@ -855,6 +947,11 @@ function regionState(snapshot: SessionSnapshot, region: Region): string {
   if (snapshot.value === 'closed') return CLOSED[region];
   const value = (snapshot.value as { open: Record<Region, StateValue> }).open[region];
   return typeof value === 'string' ? value : Object.keys(value)[0]!;
+}
+
+/** Reads `stream` to its end, discarding it. */
+async function drain(stream: AsyncIterable<unknown>): Promise<void> {
+  for await (const _ of stream);
 }
 
 async function* once(text: string): AsyncIterable<string> {

@@ -19,6 +19,7 @@ import type { SpeechHandle } from '../speech/speech_handle.js';
 import { runInSpeech } from '../speech/speech_scope.js';
 import { toolMock } from '../llm/tool_mocks.js';
 import type { AgentSession } from './agent_session.js';
+import { isRealtimeModel } from './realtime_link.js';
 import type { FunctionToolCompletedEvent, FunctionToolStartedEvent } from './events.js';
 
 /**
@@ -92,6 +93,8 @@ function prepare(session: AgentSession, toolChoice: ToolChoice | undefined): { a
   if (!agent) throw new NotStartedError('AgentSession', 'generateReply()');
   const llm = agent.llm ?? session.llm;
   if (llm === undefined) throw new VoxstateError('no_llm', 'generateReply() needs an LLM: give one to the AgentSession or to the Agent');
+  // The realtime model answers what it hears itself; a typed turn or a tool's follow-up is not sent to it yet.
+  if (isRealtimeModel(llm)) throw new VoxstateError('realtime_unsupported', 'a reply to typed input or to tool output is not supported with a realtime model yet');
   const tools = toolEntries(agent.tools, `agent ${agent.id}`);
   if (typeof toolChoice === 'object' && toolChoice !== null) {
     const named = toolChoice.function?.name;

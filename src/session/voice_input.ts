@@ -6,6 +6,7 @@
  * reports each overlap of the user's speech with the agent's and what it came to, requests the
  * reply before the turn is over (preemptive generation) and measures each spoken turn's latencies.
  */
+import { isRealtimeModel } from './realtime_link.js';
 import type { Agent } from '../agent/agent.js';
 import type { Clock } from '../actors/start_actor.js';
 import type { AudioFrame } from '../audio/audio_frame.js';
@@ -186,7 +187,7 @@ export class VoiceInput {
   #preempt(finalText: string): void {
     const agent = this.session.currentAgent;
     const llm = agent?.llm ?? this.session.llm;
-    if (!this.options.turn.preemptiveGeneration || !llm || !agent || this.session.state !== 'running') return;
+    if (!this.options.turn.preemptiveGeneration || !llm || isRealtimeModel(llm) || !agent || this.session.state !== 'running') return;
     const before = this.#recognition.turn.getSnapshot().context.transcript;
     const transcript = (before === '' ? finalText.trim() : `${before} ${finalText.trim()}`).trim();
     if (transcript === '' || this.#preemptive?.transcript === transcript) return;

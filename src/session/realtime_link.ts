@@ -1,0 +1,77 @@
+/**
+ * A session's conversation with a realtime (speech-to-speech) model: the user's audio goes to the
+ * model's session, and what the model says and hears comes back as the session's own doings, through
+ * a narrow scope (the user speaking, their transcript, a response the model started by itself,
+ * failures). The session plays each generation as a speech (see AgentSession).
+ */
+import type { AudioFrame } from '../audio/audio_frame.js';
+import type { GenerationCreatedEvent, RealtimeModel, RealtimeSession } from '../llm/realtime.js';
+import type { ProviderError } from '../provider/provider_error.js';
+
+/** What the link needs from the session. */
+export interface RealtimeScope {
+  /** The model heard the user start (true) or stop (false) speaking. */
+  userSpeaking(speaking: boolean): void;
+  /** The model's transcript of what the user said. */
+  userTranscribed(transcript: string): void;
+  /** A response the model started by itself (its turn detection): a speech to play. */
+  generated(generation: GenerationCreatedEvent): void;
+  /** A failure: a recoverable one is logged, the session goes on; else it closes with it. */
+  report(error: ProviderError): void;
+}
+
+/** Whether `llm` is a realtime model rather than an LLM. */
+export function isRealtimeModel(llm: unknown): llm is RealtimeModel {
+  return typeof llm === 'object' && llm !== null && typeof (llm as RealtimeModel).session === 'function' && 'capabilities' in llm;
+}
+
+export class RealtimeLink {
+  readonly #session: RealtimeSession;
+
+  constructor(model: RealtimeModel, instructions: string, scope: RealtimeScope) {
+    const session = model.session({ instructions });
+    this.#session = session;
+    session.on('input_speech_started', () => scope.userSpeaking(true));
+    session.on('input_speech_stopped', () => scope.userSpeaking(false));
+    session.on('input_audio_transcription_completed', ({ transcript, isFinal }) => {
+      if (isFinal && transcript.trim() !== '') scope.userTranscribed(transcript);
+    });
+    // generateReply's own responses are returned to it; the others the model started by itself.
+    session.on('generation_created', (generation) => {
+      if (!generation.userInitiated) scope.generated(generation);
+    });
+    session.on('error', (error) => scope.report(error));
+  }
+
+  get capabilities(): RealtimeSession['capabilities'] {
+    return this.#session.capabilities;
+  }
+
+  /** Resolves once connected; rejects with the model's typed error when it could not connect. */
+  get ready(): Promise<void> {
+    return this.#session.ready;
+  }
+
+  pushAudio(frame: AudioFrame): void {
+    this.#session.pushAudio(frame);
+  }
+
+  /** Asks the model for a response (its generation is returned here, not given to the scope). */
+  generateReply(instructions?: string): Promise<GenerationCreatedEvent> {
+    return this.#session.generateReply(instructions);
+  }
+
+  updateInstructions(instructions: string): void {
+    this.#session.updateInstructions(instructions);
+  }
+
+  /** The response in progress stops; the message is cut where the user stopped hearing it. */
+  interrupted(messageId: string | undefined, playedMs: number): void {
+    this.#session.interrupt();
+    if (messageId !== undefined && this.#session.capabilities.messageTruncation) this.#session.truncate({ messageId, audioEndMs: playedMs });
+  }
+
+  close(): Promise<void> {
+    return this.#session.close();
+  }
+}

@@ -1,0 +1,190 @@
+/**
+ * An AgentSession whose llm is a realtime model (openai.realtime.RealtimeModel through the real
+ * openai SDK client, against the fake Realtime API on 127.0.0.1): the user's audio goes to the
+ * model; the model's turn detection, transcripts and spoken answers become the session's events,
+ * history and audio; an interruption stops the answer and cuts it where the user stopped hearing it.
+ */
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { audioFrame, frameDurationMs, type AudioFrame } from '../../src/audio/audio_frame.js';
+import type { AudioOutput } from '../../src/audio/audio_output.js';
+import { Agent, AgentSession } from '../../src/index.js';
+import * as openai from '../../src/plugins/openai/index.js';
+import { EventChannel } from '../../src/streams/event_channel.js';
+import { deferred, type Deferred } from '../support/deferred.js';
+import { selfSignedCert, type TlsCert } from '../support/tls_cert.js';
+import { FakeRealtimeServer, speak } from '../plugins/openai/fake_realtime_server.js';
+
+let tls: TlsCert;
+let fake: FakeRealtimeServer;
+const sessions: AgentSession[] = [];
+
+beforeAll(async () => {
+  tls = selfSignedCert();
+  fake = await FakeRealtimeServer.start(tls);
+});
+afterEach(async () => {
+  await Promise.all(sessions.splice(0).map((session) => session.aclose()));
+  fake.respond = speak('Hello.');
+});
+afterAll(async () => {
+  await fake.stop();
+});
+
+/** An audio output that plays each frame at once, or, once limited, only so many: the rest wait (dropped by clearBuffer). */
+class HeldAudioOutput implements AudioOutput {
+  readonly frames: AudioFrame[] = [];
+  playedMs = 0;
+  #allowed = Number.POSITIVE_INFINITY;
+  #waiting: Array<Deferred<boolean>> = [];
+
+  /** From now on, `frames` more frames play; the ones after wait. */
+  limit(frames: number): void {
+    this.#allowed = frames;
+  }
+
+  async captureFrame(frame: AudioFrame): Promise<void> {
+    if (this.#allowed <= 0) {
+      const gate = deferred<boolean>();
+      this.#waiting.push(gate);
+      if (!(await gate.promise)) return;
+    }
+    this.#allowed -= 1;
+    this.frames.push(frame);
+    this.playedMs += frameDurationMs(frame);
+  }
+
+  async flush(): Promise<void> {}
+
+  clearBuffer(): void {
+    for (const gate of this.#waiting.splice(0)) gate.resolve(false);
+  }
+}
+
+function model(apiKey = fake.apiKey) {
+  return new openai.realtime.RealtimeModel({ apiKey, baseURL: fake.baseURL, websocket: { ca: tls.cert }, connOptions: { maxRetry: 0, retryIntervalMs: 1, timeoutMs: 10_000 } });
+}
+
+async function started(options: { apiKey?: string } = {}) {
+  const out = new HeldAudioOutput();
+  const session = new AgentSession({ llm: model(options.apiKey), audioOutput: out, userAwayTimeout: null });
+  sessions.push(session);
+  const seen: string[] = [];
+  session.on('agent_state_changed', (e) => seen.push(`agent: ${e.oldState} → ${e.newState}`));
+  session.on('user_state_changed', (e) => seen.push(`user: ${e.oldState} → ${e.newState}`));
+  session.on('user_input_transcribed', (e) => seen.push(`transcribed: ${e.transcript}`));
+  session.on('conversation_item_added', (e) => seen.push(`item: ${e.item.type === 'message' ? `${e.item.role} ${e.item.content}` : e.item.type}`));
+  session.on('speech_created', (e) => seen.push(`speech: ${e.source}${e.userInitiated ? ' (user initiated)' : ''}`));
+  await session.start({ agent: new Agent({ instructions: 'Be brief.' }) });
+  const connection = fake.connections.at(-1)!;
+  return { session, out, seen, connection };
+}
+
+/** Resolves once the session's history has `count` items. */
+function historyLength(session: AgentSession, count: number): Promise<void> {
+  return new Promise((resolve) => {
+    const check = () => {
+      if (session.history.items.length < count) return;
+      session.off('conversation_item_added', check);
+      resolve();
+    };
+    session.on('conversation_item_added', check);
+    check();
+  });
+}
+
+it('a spoken turn: the model hears the user, transcribes them, answers with audio; the session shows it all', async () => {
+  const { session, out, seen, connection } = await started();
+  expect((await fake.received(connection, 'session.update')).session).toMatchObject({ instructions: 'Be brief.' });
+  const microphone = new EventChannel<AudioFrame>();
+  const listening = session.listen(microphone);
+  for (let i = 0; i < 3; i++) microphone.push(audioFrame(new Int16Array(480), 48_000));
+  await fake.until(() => connection.pendingAudioBytes >= 2 * 240);
+
+  connection.send({ type: 'input_audio_buffer.speech_started', audio_start_ms: 0, item_id: 'item_u1' });
+  connection.send({ type: 'input_audio_buffer.speech_stopped', audio_end_ms: 30, item_id: 'item_u1' });
+  connection.send({ type: 'conversation.item.input_audio_transcription.completed', item_id: 'item_u1', content_index: 0, transcript: 'hello there' });
+  speak('Hi! How can I help?', 2, 1200)(connection, { type: 'response.create' });
+  await historyLength(session, 2);
+
+  expect(session.history.items.map((item) => (item.type === 'message' ? [item.role, item.content, item.interrupted] : item.type))).toEqual([
+    ['user', 'hello there', false],
+    ['assistant', 'Hi! How can I help?', false],
+  ]);
+  expect(out.frames.map((frame) => [frame.sampleRate, frame.samplesPerChannel])).toEqual([
+    [24_000, 1200],
+    [24_000, 1200],
+  ]);
+  await new Promise<void>((resolve) => (session.agentState === 'listening' ? resolve() : session.once('agent_state_changed', () => resolve())));
+  expect(seen).toEqual([
+    'agent: initializing → listening',
+    'user: listening → speaking',
+    'user: speaking → listening',
+    'item: user hello there',
+    'transcribed: hello there',
+    'speech: generate_reply',
+    'agent: listening → thinking',
+    'agent: thinking → speaking',
+    'item: assistant Hi! How can I help?',
+    'agent: speaking → listening',
+  ]);
+  microphone.end();
+  await listening;
+});
+
+it('generateReply asks the model (with its instructions) and plays its answer as a speech', async () => {
+  const { session, out, connection } = await started();
+  const speech = session.generateReply({ instructions: 'greet the user' });
+  await speech.waitForPlayout();
+  expect((await fake.received(connection, 'response.create')).response).toEqual({ instructions: 'greet the user' });
+  expect(session.history.items.at(-1)).toMatchObject({ role: 'assistant', content: 'Hello.' });
+  expect(out.frames).toHaveLength(2);
+});
+
+it('the user speaking over the answer interrupts it: playout stops, the model is cancelled and its message cut where it was heard', async () => {
+  const { session, out, connection } = await started();
+  connection.respond = (c) => {
+    const response = c.openResponse();
+    c.send({ type: 'response.output_item.added', response_id: response, output_index: 0, item: { id: 'item_a1', type: 'message', role: 'assistant', content: [] } });
+    c.send({ type: 'response.output_audio_transcript.delta', response_id: response, item_id: 'item_a1', output_index: 0, content_index: 0, delta: 'one two three four' });
+    for (let i = 0; i < 4; i++) {
+      c.send({ type: 'response.output_audio.delta', response_id: response, item_id: 'item_a1', output_index: 0, content_index: 0, delta: Buffer.alloc(4800).toString('base64') });
+    }
+  };
+  // The first frame (100 ms) plays; the others wait for the output.
+  out.limit(1);
+  const speech = session.generateReply();
+  await new Promise<void>((resolve) => {
+    const check = () => {
+      if (session.agentState !== 'speaking') return;
+      session.off('agent_state_changed', check);
+      resolve();
+    };
+    session.on('agent_state_changed', check);
+  });
+  connection.send({ type: 'input_audio_buffer.speech_started', audio_start_ms: 900, item_id: 'item_u2' });
+  await speech.waitForPlayout();
+  expect(speech.interrupted).toBe(true);
+  await fake.received(connection, 'response.cancel');
+  const truncate = await fake.received(connection, 'conversation.item.truncate');
+  expect(truncate).toMatchObject({ item_id: 'item_a1', content_index: 0 });
+  expect(truncate.audio_end_ms).toBe(out.playedMs);
+  const answer = session.history.items.at(-1)!;
+  expect(answer).toMatchObject({ role: 'assistant', interrupted: true });
+  expect((answer as { content: string }).content.length).toBeLessThan('one two three four'.length);
+});
+
+it('say() needs a TTS with a realtime model, and says so', async () => {
+  const { session } = await started();
+  expect(() => session.say('hi')).toThrow(/say\(\) with a realtime model needs a TTS/);
+});
+
+it('a model that cannot connect fails the start with its typed error, and the session closes', async () => {
+  const session = new AgentSession({ llm: model('sk-wrong-key-0002'), userAwayTimeout: null });
+  sessions.push(session);
+  const errors: string[] = [];
+  session.on('error', (e) => errors.push(e.error.message));
+  await expect(session.start({ agent: new Agent({ instructions: 'x' }) })).rejects.toThrow(/refused the connection: HTTP 401/);
+  await session.closed();
+  expect(session.state).toBe('closed');
+  expect(errors.join('\n')).not.toContain('sk-wrong-key-0002');
+});
