@@ -6,8 +6,11 @@
  */
 import type { AudioFrame } from '../audio/audio_frame.js';
 import type { EventEmitter } from '../events/emitter.js';
+import type { RealtimeModelMetrics } from '../provider/metrics.js';
 import type { ProviderError } from '../provider/provider_error.js';
 import type { FunctionCall } from './chat_context.js';
+
+export type { RealtimeModelMetrics } from '../provider/metrics.js';
 
 /** What a realtime model can do; the session adapts to it. */
 export interface RealtimeCapabilities {
@@ -43,21 +46,6 @@ export interface InputTranscriptionCompleted {
   isFinal: boolean;
 }
 
-/** Measurements of one response. */
-export interface RealtimeModelMetrics {
-  type: 'realtime_model_metrics';
-  label: string;
-  requestId: string;
-  /** From the response's start to its first audio (or text, without audio); -1 when none came. */
-  ttftMs: number;
-  durationMs: number;
-  cancelled: boolean;
-  inputTokens: number;
-  outputTokens: number;
-  totalTokens: number;
-  inputTokenDetails: { audioTokens: number; textTokens: number };
-  outputTokenDetails: { audioTokens: number; textTokens: number };
-}
 
 export type RealtimeSessionEvents = {
   /** The server heard the user start speaking (server-side turn detection). */

@@ -15,6 +15,11 @@ export interface LLMModelUsage {
   model: string;
   inputTokens: number;
   outputTokens: number;
+  /** A realtime model's tokens by kind (left out when 0). */
+  inputAudioTokens?: number;
+  inputTextTokens?: number;
+  outputAudioTokens?: number;
+  outputTextTokens?: number;
 }
 
 export interface TTSModelUsage {
@@ -55,6 +60,25 @@ export class ModelUsageCollector {
         const usage = this.#entry<LLMModelUsage>({ type: 'llm_usage', ...names(metrics.label), inputTokens: 0, outputTokens: 0 });
         usage.inputTokens += metrics.promptTokens;
         usage.outputTokens += metrics.completionTokens;
+        return true;
+      }
+      case 'realtime_model_metrics': {
+        const usage = this.#entry<LLMModelUsage>({
+          type: 'llm_usage',
+          ...names(metrics.label),
+          inputTokens: 0,
+          outputTokens: 0,
+          inputAudioTokens: 0,
+          inputTextTokens: 0,
+          outputAudioTokens: 0,
+          outputTextTokens: 0,
+        });
+        usage.inputTokens += metrics.inputTokens;
+        usage.outputTokens += metrics.outputTokens;
+        usage.inputAudioTokens! += metrics.inputTokenDetails.audioTokens;
+        usage.inputTextTokens! += metrics.inputTokenDetails.textTokens;
+        usage.outputAudioTokens! += metrics.outputTokenDetails.audioTokens;
+        usage.outputTextTokens! += metrics.outputTokenDetails.textTokens;
         return true;
       }
       case 'tts_metrics': {

@@ -50,4 +50,20 @@ export interface VADMetrics {
   timestamp: number;
 }
 
-export type ModelMetrics = LLMMetrics | TTSMetrics | STTMetrics | VADMetrics;
+/** Measurements of one response of a realtime (speech-to-speech) model. */
+export interface RealtimeModelMetrics {
+  type: 'realtime_model_metrics';
+  label: string;
+  requestId: string;
+  /** From the response's start to its first audio (or text, without audio); -1 when none came. */
+  ttftMs: number;
+  durationMs: number;
+  cancelled: boolean;
+  inputTokens: number;
+  outputTokens: number;
+  totalTokens: number;
+  inputTokenDetails: { audioTokens: number; textTokens: number };
+  outputTokenDetails: { audioTokens: number; textTokens: number };
+}
+
+export type ModelMetrics = LLMMetrics | TTSMetrics | STTMetrics | VADMetrics | RealtimeModelMetrics;

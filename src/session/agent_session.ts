@@ -305,7 +305,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
    * once `maxUnrecoverableErrors` happen without the agent speaking in between; others (STT, VAD)
    * close it at once: the session could not hear the user any more.
    */
-  #failed(error: unknown, source: 'llm' | 'tts' | 'stt' | 'vad' | 'turn'): void {
+  #failed(error: unknown, source: 'llm' | 'tts' | 'stt' | 'vad' | 'turn' | 'realtime'): void {
     this.#report(error, source);
     const unrecoverable = !(error instanceof ProviderError) || !error.recoverable;
     if (!unrecoverable || this.state !== 'running') return;
@@ -640,7 +640,13 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
         const speech = this.#newSpeech('generate_reply', this.#turn.allowInterruptions);
         this.#schedule(speech, false, (s) => this.#playGeneration(s, generation));
       },
-      report: (error) => this.#report(error, 'llm'),
+      // A retry is logged (as the models' retries); a failure closes the session, as in LiveKit. While
+      // starting, the start's own failure reports it.
+      report: (error) => {
+        if (error.recoverable) log().warn({ err: error, source: 'realtime' }, error.message);
+        else if (this.state !== 'starting') this.#failed(error, 'realtime');
+      },
+      metrics: (metrics) => this.#metricsCollected(metrics),
     };
   }
 

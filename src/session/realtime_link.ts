@@ -5,7 +5,7 @@
  * failures). The session plays each generation as a speech (see AgentSession).
  */
 import type { AudioFrame } from '../audio/audio_frame.js';
-import type { GenerationCreatedEvent, RealtimeModel, RealtimeSession } from '../llm/realtime.js';
+import type { GenerationCreatedEvent, RealtimeModel, RealtimeModelMetrics, RealtimeSession } from '../llm/realtime.js';
 import type { ProviderError } from '../provider/provider_error.js';
 
 /** What the link needs from the session. */
@@ -18,6 +18,8 @@ export interface RealtimeScope {
   generated(generation: GenerationCreatedEvent): void;
   /** A failure: a recoverable one is logged, the session goes on; else it closes with it. */
   report(error: ProviderError): void;
+  /** A response's measurements (its tokens count in the session's usage). */
+  metrics(metrics: RealtimeModelMetrics): void;
 }
 
 /** Whether `llm` is a realtime model rather than an LLM. */
@@ -41,6 +43,7 @@ export class RealtimeLink {
       if (!generation.userInitiated) scope.generated(generation);
     });
     session.on('error', (error) => scope.report(error));
+    session.on('metrics_collected', (metrics) => scope.metrics(metrics));
   }
 
   get capabilities(): RealtimeSession['capabilities'] {

@@ -138,6 +138,24 @@ it('generateReply asks the model (with its instructions) and plays its answer as
   expect((await fake.received(connection, 'response.create')).response).toEqual({ instructions: 'greet the user' });
   expect(session.history.items.at(-1)).toMatchObject({ role: 'assistant', content: 'Hello.' });
   expect(out.frames).toHaveLength(2);
+  // Its tokens, audio ones apart, count in the session's usage.
+  await new Promise<void>((resolve) => (session.usage.modelUsage.length > 0 ? resolve() : session.once('session_usage_updated', () => resolve())));
+  expect(session.usage.modelUsage).toEqual([
+    { type: 'llm_usage', provider: 'openai', model: 'gpt-realtime', inputTokens: 20, outputTokens: 10, inputAudioTokens: 15, inputTextTokens: 5, outputAudioTokens: 6, outputTextTokens: 4 },
+  ]);
+});
+
+it('a server error the model cannot go on after closes the session with it; one it can is only logged', async () => {
+  const { session, connection } = await started();
+  const errors: string[] = [];
+  session.on('error', (e) => errors.push(e.error.message));
+  connection.send({ type: 'error', error: { type: 'server_error', message: 'busy, try again' } });
+  await session.generateReply().waitForPlayout();
+  expect([session.state, errors]).toEqual(['running', []]);
+  connection.send({ type: 'error', error: { type: 'invalid_request_error', message: 'the session is broken' } });
+  const closed = await session.closed();
+  expect(closed).toMatchObject({ reason: 'error' });
+  expect(errors).toEqual(['openai: the server reported invalid_request_error: the session is broken']);
 });
 
 it('the user speaking over the answer interrupts it: playout stops, the model is cancelled and its message cut where it was heard', async () => {
