@@ -67,6 +67,8 @@ export interface RealtimeSession extends EventEmitter<RealtimeSessionEvents> {
   /** Resolves once connected, with the session's configuration sent. */
   readonly ready: Promise<void>;
   updateInstructions(instructions: string): void;
+  /** Adds a user message the user typed to the model's conversation (no response by itself). */
+  sendUserMessage(text: string): void;
   /** The user's audio, any rate and channel count (hot path: no actor involved). */
   pushAudio(frame: AudioFrame): void;
   /** Ends the user's input turn (client-side turn detection). */

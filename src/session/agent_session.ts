@@ -402,12 +402,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   generateReply(options: GenerateReplyOptions = {}): SpeechHandle {
     this.#acceptSpeech('generateReply()');
     if (options.userInput !== undefined) this.#commitUserMessage(options.userInput);
-    const realtime = this.#realtime;
-    if (realtime) {
-      const speech = this.#newSpeech('generate_reply', options.allowInterruptions ?? this.#turn.allowInterruptions);
-      this.#schedule(speech, true, async (s) => this.#playGeneration(s, await realtime.generateReply(options.instructions)));
-      return speech;
-    }
+    if (this.#realtime) return this.#realtimeReply(this.#realtime, options.instructions, true, options.allowInterruptions);
     return this.#reply(options, true);
   }
 
@@ -650,6 +645,13 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     };
   }
 
+  /** A speech that asks the realtime model for a response and plays it. */
+  #realtimeReply(realtime: RealtimeLink, instructions: string | undefined, userInitiated: boolean, allowInterruptions?: boolean): SpeechHandle {
+    const speech = this.#newSpeech('generate_reply', allowInterruptions ?? this.#turn.allowInterruptions);
+    this.#schedule(speech, userInitiated, async (s) => this.#playGeneration(s, await realtime.generateReply(instructions)));
+    return speech;
+  }
+
   /** The user's audio, frame by frame, to the realtime model (a hot path: no actor involved). */
   async #listenRealtime(realtime: RealtimeLink, frames: AsyncIterable<AudioFrame>): Promise<void> {
     for await (const frame of frames) {
@@ -836,6 +838,8 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     if (state === 'closed') throw new ClosedError('AgentSession', 'input.text()', 'closed');
     // What the user said is kept even when the session can no longer answer.
     const message = this.#commitUserMessage(text);
+    // A realtime model keeps its own conversation: the typed turn goes into it.
+    this.#realtime?.sendUserMessage(text);
     // The user is active even when the session can no longer answer (e.g. back while it drains).
     this.actor.send({ type: 'user.active' });
     if (state !== 'running' && state !== 'starting') return;
@@ -860,6 +864,10 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
       return;
     }
     if (this.state !== 'running') return;
+    if (this.#realtime) {
+      this.#realtimeReply(this.#realtime, undefined, false);
+      return;
+    }
     // A reply requested early is used only if the agent did not edit its turn context either.
     const unchanged = !turnCtx.modified;
     const prefetched = this.#voice?.takePreemptive(text, this.currentAgent, this.history.items.length - 1);

@@ -64,6 +64,11 @@ export class RealtimeLink {
     return this.#session.generateReply(instructions);
   }
 
+  /** Something the user typed, as a user message of the model's conversation. */
+  sendUserMessage(text: string): void {
+    this.#session.sendUserMessage(text);
+  }
+
   updateInstructions(instructions: string): void {
     this.#session.updateInstructions(instructions);
   }

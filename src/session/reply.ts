@@ -93,8 +93,8 @@ function prepare(session: AgentSession, toolChoice: ToolChoice | undefined): { a
   if (!agent) throw new NotStartedError('AgentSession', 'generateReply()');
   const llm = agent.llm ?? session.llm;
   if (llm === undefined) throw new VoxstateError('no_llm', 'generateReply() needs an LLM: give one to the AgentSession or to the Agent');
-  // The realtime model answers what it hears itself; a typed turn or a tool's follow-up is not sent to it yet.
-  if (isRealtimeModel(llm)) throw new VoxstateError('realtime_unsupported', 'a reply to typed input or to tool output is not supported with a realtime model yet');
+  // A realtime model answers through the session's realtime path, never through this pipeline.
+  if (isRealtimeModel(llm)) throw new VoxstateError('realtime_llm', 'this reply needs an LLM to chat with, and the session has a realtime model');
   const tools = toolEntries(agent.tools, `agent ${agent.id}`);
   if (typeof toolChoice === 'object' && toolChoice !== null) {
     const named = toolChoice.function?.name;

@@ -191,6 +191,22 @@ it('the user speaking over the answer interrupts it: playout stops, the model is
   expect((answer as { content: string }).content.length).toBeLessThan('one two three four'.length);
 });
 
+it('a typed turn goes into the model\'s conversation and is answered', async () => {
+  const { session, connection } = await started();
+  const created = new Promise<void>((resolve) => session.once('speech_created', () => resolve()));
+  await session.input.text('what time is it?');
+  await created;
+  await historyLength(session, 2);
+  expect(await fake.received(connection, 'conversation.item.create')).toMatchObject({
+    item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'what time is it?' }] },
+  });
+  await fake.received(connection, 'response.create');
+  expect(session.history.items.map((item) => (item.type === 'message' ? [item.role, item.content] : item.type))).toEqual([
+    ['user', 'what time is it?'],
+    ['assistant', 'Hello.'],
+  ]);
+});
+
 it('say() needs a TTS with a realtime model, and says so', async () => {
   const { session } = await started();
   expect(() => session.say('hi')).toThrow(/say\(\) with a realtime model needs a TTS/);

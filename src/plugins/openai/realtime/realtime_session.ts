@@ -93,6 +93,10 @@ export class OpenAIRealtimeSession extends EventEmitter<RealtimeSessionEvents> i
     this.#send({ type: 'session.update', session: { type: 'realtime', instructions } });
   }
 
+  sendUserMessage(text: string): void {
+    this.#send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text }] } });
+  }
+
   pushAudio(frame: AudioFrame): void {
     const audio = this.#input.encode(frame);
     // While (re)connecting the user's audio has nowhere to go: the server would not know its turn.
