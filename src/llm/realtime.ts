@@ -24,6 +24,13 @@ export interface RealtimeCapabilities {
   audioOutput: boolean;
 }
 
+/** A function the model may call: its name, what it does, and the JSON Schema of its arguments. */
+export interface RealtimeToolDefinition {
+  name: string;
+  description: string;
+  parameters: Record<string, unknown>;
+}
+
 /** One message of a generation: its transcript and its audio, as they come. */
 export interface MessageGeneration {
   messageId: string;
@@ -67,6 +74,10 @@ export interface RealtimeSession extends EventEmitter<RealtimeSessionEvents> {
   /** Resolves once connected, with the session's configuration sent. */
   readonly ready: Promise<void>;
   updateInstructions(instructions: string): void;
+  /** The functions the model may call (sent again on every connection). */
+  updateTools(tools: RealtimeToolDefinition[]): void;
+  /** A called function's output, into the model's conversation (no response by itself). */
+  sendFunctionOutput(callId: string, output: string): void;
   /** Adds a user message the user typed to the model's conversation (no response by itself). */
   sendUserMessage(text: string): void;
   /** The user's audio, any rate and channel count (hot path: no actor involved). */

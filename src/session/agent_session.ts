@@ -49,7 +49,8 @@ import type { AgentMetrics, AgentSessionEvents, CloseEvent } from './events.js';
 import { ModelUsageCollector, type AgentSessionUsage } from '../metrics/usage.js';
 import type { ModelEvents } from '../provider/model.js';
 import { ProviderError } from '../provider/provider_error.js';
-import { runReply, type ReplyOptions, type ReplyScope } from './reply.js';
+import { runRealtimeToolCalls, runReply, type ReplyOptions, type ReplyScope } from './reply.js';
+import { toolEntries } from '../llm/tool_set.js';
 import { RoomIO } from './room_io.js';
 import { resolveRoomOptions, type RoomInputOptions, type RoomOptions, type RoomOutputOptions } from './room_options.js';
 import { VoiceInput } from './voice_input.js';
@@ -245,7 +246,9 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
       maxToolSteps: this.#options.maxToolSteps,
       play: (speech, text, toolCalls) => this.#play(speech, text, true, toolCalls),
       followUp: (parent) => {
-        if (this.state === 'running') this.#reply({}, false, parent);
+        if (this.state !== 'running') return;
+        if (this.#realtime) this.#realtimeReply(this.#realtime, undefined, false, parent.allowInterruptions, parent);
+        else this.#reply({}, false, parent);
       },
       report: (error, source) => this.#report(error, source),
     };
@@ -611,13 +614,15 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     this.#output ??= this.#speechOutput();
     job?._registerSession(this);
     if (isRealtimeModel(this.llm)) {
-      this.#realtime = new RealtimeLink(this.llm, this.currentAgent?.instructions ?? '', this.#realtimeScope());
+      const agent = this.currentAgent;
+      const tools = agent ? toolEntries(agent.tools, `agent ${agent.id}`) : [];
+      this.#realtime = new RealtimeLink(this.llm, agent?.instructions ?? '', tools, this.#realtimeScope());
       await this.#realtime.ready;
     }
   }
 
   /** What the realtime model's session does to this one. */
-  #realtimeScope(): ConstructorParameters<typeof RealtimeLink>[2] {
+  #realtimeScope(): ConstructorParameters<typeof RealtimeLink>[3] {
     return {
       userSpeaking: (speaking) => {
         if (!speaking) return this.input.speechEnded();
@@ -646,8 +651,8 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   }
 
   /** A speech that asks the realtime model for a response and plays it. */
-  #realtimeReply(realtime: RealtimeLink, instructions: string | undefined, userInitiated: boolean, allowInterruptions?: boolean): SpeechHandle {
-    const speech = this.#newSpeech('generate_reply', allowInterruptions ?? this.#turn.allowInterruptions);
+  #realtimeReply(realtime: RealtimeLink, instructions: string | undefined, userInitiated: boolean, allowInterruptions?: boolean, parent?: SpeechHandle): SpeechHandle {
+    const speech = this.#newSpeech(parent ? 'tool_response' : 'generate_reply', allowInterruptions ?? this.#turn.allowInterruptions, parent);
     this.#schedule(speech, userInitiated, async (s) => this.#playGeneration(s, await realtime.generateReply(instructions)));
     return speech;
   }
@@ -667,6 +672,12 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
    */
   async #playGeneration(speech: SpeechHandle, generation: GenerationCreatedEvent): Promise<void> {
     const audio = this.#options.audioOutput ?? this.#roomIO?.publishAudio();
+    // The functions it calls come beside its messages; they run once its output is released.
+    const calls: Array<{ callId: string; name: string; arguments: string }> = [];
+    const collecting = (async () => {
+      for await (const call of generation.functionStream) calls.push({ callId: call.callId, name: call.name, arguments: call.arguments });
+    })().catch(() => {});
+    let released = false;
     try {
       for await (const message of generation.messageStream) {
         let heard = '';
@@ -695,8 +706,20 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
         if (heard !== '') this.#commitMessage(speech, heard, speech.interrupted, place ?? this.history.reserve());
         if (speech.interrupted) break;
       }
+      if (!speech.interrupted) await collecting;
+      const toRun = speech.interrupted ? [] : calls;
+      speech._release(toRun.length);
+      released = true;
+      if (toRun.length === 0) return;
+      try {
+        await runRealtimeToolCalls(this.#replies, speech, toRun);
+      } finally {
+        // Their outputs go into the model's conversation, whether or not a reply follows.
+        for (const item of speech.chatItems) if (item.type === 'function_call_output') this.#realtime?.sendFunctionOutput(item.callId, item.output);
+        speech._toolsSettled();
+      }
     } finally {
-      speech._release(0);
+      if (!released) speech._release(0);
     }
   }
 

@@ -5,7 +5,9 @@
  * failures). The session plays each generation as a speech (see AgentSession).
  */
 import type { AudioFrame } from '../audio/audio_frame.js';
-import type { GenerationCreatedEvent, RealtimeModel, RealtimeModelMetrics, RealtimeSession } from '../llm/realtime.js';
+import type { GenerationCreatedEvent, RealtimeModel, RealtimeModelMetrics, RealtimeSession, RealtimeToolDefinition } from '../llm/realtime.js';
+import { toJsonSchema } from '../llm/tool_parameters.js';
+import type { NamedTool } from '../llm/tool_set.js';
 import type { ProviderError } from '../provider/provider_error.js';
 
 /** What the link needs from the session. */
@@ -30,9 +32,10 @@ export function isRealtimeModel(llm: unknown): llm is RealtimeModel {
 export class RealtimeLink {
   readonly #session: RealtimeSession;
 
-  constructor(model: RealtimeModel, instructions: string, scope: RealtimeScope) {
+  constructor(model: RealtimeModel, instructions: string, tools: readonly NamedTool[], scope: RealtimeScope) {
     const session = model.session({ instructions });
     this.#session = session;
+    if (tools.length > 0) session.updateTools(definitions(tools));
     session.on('input_speech_started', () => scope.userSpeaking(true));
     session.on('input_speech_stopped', () => scope.userSpeaking(false));
     session.on('input_audio_transcription_completed', ({ transcript, isFinal }) => {
@@ -69,6 +72,15 @@ export class RealtimeLink {
     this.#session.sendUserMessage(text);
   }
 
+  /** A called function's output, into the model's conversation. */
+  sendFunctionOutput(callId: string, output: string): void {
+    this.#session.sendFunctionOutput(callId, output);
+  }
+
+  updateTools(tools: readonly NamedTool[]): void {
+    this.#session.updateTools(definitions(tools));
+  }
+
   updateInstructions(instructions: string): void {
     this.#session.updateInstructions(instructions);
   }
@@ -82,4 +94,9 @@ export class RealtimeLink {
   close(): Promise<void> {
     return this.#session.close();
   }
+}
+
+/** The agent's tools as the model sees them (their parameters' JSON Schema, as an LLM gets it). */
+function definitions(tools: readonly NamedTool[]): RealtimeToolDefinition[] {
+  return tools.map(({ name, tool }) => ({ name, description: tool.description, parameters: toJsonSchema(tool.parameters, `tool ${name}`) as Record<string, unknown> }));
 }

@@ -105,6 +105,16 @@ function prepare(session: AgentSession, toolChoice: ToolChoice | undefined): { a
   return { agent, llm, tools };
 }
 
+/**
+ * Runs the tools a realtime model called in `speech` (after its output is released), as a reply's:
+ * their calls and outputs go into the history and are announced; a follow-up or handoff follows.
+ */
+export async function runRealtimeToolCalls(scope: ReplyScope, speech: SpeechHandle, calls: readonly ToolCall[]): Promise<void> {
+  const agent = scope.session.currentAgent;
+  if (!agent) throw new NotStartedError('AgentSession', 'a tool call');
+  await runTools(scope, agent, toolEntries(agent.tools, `agent ${agent.id}`), speech, [...calls]);
+}
+
 async function runTools(scope: ReplyScope, agent: Agent, tools: readonly NamedTool[], speech: SpeechHandle, calls: ToolCall[]): Promise<void> {
   const { session } = scope;
   const functionCalls = calls.map((call) => session.history.addFunctionCall(call));

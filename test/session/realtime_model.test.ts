@@ -7,7 +7,8 @@
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { audioFrame, frameDurationMs, type AudioFrame } from '../../src/audio/audio_frame.js';
 import type { AudioOutput } from '../../src/audio/audio_output.js';
-import { Agent, AgentSession } from '../../src/index.js';
+import { Agent, AgentSession, functionTool } from '../../src/index.js';
+import { z } from 'zod';
 import * as openai from '../../src/plugins/openai/index.js';
 import { EventChannel } from '../../src/streams/event_channel.js';
 import { deferred, type Deferred } from '../support/deferred.js';
@@ -64,7 +65,7 @@ function model(apiKey = fake.apiKey) {
   return new openai.realtime.RealtimeModel({ apiKey, baseURL: fake.baseURL, websocket: { ca: tls.cert }, connOptions: { maxRetry: 0, retryIntervalMs: 1, timeoutMs: 10_000 } });
 }
 
-async function started(options: { apiKey?: string } = {}) {
+async function started(options: { apiKey?: string; agent?: Agent } = {}) {
   const out = new HeldAudioOutput();
   const session = new AgentSession({ llm: model(options.apiKey), audioOutput: out, userAwayTimeout: null });
   sessions.push(session);
@@ -74,7 +75,7 @@ async function started(options: { apiKey?: string } = {}) {
   session.on('user_input_transcribed', (e) => seen.push(`transcribed: ${e.transcript}`));
   session.on('conversation_item_added', (e) => seen.push(`item: ${e.item.type === 'message' ? `${e.item.role} ${e.item.content}` : e.item.type}`));
   session.on('speech_created', (e) => seen.push(`speech: ${e.source}${e.userInitiated ? ' (user initiated)' : ''}`));
-  await session.start({ agent: new Agent({ instructions: 'Be brief.' }) });
+  await session.start({ agent: options.agent ?? new Agent({ instructions: 'Be brief.' }) });
   const connection = fake.connections.at(-1)!;
   return { session, out, seen, connection };
 }
@@ -205,6 +206,47 @@ it('a typed turn goes into the model\'s conversation and is answered', async () 
     ['user', 'what time is it?'],
     ['assistant', 'Hello.'],
   ]);
+});
+
+it('the model calls a tool: the agent\'s tool runs, its output goes back into the model\'s conversation, and the model answers with it', async () => {
+  const lookups: string[] = [];
+  const agent = new Agent({
+    instructions: 'Be brief.',
+    tools: {
+      getWeather: functionTool({
+        description: 'The weather in a city',
+        parameters: z.object({ city: z.string().describe('city name') }),
+        execute: async ({ city }) => {
+          lookups.push(city);
+          return `sunny in ${city}`;
+        },
+      }),
+    },
+  });
+  const { session, connection, seen } = await started({ agent });
+  expect((await fake.received(connection, 'session.update')).session).toMatchObject({
+    tools: [{ type: 'function', name: 'getWeather', description: 'The weather in a city', parameters: { type: 'object', properties: { city: { type: 'string', description: 'city name' } } } }],
+    tool_choice: 'auto',
+  });
+  connection.respond = (c) => {
+    const response = c.openResponse();
+    const call = { id: 'item_f1', type: 'function_call', status: 'completed', call_id: 'call_1', name: 'getWeather', arguments: '{"city":"Oslo"}' };
+    c.send({ type: 'response.output_item.added', response_id: response, output_index: 0, item: { ...call, status: 'in_progress', arguments: '' } });
+    c.send({ type: 'response.output_item.done', response_id: response, output_index: 0, item: call });
+    c.closeResponse('completed', [call]);
+    c.respond = speak('It is sunny in Oslo.');
+  };
+  session.generateReply();
+  await historyLength(session, 3);
+  expect(lookups).toEqual(['Oslo']);
+  expect(await fake.received(connection, 'conversation.item.create')).toMatchObject({ item: { type: 'function_call_output', call_id: 'call_1', output: 'sunny in Oslo' } });
+  await fake.received(connection, 'response.create', 1);
+  expect(session.history.items.map((item) => (item.type === 'message' ? [item.role, item.content] : [item.type]))).toEqual([
+    ['function_call'],
+    ['function_call_output'],
+    ['assistant', 'It is sunny in Oslo.'],
+  ]);
+  expect(seen.filter((line) => line.startsWith('speech:'))).toEqual(['speech: generate_reply (user initiated)', 'speech: tool_response']);
 });
 
 it('say() needs a TTS with a realtime model, and says so', async () => {

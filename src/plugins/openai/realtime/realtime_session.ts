@@ -13,7 +13,7 @@ import { hostOf, startActor } from '../../../actors/start_actor.js';
 import type { AudioFrame } from '../../../audio/audio_frame.js';
 import { describe } from '../../../errors.js';
 import { EventEmitter } from '../../../events/emitter.js';
-import type { GenerationCreatedEvent, RealtimeCapabilities, RealtimeSession, RealtimeSessionEvents } from '../../../llm/realtime.js';
+import type { GenerationCreatedEvent, RealtimeCapabilities, RealtimeSession, RealtimeSessionEvents, RealtimeToolDefinition } from '../../../llm/realtime.js';
 import { ProviderError } from '../../../provider/provider_error.js';
 import { onDemand } from '../../on_demand.js';
 import { openaiSdk, PROVIDER } from '../errors.js';
@@ -49,6 +49,7 @@ export class OpenAIRealtimeSession extends EventEmitter<RealtimeSessionEvents> i
   readonly #generations = new Map<string, Generation>();
   readonly #pendingReplies: PendingReply[] = [];
   #instructions: string;
+  #tools: RealtimeToolDefinition[] = [];
   #socket: OpenAIRealtimeWS | undefined;
 
   constructor(model: OpenAIRealtimeModel, options: ResolvedRealtimeOptions, instructions: string) {
@@ -91,6 +92,15 @@ export class OpenAIRealtimeSession extends EventEmitter<RealtimeSessionEvents> i
   updateInstructions(instructions: string): void {
     this.#instructions = instructions;
     this.#send({ type: 'session.update', session: { type: 'realtime', instructions } });
+  }
+
+  updateTools(tools: RealtimeToolDefinition[]): void {
+    this.#tools = tools;
+    this.#send({ type: 'session.update', session: { type: 'realtime', tools: toolsOf(tools), tool_choice: 'auto' } });
+  }
+
+  sendFunctionOutput(callId: string, output: string): void {
+    this.#send({ type: 'conversation.item.create', item: { type: 'function_call_output', call_id: callId, output } });
   }
 
   sendUserMessage(text: string): void {
@@ -208,6 +218,7 @@ export class OpenAIRealtimeSession extends EventEmitter<RealtimeSessionEvents> i
         type: 'realtime',
         instructions: this.#instructions,
         output_modalities: options.modalities,
+        ...(this.#tools.length > 0 ? { tools: toolsOf(this.#tools), tool_choice: 'auto' } : {}),
         audio: {
           input: {
             format: { type: 'audio/pcm', rate: 24000 },
@@ -327,4 +338,9 @@ function socketError(error: Error): ProviderError {
     cause: error,
     ...(Number.isNaN(status) ? {} : { status }),
   });
+}
+
+/** The tools as the Realtime API takes them (flat, unlike chat completions' `function` wrapper). */
+function toolsOf(tools: RealtimeToolDefinition[]) {
+  return tools.map(({ name, description, parameters }) => ({ type: 'function' as const, name, description, parameters }));
 }
