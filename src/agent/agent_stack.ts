@@ -15,6 +15,8 @@ export interface AgentStackOptions {
   hookTimeout: number;
   /** Reports a problem of an agent (a hook that failed or timed out). */
   report: (error: unknown) => void;
+  /** Another agent is in charge while the session runs (a handoff, a task starting or ending). */
+  inCharge?: (agent: Agent) => void;
 }
 
 export class AgentStack {
@@ -76,6 +78,7 @@ export class AgentStack {
     const parent = this.current;
     parent?.actor?.send({ type: 'pause' });
     this.#agents.push(task);
+    this.options.inCharge?.(task);
     this.#enter(task);
     try {
       return await task._result;
@@ -84,7 +87,10 @@ export class AgentStack {
       if (at >= 0) this.#agents.splice(at, 1);
       const problem = await this.#exit(task);
       if (problem) this.options.report(problem);
-      if (this.session.state === 'running') parent?.actor?.send({ type: 'resume' });
+      if (this.session.state === 'running' && parent) {
+        parent.actor?.send({ type: 'resume' });
+        this.options.inCharge?.(parent);
+      }
     }
   }
 
@@ -142,6 +148,7 @@ export class AgentStack {
     this.#agents.push(next);
     const item = this.session.history.addHandoff({ oldAgentId: previous?.id, newAgentId: next.id });
     this.session._announce('conversation_item_added', { item });
+    this.options.inCharge?.(next);
     this.#enter(next);
   }
 }

@@ -220,7 +220,12 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
       (activity) => this.actor.send(activity),
       (speech, error) => this.#failed(error, speech.source === 'say' ? 'tts' : 'llm'),
     );
-    this.#agents = new AgentStack(this, { hookTimeout: this.#options.agentHookTimeout, report: (error) => this.#report(error, 'agent') });
+    this.#agents = new AgentStack(this, {
+      hookTimeout: this.#options.agentHookTimeout,
+      report: (error) => this.#report(error, 'agent'),
+      // A realtime model speaks as the agent in charge: its instructions and tools (agents-js does the same).
+      inCharge: (agent) => this.#realtime?.updateAgent(agent.instructions, toolEntries(agent.tools, `agent ${agent.id}`)),
+    });
     this.input = {
       text: (text) => this.#userText(text),
       speechStarted: () => this.actor.send({ type: 'user.speechStarted' }),

@@ -77,12 +77,10 @@ export class RealtimeLink {
     this.#session.sendFunctionOutput(callId, output);
   }
 
-  updateTools(tools: readonly NamedTool[]): void {
-    this.#session.updateTools(definitions(tools));
-  }
-
-  updateInstructions(instructions: string): void {
+  /** Another agent is in charge: the model takes its instructions and tools, on the same connection. */
+  updateAgent(instructions: string, tools: readonly NamedTool[]): void {
     this.#session.updateInstructions(instructions);
+    this.#session.updateTools(definitions(tools));
   }
 
   /** The response in progress stops; the message is cut where the user stopped hearing it. */

@@ -249,6 +249,32 @@ it('the model calls a tool: the agent\'s tool runs, its output goes back into th
   expect(seen.filter((line) => line.startsWith('speech:'))).toEqual(['speech: generate_reply (user initiated)', 'speech: tool_response']);
 });
 
+it('a handoff gives the model the new agent\'s instructions and tools, on the same connection', async () => {
+  const billing = new Agent({
+    instructions: 'You handle billing.',
+    tools: { refund: functionTool({ description: 'Refunds an invoice', parameters: z.object({ invoice: z.string() }), execute: async () => 'refunded' }) },
+  });
+  const agent = new Agent({
+    instructions: 'Be brief.',
+    tools: { transfer: functionTool({ description: 'Transfers to billing', execute: async () => billing }) },
+  });
+  const { session, connection } = await started({ agent });
+  connection.respond = (c) => {
+    const response = c.openResponse();
+    const call = { id: 'item_f2', type: 'function_call', status: 'completed', call_id: 'call_2', name: 'transfer', arguments: '{}' };
+    c.send({ type: 'response.output_item.done', response_id: response, output_index: 0, item: call });
+    c.closeResponse('completed', [call]);
+  };
+  const connections = fake.connections.length;
+  session.generateReply();
+  await new Promise<void>((resolve) => session.on('conversation_item_added', (e) => e.item.type === 'agent_handoff' && resolve()));
+  const updates = () => connection.received.filter((event) => event.type === 'session.update').map((event) => event.session as Record<string, unknown>);
+  await fake.until(() => updates().some((update) => update.instructions === 'You handle billing.') && updates().some((update) => JSON.stringify(update.tools ?? '').includes('refund')));
+  expect(updates().at(-1)).toMatchObject({ tools: [{ type: 'function', name: 'refund', description: 'Refunds an invoice' }] });
+  expect(session.currentAgent).toBe(billing);
+  expect(fake.connections.length).toBe(connections);
+});
+
 it('say() needs a TTS with a realtime model, and says so', async () => {
   const { session } = await started();
   expect(() => session.say('hi')).toThrow(/say\(\) with a realtime model needs a TTS/);
