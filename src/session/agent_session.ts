@@ -676,7 +676,9 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
    * interrupted one stops the model and cuts its message where the user stopped hearing it.
    */
   async #playGeneration(speech: SpeechHandle, generation: GenerationCreatedEvent): Promise<void> {
-    const audio = this.#options.audioOutput ?? this.#roomIO?.publishAudio();
+    // The model's own voice when it speaks and there is somewhere to play it; else its text goes to
+    // the session's output (spoken by the session's TTS, or shown).
+    const audio = this.#realtime?.capabilities.audioOutput ? (this.#options.audioOutput ?? this.#roomIO?.publishAudio()) : undefined;
     // The functions it calls come beside its messages; they run once its output is released.
     const calls: Array<{ callId: string; name: string; arguments: string }> = [];
     const collecting = (async () => {
@@ -703,7 +705,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
         if (audio) {
           ({ playedMs } = await playSynthesized(audio, message.audioStream, message.textStream, playout, this.#roomIO?.agentTranscript));
         } else {
-          // No audio output: the transcript goes where text goes; the audio is not played.
+          // Text only (or nowhere to play audio): the text goes where the session's speech goes.
           void drain(message.audioStream);
           await this.output.play(message.textStream, playout);
         }

@@ -13,7 +13,8 @@ import * as openai from '../../src/plugins/openai/index.js';
 import { EventChannel } from '../../src/streams/event_channel.js';
 import { deferred, type Deferred } from '../support/deferred.js';
 import { selfSignedCert, type TlsCert } from '../support/tls_cert.js';
-import { FakeRealtimeServer, speak } from '../plugins/openai/fake_realtime_server.js';
+import { FakeRealtimeServer, speak, write } from '../plugins/openai/fake_realtime_server.js';
+import { FakeTTS } from '../../src/testing/index.js';
 
 let tls: TlsCert;
 let fake: FakeRealtimeServer;
@@ -273,6 +274,26 @@ it('a handoff gives the model the new agent\'s instructions and tools, on the sa
   expect(updates().at(-1)).toMatchObject({ tools: [{ type: 'function', name: 'refund', description: 'Refunds an invoice' }] });
   expect(session.currentAgent).toBe(billing);
   expect(fake.connections.length).toBe(connections);
+});
+
+it('text mode: the model answers in text and the session\'s TTS speaks it', async () => {
+  const out = new HeldAudioOutput();
+  const tts = new FakeTTS();
+  const textModel = new openai.realtime.RealtimeModel({ apiKey: fake.apiKey, baseURL: fake.baseURL, websocket: { ca: tls.cert }, modalities: ['text'], connOptions: { maxRetry: 0, retryIntervalMs: 1, timeoutMs: 10_000 } });
+  const session = new AgentSession({ llm: textModel, tts, audioOutput: out, userAwayTimeout: null });
+  sessions.push(session);
+  await session.start({ agent: new Agent({ instructions: 'Be brief.' }) });
+  const connection = fake.connections.at(-1)!;
+  expect((await fake.received(connection, 'session.update')).session).toMatchObject({ output_modalities: ['text'] });
+  connection.respond = write('Spoken by the TTS.');
+  await session.generateReply().waitForPlayout();
+  expect(tts.synthesized).toEqual(['Spoken by the TTS.']);
+  expect(out.frames.length).toBeGreaterThan(0);
+  expect(out.frames.every((frame) => frame.sampleRate === tts.sampleRate)).toBe(true);
+  expect(session.history.items.at(-1)).toMatchObject({ role: 'assistant', content: 'Spoken by the TTS.' });
+  // And say() works, with a TTS.
+  await session.say('Said by the TTS.').waitForPlayout();
+  expect(tts.synthesized.at(-1)).toBe('Said by the TTS.');
 });
 
 it('say() needs a TTS with a realtime model, and says so', async () => {

@@ -48,6 +48,20 @@ export function speak(text: string, chunks = 2, samples = 1200): ResponsePlan {
   };
 }
 
+/** Answers like the model in text mode: `text` as output text, no audio. */
+export function write(text: string): ResponsePlan {
+  return (connection) => {
+    const response = connection.openResponse();
+    const item = connection.nextId('item');
+    connection.send({ type: 'response.output_item.added', response_id: response, output_index: 0, item: { id: item, type: 'message', role: 'assistant', status: 'in_progress', content: [] } });
+    connection.send({ type: 'response.output_text.delta', response_id: response, item_id: item, output_index: 0, content_index: 0, delta: text });
+    connection.send({ type: 'response.output_text.done', response_id: response, item_id: item, output_index: 0, content_index: 0, text });
+    const done = { id: item, type: 'message', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text }] };
+    connection.send({ type: 'response.output_item.done', response_id: response, output_index: 0, item: done });
+    connection.closeResponse('completed', [done]);
+  };
+}
+
 export class FakeRealtimeConnection {
   /** Every client event received, in order. */
   readonly received: ClientEvent[] = [];
