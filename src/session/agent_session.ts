@@ -702,15 +702,19 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
           },
         };
         let playedMs = 0;
-        if (audio) {
-          ({ playedMs } = await playSynthesized(audio, message.audioStream, message.textStream, playout, this.#roomIO?.agentTranscript));
-        } else {
-          // Text only (or nowhere to play audio): the text goes where the session's speech goes.
-          void drain(message.audioStream);
-          await this.output.play(message.textStream, playout);
+        try {
+          if (audio) {
+            ({ playedMs } = await playSynthesized(audio, message.audioStream, message.textStream, playout, this.#roomIO?.agentTranscript));
+          } else {
+            // Text only (or nowhere to play audio): the text goes where the session's speech goes.
+            void drain(message.audioStream).catch(() => {});
+            await this.output.play(message.textStream, playout);
+          }
+        } finally {
+          // What was heard stays in the history, also when the response broke off (a dropped connection).
+          if (speech.interrupted) this.#realtime?.interrupted(message.messageId, playedMs);
+          if (heard !== '') this.#commitMessage(speech, heard, speech.interrupted, place ?? this.history.reserve());
         }
-        if (speech.interrupted) this.#realtime?.interrupted(message.messageId, playedMs);
-        if (heard !== '') this.#commitMessage(speech, heard, speech.interrupted, place ?? this.history.reserve());
         if (speech.interrupted) break;
       }
       if (!speech.interrupted) await collecting;

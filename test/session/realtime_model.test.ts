@@ -296,6 +296,38 @@ it('text mode: the model answers in text and the session\'s TTS speaks it', asyn
   expect(tts.synthesized.at(-1)).toBe('Said by the TTS.');
 });
 
+it('a connection that drops mid-answer: what was heard stays in the history, the error is reported, and the session goes on after reconnecting', async () => {
+  const out = new HeldAudioOutput();
+  const reconnecting = new openai.realtime.RealtimeModel({ apiKey: fake.apiKey, baseURL: fake.baseURL, websocket: { ca: tls.cert }, connOptions: { maxRetry: 2, retryIntervalMs: 1, timeoutMs: 10_000 } });
+  const session = new AgentSession({ llm: reconnecting, audioOutput: out, userAwayTimeout: null });
+  sessions.push(session);
+  const errors: string[] = [];
+  session.on('error', (e) => errors.push(`${e.source}: ${e.error.message}`));
+  await session.start({ agent: new Agent({ instructions: 'Be brief.' }) });
+  const first = fake.connections.at(-1)!;
+  first.respond = (c) => {
+    const response = c.openResponse();
+    c.send({ type: 'response.output_item.added', response_id: response, output_index: 0, item: { id: 'item_a9', type: 'message', role: 'assistant', content: [] } });
+    c.send({ type: 'response.output_audio_transcript.delta', response_id: response, item_id: 'item_a9', output_index: 0, content_index: 0, delta: 'Well, let me' });
+    c.send({ type: 'response.output_audio.delta', response_id: response, item_id: 'item_a9', output_index: 0, content_index: 0, delta: Buffer.alloc(4800).toString('base64') });
+  };
+  const count = fake.connections.length;
+  const speech = session.generateReply();
+  await new Promise<void>((resolve) => {
+    const poll = () => (out.frames.length >= 1 ? resolve() : setImmediate(poll));
+    poll();
+  });
+  first.drop();
+  await speech.waitForPlayout();
+  expect(session.history.items.at(-1)).toMatchObject({ role: 'assistant', content: 'Well, let me' });
+  expect(errors.join('\n')).toMatch(/the connection dropped/);
+  await fake.until(() => fake.connections.length > count);
+  await fake.received(fake.connections.at(-1)!, 'session.update');
+  expect(session.state).toBe('running');
+  await session.generateReply().waitForPlayout();
+  expect(session.history.items.at(-1)).toMatchObject({ role: 'assistant', content: 'Hello.' });
+});
+
 it('say() needs a TTS with a realtime model, and says so', async () => {
   const { session } = await started();
   expect(() => session.say('hi')).toThrow(/say\(\) with a realtime model needs a TTS/);
