@@ -662,11 +662,35 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     return speech;
   }
 
-  /** The user's audio, frame by frame, to the realtime model (a hot path: no actor involved). */
+  /**
+   * The user's audio, frame by frame, to the realtime model (a hot path: no actor involved). A model
+   * without turn detection of its own has the session's VAD decide the turns: at the end of the
+   * user's speech the audio is committed and a response asked for.
+   */
   async #listenRealtime(realtime: RealtimeLink, frames: AsyncIterable<AudioFrame>): Promise<void> {
-    for await (const frame of frames) {
-      if (this.state === 'closing' || this.state === 'closed') return;
-      realtime.pushAudio(frame);
+    const scope = this.#realtimeScope();
+    const vad = realtime.capabilities.turnDetection ? undefined : this.vad?.stream();
+    const turns = vad && (async () => {
+      for await (const event of vad) {
+        if (event.type === 'start_of_speech') scope.userSpeaking(true);
+        else if (event.type === 'end_of_speech') {
+          scope.userSpeaking(false);
+          realtime.commitAudio();
+          if (this.state === 'running') this.#realtimeReply(realtime, undefined, false);
+        }
+      }
+    })();
+    try {
+      for await (const frame of frames) {
+        if (this.state === 'closing' || this.state === 'closed') return;
+        realtime.pushAudio(frame);
+        vad?.pushFrame(frame);
+      }
+    } finally {
+      // The microphone is closed: the turns the VAD still holds do not matter any more.
+      vad?.endInput();
+      await vad?.close();
+      await turns;
     }
   }
 

@@ -62,6 +62,11 @@ export class RealtimeLink {
     this.#session.pushAudio(frame);
   }
 
+  /** The user's turn is over (the session's own turn detection): the audio so far is their message. */
+  commitAudio(): void {
+    this.#session.commitAudio();
+  }
+
   /** Asks the model for a response (its generation is returned here, not given to the scope). */
   generateReply(instructions?: string): Promise<GenerationCreatedEvent> {
     return this.#session.generateReply(instructions);

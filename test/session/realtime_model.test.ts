@@ -15,6 +15,7 @@ import { deferred, type Deferred } from '../support/deferred.js';
 import { selfSignedCert, type TlsCert } from '../support/tls_cert.js';
 import { FakeRealtimeServer, speak, write } from '../plugins/openai/fake_realtime_server.js';
 import { FakeTTS } from '../../src/testing/index.js';
+import { HearingVAD } from '../support/hearing_models.js';
 
 let tls: TlsCert;
 let fake: FakeRealtimeServer;
@@ -326,6 +327,32 @@ it('a connection that drops mid-answer: what was heard stays in the history, the
   expect(session.state).toBe('running');
   await session.generateReply().waitForPlayout();
   expect(session.history.items.at(-1)).toMatchObject({ role: 'assistant', content: 'Hello.' });
+});
+
+it('without the model\'s turn detection, the session\'s VAD takes the turns: the audio is committed and a response asked for at the end of speech', async () => {
+  const out = new HeldAudioOutput();
+  const vad = new HearingVAD();
+  const clientTurns = new openai.realtime.RealtimeModel({ apiKey: fake.apiKey, baseURL: fake.baseURL, websocket: { ca: tls.cert }, turnDetection: null, connOptions: { maxRetry: 0, retryIntervalMs: 1, timeoutMs: 10_000 } });
+  const session = new AgentSession({ llm: clientTurns, vad, audioOutput: out, userAwayTimeout: null });
+  sessions.push(session);
+  const users: string[] = [];
+  session.on('user_state_changed', (e) => users.push(e.newState));
+  await session.start({ agent: new Agent({ instructions: 'Be brief.' }) });
+  const connection = fake.connections.at(-1)!;
+  expect((await fake.received(connection, 'session.update')).session).toMatchObject({ audio: { input: { turn_detection: null } } });
+  const microphone = new EventChannel<AudioFrame>();
+  const listening = session.listen(microphone);
+  microphone.push(audioFrame(new Int16Array(240), 24_000));
+  vad.hear('start_of_speech');
+  await fake.until(() => connection.pendingAudioBytes > 0);
+  vad.hear('end_of_speech');
+  await fake.received(connection, 'input_audio_buffer.commit');
+  await fake.received(connection, 'response.create');
+  await historyLength(session, 1);
+  expect(session.history.items.at(-1)).toMatchObject({ role: 'assistant', content: 'Hello.' });
+  expect(users).toEqual(['speaking', 'listening']);
+  microphone.end();
+  await listening;
 });
 
 it('say() needs a TTS with a realtime model, and says so', async () => {
