@@ -8,6 +8,8 @@
  */
 import { InvalidOptionsError } from '../errors.js';
 import type { LLM as ChatLLM } from '../llm/llm.js';
+import type { RealtimeModel as SpeechToSpeech } from '../llm/realtime.js';
+import { OfflineRealtimeModel } from './offline_realtime.js';
 import type { OfflineStandIn, STT as SpeechToText, TTS as TextToSpeech } from './models.js';
 import { OfflineLLM } from './offline_llm.js';
 
@@ -24,6 +26,13 @@ export interface ModelOptions {
 export interface LLMOptions {
   /** provider/model, e.g. "openai/gpt-4.1-mini". */
   model: string;
+}
+
+export interface RealtimeModelOptions {
+  /** provider/model, e.g. "openai/gpt-realtime". */
+  model: string;
+  /** Provider-specific voice, e.g. "marin". */
+  voice?: string;
 }
 
 export interface STTOptions {
@@ -44,12 +53,18 @@ export interface TTSOptions {
 
 type Resolver<T> = (options: ModelOptions) => T | undefined;
 
-const providers = { llm: [] as Resolver<ChatLLM>[], stt: [] as Resolver<SpeechToText>[], tts: [] as Resolver<TextToSpeech>[] };
+const providers = {
+  llm: [] as Resolver<ChatLLM>[],
+  stt: [] as Resolver<SpeechToText>[],
+  tts: [] as Resolver<TextToSpeech>[],
+  realtime: [] as Resolver<SpeechToSpeech>[],
+};
 
 /** Lets a provider plugin claim model names (it returns undefined for names it does not serve). */
 export function registerProvider(kind: 'llm', resolve: Resolver<ChatLLM>): void;
 export function registerProvider(kind: 'stt', resolve: Resolver<SpeechToText>): void;
 export function registerProvider(kind: 'tts', resolve: Resolver<TextToSpeech>): void;
+export function registerProvider(kind: 'realtime', resolve: Resolver<SpeechToSpeech>): void;
 export function registerProvider(kind: keyof typeof providers, resolve: Resolver<unknown>): void {
   (providers[kind] as Resolver<unknown>[]).push(resolve);
 }
@@ -85,6 +100,16 @@ export type LLM = ChatLLM;
  */
 export const LLM = factory('inference.LLM', ['model'], (options: LLMOptions): ChatLLM => {
   return resolve(providers.llm, options) ?? new OfflineLLM(options.model);
+});
+
+/** A realtime (speech-to-speech) model by name (or its offline stand-in). */
+export type RealtimeModel = SpeechToSpeech;
+/**
+ * A realtime model by name: `new inference.RealtimeModel({ model: 'openai/gpt-realtime', voice: 'marin' })`;
+ * without the provider's key, an offline stand-in that answers typed turns (and says so).
+ */
+export const RealtimeModel = factory('inference.RealtimeModel', ['model', 'voice'], (options: RealtimeModelOptions): SpeechToSpeech => {
+  return resolve(providers.realtime, options) ?? new OfflineRealtimeModel(options.model);
 });
 
 /** A speech-to-text model by name (or its offline stand-in). */

@@ -194,6 +194,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   #voice: VoiceInput | undefined;
   /** The conversation with the realtime model, when the session's llm is one (opened at start). */
   #realtime: RealtimeLink | undefined;
+  readonly #toolOutputsSent = new WeakSet<SpeechHandle>();
   /** What close() and aclose() return: one promise, resolved once the session has closed. */
   #closing: Promise<void> | undefined;
   readonly #replies: ReplyScope;
@@ -252,7 +253,11 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
       play: (speech, text, toolCalls) => this.#play(speech, text, true, toolCalls),
       followUp: (parent) => {
         if (this.state !== 'running') return;
-        if (this.#realtime) this.#realtimeReply(this.#realtime, undefined, false, parent.allowInterruptions, parent);
+        if (this.#realtime) {
+          // The model answers from its own conversation: the outputs go in before it is asked.
+          this.#sendToolOutputs(parent);
+          this.#realtimeReply(this.#realtime, undefined, false, parent.allowInterruptions, parent);
+        }
         else this.#reply({}, false, parent);
       },
       report: (error, source) => this.#report(error, source),
@@ -655,6 +660,13 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     };
   }
 
+  /** The outputs of `speech`'s tools, into the realtime model's conversation (once). */
+  #sendToolOutputs(speech: SpeechHandle): void {
+    if (this.#toolOutputsSent.has(speech)) return;
+    this.#toolOutputsSent.add(speech);
+    for (const item of speech.chatItems) if (item.type === 'function_call_output') this.#realtime?.sendFunctionOutput(item.callId, item.output);
+  }
+
   /** A speech that asks the realtime model for a response and plays it. */
   #realtimeReply(realtime: RealtimeLink, instructions: string | undefined, userInitiated: boolean, allowInterruptions?: boolean, parent?: SpeechHandle): SpeechHandle {
     const speech = this.#newSpeech(parent ? 'tool_response' : 'generate_reply', allowInterruptions ?? this.#turn.allowInterruptions, parent);
@@ -750,7 +762,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
         await runRealtimeToolCalls(this.#replies, speech, toRun);
       } finally {
         // Their outputs go into the model's conversation, whether or not a reply follows.
-        for (const item of speech.chatItems) if (item.type === 'function_call_output') this.#realtime?.sendFunctionOutput(item.callId, item.output);
+        this.#sendToolOutputs(speech);
         speech._toolsSettled();
       }
     } finally {

@@ -42,6 +42,17 @@ describe('npm start (console mode on the basic_event example)', () => {
     expect(run.out()).toContain('job success (all participants left)');
   }, 30_000);
 
+  it('realtime_agent: the realtime model\'s offline stand-in says what it is, greets, answers typed lines and runs a named tool', async () => {
+    const run = start(['examples/realtime_agent.ts', 'console']);
+    await run.until('agent › Hello! I am an offline stand-in');
+    expect(run.out()).toContain('realtime model openai/gpt-realtime: offline stand-in');
+    run.child.stdin.write('tell joke\n');
+    await run.until('agent › Done: tell_joke');
+    run.child.stdin.end();
+    expect(await run.exited).toBe(0);
+    expect(run.out()).toContain('job success (console input ended)');
+  }, 30_000);
+
   it('an unknown command prints the usage and exits 2; importing an agent module runs nothing', async () => {
     const run = start(['examples/basic_event.ts', 'frobnicate']);
     expect(await run.exited).toBe(2);

@@ -243,6 +243,9 @@ it('the model calls a tool: the agent\'s tool runs, its output goes back into th
   expect(lookups).toEqual(['Oslo']);
   expect(await fake.received(connection, 'conversation.item.create')).toMatchObject({ item: { type: 'function_call_output', call_id: 'call_1', output: 'sunny in Oslo' } });
   await fake.received(connection, 'response.create', 1);
+  // The output is in the model's conversation before it is asked to answer with it.
+  const order = connection.received.map((event) => event.type);
+  expect(order.indexOf('conversation.item.create')).toBeLessThan(order.lastIndexOf('response.create'));
   expect(session.history.items.map((item) => (item.type === 'message' ? [item.role, item.content] : [item.type]))).toEqual([
     ['function_call'],
     ['function_call_output'],

@@ -5,6 +5,7 @@
 import { registerProvider } from '../../inference/index.js';
 import { PROVIDER } from './errors.js';
 import { OpenAILLM } from './llm.js';
+import { OpenAIRealtimeModel } from './realtime/realtime_model.js';
 
 let registered = false;
 
@@ -16,5 +17,10 @@ export function registerOpenAI(): void {
     const prefix = `${PROVIDER}/`;
     if (!model.startsWith(prefix) || model.length === prefix.length || !process.env.OPENAI_API_KEY) return undefined;
     return new OpenAILLM({ model: model.slice(prefix.length) });
+  });
+  registerProvider('realtime', ({ model, voice }) => {
+    const prefix = `${PROVIDER}/`;
+    if (!model.startsWith(prefix) || model.length === prefix.length || !process.env.OPENAI_API_KEY) return undefined;
+    return new OpenAIRealtimeModel({ model: model.slice(prefix.length), ...(voice ? { voice } : {}) });
   });
 }
