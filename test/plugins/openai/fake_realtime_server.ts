@@ -113,6 +113,11 @@ export class FakeRealtimeConnection {
     return this.#openResponse !== undefined;
   }
 
+  /** Sends text as it is (not an event: a malformed frame). */
+  sendRaw(text: string): void {
+    this.socket.send(text);
+  }
+
   /** Cuts the connection without a closing handshake. */
   drop(): void {
     this.socket.terminate();

@@ -261,6 +261,19 @@ describe('faults', () => {
     expect((await collect(await session.generateReply())).messages.map((m) => m.text)).toEqual(['Hello.']);
   });
 
+  it('a malformed frame or an event of no known kind is reported, typed, and the session goes on', async () => {
+    const { session, errors } = open();
+    await session.ready;
+    const connection = fake.connections.at(-1)!;
+    connection.sendRaw('{not json');
+    connection.send({ type: 'response.something_new', detail: 1 });
+    await expect.poll(() => errors.length).toBe(1);
+    expect(errors[0]).toMatchObject({ recoverable: true });
+    expect(errors[0]!.message).toMatch(/could not parse websocket event/);
+    expect((await collect(await session.generateReply())).messages.map((m) => m.text)).toEqual(['Hello.']);
+    expect(errors).toHaveLength(1);
+  });
+
   it('tries again when the server refuses for a while (HTTP 503), then connects', async () => {
     fake.handshakes.push({ status: 503 }, { status: 503 });
     const upgrades = fake.upgrades;
