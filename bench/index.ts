@@ -24,6 +24,7 @@ const benches: Array<{ name: string; load: () => Promise<BenchModule> }> = [
   { name: 'job_start', load: () => import('./job_start.js') },
   { name: 'spread', load: () => import('./spread.js') },
   { name: 'density_sdks', load: () => import('./density_sdks.js') },
+  { name: 'realtime', load: () => import('./realtime.js') },
 ];
 
 const args = process.argv.slice(2);
