@@ -4,6 +4,7 @@
  * give, and its faults (a server error, a dropped connection, a refused key).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { SimulatedClock } from 'xstate';
 import { audioFrame, type AudioFrame } from '../../../src/audio/audio_frame.js';
 import type { GenerationCreatedEvent, RealtimeModelMetrics } from '../../../src/llm/realtime.js';
 import * as openai from '../../../src/plugins/openai/index.js';
@@ -291,6 +292,26 @@ describe('faults', () => {
     const { session, errors } = open({ connOptions: { maxRetry: 1, retryIntervalMs: 1, timeoutMs: 10_000 } });
     await expect(session.ready).rejects.toThrow(/could not connect \(2 attempts\)/);
     expect(errors.map((error) => error.recoverable)).toEqual([true, false]);
+  });
+
+  it('a response the server stops sending is bounded by timeoutMs (on the model\'s clock): it fails, typed, and is cancelled', async () => {
+    const clock = new SimulatedClock();
+    const { session, errors } = open({ clock, connOptions: { maxRetry: 0, retryIntervalMs: 1, timeoutMs: 5_000 } });
+    await session.ready;
+    const connection = fake.connections.at(-1)!;
+    connection.respond = (c) => {
+      const response = c.openResponse();
+      c.send({ type: 'response.output_item.added', response_id: response, output_index: 0, item: { id: 'item_s1', type: 'message', role: 'assistant', content: [] } });
+    };
+    const generation = await session.generateReply();
+    const heard = collect(generation);
+    await fake.received(connection, 'response.create');
+    clock.increment(4_999);
+    expect(errors).toEqual([]);
+    clock.increment(1);
+    await expect(heard).rejects.toThrow(/the response stalled: nothing from the server within 5000 ms/);
+    await fake.received(connection, 'response.cancel');
+    expect(errors.map((error) => error.recoverable)).toEqual([true]);
   });
 
   it('after close, the connection is shut and nothing more is sent', async () => {

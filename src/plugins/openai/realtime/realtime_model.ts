@@ -4,6 +4,7 @@
  *
  *   const model = new openai.realtime.RealtimeModel({ voice: 'marin' });
  */
+import type { Clock } from '../../../actors/start_actor.js';
 import type { RealtimeCapabilities, RealtimeModel } from '../../../llm/realtime.js';
 import { addSecretValue } from '../../../log/redact.js';
 import { DEFAULT_CONN_OPTIONS, type ConnOptions } from '../../../provider/conn_options.js';
@@ -40,6 +41,8 @@ export interface RealtimeModelOptions {
   connOptions?: Partial<ConnOptions>;
   /** TLS options of the socket, e.g. { ca } for a server with a private certificate. */
   websocket?: { ca?: string };
+  /** Runs the sessions' delays (connecting, retries, a reply's bounds), e.g. XState's SimulatedClock in tests. */
+  clock?: Clock;
 }
 
 /** The options a session is opened with, resolved. */
@@ -54,6 +57,7 @@ export interface ResolvedRealtimeOptions {
   baseURL: string | undefined;
   conn: ConnOptions;
   websocket: { ca?: string };
+  clock: Clock | undefined;
 }
 
 export class OpenAIRealtimeModel implements RealtimeModel {
@@ -83,6 +87,7 @@ export class OpenAIRealtimeModel implements RealtimeModel {
       baseURL: options.baseURL || process.env.OPENAI_BASE_URL || undefined,
       conn: { ...DEFAULT_CONN_OPTIONS, ...options.connOptions },
       websocket: options.websocket ?? {},
+      clock: options.clock,
     };
     this.label = `${PROVIDER}/${this.options.model}`;
     this.capabilities = {

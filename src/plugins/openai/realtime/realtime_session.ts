@@ -9,7 +9,7 @@ import type { OpenAIRealtimeWS } from 'openai/realtime/ws';
 import { fromPromise, type Actor } from 'xstate';
 import { realtimeConnectionMachine, type RealtimeConnectTimeout } from '../../../../machines/realtime_connection.js';
 import { fromTask } from '../../../actors/from_task.js';
-import { hostOf, startActor } from '../../../actors/start_actor.js';
+import { hostOf, startActor, type Clock } from '../../../actors/start_actor.js';
 import type { AudioFrame } from '../../../audio/audio_frame.js';
 import { describe } from '../../../errors.js';
 import { EventEmitter } from '../../../events/emitter.js';
@@ -29,8 +29,10 @@ const RECOVERABLE_SERVER_ERRORS = new Set(['server_error', 'rate_limit_exceeded'
 interface PendingReply {
   resolve: (event: GenerationCreatedEvent) => void;
   reject: (error: ProviderError) => void;
-  timer: NodeJS.Timeout;
+  timer: unknown;
 }
+
+const REAL_CLOCK: Clock = { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (id) => clearTimeout(id as NodeJS.Timeout) };
 
 export class OpenAIRealtimeSession extends EventEmitter<RealtimeSessionEvents> implements RealtimeSession {
   static readonly #machine = realtimeConnectionMachine.provide({
@@ -48,6 +50,9 @@ export class OpenAIRealtimeSession extends EventEmitter<RealtimeSessionEvents> i
   readonly #input = new RealtimeInputAudio();
   readonly #generations = new Map<string, Generation>();
   readonly #pendingReplies: PendingReply[] = [];
+  /** Each response's bound: nothing from the server for timeoutMs and it has stalled. */
+  readonly #stallTimers = new Map<string, unknown>();
+  readonly #clock: Clock;
   #instructions: string;
   #tools: RealtimeToolDefinition[] = [];
   #socket: OpenAIRealtimeWS | undefined;
@@ -58,6 +63,7 @@ export class OpenAIRealtimeSession extends EventEmitter<RealtimeSessionEvents> i
     this.#options = options;
     this.#label = model.label;
     this.#instructions = instructions;
+    this.#clock = options.clock ?? REAL_CLOCK;
     let settle!: { resolve: () => void; reject: (error: unknown) => void };
     this.ready = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
     // Awaited by whoever needs the connection; its failure is also reported as an `error` event.
@@ -67,6 +73,7 @@ export class OpenAIRealtimeSession extends EventEmitter<RealtimeSessionEvents> i
       host: this,
       input: { maxRetry: options.conn.maxRetry, retryIntervalMs: options.conn.retryIntervalMs, timeoutMs: options.conn.timeoutMs },
       onError: (error) => this.emit('error', this.#providerError(error, false)),
+      ...(options.clock ? { clock: options.clock } : {}),
     });
     this.#actor.on('ready', ({ reconnected }) => {
       settle.resolve();
@@ -131,7 +138,7 @@ export class OpenAIRealtimeSession extends EventEmitter<RealtimeSessionEvents> i
       const pending: PendingReply = {
         resolve,
         reject,
-        timer: setTimeout(() => {
+        timer: this.#clock.setTimeout(() => {
           this.#pendingReplies.splice(this.#pendingReplies.indexOf(pending), 1);
           reject(new ProviderError(PROVIDER, true, `generateReply: no response within ${timeoutMs} ms`));
         }, timeoutMs),
@@ -233,6 +240,9 @@ export class OpenAIRealtimeSession extends EventEmitter<RealtimeSessionEvents> i
   }
 
   #receive(event: RealtimeServerEvent): void {
+    // Any news of a response keeps it from counting as stalled.
+    const responseId = (event as { response_id?: unknown }).response_id;
+    if (typeof responseId === 'string') this.#watch(responseId);
     switch (event.type) {
       case 'input_audio_buffer.speech_started':
         this.emit('input_speech_started');
@@ -248,8 +258,9 @@ export class OpenAIRealtimeSession extends EventEmitter<RealtimeSessionEvents> i
         const pending = this.#pendingReplies.shift();
         const generation = new Generation(responseId, pending !== undefined);
         this.#generations.set(responseId, generation);
+        this.#watch(responseId);
         if (pending) {
-          clearTimeout(pending.timer);
+          this.#clock.clearTimeout(pending.timer);
           pending.resolve(generation.event);
         }
         this.emit('generation_created', generation.event);
@@ -294,6 +305,7 @@ export class OpenAIRealtimeSession extends EventEmitter<RealtimeSessionEvents> i
     const generation = this.#generations.get(id);
     if (!generation) return;
     this.#generations.delete(id);
+    this.#unwatch(id);
     generation.end();
     const usage = event.response.usage;
     const now = performance.now();
@@ -316,10 +328,38 @@ export class OpenAIRealtimeSession extends EventEmitter<RealtimeSessionEvents> i
   #abandon(error: ProviderError): void {
     for (const generation of this.#generations.values()) generation.fail(error);
     this.#generations.clear();
+    for (const id of [...this.#stallTimers.keys()]) this.#unwatch(id);
     for (const pending of this.#pendingReplies.splice(0)) {
-      clearTimeout(pending.timer);
+      this.#clock.clearTimeout(pending.timer);
       pending.reject(error);
     }
+  }
+
+  /** (Re)starts the bound of response `id`: a response the server stops sending fails, and is cancelled. */
+  #watch(id: string): void {
+    if (!this.#generations.has(id)) return;
+    this.#unwatch(id);
+    const timeoutMs = this.#options.conn.timeoutMs;
+    this.#stallTimers.set(
+      id,
+      this.#clock.setTimeout(() => {
+        this.#stallTimers.delete(id);
+        const generation = this.#generations.get(id);
+        if (!generation) return;
+        this.#generations.delete(id);
+        const error = new ProviderError(PROVIDER, true, `the response stalled: nothing from the server within ${timeoutMs} ms`);
+        this.#send({ type: 'response.cancel' });
+        generation.fail(error);
+        this.emit('error', error);
+      }, timeoutMs),
+    );
+  }
+
+  #unwatch(id: string): void {
+    const timer = this.#stallTimers.get(id);
+    if (timer === undefined) return;
+    this.#stallTimers.delete(id);
+    this.#clock.clearTimeout(timer);
   }
 
   #providerError(error: unknown, recoverable: boolean, context?: string): ProviderError {
