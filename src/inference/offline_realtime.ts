@@ -21,7 +21,7 @@ import { EventChannel } from '../streams/event_channel.js';
 import type { OfflineStandIn } from './models.js';
 import { OfflineLLM } from './offline_llm.js';
 
-const CAPABILITIES: RealtimeCapabilities = { messageTruncation: false, turnDetection: false, userTranscription: false, audioOutput: false };
+const CAPABILITIES: RealtimeCapabilities = { messageTruncation: false, turnDetection: false, userTranscription: false, audioOutput: false, interruptsItself: false };
 
 export class OfflineRealtimeModel implements RealtimeModel, OfflineStandIn {
   readonly offline = true;

@@ -22,6 +22,11 @@ export interface RealtimeCapabilities {
   userTranscription: boolean;
   /** The model answers with audio (not only text). */
   audioOutput: boolean;
+  /**
+   * The model cancels its own answer when it hears the user (OpenAI's server VAD by default): the
+   * session cannot hold the answer and resume it after a false interruption.
+   */
+  interruptsItself: boolean;
 }
 
 /** A function the model may call: its name, what it does, and the JSON Schema of its arguments. */

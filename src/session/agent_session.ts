@@ -195,6 +195,8 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   /** The conversation with the realtime model, when the session's llm is one (opened at start). */
   #realtime: RealtimeLink | undefined;
   readonly #toolOutputsSent = new WeakSet<SpeechHandle>();
+  /** Where the realtime model's own voice plays (its audio answers, with somewhere to play them). */
+  #realtimeAudio: AudioOutput | undefined;
   /** What close() and aclose() return: one promise, resolved once the session has closed. */
   #closing: Promise<void> | undefined;
   readonly #replies: ReplyScope;
@@ -627,6 +629,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
       const agent = this.currentAgent;
       const tools = agent ? toolEntries(agent.tools, `agent ${agent.id}`) : [];
       this.#realtime = new RealtimeLink(this.llm, agent?.instructions ?? '', tools, this.#realtimeScope());
+      if (this.llm.capabilities.audioOutput) this.#realtimeAudio = this.#options.audioOutput ?? this.#roomIO?.publishAudio();
       await this.#realtime.ready;
     }
   }
@@ -637,9 +640,14 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
       userSpeaking: (speaking) => {
         if (!speaking) return this.input.speechEnded();
         this.input.speechStarted();
-        // The model heard the user over the agent: the speech holding the output stops, if it may.
+        // The model heard the user over the agent: the session machine decides, as for the pipeline's
+        // VAD (the model judged it speech, so it is long enough): hold the answer while the user may be
+        // interrupting, where the output can pause and the model goes on answering; else cut it.
         const current = this.#scheduler.current;
-        if (current && !current.done && current.allowInterruptions) current.interrupt();
+        if (!current || current.done || !current.allowInterruptions) return;
+        const pausable = !this.#realtime?.capabilities.interruptsItself && this.#realtimeAudio?.pause !== undefined;
+        const over = { type: 'user.speakingOver', speechDurationMs: Number.POSITIVE_INFINITY, pausable } as const;
+        if (this.actor.getSnapshot().can(over)) this.actor.send(over);
       },
       userTranscribed: (transcript) => {
         this.#commitUserMessage(transcript);
@@ -714,7 +722,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   async #playGeneration(speech: SpeechHandle, generation: GenerationCreatedEvent): Promise<void> {
     // The model's own voice when it speaks and there is somewhere to play it; else its text goes to
     // the session's output (spoken by the session's TTS, or shown).
-    const audio = this.#realtime?.capabilities.audioOutput ? (this.#options.audioOutput ?? this.#roomIO?.publishAudio()) : undefined;
+    const audio = this.#realtimeAudio;
     // The functions it calls come beside its messages; they run once its output is released.
     const calls: Array<{ callId: string; name: string; arguments: string }> = [];
     const collecting = (async () => {
@@ -893,12 +901,14 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   #pause(): void {
     log().debug({ falseInterruptionTimeout: this.#turn.falseInterruptionTimeout }, 'user speech over the agent: paused, waiting for words');
     this.#output?.pause?.();
+    this.#realtimeAudio?.pause?.();
   }
 
   /** The machine's decision: no words came, a false interruption: the held speech goes on. */
   #resume(): void {
     log().debug({ falseInterruptionTimeout: this.#turn.falseInterruptionTimeout }, 'no words while paused: a false interruption, resuming');
     this.#output?.resume?.();
+    this.#realtimeAudio?.resume?.();
     this.#voice?.decided(false);
   }
 

@@ -4,7 +4,8 @@
  * model; the model's turn detection, transcripts and spoken answers become the session's events,
  * history and audio; an interruption stops the answer and cuts it where the user stopped hearing it.
  */
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { SimulatedClock } from 'xstate';
 import { audioFrame, frameDurationMs, type AudioFrame } from '../../src/audio/audio_frame.js';
 import type { AudioOutput } from '../../src/audio/audio_output.js';
 import { Agent, AgentSession, functionTool } from '../../src/index.js';
@@ -60,6 +61,17 @@ class HeldAudioOutput implements AudioOutput {
 
   clearBuffer(): void {
     for (const gate of this.#waiting.splice(0)) gate.resolve(false);
+  }
+
+  /** Holds the playout where it is: frames wait. */
+  pause(): void {
+    this.#allowed = 0;
+  }
+
+  /** Goes on: the waiting frames play. */
+  resume(): void {
+    this.#allowed = Number.POSITIVE_INFINITY;
+    for (const gate of this.#waiting.splice(0)) gate.resolve(true);
   }
 }
 
@@ -192,6 +204,70 @@ it('the user speaking over the answer interrupts it: playout stops, the model is
   const answer = session.history.items.at(-1)!;
   expect(answer).toMatchObject({ role: 'assistant', interrupted: true });
   expect((answer as { content: string }).content.length).toBeLessThan('one two three four'.length);
+});
+
+describe('when the model lets the session decide (interrupt_response: false)', () => {
+  async function holding() {
+    const out = new HeldAudioOutput();
+    const clock = new SimulatedClock();
+    const lenient = new openai.realtime.RealtimeModel({
+      apiKey: fake.apiKey,
+      baseURL: fake.baseURL,
+      websocket: { ca: tls.cert },
+      turnDetection: { type: 'server_vad', interrupt_response: false },
+      connOptions: { maxRetry: 0, retryIntervalMs: 1, timeoutMs: 10_000 },
+    });
+    const session = new AgentSession({ llm: lenient, audioOutput: out, clock, userAwayTimeout: null });
+    sessions.push(session);
+    const seen: string[] = [];
+    session.on('agent_false_interruption', () => seen.push('false interruption'));
+    await session.start({ agent: new Agent({ instructions: 'Be brief.' }) });
+    const connection = fake.connections.at(-1)!;
+    connection.respond = (c) => {
+      const response = c.openResponse();
+      c.send({ type: 'response.output_item.added', response_id: response, output_index: 0, item: { id: 'item_h1', type: 'message', role: 'assistant', content: [] } });
+      c.send({ type: 'response.output_audio_transcript.delta', response_id: response, item_id: 'item_h1', output_index: 0, content_index: 0, delta: 'one two three four' });
+      for (let i = 0; i < 4; i++) {
+        c.send({ type: 'response.output_audio.delta', response_id: response, item_id: 'item_h1', output_index: 0, content_index: 0, delta: Buffer.alloc(4800).toString('base64') });
+      }
+      c.send({ type: 'response.output_audio.done', response_id: response, item_id: 'item_h1', output_index: 0, content_index: 0 });
+      c.send({ type: 'response.output_audio_transcript.done', response_id: response, item_id: 'item_h1', output_index: 0, content_index: 0, transcript: 'one two three four' });
+      c.closeResponse('completed');
+    };
+    out.limit(1);
+    const speech = session.generateReply();
+    await new Promise<void>((resolve) => {
+      const check = () => {
+        if (session.agentState !== 'speaking') return;
+        session.off('agent_state_changed', check);
+        resolve();
+      };
+      session.on('agent_state_changed', check);
+    });
+    connection.send({ type: 'input_audio_buffer.speech_started', audio_start_ms: 900, item_id: 'item_u3' });
+    await new Promise<void>((resolve) => (session.agentState === 'listening' ? resolve() : session.once('agent_state_changed', () => resolve())));
+    return { session, out, clock, seen, connection, speech };
+  }
+
+  it('no words while the answer is held: a false interruption, the answer goes on and is heard whole', async () => {
+    const { session, out, clock, seen, speech } = await holding();
+    expect(out.frames).toHaveLength(1);
+    clock.increment(2_000);
+    await speech.waitForPlayout();
+    expect(seen).toEqual(['false interruption']);
+    expect(speech.interrupted).toBe(false);
+    expect(out.frames).toHaveLength(4);
+    expect(session.history.items.at(-1)).toMatchObject({ role: 'assistant', content: 'one two three four', interrupted: false });
+  });
+
+  it('words while the answer is held: an interruption, cut where it was heard', async () => {
+    const { session, out, connection, speech } = await holding();
+    connection.send({ type: 'conversation.item.input_audio_transcription.completed', item_id: 'item_u3', content_index: 0, transcript: 'wait, stop' });
+    await speech.waitForPlayout();
+    expect(speech.interrupted).toBe(true);
+    expect((await fake.received(connection, 'conversation.item.truncate')).audio_end_ms).toBe(out.playedMs);
+    expect(session.history.items.map((item) => (item.type === 'message' ? `${item.role}: ${item.content}` : item.type))).toEqual(['assistant: one', 'user: wait, stop']);
+  });
 });
 
 it('a typed turn goes into the model\'s conversation and is answered', async () => {

@@ -102,13 +102,15 @@ describe('connecting', () => {
   });
 
   it('says what the model can do from its options', () => {
-    expect(open().model.capabilities).toEqual({ messageTruncation: true, turnDetection: true, userTranscription: true, audioOutput: true });
+    expect(open().model.capabilities).toEqual({ messageTruncation: true, turnDetection: true, userTranscription: true, audioOutput: true, interruptsItself: true });
     expect(open({ turnDetection: null, inputAudioTranscription: null, modalities: ['text'] }).model.capabilities).toEqual({
       messageTruncation: true,
       turnDetection: false,
       userTranscription: false,
       audioOutput: false,
+      interruptsItself: false,
     });
+    expect(open({ turnDetection: { type: 'server_vad', interrupt_response: false } }).model.capabilities.interruptsItself).toBe(false);
   });
 
   it('refuses options it cannot honour, and a missing key, before connecting', () => {

@@ -95,6 +95,8 @@ export class OpenAIRealtimeModel implements RealtimeModel {
       turnDetection: turnDetection !== null,
       userTranscription: inputAudioTranscription !== null,
       audioOutput: modalities[0] === 'audio',
+      // The API's server and semantic VAD cancel the response when the user speaks, unless told not to.
+      interruptsItself: turnDetection !== null && turnDetection.interrupt_response !== false,
     };
   }
 
