@@ -603,6 +603,12 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
 
   async #connect(): Promise<void> {
     const job = currentJobContext();
+    // The realtime model's session first: the room's audio goes to it as soon as it is heard.
+    if (isRealtimeModel(this.llm)) {
+      const agent = this.currentAgent;
+      const tools = agent ? toolEntries(agent.tools, `agent ${agent.id}`) : [];
+      this.#realtime = new RealtimeLink(this.llm, agent?.instructions ?? '', tools, this.#realtimeScope());
+    }
     if (this.#room) {
       const { room, options } = this.#room;
       // Listen before connecting, so nothing said right after the connection is missed.
@@ -624,14 +630,9 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     }
     // Decided once connected: the voice goes to the room's published audio.
     this.#output ??= this.#speechOutput();
+    if (this.#realtime?.capabilities.audioOutput) this.#realtimeAudio = this.#options.audioOutput ?? this.#roomIO?.publishAudio();
     job?._registerSession(this);
-    if (isRealtimeModel(this.llm)) {
-      const agent = this.currentAgent;
-      const tools = agent ? toolEntries(agent.tools, `agent ${agent.id}`) : [];
-      this.#realtime = new RealtimeLink(this.llm, agent?.instructions ?? '', tools, this.#realtimeScope());
-      if (this.llm.capabilities.audioOutput) this.#realtimeAudio = this.#options.audioOutput ?? this.#roomIO?.publishAudio();
-      await this.#realtime.ready;
-    }
+    if (this.#realtime) await this.#realtime.ready;
   }
 
   /** What the realtime model's session does to this one. */

@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import { audioFrame, frameDurationMs, type AudioFrame } from '../../src/audio/audio_frame.js';
 import type { AudioOutput } from '../../src/audio/audio_output.js';
-import { Agent, AgentSession, functionTool } from '../../src/index.js';
+import { Agent, AgentSession, LocalRoom, functionTool } from '../../src/index.js';
 import { z } from 'zod';
 import * as openai from '../../src/plugins/openai/index.js';
 import { EventChannel } from '../../src/streams/event_channel.js';
@@ -144,6 +144,35 @@ it('a spoken turn: the model hears the user, transcribes them, answers with audi
   ]);
   microphone.end();
   await listening;
+});
+
+it('in a room: the user\'s published audio goes to the model, and the model\'s voice reaches the user on the agent\'s track', async () => {
+  const room = new LocalRoom({ name: 'realtime-room' });
+  const user = room.join({ identity: 'caller' });
+  const microphone = new EventChannel<AudioFrame>();
+  user.publishAudio(microphone);
+  const heard: AudioFrame[] = [];
+  user.onAudio((frame) => heard.push(frame));
+  const session = new AgentSession({ llm: model(), userAwayTimeout: null });
+  sessions.push(session);
+  await session.start({ agent: new Agent({ instructions: 'Be brief.' }), room });
+  const connection = fake.connections.at(-1)!;
+  microphone.push(audioFrame(new Int16Array(160), 16_000));
+  microphone.push(audioFrame(new Int16Array(160), 16_000));
+  await fake.until(() => connection.pendingAudioBytes > 0);
+  speak('Hi!', 2, 1200)(connection, { type: 'response.create' });
+  await historyLength(session, 1);
+  await new Promise<void>((resolve) => {
+    const poll = () => (heard.length >= 2 ? resolve() : setImmediate(poll));
+    poll();
+  });
+  expect(heard.map((frame) => [frame.sampleRate, frame.samplesPerChannel])).toEqual([
+    [24_000, 1200],
+    [24_000, 1200],
+  ]);
+  microphone.end();
+  await session.aclose();
+  await room.disconnect();
 });
 
 it('generateReply asks the model (with its instructions) and plays its answer as a speech', async () => {
