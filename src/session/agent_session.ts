@@ -732,20 +732,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     let released = false;
     try {
       for await (const message of generation.messageStream) {
-        let heard = '';
-        let place: number | undefined;
-        const playout: Playout = {
-          speechId: speech.id,
-          signal: speech.signal,
-          started: () => {
-            place = this.history.reserve();
-            this.#unrecoverable = 0;
-            speech._speak();
-          },
-          played: (text) => {
-            heard += text;
-          },
-        };
+        const { playout, commit } = this.#playout(speech);
         let playedMs = 0;
         try {
           if (audio) {
@@ -758,7 +745,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
         } finally {
           // What was heard stays in the history, also when the response broke off (a dropped connection).
           if (speech.interrupted) this.#realtime?.interrupted(message.messageId, playedMs);
-          if (heard !== '') this.#commitMessage(speech, heard, speech.interrupted, place ?? this.history.reserve());
+          commit();
         }
         if (speech.interrupted) break;
       }
@@ -841,22 +828,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
    * playout fails part-way (the LLM or the TTS broke off): then the failure is thrown after.
    */
   async #play(speech: SpeechHandle, text: AsyncIterable<string>, commit: boolean, toolCalls: () => number = () => 0): Promise<void> {
-    let played = '';
-    let place: number | undefined;
-    const playout: Playout = {
-      speechId: speech.id,
-      signal: speech.signal,
-      started: () => {
-        // What is said belongs in the history where it started, before anything said over it.
-        place = this.history.reserve();
-        this.#unrecoverable = 0;
-        this.#voice?.replyStarted(speech);
-        speech._speak();
-      },
-      played: (piece) => {
-        played += piece;
-      },
-    };
+    const { playout, commit: commitHeard } = this.#playout(speech);
     let failed: { error: unknown } | undefined;
     try {
       await this.output.play(text, playout);
@@ -865,8 +837,34 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     } finally {
       speech._release(failed ? 0 : toolCalls());
     }
-    if (commit && played !== '') this.#commitMessage(speech, played, speech.interrupted, place ?? this.history.reserve());
+    if (commit) commitHeard();
     if (failed) throw failed.error;
+  }
+
+  /**
+   * The playout of one message of `speech`: its start makes the agent speak and reserves the
+   * message's place in the history (before anything said over it); `commit` adds what was heard there.
+   */
+  #playout(speech: SpeechHandle): { playout: Playout; commit: () => void } {
+    let heard = '';
+    let place: number | undefined;
+    const playout: Playout = {
+      speechId: speech.id,
+      signal: speech.signal,
+      started: () => {
+        place = this.history.reserve();
+        this.#unrecoverable = 0;
+        this.#voice?.replyStarted(speech);
+        speech._speak();
+      },
+      played: (piece) => {
+        heard += piece;
+      },
+    };
+    const commit = () => {
+      if (heard !== '') this.#commitMessage(speech, heard, speech.interrupted, place ?? this.history.reserve());
+    };
+    return { playout, commit };
   }
 
   #commitMessage(speech: SpeechHandle, content: string, interrupted: boolean, place: number): void {

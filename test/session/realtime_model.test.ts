@@ -14,7 +14,7 @@ import * as openai from '../../src/plugins/openai/index.js';
 import { EventChannel } from '../../src/streams/event_channel.js';
 import { deferred, type Deferred } from '../support/deferred.js';
 import { selfSignedCert, type TlsCert } from '../support/tls_cert.js';
-import { FakeRealtimeServer, speak, write } from '../plugins/openai/fake_realtime_server.js';
+import { FakeRealtimeServer, speak, write, type ResponsePlan } from '../plugins/openai/fake_realtime_server.js';
 import { FakeTTS } from '../../src/testing/index.js';
 import { HearingVAD } from '../support/hearing_models.js';
 
@@ -94,6 +94,34 @@ async function started(options: { apiKey?: string; agent?: Agent } = {}) {
   return { session, out, seen, connection };
 }
 
+/** Resolves once the agent is in `state`. */
+function agentState(session: AgentSession, state: AgentSession['agentState']): Promise<void> {
+  return new Promise((resolve) => {
+    const check = () => {
+      if (session.agentState !== state) return;
+      session.off('agent_state_changed', check);
+      resolve();
+    };
+    session.on('agent_state_changed', check);
+    check();
+  });
+}
+
+/** A response with message `itemId`: its transcript, then `frames` audio deltas of 100 ms; it ends only when `ends`. */
+function answering(itemId: string, transcript: string, frames: number, ends: boolean): ResponsePlan {
+  return (c) => {
+    const response = c.openResponse();
+    const at = { response_id: response, item_id: itemId, output_index: 0, content_index: 0 };
+    c.send({ type: 'response.output_item.added', response_id: response, output_index: 0, item: { id: itemId, type: 'message', role: 'assistant', content: [] } });
+    c.send({ type: 'response.output_audio_transcript.delta', ...at, delta: transcript });
+    for (let i = 0; i < frames; i++) c.send({ type: 'response.output_audio.delta', ...at, delta: Buffer.alloc(4800).toString('base64') });
+    if (!ends) return;
+    c.send({ type: 'response.output_audio.done', ...at });
+    c.send({ type: 'response.output_audio_transcript.done', ...at, transcript });
+    c.closeResponse('completed');
+  };
+}
+
 /** Resolves once the session's history has `count` items. */
 function historyLength(session: AgentSession, count: number): Promise<void> {
   return new Promise((resolve) => {
@@ -129,7 +157,7 @@ it('a spoken turn: the model hears the user, transcribes them, answers with audi
     [24_000, 1200],
     [24_000, 1200],
   ]);
-  await new Promise<void>((resolve) => (session.agentState === 'listening' ? resolve() : session.once('agent_state_changed', () => resolve())));
+  await agentState(session, 'listening');
   expect(seen).toEqual([
     'agent: initializing → listening',
     'user: listening → speaking',
@@ -204,25 +232,11 @@ it('a server error the model cannot go on after closes the session with it; one 
 
 it('the user speaking over the answer interrupts it: playout stops, the model is cancelled and its message cut where it was heard', async () => {
   const { session, out, connection } = await started();
-  connection.respond = (c) => {
-    const response = c.openResponse();
-    c.send({ type: 'response.output_item.added', response_id: response, output_index: 0, item: { id: 'item_a1', type: 'message', role: 'assistant', content: [] } });
-    c.send({ type: 'response.output_audio_transcript.delta', response_id: response, item_id: 'item_a1', output_index: 0, content_index: 0, delta: 'one two three four' });
-    for (let i = 0; i < 4; i++) {
-      c.send({ type: 'response.output_audio.delta', response_id: response, item_id: 'item_a1', output_index: 0, content_index: 0, delta: Buffer.alloc(4800).toString('base64') });
-    }
-  };
+  connection.respond = answering('item_a1', 'one two three four', 4, false);
   // The first frame (100 ms) plays; the others wait for the output.
   out.limit(1);
   const speech = session.generateReply();
-  await new Promise<void>((resolve) => {
-    const check = () => {
-      if (session.agentState !== 'speaking') return;
-      session.off('agent_state_changed', check);
-      resolve();
-    };
-    session.on('agent_state_changed', check);
-  });
+  await agentState(session, 'speaking');
   connection.send({ type: 'input_audio_buffer.speech_started', audio_start_ms: 900, item_id: 'item_u2' });
   await speech.waitForPlayout();
   expect(speech.interrupted).toBe(true);
@@ -252,29 +266,12 @@ describe('when the model lets the session decide (interrupt_response: false)', (
     session.on('agent_false_interruption', () => seen.push('false interruption'));
     await session.start({ agent: new Agent({ instructions: 'Be brief.' }) });
     const connection = fake.connections.at(-1)!;
-    connection.respond = (c) => {
-      const response = c.openResponse();
-      c.send({ type: 'response.output_item.added', response_id: response, output_index: 0, item: { id: 'item_h1', type: 'message', role: 'assistant', content: [] } });
-      c.send({ type: 'response.output_audio_transcript.delta', response_id: response, item_id: 'item_h1', output_index: 0, content_index: 0, delta: 'one two three four' });
-      for (let i = 0; i < 4; i++) {
-        c.send({ type: 'response.output_audio.delta', response_id: response, item_id: 'item_h1', output_index: 0, content_index: 0, delta: Buffer.alloc(4800).toString('base64') });
-      }
-      c.send({ type: 'response.output_audio.done', response_id: response, item_id: 'item_h1', output_index: 0, content_index: 0 });
-      c.send({ type: 'response.output_audio_transcript.done', response_id: response, item_id: 'item_h1', output_index: 0, content_index: 0, transcript: 'one two three four' });
-      c.closeResponse('completed');
-    };
+    connection.respond = answering('item_h1', 'one two three four', 4, true);
     out.limit(1);
     const speech = session.generateReply();
-    await new Promise<void>((resolve) => {
-      const check = () => {
-        if (session.agentState !== 'speaking') return;
-        session.off('agent_state_changed', check);
-        resolve();
-      };
-      session.on('agent_state_changed', check);
-    });
+    await agentState(session, 'speaking');
     connection.send({ type: 'input_audio_buffer.speech_started', audio_start_ms: 900, item_id: 'item_u3' });
-    await new Promise<void>((resolve) => (session.agentState === 'listening' ? resolve() : session.once('agent_state_changed', () => resolve())));
+    await agentState(session, 'listening');
     return { session, out, clock, seen, connection, speech };
   }
 
@@ -414,12 +411,7 @@ it('a connection that drops mid-answer: what was heard stays in the history, the
   session.on('error', (e) => errors.push(`${e.source}: ${e.error.message}`));
   await session.start({ agent: new Agent({ instructions: 'Be brief.' }) });
   const first = fake.connections.at(-1)!;
-  first.respond = (c) => {
-    const response = c.openResponse();
-    c.send({ type: 'response.output_item.added', response_id: response, output_index: 0, item: { id: 'item_a9', type: 'message', role: 'assistant', content: [] } });
-    c.send({ type: 'response.output_audio_transcript.delta', response_id: response, item_id: 'item_a9', output_index: 0, content_index: 0, delta: 'Well, let me' });
-    c.send({ type: 'response.output_audio.delta', response_id: response, item_id: 'item_a9', output_index: 0, content_index: 0, delta: Buffer.alloc(4800).toString('base64') });
-  };
+  first.respond = answering('item_a9', 'Well, let me', 1, false);
   const count = fake.connections.length;
   const speech = session.generateReply();
   await new Promise<void>((resolve) => {
