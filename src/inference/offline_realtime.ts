@@ -57,6 +57,9 @@ class OfflineRealtimeSession extends EventEmitter<RealtimeSessionEvents> impleme
     this.#tools = tools.map(({ name, description, parameters }) => ({ name, tool: { description, parameters } }) as unknown as NamedTool);
   }
 
+  /** (It never loses its conversation: there is no connection to drop.) */
+  updateChatCtx(): void {}
+
   sendUserMessage(text: string): void {
     this.#conversation.addMessage({ role: 'user', content: text });
   }

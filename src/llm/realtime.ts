@@ -8,7 +8,7 @@ import type { AudioFrame } from '../audio/audio_frame.js';
 import type { EventEmitter } from '../events/emitter.js';
 import type { RealtimeModelMetrics } from '../provider/metrics.js';
 import type { ProviderError } from '../provider/provider_error.js';
-import type { FunctionCall } from './chat_context.js';
+import type { ChatContext, FunctionCall } from './chat_context.js';
 
 export type { RealtimeModelMetrics } from '../provider/metrics.js';
 
@@ -85,6 +85,8 @@ export interface RealtimeSession extends EventEmitter<RealtimeSessionEvents> {
   sendFunctionOutput(callId: string, output: string): void;
   /** Adds a user message the user typed to the model's conversation (no response by itself). */
   sendUserMessage(text: string): void;
+  /** Puts `chatCtx`'s messages, calls and outputs into the model's conversation (a new server session: after a reconnection). */
+  updateChatCtx(chatCtx: ChatContext): void;
   /** The user's audio, any rate and channel count (hot path: no actor involved). */
   pushAudio(frame: AudioFrame): void;
   /** Ends the user's input turn (client-side turn detection). */

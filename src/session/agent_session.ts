@@ -666,6 +666,8 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
         else if (this.state !== 'starting') this.#failed(error, 'realtime');
       },
       metrics: (metrics) => this.#metricsCollected(metrics),
+      // A new server session knows nothing: the conversation so far goes back in.
+      reconnected: () => this.#realtime?.restore(this.history),
     };
   }
 

@@ -5,6 +5,7 @@
  * failures). The session plays each generation as a speech (see AgentSession).
  */
 import type { AudioFrame } from '../audio/audio_frame.js';
+import type { ChatContext } from '../llm/chat_context.js';
 import type { GenerationCreatedEvent, RealtimeModel, RealtimeModelMetrics, RealtimeSession, RealtimeToolDefinition } from '../llm/realtime.js';
 import { toJsonSchema } from '../llm/tool_parameters.js';
 import type { NamedTool } from '../llm/tool_set.js';
@@ -22,6 +23,8 @@ export interface RealtimeScope {
   report(error: ProviderError): void;
   /** A response's measurements (its tokens count in the session's usage). */
   metrics(metrics: RealtimeModelMetrics): void;
+  /** The model's connection is back, as a new server session: it needs the conversation so far. */
+  reconnected(): void;
 }
 
 /** Whether `llm` is a realtime model rather than an LLM. */
@@ -47,6 +50,7 @@ export class RealtimeLink {
     });
     session.on('error', (error) => scope.report(error));
     session.on('metrics_collected', (metrics) => scope.metrics(metrics));
+    session.on('reconnected', () => scope.reconnected());
   }
 
   get capabilities(): RealtimeSession['capabilities'] {
@@ -75,6 +79,11 @@ export class RealtimeLink {
   /** Something the user typed, as a user message of the model's conversation. */
   sendUserMessage(text: string): void {
     this.#session.sendUserMessage(text);
+  }
+
+  /** The conversation so far, into a model that lost it (a new server session). */
+  restore(chatCtx: ChatContext): void {
+    this.#session.updateChatCtx(chatCtx);
   }
 
   /** A called function's output, into the model's conversation. */

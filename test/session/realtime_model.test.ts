@@ -424,6 +424,10 @@ it('a connection that drops mid-answer: what was heard stays in the history, the
   expect(errors.join('\n')).toMatch(/the connection dropped/);
   await fake.until(() => fake.connections.length > count);
   await fake.received(fake.connections.at(-1)!, 'session.update');
+  // The new server session gets the conversation so far: what was heard of the cut answer.
+  expect(await fake.received(fake.connections.at(-1)!, 'conversation.item.create')).toMatchObject({
+    item: { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Well, let me' }] },
+  });
   expect(session.state).toBe('running');
   await session.generateReply().waitForPlayout();
   expect(session.history.items.at(-1)).toMatchObject({ role: 'assistant', content: 'Hello.' });

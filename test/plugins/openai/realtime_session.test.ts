@@ -11,6 +11,7 @@ import * as openai from '../../../src/plugins/openai/index.js';
 import type { RealtimeModelOptions } from '../../../src/plugins/openai/realtime/realtime_model.js';
 import type { RealtimeSession } from '../../../src/plugins/openai/realtime/index.js';
 import { ProviderError } from '../../../src/provider/provider_error.js';
+import { ChatContext } from '../../../src/llm/chat_context.js';
 import { selfSignedCert, type TlsCert } from '../../support/tls_cert.js';
 import { FakeRealtimeServer, speak } from './fake_realtime_server.js';
 
@@ -134,6 +135,28 @@ describe('connecting', () => {
     expect(errors.map((error) => error.recoverable)).toEqual([false]);
     // The key never shows in what is reported.
     expect(errors.map((error) => error.message).join('\n')).not.toContain('sk-wrong-key-0001');
+  });
+});
+
+describe('the conversation', () => {
+  it('updateChatCtx puts messages, calls and outputs into the model\'s conversation, in order', async () => {
+    const { session } = open();
+    await session.ready;
+    const connection = fake.connections.at(-1)!;
+    const chatCtx = new ChatContext();
+    chatCtx.addMessage({ role: 'system', content: 'not sent: instructions are the session\'s' });
+    chatCtx.addMessage({ role: 'user', content: 'weather in Oslo?' });
+    chatCtx.addFunctionCall({ callId: 'call_9', name: 'getWeather', arguments: '{"city":"Oslo"}' });
+    chatCtx.addFunctionCallOutput({ callId: 'call_9', name: 'getWeather', output: 'sunny', isError: false });
+    chatCtx.addMessage({ role: 'assistant', content: 'Sunny.' });
+    session.updateChatCtx(chatCtx);
+    await fake.received(connection, 'conversation.item.create', 3);
+    expect(connection.received.filter((event) => event.type === 'conversation.item.create').map((event) => event.item)).toEqual([
+      { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'weather in Oslo?' }] },
+      { type: 'function_call', call_id: 'call_9', name: 'getWeather', arguments: '{"city":"Oslo"}' },
+      { type: 'function_call_output', call_id: 'call_9', output: 'sunny' },
+      { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Sunny.' }] },
+    ]);
   });
 });
 

@@ -11,6 +11,7 @@ import { realtimeConnectionMachine, type RealtimeConnectTimeout } from '../../..
 import { fromTask } from '../../../actors/from_task.js';
 import { hostOf, startActor, type Clock } from '../../../actors/start_actor.js';
 import type { AudioFrame } from '../../../audio/audio_frame.js';
+import type { ChatContext } from '../../../llm/chat_context.js';
 import { describe } from '../../../errors.js';
 import { EventEmitter } from '../../../events/emitter.js';
 import type { GenerationCreatedEvent, RealtimeCapabilities, RealtimeSession, RealtimeSessionEvents, RealtimeToolDefinition } from '../../../llm/realtime.js';
@@ -108,6 +109,19 @@ export class OpenAIRealtimeSession extends EventEmitter<RealtimeSessionEvents> i
 
   sendFunctionOutput(callId: string, output: string): void {
     this.#send({ type: 'conversation.item.create', item: { type: 'function_call_output', call_id: callId, output } });
+  }
+
+  updateChatCtx(chatCtx: ChatContext): void {
+    for (const item of chatCtx.items) {
+      if (item.type === 'message' && item.content !== '' && (item.role === 'user' || item.role === 'assistant')) {
+        const content = item.role === 'user' ? [{ type: 'input_text' as const, text: item.content }] : [{ type: 'output_text' as const, text: item.content }];
+        this.#send({ type: 'conversation.item.create', item: { type: 'message', role: item.role, content } as never });
+      } else if (item.type === 'function_call') {
+        this.#send({ type: 'conversation.item.create', item: { type: 'function_call', call_id: item.callId, name: item.name, arguments: item.arguments } });
+      } else if (item.type === 'function_call_output') {
+        this.sendFunctionOutput(item.callId, item.output);
+      }
+    }
   }
 
   sendUserMessage(text: string): void {
