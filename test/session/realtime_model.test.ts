@@ -8,7 +8,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import { audioFrame, frameDurationMs, type AudioFrame } from '../../src/audio/audio_frame.js';
 import type { AudioOutput } from '../../src/audio/audio_output.js';
-import { Agent, AgentSession, LocalRoom, functionTool } from '../../src/index.js';
+import { Agent, AgentSession, LocalRoom, addInspector, functionTool } from '../../src/index.js';
+import type { InspectionEvent } from 'xstate';
 import { z } from 'zod';
 import * as openai from '../../src/plugins/openai/index.js';
 import { EventChannel } from '../../src/streams/event_channel.js';
@@ -354,6 +355,42 @@ it('the model calls a tool: the agent\'s tool runs, its output goes back into th
     ['assistant', 'It is sunny in Oslo.'],
   ]);
   expect(seen.filter((line) => line.startsWith('speech:'))).toEqual(['speech: generate_reply (user initiated)', 'speech: tool_response']);
+});
+
+it('the inspector sees a realtime turn with a tool as it sees a pipeline turn: the speech goes generating → speaking → runningTools → settled', async () => {
+  // Each speech actor's states, in the order it took them.
+  const speeches = new Map<string, string[]>();
+  const stop = addInspector((event: InspectionEvent) => {
+    if (event.type !== '@xstate.snapshot' || (event.actorRef as { logic?: { id?: string } }).logic?.id !== 'speech') return;
+    const values = speeches.get(event.actorRef.sessionId) ?? [];
+    speeches.set(event.actorRef.sessionId, values);
+    const value = JSON.stringify((event.snapshot as unknown as { value: unknown }).value);
+    if (values.at(-1) !== value) values.push(value);
+  });
+  try {
+    const agent = new Agent({ instructions: 'x', tools: { ping: functionTool({ description: 'Pings', execute: async () => 'pong' }) } });
+    const { session, connection } = await started({ agent });
+    connection.respond = (c) => {
+      const response = c.openResponse();
+      c.send({ type: 'response.output_item.added', response_id: response, output_index: 0, item: { id: 'item_p1', type: 'message', role: 'assistant', content: [] } });
+      c.send({ type: 'response.output_audio_transcript.delta', response_id: response, item_id: 'item_p1', output_index: 0, content_index: 0, delta: 'Let me check.' });
+      c.send({ type: 'response.output_audio.delta', response_id: response, item_id: 'item_p1', output_index: 0, content_index: 0, delta: Buffer.alloc(4800).toString('base64') });
+      const call = { id: 'item_f3', type: 'function_call', status: 'completed', call_id: 'call_3', name: 'ping', arguments: '{}' };
+      c.send({ type: 'response.output_item.done', response_id: response, output_index: 1, item: call });
+      c.closeResponse('completed', [call]);
+      c.respond = speak('Pong.');
+    };
+    const handles: Array<{ waitForPlayout(): Promise<void> }> = [];
+    session.on('speech_created', (e) => handles.push(e.speechHandle));
+    session.generateReply();
+    await historyLength(session, 4);
+    await Promise.all(handles.map((handle) => handle.waitForPlayout()));
+    const [reply, followUp] = [...speeches.values()];
+    expect(reply).toEqual(['"scheduled"', '{"playing":"generating"}', '{"playing":"speaking"}', '{"playing":"runningTools"}', '{"playing":"settled"}', '"done"']);
+    expect(followUp).toEqual(['"scheduled"', '{"playing":"generating"}', '{"playing":"speaking"}', '{"playing":"settled"}', '"done"']);
+  } finally {
+    stop();
+  }
 });
 
 it('a handoff gives the model the new agent\'s instructions and tools, on the same connection', async () => {
