@@ -1415,7 +1415,7 @@ describe('session machine, through the real AgentSession', () => {
 // events a real action can cause on its own:
 // - left out: the announcements `error.reported` and `user.transcribed` except where words end a
 //   pause (the real actions cause them as side effects: the STT hearing the user start to speak, an
-//   LLM failing), and `session.closed` (the machine raises it);
+//   LLM failing);
 // - the speech's activity (`speech.*`, relayed by the session's scheduler) only where a real
 //   speech causes it (a new speech needs `running` or `draining.exitingAgent`; a tool's follow-up
 //   reply needs `running`): a reply asked (generating), its text heard, its tool running, a say()
@@ -1547,8 +1547,6 @@ function offeredEvents(snapshot: ModelSnapshot): EventObject[] {
   for (const type of __unsafe_getAllOwnEventDescriptors(snapshot)) {
     switch (type) {
       case 'error.reported':
-      case 'session.closed':
-      case 'xstate.done.state.session.agent':
       case 'user.turnCompleted':
         break;
       case 'user.transcribed':
