@@ -35,7 +35,7 @@ import { currentJobContext } from '../job/job_scope.js';
 import { ChatContext, type ChatItem, type ChatMessage } from '../llm/chat_context.js';
 import type { LLM, ToolChoice } from '../llm/llm.js';
 import type { GenerationCreatedEvent, RealtimeModel } from '../llm/realtime.js';
-import { isRealtimeModel, RealtimeLink } from './realtime_link.js';
+import { isRealtimeModel, RealtimeLink, type RealtimeScope } from './realtime_link.js';
 import { playSynthesized } from '../speech/synthesized_output.js';
 import { log } from '../log/logger.js';
 import type { Room } from '../room/room.js';
@@ -50,7 +50,6 @@ import { ModelUsageCollector, type AgentSessionUsage } from '../metrics/usage.js
 import type { ModelEvents } from '../provider/model.js';
 import { ProviderError } from '../provider/provider_error.js';
 import { runRealtimeToolCalls, runReply, type ReplyOptions, type ReplyScope } from './reply.js';
-import { toolEntries } from '../llm/tool_set.js';
 import { RoomIO } from './room_io.js';
 import { resolveRoomOptions, type RoomInputOptions, type RoomOptions, type RoomOutputOptions } from './room_options.js';
 import { VoiceInput } from './voice_input.js';
@@ -194,7 +193,6 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   #voice: VoiceInput | undefined;
   /** The conversation with the realtime model, when the session's llm is one (opened at start). */
   #realtime: RealtimeLink | undefined;
-  readonly #toolOutputsSent = new WeakSet<SpeechHandle>();
   /** Where the realtime model's own voice plays (its audio answers, with somewhere to play them). */
   #realtimeAudio: AudioOutput | undefined;
   /** What close() and aclose() return: one promise, resolved once the session has closed. */
@@ -227,7 +225,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
       hookTimeout: this.#options.agentHookTimeout,
       report: (error) => this.#report(error, 'agent'),
       // A realtime model speaks as the agent in charge: its instructions and tools (agents-js does the same).
-      inCharge: (agent) => this.#realtime?.updateAgent(agent.instructions, toolEntries(agent.tools, `agent ${agent.id}`)),
+      inCharge: (agent) => this.#realtime?.updateAgent(agent),
     });
     this.input = {
       text: (text) => this.#userText(text),
@@ -253,13 +251,13 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
       session: this,
       maxToolSteps: this.#options.maxToolSteps,
       play: (speech, text, toolCalls) => this.#play(speech, text, true, toolCalls),
+      // A realtime model answers from its own conversation: the outputs go in there, before a follow-up asks it.
+      toolOutputs: (outputs) => {
+        for (const output of outputs) this.#realtime?.sendFunctionOutput(output.callId, output.output);
+      },
       followUp: (parent) => {
         if (this.state !== 'running') return;
-        if (this.#realtime) {
-          // The model answers from its own conversation: the outputs go in before it is asked.
-          this.#sendToolOutputs(parent);
-          this.#realtimeReply(this.#realtime, undefined, false, parent.allowInterruptions, parent);
-        }
+        if (this.#realtime) this.#realtimeReply(this.#realtime, undefined, false, parent.allowInterruptions, parent);
         else this.#reply({}, false, parent);
       },
       report: (error, source) => this.#report(error, source),
@@ -604,11 +602,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   async #connect(): Promise<void> {
     const job = currentJobContext();
     // The realtime model's session first: the room's audio goes to it as soon as it is heard.
-    if (isRealtimeModel(this.llm)) {
-      const agent = this.currentAgent;
-      const tools = agent ? toolEntries(agent.tools, `agent ${agent.id}`) : [];
-      this.#realtime = new RealtimeLink(this.llm, agent?.instructions ?? '', tools, this.#realtimeScope());
-    }
+    if (isRealtimeModel(this.llm)) this.#realtime = new RealtimeLink(this.llm, this.currentAgent, this.#realtimeScope());
     if (this.#room) {
       const { room, options } = this.#room;
       // Listen before connecting, so nothing said right after the connection is missed.
@@ -636,20 +630,9 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   }
 
   /** What the realtime model's session does to this one. */
-  #realtimeScope(): ConstructorParameters<typeof RealtimeLink>[3] {
+  #realtimeScope(): RealtimeScope {
     return {
-      userSpeaking: (speaking) => {
-        if (!speaking) return this.input.speechEnded();
-        this.input.speechStarted();
-        // The model heard the user over the agent: the session machine decides, as for the pipeline's
-        // VAD (the model judged it speech, so it is long enough): hold the answer while the user may be
-        // interrupting, where the output can pause and the model goes on answering; else cut it.
-        const current = this.#scheduler.current;
-        if (!current || current.done || !current.allowInterruptions) return;
-        const pausable = !this.#realtime?.capabilities.interruptsItself && this.#realtimeAudio?.pause !== undefined;
-        const over = { type: 'user.speakingOver', speechDurationMs: Number.POSITIVE_INFINITY, pausable } as const;
-        if (this.actor.getSnapshot().can(over)) this.actor.send(over);
-      },
+      userSpeaking: (speaking) => this.#userSpeaking(speaking),
       userTranscribed: (transcript) => {
         this.#commitUserMessage(transcript);
         this.actor.send({ type: 'user.transcribed', transcript, isFinal: true, language: this.#options.language });
@@ -671,11 +654,20 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     };
   }
 
-  /** The outputs of `speech`'s tools, into the realtime model's conversation (once). */
-  #sendToolOutputs(speech: SpeechHandle): void {
-    if (this.#toolOutputsSent.has(speech)) return;
-    this.#toolOutputsSent.add(speech);
-    for (const item of speech.chatItems) if (item.type === 'function_call_output') this.#realtime?.sendFunctionOutput(item.callId, item.output);
+  /**
+   * The user started (true) or stopped speaking, as the realtime model (or the session's VAD for it)
+   * heard. Over the agent, the session machine decides, as for the pipeline's VAD (it was judged
+   * speech, so it is long enough): hold the answer while the user may be interrupting, where the
+   * output can pause and the model goes on answering; else cut it.
+   */
+  #userSpeaking(speaking: boolean): void {
+    if (!speaking) return this.input.speechEnded();
+    this.input.speechStarted();
+    const current = this.#scheduler.current;
+    if (!current || current.done || !current.allowInterruptions) return;
+    const pausable = !this.#realtime?.capabilities.interruptsItself && this.#realtimeAudio?.pause !== undefined;
+    const over = { type: 'user.speakingOver', speechDurationMs: Number.POSITIVE_INFINITY, pausable } as const;
+    if (this.actor.getSnapshot().can(over)) this.actor.send(over);
   }
 
   /** A speech that asks the realtime model for a response and plays it. */
@@ -691,13 +683,12 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
    * user's speech the audio is committed and a response asked for.
    */
   async #listenRealtime(realtime: RealtimeLink, frames: AsyncIterable<AudioFrame>): Promise<void> {
-    const scope = this.#realtimeScope();
     const vad = realtime.capabilities.turnDetection ? undefined : this.vad?.stream();
     const turns = vad && (async () => {
       for await (const event of vad) {
-        if (event.type === 'start_of_speech') scope.userSpeaking(true);
+        if (event.type === 'start_of_speech') this.#userSpeaking(true);
         else if (event.type === 'end_of_speech') {
-          scope.userSpeaking(false);
+          this.#userSpeaking(false);
           realtime.commitAudio();
           if (this.state === 'running') this.#realtimeReply(realtime, undefined, false);
         }
@@ -728,6 +719,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     const audio = this.#realtimeAudio;
     // The functions it calls come beside its messages; they run once its output is released.
     const calls: Array<{ callId: string; name: string; arguments: string }> = [];
+    // (A failure of this stream is the generation's: its messages fail with it, below, and report it.)
     const collecting = (async () => {
       for await (const call of generation.functionStream) calls.push({ callId: call.callId, name: call.name, arguments: call.arguments });
     })().catch(() => {});
@@ -740,7 +732,8 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
           if (audio) {
             ({ playedMs } = await playSynthesized(audio, message.audioStream, message.textStream, playout, this.#roomIO?.agentTranscript));
           } else {
-            // Text only (or nowhere to play audio): the text goes where the session's speech goes.
+            // Text only (or nowhere to play audio): the text goes where the session's speech goes; the
+            // audio is left unread (a failure of it is the text's too, reported by the playout).
             void drain(message.audioStream).catch(() => {});
             await this.output.play(message.textStream, playout);
           }
@@ -759,8 +752,6 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
       try {
         await runRealtimeToolCalls(this.#replies, speech, toRun);
       } finally {
-        // Their outputs go into the model's conversation, whether or not a reply follows.
-        this.#sendToolOutputs(speech);
         speech._toolsSettled();
       }
     } finally {

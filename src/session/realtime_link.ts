@@ -7,8 +7,9 @@
 import type { AudioFrame } from '../audio/audio_frame.js';
 import type { ChatContext } from '../llm/chat_context.js';
 import type { GenerationCreatedEvent, RealtimeModel, RealtimeModelMetrics, RealtimeSession, RealtimeToolDefinition } from '../llm/realtime.js';
+import type { Agent } from '../agent/agent.js';
 import { toJsonSchema } from '../llm/tool_parameters.js';
-import type { NamedTool } from '../llm/tool_set.js';
+import { toolEntries } from '../llm/tool_set.js';
 import type { ProviderError } from '../provider/provider_error.js';
 
 /** What the link needs from the session. */
@@ -35,10 +36,12 @@ export function isRealtimeModel(llm: unknown): llm is RealtimeModel {
 export class RealtimeLink {
   readonly #session: RealtimeSession;
 
-  constructor(model: RealtimeModel, instructions: string, tools: readonly NamedTool[], scope: RealtimeScope) {
-    const session = model.session({ instructions });
+  /** Opens a session of `model` speaking as `agent` (its instructions and tools). */
+  constructor(model: RealtimeModel, agent: Agent | undefined, scope: RealtimeScope) {
+    const session = model.session({ instructions: agent?.instructions ?? '' });
     this.#session = session;
-    if (tools.length > 0) session.updateTools(definitions(tools));
+    const tools = agent ? definitions(agent) : [];
+    if (tools.length > 0) session.updateTools(tools);
     session.on('input_speech_started', () => scope.userSpeaking(true));
     session.on('input_speech_stopped', () => scope.userSpeaking(false));
     session.on('input_audio_transcription_completed', ({ transcript, isFinal }) => {
@@ -92,9 +95,9 @@ export class RealtimeLink {
   }
 
   /** Another agent is in charge: the model takes its instructions and tools, on the same connection. */
-  updateAgent(instructions: string, tools: readonly NamedTool[]): void {
-    this.#session.updateInstructions(instructions);
-    this.#session.updateTools(definitions(tools));
+  updateAgent(agent: Agent): void {
+    this.#session.updateInstructions(agent.instructions);
+    this.#session.updateTools(definitions(agent));
   }
 
   /** The response in progress stops; the message is cut where the user stopped hearing it. */
@@ -108,7 +111,11 @@ export class RealtimeLink {
   }
 }
 
-/** The agent's tools as the model sees them (their parameters' JSON Schema, as an LLM gets it). */
-function definitions(tools: readonly NamedTool[]): RealtimeToolDefinition[] {
-  return tools.map(({ name, tool }) => ({ name, description: tool.description, parameters: toJsonSchema(tool.parameters, `tool ${name}`) as Record<string, unknown> }));
+/** `agent`'s tools as the model sees them (their parameters' JSON Schema, as an LLM gets it). */
+function definitions(agent: Agent): RealtimeToolDefinition[] {
+  return toolEntries(agent.tools, `agent ${agent.id}`).map(({ name, tool }) => ({
+    name,
+    description: tool.description,
+    parameters: toJsonSchema(tool.parameters, `tool ${name}`) as Record<string, unknown>,
+  }));
 }

@@ -7,7 +7,7 @@
  */
 import { Agent } from '../agent/agent.js';
 import { HookError, NotStartedError, ToolArgumentsError, VoxstateError } from '../errors.js';
-import type { ChatContext, FunctionCall } from '../llm/chat_context.js';
+import type { ChatContext, FunctionCall, FunctionCallOutput } from '../llm/chat_context.js';
 import type { FunctionTool } from '../llm/function_tool.js';
 import { AgentHandoff } from '../llm/handoff.js';
 import type { ChatChunk, LLM, ToolChoice } from '../llm/llm.js';
@@ -36,6 +36,8 @@ export interface ReplyScope {
    * then, to run next), and adds what was heard to the history (announced), also when the playout fails.
    */
   play(speech: SpeechHandle, text: AsyncIterable<string>, toolCalls: () => number): Promise<void>;
+  /** What a step's tools returned, once they all have (before a follow-up or handoff). */
+  toolOutputs(outputs: readonly FunctionCallOutput[]): void;
   /** Schedules the reply to what the tools of `parent` returned. */
   followUp(parent: SpeechHandle): void;
   report(error: VoxstateError, source: string): void;
@@ -124,6 +126,7 @@ async function runTools(scope: ReplyScope, agent: Agent, tools: readonly NamedTo
     session.history.addFunctionCallOutput({ callId: calls[i]!.callId, name: calls[i]!.name, output: result.output, isError: result.isError }),
   );
   speech.chatItems.push(...functionCallOutputs);
+  scope.toolOutputs(functionCallOutputs);
   session._announce('function_tools_executed', { functionCalls, functionCallOutputs });
   // The handoff is decided in call order, whatever order the tools finished in.
   const handoffs = results.filter((result) => result.handoff !== undefined);
