@@ -4,7 +4,7 @@
  * model; the model's turn detection, transcripts and spoken answers become the session's events,
  * history and audio; an interruption stops the answer and cuts it where the user stopped hearing it.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import { audioFrame, frameDurationMs, type AudioFrame } from '../../src/audio/audio_frame.js';
 import type { AudioOutput } from '../../src/audio/audio_output.js';
@@ -14,26 +14,13 @@ import { z } from 'zod';
 import * as openai from '../../src/plugins/openai/index.js';
 import { EventChannel } from '../../src/streams/event_channel.js';
 import { deferred, type Deferred } from '../support/deferred.js';
-import { selfSignedCert, type TlsCert } from '../support/tls_cert.js';
-import { FakeRealtimeServer, speak, write, type ResponsePlan } from '../plugins/openai/fake_realtime_server.js';
+import { speak, write, type ResponsePlan } from '../plugins/openai/fake_realtime_server.js';
 import { FakeTTS } from '../../src/testing/index.js';
 import { HearingVAD } from '../support/hearing_models.js';
+import { useFakeRealtime } from '../plugins/openai/use_fake_realtime.js';
 
-let tls: TlsCert;
-let fake: FakeRealtimeServer;
 const sessions: AgentSession[] = [];
-
-beforeAll(async () => {
-  tls = selfSignedCert();
-  fake = await FakeRealtimeServer.start(tls);
-});
-afterEach(async () => {
-  await Promise.all(sessions.splice(0).map((session) => session.aclose()));
-  fake.respond = speak('Hello.');
-});
-afterAll(async () => {
-  await fake.stop();
-});
+const api = useFakeRealtime(() => Promise.all(sessions.splice(0).map((session) => session.aclose())));
 
 /** An audio output that plays each frame at once, or, once limited, only so many: the rest wait (dropped by clearBuffer). */
 class HeldAudioOutput implements AudioOutput {
@@ -76,8 +63,8 @@ class HeldAudioOutput implements AudioOutput {
   }
 }
 
-function model(apiKey = fake.apiKey) {
-  return new openai.realtime.RealtimeModel({ apiKey, baseURL: fake.baseURL, websocket: { ca: tls.cert }, connOptions: { maxRetry: 0, retryIntervalMs: 1, timeoutMs: 10_000 } });
+function model(apiKey = api.fake.apiKey) {
+  return new openai.realtime.RealtimeModel({ apiKey, baseURL: api.fake.baseURL, websocket: { ca: api.tls.cert }, connOptions: { maxRetry: 0, retryIntervalMs: 1, timeoutMs: 10_000 } });
 }
 
 async function started(options: { apiKey?: string; agent?: Agent } = {}) {
@@ -91,7 +78,7 @@ async function started(options: { apiKey?: string; agent?: Agent } = {}) {
   session.on('conversation_item_added', (e) => seen.push(`item: ${e.item.type === 'message' ? `${e.item.role} ${e.item.content}` : e.item.type}`));
   session.on('speech_created', (e) => seen.push(`speech: ${e.source}${e.userInitiated ? ' (user initiated)' : ''}`));
   await session.start({ agent: options.agent ?? new Agent({ instructions: 'Be brief.' }) });
-  const connection = fake.connections.at(-1)!;
+  const connection = api.fake.connections.at(-1)!;
   return { session, out, seen, connection };
 }
 
@@ -138,11 +125,11 @@ function historyLength(session: AgentSession, count: number): Promise<void> {
 
 it('a spoken turn: the model hears the user, transcribes them, answers with audio; the session shows it all', async () => {
   const { session, out, seen, connection } = await started();
-  expect((await fake.received(connection, 'session.update')).session).toMatchObject({ instructions: 'Be brief.' });
+  expect((await api.fake.received(connection, 'session.update')).session).toMatchObject({ instructions: 'Be brief.' });
   const microphone = new EventChannel<AudioFrame>();
   const listening = session.listen(microphone);
   for (let i = 0; i < 3; i++) microphone.push(audioFrame(new Int16Array(480), 48_000));
-  await fake.until(() => connection.pendingAudioBytes >= 2 * 240);
+  await api.fake.until(() => connection.pendingAudioBytes >= 2 * 240);
 
   connection.send({ type: 'input_audio_buffer.speech_started', audio_start_ms: 0, item_id: 'item_u1' });
   connection.send({ type: 'input_audio_buffer.speech_stopped', audio_end_ms: 30, item_id: 'item_u1' });
@@ -185,10 +172,10 @@ it('in a room: the user\'s published audio goes to the model, and the model\'s v
   const session = new AgentSession({ llm: model(), userAwayTimeout: null });
   sessions.push(session);
   await session.start({ agent: new Agent({ instructions: 'Be brief.' }), room });
-  const connection = fake.connections.at(-1)!;
+  const connection = api.fake.connections.at(-1)!;
   microphone.push(audioFrame(new Int16Array(160), 16_000));
   microphone.push(audioFrame(new Int16Array(160), 16_000));
-  await fake.until(() => connection.pendingAudioBytes > 0);
+  await api.fake.until(() => connection.pendingAudioBytes > 0);
   speak('Hi!', 2, 1200)(connection, { type: 'response.create' });
   await historyLength(session, 1);
   await new Promise<void>((resolve) => {
@@ -208,7 +195,7 @@ it('generateReply asks the model (with its instructions) and plays its answer as
   const { session, out, connection } = await started();
   const speech = session.generateReply({ instructions: 'greet the user' });
   await speech.waitForPlayout();
-  expect((await fake.received(connection, 'response.create')).response).toEqual({ instructions: 'greet the user' });
+  expect((await api.fake.received(connection, 'response.create')).response).toEqual({ instructions: 'greet the user' });
   expect(session.history.items.at(-1)).toMatchObject({ role: 'assistant', content: 'Hello.' });
   expect(out.frames).toHaveLength(2);
   // Its tokens, audio ones apart, count in the session's usage.
@@ -241,8 +228,8 @@ it('the user speaking over the answer interrupts it: playout stops, the model is
   connection.send({ type: 'input_audio_buffer.speech_started', audio_start_ms: 900, item_id: 'item_u2' });
   await speech.waitForPlayout();
   expect(speech.interrupted).toBe(true);
-  await fake.received(connection, 'response.cancel');
-  const truncate = await fake.received(connection, 'conversation.item.truncate');
+  await api.fake.received(connection, 'response.cancel');
+  const truncate = await api.fake.received(connection, 'conversation.item.truncate');
   expect(truncate).toMatchObject({ item_id: 'item_a1', content_index: 0 });
   expect(truncate.audio_end_ms).toBe(out.playedMs);
   const answer = session.history.items.at(-1)!;
@@ -255,9 +242,9 @@ describe('when the model lets the session decide (interrupt_response: false)', (
     const out = new HeldAudioOutput();
     const clock = new SimulatedClock();
     const lenient = new openai.realtime.RealtimeModel({
-      apiKey: fake.apiKey,
-      baseURL: fake.baseURL,
-      websocket: { ca: tls.cert },
+      apiKey: api.fake.apiKey,
+      baseURL: api.fake.baseURL,
+      websocket: { ca: api.tls.cert },
       turnDetection: { type: 'server_vad', interrupt_response: false },
       connOptions: { maxRetry: 0, retryIntervalMs: 1, timeoutMs: 10_000 },
     });
@@ -266,7 +253,7 @@ describe('when the model lets the session decide (interrupt_response: false)', (
     const seen: string[] = [];
     session.on('agent_false_interruption', () => seen.push('false interruption'));
     await session.start({ agent: new Agent({ instructions: 'Be brief.' }) });
-    const connection = fake.connections.at(-1)!;
+    const connection = api.fake.connections.at(-1)!;
     connection.respond = answering('item_h1', 'one two three four', 4, true);
     out.limit(1);
     const speech = session.generateReply();
@@ -292,7 +279,7 @@ describe('when the model lets the session decide (interrupt_response: false)', (
     connection.send({ type: 'conversation.item.input_audio_transcription.completed', item_id: 'item_u3', content_index: 0, transcript: 'wait, stop' });
     await speech.waitForPlayout();
     expect(speech.interrupted).toBe(true);
-    expect((await fake.received(connection, 'conversation.item.truncate')).audio_end_ms).toBe(out.playedMs);
+    expect((await api.fake.received(connection, 'conversation.item.truncate')).audio_end_ms).toBe(out.playedMs);
     expect(session.history.items.map((item) => (item.type === 'message' ? `${item.role}: ${item.content}` : item.type))).toEqual(['assistant: one', 'user: wait, stop']);
   });
 });
@@ -303,10 +290,10 @@ it('a typed turn goes into the model\'s conversation and is answered', async () 
   await session.input.text('what time is it?');
   await created;
   await historyLength(session, 2);
-  expect(await fake.received(connection, 'conversation.item.create')).toMatchObject({
+  expect(await api.fake.received(connection, 'conversation.item.create')).toMatchObject({
     item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'what time is it?' }] },
   });
-  await fake.received(connection, 'response.create');
+  await api.fake.received(connection, 'response.create');
   expect(session.history.items.map((item) => (item.type === 'message' ? [item.role, item.content] : item.type))).toEqual([
     ['user', 'what time is it?'],
     ['assistant', 'Hello.'],
@@ -329,7 +316,7 @@ it('the model calls a tool: the agent\'s tool runs, its output goes back into th
     },
   });
   const { session, connection, seen } = await started({ agent });
-  expect((await fake.received(connection, 'session.update')).session).toMatchObject({
+  expect((await api.fake.received(connection, 'session.update')).session).toMatchObject({
     tools: [{ type: 'function', name: 'getWeather', description: 'The weather in a city', parameters: { type: 'object', properties: { city: { type: 'string', description: 'city name' } } } }],
     tool_choice: 'auto',
   });
@@ -344,8 +331,8 @@ it('the model calls a tool: the agent\'s tool runs, its output goes back into th
   session.generateReply();
   await historyLength(session, 3);
   expect(lookups).toEqual(['Oslo']);
-  expect(await fake.received(connection, 'conversation.item.create')).toMatchObject({ item: { type: 'function_call_output', call_id: 'call_1', output: 'sunny in Oslo' } });
-  await fake.received(connection, 'response.create', 1);
+  expect(await api.fake.received(connection, 'conversation.item.create')).toMatchObject({ item: { type: 'function_call_output', call_id: 'call_1', output: 'sunny in Oslo' } });
+  await api.fake.received(connection, 'response.create', 1);
   // The output is in the model's conversation before it is asked to answer with it.
   const order = connection.received.map((event) => event.type);
   expect(order.indexOf('conversation.item.create')).toBeLessThan(order.lastIndexOf('response.create'));
@@ -409,25 +396,25 @@ it('a handoff gives the model the new agent\'s instructions and tools, on the sa
     c.send({ type: 'response.output_item.done', response_id: response, output_index: 0, item: call });
     c.closeResponse('completed', [call]);
   };
-  const connections = fake.connections.length;
+  const connections = api.fake.connections.length;
   session.generateReply();
   await new Promise<void>((resolve) => session.on('conversation_item_added', (e) => e.item.type === 'agent_handoff' && resolve()));
   const updates = () => connection.received.filter((event) => event.type === 'session.update').map((event) => event.session as Record<string, unknown>);
-  await fake.until(() => updates().some((update) => update.instructions === 'You handle billing.') && updates().some((update) => JSON.stringify(update.tools ?? '').includes('refund')));
+  await api.fake.until(() => updates().some((update) => update.instructions === 'You handle billing.') && updates().some((update) => JSON.stringify(update.tools ?? '').includes('refund')));
   expect(updates().at(-1)).toMatchObject({ tools: [{ type: 'function', name: 'refund', description: 'Refunds an invoice' }] });
   expect(session.currentAgent).toBe(billing);
-  expect(fake.connections.length).toBe(connections);
+  expect(api.fake.connections.length).toBe(connections);
 });
 
 it('text mode: the model answers in text and the session\'s TTS speaks it', async () => {
   const out = new HeldAudioOutput();
   const tts = new FakeTTS();
-  const textModel = new openai.realtime.RealtimeModel({ apiKey: fake.apiKey, baseURL: fake.baseURL, websocket: { ca: tls.cert }, modalities: ['text'], connOptions: { maxRetry: 0, retryIntervalMs: 1, timeoutMs: 10_000 } });
+  const textModel = new openai.realtime.RealtimeModel({ apiKey: api.fake.apiKey, baseURL: api.fake.baseURL, websocket: { ca: api.tls.cert }, modalities: ['text'], connOptions: { maxRetry: 0, retryIntervalMs: 1, timeoutMs: 10_000 } });
   const session = new AgentSession({ llm: textModel, tts, audioOutput: out, userAwayTimeout: null });
   sessions.push(session);
   await session.start({ agent: new Agent({ instructions: 'Be brief.' }) });
-  const connection = fake.connections.at(-1)!;
-  expect((await fake.received(connection, 'session.update')).session).toMatchObject({ output_modalities: ['text'] });
+  const connection = api.fake.connections.at(-1)!;
+  expect((await api.fake.received(connection, 'session.update')).session).toMatchObject({ output_modalities: ['text'] });
   connection.respond = write('Spoken by the TTS.');
   await session.generateReply().waitForPlayout();
   expect(tts.synthesized).toEqual(['Spoken by the TTS.']);
@@ -441,15 +428,15 @@ it('text mode: the model answers in text and the session\'s TTS speaks it', asyn
 
 it('a connection that drops mid-answer: what was heard stays in the history, the error is reported, and the session goes on after reconnecting', async () => {
   const out = new HeldAudioOutput();
-  const reconnecting = new openai.realtime.RealtimeModel({ apiKey: fake.apiKey, baseURL: fake.baseURL, websocket: { ca: tls.cert }, connOptions: { maxRetry: 2, retryIntervalMs: 1, timeoutMs: 10_000 } });
+  const reconnecting = new openai.realtime.RealtimeModel({ apiKey: api.fake.apiKey, baseURL: api.fake.baseURL, websocket: { ca: api.tls.cert }, connOptions: { maxRetry: 2, retryIntervalMs: 1, timeoutMs: 10_000 } });
   const session = new AgentSession({ llm: reconnecting, audioOutput: out, userAwayTimeout: null });
   sessions.push(session);
   const errors: string[] = [];
   session.on('error', (e) => errors.push(`${e.source}: ${e.error.message}`));
   await session.start({ agent: new Agent({ instructions: 'Be brief.' }) });
-  const first = fake.connections.at(-1)!;
+  const first = api.fake.connections.at(-1)!;
   first.respond = answering('item_a9', 'Well, let me', 1, false);
-  const count = fake.connections.length;
+  const count = api.fake.connections.length;
   const speech = session.generateReply();
   await new Promise<void>((resolve) => {
     const poll = () => (out.frames.length >= 1 ? resolve() : setImmediate(poll));
@@ -459,10 +446,10 @@ it('a connection that drops mid-answer: what was heard stays in the history, the
   await speech.waitForPlayout();
   expect(session.history.items.at(-1)).toMatchObject({ role: 'assistant', content: 'Well, let me' });
   expect(errors.join('\n')).toMatch(/the connection dropped/);
-  await fake.until(() => fake.connections.length > count);
-  await fake.received(fake.connections.at(-1)!, 'session.update');
+  await api.fake.until(() => api.fake.connections.length > count);
+  await api.fake.received(api.fake.connections.at(-1)!, 'session.update');
   // The new server session gets the conversation so far: what was heard of the cut answer.
-  expect(await fake.received(fake.connections.at(-1)!, 'conversation.item.create')).toMatchObject({
+  expect(await api.fake.received(api.fake.connections.at(-1)!, 'conversation.item.create')).toMatchObject({
     item: { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Well, let me' }] },
   });
   expect(session.state).toBe('running');
@@ -473,22 +460,22 @@ it('a connection that drops mid-answer: what was heard stays in the history, the
 it('without the model\'s turn detection, the session\'s VAD takes the turns: the audio is committed and a response asked for at the end of speech', async () => {
   const out = new HeldAudioOutput();
   const vad = new HearingVAD();
-  const clientTurns = new openai.realtime.RealtimeModel({ apiKey: fake.apiKey, baseURL: fake.baseURL, websocket: { ca: tls.cert }, turnDetection: null, connOptions: { maxRetry: 0, retryIntervalMs: 1, timeoutMs: 10_000 } });
+  const clientTurns = new openai.realtime.RealtimeModel({ apiKey: api.fake.apiKey, baseURL: api.fake.baseURL, websocket: { ca: api.tls.cert }, turnDetection: null, connOptions: { maxRetry: 0, retryIntervalMs: 1, timeoutMs: 10_000 } });
   const session = new AgentSession({ llm: clientTurns, vad, audioOutput: out, userAwayTimeout: null });
   sessions.push(session);
   const users: string[] = [];
   session.on('user_state_changed', (e) => users.push(e.newState));
   await session.start({ agent: new Agent({ instructions: 'Be brief.' }) });
-  const connection = fake.connections.at(-1)!;
-  expect((await fake.received(connection, 'session.update')).session).toMatchObject({ audio: { input: { turn_detection: null } } });
+  const connection = api.fake.connections.at(-1)!;
+  expect((await api.fake.received(connection, 'session.update')).session).toMatchObject({ audio: { input: { turn_detection: null } } });
   const microphone = new EventChannel<AudioFrame>();
   const listening = session.listen(microphone);
   microphone.push(audioFrame(new Int16Array(240), 24_000));
   vad.hear('start_of_speech');
-  await fake.until(() => connection.pendingAudioBytes > 0);
+  await api.fake.until(() => connection.pendingAudioBytes > 0);
   vad.hear('end_of_speech');
-  await fake.received(connection, 'input_audio_buffer.commit');
-  await fake.received(connection, 'response.create');
+  await api.fake.received(connection, 'input_audio_buffer.commit');
+  await api.fake.received(connection, 'response.create');
   await historyLength(session, 1);
   expect(session.history.items.at(-1)).toMatchObject({ role: 'assistant', content: 'Hello.' });
   expect(users).toEqual(['speaking', 'listening']);

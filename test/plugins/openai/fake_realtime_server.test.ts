@@ -5,28 +5,18 @@
 import OpenAI from 'openai';
 import { OpenAIRealtimeWS } from 'openai/realtime/ws';
 import type { RealtimeServerEvent } from 'openai/resources/realtime/realtime';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { selfSignedCert, type TlsCert } from '../../support/tls_cert.js';
-import { FakeRealtimeServer, speak } from './fake_realtime_server.js';
+import { expect, it } from 'vitest';
+import { speak } from './fake_realtime_server.js';
+import { useFakeRealtime } from './use_fake_realtime.js';
 
-let tls: TlsCert;
-let fake: FakeRealtimeServer;
 const clients: OpenAIRealtimeWS[] = [];
-
-beforeAll(async () => {
-  tls = selfSignedCert();
-  fake = await FakeRealtimeServer.start(tls);
-});
-afterEach(() => {
+const api = useFakeRealtime(() => {
   for (const client of clients.splice(0)) client.close();
-});
-afterAll(async () => {
-  await fake.stop();
 });
 
 /** An SDK client on the fake, with every server event it parsed. */
-function connect(apiKey = fake.apiKey) {
-  const client = new OpenAIRealtimeWS({ model: 'gpt-realtime', options: { ca: tls.cert } }, new OpenAI({ apiKey, baseURL: fake.baseURL }));
+function connect(apiKey = api.fake.apiKey) {
+  const client = new OpenAIRealtimeWS({ model: 'gpt-realtime', options: { ca: api.tls.cert } }, new OpenAI({ apiKey, baseURL: api.fake.baseURL }));
   clients.push(client);
   const events: RealtimeServerEvent[] = [];
   const errors: Error[] = [];
@@ -43,8 +33,8 @@ function connect(apiKey = fake.apiKey) {
 it('opens a session the SDK reads, takes session.update and answers a response with audio and its transcript', async () => {
   const { client, events, next } = connect();
   expect(await next('session.created')).toMatchObject({ session: { type: 'realtime', model: 'gpt-realtime' } });
-  const connection = await fake.connection(fake.connections.length - 1);
-  expect(connection.headers.authorization).toBe(`Bearer ${fake.apiKey}`);
+  const connection = await api.fake.connection(api.fake.connections.length - 1);
+  expect(connection.headers.authorization).toBe(`Bearer ${api.fake.apiKey}`);
 
   client.send({ type: 'session.update', session: { type: 'realtime', instructions: 'be brief', audio: { output: { voice: 'marin' } } } });
   expect(await next('session.updated')).toMatchObject({ session: { instructions: 'be brief', audio: { output: { voice: 'marin' } } } });
@@ -63,17 +53,17 @@ it('opens a session the SDK reads, takes session.update and answers a response w
 });
 
 it('refuses a wrong key at the handshake: the SDK reports an error and no session opens', async () => {
-  const upgrades = fake.upgrades;
+  const upgrades = api.fake.upgrades;
   const { errors, client } = connect('sk-wrong');
   await new Promise((resolve) => client.socket.once('close', resolve));
-  expect(fake.upgrades).toBe(upgrades + 1);
+  expect(api.fake.upgrades).toBe(upgrades + 1);
   expect(errors.map((error) => error.message).join('\n')).toMatch(/401/);
 });
 
 it('cancels an open response: response.done says cancelled', async () => {
   const { client, next } = connect();
   await next('session.created');
-  const connection = await fake.connection(fake.connections.length - 1);
+  const connection = await api.fake.connection(api.fake.connections.length - 1);
   connection.respond = (c) => void c.openResponse();
   client.send({ type: 'response.create' });
   await next('response.created');

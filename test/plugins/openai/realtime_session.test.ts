@@ -3,7 +3,7 @@
  * Realtime API (TLS on 127.0.0.1): what goes on the wire, what the session's streams and events
  * give, and its faults (a server error, a dropped connection, a refused key).
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import { audioFrame, type AudioFrame } from '../../../src/audio/audio_frame.js';
 import type { GenerationCreatedEvent, RealtimeModelMetrics } from '../../../src/llm/realtime.js';
@@ -12,30 +12,17 @@ import type { RealtimeModelOptions } from '../../../src/plugins/openai/realtime/
 import type { RealtimeSession } from '../../../src/plugins/openai/realtime/index.js';
 import { ProviderError } from '../../../src/provider/provider_error.js';
 import { ChatContext } from '../../../src/llm/chat_context.js';
-import { selfSignedCert, type TlsCert } from '../../support/tls_cert.js';
-import { FakeRealtimeServer, speak } from './fake_realtime_server.js';
+import { speak } from './fake_realtime_server.js';
+import { useFakeRealtime } from './use_fake_realtime.js';
 
-let tls: TlsCert;
-let fake: FakeRealtimeServer;
 const sessions: RealtimeSession[] = [];
-
-beforeAll(async () => {
-  tls = selfSignedCert();
-  fake = await FakeRealtimeServer.start(tls);
-});
-afterEach(async () => {
-  await Promise.all(sessions.splice(0).map((session) => session.close()));
-  fake.respond = speak('Hello.');
-});
-afterAll(async () => {
-  await fake.stop();
-});
+const api = useFakeRealtime(() => Promise.all(sessions.splice(0).map((session) => session.close())));
 
 function open(options: RealtimeModelOptions = {}, instructions = 'You are terse.') {
   const model = new openai.realtime.RealtimeModel({
-    apiKey: fake.apiKey,
-    baseURL: fake.baseURL,
-    websocket: { ca: tls.cert },
+    apiKey: api.fake.apiKey,
+    baseURL: api.fake.baseURL,
+    websocket: { ca: api.tls.cert },
     connOptions: { maxRetry: 1, retryIntervalMs: 1, timeoutMs: 10_000 },
     ...options,
   });
@@ -84,9 +71,9 @@ describe('connecting', () => {
     const { session, errors } = open({ voice: 'cedar', temperature: 0.7, turnDetection: { type: 'semantic_vad', eagerness: 'low' } });
     await session.ready;
     expect(session.state).toBe('ready');
-    const connection = fake.connections.at(-1)!;
+    const connection = api.fake.connections.at(-1)!;
     expect(connection.query.get('model')).toBe('gpt-realtime');
-    const update = await fake.received(connection, 'session.update');
+    const update = await api.fake.received(connection, 'session.update');
     expect(update.session).toEqual({
       type: 'realtime',
       instructions: 'You are terse.',
@@ -98,7 +85,7 @@ describe('connecting', () => {
       temperature: 0.7,
     });
     session.updateInstructions('Now be chatty.');
-    expect((await fake.received(connection, 'session.update', 1)).session).toEqual({ type: 'realtime', instructions: 'Now be chatty.' });
+    expect((await api.fake.received(connection, 'session.update', 1)).session).toEqual({ type: 'realtime', instructions: 'Now be chatty.' });
     expect(errors).toEqual([]);
   });
 
@@ -126,12 +113,12 @@ describe('connecting', () => {
   });
 
   it('fails at once with a typed error when the key is refused (no retry), and the session is failed', async () => {
-    const upgrades = fake.upgrades;
+    const upgrades = api.fake.upgrades;
     const { session, errors } = open({ apiKey: 'sk-wrong-key-0001', connOptions: { maxRetry: 3, retryIntervalMs: 1, timeoutMs: 10_000 } });
     await expect(session.ready).rejects.toThrow(ProviderError);
     await expect(session.ready).rejects.toThrow(/could not connect \(1 attempt\): the server refused the connection: HTTP 401/);
     expect(session.state).toBe('failed');
-    expect(fake.upgrades).toBe(upgrades + 1);
+    expect(api.fake.upgrades).toBe(upgrades + 1);
     expect(errors.map((error) => error.recoverable)).toEqual([false]);
     // The key never shows in what is reported.
     expect(errors.map((error) => error.message).join('\n')).not.toContain('sk-wrong-key-0001');
@@ -142,7 +129,7 @@ describe('the conversation', () => {
   it('updateChatCtx puts messages, calls and outputs into the model\'s conversation, in order', async () => {
     const { session } = open();
     await session.ready;
-    const connection = fake.connections.at(-1)!;
+    const connection = api.fake.connections.at(-1)!;
     const chatCtx = new ChatContext();
     chatCtx.addMessage({ role: 'system', content: 'not sent: instructions are the session\'s' });
     chatCtx.addMessage({ role: 'user', content: 'weather in Oslo?' });
@@ -150,7 +137,7 @@ describe('the conversation', () => {
     chatCtx.addFunctionCallOutput({ callId: 'call_9', name: 'getWeather', output: 'sunny', isError: false });
     chatCtx.addMessage({ role: 'assistant', content: 'Sunny.' });
     session.updateChatCtx(chatCtx);
-    await fake.received(connection, 'conversation.item.create', 3);
+    await api.fake.received(connection, 'conversation.item.create', 3);
     expect(connection.received.filter((event) => event.type === 'conversation.item.create').map((event) => event.item)).toEqual([
       { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'weather in Oslo?' }] },
       { type: 'function_call', call_id: 'call_9', name: 'getWeather', arguments: '{"city":"Oslo"}' },
@@ -164,13 +151,13 @@ describe('audio in', () => {
   it('sends the user\'s audio at 24 kHz mono, whatever it comes at', async () => {
     const { session } = open();
     await session.ready;
-    const connection = fake.connections.at(-1)!;
+    const connection = api.fake.connections.at(-1)!;
     // 10 ms frames: 24 kHz mono as is, then 48 kHz stereo mixed down and resampled.
     for (let i = 0; i < 5; i++) session.pushAudio(audioFrame(new Int16Array(240).fill(100), 24_000));
-    await fake.until(() => connection.pendingAudioBytes === 5 * 480);
+    await api.fake.until(() => connection.pendingAudioBytes === 5 * 480);
     for (let i = 0; i < 50; i++) session.pushAudio(audioFrame(new Int16Array(960).fill(100), 48_000, 2));
     session.commitAudio();
-    await fake.received(connection, 'input_audio_buffer.commit');
+    await api.fake.received(connection, 'input_audio_buffer.commit');
     const appended = connection.received.filter((event) => event.type === 'input_audio_buffer.append').slice(5);
     const bytes = appended.reduce((sum, event) => sum + Buffer.from(String(event.audio), 'base64').length, 0);
     // 500 ms at 24 kHz, less what the resampler still holds (its filter's delay).
@@ -183,7 +170,7 @@ describe('responses', () => {
   it('generateReply streams the message\'s transcript and 24 kHz audio, then reports the response\'s usage', async () => {
     const { session, metrics } = open();
     await session.ready;
-    fake.connections.at(-1)!.respond = speak('Hi there.', 3, 2400);
+    api.fake.connections.at(-1)!.respond = speak('Hi there.', 3, 2400);
     const generation = await session.generateReply('greet the user');
     expect(generation.userInitiated).toBe(true);
     const { messages, calls } = await collect(generation);
@@ -196,7 +183,7 @@ describe('responses', () => {
     ]);
     expect(messages[0]!.audio[0]!.data[0]).toBe(1000);
     expect(calls).toEqual([]);
-    expect((await fake.received(fake.connections.at(-1)!, 'response.create')).response).toEqual({ instructions: 'greet the user' });
+    expect((await api.fake.received(api.fake.connections.at(-1)!, 'response.create')).response).toEqual({ instructions: 'greet the user' });
     await expect.poll(() => metrics.length).toBe(1);
     expect(metrics[0]).toMatchObject({
       type: 'realtime_model_metrics',
@@ -213,7 +200,7 @@ describe('responses', () => {
   it('a response the server starts by itself (its turn detection) is a generation too, with the user\'s transcript before it', async () => {
     const { session, seen } = open();
     await session.ready;
-    const connection = fake.connections.at(-1)!;
+    const connection = api.fake.connections.at(-1)!;
     const created = new Promise<GenerationCreatedEvent>((resolve) => session.once('generation_created', resolve));
     connection.send({ type: 'input_audio_buffer.speech_started', audio_start_ms: 0, item_id: 'item_u1' });
     const stopped = next(session, 'input_speech_stopped');
@@ -230,7 +217,7 @@ describe('responses', () => {
   it('interrupt cancels the response in progress (its streams end) and truncate cuts the message on the server', async () => {
     const { session, metrics } = open();
     await session.ready;
-    const connection = fake.connections.at(-1)!;
+    const connection = api.fake.connections.at(-1)!;
     connection.respond = (c) => {
       const response = c.openResponse();
       c.send({ type: 'response.output_item.added', response_id: response, output_index: 0, item: { id: 'item_a1', type: 'message', role: 'assistant', content: [] } });
@@ -239,10 +226,10 @@ describe('responses', () => {
     const generation = await session.generateReply();
     const heard = collect(generation);
     session.interrupt();
-    await fake.received(connection, 'response.cancel');
+    await api.fake.received(connection, 'response.cancel');
     expect((await heard).messages.map((m) => m.audio.length)).toEqual([1]);
     session.truncate({ messageId: 'item_a1', audioEndMs: 99.6 });
-    expect(await fake.received(connection, 'conversation.item.truncate')).toMatchObject({ item_id: 'item_a1', content_index: 0, audio_end_ms: 100 });
+    expect(await api.fake.received(connection, 'conversation.item.truncate')).toMatchObject({ item_id: 'item_a1', content_index: 0, audio_end_ms: 100 });
     await expect.poll(() => metrics.length).toBe(1);
     expect(metrics[0]!.cancelled).toBe(true);
   });
@@ -252,7 +239,7 @@ describe('faults', () => {
   it('reports a server error event as a typed error and goes on', async () => {
     const { session, errors } = open();
     await session.ready;
-    const connection = fake.connections.at(-1)!;
+    const connection = api.fake.connections.at(-1)!;
     connection.send({ type: 'error', error: { type: 'invalid_request_error', code: 'invalid_value', message: 'bad voice', param: 'voice' } });
     connection.send({ type: 'error', error: { type: 'server_error', message: 'overloaded' } });
     await expect.poll(() => errors.length).toBe(2);
@@ -266,22 +253,22 @@ describe('faults', () => {
   it('a dropped connection fails the response in progress, reconnects, and sends the session again', async () => {
     const { session, errors, seen } = open();
     await session.ready;
-    const first = fake.connections.at(-1)!;
+    const first = api.fake.connections.at(-1)!;
     first.respond = (c) => void c.openResponse();
     const generation = await session.generateReply();
     const messages = (async () => {
       for await (const _ of generation.messageStream);
     })();
     session.updateInstructions('Remember this.');
-    await fake.received(first, 'session.update', 1);
-    const count = fake.connections.length;
+    await api.fake.received(first, 'session.update', 1);
+    const count = api.fake.connections.length;
     const reconnected = next(session, 'reconnected');
     first.drop();
     await expect(messages).rejects.toThrow(/the connection dropped/);
     await reconnected;
-    expect(fake.connections.length).toBe(count + 1);
-    const second = fake.connections.at(-1)!;
-    expect((await fake.received(second, 'session.update')).session).toMatchObject({ instructions: 'Remember this.' });
+    expect(api.fake.connections.length).toBe(count + 1);
+    const second = api.fake.connections.at(-1)!;
+    expect((await api.fake.received(second, 'session.update')).session).toMatchObject({ instructions: 'Remember this.' });
     expect(seen).toEqual(['reconnected']);
     expect(errors.map((error) => error.recoverable)).toEqual([true]);
     expect((await collect(await session.generateReply())).messages.map((m) => m.text)).toEqual(['Hello.']);
@@ -290,7 +277,7 @@ describe('faults', () => {
   it('a malformed frame or an event of no known kind is reported, typed, and the session goes on', async () => {
     const { session, errors } = open();
     await session.ready;
-    const connection = fake.connections.at(-1)!;
+    const connection = api.fake.connections.at(-1)!;
     connection.sendRaw('{not json');
     connection.send({ type: 'response.something_new', detail: 1 });
     await expect.poll(() => errors.length).toBe(1);
@@ -301,11 +288,11 @@ describe('faults', () => {
   });
 
   it('tries again when the server refuses for a while (HTTP 503), then connects', async () => {
-    fake.handshakes.push({ status: 503 }, { status: 503 });
-    const upgrades = fake.upgrades;
+    api.fake.handshakes.push({ status: 503 }, { status: 503 });
+    const upgrades = api.fake.upgrades;
     const { session, errors } = open({ connOptions: { maxRetry: 2, retryIntervalMs: 1, timeoutMs: 10_000 } });
     await session.ready;
-    expect(fake.upgrades).toBe(upgrades + 3);
+    expect(api.fake.upgrades).toBe(upgrades + 3);
     expect(errors.map((error) => [error.recoverable, error.message])).toEqual([
       [true, expect.stringMatching(/trying again \(attempt 2\).*503/)],
       [true, expect.stringMatching(/trying again \(attempt 3\).*503/)],
@@ -313,7 +300,7 @@ describe('faults', () => {
   });
 
   it('gives up after maxRetry attempts that fail', async () => {
-    fake.handshakes.push({ status: 503 }, { status: 503 });
+    api.fake.handshakes.push({ status: 503 }, { status: 503 });
     const { session, errors } = open({ connOptions: { maxRetry: 1, retryIntervalMs: 1, timeoutMs: 10_000 } });
     await expect(session.ready).rejects.toThrow(/could not connect \(2 attempts\)/);
     expect(errors.map((error) => error.recoverable)).toEqual([true, false]);
@@ -323,28 +310,28 @@ describe('faults', () => {
     const clock = new SimulatedClock();
     const { session, errors } = open({ clock, connOptions: { maxRetry: 0, retryIntervalMs: 1, timeoutMs: 5_000 } });
     await session.ready;
-    const connection = fake.connections.at(-1)!;
+    const connection = api.fake.connections.at(-1)!;
     connection.respond = (c) => {
       const response = c.openResponse();
       c.send({ type: 'response.output_item.added', response_id: response, output_index: 0, item: { id: 'item_s1', type: 'message', role: 'assistant', content: [] } });
     };
     const generation = await session.generateReply();
     const heard = collect(generation);
-    await fake.received(connection, 'response.create');
+    await api.fake.received(connection, 'response.create');
     clock.increment(4_999);
     expect(errors).toEqual([]);
     clock.increment(1);
     await expect(heard).rejects.toThrow(/the response stalled: nothing from the server within 5000 ms/);
-    await fake.received(connection, 'response.cancel');
+    await api.fake.received(connection, 'response.cancel');
     expect(errors.map((error) => error.recoverable)).toEqual([true]);
   });
 
   it('after close, the connection is shut and nothing more is sent', async () => {
     const { session } = open();
     await session.ready;
-    const connection = fake.connections.at(-1)!;
+    const connection = api.fake.connections.at(-1)!;
     await session.close();
-    await fake.until(() => connection.closeCode !== undefined);
+    await api.fake.until(() => connection.closeCode !== undefined);
     expect(session.state).toBe('closed');
     session.pushAudio(audioFrame(new Int16Array(240), 24_000));
     await expect(session.generateReply()).rejects.toThrow(/the realtime session is closed/);
