@@ -28,6 +28,18 @@ class HeldAudioOutput implements AudioOutput {
   playedMs = 0;
   #allowed = Number.POSITIVE_INFINITY;
   #waiting: Array<Deferred<boolean>> = [];
+  #played: Array<() => void> = [];
+
+  /** Resolves once `count` frames have played. */
+  playedFrames(count: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wait = () => {
+        if (this.frames.length >= count) resolve();
+        else this.#played.push(wait);
+      };
+      wait();
+    });
+  }
 
   /** From now on, `frames` more frames play; the ones after wait. */
   limit(frames: number): void {
@@ -43,6 +55,7 @@ class HeldAudioOutput implements AudioOutput {
     this.#allowed -= 1;
     this.frames.push(frame);
     this.playedMs += frameDurationMs(frame);
+    for (const wake of this.#played.splice(0)) wake();
   }
 
   async flush(): Promise<void> {}
@@ -168,7 +181,12 @@ it('in a room: the user\'s published audio goes to the model, and the model\'s v
   const microphone = new EventChannel<AudioFrame>();
   user.publishAudio(microphone);
   const heard: AudioFrame[] = [];
-  user.onAudio((frame) => heard.push(frame));
+  let heardTwo!: () => void;
+  const twoHeard = new Promise<void>((resolve) => (heardTwo = resolve));
+  user.onAudio((frame) => {
+    heard.push(frame);
+    if (heard.length === 2) heardTwo();
+  });
   const session = new AgentSession({ llm: model(), userAwayTimeout: null });
   sessions.push(session);
   await session.start({ agent: new Agent({ instructions: 'Be brief.' }), room });
@@ -178,10 +196,7 @@ it('in a room: the user\'s published audio goes to the model, and the model\'s v
   await api.fake.until(() => connection.pendingAudioBytes > 0);
   speak('Hi!', 2, 1200)(connection, { type: 'response.create' });
   await historyLength(session, 1);
-  await new Promise<void>((resolve) => {
-    const poll = () => (heard.length >= 2 ? resolve() : setImmediate(poll));
-    poll();
-  });
+  await twoHeard;
   expect(heard.map((frame) => [frame.sampleRate, frame.samplesPerChannel])).toEqual([
     [24_000, 1200],
     [24_000, 1200],
@@ -438,10 +453,7 @@ it('a connection that drops mid-answer: what was heard stays in the history, the
   first.respond = answering('item_a9', 'Well, let me', 1, false);
   const count = api.fake.connections.length;
   const speech = session.generateReply();
-  await new Promise<void>((resolve) => {
-    const poll = () => (out.frames.length >= 1 ? resolve() : setImmediate(poll));
-    poll();
-  });
+  await out.playedFrames(1);
   first.drop();
   await speech.waitForPlayout();
   expect(session.history.items.at(-1)).toMatchObject({ role: 'assistant', content: 'Well, let me' });
