@@ -87,3 +87,9 @@ export { Model, type ModelEvents } from './provider/model.js';
 export type * from './provider/metrics.js';
 export * as cli from './cli/index.js';
 export { runConsole, type ConsoleOptions } from './console/console.js';
+// Conversation flows
+export { defineFlow, Flow, type FlowAgent, type FlowDefinition, type FlowStateMeta, type FlowTransitionMeta } from './flow/flow.js';
+export { FlowRun } from './flow/flow_run.js';
+export { FLOW_SESSION_EVENTS, type FlowSessionEvent } from './flow/flow_events.js';
+export { checkFlow, type FlowCheck } from './flow/flow_check.js';
+export type { StartOptions } from './session/agent_session.js';

@@ -26,6 +26,8 @@ export interface StartActorOptions<TMachine extends AnyStateMachine> {
   /** A clock for delayed transitions, e.g. XState's SimulatedClock in tests. */
   clock?: Clock;
   id?: string;
+  /** A persisted snapshot (actor.getPersistedSnapshot()) to restore the actor from. */
+  snapshot?: Record<string, unknown>;
   /**
    * The object whose methods implement the machine. Machines are provided once per class, not
    * per instance (a provided machine costs a whole state tree); their actors and actions find
@@ -69,6 +71,7 @@ export function startActor<TMachine extends AnyStateMachine>(
     input: options.input,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.id ? { id: options.id } : {}),
+    ...(options.snapshot ? { snapshot: options.snapshot } : {}),
     ...(inspect ? { inspect } : {}),
   } as never) as Actor<TMachine>;
   if (options.host) hosts.set(actor.system, options.host);

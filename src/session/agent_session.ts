@@ -53,6 +53,11 @@ import { runRealtimeToolCalls, runReply, type ReplyOptions, type ReplyScope } fr
 import { RoomIO } from './room_io.js';
 import { resolveRoomOptions, type RoomInputOptions, type RoomOptions, type RoomOutputOptions } from './room_options.js';
 import { VoiceInput } from './voice_input.js';
+import { SessionFlow, type SessionFlowOptions } from './session_flow.js';
+import type { Flow } from '../flow/flow.js';
+import type { FlowRun } from '../flow/flow_run.js';
+import type { SavedSession } from '../flow/saved_session.js';
+import { toolEntries, type NamedTool } from '../llm/tool_set.js';
 import { PendingRunResult, RunResult } from '../testing/run_result.js';
 import type { RunEvent } from '../testing/run_events.js';
 import { resolveTurnOptions, type FlatTurnOptions, type TurnHandlingOptions, type TurnOptions } from '../turn/turn_handling.js';
@@ -128,6 +133,16 @@ export interface GenerateReplyOptions {
 
 export type SessionState = 'idle' | 'starting' | 'running' | 'draining' | 'closing' | 'closed';
 
+/** What AgentSession.start() takes: the agent to start with, or a flow (whose states name the agents). */
+export interface StartOptions extends Partial<Omit<SessionFlowOptions, 'flow'>> {
+  agent?: Agent;
+  /** A conversation flow (defineFlow): its statechart decides which agent talks, and its context is userData. */
+  flow?: Flow;
+  room?: Room;
+  inputOptions?: RoomInputOptions;
+  outputOptions?: RoomOutputOptions;
+}
+
 /** The control surface for user input: typed or transcribed text and VAD edges. */
 export interface UserInput {
   /**
@@ -167,7 +182,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   readonly actor: Actor<typeof sessionMachine>;
   /** The conversation so far. */
   readonly history = new ChatContext();
-  readonly userData: UserData;
+  readonly #userData: UserData;
   llm: LLM | RealtimeModel | undefined;
   stt: STT | OfflineStandIn | undefined;
   tts: TTS | OfflineStandIn | undefined;
@@ -186,6 +201,8 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   /** The room the session was started with, and how it uses it. */
   #room: { room: Room; options: RoomOptions } | undefined;
   #roomIO: RoomIO | undefined;
+  /** The flow the session runs, if started with one. */
+  #flow: SessionFlow | undefined;
   /** The run() under way, if any: runs do not nest. */
   #pendingRun: Promise<RunEvent[]> | undefined;
   #unrecoverable = 0;
@@ -207,7 +224,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     this.stt = options.stt;
     this.tts = options.tts;
     this.vad = options.vad;
-    this.userData = options.userData as UserData;
+    this.#userData = options.userData as UserData;
     this.#options = {
       maxToolSteps: options.maxToolSteps ?? 3,
       agentHookTimeout: options.agentHookTimeout ?? 30_000,
@@ -344,6 +361,31 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     return regionState(this.actor.getSnapshot(), 'user') as UserState;
   }
 
+  /** The session's data for its agents and tools: the flow's context when a flow runs, else the `userData` option. */
+  get userData(): UserData {
+    return (this.#flow ? this.#flow.run.context : this.#userData) as UserData;
+  }
+
+  /** The flow the session runs, if any: its actor is the flow's statechart, live. */
+  get flow(): FlowRun | undefined {
+    return this.#flow?.run;
+  }
+
+  /**
+   * The session as it is now, to continue in another session (`start({ flow, resume })`): the
+   * flow's state and context, the agent in charge and the history. Only for a session with a flow.
+   */
+  save(): SavedSession {
+    if (!this.#flow) throw new VoxstateError('no_flow', 'save() needs a session started with a flow');
+    return this.#flow.save();
+  }
+
+  /** The tools a reply of `agent` offers: its own, and the flow's transitions it may take now. @internal */
+  _toolsOf(agent: Agent): NamedTool[] {
+    const own = toolEntries(agent.tools, `agent ${agent.id}`);
+    return this.#flow ? [...own, ...this.#flow.toolsOf(agent)] : own;
+  }
+
   /** The agent in charge now (a running AgentTask, else the session's agent). */
   get currentAgent(): Agent | undefined {
     return this.#agents.current;
@@ -375,13 +417,26 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
    * RoomInputOptions and RoomOutputOptions; InvalidOptionsError for what voxstate cannot honour).
    * Rejects when connecting fails. Starting a started session does nothing.
    */
-  async start(options: { agent: Agent; room?: Room; inputOptions?: RoomInputOptions; outputOptions?: RoomOutputOptions }): Promise<void> {
-    if (!(options?.agent instanceof Agent)) throw new TypeError('start() needs { agent } (an Agent)');
+  async start(options: StartOptions): Promise<void> {
+    if (options?.flow === undefined && !(options?.agent instanceof Agent)) throw new TypeError('start() needs { agent } (an Agent) or { flow } (made by defineFlow)');
+    if (options.flow !== undefined && options.agent !== undefined) throw new TypeError('start() takes { agent } or { flow }, not both: the flow names its agents');
     const state = this.state;
     if (state === 'running' || state === 'starting') return;
     if (state !== 'idle') throw new ClosedError('AgentSession', 'start()', state);
     const roomOptions = resolveRoomOptions(options.inputOptions, options.outputOptions);
-    this.#agents.enterLater(options.agent);
+    if (options.flow !== undefined) {
+      const { flow, resume, persist } = options;
+      const opened = await SessionFlow.open(this, { flow, ...(resume ? { resume } : {}), ...(persist ? { persist } : {}) }, {
+        handOver: (agent) => this.updateAgent(agent),
+        done: () => this.#flowDone(currentSpeech()),
+        report: (error) => this.#report(error, 'flow'),
+        ...(this.#options.clock ? { clock: this.#options.clock } : {}),
+      });
+      // Another start() went first while the saved session loaded.
+      if (this.state !== 'idle' || this.#flow) return opened.close();
+      this.#flow = opened;
+    }
+    this.#agents.enterLater(this.#flow?.run.agent ?? options.agent!);
     this.#room = options.room && { room: options.room, options: roomOptions };
     this.actor.send({ type: 'start' });
     await until(this.actor, (snapshot) => !snapshot.matches({ open: { lifecycle: 'starting' } }));
@@ -629,6 +684,19 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     if (this.#realtime) await this.#realtime.ready;
   }
 
+  /**
+   * The flow reached a final state: once the step that got there is over (a tool's speech, its
+   * handoff) and the last agent has entered, the session drains (what it says is heard) and closes.
+   */
+  #flowDone(speech: SpeechHandle | undefined): void {
+    const end = async () => {
+      await this.#agents.settled();
+      if (this.state === 'running') this.shutdown({ drain: true });
+    };
+    if (speech) speech.addDoneCallback(() => void end());
+    else void end();
+  }
+
   /** What the realtime model's session does to this one. */
   #realtimeScope(): RealtimeScope {
     return {
@@ -780,6 +848,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     await this.#scheduler.settled(this.#drainExempt);
     this.#roomIO?.close();
     await this.#output?.close?.();
+    await this.#flow?.close();
   }
 
   // ---- speech ----

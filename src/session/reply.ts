@@ -14,7 +14,7 @@ import type { ChatChunk, LLM, ToolChoice } from '../llm/llm.js';
 import { RunContext } from '../llm/run_context.js';
 import { ToolError } from '../llm/tool_errors.js';
 import { parseToolArguments } from '../llm/tool_parameters.js';
-import { toolEntries, type NamedTool } from '../llm/tool_set.js';
+import type { NamedTool } from '../llm/tool_set.js';
 import type { SpeechHandle } from '../speech/speech_handle.js';
 import { runInSpeech } from '../speech/speech_scope.js';
 import { toolMock } from '../llm/tool_mocks.js';
@@ -97,7 +97,7 @@ function prepare(session: AgentSession, toolChoice: ToolChoice | undefined): { a
   if (llm === undefined) throw new VoxstateError('no_llm', 'generateReply() needs an LLM: give one to the AgentSession or to the Agent');
   // A realtime model answers through the session's realtime path, never through this pipeline.
   if (isRealtimeModel(llm)) throw new VoxstateError('realtime_llm', 'this reply needs an LLM to chat with, and the session has a realtime model');
-  const tools = toolEntries(agent.tools, `agent ${agent.id}`);
+  const tools = session._toolsOf(agent);
   if (typeof toolChoice === 'object' && toolChoice !== null) {
     const named = toolChoice.function?.name;
     if (typeof named !== 'string' || !tools.some((entry) => entry.name === named)) {
@@ -114,7 +114,7 @@ function prepare(session: AgentSession, toolChoice: ToolChoice | undefined): { a
 export async function runRealtimeToolCalls(scope: ReplyScope, speech: SpeechHandle, calls: readonly ToolCall[]): Promise<void> {
   const agent = scope.session.currentAgent;
   if (!agent) throw new NotStartedError('AgentSession', 'a tool call');
-  await runTools(scope, agent, toolEntries(agent.tools, `agent ${agent.id}`), speech, [...calls]);
+  await runTools(scope, agent, scope.session._toolsOf(agent), speech, [...calls]);
 }
 
 async function runTools(scope: ReplyScope, agent: Agent, tools: readonly NamedTool[], speech: SpeechHandle, calls: ToolCall[]): Promise<void> {
