@@ -24,6 +24,8 @@ export interface FlowSpeechDoneEvent {
   type: 'agent.speech_done';
   speechId: string;
   interrupted: boolean;
+  /** The flow's agent (its name in the flow's agents) in charge when the speech began. */
+  agent: string;
 }
 
 /** The participant the session talks with left the room. */

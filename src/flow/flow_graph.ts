@@ -73,3 +73,14 @@ export function allStateNodes(machine: AnyStateMachine): AnyStateNode[] {
   walk(machine.root);
   return nodes;
 }
+
+/** Where a flow is, as its state value reads: "booking.confirming" (regions joined by " + "). */
+export function stateLabel(snapshot: AnyMachineSnapshot): string {
+  const paths: string[] = [];
+  const walk = (value: unknown, prefix: string) => {
+    if (typeof value === 'string') paths.push(prefix + value);
+    else if (value && typeof value === 'object') for (const [name, child] of Object.entries(value)) walk(child, `${prefix}${name}.`);
+  };
+  walk(snapshot.value, '');
+  return paths.join(' + ');
+}

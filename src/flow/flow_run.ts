@@ -16,7 +16,7 @@ import type { ToolParameters } from '../llm/tool_parameters.js';
 import type { NamedTool } from '../llm/tool_set.js';
 import type { Flow } from './flow.js';
 import type { FlowSessionEvent } from './flow_events.js';
-import { activeAgents, activeTransitionTools, type TransitionTool } from './flow_graph.js';
+import { activeAgents, activeTransitionTools, stateLabel, type TransitionTool } from './flow_graph.js';
 
 export interface FlowRunHost {
   /** Puts `agent` in charge (the session's updateAgent). */
@@ -133,7 +133,7 @@ export class FlowRun {
       this.#handOver = handOver;
     }
     if (this.actor.getSnapshot().status === 'error') throw new ToolError(`${event.type} failed: the conversation flow broke down`);
-    const where = `the conversation moved to ${describe(this.actor.getSnapshot())}`;
+    const where = `the conversation moved to ${stateLabel(this.actor.getSnapshot())}`;
     // The new agent speaks on entering; the same agent goes on (a follow-up reply, with the new state's tools).
     return next ? handoff({ agent: next, returns: where }) : where;
   }
@@ -156,15 +156,4 @@ export class FlowRun {
     if (agents.length > 1) this.host.report(new VoxstateError('flow_agents', `flow ${this.flow.id} is in states naming ${agents.length} agents at once (${agents.join(', ')}); ${agents[0]} talks`));
     return agents[0];
   }
-}
-
-/** Where a flow is, as its state value reads: "booking.confirming". */
-function describe(snapshot: AnyMachineSnapshot): string {
-  const paths: string[] = [];
-  const walk = (value: unknown, prefix: string) => {
-    if (typeof value === 'string') paths.push(prefix + value);
-    else if (value && typeof value === 'object') for (const [key, child] of Object.entries(value)) walk(child, `${prefix}${key}.`);
-  };
-  walk(snapshot.value, '');
-  return paths.join(' + ');
 }

@@ -1,8 +1,8 @@
 /**
  * The LLM used when no provider is configured: it needs no network and no credentials, and says so.
  * It answers by repeating what the user said, and calls a tool when the user names it ("end
- * session" calls `end_session`), so every lifecycle path, handoffs and goodbyes included, can be
- * walked in the console.
+ * session" calls `end_session`; arguments as key=value: "slot chosen slot='Tuesday 10:00'"), so
+ * every lifecycle path, handoffs, flows and goodbyes included, can be walked in the console.
  */
 import type { ChatChunk, ChatRequest, LLM } from '../llm/llm.js';
 import { toJsonSchema } from '../llm/tool_parameters.js';
@@ -29,9 +29,9 @@ export class OfflineLLM implements LLM, OfflineStandIn {
     const text = said?.type === 'message' ? said.content : '';
     const { toolChoice } = request;
     const allowed = typeof toolChoice === 'object' ? request.tools.filter((entry) => entry.name === toolChoice.function.name) : request.tools;
-    const tool = toolChoice === 'none' ? undefined : namedTool(text, allowed);
-    if (tool) {
-      yield { type: 'tool_call', callId: `call_${Date.now().toString(36)}`, name: tool, arguments: '{}' };
+    const call = toolChoice === 'none' ? undefined : namedTool(text, allowed);
+    if (call) {
+      yield { type: 'tool_call', callId: `call_${Date.now().toString(36)}`, name: call.name, arguments: JSON.stringify(call.arguments) };
       return;
     }
     yield* words(text ? `You said: ${text}` : 'Hello! I am an offline stand-in: type something and I will repeat it.');
@@ -44,12 +44,25 @@ function* words(text: string): Iterable<ChatChunk> {
 
 const normalize = (text: string) => text.toLowerCase().replace(/[_\-\s]+/g, ' ').trim();
 
-/** A tool with no required parameters whose name the user said, if any. */
-function namedTool(text: string, tools: ChatRequest['tools']): string | undefined {
-  const said = ` ${normalize(text)} `;
+/** A tool whose name the user said, with its required arguments given as key=value, if any. */
+function namedTool(text: string, tools: ChatRequest['tools']): { name: string; arguments: Record<string, unknown> } | undefined {
+  const args = keyValues(text);
+  const said = ` ${normalize(text.replace(KEY_VALUE, ' '))} `;
   for (const { name, tool } of tools) {
     const required = toJsonSchema(tool.parameters, `tool ${name}`).required ?? [];
-    if (required.length === 0 && said.includes(` ${normalize(name)} `)) return name;
+    if (required.every((key) => key in args) && said.includes(` ${normalize(name)} `)) return { name, arguments: args };
   }
   return undefined;
+}
+
+const KEY_VALUE = /(\w+)=(?:"([^"]*)"|'([^']*)'|(\S+))/g;
+
+/** key=value pairs in what the user said: quoted values keep their spaces; numbers and booleans are read as such. */
+function keyValues(text: string): Record<string, unknown> {
+  const args: Record<string, unknown> = {};
+  for (const [, key, double, single, bare] of text.matchAll(KEY_VALUE)) {
+    const value = double ?? single ?? bare!;
+    args[key!] = bare !== undefined && /^(-?\d+(\.\d+)?|true|false)$/.test(bare) ? JSON.parse(bare) : value;
+  }
+  return args;
 }

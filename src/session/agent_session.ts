@@ -580,8 +580,28 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
 
   /** One user turn and everything the agent does about it (see run()). */
   async #runTurn(options: { userInput: string }): Promise<RunEvent[]> {
+    const { speeches, handoffs } = await this._settleAfter(() => this.#userText(options.userInput));
+    const mine = new Set<ChatItem>([...handoffs.keys(), ...[...speeches].flatMap((speech) => speech.chatItems)]);
+    // The turn's items are the last ones of the history: look back only as far as the first of
+    // them, so that a turn does not cost more as the conversation grows.
+    const items = this.history.items;
+    let from = items.length;
+    for (let found = 0; found < mine.size && from > 0; ) if (mine.has(items[--from]!)) found += 1;
+    return items
+      .slice(from)
+      .filter((item) => mine.has(item))
+      .map((item) => (item.type === 'agent_handoff' ? { type: item.type, item, ...handoffs.get(item)! } : ({ type: item.type, item } as RunEvent)));
+  }
+
+  /**
+   * Runs `action` (a user turn, a timer, an event of the flow), then waits until everything it set
+   * off has settled: every speech it created has ended (with its tools), no handoff is under way,
+   * and the agents it brought in have finished entering (their onEnter may speak). Throws the
+   * error of a speech that failed. Returns the speeches and handoffs, the latter with the agents
+   * they were between. @internal (session.run's, and voxstate/testing's flow paths')
+   */
+  async _settleAfter(action: () => unknown): Promise<{ speeches: Set<SpeechHandle>; handoffs: Map<ChatItem, { oldAgent?: Agent; newAgent: Agent }> }> {
     const speeches = new Set<SpeechHandle>();
-    // Each handoff with the agents it was between, as the run's events name them.
     const handoffs = new Map<ChatItem, { oldAgent?: Agent; newAgent: Agent }>();
     let current = this.currentAgent;
     const onSpeech = (event: { speechHandle: SpeechHandle }) => speeches.add(event.speechHandle);
@@ -594,12 +614,10 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     this.on('speech_created', onSpeech);
     this.on('conversation_item_added', onItem);
     try {
-      await this.#userText(options.userInput);
-      // Settled when every speech of the turn has ended, no handoff is under way, and the agents
-      // it brought in have finished entering (their onEnter may speak).
+      await action();
       for (let seen = -1; seen !== speeches.size + handoffs.size; ) {
         seen = speeches.size + handoffs.size;
-        // A speech interrupted while its tools run has ended; the run waits for the tools too.
+        // A speech interrupted while its tools run has ended; this waits for the tools too.
         await Promise.all([...speeches].map((speech) => this.#scheduler.whenSettled(speech)));
         await this.#agents.settled();
       }
@@ -609,16 +627,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     }
     const failed = [...speeches].find((speech) => speech.error !== undefined);
     if (failed) throw failed.error;
-    const mine = new Set<ChatItem>([...handoffs.keys(), ...[...speeches].flatMap((speech) => speech.chatItems)]);
-    // The turn's items are the last ones of the history: look back only as far as the first of
-    // them, so that a turn does not cost more as the conversation grows.
-    const items = this.history.items;
-    let from = items.length;
-    for (let found = 0; found < mine.size && from > 0; ) if (mine.has(items[--from]!)) found += 1;
-    return items
-      .slice(from)
-      .filter((item) => mine.has(item))
-      .map((item) => (item.type === 'agent_handoff' ? { type: item.type, item, ...handoffs.get(item)! } : ({ type: item.type, item } as RunEvent)));
+    return { speeches, handoffs };
   }
 
   /**

@@ -115,7 +115,8 @@ export class SessionFlow {
     };
     const onSpeech = (event: { speechHandle: { id: string; interrupted: boolean; addDoneCallback(cb: () => void): void } }) => {
       const speech = event.speechHandle;
-      speech.addDoneCallback(() => run.notify({ type: 'agent.speech_done', speechId: speech.id, interrupted: speech.interrupted }));
+      const agent = run.agentName;
+      speech.addDoneCallback(() => run.notify({ type: 'agent.speech_done', speechId: speech.id, interrupted: speech.interrupted, agent }));
     };
     session.on('user_state_changed', onUserState);
     session.on('conversation_item_added', onItem);

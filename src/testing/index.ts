@@ -37,3 +37,5 @@ export { FakeUser, type SayOptions as FakeSayOptions } from './fake_user.js';
 export { FakeTTS } from './fake_tts.js';
 export { FakeLLM } from './fake_llm.js';
 export { FakeLLMNoReplyError, FakeLLMScriptError, type FakeLLMResponse, type ScriptedReply } from './fake_llm_script.js';
+export { testFlow, runFlowPath, FlowPathError, type FlowTestOptions, type FlowTestResult, type FlowPathResult, type FlowStateCheck } from './flow_test.js';
+export { flowPaths, type FlowPath, type FlowPathOptions, type FlowStep, type FlowArguments } from './flow_paths.js';
