@@ -93,3 +93,9 @@ export { FlowRun } from './flow/flow_run.js';
 export { FLOW_SESSION_EVENTS, type FlowSessionEvent } from './flow/flow_events.js';
 export { checkFlow, type FlowCheck } from './flow/flow_check.js';
 export type { StartOptions } from './session/agent_session.js';
+// Saved sessions (flows)
+export type { SnapshotStore } from './flow/snapshot_store.js';
+export type { SavedSession } from './flow/saved_session.js';
+export { SnapshotStoreError, type SnapshotStoreErrorKind } from './flow/snapshot_store_error.js';
+export { FileSnapshotStore } from './flow/file_snapshot_store.js';
+export { RedisSnapshotStore, type RedisSnapshotStoreOptions, type RedisSnapshotClient } from './flow/redis_snapshot_store.js';
