@@ -51,6 +51,9 @@ export class FlowRun {
     resume?: FlowResume,
   ) {
     this.#handOver = (agent) => host.handOver(agent);
+    if (resume && resume.snapshot.status !== 'active') {
+      throw new ConfigurationError('invalid_saved_session', `the saved flow ${flow.id} is ${String(resume.snapshot.status)}: there is nothing to resume`);
+    }
     this.actor = startActor(flow.machine, {
       name: `flow ${flow.id}`,
       input: undefined,

@@ -428,6 +428,10 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
       const { flow, resume, persist } = options;
       const opened = await SessionFlow.open(this, { flow, ...(resume ? { resume } : {}), ...(persist ? { persist } : {}) }, {
         handOver: (agent) => this.updateAgent(agent),
+        // The same agent in another state may take other transitions: a realtime model is told its tools again.
+        moved: (agent) => {
+          if (agent === this.currentAgent) this.#realtime?.updateAgent(agent);
+        },
         done: () => this.#flowDone(currentSpeech()),
         report: (error) => this.#report(error, 'flow'),
         ...(this.#options.clock ? { clock: this.#options.clock } : {}),
@@ -728,6 +732,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
       metrics: (metrics) => this.#metricsCollected(metrics),
       // A new server session knows nothing: the conversation so far goes back in.
       reconnected: () => this.#realtime?.restore(this.history),
+      toolsOf: (agent) => this._toolsOf(agent),
     };
   }
 

@@ -9,7 +9,7 @@ import type { ChatContext } from '../llm/chat_context.js';
 import type { GenerationCreatedEvent, RealtimeModel, RealtimeModelMetrics, RealtimeSession, RealtimeToolDefinition } from '../llm/realtime.js';
 import type { Agent } from '../agent/agent.js';
 import { toJsonSchema } from '../llm/tool_parameters.js';
-import { toolEntries } from '../llm/tool_set.js';
+import type { NamedTool } from '../llm/tool_set.js';
 import type { ProviderError } from '../provider/provider_error.js';
 
 /** What the link needs from the session. */
@@ -26,6 +26,8 @@ export interface RealtimeScope {
   metrics(metrics: RealtimeModelMetrics): void;
   /** The model's connection is back, as a new server session: it needs the conversation so far. */
   reconnected(): void;
+  /** The tools `agent` offers now (its own, and a flow's transitions). */
+  toolsOf(agent: Agent): NamedTool[];
 }
 
 /** Whether `llm` is a realtime model rather than an LLM. */
@@ -35,12 +37,14 @@ export function isRealtimeModel(llm: unknown): llm is RealtimeModel {
 
 export class RealtimeLink {
   readonly #session: RealtimeSession;
+  readonly #toolsOf: (agent: Agent) => NamedTool[];
 
   /** Opens a session of `model` speaking as `agent` (its instructions and tools). */
   constructor(model: RealtimeModel, agent: Agent | undefined, scope: RealtimeScope) {
     const session = model.session({ instructions: agent?.instructions ?? '' });
     this.#session = session;
-    const tools = agent ? definitions(agent) : [];
+    this.#toolsOf = scope.toolsOf;
+    const tools = agent ? this.#definitions(agent) : [];
     if (tools.length > 0) session.updateTools(tools);
     session.on('input_speech_started', () => scope.userSpeaking(true));
     session.on('input_speech_stopped', () => scope.userSpeaking(false));
@@ -97,7 +101,7 @@ export class RealtimeLink {
   /** Another agent is in charge: the model takes its instructions and tools, on the same connection. */
   updateAgent(agent: Agent): void {
     this.#session.updateInstructions(agent.instructions);
-    this.#session.updateTools(definitions(agent));
+    this.#session.updateTools(this.#definitions(agent));
   }
 
   /** The response in progress stops; the message is cut where the user stopped hearing it. */
@@ -109,13 +113,13 @@ export class RealtimeLink {
   close(): Promise<void> {
     return this.#session.close();
   }
-}
 
-/** `agent`'s tools as the model sees them (their parameters' JSON Schema, as an LLM gets it). */
-function definitions(agent: Agent): RealtimeToolDefinition[] {
-  return toolEntries(agent.tools, `agent ${agent.id}`).map(({ name, tool }) => ({
-    name,
-    description: tool.description,
-    parameters: toJsonSchema(tool.parameters, `tool ${name}`) as Record<string, unknown>,
-  }));
+  /** `agent`'s tools as the model sees them (their parameters' JSON Schema, as an LLM gets it). */
+  #definitions(agent: Agent): RealtimeToolDefinition[] {
+    return this.#toolsOf(agent).map(({ name, tool }) => ({
+      name,
+      description: tool.description,
+      parameters: toJsonSchema(tool.parameters, `tool ${name}`) as Record<string, unknown>,
+    }));
+  }
 }

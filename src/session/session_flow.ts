@@ -26,6 +26,8 @@ export interface SessionFlowOptions {
 
 export interface SessionFlowHost {
   handOver(agent: Agent): void;
+  /** The flow took a step; `agent` is the one it has in charge. */
+  moved(agent: Agent): void;
   /** The flow is done: the session ends once what its last agent says has been said. */
   done(): void;
   report(error: unknown): void;
@@ -68,7 +70,10 @@ export class SessionFlow {
           this.#forget();
           host.done();
         },
-        changed: () => this.#save(),
+        changed: () => {
+          host.moved(this.run.agent);
+          this.#save();
+        },
         report: host.report,
         ...(host.clock ? { clock: host.clock } : {}),
       },
@@ -98,8 +103,9 @@ export class SessionFlow {
   /** The session closed: the flow stops; resolves once the last save is done. */
   async close(): Promise<void> {
     this.#stopListening();
-    this.run.stop();
+    // The saves waiting read the flow as it is: before it stops, not after.
     await this.#saving;
+    this.run.stop();
   }
 
   #listen(): () => void {
