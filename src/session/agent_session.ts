@@ -681,7 +681,10 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
           agentState: () => this.agentState,
           userText: (text) => this.#userText(text),
           ...(this.vad || (this.stt && !isOfflineStandIn(this.stt)) || isRealtimeModel(this.llm) ? { userAudio: (frames: AsyncIterable<AudioFrame>) => this.listen(frames) } : {}),
-          participantLeft: () => this.shutdown({ drain: false, reason: 'participant_disconnected' }),
+          participantLeft: (identity, close) => {
+            this.#flow?.run.notify({ type: 'participant.left', identity });
+            if (close) this.shutdown({ drain: false, reason: 'participant_disconnected' });
+          },
           report: (error, source) => this.#report(error, source),
         },
         options,

@@ -27,8 +27,8 @@ export interface RoomIOHost {
   userText(text: string): Promise<unknown>;
   /** The linked participant's audio; undefined when the session cannot listen (no VAD or STT). */
   userAudio?(frames: AsyncIterable<AudioFrame>): Promise<unknown>;
-  /** The linked participant left and closeOnDisconnect is on. */
-  participantLeft(): void;
+  /** The linked participant left; `close` when closeOnDisconnect is on (the session closes). */
+  participantLeft(identity: string, close: boolean): void;
   report(error: unknown, source: string): void;
 }
 
@@ -113,9 +113,10 @@ export class RoomIO {
     if (participant.identity !== this.#linked) return;
     if (this.options.closeOnDisconnect) {
       log().info({ participant: participant.identity }, 'closing the session: its participant left (inputOptions.closeOnDisconnect: false keeps it open)');
-      this.host.participantLeft();
+      this.host.participantLeft(participant.identity, true);
       return;
     }
+    this.host.participantLeft(participant.identity, false);
     // The session waits for the next participant it accepts.
     this.#linked = undefined;
     this.#linkedTrack = undefined;

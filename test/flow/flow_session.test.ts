@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { assign, setup, SimulatedClock } from 'xstate';
 import { z } from 'zod';
-import { Agent, AgentSession, defineFlow, type AgentHandoffItem, type ErrorEvent } from '../../src/index.js';
+import { Agent, AgentSession, defineFlow, LocalRoom, type AgentHandoffItem, type ErrorEvent } from '../../src/index.js';
 import { FakeLLM } from '../../src/testing/index.js';
 
 interface Caller {
@@ -148,6 +148,31 @@ describe('a flow in a session', () => {
     clock.increment(5_000);
     await closed;
     expect(handoffs(session).at(-1)).toBe('booker→farewell');
+  });
+
+  it('the participant leaving the room is an event of the flow (the session stays, with closeOnDisconnect false)', async () => {
+    const waiting = setup({ types: { context: {} as { left?: string }, events: {} as { type: 'participant.left'; identity: string } } }).createMachine({
+      id: 'waiting',
+      initial: 'talking',
+      context: {},
+      states: {
+        talking: { meta: { agent: 'one' }, on: { 'participant.left': { target: 'alone', actions: assign({ left: ({ event }) => event.identity }) } } },
+        alone: { meta: { agent: 'two' } },
+      },
+    });
+    const room = new LocalRoom();
+    const caller = room.join({ identity: 'caller' });
+    const session = new AgentSession<{ left?: string }>({ llm: new FakeLLM() });
+    await session.start({
+      flow: defineFlow({ machine: waiting, agents: { one: new Agent({ id: 'one', instructions: '1' }), two: new Agent({ id: 'two', instructions: '2' }) } }),
+      room,
+      inputOptions: { closeOnDisconnect: false },
+    });
+    caller.leave();
+    expect(session.flow!.actor.getSnapshot().value).toBe('alone');
+    expect(session.userData).toEqual({ left: 'caller' });
+    expect(session.state).toBe('running');
+    await session.aclose();
   });
 
   it('a flow that cannot run is refused at start with every problem named', async () => {
