@@ -1,4 +1,7 @@
 /** The main job, as a user runs it: `npm start` is `tsx examples/basic_event.ts console`. */
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { offlineEnv } from '../support/offline.js';
 import { startProgram } from '../support/program.js';
@@ -51,6 +54,28 @@ describe('npm start (console mode on the basic_event example)', () => {
     run.child.stdin.end();
     expect(await run.exited).toBe(0);
     expect(run.out()).toContain('job success (console input ended)');
+  }, 30_000);
+
+  it('clinic_flow: the flow moves through its phases by named transitions with key=value arguments, and ends the call', async () => {
+    const sessions = mkdtempSync(join(tmpdir(), 'clinic-console-'));
+    try {
+      const run = startProgram(process.execPath, ['--import', 'tsx', 'examples/clinic_flow.ts', 'console'], {
+        cwd: new URL('../..', import.meta.url),
+        env: offlineEnv({ LOG_LEVEL: 'warn', FORCE_COLOR: '0', CLINIC_SESSIONS_DIR: sessions }),
+      });
+      await run.until('agent › Riverside Clinic, good morning. May I have your full name and date of birth?');
+      run.child.stdin.write('caller identified name=Ann dob=1990-04-01\n');
+      await run.until('agent › Thank you, Ann. Which day and time would suit you?');
+      run.child.stdin.write("slot chosen slot='Tuesday 10:00'\n");
+      await run.until('agent › So that is Tuesday 10:00, for Ann. Shall I book it?');
+      run.child.stdin.write('booking confirmed\n');
+      expect(await run.exited).toBe(0);
+      expect(run.out()).toContain('agent › You are booked for Tuesday 10:00. Goodbye!');
+      // The finished call was forgotten: nothing is left to resume.
+      expect(readdirSync(sessions)).toEqual([]);
+    } finally {
+      rmSync(sessions, { recursive: true, force: true });
+    }
   }, 30_000);
 
   it('an unknown command prints the usage and exits 2; importing an agent module runs nothing', async () => {
