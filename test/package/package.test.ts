@@ -14,7 +14,7 @@ import { childEnv, startProgram } from '../support/program.js';
 import { ConsumerProject, REPO, run, succeeded } from './consumer_project.js';
 
 /** Packages `import 'voxstate'` must not load: each is loaded by the feature that needs it. */
-const LOADED_ON_USE = ['@dagrejs/dagre', '@statelyai/inspect', 'onnxruntime-node', '@livekit/rtc-node', '@livekit/protocol', 'openai', '@deepgram/sdk', 'livekit-server-sdk', 'ws'];
+const LOADED_ON_USE = ['@dagrejs/dagre', '@statelyai/inspect', 'onnxruntime-node', '@livekit/rtc-node', '@livekit/protocol', 'openai', '@deepgram/sdk', 'livekit-server-sdk', 'ws', 'redis'];
 
 let project: ConsumerProject;
 
@@ -157,9 +157,9 @@ describe('a TypeScript project using the package', () => {
     expect(agent.out().match(/\[Once\] Greeted Alice/g)).toHaveLength(1);
   }, 60_000);
 
-  it('runs a vitest test written with voxstate/testing', async () => {
-    const vitest = await run(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', 'weather_agent.test.ts'], { cwd: project.dir, env: consumerEnv() });
+  it('runs vitest tests written with voxstate/testing: an agent\'s turn, and a flow by every path', async () => {
+    const vitest = await run(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', 'weather_agent.test.ts', 'order_flow.test.ts'], { cwd: project.dir, env: consumerEnv() });
     expect(vitest.code, `${vitest.stdout}\n${vitest.stderr}`).toBe(0);
-    expect(vitest.stdout).toMatch(/Tests\s+1 passed/);
+    expect(vitest.stdout).toMatch(/Tests\s+2 passed/);
   }, 120_000);
 });
