@@ -34,7 +34,29 @@ export interface FlowParticipantLeftEvent {
   identity: string;
 }
 
-export type FlowSessionEvent = FlowUserMessageEvent | FlowUserAwayEvent | FlowUserBackEvent | FlowSpeechDoneEvent | FlowParticipantLeftEvent;
+/** The AgentTask a state names called complete(result). */
+export interface FlowTaskDoneEvent {
+  type: 'agent.task_done';
+  /** Its name in the flow's agents. */
+  agent: string;
+  result: unknown;
+}
+
+/** The AgentTask a state names called complete(error). */
+export interface FlowTaskFailedEvent {
+  type: 'agent.task_failed';
+  agent: string;
+  error: string;
+}
+
+export type FlowSessionEvent =
+  | FlowUserMessageEvent
+  | FlowUserAwayEvent
+  | FlowUserBackEvent
+  | FlowSpeechDoneEvent
+  | FlowParticipantLeftEvent
+  | FlowTaskDoneEvent
+  | FlowTaskFailedEvent;
 
 /** The event types of FlowSessionEvent. */
-export const FLOW_SESSION_EVENTS = ['user.message', 'user.away', 'user.back', 'agent.speech_done', 'participant.left'] as const;
+export const FLOW_SESSION_EVENTS = ['user.message', 'user.away', 'user.back', 'agent.speech_done', 'participant.left', 'agent.task_done', 'agent.task_failed'] as const;

@@ -6,7 +6,7 @@
  * handoff, any other step through the session).
  */
 import type { Actor, AnyMachineSnapshot, AnyStateMachine } from 'xstate';
-import type { Agent } from '../agent/agent.js';
+import { AgentTask, type Agent } from '../agent/agent.js';
 import { startActor, type Clock } from '../actors/start_actor.js';
 import { ConfigurationError, VoxstateError } from '../errors.js';
 import { tool, type FunctionTool } from '../llm/function_tool.js';
@@ -65,7 +65,7 @@ export class FlowRun {
     const name = resume?.agent ?? this.#agentIn(this.#lastSnapshot);
     if (name === undefined) throw new ConfigurationError('invalid_flow', `flow ${flow.id} starts in a state that names no agent`);
     this.#agentName = name;
-    this.#agent = flow.agent(name);
+    this.#agent = this.#inCharge(name);
     // Its failure is reported by startActor's observer; an observer without `error` would make XState rethrow it.
     this.actor.subscribe({ next: (snapshot) => this.#follow(snapshot), error: () => {} });
   }
@@ -147,11 +147,23 @@ export class FlowRun {
     const name = this.#agentIn(snapshot);
     if (name !== undefined && name !== this.#agentName) {
       this.#agentName = name;
-      this.#agent = this.flow.agent(name);
+      this.#agent = this.#inCharge(name);
       this.#handOver(this.#agent);
     }
     this.host.changed();
     if (snapshot.status === 'done') this.host.done();
+  }
+
+  /** The agent named `name`, in charge from now; a task's completion becomes an event of the flow (while it is still in charge). */
+  #inCharge(name: string): Agent {
+    const agent = this.flow.agent(name);
+    if (agent instanceof AgentTask) {
+      agent._result.then(
+        (result: unknown) => this.#agent === agent && this.notify({ type: 'agent.task_done', agent: name, result }),
+        (error: unknown) => this.#agent === agent && this.notify({ type: 'agent.task_failed', agent: name, error: error instanceof Error ? error.message : String(error) }),
+      );
+    }
+    return agent;
   }
 
   #agentIn(snapshot: AnyMachineSnapshot): string | undefined {

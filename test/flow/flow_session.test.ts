@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { assign, setup, SimulatedClock } from 'xstate';
 import { z } from 'zod';
-import { Agent, AgentSession, defineFlow, LocalRoom, type AgentHandoffItem, type ErrorEvent } from '../../src/index.js';
+import { Agent, AgentSession, AgentTask, defineFlow, functionTool, LocalRoom, type AgentHandoffItem, type ErrorEvent } from '../../src/index.js';
 import { FakeLLM } from '../../src/testing/index.js';
 
 interface Caller {
@@ -172,6 +172,34 @@ describe('a flow in a session', () => {
     expect(session.flow!.actor.getSnapshot().value).toBe('alone');
     expect(session.userData).toEqual({ left: 'caller' });
     expect(session.state).toBe('running');
+    await session.aclose();
+  });
+
+  it('a state may name an AgentTask: its complete(result) is the flow\'s agent.task_done event, with the result', async () => {
+    class Verify extends AgentTask<{ code: string }> {
+      constructor() {
+        super({
+          id: 'verify',
+          instructions: 'Ask for the code.',
+          tools: { code_given: functionTool({ description: 'the code', parameters: z.object({ code: z.string() }), execute: async ({ code }) => this.complete({ code }) }) },
+        });
+      }
+    }
+    const machine = setup({ types: { context: {} as { code?: string }, events: {} as { type: 'agent.task_done'; result: unknown } } }).createMachine({
+      id: 'verifying',
+      initial: 'verify',
+      context: {},
+      states: {
+        verify: { meta: { agent: 'verify' }, on: { 'agent.task_done': { target: 'talk', actions: assign({ code: ({ event }) => (event.result as { code: string }).code }) } } },
+        talk: { meta: { agent: 'talk' } },
+      },
+    });
+    const session = new AgentSession<{ code?: string }>({ llm: new FakeLLM([{ toolCalls: [{ name: 'code_given', arguments: { code: '4711' } }] }, { text: 'Thanks.' }]) });
+    await session.start({ flow: defineFlow({ machine, agents: { verify: () => new Verify(), talk: new Agent({ id: 'talk', instructions: 't' }) } }) });
+    await session.run({ userInput: 'the code is 4711' });
+    expect(session.flow!.actor.getSnapshot().value).toBe('talk');
+    expect(session.userData).toEqual({ code: '4711' });
+    expect(handoffs(session)).toEqual(['verify→talk']);
     await session.aclose();
   });
 

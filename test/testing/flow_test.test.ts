@@ -47,14 +47,19 @@ class Bouncer extends Agent {
   }
 }
 
-const flow = (bouncer = () => new Bouncer()) => defineFlow({ machine: checkout, agents: { clerk: () => new Clerk(), bouncer } });
+const flow = (bouncer: () => Agent = () => new Bouncer()) => defineFlow({ machine: checkout, agents: { clerk: () => new Clerk(), bouncer } });
 
 describe('testFlow', () => {
   it('walks every transition, guards with each argument set, timers on virtual time, and reports full coverage', async () => {
+    const ends: string[] = [];
     const result = await testFlow(flow(), {
       arguments: { age_given: [{ age: 30 }, { age: 12 }] },
       states: { refused: ({ said }) => expect(said).toEqual(['Sorry, I cannot sell you this.']) },
+      eachPath: ({ state, userData }) => void ends.push(`${state} ${JSON.stringify(userData)}`),
     });
+    // eachPath saw the end of every path, with what the flow stored on the way.
+    expect(ends).toHaveLength(result.paths.length);
+    expect(ends).toContain('sold {"age":30}');
     const described = result.paths.map((entry) => entry.path.description);
     expect(described).toContain('asking →age_given→ refused');
     expect(described).toContain('asking →after 30000 ms→ refused');
