@@ -5,10 +5,10 @@
  * history and audio; an interruption stops the answer and cuts it where the user stopped hearing it.
  */
 import { describe, expect, it } from 'vitest';
-import { SimulatedClock } from 'xstate';
+import { SimulatedClock, setup } from 'xstate';
 import { audioFrame, frameDurationMs, type AudioFrame } from '../../src/audio/audio_frame.js';
 import type { AudioOutput } from '../../src/audio/audio_output.js';
-import { Agent, AgentSession, LocalRoom, addInspector, functionTool } from '../../src/index.js';
+import { Agent, AgentSession, LocalRoom, addInspector, defineFlow, functionTool, type Flow } from '../../src/index.js';
 import type { InspectionEvent } from 'xstate';
 import { z } from 'zod';
 import * as openai from '../../src/plugins/openai/index.js';
@@ -80,7 +80,7 @@ function model(apiKey = api.fake.apiKey) {
   return new openai.realtime.RealtimeModel({ apiKey, baseURL: api.fake.baseURL, websocket: { ca: api.tls.cert }, connOptions: { maxRetry: 0, retryIntervalMs: 1, timeoutMs: 10_000 } });
 }
 
-async function started(options: { apiKey?: string; agent?: Agent } = {}) {
+async function started(options: { apiKey?: string; agent?: Agent; flow?: Flow } = {}) {
   const out = new HeldAudioOutput();
   const session = new AgentSession({ llm: model(options.apiKey), audioOutput: out, userAwayTimeout: null });
   sessions.push(session);
@@ -90,7 +90,7 @@ async function started(options: { apiKey?: string; agent?: Agent } = {}) {
   session.on('user_input_transcribed', (e) => seen.push(`transcribed: ${e.transcript}`));
   session.on('conversation_item_added', (e) => seen.push(`item: ${e.item.type === 'message' ? `${e.item.role} ${e.item.content}` : e.item.type}`));
   session.on('speech_created', (e) => seen.push(`speech: ${e.source}${e.userInitiated ? ' (user initiated)' : ''}`));
-  await session.start({ agent: options.agent ?? new Agent({ instructions: 'Be brief.' }) });
+  await session.start(options.flow ? { flow: options.flow } : { agent: options.agent ?? new Agent({ instructions: 'Be brief.' }) });
   const connection = api.fake.connections.at(-1)!;
   return { session, out, seen, connection };
 }
@@ -419,6 +419,34 @@ it('a handoff gives the model the new agent\'s instructions and tools, on the sa
   expect(updates().at(-1)).toMatchObject({ tools: [{ type: 'function', name: 'refund', description: 'Refunds an invoice' }] });
   expect(session.currentAgent).toBe(billing);
   expect(api.fake.connections.length).toBe(connections);
+});
+
+it('a flow: the model gets the transitions it may take as tools; calling one moves the flow and hands over on the same connection', async () => {
+  const machine = setup({}).createMachine({
+    id: 'desk',
+    initial: 'front',
+    states: {
+      front: { meta: { agent: 'front' }, on: { to_billing: { target: 'billing', meta: { description: 'The caller has a billing question' } } } },
+      billing: { meta: { agent: 'billing' }, on: { resolved: { target: 'done', meta: { description: 'The question is answered' } } } },
+      done: { type: 'final', meta: { agent: 'billing' } },
+    },
+  });
+  const flow = defineFlow({ machine, agents: { front: new Agent({ instructions: 'Be brief.' }), billing: new Agent({ instructions: 'You handle billing.' }) } });
+  const { session, connection } = await started({ flow });
+  const updates = () => connection.received.filter((event) => event.type === 'session.update').map((event) => event.session as Record<string, unknown>);
+  await api.fake.until(() => updates().some((update) => JSON.stringify(update.tools ?? '').includes('to_billing')));
+  expect(updates().at(-1)).toMatchObject({ tools: [{ type: 'function', name: 'to_billing', description: 'The caller has a billing question' }] });
+  connection.respond = (c) => {
+    const response = c.openResponse();
+    const call = { id: 'item_f3', type: 'function_call', status: 'completed', call_id: 'call_3', name: 'to_billing', arguments: '{}' };
+    c.send({ type: 'response.output_item.done', response_id: response, output_index: 0, item: call });
+    c.closeResponse('completed', [call]);
+  };
+  session.generateReply();
+  await api.fake.until(() => updates().some((update) => update.instructions === 'You handle billing.') && updates().some((update) => JSON.stringify(update.tools ?? '').includes('resolved')));
+  expect(session.flow!.actor.getSnapshot().value).toBe('billing');
+  expect(updates().at(-1)).toMatchObject({ tools: [{ type: 'function', name: 'resolved' }] });
+  expect(session.history.items.filter((item) => item.type === 'agent_handoff')).toHaveLength(1);
 });
 
 it('text mode: the model answers in text and the session\'s TTS speaks it', async () => {
