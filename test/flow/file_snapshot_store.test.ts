@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileSnapshotStore, fileNameOf } from '../../src/flow/file_snapshot_store.js';
 import type { SavedSession } from '../../src/flow/saved_session.js';
 import { SnapshotStoreError } from '../../src/flow/snapshot_store_error.js';
-import { savedSession } from './saved_sessions.js';
+import { failure, savedSession } from './saved_sessions.js';
 
 let root: string;
 let dir: string;
@@ -26,18 +26,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(root, { recursive: true, force: true });
 });
-
-/** The store's failure, checked to be a SnapshotStoreError of `kind`. */
-async function failure(promise: Promise<unknown>, kind: SnapshotStoreError['kind']): Promise<SnapshotStoreError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(SnapshotStoreError);
-  expect((error as SnapshotStoreError).code).toBe('snapshot_store');
-  expect((error as SnapshotStoreError).kind).toBe(kind);
-  return error as SnapshotStoreError;
-}
 
 describe('FileSnapshotStore', () => {
   it('loads what it saved, creating its directory on the first save', async () => {

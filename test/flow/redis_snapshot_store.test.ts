@@ -13,7 +13,7 @@ import { SnapshotStoreError } from '../../src/flow/snapshot_store_error.js';
 import { redactSecrets } from '../../src/log/redact.js';
 import { childEnv, startProgram } from '../support/program.js';
 import { freePort, useRedisServer } from '../support/redis_server.js';
-import { savedSession } from './saved_sessions.js';
+import { failure, savedSession } from './saved_sessions.js';
 
 const server = useRedisServer();
 const PASSWORD = 'correct-horse-battery-staple';
@@ -44,18 +44,6 @@ afterEach(async () => {
   await Promise.all(stores.splice(0).map((store) => store.close()));
 });
 const prefix = () => `test:${tests}:`;
-
-/** The store's failure, checked to be a SnapshotStoreError of `kind`. */
-async function failure(promise: Promise<unknown>, kind: SnapshotStoreError['kind']): Promise<SnapshotStoreError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(SnapshotStoreError);
-  expect((error as SnapshotStoreError).code).toBe('snapshot_store');
-  expect((error as SnapshotStoreError).kind).toBe(kind);
-  return error as SnapshotStoreError;
-}
 
 describe('RedisSnapshotStore', () => {
   it('loads what it saved, as a JSON string under prefix + key', async () => {
