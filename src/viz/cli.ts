@@ -2,10 +2,13 @@
  * `npm run viz`: writes visualizations/<machine>.mmd and .svg for every exported machine.
  * `npm run viz -- --check` writes nothing and exits 1 listing the files that are missing or stale
  * (for CI: a machine changed without its diagrams being regenerated).
+ * `npm run viz -- --flow <file> [--out DIR]` draws a user's flows and machines instead, as
+ * `voxstate viz <file>` does (see draw_module.ts).
  */
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { diagramFiles } from './index.js';
+import { runDrawModule } from './run_draw_module.js';
 
 /** The repository's visualizations/ folder, wherever the command is run from. */
 export const VISUALIZATIONS_DIR = fileURLToPath(new URL('../../visualizations/', import.meta.url));
@@ -21,6 +24,8 @@ export async function staleDiagrams(dir = VISUALIZATIONS_DIR): Promise<string[]>
 }
 
 async function main(args: string[]): Promise<number> {
+  const flowAt = args.indexOf('--flow');
+  if (flowAt >= 0) return runDrawModule(args[flowAt + 1], args.slice(0, flowAt).concat(args.slice(flowAt + 2)), 'npm run viz -- --flow <file> [--out DIR]');
   if (args.includes('--check')) {
     const stale = await staleDiagrams();
     if (stale.length === 0) return 0;
@@ -36,5 +41,7 @@ async function main(args: string[]): Promise<number> {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  process.exitCode = await main(process.argv.slice(2));
+  const code = await main(process.argv.slice(2));
+  // A user's module may leave a timer or a socket open: the command is done all the same.
+  process.exit(code);
 }

@@ -1,9 +1,11 @@
 /**
  * A machine's statechart as a neutral graph: the state node tree plus one edge per transition
  * target. Both the Mermaid and the SVG writers read only this model, so they always agree on what
- * a diagram contains.
+ * a diagram contains. A conversation flow's machine carries two more facts, read as the session
+ * reads them (src/flow/flow_graph.ts): the agent a state names, and which transitions are tools.
  */
 import type { AnyStateMachine, AnyStateNode, AnyTransitionDefinition } from 'xstate';
+import { ownAgent, ownTransitionTools } from '../flow/flow_graph.js';
 
 export type VizNodeKind = 'atomic' | 'compound' | 'parallel' | 'final' | 'history';
 
@@ -20,6 +22,10 @@ export interface VizNode {
   initial: string | undefined;
   /** Depth in the tree: 0 for the root. */
   depth: number;
+  /** The agent a flow's state names in its own `meta.agent` (its children inherit it, unwritten). */
+  agent: string | undefined;
+  /** A history state's depth; undefined for the other kinds. */
+  history: 'shallow' | 'deep' | undefined;
 }
 
 export type VizEdgeKind = 'event' | 'after' | 'done' | 'error' | 'always';
@@ -28,9 +34,14 @@ export interface VizEdge {
   source: string;
   /** Equal to `source` for targetless (internal) transitions. */
   target: string;
-  /** The text drawn on the edge: event, `[guard]`, `after <delay>`, `done: <src>`, `error: <src>`. */
+  /**
+   * The text drawn on the edge: event, `[guard]`, `after <delay>`, `done: <src>`, `error: <src>`;
+   * a tool's event is prefixed `tool: `.
+   */
   label: string;
   kind: VizEdgeKind;
+  /** A flow's transition the LLM may take: a tool of the agent in charge (its meta has a description). */
+  tool: boolean;
   /** A transition without target: it runs actions and stays, it does not exit the state. */
   internal: boolean;
 }
@@ -60,24 +71,28 @@ export function machineGraph(machine: AnyStateMachine): VizGraph {
       children: children.map((child) => child.id),
       initial: node.type === 'compound' ? node.initial.target[0]?.id : undefined,
       depth,
+      agent: ownAgent(node),
+      history: node.type === 'history' ? (node.history === 'deep' ? 'deep' : 'shallow') : undefined,
     });
+    // Every transition of a tool's event goes through the tool (guards pick one), so all are marked.
+    const tools = new Set(ownTransitionTools(node).map((tool) => tool.name));
     for (const [eventType, transitions] of node.transitions) {
-      for (const transition of transitions) edges.push(...transitionEdges(node, eventType, transition));
+      for (const transition of transitions) edges.push(...transitionEdges(node, eventType, transition, tools.has(eventType)));
     }
-    for (const transition of node.always ?? []) edges.push(...transitionEdges(node, undefined, transition));
+    for (const transition of node.always ?? []) edges.push(...transitionEdges(node, undefined, transition, false));
     for (const child of children) visit(child, depth + 1);
   };
   visit(machine.root, 0);
   return { id: machine.id, root: machine.root.id, nodes, edges };
 }
 
-function transitionEdges(node: AnyStateNode, eventType: string | undefined, transition: AnyTransitionDefinition): VizEdge[] {
+function transitionEdges(node: AnyStateNode, eventType: string | undefined, transition: AnyTransitionDefinition, tool: boolean): VizEdge[] {
   const { kind, text } = describeTrigger(node, eventType);
   const guard = transition.guard === undefined ? '' : ` [${guardName(transition.guard)}]`;
-  const label = text + guard;
+  const label = (tool ? 'tool: ' : '') + text + guard;
   const targets = transition.target ?? [];
-  if (targets.length === 0) return [{ source: node.id, target: node.id, label, kind, internal: true }];
-  return targets.map((target) => ({ source: node.id, target: target.id, label, kind, internal: false }));
+  if (targets.length === 0) return [{ source: node.id, target: node.id, label, kind, tool, internal: true }];
+  return targets.map((target) => ({ source: node.id, target: target.id, label, kind, tool, internal: false }));
 }
 
 /** Turns xstate's internal event names back into what the machine author wrote. */
@@ -134,6 +149,17 @@ export function ancestors(graph: VizGraph, id: string): string[] {
 /** Whether `id` is `ancestor` or lies inside it. */
 export function isWithin(graph: VizGraph, id: string, ancestor: string): boolean {
   return id === ancestor || ancestors(graph, id).includes(ancestor);
+}
+
+/**
+ * What both diagrams write under a state's name: the agent a flow's state puts in charge, and
+ * that a history state is one (its name alone reads like any other state's).
+ */
+export function noteLines(node: VizNode): string[] {
+  const lines: string[] = [];
+  if (node.agent !== undefined) lines.push(`agent: ${node.agent}`);
+  if (node.history !== undefined) lines.push(node.history === 'deep' ? 'deep history' : 'history');
+  return lines;
 }
 
 /** Whether a node is drawn as a container (compound or parallel state) rather than a box. */

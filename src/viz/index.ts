@@ -2,17 +2,17 @@
 import { StateMachine, type AnyStateMachine } from 'xstate';
 import * as machines from '../../machines/index.js';
 import { machineGraph } from './graph.js';
-import { toMermaid } from './mermaid.js';
+import { toMermaid, type MermaidOptions } from './mermaid.js';
 import { toSvg } from './svg.js';
 
 export { machineGraph, type VizEdge, type VizGraph, type VizNode } from './graph.js';
-export { toMermaid } from './mermaid.js';
+export { toMermaid, type MermaidOptions } from './mermaid.js';
 export { toSvg, type SvgOptions } from './svg.js';
 
 /** Both diagrams of one machine: Mermaid source and a standalone SVG, from the same graph. */
-export function renderMachineDiagrams(machine: AnyStateMachine): { mermaid: string; svg: string } {
+export function renderMachineDiagrams(machine: AnyStateMachine, options: MermaidOptions = {}): { mermaid: string; svg: string } {
   const graph = machineGraph(machine);
-  return { mermaid: toMermaid(graph), svg: toSvg(graph) };
+  return { mermaid: toMermaid(graph, options), svg: toSvg(graph) };
 }
 
 /**

@@ -8,11 +8,12 @@
  * at its header, edges out of it start at its footer, and both are then cut back to the
  * container's border. Transitions with the same source, target and style share one drawn edge,
  * one label line each. Targetless transitions are not edges: they are listed inside their state
- * (↺), as internal transitions are in UML.
+ * (↺), as internal transitions are in UML. A flow's state shows its agent on a second line, and
+ * its tool transitions are drawn in their own colour.
  */
 import * as dagre from '@dagrejs/dagre';
 import { escapeXml } from './escape_xml.js';
-import { isContainer, isWithin, type VizEdge, type VizGraph, type VizNode } from './graph.js';
+import { isContainer, isWithin, noteLines, type VizEdge, type VizGraph, type VizNode } from './graph.js';
 
 interface Point {
   x: number;
@@ -55,6 +56,11 @@ const DOT = 12;
 const MARGIN = 16;
 const BEND_RADIUS = 12;
 const FONT_FAMILY = 'Helvetica, Arial, sans-serif';
+const EDGE_COLOUR = '#4b5563';
+/** Tool transitions (the LLM takes them) stand apart from the ones events and timers take. */
+const TOOL_COLOUR = '#7c3aed';
+const TOOL_TEXT = '#5b21b6';
+const AGENT_TEXT = '#9a3412';
 
 export interface SvgOptions {
   /**
@@ -141,7 +147,7 @@ function buildLayout(graph: VizGraph, internal: Map<string, string[]>): Layout {
   const groups = new Map<string, VizEdge[]>();
   for (const edge of graph.edges) {
     if (edge.internal) continue;
-    const key = `${edge.source}\u0000${edge.target}\u0000${edge.kind === 'after'}`;
+    const key = `${edge.source}\u0000${edge.target}\u0000${edge.kind === 'after'}\u0000${edge.tool}`;
     groups.set(key, [...(groups.get(key) ?? []), edge]);
   }
   const edges: Layout['edges'] = [];
@@ -176,12 +182,26 @@ function internalLabels(graph: VizGraph): Map<string, string[]> {
   return out;
 }
 
+/** Height of the notes under a state's name (its agent, its being a history state). */
+function notesHeight(vizNode: VizNode): number {
+  return noteLines(vizNode).length * SMALL_LINE;
+}
+
 function stateSize(vizNode: VizNode, internal: string[]): { width: number; height: number } {
   const title = textWidth(vizNode.key, FONT, true);
-  const widest = Math.max(title, ...internal.map((line) => textWidth(`↺ ${line}`, SMALL)));
-  const extra = internal.length > 0 ? internal.length * SMALL_LINE + 6 : 0;
+  const notes = noteLines(vizNode).map((line) => textWidth(line, SMALL));
+  const widest = Math.max(title, ...notes, ...internal.map((line) => textWidth(`↺ ${line}`, SMALL)));
+  const extra = (internal.length > 0 ? internal.length * SMALL_LINE + 6 : 0) + notesHeight(vizNode);
   if (isContainer(vizNode)) return { width: widest + 8, height: LINE + 4 + extra };
   return { width: Math.max(STATE_MIN_WIDTH, widest + 2 * PAD_X), height: STATE_HEIGHT + extra };
+}
+
+/** The notes under a state's name, centred at x, the first baseline at y. */
+function noteTexts(vizNode: VizNode, x: number, y: number): string[] {
+  return noteLines(vizNode).map(
+    (line, index) =>
+      `    <text x="${num(x)}" y="${num(y + index * SMALL_LINE)}" text-anchor="middle" font-size="${SMALL}" fill="${line.startsWith('agent: ') ? AGENT_TEXT : '#64748b'}">${escapeXml(line)}</text>`,
+  );
 }
 
 function render(graph: VizGraph, layout: Layout, internal: Map<string, string[]>, stateIds: boolean): string {
@@ -192,7 +212,9 @@ function render(graph: VizGraph, layout: Layout, internal: Map<string, string[]>
     `<svg xmlns="http://www.w3.org/2000/svg" width="${num(width)}" height="${num(height)}" viewBox="0 0 ${num(width)} ${num(height)}" font-family="${FONT_FAMILY}" font-size="${FONT}">`,
     `  <title>${escapeXml(graph.id)} statechart</title>`,
     '  <defs>',
-    `    <marker id="${arrow}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#4b5563"/></marker>`,
+    marker(arrow, EDGE_COLOUR),
+    // Only a flow's diagram has tools: the others stay as they were.
+    ...(graph.edges.some((edge) => edge.tool) ? [marker(`${arrow}-tool`, TOOL_COLOUR)] : []),
     '  </defs>',
     `  <rect x="0" y="0" width="${num(width)}" height="${num(height)}" fill="#ffffff"/>`,
   ];
@@ -203,7 +225,7 @@ function render(graph: VizGraph, layout: Layout, internal: Map<string, string[]>
   for (const container of containers) out.push(...stateGroup(container, renderContainer(graph, container, g, internal), stateIds));
   out.push('  </g>');
 
-  out.push('  <g class="transitions" fill="none" stroke="#4b5563" stroke-width="1.3">');
+  out.push(`  <g class="transitions" fill="none" stroke="${EDGE_COLOUR}" stroke-width="1.3">`);
   for (const { ref, visible } of layout.helpers) {
     if (visible) out.push(`    <path d="${pathData(g.edge(ref).points ?? [])}" marker-end="url(#${arrow})"/>`);
   }
@@ -211,7 +233,8 @@ function render(graph: VizGraph, layout: Layout, internal: Map<string, string[]>
   for (const { edges, d } of drawn) {
     // Delayed transitions are dashed: they fire on a timer, not on an event.
     const dash = edges[0]?.kind === 'after' ? ' stroke-dasharray="5 3"' : '';
-    out.push(`    <path d="${d}"${dash} marker-end="url(#${arrow})"/>`);
+    if (edges[0]?.tool) out.push(`    <path d="${d}" class="tool" stroke="${TOOL_COLOUR}"${dash} marker-end="url(#${arrow}-tool)"/>`);
+    else out.push(`    <path d="${d}"${dash} marker-end="url(#${arrow})"/>`);
   }
   out.push('  </g>');
 
@@ -234,12 +257,16 @@ function render(graph: VizGraph, layout: Layout, internal: Map<string, string[]>
       `    <rect x="${num(label.x - label.width / 2)}" y="${num(top)}" width="${num(label.width)}" height="${num(label.height)}" rx="3" fill="#ffffff" fill-opacity="0.9"/>`,
       ...edges.map(
         (edge, line) =>
-          `    <text x="${num(label.x)}" y="${num(top + 2 + (line + 1) * SMALL_LINE - 3)}" text-anchor="middle" fill="#111827">${escapeXml(edge.label)}</text>`,
+          `    <text x="${num(label.x)}" y="${num(top + 2 + (line + 1) * SMALL_LINE - 3)}" text-anchor="middle" fill="${edge.tool ? TOOL_TEXT : '#111827'}">${escapeXml(edge.label)}</text>`,
       ),
     );
   }
   out.push('  </g>', '</svg>');
   return `${out.join('\n')}\n`;
+}
+
+function marker(id: string, colour: string): string {
+  return `    <marker id="${id}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="${colour}"/></marker>`;
 }
 
 const CONTAINER_FILL = ['#ffffff', '#f8fafc', '#f1f5f9', '#e9eef5'];
@@ -262,7 +289,8 @@ function renderContainer(graph: VizGraph, container: VizNode, g: LayoutGraph, in
   if (container.kind === 'parallel') {
     out.push(`    <text x="${num(left + 8)}" y="${num(topY + 14)}" font-size="${SMALL}" fill="#64748b">parallel</text>`);
   }
-  out.push(...internalLines(internal.get(container.id) ?? [], box.x, titleY + 6, 'middle'));
+  out.push(...noteTexts(container, box.x, titleY + SMALL_LINE));
+  out.push(...internalLines(internal.get(container.id) ?? [], box.x, titleY + 6 + notesHeight(container), 'middle'));
   return out;
 }
 
@@ -280,8 +308,9 @@ function renderLeaf(vizNode: VizNode, box: Box, internal: string[]): string[] {
     );
   }
   out.push(`    <text x="${num(box.x)}" y="${num(topY + STATE_HEIGHT / 2 + 4)}" text-anchor="middle" fill="#0f172a">${escapeXml(vizNode.key)}</text>`);
+  out.push(...noteTexts(vizNode, box.x, topY + STATE_HEIGHT / 2 + 4 + SMALL_LINE));
   if (internal.length > 0) {
-    const lineY = topY + STATE_HEIGHT - 2;
+    const lineY = topY + STATE_HEIGHT - 2 + notesHeight(vizNode);
     out.push(`    <line x1="${num(left + 4)}" y1="${num(lineY)}" x2="${num(left + box.width - 4)}" y2="${num(lineY)}" stroke="#1e3a8a" stroke-opacity="0.4"/>`);
     out.push(...internalLines(internal, left + PAD_X / 2, lineY + 2, 'start'));
   }
