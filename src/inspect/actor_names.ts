@@ -6,10 +6,11 @@
  * started it for (its host, see startActor). Only public, non-secret fields are read (a room's or
  * an agent's name, a speech's id); whatever reaches a page is masked again on the way out.
  */
-import { StateMachine, type AnyActorRef, type AnyStateMachine } from 'xstate';
+import { StateMachine, type AnyActorRef, type AnyMachineSnapshot, type AnyStateMachine } from 'xstate';
 import { agentMachine, assignedJobMachine, jobMachine, sessionMachine, speechMachine, supervisedProcessMachine, workerMachine } from '../../machines/index.js';
 import { hostOf } from '../actors/start_actor.js';
 import type { Agent } from '../agent/agent.js';
+import { activeAgents, allStateNodes, ownAgent } from '../flow/flow_graph.js';
 import type { SupervisedProcess } from '../ipc/supervised_process.js';
 import type { Job } from '../job/job.js';
 import type { AgentSession } from '../session/agent_session.js';
@@ -65,6 +66,27 @@ const ROLES = new Map<unknown, RoleOf>([
   }],
 ]);
 
+/** Machines whose states name agents: conversation flows (a session runs them as root actors). */
+const namesAgents = new WeakMap<object, boolean>();
+
+/**
+ * A flow's role: the agent its states have in charge now ("flow, agent booker"), as a session is
+ * known by its agent; undefined for any other machine.
+ */
+function flowRole(ref: AnyActorRef, machine: AnyStateMachine, snapshot: unknown): string | undefined {
+  if ((ref as { _parent?: unknown })._parent !== undefined) return undefined;
+  let isFlow = namesAgents.get(machine.config);
+  if (isFlow === undefined) {
+    isFlow = allStateNodes(machine).some((node) => ownAgent(node) !== undefined);
+    namesAgents.set(machine.config, isFlow);
+  }
+  if (!isFlow) return undefined;
+  const live = (snapshot ?? ref.getSnapshot()) as Partial<AnyMachineSnapshot> | undefined;
+  // Only a live snapshot knows its state nodes; a persisted one has just the value.
+  const [agent] = Array.isArray(live?._nodes) ? activeAgents(live as AnyMachineSnapshot) : [];
+  return agent === undefined ? 'flow' : `flow, agent ${agent}`;
+}
+
 /** The object a root actor was started for; child actors share their root's, so they have none. */
 function hostOfRoot(ref: AnyActorRef): object | undefined {
   if ((ref as { _parent?: unknown })._parent !== undefined) return undefined;
@@ -77,9 +99,10 @@ function hostOfRoot(ref: AnyActorRef): object | undefined {
 
 /**
  * The name an inspector shows for `ref`: `<machine id> <role>` for voxstate's machines ("session of
- * Weather in room demo"), else the machine id with the actor's own id (an invoke id, or the id
- * given to createActor), and the session id only when there is nothing else. `snapshot` is the one
- * to read the context from, when the caller has it (the latest one is read otherwise).
+ * Weather in room demo") and for conversation flows ("clinic flow, agent booker"), else the machine
+ * id with the actor's own id (an invoke id, or the id given to createActor), and the session id
+ * only when there is nothing else. `snapshot` is the one to read the context from, when the caller
+ * has it (the latest one is read otherwise).
  */
 export function actorName(ref: AnyActorRef, snapshot?: unknown): string {
   const logic = (ref as { logic?: unknown }).logic;
@@ -87,16 +110,17 @@ export function actorName(ref: AnyActorRef, snapshot?: unknown): string {
   if (!(logic instanceof StateMachine)) return ref.id;
   const machine = logic as AnyStateMachine;
   const roleOf = ROLES.get(machine.config);
-  if (roleOf !== undefined) {
-    let role: string | undefined;
-    try {
+  let role: string | undefined;
+  try {
+    if (roleOf !== undefined) {
       const context = ((snapshot ?? ref.getSnapshot()) as { context?: Record<string, unknown> } | undefined)?.context;
       role = roleOf(context, hostOfRoot(ref));
-    } catch {
-      // A getter that throws (an object half torn down) leaves the generic name.
-      role = undefined;
+    } else {
+      role = flowRole(ref, machine, snapshot);
     }
-    if (role !== undefined) return `${machine.id} ${role}`;
+  } catch {
+    // A getter that throws (an object half torn down) leaves the generic name.
+    role = undefined;
   }
-  return `${machine.id} ${ref.id}`;
+  return role === undefined ? `${machine.id} ${ref.id}` : `${machine.id} ${role}`;
 }

@@ -1,6 +1,7 @@
 /**
  * The statechart diagrams the inspector page draws: every machine of machines/index.ts, plus any
- * other machine an actor runs (a test's, an app's own), drawn the first time a page needs it.
+ * other machine an actor runs (a test's, an app's own, a session's conversation flow with its
+ * agents and tools), drawn from the actor's machine the first time a page needs it.
  * States carry their xstate id (`data-state-id`), so the page highlights the active ones.
  */
 import type { AnyStateMachine, StateValue } from 'xstate';
