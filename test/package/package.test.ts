@@ -157,6 +157,14 @@ describe('a TypeScript project using the package', () => {
     expect(agent.out().match(/\[Once\] Greeted Alice/g)).toHaveLength(1);
   }, 60_000);
 
+  it('the voxstate command draws a flow from the user\'s file (npx voxstate viz)', async () => {
+    const viz = succeeded(await run(join(project.dir, 'node_modules', '.bin', 'voxstate'), ['viz', 'desk_flow.mjs', '--out', 'drawn'], { cwd: project.dir, env: consumerEnv() }), 'voxstate viz');
+    expect(viz.stdout).toContain(join('drawn', 'desk.svg'));
+    const svg = await readFile(join(project.dir, 'drawn', 'desk.svg'), 'utf8');
+    expect(svg).toContain('agent: billing');
+    expect(svg).toContain('tool: to_billing');
+  }, 60_000);
+
   it('runs vitest tests written with voxstate/testing: an agent\'s turn, and a flow by every path', async () => {
     const vitest = await run(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', 'weather_agent.test.ts', 'order_flow.test.ts'], { cwd: project.dir, env: consumerEnv() });
     expect(vitest.code, `${vitest.stdout}\n${vitest.stderr}`).toBe(0);
