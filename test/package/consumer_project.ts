@@ -68,6 +68,7 @@ export class ConsumerProject {
       name: string;
       version: string;
       dependencies: Record<string, string>;
+      bin?: Record<string, string>;
       peerDependencies?: Record<string, string>;
       peerDependenciesMeta?: Record<string, { optional?: boolean }>;
     },
@@ -128,6 +129,8 @@ export class ConsumerProject {
         resolved: tarball,
         integrity,
         dependencies: this.manifest.dependencies,
+        // npm links a package's commands from its lock entry, as a registry lock has them.
+        ...(this.manifest.bin ? { bin: this.manifest.bin } : {}),
         peerDependencies: this.manifest.peerDependencies,
         peerDependenciesMeta: this.manifest.peerDependenciesMeta,
       },
