@@ -1,8 +1,9 @@
 /**
  * What a session's models were used for, per model, in agents-js's shape (`session.usage`,
- * `session_usage_updated`): LLM tokens, TTS characters and audio, STT audio. Summed from the
- * metrics the session reports, so a model shared by several sessions counts in each session that
- * watches it (attribution per session is issue 19's).
+ * `session_usage_updated`): LLM tokens (cached ones too), TTS characters and audio, STT audio,
+ * and VAD inference time (voxstate's), per model and in total. Summed from the metrics of the
+ * session's own requests (a model shared by sessions reports each request to the session that
+ * made it: see provider/requester.ts).
  */
 import type { AgentMetrics } from './agent_metrics.js';
 import { modelOf, providerOf } from './model_label.js';
@@ -14,6 +15,8 @@ export interface LLMModelUsage {
   /** e.g. "gpt-4.1-mini". */
   model: string;
   inputTokens: number;
+  /** Of inputTokens, those served from the provider's prompt cache. */
+  inputCachedTokens: number;
   outputTokens: number;
   /** A realtime model's tokens by kind (left out when 0). */
   inputAudioTokens?: number;
@@ -39,14 +42,36 @@ export interface STTModelUsage {
   audioDurationMs: number;
 }
 
-export type ModelUsage = LLMModelUsage | TTSModelUsage | STTModelUsage;
-
-/** A session's usage: one summary per model, fields that are still 0 left out (as agents-js). */
-export interface AgentSessionUsage {
-  modelUsage: Array<Partial<ModelUsage>>;
+/** A VAD's inference (voxstate's: agents-js does not count it). */
+export interface VADModelUsage {
+  type: 'vad_usage';
+  provider: string;
+  model: string;
+  inferenceCount: number;
+  /** ms of CPU the inference took. */
+  inferenceDurationMs: number;
 }
 
-const KINDS: ReadonlyArray<ModelUsage['type']> = ['llm_usage', 'tts_usage', 'stt_usage'];
+export type ModelUsage = LLMModelUsage | TTSModelUsage | STTModelUsage | VADModelUsage;
+
+/** All models of a kind together. */
+export interface UsageTotals {
+  llmInputTokens: number;
+  llmInputCachedTokens: number;
+  llmOutputTokens: number;
+  ttsCharactersCount: number;
+  ttsAudioDurationMs: number;
+  sttAudioDurationMs: number;
+  vadInferenceDurationMs: number;
+}
+
+/** A session's usage: one summary per model, fields that are still 0 left out (as agents-js), and the totals (voxstate's). */
+export interface AgentSessionUsage {
+  modelUsage: Array<Partial<ModelUsage>>;
+  total: UsageTotals;
+}
+
+const KINDS: ReadonlyArray<ModelUsage['type']> = ['llm_usage', 'tts_usage', 'stt_usage', 'vad_usage'];
 
 /** Sums usage per model from metrics. */
 export class ModelUsageCollector {
@@ -57,8 +82,9 @@ export class ModelUsageCollector {
   collect(metrics: AgentMetrics): boolean {
     switch (metrics.type) {
       case 'llm_metrics': {
-        const usage = this.#entry<LLMModelUsage>({ type: 'llm_usage', ...names(metrics.label), inputTokens: 0, outputTokens: 0 });
+        const usage = this.#entry<LLMModelUsage>({ type: 'llm_usage', ...names(metrics.label), inputTokens: 0, inputCachedTokens: 0, outputTokens: 0 });
         usage.inputTokens += metrics.promptTokens;
+        usage.inputCachedTokens += metrics.promptCachedTokens ?? 0;
         usage.outputTokens += metrics.completionTokens;
         return true;
       }
@@ -67,6 +93,7 @@ export class ModelUsageCollector {
           type: 'llm_usage',
           ...names(metrics.label),
           inputTokens: 0,
+          inputCachedTokens: 0,
           outputTokens: 0,
           inputAudioTokens: 0,
           inputTextTokens: 0,
@@ -92,15 +119,33 @@ export class ModelUsageCollector {
         usage.audioDurationMs += metrics.audioDurationMs;
         return true;
       }
+      case 'vad_metrics': {
+        const usage = this.#entry<VADModelUsage>({ type: 'vad_usage', ...names(metrics.label), inferenceCount: 0, inferenceDurationMs: 0 });
+        usage.inferenceCount += metrics.inferenceCount;
+        usage.inferenceDurationMs += metrics.inferenceDurationTotalMs;
+        return true;
+      }
       default:
         return false;
     }
   }
 
-  /** The summaries so far (copies), zero fields left out: LLMs, then TTSs, then STTs (as agents-js), each in the order first used. */
+  /** The summaries so far (copies), zero fields left out: LLMs, then TTSs, then STTs (as agents-js), then VADs, each in the order first used; and the totals. */
   get usage(): AgentSessionUsage {
     const summaries = [...this.#usage.values()].sort((a, b) => KINDS.indexOf(a.type) - KINDS.indexOf(b.type));
-    return { modelUsage: summaries.map(withoutZeros) };
+    const total: UsageTotals = { llmInputTokens: 0, llmInputCachedTokens: 0, llmOutputTokens: 0, ttsCharactersCount: 0, ttsAudioDurationMs: 0, sttAudioDurationMs: 0, vadInferenceDurationMs: 0 };
+    for (const usage of summaries) {
+      if (usage.type === 'llm_usage') {
+        total.llmInputTokens += usage.inputTokens;
+        total.llmInputCachedTokens += usage.inputCachedTokens;
+        total.llmOutputTokens += usage.outputTokens;
+      } else if (usage.type === 'tts_usage') {
+        total.ttsCharactersCount += usage.charactersCount;
+        total.ttsAudioDurationMs += usage.audioDurationMs;
+      } else if (usage.type === 'stt_usage') total.sttAudioDurationMs += usage.audioDurationMs;
+      else total.vadInferenceDurationMs += usage.inferenceDurationMs;
+    }
+    return { modelUsage: summaries.map(withoutZeros), total };
   }
 
   /** The summary of `fresh`'s kind and model, `fresh` itself the first time. */

@@ -9,6 +9,8 @@ export interface LLMMetrics {
   durationMs: number;
   cancelled: boolean;
   promptTokens: number;
+  /** Of promptTokens, those the provider served from its prompt cache. */
+  promptCachedTokens: number;
   completionTokens: number;
   totalTokens: number;
   tokensPerSecond: number;

@@ -49,6 +49,7 @@ import type { AgentMetrics, AgentSessionEvents, CloseEvent } from './events.js';
 import { ModelUsageCollector, type AgentSessionUsage } from '../metrics/usage.js';
 import type { ModelEvents } from '../provider/model.js';
 import { ProviderError } from '../provider/provider_error.js';
+import { asRequester, currentRequester } from '../provider/requester.js';
 import { runRealtimeToolCalls, runReply, type ReplyOptions, type ReplyScope } from './reply.js';
 import { RoomIO } from './room_io.js';
 import { resolveRoomOptions, type RoomInputOptions, type RoomOptions, type RoomOutputOptions } from './room_options.js';
@@ -283,9 +284,10 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   }
 
   /**
-   * Relays the models' measurements, and logs their retries (recoverable errors). A model may be
-   * shared by the sessions of a process, so these are informational; this session's own failures
-   * come from its own requests (#failed).
+   * Relays the measurements of this session's requests to its models (a model shared by the
+   * sessions of a process reports each request to the session that made it; a measurement from
+   * outside any session's request counts for every session watching), and logs their retries
+   * (recoverable errors): this session's own failures come from its own requests (#failed).
    */
   #watchModels(): () => void {
     const models = [
@@ -298,7 +300,10 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     for (const [source, model] of models) {
       if (!(model instanceof EventEmitter)) continue;
       const emitter = model as EventEmitter<ModelEvents>;
-      const onMetrics = (metrics: AgentMetrics) => this.#metricsCollected(metrics);
+      const onMetrics = (metrics: AgentMetrics) => {
+        const requester = currentRequester();
+        if (requester === undefined || requester === this) this.#metricsCollected(metrics);
+      };
       // A retry is not the session's failure (as LiveKit, it is not an error event): it is logged.
       const onError = (error: ProviderError) => {
         if (error.recoverable) log().warn({ err: error, source }, error.message);
@@ -323,8 +328,8 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   }
 
   /**
-   * What the session's models were used for so far (agents-js's shape), summed from the metrics the
-   * session reported. A model shared with other sessions counts their requests here too.
+   * What the session's models were used for so far (agents-js's shape, with totals and VAD
+   * inference), summed from the measurements of this session's own requests.
    */
   get usage(): AgentSessionUsage {
     return this.#usage.usage;
@@ -643,9 +648,11 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     const state = this.state;
     if (state === 'idle') throw new NotStartedError('AgentSession', 'listen()');
     if (state !== 'running' && state !== 'starting') throw new ClosedError('AgentSession', 'listen()', state);
-    if (this.#realtime) return this.#listenRealtime(this.#realtime, frames);
-    this.#voice ??= this.#listenToVoice();
-    return this.#voice.consume(frames);
+    return asRequester(this, () => {
+      if (this.#realtime) return this.#listenRealtime(this.#realtime, frames);
+      this.#voice ??= this.#listenToVoice();
+      return this.#voice.consume(frames);
+    });
   }
 
   #listenToVoice(): VoiceInput {
@@ -670,7 +677,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   async #connect(): Promise<void> {
     const job = currentJobContext();
     // The realtime model's session first: the room's audio goes to it as soon as it is heard.
-    if (isRealtimeModel(this.llm)) this.#realtime = new RealtimeLink(this.llm, this.currentAgent, this.#realtimeScope());
+    if (isRealtimeModel(this.llm)) this.#realtime = asRequester(this, () => new RealtimeLink(this.llm as RealtimeModel, this.currentAgent, this.#realtimeScope()));
     if (this.#room) {
       const { room, options } = this.#room;
       // Listen before connecting, so nothing said right after the connection is missed.
@@ -888,7 +895,8 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
 
   #schedule(speech: SpeechHandle, userInitiated: boolean, task: SpeechTask): void {
     this._announce('speech_created', { speechHandle: speech, source: speech.source, userInitiated });
-    this.#scheduler.add(speech, task);
+    // What its models measure is this session's usage, also when a model is shared.
+    this.#scheduler.add(speech, (s) => asRequester(this, () => task(s)));
   }
 
   #reply(options: GenerateReplyOptions & Pick<ReplyOptions, 'prefetched' | 'chatCtx'>, userInitiated: boolean, parent?: SpeechHandle): SpeechHandle {

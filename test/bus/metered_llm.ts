@@ -38,6 +38,7 @@ export class MeteredLLM extends Model implements LLM {
         durationMs,
         cancelled: false,
         promptTokens: 10,
+        promptCachedTokens: 4,
         completionTokens: words,
         totalTokens: 10 + words,
         tokensPerSecond: 0,

@@ -11,7 +11,7 @@ const at = 1_796_000_000_000;
 describe('metrics.logMetrics', () => {
   it('logs each kind of metric at info, its message naming the kind, its fields rounded for reading', () => {
     const all: metrics.AgentMetrics[] = [
-      { type: 'llm_metrics', label: 'openai/gpt-4.1-mini', requestId: 'r1', ttftMs: 123.456, durationMs: 800.123, cancelled: false, promptTokens: 12, completionTokens: 3, totalTokens: 15, tokensPerSecond: 3.7456, timestamp: at },
+      { type: 'llm_metrics', label: 'openai/gpt-4.1-mini', requestId: 'r1', ttftMs: 123.456, durationMs: 800.123, cancelled: false, promptTokens: 12, promptCachedTokens: 0, completionTokens: 3, totalTokens: 15, tokensPerSecond: 3.7456, timestamp: at },
       { type: 'tts_metrics', label: 'cartesia/sonic-3', requestId: 'r2', ttfbMs: 95.555, durationMs: 300, audioDurationMs: 83.333, charactersCount: 12, cancelled: false, timestamp: at },
       { type: 'stt_metrics', label: 'deepgram/nova-3', requestId: 'r3', audioDurationMs: 500.4, durationMs: 0, streamed: true, timestamp: at },
       { type: 'vad_metrics', label: 'silero/vad-v6.2', idleTimeMs: 10.6, inferenceDurationTotalMs: 4.4, inferenceCount: 31, timestamp: at },

@@ -67,7 +67,12 @@ describe('the voice namespace', () => {
     expect(logs.lines.filter((line) => line.msg === 'LLM metrics')).toEqual([
       expect.objectContaining({ label: 'fake/scripted-1', inputTokens: 10, outputTokens: 2 }),
     ]);
-    expect(usage).toEqual([{ modelUsage: [{ type: 'llm_usage', provider: 'fake', model: 'scripted-1', inputTokens: 10, outputTokens: 2 }] }]);
+    expect(usage).toEqual([
+      {
+        modelUsage: [{ type: 'llm_usage', provider: 'fake', model: 'scripted-1', inputTokens: 10, inputCachedTokens: 4, outputTokens: 2 }],
+        total: { llmInputTokens: 10, llmInputCachedTokens: 4, llmOutputTokens: 2, ttsCharactersCount: 0, ttsAudioDurationMs: 0, sttAudioDurationMs: 0, vadInferenceDurationMs: 0 },
+      },
+    ]);
     expect(session.usage).toEqual(usage[0]);
   });
 

@@ -6,7 +6,7 @@
  * the session event it expects.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Agent, AgentSession, PacedAudioOutput, type AgentSessionEvents, type SessionUsageUpdatedEvent } from '../../src/index.js';
+import { Agent, AgentSession, PacedAudioOutput, type AgentSessionEvents, type AgentSessionUsage, type SessionUsageUpdatedEvent } from '../../src/index.js';
 import { OpenAILLM } from '../../src/plugins/openai/llm.js';
 import { useFakeCartesia } from '../plugins/cartesia/setup.js';
 import { FakeDeepgram } from '../plugins/deepgram/fake_deepgram.js';
@@ -56,12 +56,12 @@ function observe(s: AgentSession) {
 
 describe('session usage', () => {
   it('sums LLM tokens and TTS characters and audio per model, announced after each billable metric', async () => {
-    openai.reply(textReply(['Hello ', 'there.'], [12, 3]), textReply(['Bye.'], [20, 2]));
+    openai.reply(textReply(['Hello ', 'there.'], [12, 3]), textReply(['Bye.'], [20, 2, 8]));
     const llm = new OpenAILLM({ model: 'gpt-4.1-mini', apiKey: 'sk-test-usage', baseURL: openai.baseURL });
     const { tts } = cartesia.tts();
     const s = new AgentSession({ llm, tts, audioOutput: new PacedAudioOutput() });
     const { updates, order } = observe(s);
-    expect(s.usage).toEqual({ modelUsage: [] });
+    expect(s.usage).toEqual({ modelUsage: [], total: totals() });
     await s.start({ agent: new Agent({ instructions: 'x' }) });
 
     await s.input.text('hi');
@@ -72,6 +72,7 @@ describe('session usage', () => {
         { type: 'llm_usage', provider: 'openai', model: 'gpt-4.1-mini', inputTokens: 12, outputTokens: 3 },
         { type: 'tts_usage', provider: 'cartesia', model: 'sonic-3', charactersCount: 'Hello there.'.length, audioDurationMs: expect.closeTo(2_000 / 24, 6) },
       ],
+      total: totals({ llmInputTokens: 12, llmOutputTokens: 3, ttsCharactersCount: 12, ttsAudioDurationMs: expect.closeTo(2_000 / 24, 6) }),
     };
     expect(updates.at(-1)!.usage).toEqual(afterFirst);
     expect(s.usage).toEqual(afterFirst);
@@ -84,9 +85,11 @@ describe('session usage', () => {
     await when('session_usage_updated', () => updates.length === 4);
     expect(s.usage).toEqual({
       modelUsage: [
-        { type: 'llm_usage', provider: 'openai', model: 'gpt-4.1-mini', inputTokens: 32, outputTokens: 5 },
+        // The second request had 8 of its prompt's tokens from OpenAI's prompt cache.
+        { type: 'llm_usage', provider: 'openai', model: 'gpt-4.1-mini', inputTokens: 32, inputCachedTokens: 8, outputTokens: 5 },
         { type: 'tts_usage', provider: 'cartesia', model: 'sonic-3', charactersCount: 'Hello there.Bye.'.length, audioDurationMs: expect.closeTo(4_000 / 24, 6) },
       ],
+      total: totals({ llmInputTokens: 32, llmInputCachedTokens: 8, llmOutputTokens: 5, ttsCharactersCount: 16, ttsAudioDurationMs: expect.closeTo(4_000 / 24, 6) }),
     });
     // What an event carried does not change afterwards.
     expect(updates[1]!.usage).toEqual(afterFirst);
@@ -106,6 +109,31 @@ describe('session usage', () => {
     connection.sendMetadata(0.5);
     await when('session_usage_updated', () => updates.length === 1);
     expect(order).toEqual(['stt_metrics', 'usage']);
-    expect(s.usage).toEqual({ modelUsage: [{ type: 'stt_usage', provider: 'deepgram', model: 'nova-3', audioDurationMs: 500 }] });
+    expect(s.usage).toEqual({ modelUsage: [{ type: 'stt_usage', provider: 'deepgram', model: 'nova-3', audioDurationMs: 500 }], total: totals({ sttAudioDurationMs: 500 }) });
+  });
+
+  it('a model shared by two sessions reports each request to the session that made it', async () => {
+    openai.reply(textReply(['One.'], [100, 1]), textReply(['Two.'], [7, 2]));
+    const llm = new OpenAILLM({ model: 'gpt-4.1-mini', apiKey: 'sk-test-usage', baseURL: openai.baseURL });
+    const first = new AgentSession({ llm });
+    const second = new AgentSession({ llm });
+    const seen = { first: [] as string[], second: [] as string[] };
+    first.on('metrics_collected', (event) => seen.first.push(event.metrics.type));
+    second.on('metrics_collected', (event) => seen.second.push(event.metrics.type));
+    try {
+      await first.start({ agent: new Agent({ instructions: 'x' }) });
+      await second.start({ agent: new Agent({ instructions: 'x' }) });
+      await first.run({ userInput: 'one' });
+      await second.run({ userInput: 'two' });
+      expect(first.usage.total).toMatchObject({ llmInputTokens: 100, llmOutputTokens: 1 });
+      expect(second.usage.total).toMatchObject({ llmInputTokens: 7, llmOutputTokens: 2 });
+      expect(seen).toEqual({ first: ['llm_metrics'], second: ['llm_metrics'] });
+    } finally {
+      await Promise.all([first.aclose(), second.aclose()]);
+    }
   });
 });
+
+function totals(values: Partial<Record<keyof AgentSessionUsage['total'], unknown>> = {}) {
+  return { llmInputTokens: 0, llmInputCachedTokens: 0, llmOutputTokens: 0, ttsCharactersCount: 0, ttsAudioDurationMs: 0, sttAudioDurationMs: 0, vadInferenceDurationMs: 0, ...values };
+}

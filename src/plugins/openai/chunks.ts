@@ -15,7 +15,7 @@ export class ChunkReader {
   readonly #toolCalls = new ToolCallAssembler();
   /** The provider's id of the response ("chatcmpl-…"). */
   responseId: string | undefined;
-  usage: { promptTokens: number; completionTokens: number; totalTokens: number } | undefined;
+  usage: { promptTokens: number; promptCachedTokens: number; completionTokens: number; totalTokens: number } | undefined;
   finishReason: string | undefined;
 
   /** The ChatChunks one SDK chunk gives (often none: a role-only delta, an argument fragment). */
@@ -36,6 +36,7 @@ export class ChunkReader {
     if (chunk.usage) {
       this.usage = {
         promptTokens: chunk.usage.prompt_tokens ?? 0,
+        promptCachedTokens: chunk.usage.prompt_tokens_details?.cached_tokens ?? 0,
         completionTokens: chunk.usage.completion_tokens ?? 0,
         totalTokens: chunk.usage.total_tokens ?? (chunk.usage.prompt_tokens ?? 0) + (chunk.usage.completion_tokens ?? 0),
       };

@@ -237,7 +237,7 @@ export class OpenAILLM extends Model implements LLM {
     cancelled: boolean,
   ): void {
     const durationMs = performance.now() - started;
-    const usage = reader?.usage ?? { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
+    const usage = reader?.usage ?? { promptTokens: 0, promptCachedTokens: 0, completionTokens: 0, totalTokens: 0 };
     this.emit('metrics_collected', {
       type: 'llm_metrics',
       label: this.label,
@@ -246,6 +246,7 @@ export class OpenAILLM extends Model implements LLM {
       durationMs,
       cancelled,
       promptTokens: usage.promptTokens,
+      promptCachedTokens: usage.promptCachedTokens,
       completionTokens: usage.completionTokens,
       totalTokens: usage.totalTokens,
       tokensPerSecond: durationMs > 0 ? usage.completionTokens / (durationMs / 1000) : 0,

@@ -12,6 +12,7 @@ import { toInt16 } from '../../audio/resample.js';
 import { ClosedError } from '../../errors.js';
 import type { VADMetrics } from '../../provider/metrics.js';
 import { ProviderError } from '../../provider/provider_error.js';
+import { asRequester, currentRequester } from '../../provider/requester.js';
 import type { VADEvent, VADOptions, VADStream } from '../../vad/vad.js';
 import { AudioInput } from './audio_input.js';
 import type { BatchMember, InferenceBatcher } from './batcher.js';
@@ -35,6 +36,8 @@ const METRICS_INTERVAL_MS = 1000;
 
 export class SileroVADStream implements VADStream, BatchMember {
   readonly #host: StreamHost;
+  /** Whose request this stream is (the session that opened it): its measurements are reported as theirs. */
+  readonly #requester: object | undefined;
   readonly #rate: ModelSampleRate;
   readonly #context: number;
   readonly #input: AudioInput;
@@ -60,6 +63,7 @@ export class SileroVADStream implements VADStream, BatchMember {
 
   constructor(host: StreamHost) {
     this.#host = host;
+    this.#requester = currentRequester();
     this.#rate = host.options.sampleRate;
     const { samples, context } = WINDOW[this.#rate];
     this.#context = context;
@@ -183,14 +187,17 @@ export class SileroVADStream implements VADStream, BatchMember {
   #reportMetrics(): void {
     if (this.#periodCount === 0) return;
     const now = performance.now();
-    this.#host.reportMetrics({
+    const metrics: VADMetrics = {
       type: 'vad_metrics',
       label: this.#host.label,
       idleTimeMs: Math.max(0, now - this.#periodStart - this.#periodInferenceMs),
       inferenceDurationTotalMs: this.#periodInferenceMs,
       inferenceCount: this.#periodCount,
       timestamp: Date.now(),
-    });
+    };
+    // Answers come from a call batched for many streams: reported as a request of this stream's owner.
+    if (this.#requester) asRequester(this.#requester, () => this.#host.reportMetrics(metrics));
+    else this.#host.reportMetrics(metrics);
     this.#periodStart = now;
     this.#periodInferenceMs = 0;
     this.#periodCount = 0;

@@ -166,17 +166,23 @@ export const chunk = {
       })),
     }),
   finish: (reason: 'stop' | 'tool_calls' | 'length') => completionChunk({}, reason),
-  usage: (promptTokens: number, completionTokens: number) => ({
+  /** The usage chunk; `cachedTokens` of the prompt's came from OpenAI's prompt cache (prompt_tokens_details). */
+  usage: (promptTokens: number, completionTokens: number, cachedTokens?: number) => ({
     id: ID,
     object: 'chat.completion.chunk',
     created: 1_700_000_000,
     model: 'gpt-4.1-mini',
     choices: [],
-    usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+    usage: {
+      prompt_tokens: promptTokens,
+      completion_tokens: completionTokens,
+      total_tokens: promptTokens + completionTokens,
+      ...(cachedTokens === undefined ? {} : { prompt_tokens_details: { cached_tokens: cachedTokens } }),
+    },
   }),
 };
 
 /** A whole text reply: role, the pieces, stop, usage, [DONE]. */
-export function textReply(pieces: string[], usage: [number, number] = [10, pieces.length]): Reply {
+export function textReply(pieces: string[], usage: [number, number] | [number, number, number] = [10, pieces.length]): Reply {
   return sse([chunk.role(), ...pieces.map(chunk.text), chunk.finish('stop'), chunk.usage(...usage)]);
 }

@@ -13,6 +13,7 @@ import { mixdown, resample, toInt16 } from '../../../src/audio/resample.js';
 import { ClosedError } from '../../../src/errors.js';
 import type { VADMetrics } from '../../../src/provider/metrics.js';
 import { ProviderError } from '../../../src/provider/provider_error.js';
+import { asRequester, currentRequester } from '../../../src/provider/requester.js';
 import { ModelChecksumError, SILERO_V6_2_SHA256, VAD, defaultModelPath } from '../../../src/plugins/silero/index.js';
 import type { VADEvent } from '../../../src/vad/vad.js';
 import { edges, fixturePath, framesOf, layout, runThrough, segmentsOf, speech, tone, whiteNoise, type Segment } from './fixture.js';
@@ -329,6 +330,30 @@ describe('thresholds', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+describe('who reported', () => {
+  it('two streams of one VAD, their windows in the same batched calls: each stream\'s vad_metrics are reported as a request of the one that opened it', async () => {
+    const shared = await VAD.load();
+    const byOwner = new Map<object | undefined, number>();
+    shared.on('metrics_collected', (m) => {
+      const owner = currentRequester();
+      byOwner.set(owner, (byOwner.get(owner) ?? 0) + (m as VADMetrics).inferenceCount);
+    });
+    const alice = {};
+    const bob = {};
+    const streams = [asRequester(alice, () => shared.stream()), asRequester(bob, () => shared.stream())];
+    const second = framesOf(new Int16Array(16000), 16000);
+    // Pushed from outside both owners, in step: the batcher answers both streams' windows from one call.
+    for (let i = 0; i < second.length; i++) for (const stream of streams) stream.pushFrame(second[i]!);
+    for (const stream of streams) stream.endInput();
+    await Promise.all(streams.map(async (stream) => {
+      for await (const _ of stream);
+    }));
+    expect([...byOwner.keys()]).toEqual(expect.arrayContaining([alice, bob]));
+    expect(byOwner.size).toBe(2);
+    expect(byOwner.get(alice)).toBe(byOwner.get(bob));
   });
 });
 
