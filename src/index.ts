@@ -93,6 +93,11 @@ export { FlowRun } from './flow/flow_run.js';
 export { FLOW_SESSION_EVENTS, type FlowSessionEvent } from './flow/flow_events.js';
 export { checkFlow, type FlowCheck } from './flow/flow_check.js';
 export type { StartOptions } from './session/agent_session.js';
+// After the call
+export { makeSessionReport } from './report/make_session_report.js';
+export { SESSION_REPORT_VERSION, type SessionReport, type ReportEvent, type TimelineEntry } from './report/session_report.js';
+export type { SessionEndCallback } from './job/job.js';
+export type { UsageTotals, VADModelUsage, LLMModelUsage, TTSModelUsage, STTModelUsage, ModelUsage } from './metrics/usage.js';
 // Saved sessions (flows)
 export type { SnapshotStore } from './flow/snapshot_store.js';
 export type { SavedSession } from './flow/saved_session.js';

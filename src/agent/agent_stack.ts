@@ -4,6 +4,7 @@
  * is its actor (machines/agent.ts); this is only who is in charge, in which order they entered,
  * and the handoffs under way, which run one after the other.
  */
+import type { AnyActorRef } from 'xstate';
 import type { AgentMachineEmitted } from '../../machines/agent.js';
 import { until, whenStopped } from '../actors/until.js';
 import { ClosedError, HookError, TimeoutError, VoxstateError } from '../errors.js';
@@ -17,6 +18,8 @@ export interface AgentStackOptions {
   report: (error: unknown) => void;
   /** Another agent is in charge while the session runs (a handoff, a task starting or ending). */
   inCharge?: (agent: Agent) => void;
+  /** An agent was activated: its actor (the activation's lifecycle) is entering. */
+  entered?: (agent: Agent, actor: AnyActorRef) => void;
 }
 
 export class AgentStack {
@@ -114,7 +117,7 @@ export class AgentStack {
   }
 
   #enter(agent: Agent): void {
-    agent._activate(this.session, {
+    const actor = agent._activate(this.session, {
       hookTimeout: this.options.hookTimeout,
       onError: this.options.report,
       // onExit problems are returned by #exit to whoever exits the agent, which reports them.
@@ -122,6 +125,7 @@ export class AgentStack {
         if (problem.hook === 'onEnter') this.options.report(hookProblem(agent, problem));
       },
     });
+    this.options.entered?.(agent, actor);
   }
 
   /** Exits `agent` (its onExit runs once); returns what went wrong in onExit, if anything. */

@@ -31,6 +31,7 @@ import { attends, isAttended } from './attendance.js';
 import { JobContext, type JobControl } from './job_context.js';
 import type { JobInfo } from './job_info.js';
 import type { JobProcess } from './job_process.js';
+import { Timeline } from '../report/timeline.js';
 
 export type Entrypoint<UserData extends Record<string, unknown> = Record<string, unknown>> = (
   ctx: JobContext<UserData>,
@@ -75,11 +76,15 @@ export class JobShutdownError extends VoxstateError {
   }
 }
 
+/** Runs once the job's session has closed (see AgentServer.rtcSession). */
+export type SessionEndCallback<UserData extends Record<string, unknown> = Record<string, unknown>> = (ctx: JobContext<UserData>) => void | Promise<void>;
+
 export interface JobInit<UserData extends Record<string, unknown>> {
   info: JobInfo;
   room: Room;
   proc: JobProcess<UserData>;
   entrypoint: Entrypoint<UserData>;
+  onSessionEnd?: SessionEndCallback<UserData>;
   timeouts?: Partial<JobTimeouts>;
   logger?: Logger;
   clock?: Clock;
@@ -96,10 +101,14 @@ export class Job<UserData extends Record<string, unknown> = Record<string, unkno
         await Promise.allSettled(hostOf<Job>(system).ctx._userTasks);
       }),
       closeSession: fromTask(async ({ system }) => {
-        const session = hostOf<Job>(system).ctx.primarySession;
-        if (session === undefined || session.state === 'closed') return;
-        session.shutdown({ drain: true, reason: 'job_shutdown' });
-        await session.closed();
+        const job = hostOf<Job>(system);
+        const session = job.ctx.primarySession;
+        if (session === undefined) return;
+        if (session.state !== 'closed') {
+          session.shutdown({ drain: true, reason: 'job_shutdown' });
+          await session.closed();
+        }
+        if (job.#onSessionEnd) await job.ctx.runAsJob(async () => job.#onSessionEnd!(job.ctx));
       }),
       runShutdownCallbacks: fromTask(({ input, system }) => hostOf<Job>(system).#runCallbacks(input.reason)),
       disconnectRoom: fromTask(({ system }) => hostOf<Job>(system).#room.disconnect()),
@@ -115,7 +124,10 @@ export class Job<UserData extends Record<string, unknown> = Record<string, unkno
   readonly #abort = new AbortController();
   readonly #pendingCallbacks = new Set<string>();
   readonly #entrypoint: Entrypoint<UserData>;
+  readonly #onSessionEnd: SessionEndCallback<UserData> | undefined;
   readonly #room: Room;
+  /** The job's transitions, for its session's report. */
+  readonly #timeline = new Timeline();
 
   constructor(init: JobInit<UserData>) {
     const timeouts = { ...DEFAULT_JOB_TIMEOUTS, ...init.timeouts };
@@ -130,10 +142,12 @@ export class Job<UserData extends Record<string, unknown> = Record<string, unkno
       },
       requestShutdown: (reason, source) => this.requestShutdown(reason, source),
       report: (error, source) => this.#report(error, source),
+      timeline: this.#timeline,
     };
     this.ctx = new JobContext({ room, job: init.info, proc: init.proc, control, logger: init.logger ?? rootLogger() });
     const ctx = this.ctx;
     this.#entrypoint = init.entrypoint;
+    this.#onSessionEnd = init.onSessionEnd;
     this.#room = init.room;
     this.actor = startActor(Job.#machine, {
       name: `job ${init.info.id}`,
@@ -142,6 +156,7 @@ export class Job<UserData extends Record<string, unknown> = Record<string, unkno
       onError: (error) => this.#report(error instanceof VoxstateError ? error : new VoxstateError('job_failed', describe(error), { cause: error }), 'job'),
       ...(init.clock ? { clock: init.clock } : {}),
     });
+    this.#timeline.watch(this.actor, 'job');
     onStateChange(this.actor, jobStateOf, (from, to) => {
       ctx.logger.debug({ from, to }, 'job state changed');
       ctx.emit('state_changed', { oldState: from, newState: to });

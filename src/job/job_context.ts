@@ -13,6 +13,9 @@ import type { AgentSession } from '../session/agent_session.js';
 import { parseJobMetadata, type JobInfo } from './job_info.js';
 import type { JobProcess } from './job_process.js';
 import { runInJob } from './job_scope.js';
+import { buildSessionReport } from '../report/build_session_report.js';
+import type { SessionReport } from '../report/session_report.js';
+import type { Timeline } from '../report/timeline.js';
 
 export type ParticipantEntrypoint = (ctx: JobContext, participant: RemoteParticipant) => unknown;
 export type ShutdownCallback = (reason: string) => unknown;
@@ -38,6 +41,8 @@ export interface JobControl {
   connected(): void;
   requestShutdown(reason: string, source: ShutdownSource): void;
   report(error: VoxstateError, source: string): void;
+  /** The job's own transitions, for the report of its session. */
+  readonly timeline: Timeline;
 }
 
 export class JobContext<UserData extends Record<string, unknown> = Record<string, unknown>> extends EventEmitter<JobContextEvents> {
@@ -99,6 +104,16 @@ export class JobContext<UserData extends Record<string, unknown> = Record<string
   /** The first AgentSession started in this job; the shutdown contract drains and closes it. */
   get primarySession(): AgentSession | undefined {
     return this.#primarySession;
+  }
+
+  /**
+   * The report of `session` (the primary session by default) so far: the job and room, the
+   * session's options, history, events, usage, metrics, and the state timeline of the job's and
+   * the session's actors (see SessionReport). Redacted; JSON. Throws when the job has no session.
+   */
+  makeSessionReport(session: AgentSession | undefined = this.#primarySession): SessionReport {
+    if (session === undefined) throw new VoxstateError('no_session', 'makeSessionReport() needs a session: start an AgentSession in this job first');
+    return buildSessionReport(session._reportParts(), { id: this.job.id, agentName: this.job.agentName, contextFields: { ...this.#logContextFields }, timeline: this.#control.timeline });
   }
 
   /**

@@ -10,7 +10,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { VoxstateError, describe } from '../errors.js';
-import { DEFAULT_JOB_TIMEOUTS, Job, type Entrypoint, type JobTimeouts } from '../job/job.js';
+import { DEFAULT_JOB_TIMEOUTS, Job, type Entrypoint, type JobTimeouts, type SessionEndCallback } from '../job/job.js';
 import { jobInfo, type RawJobInfo } from '../job/job_info.js';
 import { JobProcess } from '../job/job_process.js';
 import type { Clock } from '../actors/start_actor.js';
@@ -150,6 +150,7 @@ export class AgentServer<UserData extends Record<string, unknown> = Record<strin
   setupFnc: ((proc: JobProcess<UserData>) => unknown) | undefined;
   readonly options: AgentServerOptions<UserData>;
   #entrypoint: Entrypoint<UserData> | undefined;
+  #onSessionEnd: SessionEndCallback<UserData> | undefined;
   #agentName = '';
   #module: string | undefined;
   #entryFrom: 'rtcSession' | 'defaultExport' = 'rtcSession';
@@ -180,11 +181,17 @@ export class AgentServer<UserData extends Record<string, unknown> = Record<strin
     return server;
   }
 
-  /** Registers the job entrypoint (one per server). Returns it, so it can be used as a decorator-like wrapper. */
-  rtcSession<E extends Entrypoint<UserData>>(entrypoint: E, options: { agentName?: string } = {}): E {
+  /**
+   * Registers the job entrypoint (one per server). Returns it, so it can be used as a decorator-like
+   * wrapper. `onSessionEnd` runs once the job's session has closed, before the shutdown callbacks
+   * (LiveKit Python's `on_session_end`): `ctx.makeSessionReport()` there gives the whole conversation.
+   */
+  rtcSession<E extends Entrypoint<UserData>>(entrypoint: E, options: { agentName?: string; onSessionEnd?: SessionEndCallback<UserData> } = {}): E {
     if (typeof entrypoint !== 'function') throw new TypeError('rtcSession needs the entrypoint function');
     if (this.#entrypoint) throw new VoxstateError('entrypoint_registered', 'this AgentServer already has an entrypoint');
+    if (options.onSessionEnd !== undefined && typeof options.onSessionEnd !== 'function') throw new TypeError('onSessionEnd must be a function');
     this.#entrypoint = entrypoint;
+    this.#onSessionEnd = options.onSessionEnd;
     this.#agentName = options.agentName ?? '';
     this.#module = callerModule();
     registerServer(this.#module, this);
@@ -277,6 +284,7 @@ export class AgentServer<UserData extends Record<string, unknown> = Record<strin
       room: options.room,
       proc,
       entrypoint,
+      ...(this.#onSessionEnd ? { onSessionEnd: this.#onSessionEnd } : {}),
       timeouts,
       ...(options.logger ? { logger: options.logger } : {}),
       ...(options.clock ? { clock: options.clock } : {}),

@@ -55,6 +55,8 @@ import { RoomIO } from './room_io.js';
 import { resolveRoomOptions, type RoomInputOptions, type RoomOptions, type RoomOutputOptions } from './room_options.js';
 import { VoiceInput } from './voice_input.js';
 import { SessionFlow, type SessionFlowOptions } from './session_flow.js';
+import { SessionRecorder } from '../report/session_recorder.js';
+import type { SessionReportParts } from '../report/build_session_report.js';
 import type { Flow } from '../flow/flow.js';
 import type { FlowRun } from '../flow/flow_run.js';
 import type { SavedSession } from '../flow/saved_session.js';
@@ -204,6 +206,8 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   #roomIO: RoomIO | undefined;
   /** The flow the session runs, if started with one. */
   #flow: SessionFlow | undefined;
+  /** What the session's report is made of, kept as it runs. */
+  readonly #recorder: SessionRecorder;
   /** The run() under way, if any: runs do not nest. */
   #pendingRun: Promise<RunEvent[]> | undefined;
   #unrecoverable = 0;
@@ -244,6 +248,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
       report: (error) => this.#report(error, 'agent'),
       // A realtime model speaks as the agent in charge: its instructions and tools (agents-js does the same).
       inCharge: (agent) => this.#realtime?.updateAgent(agent),
+      entered: (agent, actor) => this.#recorder.watch(actor, `agent ${agent.id}`),
     });
     this.input = {
       text: (text) => this.#userText(text),
@@ -265,6 +270,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
       ...(options.clock ? { clock: options.clock } : {}),
     });
     this.actor.on('*', (event) => this.#relay(event));
+    this.#recorder = new SessionRecorder(this);
     this.#replies = {
       session: this,
       maxToolSteps: this.#options.maxToolSteps,
@@ -385,6 +391,28 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     return this.#flow.save();
   }
 
+  /** What the session's report is made of (see makeSessionReport). @internal */
+  _reportParts(): SessionReportParts {
+    const label = (model: unknown) => (model && typeof model === 'object' && 'label' in model ? String((model as { label: unknown }).label) : undefined);
+    return {
+      recorder: this.#recorder,
+      history: this.history.items,
+      usage: this.usage,
+      room: this.room?.name,
+      options: {
+        llm: label(this.llm),
+        stt: label(this.stt),
+        tts: label(this.tts),
+        vad: label(this.vad),
+        ...this.#options,
+        clock: undefined,
+        audioOutput: undefined,
+        turn: this.#turn,
+        ...(this.#flow ? { flow: this.#flow.run.flow.id } : {}),
+      },
+    };
+  }
+
   /** The tools a reply of `agent` offers: its own, and the flow's transitions it may take now. @internal */
   _toolsOf(agent: Agent): NamedTool[] {
     const own = toolEntries(agent.tools, `agent ${agent.id}`);
@@ -444,6 +472,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
       // Another start() went first while the saved session loaded.
       if (this.state !== 'idle' || this.#flow) return opened.close();
       this.#flow = opened;
+      this.#recorder.watch(opened.run.actor, `flow ${flow.id}`);
     }
     this.#agents.enterLater(this.#flow?.run.agent ?? options.agent!);
     this.#room = options.room && { room: options.room, options: roomOptions };

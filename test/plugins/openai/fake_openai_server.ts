@@ -183,6 +183,6 @@ export const chunk = {
 };
 
 /** A whole text reply: role, the pieces, stop, usage, [DONE]. */
-export function textReply(pieces: string[], usage: [number, number] | [number, number, number] = [10, pieces.length]): Reply {
-  return sse([chunk.role(), ...pieces.map(chunk.text), chunk.finish('stop'), chunk.usage(...usage)]);
+export function textReply(pieces: string[], usage: [prompt: number, completion: number, cached?: number] = [10, pieces.length]): Reply {
+  return sse([chunk.role(), ...pieces.map(chunk.text), chunk.finish('stop'), chunk.usage(usage[0], usage[1], usage[2])]);
 }
