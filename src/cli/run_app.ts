@@ -13,6 +13,7 @@ import { runConsole } from '../console/console.js';
 import type { AgentServer } from '../server/agent_server.js';
 import { callerModule } from '../server/caller_module.js';
 import { ConfigurationError } from '../errors.js';
+import { UsageError } from './usage_error.js';
 import { agentServerFor, ServerOptions } from '../server/server_options.js';
 import type { WorkerRuntime } from './run_worker.js';
 
@@ -33,6 +34,8 @@ console options:
   --metadata TEXT      job metadata for the entrypoint
   --input FILE.wav     play a WAV file in real time as your microphone (needs a VAD or STT)
   --output FILE.wav    record the agent's voice to a WAV file (needs a TTS)
+  --record DIR         record the conversation into DIR: the user's and the agent's audio in one
+                       stereo WAV, and the session report (JSON) beside it
 
 worker options (start, dev, connect):
   --url URL            LiveKit server (default env LIVEKIT_URL)
@@ -110,7 +113,10 @@ async function run(server: AgentServer<any>, options: RunAppOptions): Promise<nu
       const metadata = value('--metadata');
       const audioInput = value('--input');
       const audioOutput = value('--output');
+      const record = value('--record');
+      if (flag('--record') && (record === undefined || record.startsWith('--'))) throw new UsageError('--record needs a directory');
       const result = await runConsole(server, {
+        ...(record === undefined ? {} : { record: { dir: record } }),
         ...(metadata === undefined ? {} : { metadata }),
         ...(audioInput === undefined ? {} : { audioInput }),
         ...(audioOutput === undefined ? {} : { audioOutput }),

@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { isOfflineStandIn } from '../inference/models.js';
 import { addInspector } from '../inspect/registry.js';
+import type { RecordingOptions } from '../recording/session_recording.js';
 import type { JobResult } from '../job/job.js';
 import { createLogger, setRootLogger } from '../log/logger.js';
 import { LocalRoom } from '../room/local_room.js';
@@ -33,6 +34,8 @@ export interface ConsoleOptions {
   audioInput?: string;
   /** A WAV file the agent's voice is recorded to (needs a TTS). */
   audioOutput?: string;
+  /** Records the conversation (both sides' audio and the session report) into a directory. */
+  record?: RecordingOptions;
 }
 
 const dim = (text: string, color: boolean) => (color ? `\x1b[2m${text}\x1b[22m` : text);
@@ -56,7 +59,7 @@ export async function runConsole<U extends Record<string, unknown>>(server: Agen
   });
   print(dim('voxstate console: type a line and press Enter to talk; Ctrl+C or Ctrl+D to end.', color));
 
-  const job = await server.startJob({ room, job: { id: 'console', metadata: options.metadata ?? '' } });
+  const job = await server.startJob({ room, job: { id: 'console', metadata: options.metadata ?? '' }, ...(options.record ? { record: options.record } : {}) });
   job.ctx.on('session_started', (session) => {
     // The agent ended the conversation (e.g. an end_session tool): the user hangs up, after the
     // goodbye, and the job ends as on LiveKit, its last participant gone (seed 003). A session

@@ -108,6 +108,8 @@ export class Job<UserData extends Record<string, unknown> = Record<string, unkno
           session.shutdown({ drain: true, reason: 'job_shutdown' });
           await session.closed();
         }
+        // Closed; aclose() resolves once what closing writes (a recording) is written too.
+        await session.aclose();
         if (job.#onSessionEnd) await job.ctx.runAsJob(async () => job.#onSessionEnd!(job.ctx));
       }),
       runShutdownCallbacks: fromTask(({ input, system }) => hostOf<Job>(system).#runCallbacks(input.reason)),

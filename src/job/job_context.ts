@@ -16,6 +16,7 @@ import { runInJob } from './job_scope.js';
 import { buildSessionReport } from '../report/build_session_report.js';
 import type { SessionReport } from '../report/session_report.js';
 import type { Timeline } from '../report/timeline.js';
+import type { RecordingOptions } from '../recording/session_recording.js';
 
 export type ParticipantEntrypoint = (ctx: JobContext, participant: RemoteParticipant) => unknown;
 export type ShutdownCallback = (reason: string) => unknown;
@@ -100,6 +101,9 @@ export class JobContext<UserData extends Record<string, unknown> = Record<string
   get logger(): Logger {
     return this.#logScope.logger;
   }
+
+  /** Where the job's sessions record their conversation unless they say otherwise (console --record). @internal */
+  _recordOptions: RecordingOptions | undefined;
 
   /** The first AgentSession started in this job; the shutdown contract drains and closes it. */
   get primarySession(): AgentSession | undefined {

@@ -15,6 +15,7 @@ import { jobInfo, type RawJobInfo } from '../job/job_info.js';
 import { JobProcess } from '../job/job_process.js';
 import type { Clock } from '../actors/start_actor.js';
 import { createLogger, type Logger } from '../log/logger.js';
+import type { RecordingOptions } from '../recording/session_recording.js';
 import { LocalRoom } from '../room/local_room.js';
 import type { Room } from '../room/room.js';
 import { callerModule } from './caller_module.js';
@@ -269,6 +270,8 @@ export class AgentServer<UserData extends Record<string, unknown> = Record<strin
     job?: Partial<Omit<RawJobInfo, 'roomName' | 'agentName'>>;
     logger?: Logger;
     clock?: Clock;
+    /** The job's sessions record their conversation here (console --record), unless they say otherwise. */
+    record?: RecordingOptions;
   }): Promise<Job<UserData>> {
     const entrypoint = this.#entrypoint;
     if (!entrypoint) throw new VoxstateError('no_entrypoint', 'register an entrypoint with server.rtcSession(...) first');
@@ -289,6 +292,7 @@ export class AgentServer<UserData extends Record<string, unknown> = Record<strin
       ...(options.logger ? { logger: options.logger } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
     });
+    job.ctx._recordOptions = options.record;
     return job.start();
   }
 }

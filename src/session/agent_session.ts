@@ -56,6 +56,8 @@ import { resolveRoomOptions, type RoomInputOptions, type RoomOptions, type RoomO
 import { VoiceInput } from './voice_input.js';
 import { SessionFlow, type SessionFlowOptions } from './session_flow.js';
 import { SessionRecorder } from '../report/session_recorder.js';
+import { makeSessionReport } from '../report/make_session_report.js';
+import { SessionRecording, type RecordingOptions } from '../recording/session_recording.js';
 import type { SessionReportParts } from '../report/build_session_report.js';
 import type { Flow } from '../flow/flow.js';
 import type { FlowRun } from '../flow/flow_run.js';
@@ -117,6 +119,12 @@ export interface AgentSessionOptions<UserData = unknown> extends FlatTurnOptions
   maxUnrecoverableErrors?: number;
   /** Clock for the session's timers (XState's SimulatedClock in tests). */
   clock?: Clock;
+  /**
+   * Records the conversation: the user's and the agent's audio in one stereo WAV file, and the
+   * session report beside it, written into `dir` once the session has closed. A directory that
+   * cannot be written fails start() with a RecordingError. In a job, `console --record DIR` sets it.
+   */
+  record?: RecordingOptions;
 }
 
 export interface SayOptions {
@@ -192,7 +200,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   vad: VAD | undefined;
   readonly input: UserInput;
   readonly #options: Required<Pick<AgentSessionOptions, 'maxToolSteps' | 'agentHookTimeout' | 'maxUnrecoverableErrors'>> &
-    Pick<AgentSessionOptions, 'language' | 'clock' | 'audioOutput'>;
+    Pick<AgentSessionOptions, 'language' | 'clock' | 'audioOutput' | 'record'>;
   readonly #turn: TurnOptions;
   readonly #usage = new ModelUsageCollector();
   readonly #scheduler: SpeechScheduler;
@@ -208,6 +216,9 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   #flow: SessionFlow | undefined;
   /** What the session's report is made of, kept as it runs. */
   readonly #recorder: SessionRecorder;
+  /** The conversation's recording, when the session records. */
+  #recording: SessionRecording | undefined;
+  #recordingSaved: Promise<void> | undefined;
   /** The run() under way, if any: runs do not nest. */
   #pendingRun: Promise<RunEvent[]> | undefined;
   #unrecoverable = 0;
@@ -237,6 +248,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
       language: options.language,
       clock: options.clock,
       audioOutput: options.audioOutput,
+      record: options.record,
     };
     this.#closed = new Promise((resolve) => (this.#resolveClosed = resolve));
     this.#scheduler = new SpeechScheduler(
@@ -457,6 +469,9 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     if (state === 'running' || state === 'starting') return;
     if (state !== 'idle') throw new ClosedError('AgentSession', 'start()', state);
     const roomOptions = resolveRoomOptions(options.inputOptions, options.outputOptions);
+    const record = this.#options.record ?? currentJobContext()?._recordOptions;
+    // Checked before anything starts: a recording that cannot be written is refused now, not at the end.
+    if (record) this.#recording = await SessionRecording.open(record);
     if (options.flow !== undefined) {
       const { flow, resume, persist } = options;
       const opened = await SessionFlow.open(this, { flow, ...(resume ? { resume } : {}), ...(persist ? { persist } : {}) }, {
@@ -553,7 +568,8 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
    */
   aclose(): Promise<void> {
     void this.#close('user_initiated', false);
-    this.#closing ??= this.#closed.then(() => undefined);
+    // A recording is written once closed: closing is done when it is.
+    this.#closing ??= this.#closed.then(() => this.#recordingSaved).then(() => undefined);
     return this.#closing;
   }
 
@@ -677,6 +693,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     const state = this.state;
     if (state === 'idle') throw new NotStartedError('AgentSession', 'listen()');
     if (state !== 'running' && state !== 'starting') throw new ClosedError('AgentSession', 'listen()', state);
+    if (this.#recording) frames = this.#recording.listen(frames);
     return asRequester(this, () => {
       if (this.#realtime) return this.#listenRealtime(this.#realtime, frames);
       this.#voice ??= this.#listenToVoice();
@@ -731,7 +748,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     }
     // Decided once connected: the voice goes to the room's published audio.
     this.#output ??= this.#speechOutput();
-    if (this.#realtime?.capabilities.audioOutput) this.#realtimeAudio = this.#options.audioOutput ?? this.#roomIO?.publishAudio();
+    if (this.#realtime?.capabilities.audioOutput) this.#realtimeAudio = this.#recorded(this.#options.audioOutput ?? this.#roomIO?.publishAudio());
     job?._registerSession(this);
     if (this.#realtime) await this.#realtime.ready;
   }
@@ -885,10 +902,15 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
    * audioOutput, else the room's track), with the room's transcription following it; else as text
    * to the room's transcription; else (undefined) into the history only.
    */
+  /** `output`, with what the agent plays on it recorded when the session records. */
+  #recorded(output: AudioOutput | undefined): AudioOutput | undefined {
+    return output && this.#recording ? this.#recording.agentOutput(output) : output;
+  }
+
   #speechOutput(): SpeechOutput | undefined {
     const tts = this.tts && !isOfflineStandIn(this.tts) ? (this.tts as TTS) : undefined;
     const transcript = this.#roomIO?.agentTranscript;
-    const audio = tts && (this.#options.audioOutput ?? this.#roomIO?.publishAudio());
+    const audio = tts && this.#recorded(this.#options.audioOutput ?? this.#roomIO?.publishAudio());
     if (tts && audio) return new VoiceOutput(tts, audio, transcript);
     return transcript && new RoomTextOutput(transcript);
   }
@@ -1113,6 +1135,22 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     announce(this.actor, { type, ...event });
   }
 
+  /**
+   * Writes the recording (the audio and the report, with the close in it), in the background; what
+   * goes wrong is logged (no event comes after close).
+   */
+  #saveRecording(): void {
+    const recording = this.#recording;
+    if (!recording) return;
+    const job = currentJobContext();
+    const report = job?.primarySession === this ? job.makeSessionReport(this) : makeSessionReport(this);
+    const name = `${(this.room?.name ?? 'session').replace(/[^\w.-]+/g, '_')}-${new Date(report.session.startedAt ?? report.createdAt).toISOString().replace(/[:.]/g, '-')}`;
+    this.#recordingSaved = recording.save(name, report).then(
+      (files) => void log().info(files, 'session recorded'),
+      (error: unknown) => void log().error({ err: error }, error instanceof Error ? error.message : String(error)),
+    );
+  }
+
   /** Re-emits what the machine announces, as the session's events (the same payloads, dated). */
   #relay(event: { type: string } & Record<string, unknown>): void {
     const createdAt = Date.now();
@@ -1131,6 +1169,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
           createdAt,
         };
         this.emit('close', close);
+        this.#saveRecording();
         this.#resolveClosed(close);
         return;
       }

@@ -1,6 +1,7 @@
 /**
- * A scripted TTS for tests, on virtual time: each sentence becomes `msPerCharacter` of silent audio
- * per character, in 20 ms frames, the first one `ttfbMs` after the sentence is complete.
+ * A scripted TTS for tests, on virtual time: each sentence becomes `msPerCharacter` of audio per
+ * character (silent, or a constant `level` to find it in a recording), in 20 ms frames, the first
+ * one `ttfbMs` after the sentence is complete.
  */
 import { audioFrame } from '../audio/audio_frame.js';
 import { Model } from '../provider/model.js';
@@ -19,7 +20,7 @@ export class FakeTTS extends Model implements TTS {
   #segments = 0;
 
   constructor(
-    readonly options: { ttfbMs?: number; msPerCharacter?: number } = {},
+    readonly options: { ttfbMs?: number; msPerCharacter?: number; level?: number } = {},
   ) {
     super();
   }
@@ -45,7 +46,8 @@ export class FakeTTS extends Model implements TTS {
         await wait(this.options.ttfbMs ?? 100);
         const frames = Math.max(1, Math.ceil((text.length * (this.options.msPerCharacter ?? 60)) / FRAME_MS));
         for (let i = 0; i < frames && !channel.ended; i++) {
-          channel.push({ frame: audioFrame(new Int16Array((this.sampleRate * FRAME_MS) / 1000), this.sampleRate), segmentId, final: i === frames - 1 });
+          const samples = new Int16Array((this.sampleRate * FRAME_MS) / 1000).fill(this.options.level ?? 0);
+          channel.push({ frame: audioFrame(samples, this.sampleRate), segmentId, final: i === frames - 1 });
         }
       });
     };

@@ -1,5 +1,5 @@
 /** The main job, as a user runs it: `npm start` is `tsx examples/basic_event.ts console`. */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -75,6 +75,32 @@ describe('npm start (console mode on the basic_event example)', () => {
       expect(readdirSync(sessions)).toEqual([]);
     } finally {
       rmSync(sessions, { recursive: true, force: true });
+    }
+  }, 30_000);
+
+  it('console --record DIR: the conversation\'s audio (stereo WAV) and its session report are written there; a directory that cannot be written is a clear error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'console-record-'));
+    try {
+      const run = start(['examples/basic_event.ts', 'console', '--record', join(dir, 'calls')]);
+      await run.until('agent › Hello, Alice!');
+      run.child.stdin.write('hello there\n');
+      await run.until('agent › You said: hello there');
+      run.child.stdin.end();
+      expect(await run.exited).toBe(0);
+      const files = readdirSync(join(dir, 'calls')).sort();
+      expect(files.map((name) => name.replace(/\d{4}-.*Z/, 'TIME'))).toEqual(['console-TIME.json', 'console-TIME.wav']);
+      const report = JSON.parse(readFileSync(join(dir, 'calls', files[0]!), 'utf8'));
+      expect(report).toMatchObject({ version: 1, job: { id: 'console' }, room: { name: 'console' } });
+      expect(report.history.map((item: { content?: string }) => item.content)).toEqual(['Hello, Alice!', 'hello there', 'You said: hello there']);
+      expect(readFileSync(join(dir, 'calls', files[1]!)).subarray(0, 4).toString()).toBe('RIFF');
+
+      writeFileSync(join(dir, 'a-file'), 'x');
+      const refused = start(['examples/basic_event.ts', 'console', '--record', join(dir, 'a-file', 'calls')]);
+      refused.child.stdin.end();
+      expect(await refused.exited).not.toBe(0);
+      expect(refused.out() + refused.err()).toMatch(/cannot record into .*a-file\/calls: ENOTDIR/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   }, 30_000);
 

@@ -14,7 +14,7 @@ import { childEnv, startProgram } from '../support/program.js';
 import { ConsumerProject, REPO, run, succeeded } from './consumer_project.js';
 
 /** Packages `import 'voxstate'` must not load: each is loaded by the feature that needs it. */
-const LOADED_ON_USE = ['@dagrejs/dagre', '@statelyai/inspect', 'onnxruntime-node', '@livekit/rtc-node', '@livekit/protocol', 'openai', '@deepgram/sdk', 'livekit-server-sdk', 'ws', 'redis'];
+const LOADED_ON_USE = ['@dagrejs/dagre', '@statelyai/inspect', 'onnxruntime-node', '@livekit/rtc-node', '@livekit/protocol', 'openai', '@deepgram/sdk', 'livekit-server-sdk', 'ws', 'redis', 'wavefile'];
 
 let project: ConsumerProject;
 
