@@ -58,6 +58,7 @@ export { redactSecrets, addSecretValue } from './log/redact.js';
 export { addInspector, type Inspector } from './inspect/registry.js';
 export { startStatelyInspector, type StatelyInspector, type StatelyInspectorOptions } from './inspect/stately.js';
 export { startInspection, type Inspection, type InspectionOptions } from './inspect/inspection.js';
+export * as telemetry from './telemetry/index.js';
 export { OfflineLLM } from './inference/offline_llm.js';
 export type { STT, TTS, VAD, OfflineStandIn } from './inference/models.js';
 export * as inference from './inference/index.js';

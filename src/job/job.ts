@@ -31,6 +31,7 @@ import { attends, isAttended } from './attendance.js';
 import { JobContext, type JobControl } from './job_context.js';
 import type { JobInfo } from './job_info.js';
 import type { JobProcess } from './job_process.js';
+import { traceJob } from '../telemetry/job_tracing.js';
 import { Timeline } from '../report/timeline.js';
 
 export type Entrypoint<UserData extends Record<string, unknown> = Record<string, unknown>> = (
@@ -193,6 +194,7 @@ export class Job<UserData extends Record<string, unknown> = Record<string, unkno
         return { jobId: init.info.id, reason: 'job failed', status: 'failed' as const, error: failure, errors: [failure] };
       },
     );
+    traceJob(this);
   }
 
   /** Where the job is in its lifecycle. */

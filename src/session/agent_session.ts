@@ -67,6 +67,7 @@ import { PendingRunResult, RunResult } from '../testing/run_result.js';
 import type { RunEvent } from '../testing/run_events.js';
 import { resolveTurnOptions, type FlatTurnOptions, type TurnHandlingOptions, type TurnOptions } from '../turn/turn_handling.js';
 import { announce } from '../inspect/registry.js';
+import { traceActivation, traceSession } from '../telemetry/session_tracing.js';
 
 /**
  * An AgentSession's options. The turn-taking settings come in two shapes: flat, as LiveKit's Python
@@ -260,7 +261,10 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
       report: (error) => this.#report(error, 'agent'),
       // A realtime model speaks as the agent in charge: its instructions and tools (agents-js does the same).
       inCharge: (agent) => this.#realtime?.updateAgent(agent),
-      entered: (agent, actor) => this.#recorder.watch(actor, `agent ${agent.id}`),
+      entered: (agent, actor) => {
+        this.#recorder.watch(actor, `agent ${agent.id}`);
+        traceActivation(this, agent, actor);
+      },
     });
     this.input = {
       text: (text) => this.#userText(text),
@@ -489,6 +493,7 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
       this.#flow = opened;
       this.#recorder.watch(opened.run.actor, `flow ${flow.id}`);
     }
+    traceSession(this);
     this.#agents.enterLater(this.#flow?.run.agent ?? options.agent!);
     this.#room = options.room && { room: options.room, options: roomOptions };
     this.actor.send({ type: 'start' });
