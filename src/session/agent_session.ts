@@ -285,8 +285,8 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
       onError: (error) => this.#report(error, 'session'),
       ...(options.clock ? { clock: options.clock } : {}),
     });
+    this.#recorder = new SessionRecorder(this.actor);
     this.actor.on('*', (event) => this.#relay(event));
-    this.#recorder = new SessionRecorder(this);
     this.#replies = {
       session: this,
       maxToolSteps: this.#options.maxToolSteps,
@@ -717,6 +717,12 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
       failed: (error, source) => this.#failed(error, source),
       report: (error, source) => this.#report(error, source),
     });
+  }
+
+  /** Every event the session emits is kept for its report, listened to or not. */
+  override emit<E extends keyof AgentSessionEvents>(event: E, ...args: Parameters<AgentSessionEvents[E]>): boolean {
+    this.#recorder?.record(event, args[0]);
+    return super.emit(event, ...args);
   }
 
   protected override reportListenerError(error: ListenerError): void {
