@@ -68,7 +68,7 @@ export function traceActivation(session: AgentSession, agent: Agent, actor: AnyA
   traced.get(session)?.entered(agent, actor, Date.now());
 }
 
-function observe(session: AgentSession, report: (error: TracingError) => void): ActivationSpans {
+function observe(session: AgentSession, report: (error: TracingError) => void): ActivationSpans | undefined {
   const { tracer, recordContent } = currentTracing();
   const job = currentJobContext();
   const startedAt = Date.now();
@@ -79,6 +79,8 @@ function observe(session: AgentSession, report: (error: TracingError) => void): 
     Object.assign(attributes, contextAttributes(job.logContextFields));
   }
   const span = startSpanAt(tracer, SPAN.session, job && jobSpanOf(job), startedAt, attributes);
+  // No SDK (or a sampler that drops the trace): nothing would be recorded, so nothing is observed.
+  if (!span.isRecording()) return undefined;
   if (job) jobSpanOf(job)?.setAttributes(contextAttributes(job.logContextFields));
   const trace: SessionTrace = { session, tracer, recordContent, span, guard: (what, fn) => guarded(what, report, fn) };
   const activations = new ActivationSpans(trace);
