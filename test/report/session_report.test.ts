@@ -33,10 +33,13 @@ class Front extends Agent {
 describe('session report', () => {
   it('ctx.makeSessionReport() in onSessionEnd: job and room, options, history, every event with its time, usage, metrics and the state timeline; JSON; secrets redacted', async () => {
     const reports: SessionReport[] = [];
+    const fromCallback: SessionReport[] = [];
     const server = new AgentServer();
     server.rtcSession(
       async (ctx: JobContext) => {
         ctx.logContextFields = { tenant: 'acme', apiKey: 'sk-live-abcdefghijklmnopqrstuvwxyz123456' };
+        // The seeds' shutdown callbacks run after onSessionEnd: the report is there for them too.
+        ctx.addShutdownCallback(async () => void fromCallback.push(ctx.makeSessionReport()));
         const llm = new MeteredLLM([{ toolCalls: [{ name: 'look_up' }] }, { text: 'It is paid.' }, { toolCalls: [{ name: 'to_billing' }] }]);
         const session = new AgentSession({ llm });
         await session.start({ agent: new Front(), room: ctx.room });
@@ -53,6 +56,9 @@ describe('session report', () => {
 
     expect(reports).toHaveLength(1);
     const report = reports[0]!;
+    expect(fromCallback).toHaveLength(1);
+    expect(fromCallback[0]!.history).toEqual(report.history);
+    expect(fromCallback[0]!.events.at(-1)).toMatchObject({ type: 'close', reason: 'job_shutdown' });
     expect(JSON.parse(JSON.stringify(report))).toEqual(report);
     expect(report).toMatchObject({ version: 1, job: { id: job.ctx.job.id, contextFields: { tenant: 'acme', apiKey: '[redacted]' } }, room: { name: 'report-room' } });
     expect(JSON.stringify(report)).not.toContain('sk-live-abcdefghijklmnopqrstuvwxyz123456');
