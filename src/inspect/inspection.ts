@@ -1,10 +1,11 @@
 /**
  * `--inspect`: the one entry point for console and dev mode. Starts voxstate's own inspector page
  * (works offline) and, when asked, the Stately Inspector bridge beside it, and connects every
- * actor started from then on to both.
+ * actor started from then on to both. `--replay report.json` opens the page on a session report.
  */
 import { addInspector } from './registry.js';
 import type { InspectorPage } from './inspector_page.js';
+import type { InvalidReportError } from './invalid_report_error.js';
 import type { StatelyInspector } from './stately.js';
 
 export interface InspectionOptions {
@@ -21,6 +22,13 @@ export interface InspectionOptions {
   statelyPort?: number;
   /** Where the URLs are announced, one line each; false for silence. Default: standard output. */
   print?: ((line: string) => void) | false;
+  /**
+   * A session report file (JSON, see SessionReport) the page opens on and plays back: its
+   * actors' states on the diagrams, the events and the transcript, at a time slider's position.
+   * A file that cannot be replayed is not an error here: what is wrong is announced (`print`),
+   * shown on the page, and in `Inspection.replay.error`; the page stays open for another file.
+   */
+  replay?: string;
 }
 
 export interface Inspection {
@@ -30,6 +38,8 @@ export interface Inspection {
   /** The Stately Inspector bridge, if started. */
   statelyUrl: string | undefined;
   stately: StatelyInspector | undefined;
+  /** The report given as `replay`: its file name, and why it cannot be replayed, if it cannot. */
+  replay: { file: string; error: InvalidReportError | undefined } | undefined;
   /** Disconnects the actors, the pages, and stops both servers. */
   close(): Promise<void>;
 }
@@ -44,7 +54,7 @@ export async function startInspection(options: InspectionOptions = {}): Promise<
   // Both servers are loaded on demand: the page lays its diagrams out with dagre, the bridge runs
   // @statelyai/inspect, and an application that never inspects should not load either.
   const { startInspectorPage } = await import('./inspector_page.js');
-  const page = await startInspectorPage({ port, host });
+  const page = await startInspectorPage({ port, host, ...(options.replay === undefined ? {} : { replay: options.replay }) });
   let stately: StatelyInspector | undefined;
   if (options.stately === true) {
     try {
@@ -64,6 +74,10 @@ export async function startInspection(options: InspectionOptions = {}): Promise<
   const print = options.print === false ? undefined : (options.print ?? ((line: string) => process.stdout.write(`${line}\n`)));
   print?.(`voxstate inspector: ${page.url}`);
   if (stately) print?.(`Stately Inspector bridge: ${stately.url} (needs the internet in the browser)`);
+  // Read and laid out meanwhile (it never rejects): what came of it is the next line.
+  const replay = await page.replay;
+  if (replay?.error) print?.(`cannot replay ${replay.file}: ${replay.error.problem}`);
+  else if (replay) print?.(`replaying ${replay.file} on the inspector page (${replay.report.timeline.length} transitions, ${replay.report.history.length} items of history)`);
 
   let closing: Promise<void> | undefined;
   return {
@@ -71,6 +85,7 @@ export async function startInspection(options: InspectionOptions = {}): Promise<
     page,
     statelyUrl: stately?.url,
     stately,
+    replay: replay && { file: replay.file, error: replay.error },
     close() {
       closing ??= (async () => {
         for (const remove of removals) remove();

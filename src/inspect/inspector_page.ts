@@ -1,7 +1,8 @@
 /**
  * voxstate's own inspector page, which needs no internet: an HTTP + WebSocket server on 127.0.0.1
  * serving one self-contained page (every machine's diagram, the live actors, the event log) and a
- * live feed of the actors' inspection events (`/feed`).
+ * live feed of the actors' inspection events (`/feed`). The page also plays session reports back
+ * (replay_page.ts): the one given here (`replay`), or one dropped on it (replay_http.ts).
  *
  * While no page is open the observer only keeps references (see LiveActors). With pages open,
  * changes are serialized once per turn of the event loop, into one frame for all pages.
@@ -20,7 +21,10 @@ import { LiveActors, type ActorChange, type LiveActorsLimits } from './live_acto
 import { exportedDiagrams } from './machine_diagrams.js';
 import { inspectorPageHtml } from './page_html.js';
 import { maskSecretValues } from '../log/redact.js';
+import { SESSION_REPORT_VERSION } from '../report/session_report.js';
 import { observeAnnouncements } from './registry.js';
+import { loadReplayFile, MAX_REPORT_BYTES, type ReplayFile } from './replay_file.js';
+import { DIAGRAMS_PATH, REPLAY_PATH, serveReplay } from './replay_http.js';
 
 export interface InspectorPageOptions {
   /** Port to listen on; 0 picks a free one. Default 0. */
@@ -29,6 +33,8 @@ export interface InspectorPageOptions {
   host?: string;
   /** How much is kept for pages that open later. */
   limits?: LiveActorsLimits;
+  /** A session report file (JSON) the page opens on and plays back; read once, at start. */
+  replay?: string;
 }
 
 export interface InspectorPage {
@@ -37,6 +43,8 @@ export interface InspectorPage {
   /** The page to open in a browser. */
   url: string;
   address: AddressInfo;
+  /** The report given as `replay`, read and checked (never rejects: a bad file holds its error). */
+  replay: Promise<ReplayFile> | undefined;
   /** Disconnects the open pages and stops the server; frees the port. */
   close(): Promise<void>;
 }
@@ -52,6 +60,7 @@ export async function startInspectorPage(options: InspectorPageOptions = {}): Pr
   const actors = new LiveActors(options.limits);
   const stopAnnouncements = observeAnnouncements(actors.announced);
   const writer = new FeedWriter(actors);
+  const replay = options.replay === undefined ? undefined : loadReplayFile(options.replay);
   const pages = new Set<WebSocket>();
   let pending: ActorChange[] = [];
   let overflowed = false;
@@ -127,21 +136,32 @@ export async function startInspectorPage(options: InspectorPageOptions = {}): Pr
    * 127.0.0.1 (DNS rebinding) gets nothing. Bound elsewhere on purpose, any name goes.
    */
   const hostAllowed = (req: IncomingMessage) => !loopback || loopbackHosts.has(req.headers.host ?? '');
+  /**
+   * Browsers always send Origin with a socket or a POST: only this page itself may read the feed
+   * or ask for diagrams, not another site open in the same browser. Local tools (no Origin) may.
+   */
+  const sameOrigin = (req: IncomingMessage) => req.headers.origin === undefined || req.headers.origin === `http://${req.headers.host}`;
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!hostAllowed(req)) {
       res.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8' }).end('forbidden host\n');
       return;
     }
+    if (await serveReplay(req, res, replay, sameOrigin(req))) return;
     if (refusedAsNotThePage(req, res)) return;
     const nonce = randomBytes(16).toString('base64');
-    const html = inspectorPageHtml({ diagrams: await exportedDiagrams(), nonce, feedPath: FEED_PATH });
-    // Nothing but this page's own script, style and feed: no CDN, no font, no beacon.
+    const html = inspectorPageHtml({
+      diagrams: await exportedDiagrams(),
+      nonce,
+      feedPath: FEED_PATH,
+      replay: { reportPath: replay === undefined ? null : REPLAY_PATH, diagramsPath: DIAGRAMS_PATH, version: SESSION_REPORT_VERSION, maxBytes: MAX_REPORT_BYTES },
+    });
+    // Nothing but this page's own script, style, feed and replay routes: no CDN, no font, no beacon.
     const policy = [
       "default-src 'none'",
       `script-src 'nonce-${nonce}'`,
       `style-src 'nonce-${nonce}'`,
-      `connect-src ws://${req.headers.host ?? hostInUrl}`,
+      `connect-src 'self' ws://${req.headers.host ?? hostInUrl}`,
       "img-src 'self' data:",
       "base-uri 'none'",
       "form-action 'none'",
@@ -152,11 +172,7 @@ export async function startInspectorPage(options: InspectorPageOptions = {}): Pr
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = new URL(req.url ?? '/', 'http://inspector').pathname;
-    // Browsers always send Origin: only this page itself may read the feed, not another site
-    // open in the same browser. Local tools (no Origin) may.
-    const origin = req.headers.origin;
-    const sameOrigin = origin === undefined || origin === `http://${req.headers.host}`;
-    if (path !== FEED_PATH || !hostAllowed(req) || !sameOrigin) {
+    if (path !== FEED_PATH || !hostAllowed(req) || !sameOrigin(req)) {
       const status = path !== FEED_PATH ? '404 Not Found' : '403 Forbidden';
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
@@ -175,6 +191,7 @@ export async function startInspectorPage(options: InspectorPageOptions = {}): Pr
     inspect: actors.observe,
     url: `http://${hostInUrl}:${address.port}/`,
     address,
+    replay,
     async close() {
       if (!server.listening) return;
       stopAnnouncements();

@@ -8,15 +8,21 @@
  * Diagrams are drawn at their own size, never shrunk: their text (11–12 px) stays readable at any
  * window width. A big one scrolls inside its card, and when the states it highlights change, the
  * card scrolls to show them. Zooming gives one diagram the whole area beside the actor list.
+ *
+ * The same page plays a session report back (replay_page.ts): a finished conversation shown by
+ * this code, as the feed would have shown it at a time slider's position.
  */
 import { escapeXml } from '../viz/escape_xml.js';
 import type { MachineDiagram } from './machine_diagrams.js';
+import { REPLAY_HEADER, REPLAY_MARKUP, REPLAY_STYLE, replayScript, type ReplayPageOptions } from './replay_page.js';
 
 export interface PageHtmlOptions {
   diagrams: MachineDiagram[];
   /** The CSP nonce of the inline style and script. */
   nonce: string;
   feedPath: string;
+  /** How the page gets a report to replay (replay_page.ts). */
+  replay: ReplayPageOptions;
 }
 
 /** The page's HTML; the diagrams' SVG is ours (escaped by the SVG writer), never user text. */
@@ -30,15 +36,17 @@ export function inspectorPageHtml(options: PageHtmlOptions): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>voxstate inspector</title>
 <link rel="icon" href="data:,">
-<style nonce="${nonce}">${STYLE}</style>
+<style nonce="${nonce}">${STYLE}${REPLAY_STYLE}</style>
 </head>
 <body>
 <header id="top">
   <h1>voxstate inspector</h1>
   <span id="connection" data-connection="connecting">connecting…</span>
   <span id="counts"></span>
-  <span class="hint">Highlighted: the states of the actor each diagram follows. Click an actor to follow it, a diagram to zoom (Esc to leave).</span>
+  ${REPLAY_HEADER}
+  <span class="hint">Highlighted: the states of the actor each diagram follows. Click an actor to follow it, a diagram to zoom (Esc to leave). Drop a session report to replay it.</span>
 </header>
+${REPLAY_MARKUP}
 <aside id="actors-pane">
   <h2>Actors</h2>
   <div id="actors"><p class="empty">No actor yet.</p></div>
@@ -61,7 +69,11 @@ ${sections}
 </section>
 <script nonce="${nonce}">
 const FEED_PATH = ${JSON.stringify(options.feedPath)};
+(() => {
 ${SCRIPT}
+${replayScript(options.replay)}
+${CONNECTION_SCRIPT}
+})();
 </script>
 </body>
 </html>
@@ -137,9 +149,11 @@ g.state.active[data-state-kind="atomic"] > rect:first-of-type, g.state.active[da
 #log tr.hidden { display: none; }
 `;
 
-/** The page's script: plain ES2020, no build step, no dependency. */
+/**
+ * The page's script: plain ES2020, no build step, no dependency. Its three parts share one scope:
+ * this one (the live page), the replay's (replay_page.ts), and the connection to the feed.
+ */
 const SCRIPT = String.raw`
-(() => {
   const MAX_ROWS = 1000;
   const MAX_ENDED = 50;
   const actors = new Map();      // id -> actor
@@ -419,7 +433,8 @@ const SCRIPT = String.raw`
     row.setAttribute('data-seq', m.seq);
     row.setAttribute('data-actor-id', m.to);
     row.setAttribute('data-type', m.type);
-    if (m.type.startsWith('xstate.')) row.classList.add('internal');
+    // XState's own events are hidden unless asked for; a replay shows every transition's cause.
+    if (m.internal ?? m.type.startsWith('xstate.')) row.classList.add('internal');
     const target = actors.get(m.to);
     const source = m.from && actors.get(m.from);
     const payload = m.payload === '{}' ? '' : m.payload;
@@ -468,25 +483,40 @@ const SCRIPT = String.raw`
     counts();
   };
 
+`;
+
+/** The last part of the page's script: the feed, which a replay sets aside while it plays. */
+const CONNECTION_SCRIPT = String.raw`
   // ---- connection ----
   const setConnection = (state, text) => {
     connection.setAttribute('data-connection', state);
     connection.textContent = text;
   };
+  let socket = null;
   const connect = () => {
-    const socket = new WebSocket('ws://' + location.host + FEED_PATH);
-    socket.onopen = () => setConnection('live', 'live');
-    socket.onmessage = (event) => {
+    const current = new WebSocket('ws://' + location.host + FEED_PATH);
+    socket = current;
+    current.onopen = () => setConnection('live', 'live');
+    current.onmessage = (event) => {
+      // A replay has the page: live changes are let go, and a fresh connection brings the whole
+      // picture when the live view is back.
+      if (replay !== null) return;
       let messages;
       try { messages = JSON.parse(event.data); } catch { return; }
       if (Array.isArray(messages)) apply(messages);
     };
-    socket.onclose = () => {
+    current.onclose = () => {
+      // Replaced by a fresh connection: nothing to do.
+      if (socket !== current) return;
       // The program ended or restarted: keep what is shown, and pick up a new run when it is there.
       setConnection('closed', 'disconnected — retrying');
       setTimeout(connect, 1000);
     };
   };
+  const reconnect = () => {
+    const old = socket;
+    connect();
+    old?.close();
+  };
   connect();
-})();
 `;
