@@ -3,6 +3,7 @@
  * `cli.runApp(new ServerOptions({ agent }))`:
  *
  *   npx tsx my_agent.ts console [--inspect]
+ *   npx tsx my_agent.ts console --replay report.json   (a finished conversation on the inspector page)
  *   npx tsx my_agent.ts start | dev [--inspect] | connect --room NAME   (a LiveKit worker: see run_worker.ts)
  *
  * runApp acts only when the agent program's file is the program being run (so importing an agent
@@ -36,6 +37,9 @@ console options:
   --output FILE.wav    record the agent's voice to a WAV file (needs a TTS)
   --record DIR         record the conversation into DIR: the user's and the agent's audio in one
                        stereo WAV, and the session report (JSON) beside it
+  --replay FILE.json   instead of running the agent, open the inspector page on a session report
+                       and play it back (diagrams, events and transcript at a time slider's
+                       position) until Ctrl+C; --inspect-port sets the page's port
 
 worker options (start, dev, connect):
   --url URL            LiveKit server (default env LIVEKIT_URL)
@@ -103,6 +107,15 @@ async function run(server: AgentServer<any>, options: RunAppOptions): Promise<nu
   };
   switch (command) {
     case 'console': {
+      if (flag('--replay')) {
+        const file = value('--replay');
+        if (file === undefined || file.startsWith('--')) throw new UsageError('--replay needs a session report file: --replay report.json');
+        const port = Number(value('--inspect-port') ?? 8080);
+        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--inspect-port must be an integer 0..65535, got ${JSON.stringify(value('--inspect-port'))}`);
+        // Loaded on demand, as the inspector: a console that talks never pays for the replay.
+        const { replayInConsole } = await import('../console/replay.js');
+        return replayInConsole(file, { port });
+      }
       let stopInspector: (() => Promise<void>) | undefined;
       if (flag('--inspect')) {
         // Loaded on demand: the inspector's dependencies cost start-up time nobody else should pay.
