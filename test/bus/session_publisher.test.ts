@@ -18,7 +18,7 @@ import {
 } from '../../src/index.js';
 import { flush, useFakeTime } from '../support/fake_time.js';
 import type { ScriptedReply } from '../../src/testing/index.js';
-import { MeteredLLM } from './metered_llm.js';
+import { MeteredLLM } from '../support/metered_llm.js';
 
 useFakeTime();
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { setup } from 'xstate';
 import { Agent, AgentServer, AgentSession, defineFlow, functionTool, LocalRoom, makeSessionReport, type JobContext, type SessionReport } from '../../src/index.js';
 import { FakeLLM } from '../../src/testing/index.js';
-import { MeteredLLM } from '../bus/metered_llm.js';
+import { MeteredLLM } from '../support/metered_llm.js';
 
 class Billing extends Agent {
   constructor() {

@@ -8,7 +8,7 @@ import { Agent, AgentSession, ClosedError, StopResponse } from '../../src/index.
 import * as metrics from '../../src/metrics/index.js';
 import { FakeLLM } from '../../src/testing/index.js';
 import { captureLogs } from '../bus/log_lines.js';
-import { MeteredLLM } from '../bus/metered_llm.js';
+import { MeteredLLM } from '../support/metered_llm.js';
 import { ScriptedOutput } from '../support/scripted_output.js';
 import { flush, useFakeTime } from '../support/fake_time.js';
 

@@ -11,7 +11,7 @@ import { deferred } from '../support/deferred.js';
 import { useFakeTime } from '../support/fake_time.js';
 import { WeatherAgent } from '../support/weather_agent.js';
 import { useInMemoryTracing } from './in_memory_tracing.js';
-import { MeteredLLM } from './metered_llm.js';
+import { MeteredLLM } from '../support/metered_llm.js';
 import { MeteredTTS } from './metered_tts.js';
 
 useFakeTime();
@@ -27,7 +27,7 @@ describe('without an OpenTelemetry SDK', () => {
     expect(trace.getTracer('voxstate').startSpan('probe').isRecording()).toBe(false);
     const user = new FakeUser();
     users.push(user);
-    const llm = new MeteredLLM([{ toolCalls: [{ name: 'get_weather', arguments: { city: 'Rome' } }], ttftMs: 300 }, { text: 'It is sunny in Rome.', ttftMs: 200 }]);
+    const llm = new MeteredLLM([{ toolCalls: [{ name: 'get_weather', arguments: { city: 'Rome' } }], ttftMs: 300 }, { text: 'It is sunny in Rome.', ttftMs: 200 }], { label: 'fake/weather-1', promptTokens: 12 });
     const errors: ErrorEvent[] = [];
     const listening = deferred<AgentSession>();
     const server = new AgentServer();

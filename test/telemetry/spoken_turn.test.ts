@@ -9,7 +9,7 @@ import { useFakeTime } from '../support/fake_time.js';
 import { deferred } from '../support/deferred.js';
 import { WeatherAgent } from '../support/weather_agent.js';
 import { useInMemoryTracing } from './in_memory_tracing.js';
-import { MeteredLLM } from './metered_llm.js';
+import { MeteredLLM } from '../support/metered_llm.js';
 import { MeteredTTS } from './metered_tts.js';
 import { durationMs, only, parentOf, spanTree } from './span_tree.js';
 
@@ -26,7 +26,7 @@ const API_KEY = 'sk-live-0123456789abcdefghij';
 async function weatherJob() {
   const user = new FakeUser();
   users.push(user);
-  const llm = new MeteredLLM([{ toolCalls: [{ name: 'get_weather', arguments: { city: 'Paris' } }], ttftMs: 300 }, { text: 'It is sunny in Paris.', ttftMs: 200 }]);
+  const llm = new MeteredLLM([{ toolCalls: [{ name: 'get_weather', arguments: { city: 'Paris' } }], ttftMs: 300 }, { text: 'It is sunny in Paris.', ttftMs: 200 }], { label: 'fake/weather-1', promptTokens: 12 });
   const tts = new MeteredTTS({ ttfbMs: 120, msPerCharacter: 20 });
   const listening = deferred<AgentSession>();
   const server = new AgentServer();
