@@ -102,6 +102,7 @@ export class ModelUsageCollector {
         });
         usage.inputTokens += metrics.inputTokens;
         usage.outputTokens += metrics.outputTokens;
+        usage.inputCachedTokens += metrics.inputTokenDetails.cachedTokens ?? 0;
         usage.inputAudioTokens! += metrics.inputTokenDetails.audioTokens;
         usage.inputTextTokens! += metrics.inputTokenDetails.textTokens;
         usage.outputAudioTokens! += metrics.outputTokenDetails.audioTokens;

@@ -64,7 +64,8 @@ export interface RealtimeModelMetrics {
   inputTokens: number;
   outputTokens: number;
   totalTokens: number;
-  inputTokenDetails: { audioTokens: number; textTokens: number };
+  /** Of the input, audio and text tokens, and those served from the provider's cache. */
+  inputTokenDetails: { audioTokens: number; textTokens: number; cachedTokens: number };
   outputTokenDetails: { audioTokens: number; textTokens: number };
 }
 

@@ -60,19 +60,17 @@ export function buildSessionReport(session: SessionReportParts, job?: JobReportP
   return { ...(redactSecrets(rest, DEPTH) as Omit<SessionReport, 'machines'>), machines };
 }
 
+/** Whether a session's state value is running (machines/session.ts: open.lifecycle). */
 function isRunning(state: unknown): boolean {
-  return JSON.stringify(state).includes('"lifecycle":"running"');
+  return (state as { open?: { lifecycle?: unknown } } | null)?.open?.lifecycle === 'running';
 }
 
-/** An event as the report keeps it: its time as `at`, speeches by id, errors by name, code and message. */
+/** An event as the report keeps it: its time as `at`, errors by name, code and message (speeches are by id already: see SessionRecorder). */
 function plainEvent(event: { type: string; createdAt?: number } & Record<string, unknown>): ReportEvent {
   const { type, createdAt, ...fields } = event;
   const out: ReportEvent = { type, at: createdAt ?? 0 };
   for (const [key, value] of Object.entries(fields)) {
-    if (key === 'speechHandle') {
-      const speech = value as { id: string; source: string };
-      out.speechId = speech.id;
-    } else if (value instanceof Error) {
+    if (value instanceof Error) {
       out[key] = { name: value.name, message: value.message, ...('code' in value ? { code: (value as { code: unknown }).code } : {}), ...('recoverable' in value ? { recoverable: (value as { recoverable: unknown }).recoverable } : {}) };
     } else out[key] = value;
   }

@@ -24,12 +24,16 @@ export class SessionRecorder {
   record(type: string, event: unknown): void {
     if (event === null || typeof event !== 'object') return;
     const payload = event as { type: string; createdAt?: number } & Record<string, unknown>;
+    if (type === 'speech_created') {
+      // The speech by its id: keeping the handle would keep the speech and its actor alive.
+      const { speechHandle, ...rest } = payload;
+      const speech = speechHandle as { id: string; actor: AnyActorRef };
+      this.events.push({ ...rest, speechId: speech.id });
+      this.watch(speech.actor, `speech ${speech.id}`);
+      return;
+    }
     this.events.push(payload);
     if (type === 'metrics_collected') this.metrics.push(payload.metrics as AgentMetrics);
-    else if (type === 'speech_created') {
-      const speech = payload.speechHandle as { id: string; actor: AnyActorRef };
-      this.watch(speech.actor, `speech ${speech.id}`);
-    }
   }
 
   /** Records `actor`'s transitions under `role` (a second actor of the same role is "role #2"). */

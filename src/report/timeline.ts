@@ -3,7 +3,6 @@
  * the event that caused it, from each actor's own system (XState's system.inspect): no inspector
  * is installed for the process, and actors nobody watches cost nothing.
  */
-import { isDeepStrictEqual } from 'node:util';
 import type { AnyActorRef, AnyMachineSnapshot, InspectionEvent } from 'xstate';
 import type { TimelineEntry } from './session_report.js';
 
@@ -16,9 +15,12 @@ export class Timeline {
   readonly entries: TimelineEntry[] = [];
   readonly #machines = new Map<string, () => unknown>();
   readonly #watched = new WeakSet<AnyActorRef>();
-  /** Each actor's last entry, by role. */
-  readonly #last = new Map<string, TimelineEntry>();
-  readonly #stops: Array<() => void> = [];
+  /** Each actor's last state (as JSON) and status, by role. */
+  readonly #last = new Map<string, string>();
+  /** State values by their JSON: a long conversation goes through the same few states again and again, kept once. */
+  readonly #values = new Map<string, unknown>();
+  /** The subscriptions of the actors still running (each ends with its actor: a speech's system is not kept alive by its report). */
+  readonly #subscriptions = new Set<{ unsubscribe(): void }>();
 
   /** Records `actor`'s state now and each transition from now on, under `role`. */
   watch(actor: AnyActorRef, role: string): void {
@@ -27,12 +29,19 @@ export class Timeline {
     const machine = (actor as { logic?: { id?: string; toJSON?: () => unknown } }).logic;
     const watched: Watched = { machineId: machine?.id ?? 'unknown', definition: () => machine?.toJSON?.() };
     if (!this.#machines.has(watched.machineId)) this.#machines.set(watched.machineId, watched.definition);
-    this.#record(role, watched, actor.getSnapshot() as AnyMachineSnapshot, 'xstate.init');
+    const first = actor.getSnapshot() as AnyMachineSnapshot;
+    this.#record(role, watched, first, 'xstate.init');
+    if (first.status !== 'active') return;
     const subscription = actor.system.inspect((event: InspectionEvent) => {
       if (event.type !== '@xstate.snapshot' || event.actorRef !== actor) return;
-      this.#record(role, watched, event.snapshot as AnyMachineSnapshot, event.event.type);
+      const snapshot = event.snapshot as AnyMachineSnapshot;
+      this.#record(role, watched, snapshot, event.event.type);
+      if (snapshot.status !== 'active') {
+        subscription.unsubscribe();
+        this.#subscriptions.delete(subscription);
+      }
     });
-    this.#stops.push(() => subscription.unsubscribe());
+    this.#subscriptions.add(subscription);
   }
 
   /** The statecharts of the watched actors, by machine id. */
@@ -42,15 +51,18 @@ export class Timeline {
 
   /** Stops watching (what was recorded stays). */
   stop(): void {
-    for (const stop of this.#stops.splice(0)) stop();
+    for (const subscription of this.#subscriptions) subscription.unsubscribe();
+    this.#subscriptions.clear();
   }
 
   #record(actor: string, watched: Watched, snapshot: AnyMachineSnapshot, event: string): void {
-    const last = this.#last.get(actor);
+    const json = JSON.stringify(snapshot.value);
+    const key = `${snapshot.status} ${json}`;
     // A snapshot that changes only the context is not a transition of the chart.
-    if (last && last.status === snapshot.status && isDeepStrictEqual(last.state, snapshot.value)) return;
-    const entry: TimelineEntry = { at: Date.now(), actor, machine: watched.machineId, state: snapshot.value, event, status: snapshot.status };
-    this.entries.push(entry);
-    this.#last.set(actor, entry);
+    if (this.#last.get(actor) === key) return;
+    this.#last.set(actor, key);
+    let state = this.#values.get(json);
+    if (state === undefined) this.#values.set(json, (state = snapshot.value));
+    this.entries.push({ at: Date.now(), actor, machine: watched.machineId, state, event, status: snapshot.status });
   }
 }

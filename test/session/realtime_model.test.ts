@@ -216,7 +216,7 @@ it('generateReply asks the model (with its instructions) and plays its answer as
   // Its tokens, audio ones apart, count in the session's usage.
   await new Promise<void>((resolve) => (session.usage.modelUsage.length > 0 ? resolve() : session.once('session_usage_updated', () => resolve())));
   expect(session.usage.modelUsage).toEqual([
-    { type: 'llm_usage', provider: 'openai', model: 'gpt-realtime', inputTokens: 20, outputTokens: 10, inputAudioTokens: 15, inputTextTokens: 5, outputAudioTokens: 6, outputTextTokens: 4 },
+    { type: 'llm_usage', provider: 'openai', model: 'gpt-realtime', inputTokens: 20, inputCachedTokens: 8, outputTokens: 10, inputAudioTokens: 15, inputTextTokens: 5, outputAudioTokens: 6, outputTextTokens: 4 },
   ]);
 });
 

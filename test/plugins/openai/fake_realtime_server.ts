@@ -105,7 +105,7 @@ export class FakeRealtimeConnection {
     const id = this.#openResponse;
     if (id === undefined) return;
     this.#openResponse = undefined;
-    const usage = { total_tokens: 30, input_tokens: 20, output_tokens: 10, input_token_details: { text_tokens: 5, audio_tokens: 15 }, output_token_details: { text_tokens: 4, audio_tokens: 6 } };
+    const usage = { total_tokens: 30, input_tokens: 20, output_tokens: 10, input_token_details: { text_tokens: 5, audio_tokens: 15, cached_tokens: 8 }, output_token_details: { text_tokens: 4, audio_tokens: 6 } };
     this.send({ type: 'response.done', response: { id, object: 'realtime.response', status, output, usage } });
   }
 

@@ -191,7 +191,7 @@ describe('responses', () => {
       cancelled: false,
       inputTokens: 20,
       outputTokens: 10,
-      inputTokenDetails: { audioTokens: 15, textTokens: 5 },
+      inputTokenDetails: { audioTokens: 15, textTokens: 5, cachedTokens: 8 },
       outputTokenDetails: { audioTokens: 6, textTokens: 4 },
     });
     expect(metrics[0]!.ttftMs).toBeGreaterThanOrEqual(0);

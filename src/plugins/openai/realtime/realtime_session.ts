@@ -333,7 +333,11 @@ export class OpenAIRealtimeSession extends EventEmitter<RealtimeSessionEvents> i
       inputTokens: usage?.input_tokens ?? 0,
       outputTokens: usage?.output_tokens ?? 0,
       totalTokens: usage?.total_tokens ?? 0,
-      inputTokenDetails: { audioTokens: usage?.input_token_details?.audio_tokens ?? 0, textTokens: usage?.input_token_details?.text_tokens ?? 0 },
+      inputTokenDetails: {
+        audioTokens: usage?.input_token_details?.audio_tokens ?? 0,
+        textTokens: usage?.input_token_details?.text_tokens ?? 0,
+        cachedTokens: usage?.input_token_details?.cached_tokens ?? 0,
+      },
       outputTokenDetails: { audioTokens: usage?.output_token_details?.audio_tokens ?? 0, textTokens: usage?.output_token_details?.text_tokens ?? 0 },
     });
   }
