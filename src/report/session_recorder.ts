@@ -12,7 +12,7 @@ export class SessionRecorder {
   /** The session's events as emitted, in order. */
   readonly events: Array<{ type: string; createdAt?: number } & Record<string, unknown>> = [];
   readonly metrics: AgentMetrics[] = [];
-  /** How many actors of each role were watched, to tell a second activation of an agent from the first. */
+  /** How many actors of each role were watched (agents, the session, a flow), to tell a second activation of an agent from the first. */
   readonly #roles = new Map<string, number>();
 
   /** Records the session's actor from now on; its events come through record(). */
@@ -29,7 +29,8 @@ export class SessionRecorder {
       const { speechHandle, ...rest } = payload;
       const speech = speechHandle as { id: string; actor: AnyActorRef };
       this.events.push({ ...rest, speechId: speech.id });
-      this.watch(speech.actor, `speech ${speech.id}`);
+      // A speech's id is its own: no count to keep.
+      this.timeline.watch(speech.actor, `speech ${speech.id}`);
       return;
     }
     this.events.push(payload);
@@ -41,9 +42,5 @@ export class SessionRecorder {
     const seen = (this.#roles.get(role) ?? 0) + 1;
     this.#roles.set(role, seen);
     this.timeline.watch(actor, seen === 1 ? role : `${role} #${seen}`);
-  }
-
-  stop(): void {
-    this.timeline.stop();
   }
 }

@@ -15,12 +15,10 @@ export class Timeline {
   readonly entries: TimelineEntry[] = [];
   readonly #machines = new Map<string, () => unknown>();
   readonly #watched = new WeakSet<AnyActorRef>();
-  /** Each actor's last state (as JSON) and status, by role. */
+  /** Each running actor's last state (as JSON) and status, by role. */
   readonly #last = new Map<string, string>();
   /** State values by their JSON: a long conversation goes through the same few states again and again, kept once. */
   readonly #values = new Map<string, unknown>();
-  /** The subscriptions of the actors still running (each ends with its actor: a speech's system is not kept alive by its report). */
-  readonly #subscriptions = new Set<{ unsubscribe(): void }>();
 
   /** Records `actor`'s state now and each transition from now on, under `role`. */
   watch(actor: AnyActorRef, role: string): void {
@@ -32,27 +30,21 @@ export class Timeline {
     const first = actor.getSnapshot() as AnyMachineSnapshot;
     this.#record(role, watched, first, 'xstate.init');
     if (first.status !== 'active') return;
+    // Ends with its actor: a finished speech's system is not kept alive by its report.
     const subscription = actor.system.inspect((event: InspectionEvent) => {
       if (event.type !== '@xstate.snapshot' || event.actorRef !== actor) return;
       const snapshot = event.snapshot as AnyMachineSnapshot;
       this.#record(role, watched, snapshot, event.event.type);
       if (snapshot.status !== 'active') {
         subscription.unsubscribe();
-        this.#subscriptions.delete(subscription);
+        this.#last.delete(role);
       }
     });
-    this.#subscriptions.add(subscription);
   }
 
   /** The statecharts of the watched actors, by machine id. */
   machines(): Record<string, unknown> {
     return Object.fromEntries([...this.#machines].map(([id, definition]) => [id, definition()]));
-  }
-
-  /** Stops watching (what was recorded stays). */
-  stop(): void {
-    for (const subscription of this.#subscriptions) subscription.unsubscribe();
-    this.#subscriptions.clear();
   }
 
   #record(actor: string, watched: Watched, snapshot: AnyMachineSnapshot, event: string): void {
