@@ -10,6 +10,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import wavefile from 'wavefile';
 import { Agent, AgentSession, audioFrame, PacedAudioOutput, type SessionReport } from '../../src/index.js';
 import { RecordingError } from '../../src/recording/session_recording.js';
+import { readReport } from '../../src/inspect/report_check.js';
+import { SESSION_REPORT_VERSION } from '../../src/report/session_report.js';
 import { FakeLLM, FakeTTS, FakeUser } from '../../src/testing/index.js';
 import { useFakeTime } from '../support/fake_time.js';
 
@@ -63,8 +65,11 @@ describe('recording a session', () => {
     expect(level(right, 16_000, 0, 1_300)).toBe(0);
     expect(level(right, 16_000, 1_400, 2_200)).toBeCloseTo(12_000, -1);
 
-    const report = JSON.parse(readFileSync(join(dir, files[0]!), 'utf8')) as SessionReport;
+    const text = readFileSync(join(dir, files[0]!), 'utf8');
+    const report = JSON.parse(text) as SessionReport;
     expect(report.version).toBe(1);
+    // What the inspector page's replay reads it with finds nothing wrong.
+    expect(readReport(text, SESSION_REPORT_VERSION)).toEqual({ report });
     expect(report.history.map((item) => (item.type === 'message' ? item.content : item.type))).toEqual(['hello', 'Hi there.']);
     expect(report.events.at(-1)).toMatchObject({ type: 'close', reason: 'user_initiated' });
   });
