@@ -127,4 +127,13 @@ describe('session report', () => {
     await session.aclose();
     expect(makeSessionReport(session).session.closeReason).toBe('user_initiated');
   });
+
+  it('report: false keeps nothing for a report: makeSessionReport is refused, and so is record', async () => {
+    const session = new AgentSession({ llm: new FakeLLM([{ text: 'Hello.' }]), report: false });
+    await session.start({ agent: new Agent({ instructions: 'x' }) });
+    await session.run({ userInput: 'hi' });
+    expect(() => makeSessionReport(session)).toThrow('this session keeps no report: it was made with report: false');
+    await session.aclose();
+    expect(() => new AgentSession({ report: false, record: { dir: '/tmp' } })).toThrow(/record writes the session report beside the audio/);
+  });
 });
