@@ -5,52 +5,32 @@
  * flow's states as the LLM moves it with a tool call. A screenshot is kept in
  * test-artifacts/inspector_flow.png.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startInspection, type Inspection } from '../../src/inspect/inspection.js';
 import { AgentSession } from '../../src/session/agent_session.js';
 import { FakeLLM } from '../../src/testing/index.js';
 import { clinicFlow, type Visit } from '../fixtures/flows/clinic_flow.js';
+import { useChromium } from '../support/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url);
-// Without the background-networking flags Chromium dials out, and this machine refuses it.
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /** The flow's diagram on the page: its key is made when its first actor appears (`clinic~<n>`). */
 const FLOW = 'section.machine[data-machine^="clinic~"]';
 const FLOW_ACTOR = 'li.actor[data-machine^="clinic~"]';
 
 describe('a flow on the inspector page in Chromium', () => {
-  /** What the test started: ended after it, Chromium first, also when it fails. */
+  const { openPage } = useChromium();
+  /** What the test started: ended after it, also when it fails. */
   const stops: Array<() => unknown> = [];
   afterEach(async () => {
     for (const stop of stops.splice(0).reverse()) await stop();
   });
 
   it("draws the flow when its actor appears and highlights where the flow is as a tool call moves it", { timeout: 20_000 }, async () => {
-    // CI installs Chromium; a machine without it fails this test, it does not skip it.
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium is missing at ${CHROMIUM}: install Debian's chromium package`);
     const inspection: Inspection = await startInspection({ port: 0, print: false });
     stops.push(() => inspection.close());
-    const profile = mkdtempSync(join(tmpdir(), 'voxstate-chromium-'));
-    stops.push(() => rmSync(profile, { recursive: true, force: true }));
-    const context: BrowserContext = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1400, height: 900 },
-    });
-    stops.push(() => context.close());
-    const page = context.pages()[0] ?? (await context.newPage());
-    const problems: string[] = [];
-    page.on('pageerror', (error) => problems.push(error.message));
-    page.on('console', (message) => {
-      if (message.type() === 'error') problems.push(message.text());
-    });
+    const { page, problems } = await openPage();
     await page.goto(inspection.pageUrl);
     await page.locator('#connection[data-connection="live"]').waitFor();
     // Before the session, the page has no diagram of the flow.

@@ -9,29 +9,16 @@
  * Each step of the conversation is held (the LLM's reply, the playout) until the page shows the
  * state it causes: real time only as awaited conditions, no sleeps.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import type { Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Agent, AgentServer, AgentSession, LocalRoom } from '../../src/index.js';
 import { startInspection, type Inspection } from '../../src/inspect/inspection.js';
 import { FakeLLM } from '../../src/testing/index.js';
 import { ScriptedOutput } from '../support/scripted_output.js';
+import { useChromium } from '../support/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url);
-// Without the background-networking flags Chromium dials out, and this machine refuses it.
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const SECRET = 'sk-browser-test-0123456789';
 /** Smallest diagram text a person reads comfortably, in CSS px as rendered (font size × scale). */
 const READABLE_PX = 11;
@@ -134,50 +121,15 @@ const untilAgentState = (page: Page, state: string) =>
   }, AGENT_STATE(state));
 
 describe('inspector page in Chromium', () => {
-  let context: BrowserContext | undefined;
+  const { openPage } = useChromium();
   let inspection: Inspection | undefined;
-  let profile: string | undefined;
   /** What a test started in this process (the job): ended after the tests, also when one fails. */
   const stops: Array<() => unknown> = [];
 
   afterAll(async () => {
-    // Chromium first: whatever else fails to end, no browser outlives the tests.
-    await context?.close();
     await inspection?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
     for (const stop of stops.splice(0)) await stop();
   });
-
-  /** One Chromium for the file, started by the first test that needs it. */
-  const browser = async (): Promise<BrowserContext> => {
-    // CI installs Chromium; a machine without it fails this test, it does not skip it.
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`Chromium is missing at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium) to run the browser test`);
-    }
-    if (context) return context;
-    profile = mkdtempSync(join(tmpdir(), 'voxstate-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1400, height: 900 },
-    });
-    return context;
-  };
-
-  /** A page of the browser whose script errors and refused loads (a CSP violation is a console error) are kept. */
-  const openPage = async (): Promise<{ page: Page; problems: string[] }> => {
-    const browsing = await browser();
-    const page = browsing.pages().find((open) => open.url() === 'about:blank') ?? (await browsing.newPage());
-    // A state the page never shows fails in seconds, naming the condition, not at the test's timeout.
-    page.setDefaultTimeout(5_000);
-    const problems: string[] = [];
-    page.on('pageerror', (error) => problems.push(error.message));
-    page.on('console', (message) => {
-      if (message.type() === 'error') problems.push(message.text());
-    });
-    return { page, problems };
-  };
 
   it('highlights the session agent state as a scripted conversation goes listening → thinking → speaking → listening, readably, naming actors by role', { timeout: 20_000 }, async () => {
     const opening = openPage();

@@ -11,20 +11,18 @@
  *
  * Every wait is for a condition of the page or the program: no sleeps.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startInspection, type Inspection } from '../../src/inspect/inspection.js';
 import type { SessionReport, TimelineEntry } from '../../src/report/session_report.js';
 import { offlineEnv } from '../support/offline.js';
 import { startProgram } from '../support/program.js';
+import { useChromium } from '../support/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url);
-// Without the background-networking flags Chromium dials out, and this machine refuses it.
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 const FIXTURE = new URL('../fixtures/reports/clinic_report.json', import.meta.url).pathname;
 const text = readFileSync(FIXTURE, 'utf8');
@@ -80,33 +78,12 @@ async function untilProblem(page: Page, file: string, problem: string | RegExp):
 const transcriptTexts = (page: Page) => page.locator('#transcript li .text').allInnerTexts();
 
 describe('replay on the inspector page in Chromium', () => {
-  let context: BrowserContext | undefined;
-  let profile: string | undefined;
-  /** What a test started (the program, the inspector): ended after the tests, Chromium first, also when one fails. */
+  const { openPage } = useChromium();
+  /** What a test started (the program, the inspector): ended after the tests, also when one fails. */
   const stops: Array<() => unknown> = [];
   afterAll(async () => {
-    await context?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
     for (const stop of stops.splice(0).reverse()) await stop();
   });
-
-  const openPage = async (): Promise<{ page: Page; problems: string[] }> => {
-    // CI installs Chromium; a machine without it fails this test, it does not skip it.
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium is missing at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium)`);
-    if (!context) {
-      profile = mkdtempSync(join(tmpdir(), 'voxstate-chromium-'));
-      context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1400, height: 900 } });
-    }
-    const page = context.pages().find((open) => open.url() === 'about:blank') ?? (await context.newPage());
-    // A state the page never shows fails in seconds, naming the condition, not at the test's timeout.
-    page.setDefaultTimeout(5_000);
-    const problems: string[] = [];
-    page.on('pageerror', (error) => problems.push(error.message));
-    page.on('console', (message) => {
-      if (message.type() === 'error') problems.push(message.text());
-    });
-    return { page, problems };
-  };
 
   it('console --replay: the diagrams, the event log and the transcript follow the slider, the arrow keys and play', { timeout: 40_000 }, async () => {
     const sessions = mkdtempSync(join(tmpdir(), 'clinic-replay-'));
