@@ -43,7 +43,6 @@ export class FlowRun {
   #handOver: (agent: Agent) => void;
   /** The tools of the enabled transitions, made once per tool of the flow. */
   readonly #tools = new Map<TransitionTool['source'], Map<string, FunctionTool>>();
-  #lastSnapshot: AnyMachineSnapshot;
 
   constructor(
     readonly flow: Flow,
@@ -61,8 +60,7 @@ export class FlowRun {
       ...(host.clock ? { clock: host.clock } : {}),
       ...(resume ? { snapshot: resume.snapshot } : {}),
     });
-    this.#lastSnapshot = this.actor.getSnapshot();
-    const name = resume?.agent ?? this.#agentIn(this.#lastSnapshot);
+    const name = resume?.agent ?? this.#agentIn(this.actor.getSnapshot());
     if (name === undefined) throw new ConfigurationError('invalid_flow', `flow ${flow.id} starts in a state that names no agent`);
     this.#agentName = name;
     this.#agent = this.#inCharge(name);
@@ -142,8 +140,6 @@ export class FlowRun {
   }
 
   #follow(snapshot: AnyMachineSnapshot): void {
-    if (snapshot === this.#lastSnapshot) return;
-    this.#lastSnapshot = snapshot;
     const name = this.#agentIn(snapshot);
     if (name !== undefined && name !== this.#agentName) {
       this.#agentName = name;

@@ -44,12 +44,17 @@ export function siblingModule(name: string): URL {
   return new URL(`./${name}${RUNS_FROM_SOURCE ? '.ts' : '.js'}`, import.meta.url);
 }
 
+/** Whether `module` is a TypeScript file (.ts, .mts, .cts, .tsx). */
+export function isTypeScriptModule(module: string): boolean {
+  return /\.[cm]?tsx?$/.test(module);
+}
+
 /**
  * Whether a child that runs `module` needs tsx: the module is TypeScript, or voxstate runs from its
  * sources. Otherwise a child does without it (tsx's loader costs every process memory and start-up).
  */
 export function needsTypeScript(module: string): boolean {
-  return /\.[cm]?tsx?$/.test(module) || RUNS_FROM_SOURCE;
+  return isTypeScriptModule(module) || RUNS_FROM_SOURCE;
 }
 
 /** Checks that `module` can run in a child; a TypeScript module needs tsx. */

@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import type { AnyStateMachine } from 'xstate';
 import { describe } from '../errors.js';
 import { Flow, isStateMachine } from '../flow/flow.js';
-import { RUNS_FROM_SOURCE, TSX_REGISTER } from '../ipc/typescript_loader.js';
+import { isTypeScriptModule, RUNS_FROM_SOURCE, TSX_REGISTER } from '../ipc/typescript_loader.js';
 import { FlowFileError } from './flow_file_error.js';
 
 /** A statechart found in a module: its machine, and the export it came from. */
@@ -68,7 +68,7 @@ function existingFile(path: string): string {
 
 async function importFile(file: string): Promise<Record<string, unknown>> {
   // Run from voxstate's sources, a TypeScript loader is in place already; compiled, tsx is registered once.
-  if (/\.[cm]?tsx?$/.test(file) && !RUNS_FROM_SOURCE) {
+  if (isTypeScriptModule(file) && !RUNS_FROM_SOURCE) {
     if (TSX_REGISTER === undefined) throw new FlowFileError('flow_file_import_failed', `${file} is TypeScript: install tsx to draw it`);
     ((await import(TSX_REGISTER)) as { register(): void }).register();
   }
