@@ -1,27 +1,13 @@
 /** Console mode, in process: typed lines are user turns, speech is printed, states are shown. */
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { Agent, AgentServer, AgentSession, runConsole } from '../../src/index.js';
 import { server } from '../../examples/basic_event.js';
 import { server as exitMessage } from '../../examples/exit_message.js';
 import { withoutProviderKeys } from '../support/offline.js';
+import { terminal } from '../support/terminal.js';
 
 withoutProviderKeys();
 
-function terminal() {
-  const input = new PassThrough();
-  const output = new PassThrough();
-  let text = '';
-  const waiters: Array<() => void> = [];
-  output.on('data', (chunk) => {
-    text += String(chunk);
-    for (const wake of waiters.splice(0)) wake();
-  });
-  const until = async (needle: string) => {
-    while (!text.includes(needle)) await new Promise<void>((resolve) => waiters.push(resolve));
-  };
-  return { input, output, until, text: () => text };
-}
 
 describe('console mode', () => {
   it('runs a job against a LocalRoom with the terminal as the user, and ends it on end of input', async () => {

@@ -8,26 +8,10 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { replayInConsole } from '../../src/console/replay.js';
 import { AgentServer } from '../../src/index.js';
 import { runApp } from '../../src/cli/run_app.js';
+import { terminal } from '../support/terminal.js';
 
 const FIXTURE = new URL('../fixtures/reports/clinic_report.json', import.meta.url).pathname;
 
-/** What the console writes, and a promise of the line that contains `needle`. */
-function terminal() {
-  const output = new PassThrough();
-  let text = '';
-  const waiters: Array<() => void> = [];
-  output.on('data', (chunk) => {
-    text += String(chunk);
-    for (const wake of waiters.splice(0)) wake();
-  });
-  const line = async (needle: RegExp): Promise<RegExpExecArray> => {
-    for (let found = needle.exec(text); ; found = needle.exec(text)) {
-      if (found) return found;
-      await new Promise<void>((resolve) => waiters.push(resolve));
-    }
-  };
-  return { output, line, text: () => text };
-}
 
 describe('console --replay', () => {
   it('serves the report on the inspector page until the input ends, then frees the port', { timeout: 15_000 }, async () => {
