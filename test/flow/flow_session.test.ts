@@ -98,8 +98,7 @@ describe('a flow in a session', () => {
     const output = session.history.items.find((item) => item.type === 'function_call_output');
     expect(output).toMatchObject({ name: 'caller_identified', output: 'the conversation moved to booking', isError: false });
 
-    session.generateReply();
-    await session.run({ userInput: 'anything' }).catch(() => undefined);
+    await session.run({ userInput: 'anything' });
     expect(llm.requests.at(-1)!.tools.map((entry) => entry.name)).toEqual(['slot_booked']);
     await session.aclose();
   });
