@@ -4,6 +4,7 @@
  */
 import type { ChatItem } from '../llm/chat_context.js';
 import { redactSecrets } from '../log/redact.js';
+import type { AgentMetrics } from '../metrics/agent_metrics.js';
 import type { AgentSessionUsage } from '../metrics/usage.js';
 import type { SessionRecorder } from './session_recorder.js';
 import { SESSION_REPORT_VERSION, type ReportEvent, type SessionReport } from './session_report.js';
@@ -50,7 +51,7 @@ export function buildSessionReport(session: SessionReportParts, job?: JobReportP
     history: [...session.history],
     events,
     usage: session.usage,
-    metrics: recorder.metrics,
+    metrics: recorder.events.filter((event) => event.type === 'metrics_collected').map((event) => event.metrics as AgentMetrics),
     timeline,
     machines: { ...job?.timeline.machines(), ...recorder.timeline.machines() },
   };

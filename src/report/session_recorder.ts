@@ -1,17 +1,15 @@
 /**
- * What a session keeps for its report while it runs: every event it emits (the event objects
- * themselves, made into plain data only when a report is asked for), its measurements, and the
- * state timeline of its actors (the session's, its agents', speeches' and flow's).
+ * What a session keeps for its report while it runs: every event it emits, its measurements among
+ * them (the event objects themselves, made into plain data only when a report is asked for), and
+ * the state timeline of its actors (the session's, its agents', speeches' and flow's).
  */
 import type { AnyActorRef } from 'xstate';
-import type { AgentMetrics } from '../metrics/agent_metrics.js';
 import { Timeline } from './timeline.js';
 
 export class SessionRecorder {
   readonly timeline = new Timeline();
   /** The session's events as emitted, in order. */
   readonly events: Array<{ type: string; createdAt?: number } & Record<string, unknown>> = [];
-  readonly metrics: AgentMetrics[] = [];
   /** How many actors of each role were watched (agents, the session, a flow), to tell a second activation of an agent from the first. */
   readonly #roles = new Map<string, number>();
 
@@ -34,7 +32,6 @@ export class SessionRecorder {
       return;
     }
     this.events.push(payload);
-    if (type === 'metrics_collected') this.metrics.push(payload.metrics as AgentMetrics);
   }
 
   /** Records `actor`'s transitions under `role` (a second actor of the same role is "role #2"). */
