@@ -16,6 +16,7 @@ import type { Room } from '../room/room.js';
 import type { AgentServer } from '../server/agent_server.js';
 import { loadAgentServer } from '../server/agent_module.js';
 import { dispatchedJob, type RunningJobInfo } from '../worker/running_job.js';
+import { collectIdleHeap } from './idle_heap.js';
 import { parseParentMessage, type ChildMessage, type ParentMessage, type RoomKind } from './ipc_messages.js';
 
 /** The child's end of the link to its parent. */
@@ -116,6 +117,7 @@ export class JobRunner {
       // An idle process waits warm: its job then starts in about a third of the time. Run once,
       // the path is warm but still interpreted; V8 compiles it after a few runs (~1 ms each).
       for (let run = 0; run < WARM_RUNS; run++) await server._warmJobPath();
+      collectIdleHeap();
       this.#server = server;
     } catch (error) {
       log().error({ err: error }, `job process setup failed: ${describe(error)}`);
