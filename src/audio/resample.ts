@@ -31,11 +31,14 @@ export function mixdown(data: Int16Array, channels: number): Float32Array {
 /** Float samples to 16-bit PCM, rounded and clipped. */
 export function toInt16(samples: Float32Array): Int16Array {
   const out = new Int16Array(samples.length);
-  for (let i = 0; i < samples.length; i++) {
-    const v = Math.round(samples[i]! * 32768);
-    out[i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
-  }
+  for (let i = 0; i < samples.length; i++) out[i] = pcmSample(samples[i]!);
   return out;
+}
+
+/** One float sample in [-1, 1] as a 16-bit one (rounded, clamped). */
+export function pcmSample(sample: number): number {
+  const v = Math.round(sample * 32768);
+  return v > 32767 ? 32767 : v < -32768 ? -32768 : v;
 }
 
 const ZERO_CROSSINGS = 24;

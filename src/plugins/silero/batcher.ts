@@ -6,16 +6,17 @@
  * runs for every 32 ms of every stream).
  *
  * When to call: the streams that use the batcher join it, so it knows whose windows may still
- * come. Once every joined stream has a window ready (or `maxBatch` have), the call starts at the
- * end of the current turn of the event loop (setImmediate: streams fed in the same turn share it).
- * Otherwise the first ready window waits at most `maxWaitMs` for the others: streams fed in real
+ * come. Once every joined stream has a window ready (or `maxBatch` have), the call starts at once
+ * (onnxruntime-node runs it at the end of the current turn of the event loop). Otherwise, with
+ * `maxWaitMs` 0, it starts at the end of this turn (setImmediate: streams fed in the same turn
+ * share it), else the first ready window waits at most `maxWaitMs` for the others: streams fed in real
  * time are spread over a window's duration, so without waiting they would never meet. Streams
  * that become ready during a call go in the next one, at once. With `maxBatch` 1 every window is
  * its own call, at once.
  *
  * It holds a stream only while it is joined: nothing of it stays here after it leaves.
  */
-import { rowWidth, STATE_SIZE, type BatchOutput, type ModelSampleRate, type SileroModel } from './model.js';
+import { rowWidth, STATE_SIZE, type BatchOutput, type ModelSampleRate, type SileroModel, type WindowBatch } from './model.js';
 
 /** A stream, as the batcher sees it. */
 export interface BatchMember {
@@ -40,6 +41,13 @@ export class InferenceBatcher {
   /** The first ready window's deadline. */
   #timer: NodeJS.Timeout | undefined;
   #idle: Array<() => void> = [];
+  /**
+   * The calls' input and state, reused from call to call (one call at a time, and ORT is done with
+   * them once its call returns): a batch of n windows is a view of their first n rows, the same
+   * view each time, so the model keeps one tensor per batch size instead of building one per call.
+   */
+  #buffers: { input: Float32Array; state: Float32Array } | undefined;
+  readonly #views = new Map<number, WindowBatch>();
 
   constructor(
     readonly model: SileroModel,
@@ -87,12 +95,18 @@ export class InferenceBatcher {
 
   #schedule(): void {
     if (this.#running || this.#ready.length === 0) return; // the call under way takes them next
-    if (this.maxBatch === 1) {
+    const everyone = this.#ready.length >= Math.min(this.maxBatch, Math.max(1, this.#members.size));
+    if (everyone) {
+      // Nobody else's window can join this call: it starts now (ORT itself runs it at the end of
+      // this turn of the event loop, so a turn of our own would only add one).
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+      clearImmediate(this.#immediate);
+      this.#immediate = undefined;
       void this.#drain();
       return;
     }
-    const everyone = this.#ready.length >= Math.min(this.maxBatch, Math.max(1, this.#members.size));
-    if (everyone || this.maxWaitMs === 0) {
+    if (this.maxWaitMs === 0) {
       if (this.#immediate !== undefined) return;
       clearTimeout(this.#timer);
       this.#timer = undefined;
@@ -119,10 +133,9 @@ export class InferenceBatcher {
         const started = performance.now();
         let output: BatchOutput;
         try {
-          const input = new Float32Array(n * rowWidth(this.sampleRate));
-          const state = new Float32Array(n * STATE_SIZE);
-          batch.forEach((member, i) => member.fill(input, state, n, i));
-          output = await this.model.run(this.sampleRate, { n, input, state });
+          const view = this.#view(n);
+          for (let i = 0; i < n; i++) batch[i]!.fill(view.input, view.state, n, i);
+          output = await this.model.run(this.sampleRate, view);
         } catch (error) {
           for (const member of batch) member.failed(error);
           continue;
@@ -135,6 +148,21 @@ export class InferenceBatcher {
       this.#running = false;
       if (!this.#scheduled() && this.#ready.length === 0) for (const resolve of this.#idle.splice(0)) resolve();
     }
+  }
+
+  /** The first `n` rows of the reused buffers. */
+  #view(n: number): WindowBatch {
+    let view = this.#views.get(n);
+    if (view) return view;
+    const width = rowWidth(this.sampleRate);
+    if (!this.#buffers || this.#buffers.state.length < n * STATE_SIZE) {
+      // Grown to the largest batch seen (at most maxBatch): the views of the old buffers go with them.
+      this.#buffers = { input: new Float32Array(n * width), state: new Float32Array(n * STATE_SIZE) };
+      this.#views.clear();
+    }
+    view = { n, input: this.#buffers.input.subarray(0, n * width), state: this.#buffers.state.subarray(0, n * STATE_SIZE) };
+    this.#views.set(n, view);
+    return view;
   }
 }
 

@@ -30,8 +30,13 @@ export class SpeechDetector {
   /** Sample where the utterance (or the last one) started, and where its speech ended. */
   #speechStart = 0;
   #speechEnd = 0;
-  /** Prefix padding plus the utterance, at the model rate. */
-  #buffer: Int16Array = new Int16Array(0);
+  /**
+   * Prefix padding plus the utterance, at the model rate: the windows themselves (kept, not copied:
+   * this runs for every window of every stream), joined only when an edge hands them over. The
+   * first `#keptSkip` samples of the first window are not part of it.
+   */
+  readonly #kept: Int16Array[] = [];
+  #keptSkip = 0;
   #buffered = 0;
   #truncated = false;
   /** The last windows, at least prefixPaddingDurationMs of them: the padding after a truncated utterance. */
@@ -80,7 +85,7 @@ export class SpeechDetector {
     this.#keep(window, options, edge);
     // The window itself, not a copy (a frame's samples are not to be changed by whoever reads them).
     const events = [this.#event('inference_done', p, inferenceDurationMs, [audioFrame(window, this.#rate)])];
-    if (edge) events.push(this.#event(edge, p, inferenceDurationMs, [audioFrame(this.#buffer.slice(0, this.#buffered), this.#rate)]));
+    if (edge) events.push(this.#event(edge, p, inferenceDurationMs, [audioFrame(this.#joined(), this.#rate)]));
     if (edge === 'end_of_speech') this.#carryOver(options);
     return events;
   }
@@ -90,7 +95,7 @@ export class SpeechDetector {
     if (!this.#speaking) return undefined;
     this.#speaking = false;
     this.#speechEnd = this.#samples - this.#silenceRun;
-    const event = this.#event('end_of_speech', this.#smoothed ?? 0, 0, [audioFrame(this.#buffer.slice(0, this.#buffered), this.#rate)]);
+    const event = this.#event('end_of_speech', this.#smoothed ?? 0, 0, [audioFrame(this.#joined(), this.#rate)]);
     this.#carryOver(options);
     return event;
   }
@@ -119,6 +124,8 @@ export class SpeechDetector {
     const prefix = this.#samplesOf(options.prefixPaddingDurationMs);
     if (this.#truncated) {
       // The buffer stopped short of the end: the padding is the audio itself.
+      this.#kept.length = 0;
+      this.#keptSkip = 0;
       this.#buffered = 0;
       for (const window of this.#recent) this.#append(window);
     }
@@ -134,19 +141,30 @@ export class SpeechDetector {
   }
 
   #append(samples: Int16Array): void {
-    if (this.#buffered + samples.length > this.#buffer.length) {
-      const grown = new Int16Array(Math.max(this.#buffer.length * 2, this.#buffered + samples.length, 8192));
-      grown.set(this.#buffer.subarray(0, this.#buffered));
-      this.#buffer = grown;
-    }
-    this.#buffer.set(samples, this.#buffered);
+    if (samples.length === 0) return;
+    this.#kept.push(samples);
     this.#buffered += samples.length;
   }
 
   #dropFront(count: number): void {
     if (count <= 0) return;
-    this.#buffer.copyWithin(0, count, this.#buffered);
     this.#buffered -= count;
+    let skip = this.#keptSkip + count;
+    // Whole windows leave; the first one left may start part-way.
+    while (this.#kept.length > 0 && skip >= this.#kept[0]!.length) skip -= this.#kept.shift()!.length;
+    this.#keptSkip = skip;
+  }
+
+  /** The kept audio as one array (a copy: the event's frame is its own). */
+  #joined(): Int16Array {
+    const out = new Int16Array(this.#buffered);
+    let at = 0;
+    for (let i = 0; i < this.#kept.length; i++) {
+      const window = i === 0 ? this.#kept[0]!.subarray(this.#keptSkip) : this.#kept[i]!;
+      out.set(window, at);
+      at += window.length;
+    }
+    return out;
   }
 
   #event(type: VADEventType, probability: number, inferenceDurationMs: number, frames: AudioFrame[]): VADEvent {

@@ -73,6 +73,8 @@ type Ort = typeof import('onnxruntime-node');
 
 export class SileroModel {
   readonly #sampleRateTensors = new Map<number, Tensor>();
+  /** The tensors over a caller's arrays, for callers that hand in the same arrays call after call. */
+  readonly #tensors = new WeakMap<Float32Array, Tensor>();
 
   constructor(
     /** The ORT session (exposed for benchmarks and tests). */
@@ -89,11 +91,20 @@ export class SileroModel {
       throw new RangeError(`a batch of ${n} windows at ${sampleRate} Hz takes ${n * width} samples and ${n * STATE_SIZE} state values`);
     }
     const out = await this.session.run({
-      input: new this.ort.Tensor('float32', input, [n, width]),
-      state: new this.ort.Tensor('float32', state, [2, n, 128]),
+      input: this.#tensor(input, [n, width]),
+      state: this.#tensor(state, [2, n, 128]),
       sr: this.#sampleRate(sampleRate),
     });
     return { probabilities: out.output!.data as Float32Array, stateN: out.stateN!.data as Float32Array };
+  }
+
+  #tensor(data: Float32Array, dims: number[]): Tensor {
+    let tensor = this.#tensors.get(data);
+    if (!tensor || tensor.dims.some((size, axis) => size !== dims[axis])) {
+      tensor = new this.ort.Tensor('float32', data, dims);
+      this.#tensors.set(data, tensor);
+    }
+    return tensor;
   }
 
   #sampleRate(rate: number): Tensor {

@@ -8,7 +8,6 @@
  * event), never swallowed.
  */
 import type { AudioFrame } from '../../audio/audio_frame.js';
-import { toInt16 } from '../../audio/resample.js';
 import { ClosedError } from '../../errors.js';
 import type { VADMetrics } from '../../provider/metrics.js';
 import { ProviderError } from '../../provider/provider_error.js';
@@ -52,8 +51,8 @@ export class SileroVADStream implements VADStream, BatchMember {
   readonly #lastContext: Float32Array;
   /** A window of this stream is with the batcher (ready, or in a call). */
   #pending = false;
-  /** The window in the call: its samples, for the detector once answered. */
-  #window: Float32Array | undefined;
+  /** The window in the call: its samples as 16-bit PCM, for the detector once answered. */
+  #window: Int16Array | undefined;
   #inputEnded = false;
   #released = false;
   // Metrics of the current period.
@@ -114,11 +113,14 @@ export class SileroVADStream implements VADStream, BatchMember {
     const width = context + this.#input.windowSamples;
     const row = i * width;
     input.set(this.#lastContext, row);
-    this.#input.takeInto(input, row + context);
-    this.#window = input.subarray(row + context, row + width);
-    this.#lastContext.set(input.subarray(row + width - context, row + width));
-    state.set(this.#state.subarray(0, 128), i * 128);
-    state.set(this.#state.subarray(128), (n + i) * 128);
+    this.#window = this.#input.takeInto(input, row + context);
+    const last = this.#lastContext;
+    for (let k = 0, from = row + width - context; k < context; k++) last[k] = input[from + k]!;
+    const own = this.#state;
+    for (let k = 0, first = i * 128, second = (n + i) * 128; k < 128; k++) {
+      state[first + k] = own[k]!;
+      state[second + k] = own[128 + k]!;
+    }
   }
 
   /** @internal */
@@ -128,13 +130,15 @@ export class SileroVADStream implements VADStream, BatchMember {
     this.#window = undefined;
     // Closed meanwhile: the answer is not wanted any more.
     if (this.#closed) return;
-    this.#state.set(stateN.subarray(i * 128, (i + 1) * 128), 0);
-    this.#state.set(stateN.subarray((n + i) * 128, (n + i + 1) * 128), 128);
+    const own = this.#state;
+    for (let k = 0, first = i * 128, second = (n + i) * 128; k < 128; k++) {
+      own[k] = stateN[first + k]!;
+      own[128 + k] = stateN[second + k]!;
+    }
     this.#periodInferenceMs += inferenceDurationMs;
     this.#periodCount++;
-    for (const event of this.#detector.step(toInt16(window), probabilities[i]!, inferenceDurationMs, this.#host.options)) {
-      this.#events.push(event);
-    }
+    const events = this.#detector.step(window, probabilities[i]!, inferenceDurationMs, this.#host.options);
+    for (let k = 0; k < events.length; k++) this.#events.push(events[k]!);
     if (this.#periodCount * (window.length / this.#rate) * 1000 >= METRICS_INTERVAL_MS) this.#reportMetrics();
     this.#offer();
     this.#endIfDone();

@@ -438,6 +438,8 @@ describe('stream lifecycle', () => {
   it('close() withdraws a window still waiting for a batched call', async () => {
     const own = await VAD.load({ batch: 8 });
     const run = vi.spyOn(own.model, 'run');
+    // Another stream's window may still come: this one's waits for it.
+    const other = own.stream();
     const stream = own.stream();
     stream.pushFrame(audioFrame(speech.data.slice(16000, 16512), 16000));
     for (let i = 0; i < 20 && own.waitingWindows === 0; i++) await Promise.resolve();
@@ -447,6 +449,7 @@ describe('stream lifecycle', () => {
     await new Promise((resolve) => setImmediate(resolve));
     await new Promise((resolve) => setImmediate(resolve));
     expect(run).not.toHaveBeenCalled();
+    await other.close();
     expect(own.openStreams).toBe(0);
   });
 
@@ -680,6 +683,18 @@ describe('batching across streams fed in real time', () => {
     await nextInference(a);
     expect(run.mock.calls.map(([, batch]) => batch.n)).toEqual([1]);
     await a.close();
+  });
+
+  it("a window nobody else's can join goes into a call in the turn it is ready", async () => {
+    const own = await VAD.load(nextLimits());
+    const run = vi.spyOn(own.model, 'run');
+    const [a, b] = [own.stream(), own.stream()];
+    a.pushFrame(oneWindow());
+    expect(run).not.toHaveBeenCalled(); // b's window may still come
+    b.pushFrame(oneWindow());
+    // Both are ready: no timer, no turn of the event loop before the call.
+    expect(run.mock.calls.map(([, batch]) => batch.n)).toEqual([2]);
+    await Promise.all([nextInference(a), nextInference(b)]);
   });
 
   it('a stream alone never waits: a file runs flat out, with no timer moving', async () => {
