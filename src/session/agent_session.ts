@@ -49,7 +49,7 @@ import type { AgentMetrics, AgentSessionEvents, CloseEvent } from './events.js';
 import { ModelUsageCollector, type AgentSessionUsage } from '../metrics/usage.js';
 import type { ModelEvents } from '../provider/model.js';
 import { ProviderError } from '../provider/provider_error.js';
-import { asRequester, currentRequester } from '../provider/requester.js';
+import { asRequester, onRequestMetrics } from '../provider/requester.js';
 import { runRealtimeToolCalls, runReply, type ReplyOptions, type ReplyScope } from './reply.js';
 import { RoomIO } from './room_io.js';
 import { resolveRoomOptions, type RoomInputOptions, type RoomOptions, type RoomOutputOptions } from './room_options.js';
@@ -331,18 +331,14 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     for (const [source, model] of models) {
       if (!(model instanceof EventEmitter)) continue;
       const emitter = model as EventEmitter<ModelEvents>;
-      const onMetrics = (metrics: AgentMetrics) => {
-        const requester = currentRequester();
-        if (requester === undefined || requester === this) this.#metricsCollected(metrics);
-      };
       // A retry is not the session's failure (as LiveKit, it is not an error event): it is logged.
       const onError = (error: ProviderError) => {
         if (error.recoverable) log().warn({ err: error, source }, error.message);
       };
-      emitter.on('metrics_collected', onMetrics);
+      const stopMetrics = onRequestMetrics(emitter, this, (metrics) => this.#metricsCollected(metrics));
       emitter.on('error', onError);
       stops.push(() => {
-        emitter.off('metrics_collected', onMetrics);
+        stopMetrics();
         emitter.off('error', onError);
       });
     }
@@ -351,11 +347,18 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     };
   }
 
-  /** Reports a measurement, and the usage it adds (session_usage_updated) if it is billable. */
+  /**
+   * Reports a measurement, and the usage it adds (session_usage_updated) if it is billable. A VAD's
+   * inference counts in `usage` but announces no update: it is reported every second of audio of
+   * every stream, and a process's streams report together (their windows share calls), so an
+   * update each time made a burst of usage summaries that stalled a hundred sessions' audio.
+   */
   #metricsCollected(metrics: AgentMetrics): void {
     const createdAt = Date.now();
     this.emit('metrics_collected', { type: 'metrics_collected', metrics, createdAt });
-    if (this.#usage.collect(metrics)) this.emit('session_usage_updated', { type: 'session_usage_updated', usage: this.usage, createdAt });
+    if (this.#usage.collect(metrics) && metrics.type !== 'vad_metrics') {
+      this.emit('session_usage_updated', { type: 'session_usage_updated', usage: this.usage, createdAt });
+    }
   }
 
   /**

@@ -137,3 +137,24 @@ describe('session usage', () => {
 function totals(values: Partial<Record<keyof AgentSessionUsage['total'], unknown>> = {}) {
   return { llmInputTokens: 0, llmInputCachedTokens: 0, llmOutputTokens: 0, ttsCharactersCount: 0, ttsAudioDurationMs: 0, sttAudioDurationMs: 0, vadInferenceDurationMs: 0, ...values };
 }
+
+describe('VAD usage', () => {
+  it('a Silero VAD counts in usage as vad_usage, reported as metrics, without a usage update each second of audio', async () => {
+    const { VAD } = await import('../../src/plugins/silero/index.js');
+    const { audioFrame } = await import('../../src/audio/audio_frame.js');
+    const s = new AgentSession({ vad: await VAD.load(), userAwayTimeout: null });
+    const { updates } = observe(s);
+    const vadMetrics: unknown[] = [];
+    s.on('metrics_collected', (event) => event.metrics.type === 'vad_metrics' && vadMetrics.push(event.metrics));
+    await s.start({ agent: new Agent({ instructions: 'Listen.' }) });
+    // 3 s of silence, as a microphone sends it: the VAD reports about once a second.
+    async function* microphone() {
+      for (let i = 0; i < 300; i++) yield audioFrame(new Int16Array(160), 16000);
+    }
+    void s.listen(microphone());
+    await when('metrics_collected', () => vadMetrics.length >= 2);
+    expect(s.usage.modelUsage).toEqual([expect.objectContaining({ type: 'vad_usage', provider: 'silero', inferenceCount: expect.any(Number) })]);
+    expect(s.usage.total.vadInferenceDurationMs).toBeGreaterThan(0);
+    expect(updates).toEqual([]);
+  });
+});
