@@ -151,9 +151,9 @@ export class ExecutorPool extends EventEmitter<ExecutorEvents> implements JobExe
     try {
       handle = await process.launch(info);
     } finally {
-      // The idle reserve is refilled once the job has started: spawning is work of this thread
-      // that would otherwise delay the start it replaces the process for.
-      this.#refill();
+      // The idle reserve is refilled once the job has started, and after launch() has answered:
+      // spawning (new Worker() alone takes ~1 ms of this thread) would otherwise delay both.
+      setImmediate(() => this.#refill());
     }
     this.#jobs.add(handle);
     void handle.ended.then(() => this.#jobs.delete(handle));

@@ -73,6 +73,19 @@ describe.each(EXECUTORS)('%s executor', (kind) => {
     expect(await Promise.all(handles.map((handle) => handle.ended))).toEqual(jobs.map(() => ({ status: 'success', reason: 'burst over' })));
   });
 
+  it('launch() answers before the pool spawns the idle process that replaces the one it took, which follows at once', async () => {
+    t = makePool(kind, { numIdleProcesses: 1 });
+    await t.pool.start();
+    await t.pool.warmed();
+    const replaced = new Promise<void>((resolve) => t.pool.once('process_started', () => resolve()));
+    const handle = await launch('first');
+    // Spawning (a fork, a new Worker) takes this thread a millisecond or more: not before the answer.
+    expect(t.ids).toHaveLength(1);
+    await replaced;
+    expect(t.ids).toHaveLength(2);
+    await handle.shutdown('done');
+  });
+
   it('a job shut down through its handle ends with success and its reason; the handle is idempotent', async () => {
     t = makePool(kind, { numIdleProcesses: 0 });
     await t.pool.start();
