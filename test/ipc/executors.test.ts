@@ -74,15 +74,15 @@ describe.each(EXECUTORS)('%s executor', (kind) => {
   });
 
   it('launch() answers before the pool spawns the idle process that replaces the one it took, which follows at once', async () => {
-    t = makePool(kind, { numIdleProcesses: 1 });
-    await t.pool.start();
-    await t.pool.warmed();
-    const replaced = new Promise<void>((resolve) => t.pool.once('process_started', () => resolve()));
+    const { pool, ids } = (t = makePool(kind, { numIdleProcesses: 1 }));
+    await pool.start();
+    await pool.warmed();
+    const replaced = new Promise<void>((resolve) => pool.once('process_started', () => resolve()));
     const handle = await launch('first');
     // Spawning (a fork, a new Worker) takes this thread a millisecond or more: not before the answer.
-    expect(t.ids).toHaveLength(1);
+    expect(ids).toHaveLength(1);
     await replaced;
-    expect(t.ids).toHaveLength(2);
+    expect(ids).toHaveLength(2);
     await handle.shutdown('done');
   });
 
