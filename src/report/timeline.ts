@@ -15,8 +15,8 @@ export class Timeline {
   readonly entries: TimelineEntry[] = [];
   readonly #machines = new Map<string, () => unknown>();
   readonly #watched = new WeakSet<AnyActorRef>();
-  /** Each running actor's last state (as JSON) and status, by role. */
-  readonly #last = new Map<string, string>();
+  /** Each running actor's last state value and status, by role. */
+  readonly #last = new Map<string, { value: unknown; status: string }>();
   /** State values by their JSON: a long conversation goes through the same few states again and again, kept once. */
   readonly #values = new Map<string, unknown>();
 
@@ -48,13 +48,29 @@ export class Timeline {
   }
 
   #record(actor: string, watched: Watched, snapshot: AnyMachineSnapshot, event: string): void {
+    // A snapshot that changes only the context is not a transition of the chart: compared as values
+    // (this runs for every snapshot of every watched actor; the JSON is made only for a transition).
+    const last = this.#last.get(actor);
+    if (last !== undefined && last.status === snapshot.status && sameStateValue(last.value, snapshot.value)) return;
+    this.#last.set(actor, { value: snapshot.value, status: snapshot.status });
     const json = JSON.stringify(snapshot.value);
-    const key = `${snapshot.status} ${json}`;
-    // A snapshot that changes only the context is not a transition of the chart.
-    if (this.#last.get(actor) === key) return;
-    this.#last.set(actor, key);
     let state = this.#values.get(json);
     if (state === undefined) this.#values.set(json, (state = snapshot.value));
     this.entries.push({ at: Date.now(), actor, machine: watched.machineId, state, event, status: snapshot.status });
   }
+}
+
+/** Whether two state values ("a" or { a: "b", c: { d: "e" } }) name the same states. */
+function sameStateValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  const left = a as Record<string, unknown>;
+  const right = b as Record<string, unknown>;
+  let keys = 0;
+  for (const key in left) {
+    keys++;
+    if (!(key in right) || !sameStateValue(left[key], right[key])) return false;
+  }
+  for (const _ in right) keys--;
+  return keys === 0;
 }
