@@ -78,7 +78,7 @@ export class ModelUsageCollector {
   /** Per kind and model, in the order the models were first used. */
   readonly #usage = new Map<string, ModelUsage>();
 
-  /** Counts what `metrics` used; false for metrics that use nothing billable (VAD, turn latencies). */
+  /** Counts what `metrics` used; says whether it was billable (false for VAD inference, counted all the same, and turn latencies). */
   collect(metrics: AgentMetrics): boolean {
     switch (metrics.type) {
       case 'llm_metrics': {
@@ -124,7 +124,8 @@ export class ModelUsageCollector {
         const usage = this.#entry<VADModelUsage>({ type: 'vad_usage', ...names(metrics.label), inferenceCount: 0, inferenceDurationMs: 0 });
         usage.inferenceCount += metrics.inferenceCount;
         usage.inferenceDurationMs += metrics.inferenceDurationTotalMs;
-        return true;
+        // Counted, not billed: a VAD reports every second of audio of every stream (no update each time).
+        return false;
       }
       default:
         return false;

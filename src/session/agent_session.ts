@@ -349,16 +349,13 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
 
   /**
    * Reports a measurement, and the usage it adds (session_usage_updated) if it is billable. A VAD's
-   * inference counts in `usage` but announces no update: it is reported every second of audio of
-   * every stream, and a process's streams report together (their windows share calls), so an
-   * update each time made a burst of usage summaries that stalled a hundred sessions' audio.
+   * inference counts in `usage` without an update: a process's streams report together every second
+   * (their windows share calls), and an update each time stalled a hundred sessions' audio.
    */
   #metricsCollected(metrics: AgentMetrics): void {
     const createdAt = Date.now();
     this.emit('metrics_collected', { type: 'metrics_collected', metrics, createdAt });
-    if (this.#usage.collect(metrics) && metrics.type !== 'vad_metrics') {
-      this.emit('session_usage_updated', { type: 'session_usage_updated', usage: this.usage, createdAt });
-    }
+    if (this.#usage.collect(metrics)) this.emit('session_usage_updated', { type: 'session_usage_updated', usage: this.usage, createdAt });
   }
 
   /**
