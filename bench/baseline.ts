@@ -4,10 +4,12 @@
  * before/after comparison shares the machine's state. Each side runs in a fresh child process, in
  * turn (baseline, current, then again `--rounds` times), and the JSON shows each run's results.
  * The baseline checkout is a temporary git worktree sharing this checkout's node_modules; it is
- * removed at the end, also when a run fails.
+ * removed at the end, also when a run fails. It runs this checkout's bench/index.ts, and a benchmark
+ * file the revision does not have yet (one written after it, a helper one imports) is copied into
+ * it: that benchmark then measures the revision's library with this checkout's code.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +35,11 @@ export function compareWithBaseline(names: string[], rev: string, rounds: number
   execFileSync('git', ['worktree', 'add', '--detach', dir, commit], { cwd: ROOT, stdio: 'ignore' });
   try {
     symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+    // This checkout's runner (its list of benchmarks), and the benchmark files the revision lacks.
+    for (const file of readdirSync(join(ROOT, 'bench'))) {
+      const into = join(dir, 'bench', file);
+      if (file.endsWith('.ts') && (file === 'index.ts' || !existsSync(into))) copyFileSync(join(ROOT, 'bench', file), into);
+    }
     const baseline: Array<Record<string, unknown>> = [];
     const current: Array<Record<string, unknown>> = [];
     for (let round = 0; round < rounds; round++) {
