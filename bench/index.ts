@@ -21,6 +21,7 @@ const benches: Array<{ name: string; load: () => Promise<BenchModule> }> = [
   { name: 'session', load: () => import('./session.js') },
   { name: 'vad', load: () => import('./vad.js') },
   { name: 'frame', load: () => import('./frame.js') },
+  { name: 'xstate', load: () => import('./xstate.js') },
   { name: 'turn', load: () => import('./turn.js') },
   { name: 'job_start', load: () => import('./job_start.js') },
   { name: 'spread', load: () => import('./spread.js') },
