@@ -30,7 +30,8 @@ const ROUNDS = 5;
 const STREAM_COUNTS = [1, 8, 32, 64];
 const BATCHED_AUDIO_SECONDS = 4;
 const PAIRED_CHUNK = 8;
-const PAIRED_PASSES = 3;
+/** Windows each side of the paired measurement runs (the input is played as many times as it takes). */
+const PAIRED_WINDOWS = 12_000;
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -198,9 +199,10 @@ async function pluginWithoutInference(vad: VAD, input: AudioFrame[], count: numb
 /**
  * The plugin's CPU per window over the bare loop's, measured in alternation: PAIRED_CHUNK windows
  * of `count` streams arriving (as in pluginStreams), then as many of the bare loop at the same
- * batch, and so on, each side's CPU summed over `input` played PAIRED_PASSES times. What else the
- * machine does (another process, a cache it evicts) then falls on both sides alike; runs of a few
- * hundred ms one after the other do not ensure that, and their ratio moved 1.00–1.32 between runs.
+ * batch, and so on, each side's CPU summed until each has run about PAIRED_WINDOWS windows. What
+ * else the machine does (another process, a cache it evicts) then falls on both sides alike; runs
+ * of a few hundred ms one after the other do not ensure that, and their ratio moved 1.00–1.32
+ * between runs.
  */
 async function pairedOverhead(vad: VAD, session: ort.InferenceSession, audio: Float32Array, input: AudioFrame[], count: number) {
   const bare = bareLoop(session, audio, count);
@@ -213,31 +215,29 @@ async function pairedOverhead(vad: VAD, session: ort.InferenceSession, audio: Fl
   let pluginMs = 0;
   let bareMs = 0;
   let windows = 0;
-  // The plugin's CPU since the last chunk of the bare loop, counted once its chunk is complete.
-  let chunkMs = 0;
   let pushed = 0;
   let due = 0;
   let chunk = 0;
-  for (let pass = 0; pass < PAIRED_PASSES; pass++) {
+  // Each side's CPU is read once per chunk (a reading is a system call: per frame, it would weigh
+  // on the plugin's side alone).
+  let chunkStart = process.cpuUsage();
+  const passes = Math.ceil(PAIRED_WINDOWS / (count * Math.floor(input.reduce((samples, frame) => samples + frame.samplesPerChannel, 0) / 512)));
+  for (let pass = 0; pass < passes; pass++) {
     for (const frame of input) {
-      const cpu = process.cpuUsage();
       for (const stream of streams) stream.pushFrame(frame);
       pushed += frame.samplesPerChannel;
-      if (pushed >= due + 512) {
-        due += 512;
-        await vad.settled();
-        chunk++;
-        if (chunk === PAIRED_CHUNK) await turn(); // the readers take the chunk's last events
-      }
-      chunkMs += cpuMsSince(cpu);
-      if (chunk < PAIRED_CHUNK) continue;
-      const cpuBare = process.cpuUsage();
+      if (pushed < due + 512) continue;
+      due += 512;
+      await vad.settled();
+      if (++chunk < PAIRED_CHUNK) continue;
+      await turn(); // the readers take the chunk's last events
+      pluginMs += cpuMsSince(chunkStart);
+      const bareStart = process.cpuUsage();
       await bare(chunk);
-      bareMs += cpuMsSince(cpuBare);
-      pluginMs += chunkMs;
+      bareMs += cpuMsSince(bareStart);
       windows += chunk * count;
-      chunkMs = 0;
       chunk = 0;
+      chunkStart = process.cpuUsage();
     }
   }
   if (answered < windows) throw new Error(`the plugin answered ${answered} windows of ${windows} by the end of the paired run`);
