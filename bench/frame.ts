@@ -57,8 +57,14 @@ async function* feed(frames: AudioFrame[], due: (tick: number) => Promise<void>)
   }
 }
 
+/** Bytes allocated, in all and by allocating function (a builtin's under its caller's name). */
+interface Allocations {
+  total: number;
+  byFunction: Map<string, number>;
+}
+
 /** Samples every allocation V8 makes from now until the returned function is called. */
-async function sampleAllocations(): Promise<() => Promise<{ total: number; byFunction: Map<string, number> }>> {
+async function sampleAllocations(): Promise<() => Promise<Allocations>> {
   const inspector = new Session();
   inspector.connect();
   await inspector.post('HeapProfiler.startSampling', {
@@ -76,8 +82,7 @@ async function sampleAllocations(): Promise<() => Promise<{ total: number; byFun
   };
 }
 
-/** The bytes of a sampling profile by allocating function (a builtin's under its caller's name). */
-function byFunction(head: ProfileNode): { total: number; byFunction: Map<string, number> } {
+function byFunction(head: ProfileNode): Allocations {
   const bytes = new Map<string, number>();
   let total = 0;
   const walk = (node: ProfileNode, caller: string) => {
@@ -115,10 +120,8 @@ function layerOf(key: string): string {
   return 'node and V8 (timers, promises, other)';
 }
 
-type Sampled = Awaited<ReturnType<Awaited<ReturnType<typeof sampleAllocations>>>>;
-
 /** The sessions' allocations are sampled while they listen: their start and close are not per frame. */
-async function conversation(vad: SileroVAD, frames: AudioFrame[][]): Promise<{ turns: number; sampled: Sampled }> {
+async function conversation(vad: SileroVAD, frames: AudioFrame[][]): Promise<{ turns: number; sampled: Allocations }> {
   let turns = 0;
   const sessions = await Promise.all(
     frames.map(async () => {
@@ -142,7 +145,7 @@ async function conversation(vad: SileroVAD, frames: AudioFrame[][]): Promise<{ t
   return { turns, sampled };
 }
 
-async function feedingAlone(frames: AudioFrame[][]): Promise<Sampled> {
+async function feedingAlone(frames: AudioFrame[][]): Promise<Allocations> {
   const stop = await sampleAllocations();
   const due = clock(performance.now() + 50);
   await Promise.all(
