@@ -1,8 +1,8 @@
 /**
  * The providers' fakes for bench/density_sdks.ts, in a process of their own so their CPU is
  * counted apart: OpenAI (chat completions over SSE), Deepgram (live transcription over a
- * WebSocket: a final transcript every TURN_EVERY_MS of each connection) and Cartesia (TTS over
- * a TLS WebSocket), all on 127.0.0.1. Prints `{ openai, deepgram, cartesia, cert }` as one JSON
+ * WebSocket: a final transcript every TURN_EVERY_MS of each connection, the connections' turns
+ * spread over that period) and Cartesia (TTS over a TLS WebSocket), all on 127.0.0.1. Prints `{ openai, deepgram, cartesia, cert }` as one JSON
  * line; then each line read on stdin is answered with this process's CPU ms and what the fakes
  * served so far; it ends when stdin closes.
  */
@@ -25,7 +25,15 @@ const timers: NodeJS.Timeout[] = [];
 void (async () => {
   for (let i = 0; ; i++) {
     const connection = await deepgram.connection(i);
-    timers.push(setInterval(() => connection.sendResults('hello there', { isFinal: true, speechFinal: true }), TURN_EVERY_MS));
+    const transcribe = () => connection.sendResults('hello there', { isFinal: true, speechFinal: true });
+    // The sessions connect at about the same moment: without a phase of its own, every user would
+    // finish speaking in the same instant (each connection's i * 1,103 ms mod 3 s: all distinct).
+    timers.push(
+      setTimeout(() => {
+        transcribe();
+        timers.push(setInterval(transcribe, TURN_EVERY_MS));
+      }, (i * 1_103) % TURN_EVERY_MS),
+    );
   }
 })();
 
@@ -37,7 +45,7 @@ lines.on('line', () => {
   process.stdout.write(`${JSON.stringify({ cpuMs: (used.user + used.system) / 1000, served })}\n`);
 });
 lines.on('close', async () => {
-  for (const timer of timers) clearInterval(timer);
+  for (const timer of timers) clearTimeout(timer);
   await Promise.allSettled([openai.close(), deepgram.close(), cartesia.stop()]);
   process.exit(0);
 });
