@@ -150,6 +150,7 @@ describe('every entry of audio refuses a malformed frame, and goes on', () => {
           expect(refusal(() => stream.pushFrame(frame as AudioFrame)).message, label).toContain(problem);
         }
         stream.pushFrame(audioFrame(Int16Array.of(1, 2, 3, 4), 16_000));
+        stream.flush();
         await connection.untilAudioBytes(8);
         expect(connection.audioBytes).toBe(8);
       } finally {

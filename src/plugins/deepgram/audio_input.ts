@@ -15,15 +15,16 @@ export class Linear16Encoder {
   constructor(readonly sampleRate: number) {}
 
   /**
-   * The samples of `frame` ready to send (fewer, or none, while the resampler fills up), in a new
-   * array (the caller may reuse its frame's buffer).
+   * The samples of `frame` ready to send (fewer, or none, while the resampler fills up). A mono
+   * frame at the encoder's rate gives its own samples: copy them to keep them (the caller of
+   * pushFrame may reuse its frame's buffer).
    */
   encode(frame: AudioFrame): Int16Array {
     checkAudioFrame(frame);
     const tail = this.#resampler && this.#resampler.inRate !== frame.sampleRate ? this.flush() : undefined;
     let out: Int16Array;
     if (frame.sampleRate === this.sampleRate) {
-      out = frame.channels === 1 ? frame.data.slice() : toInt16(mixdown(frame.data, frame.channels));
+      out = frame.channels === 1 ? frame.data : toInt16(mixdown(frame.data, frame.channels));
     } else {
       this.#resampler ??= new Resampler(frame.sampleRate, this.sampleRate);
       out = toInt16(this.#resampler.push(mixdown(frame.data, frame.channels)));

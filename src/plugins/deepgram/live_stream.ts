@@ -1,15 +1,16 @@
 /**
  * A live recognition stream on Deepgram's listen v1 WebSocket.
  *
- * - Audio: each pushed frame is mixed down, resampled to the stream's rate and sent as linear16;
- *   while no socket is open (connecting, reconnecting) it waits in a bounded buffer (see
- *   outgoing.ts for what happens beyond the bound) and goes out, in order, once one is.
+ * - Audio: each pushed frame is mixed down, resampled to the stream's rate and sent as linear16 in
+ *   50 ms messages (as agents-js sends it; flush(), endInput() send the rest; close() drops what
+ *   waits for its 50 ms). While no socket is open (connecting, reconnecting) it waits in a bounded
+ *   buffer (see outgoing.ts for what happens beyond the bound) and goes out, in order, once one is.
  * - Events: SpeechStarted → start_of_speech; Results → interim_transcript / final_transcript (a
  *   non-empty transcript also starts speech if nothing did); `speech_final` (the endpoint) or
  *   UtteranceEnd → end_of_speech; Metadata (sent when Deepgram closes a request) → usage, with the
  *   duration Deepgram counted. A connection that ends without Metadata (a drop, close()) reports
  *   the audio sent on it instead. Each usage is also an STTMetrics on the model.
- * - flush() → Finalize (Deepgram answers with the final transcript of what it has); endInput() →
+ * - flush() → the held audio, then Finalize (Deepgram answers with the final transcript of what it has); endInput() →
  *   CloseStream (Deepgram sends what is left, Metadata, and closes; the iteration then ends, after
  *   an end_of_speech if speech was still going on);
  *   close() → the socket is closed at once and the iteration ends; the caller's signal aborting
@@ -31,6 +32,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DeepgramClient } from '@deepgram/sdk';
 import type { AudioFrame } from '../../audio/audio_frame.js';
+import { PcmChunks } from '../../audio/pcm_chunks.js';
 import { ClosedError, describe } from '../../errors.js';
 import { EventChannel } from '../../streams/event_channel.js';
 import type { SpeechEvent, SpeechStream } from '../../stt/stt.js';
@@ -65,6 +67,8 @@ export class DeepgramSpeechStream implements SpeechStream {
   readonly #conn: ConnOptions;
   readonly #events = new EventChannel<SpeechEvent>(() => void this.close());
   readonly #encoder: Linear16Encoder;
+  /** The audio goes out in 50 ms messages, as agents-js's plugin sends it (a message per 10 or 20 ms frame costs a write each). */
+  readonly #chunks: PcmChunks;
   readonly #pending: OutgoingBuffer;
   /** Aborted by close() or by the caller's signal: stops connecting and closes the socket. */
   readonly #stop = new AbortController();
@@ -86,6 +90,7 @@ export class DeepgramSpeechStream implements SpeechStream {
     this.#conn = { ...DEFAULT_CONN_OPTIONS, ...params.options.conn, ...params.conn };
     this.#reconnects = new ReconnectPolicy(this.#conn);
     this.#encoder = new Linear16Encoder(params.options.sampleRate);
+    this.#chunks = new PcmChunks(Math.floor(params.options.sampleRate / 20), (pcm) => this.#sendAudio(pcm));
     this.#pending = new OutgoingBuffer(params.options.maxBufferedAudioMs);
     this.#keepAlive = setInterval(() => this.#tick(), params.options.keepAliveIntervalMs);
     this.#keepAlive.unref?.();
@@ -96,21 +101,19 @@ export class DeepgramSpeechStream implements SpeechStream {
 
   pushFrame(frame: AudioFrame): void {
     this.#assertWritable('pushFrame');
-    const pcm = this.#encoder.encode(frame);
-    if (pcm.length > 0) this.#sendAudio(pcm);
+    this.#chunks.push(this.#encoder.encode(frame));
   }
 
+  /** Sends the audio held back (the last part of a chunk, what the resampler holds), then Finalize. */
   flush(): void {
     this.#assertWritable('flush');
-    const tail = this.#encoder.flush();
-    if (tail.length > 0) this.#sendAudio(tail);
+    this.#sendHeldAudio();
     this.#send({ kind: 'Finalize' });
   }
 
   endInput(): void {
     if (this.#inputEnded || this.#closed) return;
-    const tail = this.#encoder.flush();
-    if (tail.length > 0) this.#sendAudio(tail);
+    this.#sendHeldAudio();
     this.#inputEnded = true;
     this.#send({ kind: 'CloseStream' });
   }
@@ -138,6 +141,11 @@ export class DeepgramSpeechStream implements SpeechStream {
     if (this.#closed || this.#stop.signal.aborted) throw new ClosedError('the Deepgram speech stream', call, 'closed');
     if (this.#failed) throw new ClosedError('the Deepgram speech stream', call, 'failed');
     if (this.#inputEnded) throw new ClosedError('the Deepgram speech stream', call, 'ended (endInput was called)');
+  }
+
+  #sendHeldAudio(): void {
+    this.#chunks.push(this.#encoder.flush());
+    this.#chunks.flush();
   }
 
   #sendAudio(pcm: Int16Array): void {

@@ -104,17 +104,33 @@ describe('DeepgramSTT.stream: the request', () => {
 });
 
 describe('DeepgramSTT.stream: audio out', () => {
-  it('sends each 16 kHz mono frame as is, including frames pushed before the socket opened', async () => {
+  it('sends 16 kHz mono audio in 50 ms messages (as agents-js), frames pushed before the socket opened included; flush() sends the rest', async () => {
     const stream = deepgram().stream();
     stream.pushFrame(frame(20, 16000, 100, true));
     const conn = await fake.connection();
     stream.pushFrame(frame(20, 16000, 5000, true));
-    await conn.untilAudioBytes(1280);
+    stream.pushFrame(frame(20, 16000, 9000, true));
+    await conn.untilAudioBytes(1600);
+    // 60 ms pushed: one message of 50 ms; the last 10 ms wait for the next frames.
+    expect(conn.audio.map((message) => message.length)).toEqual([1600]);
+    stream.flush();
+    await conn.untilControl('Finalize');
+    expect(conn.audio.map((message) => message.length)).toEqual([1600, 320]);
     const samples = conn.samples();
-    expect(samples.length).toBe(640);
+    expect(samples.length).toBe(960);
     expect(Array.from(samples.subarray(0, 3))).toEqual([100, 101, 102]);
     expect(Array.from(samples.subarray(320, 323))).toEqual([5000, 5001, 5002]);
-    expect(conn.audio).toHaveLength(2);
+    expect(Array.from(samples.subarray(640, 643))).toEqual([9000, 9001, 9002]);
+    await stream.close();
+  });
+
+  it('endInput() sends the audio that waited for its 50 ms before CloseStream', async () => {
+    const stream = deepgram().stream();
+    const conn = await fake.connection();
+    stream.pushFrame(frame(30, 16000, 7));
+    stream.endInput();
+    await conn.untilControl('CloseStream');
+    expect(conn.audio.map((message) => [message.length, message.readInt16LE(0)])).toEqual([[960, 7]]);
     await stream.close();
   });
 
@@ -122,6 +138,7 @@ describe('DeepgramSTT.stream: audio out', () => {
     const stream = deepgram().stream();
     const conn = await fake.connection();
     stream.pushFrame(audioFrame(Int16Array.from([1000, 3000, -200, 200, 10, 20]), 16000, 2));
+    stream.flush();
     await conn.untilAudioBytes(6);
     expect(Array.from(conn.samples())).toEqual([2000, 0, 15]);
     await stream.close();
@@ -171,12 +188,12 @@ describe('DeepgramSTT.stream: audio out', () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     const stream = deepgram({ keepAliveIntervalMs: 1000 }).stream();
     const conn = await fake.connection();
-    stream.pushFrame(frame(20));
-    await conn.untilAudioBytes(640);
+    stream.pushFrame(frame(50));
+    await conn.untilAudioBytes(1600);
     vi.advanceTimersByTime(1000); // audio went out during this interval: no KeepAlive
     vi.advanceTimersByTime(1000); // none during this one: KeepAlive
     await conn.untilControl('KeepAlive');
-    stream.pushFrame(frame(20));
+    stream.pushFrame(frame(50));
     vi.advanceTimersByTime(1000);
     vi.advanceTimersByTime(1000);
     await conn.untilControl('KeepAlive', 2);
@@ -185,20 +202,21 @@ describe('DeepgramSTT.stream: audio out', () => {
     await stream.close();
   });
 
-  it('close() closes the socket at once and ends the iteration; the audio sent is reported as usage', async () => {
+  it('close() closes the socket at once and ends the iteration; the audio sent is reported as usage, what waited for its 50 ms is dropped', async () => {
     const stt = deepgram();
     const seen = observe(stt);
     const stream = stt.stream();
     const reader = new Reader(stream);
     const conn = await fake.connection();
-    stream.pushFrame(frame(40));
-    await conn.untilAudioBytes(1280);
+    stream.pushFrame(frame(60));
+    await conn.untilAudioBytes(1600);
     await stream.close();
     expect(await reader.rest()).toEqual([]);
     expect((await conn.untilClosed()).code).toBe(1000);
     expect(conn.controls).toEqual([]);
     expect(() => stream.pushFrame(frame(10))).toThrow(ClosedError);
-    expect(seen.metrics.map((m) => m.audioDurationMs)).toEqual([40]);
+    expect(conn.audioBytes).toBe(1600);
+    expect(seen.metrics.map((m) => m.audioDurationMs)).toEqual([50]);
     await stream.close(); // twice is fine
   });
 
@@ -268,9 +286,9 @@ describe('DeepgramSTT.stream: failures', () => {
     const stt = deepgram();
     const seen = observe(stt);
     const stream = stt.stream();
-    stream.pushFrame(frame(20));
+    stream.pushFrame(frame(50));
     const conn = await fake.connection();
-    await conn.untilAudioBytes(640);
+    await conn.untilAudioBytes(1600);
     expect(fake.upgrades).toHaveLength(2);
     expect(seen.errors.map((e) => [e.recoverable, e.status])).toEqual([[true, 503]]);
     await stream.close();
@@ -335,10 +353,10 @@ describe('DeepgramSTT.stream: failures', () => {
     first.drop();
     expect((await dropped).message).toBe('deepgram: the connection dropped (code 1006); reconnecting');
     // Pushed while reconnecting: kept, then sent on the new connection.
-    stream.pushFrame(frame(20, 16000, 2));
-    stream.pushFrame(frame(20, 16000, 3));
+    stream.pushFrame(frame(50, 16000, 2));
+    stream.pushFrame(frame(50, 16000, 3));
     const second = await fake.connection(1);
-    await second.untilAudioBytes(1280);
+    await second.untilAudioBytes(3200);
     expect(second.audio.map((chunk) => chunk.readInt16LE(0))).toEqual([2, 3]);
     second.sendResults('after it', { isFinal: true, start: 0, duration: 0.04 });
     const events = await reader.take(2);
@@ -470,7 +488,8 @@ describe('DeepgramSTT.stream: failures', () => {
     for (let i = 1; i <= 5; i++) stream.pushFrame(frame(100, 16000, i));
     const conn = await fake.connection();
     await conn.untilAudioBytes(6400);
-    expect(conn.audio.map((chunk) => chunk.readInt16LE(0))).toEqual([4, 5]);
+    // Sent in 50 ms messages: the last 200 ms are frames 4 and 5, two messages each.
+    expect(conn.audio.map((chunk) => chunk.readInt16LE(0))).toEqual([4, 4, 5, 5]);
     expect(seen.errors.map((e) => [e.recoverable, e.message])).toEqual([
       [true, 'deepgram: 300 ms of audio did not fit the 200 ms buffer kept while connecting and were dropped (the oldest first)'],
     ]);
@@ -568,7 +587,7 @@ describe('DeepgramSTT.stream: reconnects are bounded in time, not reset by a goo
     await settleUntil(() => fake.connections.length > 2, 1);
     const third = fake.connections[2]!;
     await third.untilControl('CloseStream');
-    expect(third.audio.map((chunk) => chunk.readInt16LE(0))).toEqual([7]);
+    expect(third.audio.map((chunk) => chunk.readInt16LE(0))).toEqual([7, 7]);
     expect(texts(await reader.rest()).slice(-2)).toEqual(['usage:100', 'end_of_speech']);
     expect(seen.errors).toHaveLength(2);
   });
