@@ -141,8 +141,9 @@ it('a spoken turn: the model hears the user, transcribes them, answers with audi
   expect((await api.fake.received(connection, 'session.update')).session).toMatchObject({ instructions: 'Be brief.' });
   const microphone = new EventChannel<AudioFrame>();
   const listening = session.listen(microphone);
-  for (let i = 0; i < 3; i++) microphone.push(audioFrame(new Int16Array(480), 48_000));
-  await api.fake.until(() => connection.pendingAudioBytes >= 2 * 240);
+  // 120 ms: the model takes 100 ms messages.
+  for (let i = 0; i < 12; i++) microphone.push(audioFrame(new Int16Array(480), 48_000));
+  await api.fake.until(() => connection.pendingAudioBytes >= 4_800);
 
   connection.send({ type: 'input_audio_buffer.speech_started', audio_start_ms: 0, item_id: 'item_u1' });
   connection.send({ type: 'input_audio_buffer.speech_stopped', audio_end_ms: 30, item_id: 'item_u1' });
@@ -191,8 +192,8 @@ it('in a room: the user\'s published audio goes to the model, and the model\'s v
   sessions.push(session);
   await session.start({ agent: new Agent({ instructions: 'Be brief.' }), room });
   const connection = api.fake.connections.at(-1)!;
-  microphone.push(audioFrame(new Int16Array(160), 16_000));
-  microphone.push(audioFrame(new Int16Array(160), 16_000));
+  // 120 ms: the model takes 100 ms messages.
+  for (let i = 0; i < 6; i++) microphone.push(audioFrame(new Int16Array(320), 16_000));
   await api.fake.until(() => connection.pendingAudioBytes > 0);
   speak('Hi!', 2, 1200)(connection, { type: 'response.create' });
   await historyLength(session, 1);
@@ -510,7 +511,7 @@ it('without the model\'s turn detection, the session\'s VAD takes the turns: the
   expect((await api.fake.received(connection, 'session.update')).session).toMatchObject({ audio: { input: { turn_detection: null } } });
   const microphone = new EventChannel<AudioFrame>();
   const listening = session.listen(microphone);
-  microphone.push(audioFrame(new Int16Array(240), 24_000));
+  for (let i = 0; i < 10; i++) microphone.push(audioFrame(new Int16Array(240), 24_000)); // one 100 ms message
   vad.hear('start_of_speech');
   await api.fake.until(() => connection.pendingAudioBytes > 0);
   vad.hear('end_of_speech');

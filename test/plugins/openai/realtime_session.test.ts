@@ -148,21 +148,44 @@ describe('the conversation', () => {
 });
 
 describe('audio in', () => {
-  it('sends the user\'s audio at 24 kHz mono, whatever it comes at', async () => {
+  const appended = (connection: { received: Array<{ type: string; audio?: unknown }> }) =>
+    connection.received.filter((event) => event.type === 'input_audio_buffer.append').map((event) => Buffer.from(String(event.audio), 'base64'));
+
+  it('sends the user\'s audio at 24 kHz mono in 100 ms messages (as agents-js), whatever it comes at', async () => {
     const { session } = open();
     await session.ready;
     const connection = api.fake.connections.at(-1)!;
-    // 10 ms frames: 24 kHz mono as is, then 48 kHz stereo mixed down and resampled.
-    for (let i = 0; i < 5; i++) session.pushAudio(audioFrame(new Int16Array(240).fill(100), 24_000));
-    await api.fake.until(() => connection.pendingAudioBytes === 5 * 480);
+    // 10 ms frames: 24 kHz mono as is (100 ms: one message), then 48 kHz stereo mixed down and resampled.
+    for (let i = 0; i < 10; i++) session.pushAudio(audioFrame(new Int16Array(240).fill(100), 24_000));
+    await api.fake.until(() => connection.pendingAudioBytes === 4_800);
+    expect(appended(connection).map((message) => message.length)).toEqual([4_800]);
     for (let i = 0; i < 50; i++) session.pushAudio(audioFrame(new Int16Array(960).fill(100), 48_000, 2));
     session.commitAudio();
     await api.fake.received(connection, 'input_audio_buffer.commit');
-    const appended = connection.received.filter((event) => event.type === 'input_audio_buffer.append').slice(5);
-    const bytes = appended.reduce((sum, event) => sum + Buffer.from(String(event.audio), 'base64').length, 0);
-    // 500 ms at 24 kHz, less what the resampler still holds (its filter's delay).
+    const sizes = appended(connection).slice(1).map((message) => message.length);
+    // 500 ms at 24 kHz, less what the resampler still holds (its filter's delay): four full messages
+    // and the rest, sent before the commit.
+    expect(sizes.slice(0, 4)).toEqual([4_800, 4_800, 4_800, 4_800]);
+    expect(sizes).toHaveLength(5);
+    const bytes = sizes.reduce((sum, size) => sum + size, 0);
     expect(bytes).toBeLessThanOrEqual(24_000);
     expect(bytes).toBeGreaterThan(24_000 - 2 * 256);
+  });
+
+  it('clearAudio() drops the audio that waited for its 100 ms', async () => {
+    const { session } = open();
+    await session.ready;
+    const connection = api.fake.connections.at(-1)!;
+    for (let i = 0; i < 5; i++) session.pushAudio(audioFrame(new Int16Array(240).fill(1), 24_000));
+    session.clearAudio();
+    for (let i = 0; i < 10; i++) session.pushAudio(audioFrame(new Int16Array(240).fill(2), 24_000));
+    await api.fake.until(() => appended(connection).length === 1);
+    const [message] = appended(connection);
+    expect([message!.length, message!.readInt16LE(0), message!.readInt16LE(4_798)]).toEqual([4_800, 2, 2]);
+    expect(connection.received.map((event) => event.type).filter((type) => type.startsWith('input_audio_buffer'))).toEqual([
+      'input_audio_buffer.clear',
+      'input_audio_buffer.append',
+    ]);
   });
 });
 

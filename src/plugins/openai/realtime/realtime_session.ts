@@ -48,7 +48,7 @@ export class OpenAIRealtimeSession extends EventEmitter<RealtimeSessionEvents> i
   readonly #options: ResolvedRealtimeOptions;
   readonly #label: string;
   readonly #actor: Actor<typeof realtimeConnectionMachine>;
-  readonly #input = new RealtimeInputAudio();
+  readonly #input = new RealtimeInputAudio((audio) => this.#send({ type: 'input_audio_buffer.append', audio }));
   readonly #generations = new Map<string, Generation>();
   readonly #pendingReplies: PendingReply[] = [];
   /** Each response's bound: nothing from the server for timeoutMs and it has stalled. */
@@ -128,17 +128,18 @@ export class OpenAIRealtimeSession extends EventEmitter<RealtimeSessionEvents> i
     this.#send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text }] } });
   }
 
+  /** While (re)connecting the user's audio has nowhere to go (the server would not know its turn): it is dropped. */
   pushAudio(frame: AudioFrame): void {
-    const audio = this.#input.encode(frame);
-    // While (re)connecting the user's audio has nowhere to go: the server would not know its turn.
-    if (audio !== '') this.#send({ type: 'input_audio_buffer.append', audio });
+    this.#input.push(frame);
   }
 
   commitAudio(): void {
+    this.#input.flush();
     this.#send({ type: 'input_audio_buffer.commit' });
   }
 
   clearAudio(): void {
+    this.#input.clear();
     this.#send({ type: 'input_audio_buffer.clear' });
   }
 
