@@ -4,6 +4,7 @@
  * (found through AsyncLocalStorage), so library code and user code log with the job's fields.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { runScoped, scoped, scopeKey } from '../async_scope.js';
 import { createRequire } from 'node:module';
 import { pino, type DestinationStream, type LogFn, type Logger, type LoggerOptions } from 'pino';
 import { VoxstateError } from '../errors.js';
@@ -107,11 +108,11 @@ export interface LogScope {
   logger: Logger;
 }
 
-const scope = new AsyncLocalStorage<LogScope>();
+const LOG_SCOPE = scopeKey<LogScope>('log scope');
 
 /** Runs `fn` so that `log()` inside it (and in everything it awaits) returns `holder.logger`. */
 export function withLogScope<T>(holder: LogScope, fn: () => T): T {
-  return scope.run(holder, fn);
+  return runScoped(LOG_SCOPE, holder, fn);
 }
 
 /** Runs `fn(...args)` in an async context kept earlier (see keepLogScope). */
@@ -123,10 +124,10 @@ export type ScopeRunner = <R, A extends unknown[]>(fn: (...args: A) => R, ...arg
  * event that came from outside); undefined outside any log scope, where there is nothing to keep.
  */
 export function keepLogScope(): ScopeRunner | undefined {
-  return scope.getStore() === undefined ? undefined : AsyncLocalStorage.snapshot();
+  return scoped(LOG_SCOPE) === undefined ? undefined : AsyncLocalStorage.snapshot();
 }
 
 /** The logger of the job the caller runs in, or the process-wide logger outside any job. */
 export function log(): Logger {
-  return scope.getStore()?.logger ?? root;
+  return scoped(LOG_SCOPE)?.logger ?? root;
 }

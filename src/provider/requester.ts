@@ -3,21 +3,21 @@
  * VAD for every session of a process); its measurements are emitted from within the request that
  * caused them, so the session that made the request is found in the async context at emit time.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { runScoped, scoped, scopeKey } from '../async_scope.js';
 import type { EventEmitter } from '../events/emitter.js';
 import type { ModelMetrics } from './metrics.js';
 import type { ModelEvents } from './model.js';
 
-const requester = new AsyncLocalStorage<object>();
+const REQUESTER = scopeKey<object>('requester');
 
 /** Runs `work` (and everything it starts) as requests of `owner`. */
 export function asRequester<T>(owner: object, work: () => T): T {
-  return requester.run(owner, work);
+  return runScoped(REQUESTER, owner, work);
 }
 
 /** The owner of the request running now, if any (see asRequester). */
 export function currentRequester(): object | undefined {
-  return requester.getStore();
+  return scoped(REQUESTER);
 }
 
 type MetricsListener = (metrics: ModelMetrics) => void;

@@ -3,16 +3,16 @@
  * that triggered them, so the session can tell "drain() called by the tool of this very speech"
  * (which must not wait for itself) from any other caller.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { runScoped, scoped, scopeKey } from '../async_scope.js';
 import type { SpeechHandle } from './speech_handle.js';
 
-const scope = new AsyncLocalStorage<SpeechHandle>();
+const SPEECH = scopeKey<SpeechHandle>('speech');
 
 export function runInSpeech<T>(speech: SpeechHandle, fn: () => T): T {
-  return scope.run(speech, fn);
+  return runScoped(SPEECH, speech, fn);
 }
 
 /** The speech whose tool or hook is running, if any. */
 export function currentSpeech(): SpeechHandle | undefined {
-  return scope.getStore();
+  return scoped(SPEECH);
 }
