@@ -23,6 +23,7 @@ import { audioFrame, type AudioFrame } from '../src/audio/audio_frame.js';
 import { mixdown, resample, toInt16 } from '../src/audio/resample.js';
 import { readWavFile } from '../src/audio/wav.js';
 import { VAD } from '../src/plugins/silero/index.js';
+import type { VADStream } from '../src/vad/vad.js';
 
 const AUDIO_SECONDS = 20;
 const WINDOW_MS = 32;
@@ -153,15 +154,7 @@ async function pluginStreams(vad: VAD, input: AudioFrame[], count: number, arriv
     return windows;
   });
   if (arriving) {
-    let pushed = 0;
-    let due = 0;
-    for (const frame of input) {
-      for (const stream of streams) stream.pushFrame(frame);
-      pushed += frame.samplesPerChannel;
-      if (pushed < due + 512) continue;
-      due += 512;
-      await vad.settled();
-    }
+    await feedArriving(vad, streams, input);
   } else {
     for (const stream of streams) for (const frame of input) stream.pushFrame(frame);
   }
@@ -177,6 +170,23 @@ async function pluginStreams(vad: VAD, input: AudioFrame[], count: number, arriv
     wallMsPerWindow: round(wallMs / windows),
     realtimeStreamsPerCore: round((windows * WINDOW_MS) / cpuMs, 1),
   };
+}
+
+/**
+ * Feeds `input` to every stream as it would arrive in real time, only faster: a window's frames,
+ * then its answers (`VAD.settled`), then `afterWindow`, window by window.
+ */
+async function feedArriving(vad: VAD, streams: VADStream[], input: AudioFrame[], afterWindow?: () => Promise<void>): Promise<void> {
+  let pushed = 0;
+  let due = 0;
+  for (const frame of input) {
+    for (const stream of streams) stream.pushFrame(frame);
+    pushed += frame.samplesPerChannel;
+    if (pushed < due + 512) continue;
+    due += 512;
+    await vad.settled();
+    if (afterWindow) await afterWindow();
+  }
 }
 
 /**
@@ -215,21 +225,14 @@ async function pairedOverhead(vad: VAD, session: ort.InferenceSession, audio: Fl
   let pluginMs = 0;
   let bareMs = 0;
   let windows = 0;
-  let pushed = 0;
-  let due = 0;
   let chunk = 0;
   // Each side's CPU is read once per chunk (a reading is a system call: per frame, it would weigh
   // on the plugin's side alone).
   let chunkStart = process.cpuUsage();
   const passes = Math.ceil(PAIRED_WINDOWS / (count * Math.floor(input.reduce((samples, frame) => samples + frame.samplesPerChannel, 0) / 512)));
   for (let pass = 0; pass < passes; pass++) {
-    for (const frame of input) {
-      for (const stream of streams) stream.pushFrame(frame);
-      pushed += frame.samplesPerChannel;
-      if (pushed < due + 512) continue;
-      due += 512;
-      await vad.settled();
-      if (++chunk < PAIRED_CHUNK) continue;
+    await feedArriving(vad, streams, input, async () => {
+      if (++chunk < PAIRED_CHUNK) return;
       await turn(); // the readers take the chunk's last events
       pluginMs += cpuMsSince(chunkStart);
       const bareStart = process.cpuUsage();
@@ -238,7 +241,7 @@ async function pairedOverhead(vad: VAD, session: ort.InferenceSession, audio: Fl
       windows += chunk * count;
       chunk = 0;
       chunkStart = process.cpuUsage();
-    }
+    });
   }
   if (answered < windows) throw new Error(`the plugin answered ${answered} windows of ${windows} by the end of the paired run`);
   for (const stream of streams) stream.endInput();
