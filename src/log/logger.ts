@@ -4,9 +4,9 @@
  * (found through AsyncLocalStorage), so library code and user code log with the job's fields.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { runScoped, scoped, scopeKey } from '../async_scope.js';
 import { createRequire } from 'node:module';
 import { pino, type DestinationStream, type LogFn, type Logger, type LoggerOptions } from 'pino';
+import { runScoped, scoped, scopeKey } from '../async_scope.js';
 import { VoxstateError } from '../errors.js';
 import { maskSecretValues, redactSecrets } from './redact.js';
 

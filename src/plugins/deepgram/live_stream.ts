@@ -10,9 +10,9 @@
  *   UtteranceEnd → end_of_speech; Metadata (sent when Deepgram closes a request) → usage, with the
  *   duration Deepgram counted. A connection that ends without Metadata (a drop, close()) reports
  *   the audio sent on it instead. Each usage is also an STTMetrics on the model.
- * - flush() → the held audio, then Finalize (Deepgram answers with the final transcript of what it has); endInput() →
- *   CloseStream (Deepgram sends what is left, Metadata, and closes; the iteration then ends, after
- *   an end_of_speech if speech was still going on);
+ * - flush() → the held audio, then Finalize (Deepgram answers with the final transcript of what it
+ *   has); endInput() → the held audio, then CloseStream (Deepgram sends what is left, Metadata, and
+ *   closes; the iteration then ends, after an end_of_speech if speech was still going on);
  *   close() → the socket is closed at once and the iteration ends; the caller's signal aborting
  *   does the same, and the iteration throws the signal's reason.
  * - A KeepAlive goes out whenever no audio did for keepAliveIntervalMs.
