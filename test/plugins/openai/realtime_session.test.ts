@@ -297,6 +297,25 @@ describe('faults', () => {
     expect((await collect(await session.generateReply())).messages.map((m) => m.text)).toEqual(['Hello.']);
   });
 
+  it('audio held for the dropped connection or pushed while it is down never reaches the new one: it hears only what came after', async () => {
+    const { session } = open();
+    await session.ready;
+    const first = api.fake.connections.at(-1)!;
+    const tenMs = (value: number) => audioFrame(new Int16Array(240).fill(value), 24_000);
+    for (let i = 0; i < 5; i++) session.pushAudio(tenMs(1)); // held: 50 ms
+    const reconnected = next(session, 'reconnected');
+    first.drop();
+    await api.fake.until(() => first.closeCode !== undefined);
+    for (let i = 0; i < 3; i++) session.pushAudio(tenMs(3)); // nowhere to go (80 ms would be held)
+    await reconnected;
+    const second = api.fake.connections.at(-1)!;
+    for (let i = 0; i < 10; i++) session.pushAudio(tenMs(4));
+    await api.fake.until(() => second.pendingAudioBytes === 4_800);
+    const appends = second.received.filter((event) => event.type === 'input_audio_buffer.append').map((event) => Buffer.from(String(event.audio), 'base64'));
+    expect(appends.map((message) => [message.length, message.readInt16LE(0), message.readInt16LE(4_798)])).toEqual([[4_800, 4, 4]]);
+    expect(first.received.some((event) => event.type === 'input_audio_buffer.append')).toBe(false);
+  });
+
   it('a malformed frame or an event of no known kind is reported, typed, and the session goes on', async () => {
     const { session, errors } = open();
     await session.ready;

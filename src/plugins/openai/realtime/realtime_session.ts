@@ -10,7 +10,7 @@ import { fromPromise, type Actor } from 'xstate';
 import { realtimeConnectionMachine, type RealtimeConnectTimeout } from '../../../../machines/realtime_connection.js';
 import { fromTask } from '../../../actors/from_task.js';
 import { hostOf, startActor, type Clock } from '../../../actors/start_actor.js';
-import type { AudioFrame } from '../../../audio/audio_frame.js';
+import { checkAudioFrame, type AudioFrame } from '../../../audio/audio_frame.js';
 import type { ChatContext } from '../../../llm/chat_context.js';
 import { describe } from '../../../errors.js';
 import { EventEmitter } from '../../../events/emitter.js';
@@ -130,6 +130,7 @@ export class OpenAIRealtimeSession extends EventEmitter<RealtimeSessionEvents> i
 
   /** While (re)connecting the user's audio has nowhere to go (the server would not know its turn): it is dropped. */
   pushAudio(frame: AudioFrame): void {
+    checkAudioFrame(frame);
     this.#input.push(frame);
   }
 
@@ -216,6 +217,8 @@ export class OpenAIRealtimeSession extends EventEmitter<RealtimeSessionEvents> i
           opened = true;
           signal.removeEventListener('abort', abort);
           this.#socket = rt;
+          // A new server buffer: what was held for the last one (or pushed meanwhile) is not its audio.
+          this.#input.clear();
           this.#configure();
           resolve();
           return;
