@@ -223,8 +223,6 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   #flow: SessionFlow | undefined;
   /** What the session's report is made of, kept as it runs. */
   readonly #recorder: SessionRecorder | undefined;
-  /** What the _settleAfter calls under way watch of the session's events (no listener, no async-context snapshot, per turn). */
-  readonly #settling = new Set<(event: string, payload: unknown) => void>();
   /** The conversation's recording, when the session records. */
   #recording: SessionRecording | undefined;
   #recordingSaved: Promise<void> | undefined;
@@ -675,16 +673,15 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
     const speeches = new Set<SpeechHandle>();
     const handoffs = new Map<ChatItem, { oldAgent?: Agent; newAgent: Agent }>();
     let current = this.currentAgent;
-    const watch = (event: string, payload: unknown) => {
-      if (event === 'speech_created') speeches.add((payload as { speechHandle: SpeechHandle }).speechHandle);
-      if (event !== 'conversation_item_added') return;
-      const { item } = payload as { item: ChatItem };
+    const onSpeech = (event: { speechHandle: SpeechHandle }) => speeches.add(event.speechHandle);
+    const onItem = ({ item }: { item: ChatItem }) => {
       if (item.type !== 'agent_handoff') return;
       const newAgent = this.#agents.agents.findLast((agent) => agent.id === item.newAgentId) ?? this.currentAgent!;
       handoffs.set(item, { ...(current && current.id === item.oldAgentId ? { oldAgent: current } : {}), newAgent });
       current = newAgent;
     };
-    this.#settling.add(watch);
+    this.on('speech_created', onSpeech);
+    this.on('conversation_item_added', onItem);
     try {
       await action();
       for (let seen = -1; seen !== speeches.size + handoffs.size; ) {
@@ -694,7 +691,8 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
         await this.#agents.settled();
       }
     } finally {
-      this.#settling.delete(watch);
+      this.off('speech_created', onSpeech);
+      this.off('conversation_item_added', onItem);
     }
     const failed = [...speeches].find((speech) => speech.error !== undefined);
     if (failed) throw failed.error;
@@ -734,7 +732,6 @@ export class AgentSession<UserData = unknown> extends EventEmitter<AgentSessionE
   /** Every event the session emits is kept for its report, listened to or not. */
   override emit<E extends keyof AgentSessionEvents>(event: E, ...args: Parameters<AgentSessionEvents[E]>): boolean {
     this.#recorder?.record(event, args[0]);
-    if (this.#settling.size > 0) for (const watch of this.#settling) watch(event, args[0]);
     return super.emit(event, ...args);
   }
 
