@@ -697,6 +697,20 @@ describe('batching across streams fed in real time', () => {
     await Promise.all([nextInference(a), nextInference(b)]);
   });
 
+  it('with batchWaitMs 0, the windows ready in one turn of the event loop share a call at its end, without waiting for the rest', async () => {
+    // batch 7: a batcher of this test's own.
+    const own = await VAD.load({ batch: 7, batchWaitMs: 0 });
+    const run = vi.spyOn(own.model, 'run');
+    const streams = [own.stream(), own.stream(), own.stream()];
+    streams[0]!.pushFrame(oneWindow());
+    streams[1]!.pushFrame(oneWindow());
+    expect(run).not.toHaveBeenCalled(); // the end of this turn, not now
+    await Promise.all([nextInference(streams[0]!), nextInference(streams[1]!)]);
+    // No timer moved: the third stream's window was not waited for.
+    expect(run.mock.calls.map(([, batch]) => batch.n)).toEqual([2]);
+    await Promise.all(streams.map((stream) => stream.close()));
+  });
+
   it('a stream alone never waits: a file runs flat out, with no timer moving', async () => {
     const own = await VAD.load(nextLimits());
     const events = await runThrough(own, framesOf(speech.data, 16000));
