@@ -5,7 +5,8 @@
  * Each module exports `async function run(): Promise<Record<string, unknown>>`; adding one is one
  * line in the list below. `npm run bench -- emitter` runs only the named ones;
  * `npm run bench -- turn --baseline <rev> [--rounds N]` runs them on a checkout of `rev` and on this
- * one, in turn, in the same run (see baseline.ts).
+ * one, in turn, in the same run; `--node <path>` runs them by another Node.js binary beside this one
+ * (see baseline.ts).
  */
 import { createLogger, setRootLogger } from '../src/log/logger.js';
 
@@ -37,13 +38,14 @@ const option = (flag: string) => {
   if (value === undefined) throw new Error(`${flag} needs a value`);
   return value;
 };
-const baseline = option('--baseline');
+const rev = option('--baseline');
+const node = option('--node');
 const rounds = Number(option('--rounds') ?? 1);
 const only = args;
 
-if (baseline !== undefined) {
+if (rev !== undefined || node !== undefined) {
   const { compareWithBaseline } = await import('./baseline.js');
-  const comparison = compareWithBaseline(only, baseline, rounds);
+  const comparison = compareWithBaseline(only, { ...(rev === undefined ? {} : { rev }), ...(node === undefined ? {} : { node }) }, rounds);
   console.log(JSON.stringify({ node: process.version, date: new Date().toISOString(), ...comparison }, null, 2));
 } else {
   const results: Record<string, unknown> = {};
