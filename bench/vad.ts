@@ -24,6 +24,7 @@ import { mixdown, resample, toInt16 } from '../src/audio/resample.js';
 import { readWavFile } from '../src/audio/wav.js';
 import { VAD } from '../src/plugins/silero/index.js';
 import type { VADStream } from '../src/vad/vad.js';
+import { percentile } from './stats.js';
 
 const AUDIO_SECONDS = 20;
 const WINDOW_MS = 32;
@@ -33,10 +34,6 @@ const BATCHED_AUDIO_SECONDS = 4;
 const PAIRED_CHUNK = 8;
 /** Windows each side of the paired measurement runs (the input is played as many times as it takes). */
 const PAIRED_WINDOWS = 12_000;
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 
 function stats(samples: number[]): { p50: number; p99: number; mean: number } {
   const sorted = [...samples].sort((a, b) => a - b);

@@ -8,6 +8,7 @@
  */
 import v8 from 'node:v8';
 import { createActor, setup } from 'xstate';
+import { p50, round } from './stats.js';
 
 const ROUNDS = 50;
 const PER_ROUND = 200;
@@ -41,8 +42,7 @@ function measure(operation: () => void): { bytes: number; cpuMicros: number } {
     // A scavenge during the round empties the young generation: that round tells nothing of bytes.
     if (after > before) bytes.push((after - before) / PER_ROUND);
   }
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
-  return { bytes: Math.round(median(bytes)), cpuMicros: Number(median(micros).toFixed(2)) };
+  return { bytes: Math.round(p50(bytes)), cpuMicros: round(p50(micros), 2) };
 }
 
 export async function run(): Promise<Record<string, unknown>> {
@@ -52,12 +52,11 @@ export async function run(): Promise<Record<string, unknown>> {
   const handledInPlace = measure(() => poked.send({ type: 'poke' }));
   const unhandled = measure(() => toggling.send({ type: 'nobody' } as never));
   const actor = measure(() => createActor(toggle).start().stop());
-  const kb = (bytes: number) => Number((bytes / 1024).toFixed(1));
   return {
     transition,
     handledInPlace,
     unhandled,
     actorCreatedStartedStopped: actor,
-    textTurnFloorKB: kb(7 * transition.bytes + handledInPlace.bytes + actor.bytes),
+    textTurnFloorKB: round((7 * transition.bytes + handledInPlace.bytes + actor.bytes) / 1024, 1),
   };
 }

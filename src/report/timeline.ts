@@ -60,7 +60,11 @@ export class Timeline {
   }
 }
 
-/** Whether two state values ("a" or { a: "b", c: { d: "e" } }) name the same states. */
+/**
+ * Whether two state values ("a" or { a: "b", c: { d: "e" } }) name the same states. Not XState's
+ * matchesState both ways: that splits each string into a path and lists each object's keys, 12 KB
+ * more per text turn (measured, 167 → 179 KB).
+ */
 function sameStateValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
