@@ -48,6 +48,7 @@ import { VAD as SileroVAD } from '../src/plugins/silero/index.js';
 import { FakeLLM, FakeTTS, FakeUser } from '../src/testing/index.js';
 import { DENSITY_SECONDS, densityRun, LAG_LIMIT_MS, timeStreams } from './density_run.js';
 import { writeDensityPlot } from './density_plot.js';
+import { byLayer, sampleAllocations } from './allocations.js';
 import { heapUsed, p50, round, summary } from './stats.js';
 
 const TURNS = 1_000;
@@ -233,6 +234,19 @@ async function textTurnBench(turnCase: TextTurnCase, p99Target: number, backToBa
     target: { p99Ms: `< ${p99Target}`, last100OverFirst100: '<= 1.2' },
     met: { p99: all.p99 < p99Target, noGrowth: growth <= 1.2 },
   };
+}
+
+/**
+ * What a text turn allocates, by layer (bench/allocations.ts): TURNS turns of one session, sampled
+ * apart from the timed runs (the sampling slows them). XState's share is its own code and the
+ * builtins it calls; voxstate's actions and listeners that XState runs count as voxstate's.
+ */
+async function textTurnAllocation(turnCase: TextTurnCase) {
+  const stop = await sampleAllocations();
+  await textTurns(turnCase, TURNS);
+  const sampled = await stop();
+  const perTurn = (bytes: number) => round(bytes / TURNS / 1024, 1);
+  return { sampledKBPerTurn: perTurn(sampled.total), byLayerKBPerTurn: byLayer(sampled, perTurn) };
 }
 
 /**
@@ -444,6 +458,7 @@ async function densityBench() {
 
 export async function run(): Promise<Record<string, unknown>> {
   const textTurn = await textTurnBench(plainTurn, 2.5);
+  const textTurnAllocated = await textTurnAllocation(plainTurn);
   const toolTurnResult = await textTurnBench(toolTurn, 5);
   const textBackToBack = await textTurnBench(plainTurn, 1.5, true);
   const toolBackToBack = await textTurnBench(toolTurn, 2.5, true);
@@ -451,7 +466,7 @@ export async function run(): Promise<Record<string, unknown>> {
   const overhead = await turnOverheadBench();
   const density = await densityBench();
   return {
-    textTurn: { turns: TURNS, warmupTurns: `${WARMUP_SESSIONS} other sessions of ${WARMUP_TURNS}`, ...textTurn },
+    textTurn: { turns: TURNS, warmupTurns: `${WARMUP_SESSIONS} other sessions of ${WARMUP_TURNS}`, ...textTurn, allocation: textTurnAllocated },
     toolTurn: { turns: TURNS, warmupTurns: `${WARMUP_SESSIONS} other sessions of ${WARMUP_TURNS}`, what: 'tool call, tool output, reply', ...toolTurnResult },
     // The same turns chained with no gap: a scavenge can only land inside a turn.
     textTurnBackToBack: { turns: TURNS, ...textBackToBack },

@@ -4,7 +4,9 @@
  * state, one event nothing handles, and one actor created, started and stopped (none of voxstate's
  * code runs). A text turn is 7 transitions of the session and speech statecharts, one event handled
  * in place and one speech actor: `textTurnFloorKB` is what XState alone allocates for that, beside
- * which bench/turn.ts's `allocatedKBPerTurnP50` is read.
+ * which bench/turn.ts's `allocatedKBPerTurnP50` is read. `fewestStepsTextTurnFloorKB`: the same for
+ * the fewest steps a text turn's observable states allow: the agent thinks, speaks and listens
+ * again (three transitions, each an `agent_state_changed`), and one speech actor plays and ends (two).
  */
 import v8 from 'node:v8';
 import { createActor, setup } from 'xstate';
@@ -58,5 +60,6 @@ export async function run(): Promise<Record<string, unknown>> {
     unhandled,
     actorCreatedStartedStopped: actor,
     textTurnFloorKB: round((7 * transition.bytes + handledInPlace.bytes + actor.bytes) / 1024, 1),
+    fewestStepsTextTurnFloorKB: round((5 * transition.bytes + actor.bytes) / 1024, 1),
   };
 }
