@@ -57,6 +57,7 @@ function byFunction(head: ProfileNode): Allocations {
 function layerOf(key: string): string {
   const file = key.slice(key.indexOf(' ') + 1);
   if (file.startsWith('xstate/')) return 'statecharts (xstate)';
+  if (file.startsWith('machines/')) return "statecharts (voxstate's machines: guards, actions)";
   if (file.startsWith('onnxruntime')) return 'onnxruntime (js)';
   if (file.startsWith('src/plugins/silero/')) return 'vad (silero plugin)';
   if (file.startsWith('src/turn/')) return 'audio recognition and turn';
