@@ -24,7 +24,7 @@ import { mixdown, resample, toInt16 } from '../src/audio/resample.js';
 import { readWavFile } from '../src/audio/wav.js';
 import { VAD } from '../src/plugins/silero/index.js';
 import type { VADStream } from '../src/vad/vad.js';
-import { percentile } from './stats.js';
+import { p50, round, summary } from './stats.js';
 
 const AUDIO_SECONDS = 20;
 const WINDOW_MS = 32;
@@ -35,13 +35,8 @@ const PAIRED_CHUNK = 8;
 /** Windows each side of the paired measurement runs (the input is played as many times as it takes). */
 const PAIRED_WINDOWS = 12_000;
 
-function stats(samples: number[]): { p50: number; p99: number; mean: number } {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const mean = samples.reduce((a, b) => a + b, 0) / samples.length;
-  return { p50: round(percentile(sorted, 50)), p99: round(percentile(sorted, 99)), mean: round(mean) };
-}
-
-const round = (x: number, digits = 4) => Number(x.toFixed(digits));
+/** ms per window or call (to 0.1 µs) and the real-time factor: 4 digits. */
+const MS_DIGITS = 4;
 
 function frames(data: Int16Array, rate: number): AudioFrame[] {
   const step = rate / 100;
@@ -92,9 +87,9 @@ async function rawOrt(session: ort.InferenceSession, audio: Float32Array, stream
   const cpuPerWindow = cpuMs / (windows * streams);
   return {
     streams,
-    msPerCall: stats(calls),
-    cpuMsPerWindow: round(cpuPerWindow),
-    wallMsPerWindow: round(perWindow),
+    msPerCall: summary(calls, MS_DIGITS),
+    cpuMsPerWindow: round(cpuPerWindow, MS_DIGITS),
+    wallMsPerWindow: round(perWindow, MS_DIGITS),
     realtimeStreamsPerCore: round(WINDOW_MS / cpuPerWindow, 1),
   };
 }
@@ -127,10 +122,10 @@ async function pluginOneStream(vad: VAD, input: AudioFrame[]) {
   const cpuMs = cpuMsSince(cpu);
   return {
     windows,
-    msPerWindow: stats(gaps.slice(1)),
-    ortCallMs: stats(inference),
-    cpuMsPerWindow: round(cpuMs / windows),
-    realtimeFactorWall: round(wallMs / (windows * WINDOW_MS)),
+    msPerWindow: summary(gaps.slice(1), MS_DIGITS),
+    ortCallMs: summary(inference, MS_DIGITS),
+    cpuMsPerWindow: round(cpuMs / windows, MS_DIGITS),
+    realtimeFactorWall: round(wallMs / (windows * WINDOW_MS), MS_DIGITS),
     realtimeStreamsPerCore: round((windows * WINDOW_MS) / cpuMs, 1),
   };
 }
@@ -163,8 +158,8 @@ async function pluginStreams(vad: VAD, input: AudioFrame[], count: number, arriv
   return {
     streams: count,
     batch: vad.batch,
-    cpuMsPerWindow: round(cpuMs / windows),
-    wallMsPerWindow: round(wallMs / windows),
+    cpuMsPerWindow: round(cpuMs / windows, MS_DIGITS),
+    wallMsPerWindow: round(wallMs / windows, MS_DIGITS),
     realtimeStreamsPerCore: round((windows * WINDOW_MS) / cpuMs, 1),
   };
 }
@@ -247,15 +242,14 @@ async function pairedOverhead(vad: VAD, session: ort.InferenceSession, audio: Fl
   const bareCpuMsPerWindow = bareMs / windows;
   return {
     windowsEachSide: windows,
-    pluginCpuMsPerWindow: round(pluginCpuMsPerWindow),
-    rawOrtCpuMsPerWindow: round(bareCpuMsPerWindow),
+    pluginCpuMsPerWindow: round(pluginCpuMsPerWindow, MS_DIGITS),
+    rawOrtCpuMsPerWindow: round(bareCpuMsPerWindow, MS_DIGITS),
     pluginOverRawOrt: round(pluginCpuMsPerWindow / bareCpuMsPerWindow, 3),
   };
 }
 
 function medianRatio(plugin: Array<{ cpuMsPerWindow: number }>, raw: Array<{ cpuMsPerWindow: number }>): number {
-  const ratios = plugin.map((run, i) => run.cpuMsPerWindow / raw[i]!.cpuMsPerWindow).sort((a, b) => a - b);
-  return round(ratios[Math.floor(ratios.length / 2)]!, 3);
+  return round(p50(plugin.map((run, i) => run.cpuMsPerWindow / raw[i]!.cpuMsPerWindow)), 3);
 }
 
 function best<T extends Record<string, unknown>>(runs: T[], key: keyof T): T {
