@@ -66,6 +66,11 @@ function next(session: RealtimeSession, event: 'reconnected' | 'input_speech_sto
   return new Promise((resolve) => session.once(event, () => resolve()));
 }
 
+/** The audio of each `input_audio_buffer.append` a connection received, decoded. */
+function appended(connection: { received: Array<{ type: string; audio?: unknown }> }): Buffer[] {
+  return connection.received.filter((event) => event.type === 'input_audio_buffer.append').map((event) => Buffer.from(String(event.audio), 'base64'));
+}
+
 describe('connecting', () => {
   it('configures the server session on connecting: instructions, voice, turn detection, transcription, modalities', async () => {
     const { session, errors } = open({ voice: 'cedar', temperature: 0.7, turnDetection: { type: 'semantic_vad', eagerness: 'low' } });
@@ -148,9 +153,6 @@ describe('the conversation', () => {
 });
 
 describe('audio in', () => {
-  const appended = (connection: { received: Array<{ type: string; audio?: unknown }> }) =>
-    connection.received.filter((event) => event.type === 'input_audio_buffer.append').map((event) => Buffer.from(String(event.audio), 'base64'));
-
   it('sends the user\'s audio at 24 kHz mono in 100 ms messages (as agents-js), whatever it comes at', async () => {
     const { session } = open();
     await session.ready;
@@ -311,8 +313,7 @@ describe('faults', () => {
     const second = api.fake.connections.at(-1)!;
     for (let i = 0; i < 10; i++) session.pushAudio(tenMs(4));
     await api.fake.until(() => second.pendingAudioBytes === 4_800);
-    const appends = second.received.filter((event) => event.type === 'input_audio_buffer.append').map((event) => Buffer.from(String(event.audio), 'base64'));
-    expect(appends.map((message) => [message.length, message.readInt16LE(0), message.readInt16LE(4_798)])).toEqual([[4_800, 4, 4]]);
+    expect(appended(second).map((message) => [message.length, message.readInt16LE(0), message.readInt16LE(4_798)])).toEqual([[4_800, 4, 4]]);
     expect(first.received.some((event) => event.type === 'input_audio_buffer.append')).toBe(false);
   });
 
